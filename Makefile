@@ -1,0 +1,40 @@
+# Quickstart: `make run` (the hub, a worker, beat and the sandbox partner), `make test` (the suite).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HUB_PORT ?= 8000
+export HUB_PORT
+
+.PHONY: run test venv install migrate seed clean check bench chaos
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+venv install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "  Integration hub:   $${HUB_PUBLIC_URL:-http://127.0.0.1:$(HUB_PORT)}/admin/  (user $${HUB_ADMIN_EMAIL:-admin@example.com})"
+	@echo "  Demo casino:       $${HUB_PUBLIC_URL:-http://127.0.0.1:$(HUB_PORT)}/demo/"
+	@echo "  API docs:          $${HUB_PUBLIC_URL:-http://127.0.0.1:$(HUB_PORT)}/api/docs/"
+	@echo ""
+	exec $(VENV)/bin/honcho start -f Procfile
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf var/ staticfiles/ .pytest_cache/

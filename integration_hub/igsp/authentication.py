@@ -1,0 +1,40 @@
+"""IGSP HMAC authentication: Bearer key id, X-Timestamp, X-Signature over body + timestamp."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework.authentication import BaseAuthentication
+
+from integration_hub import signing
+from integration_hub.authentication import PartnerPrincipal, auth_failed, enforce_partner_access
+from tenants import selectors, services
+
+
+class IgspHmacAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        meta = request.META
+        authorization = meta.get("HTTP_AUTHORIZATION", "")
+        timestamp = meta.get("HTTP_X_TIMESTAMP")
+        signature = meta.get("HTTP_X_SIGNATURE")
+        if not authorization and timestamp is None and signature is None:
+            return None  # scheme absent: the permission answers 401
+        scheme, _, key_id = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not key_id.strip() or not timestamp or not signature:
+            raise auth_failed()
+        key = selectors.igsp_key_for_public_id(key_id.strip())
+        if key is None:
+            raise auth_failed()
+        try:
+            signing.igsp_verify([key.secret], request._request.body, timestamp, signature,
+                                skew_seconds=settings.HUB_CLOCK_SKEW_SECONDS)
+        except signing.SignatureError:
+            raise auth_failed() from None
+        partner = key.credential.partner
+        if not partner.igsp_enabled:
+            raise auth_failed()
+        enforce_partner_access(request, partner)
+        services.credential_touch(credential=key.credential)
+        return PartnerPrincipal(partner=partner, credential=key.credential), key.credential
+
+    def authenticate_header(self, request) -> str:
+        return 'HMAC-SHA256 realm="igsp"'

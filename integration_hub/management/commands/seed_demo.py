@@ -1,0 +1,65 @@
+"""Seed a fresh install: the superuser and a demo partner wired to the sandbox. Idempotent."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from tenants import services
+from tenants.models import CredentialPurpose, Partner
+
+DEMO_SLUG = "demo-casino"
+DEMO_SANDBOX_TENANT = "demo"
+DEMO_EXT_CID = "demo-casino"
+
+
+class Command(BaseCommand):
+    help = "Create the superuser (HUB_ADMIN_EMAIL / HUB_ADMIN_PASSWORD) and the demo partner pointing at the sandbox."
+
+    def handle(self, *args, **opts):
+        self._superuser()
+        self._demo_partner()
+
+    def _superuser(self) -> None:
+        User = get_user_model()
+        email = settings.HUB_ADMIN_EMAIL
+        if User.objects.filter(username=email).exists():
+            self.stdout.write(f"superuser {email} exists")
+            return
+        User.objects.create_superuser(username=email, email=email, password=settings.HUB_ADMIN_PASSWORD)
+        self.stdout.write(f"superuser {email} created")
+
+    @transaction.atomic
+    def _demo_partner(self) -> None:
+        if Partner.objects.filter(slug=DEMO_SLUG).exists():
+            self.stdout.write("demo partner exists")
+            return
+        sandbox = settings.HUB_SANDBOX_URL
+        result = services.partner_onboard(
+            name="Demo Casino", actor="command:seed_demo", igsp=True, public_api=True,
+            default_currency="USD", allowed_currencies=["EUR", "GBP"],
+            igsp_hooks_url=f"{sandbox}/t/{DEMO_SANDBOX_TENANT}/igsp/hooks",
+            ext_clients=[{"ext_cid": DEMO_EXT_CID, "base_url": f"{sandbox}/t/{DEMO_SANDBOX_TENANT}/adapter",
+                          "name": "Demo Casino brand"}],
+        )
+        Partner.objects.filter(pk=result.partner.pk).update(slug=DEMO_SLUG)
+        self._configure_sandbox(result)
+        self.stdout.write(f"demo partner created (cID {result.partner.pk}), wired to the sandbox at {sandbox}")
+
+    def _configure_sandbox(self, result) -> None:
+        """Hand the sandbox partner the keys a real partner would hold."""
+        try:
+            from sandbox import services as sandbox_services
+        except ImportError:  # pragma: no cover
+            return
+        configure = getattr(sandbox_services, "tenant_configure", None)
+        if configure is None:
+            return
+        configure(
+            slug=DEMO_SANDBOX_TENANT,
+            igsp_api_key=result.credentials[CredentialPurpose.IGSP].credential.public_id,
+            igsp_secret=result.credentials[CredentialPurpose.IGSP].secret,
+            integration_api_key=result.credentials[CredentialPurpose.INTEGRATION_API].secret,
+        )

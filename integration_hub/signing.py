@@ -1,0 +1,160 @@
+"""Request signing for both partner protocols. Pure Python: no Django imports.
+
+IGSP: ``hex(HMAC_SHA256(secret, raw_body + X-Timestamp))`` with a ±300 s clock
+window, the same scheme in both directions.
+
+Public API: ``X-REQUEST-SIGN = hex(HMAC_SHA256(key, canonical_json))`` where the
+canonical form is RFC 8785 (JCS), computed with the maintained ``rfc8785``
+package (the official SDKs use JCS too). POST bodies are signed as sent (we send
+the canonical bytes); GET requests sign their query parameters as a flat JSON
+object of strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+
+import rfc8785
+
+IGSP_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+DEFAULT_SKEW_SECONDS = 300
+
+
+class SignatureError(ValueError):
+    """A request could not be verified. The message never contains a secret."""
+
+
+def _key_bytes(secret: str | bytes) -> bytes:
+    return secret.encode("utf-8") if isinstance(secret, str) else secret
+
+
+def hmac_sha256_hex(secret: str | bytes, message: bytes) -> str:
+    return hmac.new(_key_bytes(secret), message, hashlib.sha256).hexdigest()
+
+
+def constant_time_equals(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+# --------------------------------------------------------------------- IGSP --
+
+
+def igsp_timestamp(now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    return now.astimezone(timezone.utc).strftime(IGSP_TIMESTAMP_FORMAT)
+
+
+def parse_igsp_timestamp(value: str) -> datetime:
+    """Parse an UTC ISO-8601 timestamp (``Z`` or an explicit offset, fractions allowed)."""
+    if not value or len(value) > 40:
+        raise SignatureError("bad timestamp")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise SignatureError("bad timestamp") from exc
+    if parsed.tzinfo is None:
+        raise SignatureError("bad timestamp")
+    return parsed.astimezone(timezone.utc)
+
+
+def igsp_sign(secret: str | bytes, body: bytes, timestamp: str) -> str:
+    """Lowercase hex HMAC-SHA256 over the raw body bytes followed by the timestamp."""
+    return hmac_sha256_hex(secret, (body or b"") + timestamp.encode("utf-8"))
+
+
+def igsp_headers(api_key: str, secret: str | bytes, body: bytes, now: datetime | None = None) -> dict[str, str]:
+    ts = igsp_timestamp(now)
+    return {
+        "Authorization": f"Bearer {api_key}",
+        "X-Timestamp": ts,
+        "X-Signature": igsp_sign(secret, body, ts),
+    }
+
+
+def igsp_check_timestamp(timestamp: str, now: datetime | None = None, skew_seconds: int = DEFAULT_SKEW_SECONDS) -> None:
+    sent = parse_igsp_timestamp(timestamp)
+    now = now or datetime.now(timezone.utc)
+    if abs(now - sent) > timedelta(seconds=skew_seconds):
+        raise SignatureError("stale timestamp")
+
+
+def igsp_verify(
+    secrets: Iterable[str | bytes],
+    body: bytes,
+    timestamp: str,
+    signature: str,
+    now: datetime | None = None,
+    skew_seconds: int = DEFAULT_SKEW_SECONDS,
+) -> int:
+    """Verify an IGSP request against candidate secrets.
+
+    Returns the index of the secret that matched; raises ``SignatureError``.
+    Every candidate is compared (constant time, no early exit on the first miss).
+    """
+    igsp_check_timestamp(timestamp, now=now, skew_seconds=skew_seconds)
+    return _match_any(secrets, lambda s: igsp_sign(s, body, timestamp), signature)
+
+
+def _match_any(secrets: Iterable[str | bytes], compute, signature: str) -> int:
+    signature = (signature or "").strip().lower()
+    if not signature:
+        raise SignatureError("missing signature")
+    matched = -1
+    for index, secret in enumerate(secrets):
+        if constant_time_equals(compute(secret), signature) and matched < 0:
+            matched = index
+    if matched < 0:
+        raise SignatureError("signature mismatch")
+    return matched
+
+
+# --------------------------------------------------------------- Public API --
+
+
+def canonical_json(value) -> bytes:
+    """RFC 8785 canonical bytes of a JSON value (dict, list, str, int, float, bool, None)."""
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise SignatureError("cannot canonicalize") from exc
+
+
+def canonicalize_raw(raw: bytes) -> bytes:
+    """Canonical form of a received JSON document, whatever its formatting.
+
+    Numbers are parsed as IEEE doubles here on purpose: that is what RFC 8785 and
+    the partners' SDKs canonicalize. This is only for the signature; business
+    parsing uses Decimal.
+    """
+    try:
+        value = json.loads(raw.decode("utf-8") if raw else "null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SignatureError("body is not JSON") from exc
+    return canonical_json(value)
+
+
+def canonical_query(params: Mapping[str, str]) -> bytes:
+    """GET requests: the query parameters as a flat JSON object of strings."""
+    return canonical_json({str(k): str(v) for k, v in params.items()})
+
+
+def public_sign(key: str | bytes, canonical: bytes) -> str:
+    return hmac_sha256_hex(key, canonical)
+
+
+def public_sign_body(key: str | bytes, value) -> tuple[bytes, str]:
+    """Canonicalize a body and sign it: returns the exact bytes to send and the signature."""
+    body = canonical_json(value)
+    return body, public_sign(key, body)
+
+
+def public_verify(keys: Iterable[str | bytes], canonical: bytes, signature: str) -> int:
+    """Verify ``X-REQUEST-SIGN`` against candidate keys; returns the matching index."""
+    return _match_any(keys, lambda k: public_sign(k, canonical), signature)

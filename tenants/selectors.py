@@ -1,0 +1,86 @@
+"""Reads of tenant data. Every read that serves a partner takes the partner."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from . import crypto
+from .models import Credential, CredentialPurpose, CredentialState, ExtClient, Partner
+
+
+@dataclass(frozen=True)
+class VerifyingKey:
+    credential: Credential
+    secret: str  # plaintext, only in memory for the duration of a request
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"VerifyingKey({self.credential.pk})"
+
+
+def _verifying_q(now=None) -> Q:
+    now = now or timezone.now()
+    return Q(state=CredentialState.ACTIVE) | Q(state=CredentialState.RETIRING, expires_at__gt=now)
+
+
+def igsp_key_for_public_id(public_id: str) -> VerifyingKey | None:
+    """The IGSP key named by ``Authorization: Bearer <public id>``, if it still verifies."""
+    if not public_id or len(public_id) > 64:
+        return None
+    cred = (
+        Credential.objects.select_related("partner")
+        .filter(_verifying_q(), public_id=public_id, purpose=CredentialPurpose.IGSP)
+        .first()
+    )
+    if cred is None:
+        return None
+    try:
+        return VerifyingKey(cred, crypto.decrypt_secret(cred.secret_encrypted))
+    except crypto.SecretUnavailable:
+        return None
+
+
+def partner_verifying_keys(*, partner: Partner, purpose: str) -> list[VerifyingKey]:
+    """Every active or still-retiring key of a purpose: inbound requests verify against all of them."""
+    keys = []
+    for cred in Credential.objects.filter(_verifying_q(), partner=partner, purpose=purpose).order_by("-created_at"):
+        try:
+            keys.append(VerifyingKey(cred, crypto.decrypt_secret(cred.secret_encrypted)))
+        except crypto.SecretUnavailable:
+            continue
+    return keys
+
+
+def partner_signing_key(*, partner: Partner, purpose: str) -> VerifyingKey | None:
+    """Outbound calls sign with the newest active key of the purpose."""
+    cred = (
+        Credential.objects.filter(partner=partner, purpose=purpose, state=CredentialState.ACTIVE)
+        .order_by("-created_at")
+        .first()
+    )
+    if cred is None:
+        return None
+    return VerifyingKey(cred, crypto.decrypt_secret(cred.secret_encrypted))
+
+
+def partner_by_cid(cid) -> Partner | None:
+    try:
+        value = uuid.UUID(str(cid))
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return Partner.objects.filter(pk=value).first()
+
+
+def ext_client_for_partner(*, partner: Partner, ext_cid: str) -> ExtClient | None:
+    return ExtClient.objects.filter(partner=partner, ext_cid=ext_cid).first()
+
+
+def partners_visible_to(user) -> QuerySet[Partner]:
+    """Superusers see every partner; account managers only those assigned to them."""
+    qs = Partner.objects.all()
+    if user.is_superuser:
+        return qs
+    return qs.filter(account_manager=user)

@@ -1,0 +1,368 @@
+"""Every write to partners, ExtCIDs and credentials. Admin, API, commands and tasks call these."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from integration_hub.errors import ApplicationError, Conflict
+
+from . import crypto
+from .models import (
+    AuditLog,
+    Credential,
+    CredentialPurpose,
+    CredentialState,
+    ExtClient,
+    Partner,
+    PartnerStatus,
+)
+from .validators import normalize_currency
+
+Actor = AbstractBaseUser | str | None
+
+PUBLIC_ID_PREFIX = {CredentialPurpose.IGSP: "gp_live_"}
+PARTNER_FIELDS = (
+    "name", "slug", "status", "igsp_enabled", "public_api_enabled", "default_currency", "allowed_currencies",
+    "igsp_hooks_url", "ip_allowlist", "account_manager",
+)
+EXT_CLIENT_FIELDS = ("ext_cid", "name", "base_url", "is_active", "currencies")
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """A freshly issued credential with its plaintext secret: show it once, never store it."""
+
+    credential: Credential
+    secret: str = field(repr=False)
+
+
+@dataclass
+class OnboardResult:
+    partner: Partner
+    ext_clients: list[ExtClient]
+    credentials: dict[str, IssuedCredential] = field(repr=False)
+
+    def credentials_payload(self) -> dict[str, Any]:
+        """Credentials under the protocols' own key names (shown once)."""
+        payload: dict[str, Any] = {"partnerId": str(self.partner.id), "name": self.partner.name,
+                                   "slug": self.partner.slug, "status": self.partner.status}
+        igsp = self.credentials.get(CredentialPurpose.IGSP)
+        if igsp:
+            payload["integrationMode"] = "igsp"
+            payload["igspApiKey"] = igsp.credential.public_id
+            payload["igspSecretKey"] = igsp.secret
+            payload["igspHooksUrl"] = self.partner.igsp_hooks_url
+        core = self.credentials.get(CredentialPurpose.CORE_API)
+        if core:
+            payload["integrationMode"] = "public_api" if not igsp else "igsp+public_api"
+            payload["cID"] = str(self.partner.id)
+            payload["apiKey"] = core.secret
+        integration = self.credentials.get(CredentialPurpose.INTEGRATION_API)
+        if integration:
+            payload["integrationApiKey"] = integration.secret
+            payload["extCIDs"] = [{"extCID": ec.ext_cid, "baseUrl": ec.base_url} for ec in self.ext_clients]
+        return payload
+
+
+# ------------------------------------------------------------------ audit --
+
+
+def _actor_fields(actor: Actor) -> dict[str, Any]:
+    if actor is None:
+        return {"actor": None, "actor_label": "system"}
+    if isinstance(actor, str):
+        return {"actor": None, "actor_label": actor}
+    return {"actor": actor, "actor_label": actor.get_username()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, AbstractBaseUser):
+        return value.get_username()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "pk") and not isinstance(value, (str, int)):
+        return str(value.pk)
+    return value
+
+
+def audit_record(*, actor: Actor, action: str, obj, partner: Partner | None, changes: dict | None = None) -> AuditLog:
+    return AuditLog.objects.create(
+        **_actor_fields(actor),
+        partner=partner,
+        action=action,
+        object_type=obj._meta.model_name,
+        object_id=str(obj.pk),
+        changes={k: _plain(v) for k, v in (changes or {}).items()},
+    )
+
+
+# --------------------------------------------------------------- partners --
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:80] or "partner"
+    slug, n = base, 1
+    while Partner.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _normalize_partner_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    if "default_currency" in fields:
+        fields["default_currency"] = normalize_currency(fields["default_currency"])
+    if fields.get("allowed_currencies") is not None:
+        fields["allowed_currencies"] = list(dict.fromkeys(normalize_currency(c) for c in fields["allowed_currencies"]))
+    if fields.get("ip_allowlist") is not None:
+        fields["ip_allowlist"] = [str(c).strip() for c in fields["ip_allowlist"] if str(c).strip()]
+    return fields
+
+
+@transaction.atomic
+def partner_create(*, name: str, actor: Actor, slug: str | None = None, **fields: Any) -> Partner:
+    unknown = set(fields) - set(PARTNER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown partner fields: {sorted(unknown)}")
+    fields = _normalize_partner_fields(dict(fields))
+    partner = Partner(name=name.strip(), slug=slug or _unique_slug(name), **fields)
+    partner.full_clean()
+    try:
+        with transaction.atomic():
+            partner.save(force_insert=True)
+    except IntegrityError as exc:
+        raise Conflict("A partner with this slug already exists.") from exc
+    audit_record(actor=actor, action="partner.create", obj=partner, partner=partner,
+                 changes={f: getattr(partner, f) for f in PARTNER_FIELDS})
+    return partner
+
+
+@transaction.atomic
+def partner_update(*, partner: Partner, actor: Actor, **fields: Any) -> Partner:
+    unknown = set(fields) - set(PARTNER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown partner fields: {sorted(unknown)}")
+    fields = _normalize_partner_fields(dict(fields))
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(locked, name)
+        if old != value:
+            changes[name] = {"from": _plain(old), "to": _plain(value)}
+            setattr(locked, name, value)
+    if not changes:
+        return locked
+    locked.full_clean()
+    locked.save()
+    audit_record(actor=actor, action="partner.update", obj=locked, partner=locked, changes=changes)
+    return locked
+
+
+def partner_suspend(*, partner: Partner, actor: Actor, reason: str = "") -> Partner:
+    return _partner_set_status(partner=partner, status=PartnerStatus.SUSPENDED, actor=actor, reason=reason)
+
+
+def partner_activate(*, partner: Partner, actor: Actor, reason: str = "") -> Partner:
+    return _partner_set_status(partner=partner, status=PartnerStatus.ACTIVE, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def _partner_set_status(*, partner: Partner, status: str, actor: Actor, reason: str) -> Partner:
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    if locked.status == status:
+        return locked
+    old = locked.status
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action=f"partner.{'suspend' if status == PartnerStatus.SUSPENDED else 'activate'}",
+                 obj=locked, partner=locked, changes={"status": {"from": old, "to": status}, "reason": reason})
+    return locked
+
+
+# -------------------------------------------------------------- ExtCIDs --
+
+
+@transaction.atomic
+def ext_client_create(*, partner: Partner, ext_cid: str, base_url: str, actor: Actor, name: str = "",
+                      currencies: list[str] | None = None, is_active: bool = True) -> ExtClient:
+    ext = ExtClient(partner=partner, ext_cid=(ext_cid or "").strip(), name=name, base_url=(base_url or "").strip(),
+                    is_active=is_active,
+                    currencies=list(dict.fromkeys(normalize_currency(c) for c in (currencies or []))))
+    ext.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            ext.save(force_insert=True)
+    except IntegrityError as exc:
+        raise Conflict(f"ExtCID {ext.ext_cid!r} is already taken.", code="ext_cid_taken") from exc
+    audit_record(actor=actor, action="extclient.create", obj=ext, partner=partner,
+                 changes={f: getattr(ext, f) for f in EXT_CLIENT_FIELDS})
+    return ext
+
+
+@transaction.atomic
+def ext_client_update(*, ext_client: ExtClient, actor: Actor, **fields: Any) -> ExtClient:
+    unknown = set(fields) - set(EXT_CLIENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown ExtCID fields: {sorted(unknown)}")
+    if fields.get("currencies") is not None:
+        fields["currencies"] = list(dict.fromkeys(normalize_currency(c) for c in fields["currencies"]))
+    locked = ExtClient.objects.select_for_update().get(pk=ext_client.pk)
+    changes = {}
+    for name, value in fields.items():
+        if getattr(locked, name) != value:
+            changes[name] = {"from": getattr(locked, name), "to": value}
+            setattr(locked, name, value)
+    if not changes:
+        return locked
+    locked.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError as exc:
+        raise Conflict(f"ExtCID {locked.ext_cid!r} is already taken.", code="ext_cid_taken") from exc
+    audit_record(actor=actor, action="extclient.update", obj=locked, partner=locked.partner, changes=changes)
+    return locked
+
+
+# ------------------------------------------------------------ credentials --
+
+
+def _new_secret(purpose: str) -> str:
+    if purpose == CredentialPurpose.IGSP:
+        return secrets.token_hex(32)
+    return secrets.token_urlsafe(36)
+
+
+def _new_public_id(purpose: str) -> str | None:
+    prefix = PUBLIC_ID_PREFIX.get(purpose)
+    return f"{prefix}{secrets.token_hex(16)}" if prefix else None
+
+
+@transaction.atomic
+def credential_issue(*, partner: Partner, purpose: str, actor: Actor) -> IssuedCredential:
+    if purpose not in CredentialPurpose.values:
+        raise ApplicationError(f"Unknown credential purpose {purpose!r}.")
+    secret = _new_secret(purpose)
+    cred = Credential.objects.create(
+        partner=partner,
+        purpose=purpose,
+        public_id=_new_public_id(purpose),
+        secret_encrypted=crypto.encrypt_secret(secret),
+        fingerprint=crypto.fingerprint(secret),
+        state=CredentialState.ACTIVE,
+        created_by=actor if isinstance(actor, AbstractBaseUser) else None,
+    )
+    audit_record(actor=actor, action="credential.issue", obj=cred, partner=partner,
+                 changes={"purpose": purpose, "public_id": cred.public_id, "fingerprint": cred.fingerprint})
+    return IssuedCredential(credential=cred, secret=secret)
+
+
+@transaction.atomic
+def credential_rotate(*, credential: Credential, actor: Actor, grace_seconds: int | None = None) -> IssuedCredential:
+    """Issue a new key of the same purpose; the old one keeps verifying for the grace period."""
+    locked = Credential.objects.select_for_update().get(pk=credential.pk)
+    if locked.state == CredentialState.REVOKED:
+        raise ApplicationError("A revoked key cannot be rotated; issue a new one.", code="credential_revoked")
+    grace = settings.HUB_KEY_GRACE_SECONDS if grace_seconds is None else int(grace_seconds)
+    if grace < 0:
+        raise ApplicationError("The grace period cannot be negative.")
+    issued = credential_issue(partner=locked.partner, purpose=locked.purpose, actor=actor)
+    now = timezone.now()
+    if grace == 0:
+        locked.state, locked.revoked_at, locked.expires_at = CredentialState.REVOKED, now, None
+    else:
+        locked.state, locked.expires_at = CredentialState.RETIRING, now + timedelta(seconds=grace)
+    locked.save(update_fields=["state", "expires_at", "revoked_at"])
+    audit_record(actor=actor, action="credential.rotate", obj=locked, partner=locked.partner,
+                 changes={"replaced_by": str(issued.credential.pk), "state": locked.state,
+                          "expires_at": locked.expires_at, "grace_seconds": grace})
+    return issued
+
+
+@transaction.atomic
+def credential_revoke(*, credential: Credential, actor: Actor, reason: str = "") -> Credential:
+    locked = Credential.objects.select_for_update().get(pk=credential.pk)
+    if locked.state == CredentialState.REVOKED:
+        return locked
+    old = locked.state
+    locked.state, locked.revoked_at, locked.expires_at = CredentialState.REVOKED, timezone.now(), None
+    locked.save(update_fields=["state", "revoked_at", "expires_at"])
+    audit_record(actor=actor, action="credential.revoke", obj=locked, partner=locked.partner,
+                 changes={"state": {"from": old, "to": CredentialState.REVOKED}, "reason": reason})
+    return locked
+
+
+def credentials_retire_expired(*, now: datetime | None = None) -> int:
+    """Mark retiring keys past their expiry as revoked (verification already ignores them)."""
+    now = now or timezone.now()
+    expired = list(Credential.objects.filter(state=CredentialState.RETIRING, expires_at__lte=now))
+    for cred in expired:
+        credential_revoke(credential=cred, actor="system:expiry", reason="grace period ended")
+    return len(expired)
+
+
+def credential_touch(*, credential: Credential, now: datetime | None = None) -> None:
+    """Record use, at most once per HUB_LAST_USED_RESOLUTION_SECONDS (one conditional UPDATE)."""
+    now = now or timezone.now()
+    resolution = timedelta(seconds=settings.HUB_LAST_USED_RESOLUTION_SECONDS)
+    if credential.last_used_at and now - credential.last_used_at < resolution:
+        return
+    Credential.objects.filter(pk=credential.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - resolution)
+    ).update(last_used_at=now)
+    credential.last_used_at = now
+
+
+def credentials_reencrypt_all() -> int:
+    """Re-encrypt every stored secret with the primary master key."""
+    count = 0
+    for cred in Credential.objects.only("pk", "secret_encrypted").iterator():
+        new_token = crypto.reencrypt_secret(cred.secret_encrypted)
+        Credential.objects.filter(pk=cred.pk).update(secret_encrypted=new_token)
+        count += 1
+    return count
+
+
+# ------------------------------------------------------------- onboarding --
+
+
+@transaction.atomic
+def partner_onboard(*, name: str, actor: Actor, igsp: bool, public_api: bool, default_currency: str = "USD",
+                    allowed_currencies: list[str] | None = None, igsp_hooks_url: str = "",
+                    ext_clients: list[dict[str, Any]] | None = None, ip_allowlist: list[str] | None = None,
+                    account_manager=None, status: str = PartnerStatus.ACTIVE) -> OnboardResult:
+    """Create a partner with its ExtCIDs and issue the keys its protocols need, in one transaction."""
+    if not (igsp or public_api):
+        raise ApplicationError("Enable at least one protocol (IGSP or Public API).")
+    if igsp and not igsp_hooks_url:
+        raise ApplicationError("IGSP partners need a hooks URL.", code="invalid_request")
+    if public_api and not ext_clients:
+        raise ApplicationError("Public API partners need at least one ExtCID with its base URL.")
+    partner = partner_create(
+        name=name, actor=actor, status=status, igsp_enabled=igsp, public_api_enabled=public_api,
+        default_currency=default_currency, allowed_currencies=allowed_currencies or [],
+        igsp_hooks_url=igsp_hooks_url or "", ip_allowlist=ip_allowlist or [], account_manager=account_manager,
+    )
+    created_ext = [
+        ext_client_create(partner=partner, actor=actor, ext_cid=ec["ext_cid"], base_url=ec["base_url"],
+                          name=ec.get("name", ""), currencies=ec.get("currencies") or partner.currencies)
+        for ec in (ext_clients or [])
+    ]
+    issued: dict[str, IssuedCredential] = {}
+    if igsp:
+        issued[CredentialPurpose.IGSP] = credential_issue(partner=partner, purpose=CredentialPurpose.IGSP, actor=actor)
+    if public_api:
+        issued[CredentialPurpose.CORE_API] = credential_issue(
+            partner=partner, purpose=CredentialPurpose.CORE_API, actor=actor)
+        issued[CredentialPurpose.INTEGRATION_API] = credential_issue(
+            partner=partner, purpose=CredentialPurpose.INTEGRATION_API, actor=actor)
+    return OnboardResult(partner=partner, ext_clients=created_ext, credentials=issued)

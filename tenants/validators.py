@@ -1,0 +1,86 @@
+"""Validators for partner configuration: URLs, CIDRs, currency codes."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+CURRENCY_RE = re.compile(r"^[A-Za-z]{1,2}[A-Z0-9]{2,8}$")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_partner_url(value: str) -> None:
+    """https only; http only to loopback when HUB_ALLOW_HTTP_LOOPBACK; no credentials."""
+    if not value:
+        return
+    if len(value) > 500 or any(ch.isspace() for ch in value):
+        raise ValidationError("Enter a valid URL without spaces.", code="invalid_url")
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises on a bad port
+    except ValueError as exc:
+        raise ValidationError("Enter a valid URL.", code="invalid_url") from exc
+    del port
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if scheme not in ("https", "http"):
+        raise ValidationError("The URL must use https.", code="invalid_scheme")
+    if not host:
+        raise ValidationError("The URL must have a host.", code="invalid_url")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ValidationError("The URL must not contain credentials.", code="credentials_in_url")
+    if parts.fragment:
+        raise ValidationError("The URL must not contain a fragment.", code="invalid_url")
+    if scheme == "http":
+        if not (_is_loopback(host) and getattr(settings, "HUB_ALLOW_HTTP_LOOPBACK", False)):
+            raise ValidationError(
+                "The URL must use https (plain http is allowed only for loopback hosts in development).",
+                code="insecure_scheme",
+            )
+
+
+def validate_cidr_list(value) -> None:
+    if value in (None, ""):
+        return
+    if not isinstance(value, list):
+        raise ValidationError("Enter a list of CIDRs.", code="invalid_cidr")
+    for item in value:
+        try:
+            ipaddress.ip_network(str(item).strip(), strict=False)
+        except ValueError as exc:
+            raise ValidationError(f"{item!s} is not a valid IP address or CIDR.", code="invalid_cidr") from exc
+
+
+def normalize_currency(code: str) -> str:
+    """Currency codes are upper case, except the crypto sub-units (uBTC, mETH, mLTC)."""
+    code = (code or "").strip()
+    if len(code) > 1 and code[0] in "um" and code[1:].isupper():
+        return code
+    return code.upper()
+
+
+def validate_currency_code(value: str) -> None:
+    if not isinstance(value, str) or not CURRENCY_RE.match(normalize_currency(value)):
+        raise ValidationError(f"{value!s} is not a currency code.", code="invalid_currency")
+
+
+def validate_currency_list(value) -> None:
+    if value in (None, ""):
+        return
+    if not isinstance(value, list):
+        raise ValidationError("Enter a list of currency codes.", code="invalid_currency")
+    for item in value:
+        validate_currency_code(item)

@@ -1,0 +1,1 @@
+"""Ledger models: see the wallet issue (GameSession, Round, Transaction, DeliveryAttempt)."""
