@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class IntegrationHubConfig(AppConfig):
     name = "integration_hub"
     verbose_name = "Integration hub"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

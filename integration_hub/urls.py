@@ -1,15 +1,19 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from integration_hub import views
 from tenants.api import PartnerRegisterView
+from wallet.metrics import metrics_view
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/partners/register", PartnerRegisterView.as_view(), name="partner-register"),
+    path("api/v1/", include("integration_hub.public_api.urls")),
+    path("igsp/v1/", include("integration_hub.igsp.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -63,3 +63,84 @@ def public_signed(key: str, payload: dict) -> tuple[bytes, dict[str, str]]:
 
 def dumps(value) -> bytes:
     return json.dumps(value).encode()
+
+
+# ---------------------------------------------------------------- celery --
+# Tests publish tasks to an in-memory broker; deliveries are driven by the tests
+# (or by a real worker in the tests that start one).
+from integration_hub.celery import app as _celery_app  # noqa: E402
+
+_celery_app.conf.broker_url = "memory://"
+
+
+# ------------------------------------------------------------------ games --
+
+
+@pytest.fixture
+def games_catalog(db):
+    """The two games (data-migrated; re-created after a transactional test flushed them)."""
+    from games.models import Game, Provider
+
+    provider = Provider.objects.order_by("name").first() or Provider.objects.create(name="Solex Games")
+    games = {}
+    for slug, name in (("prediction-markets", "Prediction Markets"), ("traderhero-jackpot", "TraderHero Jackpot")):
+        games[slug] = Game.objects.filter(slug=slug).first() or Game.objects.create(
+            provider=provider, slug=slug, name=name, rtp="0.9500", currencies=["USD", "EUR"],
+            locales=["en_us"], platforms=["desktop", "mobile"])
+    return games
+
+
+@pytest.fixture
+def game(games_catalog):
+    return games_catalog["traderhero-jackpot"]
+
+
+# -------------------------------------------------- partner wired to sandbox --
+
+
+@pytest.fixture
+def live_hub(live_server, settings):
+    """The hub and the sandbox partner served by one live server, over real HTTP."""
+    settings.ROOT_URLCONF = "tests.urls_combined"
+    return live_server
+
+
+@pytest.fixture
+def sandbox(live_hub):
+    from sandbox.client import SandboxClient
+
+    with SandboxClient(live_hub.url) as client:
+        yield client
+
+
+class Wired:
+    """A partner speaking both protocols whose wallet is a sandbox tenant."""
+
+    def __init__(self, partner, slug, sandbox, credentials):
+        self.partner, self.slug, self.sandbox, self.credentials = partner, slug, sandbox, credentials
+        self.ext_client = partner.ext_clients.get()
+
+    def faults(self, **per_action):
+        self.sandbox.set_faults(self.slug, per_action, seed=1)
+
+    def ledger(self, player_id=None):
+        return self.sandbox.ledger(self.slug, player_id)
+
+
+@pytest.fixture
+def wired(sandbox, live_hub, transactional_db):
+    import uuid as _uuid
+
+    slug = "sb-" + _uuid.uuid4().hex[:8]
+    result = services.partner_onboard(
+        name=f"Sandbox {slug}", actor="test", igsp=True, public_api=True, default_currency="USD",
+        allowed_currencies=["EUR", "BTC"], igsp_hooks_url=f"{live_hub.url}/t/{slug}/igsp/hooks",
+        ext_clients=[{"ext_cid": slug, "base_url": f"{live_hub.url}/t/{slug}/adapter"}],
+    )
+    creds = result.credentials
+    sandbox.configure_tenant(
+        slug, igsp_api_key=creds[CredentialPurpose.IGSP].credential.public_id,
+        igsp_secret=creds[CredentialPurpose.IGSP].secret,
+        integration_api_key=creds[CredentialPurpose.INTEGRATION_API].secret, default_balance="1000.00",
+    )
+    return Wired(result.partner, slug, sandbox, creds)

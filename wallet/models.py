@@ -1,1 +1,211 @@
-"""Ledger models: see the wallet issue (GameSession, Round, Transaction, DeliveryAttempt)."""
+"""The ledger: game sessions, rounds, money transactions and delivery attempts.
+
+Nothing here is protocol-specific beyond the ``protocol`` tag that selects the
+transport. Uniqueness is enforced by database constraints.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+MONEY = {"max_digits": 24, "decimal_places": 8}
+
+
+class Protocol(models.TextChoices):
+    IGSP = "igsp", "IGSP"
+    PUBLIC_API = "public_api", "Public API"
+
+
+class SessionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    CLOSED = "closed", "Closed"
+
+
+class GameSession(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, help_text="Our session id (gsID).")
+    partner = models.ForeignKey("tenants.Partner", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="game_sessions", help_text="Empty for public demo sessions.")
+    ext_client = models.ForeignKey("tenants.ExtClient", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="game_sessions")
+    protocol = models.CharField(max_length=20, choices=Protocol.choices)
+    game = models.ForeignKey("games.Game", on_delete=models.PROTECT, related_name="sessions")
+    player_id = models.CharField(max_length=200)
+    player_name = models.CharField(max_length=200, blank=True)
+    currency = models.CharField(max_length=10)
+    partner_session_ref = models.CharField(max_length=200, blank=True,
+                                           help_text="The partner's session_id / sessionID, echoed in wallet calls.")
+    key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the session key.")
+    device = models.CharField(max_length=20, default="mobile")
+    language = models.CharField(max_length=20, default="en")
+    return_url = models.CharField(max_length=1000, blank=True)
+    deposit_url = models.CharField(max_length=1000, blank=True)
+    is_demo = models.BooleanField(default=False)
+    demo_balance = models.DecimalField(**MONEY, null=True, blank=True)
+    last_balance = models.DecimalField(**MONEY, null=True, blank=True, help_text="Last balance the partner reported.")
+    balance_mismatch = models.BooleanField(default=False, help_text="A partner hook disagreed with our ledger.")
+    status = models.CharField(max_length=20, choices=SessionStatus.choices, default=SessionStatus.ACTIVE)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    settings_snapshot = models.JSONField(default=dict, blank=True, help_text="Bet limits etc. fixed at creation.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "protocol", "partner_session_ref"],
+                condition=~Q(partner_session_ref="") & Q(is_demo=False),
+                name="session_unique_partner_ref",
+            ),
+            models.CheckConstraint(condition=Q(demo_balance__gte=0) | Q(demo_balance__isnull=True),
+                                   name="session_demo_balance_non_negative"),
+        ]
+        indexes = [models.Index(fields=["partner", "player_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.player_id})"
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SETTLED = "settled", "Settled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Round(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, help_text="roundID")
+    session = models.ForeignKey(GameSession, on_delete=models.PROTECT, related_name="rounds")
+    partner = models.ForeignKey("tenants.Partner", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="rounds")
+    status = models.CharField(max_length=20, choices=RoundStatus.choices, default=RoundStatus.OPEN)
+    free_rounds_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class TxKind(models.TextChoices):
+    BET = "bet", "Bet"
+    WIN = "win", "Win"
+    REFUND = "refund", "Refund"
+
+
+class TxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"          # bet: in flight; win/refund: in the outbox, to deliver
+    CONFIRMED = "confirmed", "Confirmed"    # the partner answered 200 (or demo money moved)
+    DECLINED = "declined", "Declined"       # bet refused (or failed: then a refund exists)
+    RESOLVED = "resolved", "Resolved manually"
+
+
+class Transaction(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, help_text="txID / transaction_id")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="transactions")
+    session = models.ForeignKey(GameSession, on_delete=models.PROTECT, related_name="transactions")
+    partner = models.ForeignKey("tenants.Partner", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="transactions")
+    kind = models.CharField(max_length=10, choices=TxKind.choices)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=10)
+    tx_type = models.CharField(max_length=20, default="regular",
+                               help_text="regular/free (Public API); bet/tip/freespin, win/jackpot/… (IGSP).")
+    free_rounds_id = models.CharField(max_length=200, blank=True)
+    refunds = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunded_by",
+                                help_text="For refunds: the bet it reverses.")
+    status = models.CharField(max_length=20, choices=TxStatus.choices, default=TxStatus.PENDING, db_index=True)
+    finished = models.BooleanField(default=False, help_text="Closes the round (IGSP `finished`).")
+    partner_tx_id = models.CharField(max_length=200, blank=True)
+    partner_balance = models.DecimalField(**MONEY, null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    stuck = models.BooleanField(default=False, help_text="Undelivered for longer than HUB_STUCK_AFTER.")
+    resolution_note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="tx_amount_non_negative"),
+            # One bet and at most one win per round: a bet cashes out once.
+            models.UniqueConstraint(fields=["round", "kind"], condition=Q(kind__in=["bet", "win"]),
+                                    name="tx_one_bet_one_win_per_round"),
+            # A bet is refunded at most once.
+            models.UniqueConstraint(fields=["refunds"], condition=Q(kind="refund"), name="tx_one_refund_per_bet"),
+            models.CheckConstraint(condition=~Q(kind="refund") | Q(refunds__isnull=False),
+                                   name="tx_refund_names_its_bet"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="tx_due_idx",
+                         condition=Q(status="pending")),
+            models.Index(fields=["partner", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency} ({self.status})"
+
+
+class AttemptOutcome(models.TextChoices):
+    OK = "ok", "OK"
+    DECLINED = "declined", "Declined"
+    FAILED = "failed", "Failed"
+
+
+class DeliveryAttempt(models.Model):
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="delivery_attempts")
+    partner = models.ForeignKey("tenants.Partner", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="delivery_attempts")
+    started_at = models.DateTimeField(db_index=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=AttemptOutcome.choices)
+    error = models.CharField(max_length=500, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    response = models.JSONField(null=True, blank=True, help_text="The partner's error body (message, code, action).")
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.transaction_id} {self.outcome} {self.http_status}"
+
+
+class PartnerDeliveryState(models.Model):
+    """Circuit breaker per partner: after repeated failures, pause, then probe."""
+
+    partner = models.OneToOneField("tenants.Partner", on_delete=models.CASCADE, related_name="delivery_state")
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    open_until = models.DateTimeField(null=True, blank=True)
+    opened_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class InboundHook(models.Model):
+    """A wallet event the partner sent us (IGSP POST /hooks): idempotent per (partner, transaction_id)."""
+
+    partner = models.ForeignKey("tenants.Partner", on_delete=models.CASCADE, related_name="inbound_hooks")
+    transaction_id = models.CharField(max_length=200)
+    action = models.CharField(max_length=20)
+    payload = models.JSONField(default=dict)
+    response = models.JSONField(default=dict)
+    response_status = models.PositiveSmallIntegerField(default=200)
+    session = models.ForeignKey(GameSession, null=True, blank=True, on_delete=models.SET_NULL)
+    mismatch = models.BooleanField(default=False)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "transaction_id"], name="inbound_hook_unique_tx"),
+        ]

@@ -39,6 +39,7 @@ HUB_NUM_PROXIES = env.int("HUB_NUM_PROXIES", default=0)
 HUB_SESSION_TTL_SECONDS = env.int("HUB_SESSION_TTL_SECONDS", default=4 * 3600)
 HUB_STUCK_AFTER = env.int("HUB_STUCK_AFTER", default=3600)
 HUB_JACKPOT_ROUND_SECONDS = env.int("HUB_JACKPOT_ROUND_SECONDS", default=3)
+HUB_METRICS_TOKEN = env.str("HUB_METRICS_TOKEN", default="")  # optional bearer token for /metrics
 HUB_SANDBOX_PORT = env.int("HUB_SANDBOX_PORT", default=8001)
 HUB_SANDBOX_URL = env.str("HUB_SANDBOX_URL", default=f"http://127.0.0.1:{HUB_SANDBOX_PORT}").rstrip("/")
 
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
     "integration_hub",
     "tenants",
     "wallet",
+    "games",
+    "freerounds",
     "sandbox",
 ]
 
@@ -147,7 +150,16 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "retire-expired-credentials": {"task": "tenants.retire_expired_credentials", "schedule": 60.0},
+    "sweep-deliveries": {"task": "wallet.sweep_deliveries", "schedule": env.int("HUB_SWEEP_SECONDS", default=5)},
 }
+HUB_WALLET_TIMEOUT_SECONDS = env.int("HUB_WALLET_TIMEOUT_SECONDS", default=5)
+HUB_RETRY_BASE_SECONDS = env.int("HUB_RETRY_BASE_SECONDS", default=5)
+HUB_RETRY_MAX_SECONDS = env.int("HUB_RETRY_MAX_SECONDS", default=600)
+HUB_DELIVERY_LEASE_SECONDS = env.int("HUB_DELIVERY_LEASE_SECONDS", default=30)
+HUB_PARTNER_MAX_IN_FLIGHT = env.int("HUB_PARTNER_MAX_IN_FLIGHT", default=32)
+HUB_BREAKER_FAILURES = env.int("HUB_BREAKER_FAILURES", default=5)
+HUB_BREAKER_COOLDOWN_SECONDS = env.int("HUB_BREAKER_COOLDOWN_SECONDS", default=10)
+HUB_ORPHAN_BET_SECONDS = env.int("HUB_ORPHAN_BET_SECONDS", default=60)
 
 # --- Auth / i18n / static -------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,7 +1,21 @@
 """Test settings: same code paths as production, fast hashing, loopback http allowed."""
 
+import os
+
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR, env
+
+# Celery reads CELERY_BROKER_URL from the environment before its settings; tests
+# publish to an in-memory broker (tests drive deliveries themselves) and keep
+# the real broker URL for readiness checks and the tests that run a real worker.
+HUB_TEST_REAL_BROKER_URL = os.environ.pop("CELERY_BROKER_URL", "") or CELERY_BROKER_URL
+CELERY_BROKER_URL = HUB_TEST_REAL_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = False
+HUB_WALLET_TIMEOUT_SECONDS = 1.0
+HUB_DELIVERY_LEASE_SECONDS = 5
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file (not :memory:) so a real worker process can share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_hub_{os.getpid()}.sqlite3")}
 
 DEBUG = False
 HUB_ALLOW_HTTP_LOOPBACK = True

@@ -1,0 +1,284 @@
+"""Player actions for the Session API: every stake, payout and refund goes through the wallet services,
+so both protocols and demo sessions get the same game logic."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integration_hub.errors import ApplicationError, NotFound
+from wallet import currency as money
+from wallet import services as wallet
+from wallet.models import GameSession, Round
+
+from . import jackpot, lmsr, markets
+from . import selectors as sel
+from .models import Game, JackpotRound, JackpotRoundStatus, Market, PositionStatus
+
+
+def _s(value: Decimal | None, currency: str | None = None) -> str | None:
+    if value is None:
+        return None
+    return money.money_str(value, currency) if currency else str(value)
+
+
+def parse_amount(value, field: str = "amount") -> Decimal:
+    """A decimal string or JSON number (parsed as Decimal): never a float."""
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        raise ApplicationError(f"{field}: a decimal amount is required.", code="invalid_amount")
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ApplicationError(f"{field}: {value!r} is not a decimal amount.", code="invalid_amount") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ApplicationError(f"{field}: must be a positive amount.", code="invalid_amount")
+    return amount
+
+
+def _balance_view(session: GameSession) -> tuple[Decimal | None, bool]:
+    """Live balance for the page; the last known one (flagged stale) when the wallet is unreachable."""
+    try:
+        return wallet.session_balance(session=session), False
+    except ApplicationError:
+        fresh = GameSession.objects.values_list("last_balance", flat=True).get(pk=session.pk)
+        return fresh, True
+
+
+# ------------------------------------------------------------------ state --
+
+
+def market_view(market: Market) -> dict:
+    yes = lmsr.price(market.q_yes, market.q_no, market.b, "YES")
+    return {"id": str(market.pk), "title": market.title, "yesPrice": str(yes), "noPrice": str(Decimal(1) - yes),
+            "status": market.status, "closeAt": market.close_at.isoformat().replace("+00:00", "Z"),
+            "outcome": market.outcome}
+
+
+def position_view(position, with_quote: bool = True) -> dict:
+    view = {"betId": str(position.pk), "marketId": str(position.market_id), "outcome": position.outcome,
+            "stake": _s(position.stake, position.currency), "shares": str(position.shares),
+            "status": position.status, "payout": _s(position.payout, position.currency),
+            "cashOutValue": _s(position.cash_out_value, position.currency), "roundId": str(position.round_id)}
+    if with_quote and position.status == PositionStatus.OPEN:
+        try:
+            quote = markets.position_cash_out_quote(position=position, places=money.precision(position.currency))
+            view["cashOutValue"] = _s(quote["cashOutValue"], position.currency)
+        except ApplicationError:
+            view["cashOutValue"] = None
+    return view
+
+
+def jackpot_view(rnd: JackpotRound) -> dict:
+    view = {"betId": str(rnd.pk), "roundId": str(rnd.round_id), "direction": rnd.direction,
+            "stake": _s(rnd.stake, rnd.currency), "status": rnd.status, "serverSeedHash": rnd.server_seed_hash,
+            "clientSeed": rnd.client_seed, "nonce": rnd.nonce, "rtp": str(rnd.rtp),
+            "settleAt": rnd.settle_at.isoformat().replace("+00:00", "Z")}
+    if rnd.status == JackpotRoundStatus.SETTLED:
+        view.update({"serverSeed": rnd.server_seed, "payout": _s(rnd.payout, rnd.currency), "tier": rnd.tier,
+                     "multiplier": str(rnd.multiplier), "path": rnd.path})
+    return view
+
+
+def jackpot_config(currency: str) -> dict:
+    low, high = markets.stake_limits(currency)
+    rtp = jackpot_rtp()
+    return {"rtp": str(rtp), "table": jackpot.tier_table(rtp).as_dict(), "roundSeconds": round_seconds(),
+            "minStake": _s(low, currency), "maxStake": _s(high, currency), "directions": list(jackpot.DIRECTIONS),
+            "algorithm": jackpot.ALGORITHM_VERSION}
+
+
+def jackpot_rtp() -> Decimal:
+    return jackpot.check_rtp(getattr(settings, "HUB_JACKPOT_RTP", jackpot.DEFAULT_RTP))
+
+
+def round_seconds() -> int:
+    return int(getattr(settings, "HUB_JACKPOT_ROUND_SECONDS", 3))
+
+
+def state(*, session: GameSession) -> dict:
+    balance, stale = _balance_view(session)
+    game: Game = session.game
+    body = {
+        "session": {"id": str(session.pk), "status": session.status, "protocol": session.protocol,
+                    "isDemo": session.is_demo, "device": session.device, "language": session.language,
+                    "returnUrl": session.return_url or None, "depositUrl": session.deposit_url or None,
+                    "expiresAt": session.expires_at.isoformat().replace("+00:00", "Z")},
+        "player": {"id": session.player_id, "name": session.player_name},
+        "currency": session.currency,
+        "balance": _s(balance, session.currency),
+        "balanceStale": stale,
+        "game": {"id": str(game.pk), "slug": game.slug, "name": game.name, "rtp": str(game.rtp)},
+    }
+    if game.slug == Game.PREDICTION_MARKETS:
+        low, high = markets.stake_limits(session.currency)
+        body["markets"] = [market_view(m) for m in sel.markets_list()]
+        body["positions"] = [position_view(p) for p in sel.positions_for_session(session_id=session.pk)[:50]]
+        body["limits"] = {"minStake": _s(low, session.currency), "maxStake": _s(high, session.currency),
+                          "cashOutsPerDay": markets.cashout_limit_per_day(), "margin": str(markets.market_margin())}
+    else:
+        body["jackpot"] = jackpot_config(session.currency)
+        rounds = JackpotRound.objects.filter(session_id=session.pk).order_by("-created_at")[:20]
+        body["rounds"] = [jackpot_view(r) for r in rounds]
+    return body
+
+
+# ------------------------------------------------------------------- bets --
+
+
+def bet(*, session: GameSession, data: dict) -> dict:
+    wallet.session_check_open(session)
+    if session.game.slug == Game.PREDICTION_MARKETS:
+        return _market_bet(session, data)
+    if session.game.slug == Game.TRADERHERO_JACKPOT:
+        return _jackpot_bet(session, data)
+    raise ApplicationError("This game takes no bets.", code="invalid_request")
+
+
+def _market_bet(session: GameSession, data: dict) -> dict:
+    outcome = str(data.get("outcome") or "").upper()
+    if outcome not in ("YES", "NO"):
+        raise ApplicationError('outcome: must be "YES" or "NO".', code="invalid_outcome")
+    amount = parse_amount(data.get("amount"))
+    market = sel.market_get(data.get("marketId"))
+    if market is None:
+        raise NotFound("marketId: market not found.", code="market_not_found")
+    places = money.precision(session.currency)
+    markets.market_quote_bet(market=market, outcome=outcome, amount=amount, currency=session.currency,
+                             places=places)  # validates limits and status before any money moves
+    opened = {}
+
+    def on_confirm(rnd: Round, tx) -> None:
+        opened["position"] = markets.position_open(market_id=market.pk, session_id=session.pk, round_id=rnd.pk,
+                                                   outcome=outcome, stake=amount, currency=session.currency,
+                                                   places=places, actor=f"session:{session.pk}")
+
+    result = wallet.bet_place(session=session, amount=amount, on_confirm=on_confirm)
+    position = opened["position"]
+    market.refresh_from_db()
+    return {"betId": str(position.pk), "marketId": str(market.pk), "outcome": outcome,
+            "amount": _s(amount, session.currency), "shares": str(position.shares),
+            "transactionId": str(result.transaction.pk), "roundId": str(result.round.pk),
+            "balance": _s(result.balance, session.currency), "market": market_view(market)}
+
+
+def _jackpot_bet(session: GameSession, data: dict) -> dict:
+    direction = str(data.get("direction") or "").lower()
+    if direction not in jackpot.DIRECTIONS:
+        raise ApplicationError('direction: must be "up" or "down".', code="invalid_direction")
+    amount = parse_amount(data.get("amount"))
+    low, high = markets.stake_limits(session.currency)
+    if amount < low:
+        raise ApplicationError(f"amount: the minimum stake is {low} {session.currency}.", code="stake_too_low")
+    if amount > high:
+        raise ApplicationError(f"amount: the maximum stake is {high} {session.currency}.", code="stake_too_high")
+    client_seed = str(data.get("clientSeed") or jackpot.new_client_seed())[:64]
+    server_seed = jackpot.new_server_seed()  # committed (by its hash) before the bet
+    rtp = jackpot_rtp()
+    created = {}
+
+    def on_confirm(rnd: Round, tx) -> None:
+        created["round"] = JackpotRound.objects.create(
+            session_id=session.pk, round_id=rnd.pk, direction=direction, stake=amount, currency=session.currency,
+            rtp=rtp, server_seed=server_seed, server_seed_hash=jackpot.hash_server_seed(server_seed),
+            client_seed=client_seed, nonce=0, settle_at=timezone.now() + timedelta(seconds=round_seconds()))
+
+    result = wallet.bet_place(session=session, amount=amount, on_confirm=on_confirm)
+    jr = created["round"]
+    if round_seconds() <= 0:
+        jackpot_settle(round_id=jr.pk)
+        jr.refresh_from_db()
+    else:
+        from .tasks import settle_jackpot_round
+
+        transaction.on_commit(lambda: _safe_delay(settle_jackpot_round, str(jr.pk), round_seconds()))
+    body = jackpot_view(jr)
+    balance = result.balance
+    if jr.status == JackpotRoundStatus.SETTLED and session.is_demo:
+        balance = wallet.session_balance(session=session)
+    body.update({"transactionId": str(result.transaction.pk), "balance": _s(balance, session.currency)})
+    return body
+
+
+def _safe_delay(task, round_id: str, countdown: int) -> None:
+    try:
+        task.apply_async(args=[round_id], countdown=countdown)
+    except Exception:  # noqa: BLE001 - the periodic sweep settles due rounds anyway
+        pass
+
+
+def jackpot_settle(*, round_id) -> bool:
+    """Settle a due round: reveal the seed, compute the outcome, pay through the wallet (zero win on a loss)."""
+    with transaction.atomic():
+        jr = JackpotRound.objects.select_for_update().filter(pk=round_id, status=JackpotRoundStatus.OPEN).first()
+        if jr is None:
+            return False
+        outcome = jackpot.play(jr.server_seed, jr.client_seed, jr.nonce, jr.direction, jr.rtp)
+        amount = jackpot.payout(jr.stake, outcome.multiplier, money.precision(jr.currency))
+        jr.status, jr.tier, jr.multiplier, jr.payout = JackpotRoundStatus.SETTLED, outcome.tier, outcome.multiplier, amount
+        jr.path, jr.settled_at = outcome.path, timezone.now()
+        jr.save(update_fields=["status", "tier", "multiplier", "payout", "path", "settled_at"])
+        rnd = Round.objects.select_related("session").get(pk=jr.round_id)
+        wallet.win_record(round=rnd, amount=amount, tx_type="jackpot" if outcome.tier == "jackpot" else "regular")
+    return True
+
+
+def jackpot_settle_due(*, limit: int = 500) -> int:
+    count = 0
+    for round_id in sel.jackpot_rounds_due().values_list("pk", flat=True)[:limit]:
+        count += jackpot_settle(round_id=round_id)
+    return count
+
+
+def bet_get(*, session: GameSession, bet_id) -> dict:
+    if session.game.slug == Game.PREDICTION_MARKETS:
+        position = sel.position_get(bet_id=bet_id, session_id=session.pk)
+        if position is None:
+            raise NotFound("Bet not found.", code="bet_not_found")
+        return position_view(position)
+    jr = sel.jackpot_round_get(bet_id=bet_id, session_id=session.pk)
+    if jr is None:
+        raise NotFound("Bet not found.", code="bet_not_found")
+    return jackpot_view(jr)
+
+
+# -------------------------------------------------------------- cash-out --
+
+
+def _position_for(session: GameSession, data: dict):
+    if session.game.slug != Game.PREDICTION_MARKETS:
+        raise ApplicationError("Cash-out is available in prediction markets only.", code="cash_out_unavailable")
+    position = sel.position_get(bet_id=data.get("betId"), session_id=session.pk)
+    if position is None:
+        raise NotFound("betId: bet not found.", code="bet_not_found")
+    return position
+
+
+def cash_out_preview(*, session: GameSession, data: dict) -> dict:
+    wallet.session_check_open(session)
+    position = _position_for(session, data)
+    quote = markets.position_cash_out_quote(position=position, places=money.precision(session.currency))
+    return {"betId": str(position.pk), "cashOutValue": _s(quote["cashOutValue"], session.currency),
+            "margin": str(quote["margin"]), "originalStake": _s(quote["originalStake"], session.currency),
+            "currentOdds": str(quote["currentOdds"]), "currentPrice": str(quote["currentPrice"]),
+            "shares": str(quote["shares"]), "currency": session.currency}
+
+
+def cash_out(*, session: GameSession, data: dict) -> dict:
+    """Sell the position back and credit the value as the round's win (one DB transaction)."""
+    wallet.session_check_open(session)
+    position = _position_for(session, data)
+    min_value = data.get("minValue")
+    with transaction.atomic():
+        sold = markets.position_cash_out(position_id=position.pk, session_id=session.pk,
+                                         min_value=parse_amount(min_value, "minValue") if min_value else None,
+                                         places=money.precision(session.currency), actor=f"session:{session.pk}")
+        rnd = Round.objects.select_related("session").get(pk=sold.round_id)
+        win = wallet.win_record(round=rnd, amount=sold.cash_out_value)
+    balance = wallet.session_balance(session=session) if session.is_demo else None
+    return {"betId": str(sold.pk), "cashOutValue": _s(sold.cash_out_value, session.currency),
+            "transactionId": str(win.pk), "status": sold.status, "delivery": win.status,
+            "balance": _s(balance, session.currency)}

@@ -1,0 +1,94 @@
+"""IGSP hooks client: one signed POST to the partner's hooks URL per wallet action.
+
+Bodies follow igsp-platforms.yaml (amounts as JSON numbers, written exactly from
+Decimal); signed with the partner's newest active IGSP key.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from integration_hub import signing
+from integration_hub.renderers import dumps_exact
+from tenants import selectors
+from tenants.models import CredentialPurpose
+from wallet import currency as money
+from wallet import transport
+from wallet.transport import FAILED, WalletResult
+
+BET_TYPES = {"free": "freespin", "tip": "tip"}
+WIN_TYPES = {"free": "freespin", "jackpot": "jackpot", "tournament": "tournament", "prize": "prize"}
+
+
+def _amount(value: Decimal, currency: str) -> Decimal:
+    return money.quantize_down(value, currency)
+
+
+def bet_payload(tx) -> dict:
+    session = tx.session
+    return {
+        "action": "bet", "player_id": session.player_id, "amount": _amount(tx.amount, tx.currency),
+        "currency": tx.currency, "game_id": str(session.game_id), "transaction_id": str(tx.pk),
+        "session_id": session.partner_session_ref, "type": BET_TYPES.get(tx.tx_type, "bet"),
+        "round_id": str(tx.round_id), "finished": False,
+    }
+
+
+def win_payload(tx) -> dict:
+    session = tx.session
+    return {
+        "action": "win", "player_id": session.player_id, "amount": _amount(tx.amount, tx.currency),
+        "currency": tx.currency, "game_id": str(session.game_id), "transaction_id": str(tx.pk),
+        "session_id": session.partner_session_ref, "type": WIN_TYPES.get(tx.tx_type, "win"),
+        "round_id": str(tx.round_id), "finished": bool(tx.finished),
+    }
+
+
+def refund_payload(tx) -> dict:
+    session = tx.session
+    return {
+        "action": "refund", "player_id": session.player_id, "amount": _amount(tx.amount, tx.currency),
+        "currency": tx.currency, "game_id": str(session.game_id), "transaction_id": str(tx.pk),
+        "session_id": session.partner_session_ref, "type": BET_TYPES.get(tx.tx_type, "bet"),
+        "bet_transaction_id": str(tx.refunds_id), "finished": True,
+    }
+
+
+def balance_payload(session) -> dict:
+    return {"action": "balance", "player_id": session.player_id, "currency": session.currency,
+            "session_id": session.partner_session_ref}
+
+
+class IgspHooksTransport:
+    def _post(self, partner, payload: dict) -> WalletResult:
+        key = selectors.partner_signing_key(partner=partner, purpose=CredentialPurpose.IGSP)
+        if key is None or not partner.igsp_hooks_url:
+            return WalletResult(FAILED, error="no active IGSP key or hooks URL", message="Wallet not configured.")
+        body = dumps_exact(payload)
+        headers = signing.igsp_headers(key.credential.public_id, key.secret, body)
+        headers["Content-Type"] = "application/json"
+        response, error, duration = transport.send("POST", partner.igsp_hooks_url, content=body, headers=headers)
+        result = transport.classify(response, error, duration)
+        if result.ok:
+            body_json = result.body or {}
+            try:
+                result.balance = Decimal(str(body_json["balance"])) if "balance" in body_json else None
+            except ArithmeticError:
+                result.balance = None
+            result.partner_tx_id = str(body_json.get("transaction_id") or "")[:200]
+        return result
+
+    def balance(self, session) -> WalletResult:
+        return self._post(session.partner, balance_payload(session))
+
+    def bet(self, tx) -> WalletResult:
+        return self._post(tx.session.partner, bet_payload(tx))
+
+    def win(self, tx) -> WalletResult:
+        return self._post(tx.session.partner, win_payload(tx))
+
+    def refund(self, tx) -> WalletResult:
+        return self._post(tx.session.partner, refund_payload(tx))
+
+
+transport.register("igsp", IgspHooksTransport())

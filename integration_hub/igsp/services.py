@@ -1,0 +1,140 @@
+"""IGSP use cases: session creation (real and demo) and inbound wallet hooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from integration_hub.errors import ApplicationError
+from tenants.validators import normalize_currency
+from wallet import currency as money
+from wallet import services as wallet_services
+from wallet.models import GameSession, InboundHook, Protocol, SessionStatus, Transaction
+
+DEFAULT_DEMO_BALANCE = Decimal("1000.00")
+
+
+@dataclass
+class CreatedSession:
+    session: GameSession
+    launch_url: str
+
+    def __repr__(self) -> str:
+        return f"CreatedSession({self.session.pk})"
+
+
+def _currency_for(data, allowed: list[str]) -> str:
+    currency = normalize_currency(data["currency"])
+    game = data["game_id"]
+    if currency not in allowed or (game.currencies and currency not in game.currencies):
+        raise ApplicationError(f"currency: {currency} is not supported.", code="currency_not_supported")
+    return currency
+
+
+def _check_precision(amount: Decimal, currency: str) -> None:
+    if not money.has_valid_precision(amount, currency):
+        raise ApplicationError(f"balance: {currency} allows at most {money.precision(currency)} decimals.")
+
+
+def igsp_session_create(*, partner, data: dict) -> CreatedSession:
+    currency = _currency_for(data, partner.currencies)
+    _check_precision(data["balance"], currency)
+    is_demo = bool(data.get("is_demo"))
+    created = wallet_services.session_create(
+        protocol=Protocol.IGSP, partner=partner, game=data["game_id"], player_id=data["player_id"],
+        player_name=data["player_name"], currency=currency, partner_session_ref=data["session_id"],
+        device=data.get("device") or "mobile", language=data.get("language") or "en",
+        return_url=data.get("return_url") or "", is_demo=is_demo,
+        demo_balance=(data["balance"] or DEFAULT_DEMO_BALANCE) if is_demo else None,
+        balance=None if is_demo else data["balance"],
+    )
+    return CreatedSession(created.session, wallet_services.launch_url(created))
+
+
+def igsp_demo_session_create(*, data: dict) -> CreatedSession:
+    """Public demo: no partner, demo money held by us, never calls a wallet."""
+    from games import catalog
+
+    currency = _currency_for(data, list(catalog.CURRENCIES))
+    _check_precision(data["balance"], currency)
+    created = wallet_services.session_create(
+        protocol=Protocol.IGSP, partner=None, game=data["game_id"], player_id=data["player_id"],
+        player_name=data["player_name"], currency=currency, partner_session_ref=data["session_id"],
+        device=data.get("device") or "mobile", language=data.get("language") or "en",
+        return_url=data.get("return_url") or "", is_demo=True,
+        demo_balance=data["balance"] or DEFAULT_DEMO_BALANCE,
+    )
+    return CreatedSession(created.session, wallet_services.launch_url(created))
+
+
+def _find_session(partner, data) -> GameSession | None:
+    qs = GameSession.objects.filter(partner=partner, protocol=Protocol.IGSP, is_demo=False)
+    if data.get("session_id"):
+        return qs.filter(partner_session_ref=data["session_id"]).first()
+    return (qs.filter(player_id=data["player_id"], currency=normalize_currency(data["currency"]),
+                      status=SessionStatus.ACTIVE).order_by("-created_at").first())
+
+
+def inbound_hook_receive(*, partner, data: dict, raw: dict) -> tuple[dict, int]:
+    """Reconcile a wallet event the partner reports. Idempotent per (partner, transaction_id):
+    a replay answers exactly what the first delivery got."""
+    tx_id = data.get("transaction_id")
+    if tx_id:
+        existing = InboundHook.objects.filter(partner=partner, transaction_id=tx_id).first()
+        if existing:
+            return existing.response, existing.response_status
+    session = _find_session(partner, data)
+    mismatch, reconciled = False, False
+    amount = data.get("amount")
+    currency = normalize_currency(data["currency"])
+    if session is not None and currency != session.currency:
+        mismatch = True
+    if data["action"] == "balance":
+        if session is not None and amount is not None and not mismatch:
+            GameSession.objects.filter(pk=session.pk).update(last_balance=amount)
+            reconciled = True
+    else:
+        ours = Transaction.objects.filter(partner=partner, pk=_uuid_or_none(tx_id)).first() if tx_id else None
+        if ours is None:
+            mismatch = True  # a movement on our game that our ledger does not know
+        else:
+            reconciled = True
+            mismatch = mismatch or ours.kind != data["action"] or ours.amount != amount
+            session = session or ours.session
+    response = {"status": "ok", "reconciled": reconciled and not mismatch, "mismatch": mismatch,
+                "session_id": str(session.pk) if session else None}
+    if mismatch and session is not None:
+        GameSession.objects.filter(pk=session.pk).update(balance_mismatch=True)
+    if tx_id:
+        try:
+            with transaction.atomic():
+                InboundHook.objects.create(partner=partner, transaction_id=tx_id, action=data["action"],
+                                           payload=_jsonable(raw), response=response, response_status=200,
+                                           session=session, mismatch=mismatch)
+        except IntegrityError:  # a concurrent duplicate won: answer as it did
+            first = InboundHook.objects.get(partner=partner, transaction_id=tx_id)
+            return first.response, first.response_status
+    return response, 200
+
+
+def _uuid_or_none(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+

@@ -1,0 +1,50 @@
+"""Session API authentication: ``X-Casino-Key: igsp_<secret>``, checked against the session's key hash."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from dataclasses import dataclass
+
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+
+from integration_hub.authentication import auth_failed
+from integration_hub.errors import AUTH_FAILED_MESSAGE
+from wallet.models import GameSession
+from wallet.services import hash_session_key
+
+
+@dataclass
+class SessionPrincipal:
+    session: GameSession
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+
+
+class SessionKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        key = request.META.get("HTTP_X_CASINO_KEY")
+        if key is None:
+            return None
+        kwargs = (request.parser_context or {}).get("kwargs", {})
+        try:
+            session_id = uuid.UUID(str(kwargs.get("session_id")))
+        except ValueError:
+            raise auth_failed() from None
+        session = (GameSession.objects.select_related("partner", "ext_client", "game")
+                   .filter(pk=session_id).first())
+        expected = session.key_hash if session else "0" * 64
+        if not hmac.compare_digest(hash_session_key(key.strip()), expected) or session is None:
+            raise auth_failed()
+        return SessionPrincipal(session=session), None
+
+    def authenticate_header(self, request) -> str:
+        return 'X-Casino-Key realm="session"'
+
+
+class IsGameSession(BasePermission):
+    message = AUTH_FAILED_MESSAGE
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.user, SessionPrincipal)

@@ -1,0 +1,241 @@
+"""IGSP edge: provider API (HMAC), demo sessions, inbound hooks, and the Session API.
+
+Thin views: authenticate, validate with a serializer, call one service, serialize.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from games import selectors as game_selectors
+from integration_hub.authentication import IsPartner
+from integration_hub.errors import ApplicationError
+from integration_hub.net import client_ip
+from integration_hub.pagination import CursorParams, paginate
+from wallet import currency as money
+from wallet import services as wallet_services
+
+from . import services as igsp_services
+from .authentication import IgspHmacAuthentication
+from .session_auth import IsGameSession, SessionKeyAuthentication
+
+LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2}([-_][a-zA-Z0-9]{2,4})?$")
+
+
+def _iso(dt):
+    if dt is None:
+        return None
+    return dt.isoformat().replace("+00:00", "Z")
+
+
+class IgspView(APIView):
+    error_style = "igsp"
+
+
+class HmacView(IgspView):
+    authentication_classes = [IgspHmacAuthentication]
+    permission_classes = [IsPartner]
+
+
+# ------------------------------------------------------------ provider API --
+
+
+class ProvidersView(HmacView):
+    def get(self, request):
+        params = CursorParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        rows, cursor, meta = paginate(game_selectors.providers_list(p.get("updated_after")),
+                                      cursor=p.get("cursor"), limit=p["limit"])
+        data = [{
+            "id": str(row.id), "name": row.name, "currencies": row.currencies,
+            "restricted_countries": row.restricted_countries,
+            "images": [{**img, "url": _absolute(img.get("url", ""))} for img in row.images],
+            "min_age": row.min_age, "min_kyc_level": row.min_kyc_level, "updated_at": _iso(row.updated_at),
+        } for row in rows]
+        return Response({"data": data, "cursor": cursor, "meta": meta})
+
+
+def _absolute(url: str) -> str:
+    return f"{settings.HUB_PUBLIC_URL}{url}" if url.startswith("/") else url
+
+
+class GamesView(HmacView):
+    def get(self, request):
+        params = CursorParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        p = params.validated_data
+        rows, cursor, meta = paginate(game_selectors.games_list(p.get("updated_after")),
+                                      cursor=p.get("cursor"), limit=p["limit"])
+        data = [{
+            "id": str(g.id), "provider_id": str(g.provider_id), "name": g.name, "slug": g.slug,
+            "rtp": g.rtp, "status": g.status, "updated_at": _iso(g.updated_at), "deleted_at": _iso(g.deleted_at),
+            "categories": g.categories, "currencies": g.currencies, "platforms": g.platforms,
+        } for g in rows]
+        return Response({"data": data, "cursor": cursor, "meta": meta})
+
+
+class MoneyField(serializers.DecimalField):
+    """A non-negative amount: JSON number or decimal string, parsed as Decimal (never float)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=24, decimal_places=8, min_value=Decimal("0"), **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class SessionCreateSerializer(serializers.Serializer):
+    game_id = serializers.CharField(max_length=100)
+    player_id = serializers.CharField(max_length=200)
+    player_name = serializers.CharField(max_length=200)
+    currency = serializers.CharField(max_length=10)
+    session_id = serializers.CharField(max_length=200)
+    balance = MoneyField()
+    device = serializers.ChoiceField(choices=["desktop", "mobile"], required=False, default="mobile")
+    return_url = serializers.URLField(max_length=1000, required=False, allow_blank=True)
+    language = serializers.CharField(max_length=10, required=False, default="en")
+    is_demo = serializers.BooleanField(required=False, default=False)
+
+    def validate_language(self, value: str) -> str:
+        if not LANGUAGE_RE.match(value):
+            raise serializers.ValidationError("Use an ISO-639-1 language code such as 'en'.")
+        return value.lower().replace("_", "-")
+
+    def validate_game_id(self, value: str):
+        game = game_selectors.game_get(value)
+        if game is None or game.status != "active":
+            raise serializers.ValidationError("Unknown or unavailable game.")
+        return game
+
+
+class SessionsView(HmacView):
+    def post(self, request):
+        data = _object(request)
+        body = SessionCreateSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        created = igsp_services.igsp_session_create(partner=request.user.partner, data=body.validated_data)
+        return Response({"url": created.launch_url}, status=status.HTTP_201_CREATED)
+
+
+class DemoSessionThrottle(SimpleRateThrottle):
+    scope = "igsp_demo_sessions"
+
+    def get_rate(self):
+        return getattr(settings, "HUB_DEMO_SESSIONS_RATE", "30/min")
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
+
+
+class DemoSessionsView(IgspView):
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes = [DemoSessionThrottle]
+
+    def post(self, request):
+        body = SessionCreateSerializer(data=_object(request))
+        body.is_valid(raise_exception=True)
+        created = igsp_services.igsp_demo_session_create(data=body.validated_data)
+        return Response({"url": created.launch_url}, status=status.HTTP_201_CREATED)
+
+
+def _object(request) -> dict:
+    if not isinstance(request.data, dict):
+        raise ApplicationError("The body must be a JSON object.")
+    return request.data
+
+
+class InboundHookSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["balance", "bet", "win", "refund"])
+    player_id = serializers.CharField(max_length=200)
+    currency = serializers.CharField(max_length=10)
+    amount = MoneyField(required=False)
+    game_id = serializers.CharField(max_length=100, required=False)
+    transaction_id = serializers.CharField(max_length=200, required=False)
+    session_id = serializers.CharField(max_length=200, required=False)
+    type = serializers.CharField(max_length=20, required=False)
+    bet_transaction_id = serializers.CharField(max_length=200, required=False)
+    round_id = serializers.CharField(max_length=200, required=False)
+    finished = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if attrs["action"] != "balance" and not attrs.get("transaction_id"):
+            raise serializers.ValidationError({"transaction_id": "Required for bet, win and refund events."})
+        if attrs["action"] != "balance" and attrs.get("amount") is None:
+            raise serializers.ValidationError({"amount": "Required for bet, win and refund events."})
+        return attrs
+
+
+class InboundHooksView(HmacView):
+    def post(self, request):
+        body = InboundHookSerializer(data=_object(request))
+        body.is_valid(raise_exception=True)
+        response, code = igsp_services.inbound_hook_receive(partner=request.user.partner,
+                                                            data=body.validated_data, raw=request.data)
+        return Response(response, status=code)
+
+
+# -------------------------------------------------------------- Session API --
+
+
+class SessionApiView(IgspView):
+    authentication_classes = [SessionKeyAuthentication]
+    permission_classes = [IsGameSession]
+
+    def session(self, request, session_id):
+        session = request.user.session
+        if str(session.pk) != str(session_id):
+            raise ApplicationError("Session not found.", code="not_found", status_code=404)
+        return session
+
+
+class SessionStateView(SessionApiView):
+    def get(self, request, session_id):
+        from games import play
+
+        session = self.session(request, session_id)
+        wallet_services.session_check_open(session)
+        return Response(play.state(session=session))
+
+
+class SessionBalanceView(SessionApiView):
+    def get(self, request, session_id):
+        session = self.session(request, session_id)
+        wallet_services.session_check_open(session)
+        balance = wallet_services.session_balance(session=session)
+        return Response({"balance": money.money_str(balance, session.currency), "currency": session.currency})
+
+
+class SessionBetView(SessionApiView):
+    def post(self, request, session_id):
+        from games import play
+
+        session = self.session(request, session_id)
+        return Response(play.bet(session=session, data=_object(request)), status=status.HTTP_201_CREATED)
+
+
+class CashOutPreviewView(SessionApiView):
+    def post(self, request, session_id):
+        from games import play
+
+        session = self.session(request, session_id)
+        return Response(play.cash_out_preview(session=session, data=_object(request)))
+
+
+class CashOutView(SessionApiView):
+    def post(self, request, session_id):
+        from games import play
+
+        session = self.session(request, session_id)
+        return Response(play.cash_out(session=session, data=_object(request)))
+

@@ -1,0 +1,93 @@
+"""Integration Adapter client: reverse calls to the ExtCID's base URL.
+
+POST bodies are sent as the exact RFC 8785 bytes that were signed; amounts are
+decimal strings with the currency's precision (integration-adapter-api.yaml).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from integration_hub import signing
+from tenants import selectors
+from tenants.models import CredentialPurpose
+from wallet import currency as money
+from wallet import transport
+from wallet.transport import FAILED, WalletResult
+
+
+def _amount(value: Decimal, currency: str) -> str:
+    return transport.money_str(value, money.precision(currency))
+
+
+def _type(tx) -> str:
+    return "free" if tx.tx_type == "free" else "regular"
+
+
+def bet_payload(tx) -> dict:
+    body = {"type": _type(tx), "sessionID": tx.session.partner_session_ref, "amount": _amount(tx.amount, tx.currency),
+            "txID": str(tx.pk), "roundID": str(tx.round_id)}
+    if tx.free_rounds_id:
+        body["frID"] = tx.free_rounds_id
+    return body
+
+
+def win_payload(tx) -> dict:
+    return bet_payload(tx)
+
+
+def refund_payload(tx) -> dict:
+    return {"sessionID": tx.session.partner_session_ref, "txID": str(tx.pk), "origTxID": str(tx.refunds_id),
+            "roundID": str(tx.round_id), "amount": _amount(tx.amount, tx.currency)}
+
+
+class AdapterTransport:
+    def _key(self, session):
+        key = selectors.partner_signing_key(partner=session.partner, purpose=CredentialPurpose.INTEGRATION_API)
+        ext = session.ext_client
+        if key is None or ext is None or not ext.base_url:
+            return None, None
+        return key, ext.base_url.rstrip("/")
+
+    def _finish(self, response, error, duration) -> WalletResult:
+        result = transport.classify(response, error, duration)
+        if result.ok:
+            body = result.body or {}
+            try:
+                result.balance = Decimal(str(body["balance"])) if "balance" in body else None
+            except (InvalidOperation, ArithmeticError):
+                result.balance = None
+            result.partner_tx_id = str(body.get("txID") or "")[:200]
+        return result
+
+    def _post(self, session, path: str, payload: dict) -> WalletResult:
+        key, base = self._key(session)
+        if key is None:
+            return WalletResult(FAILED, error="no active integration key or base URL", message="Wallet not configured.")
+        body, sig = signing.public_sign_body(key.secret, payload)
+        response, error, duration = transport.send(
+            "POST", f"{base}{path}", content=body,
+            headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"})
+        return self._finish(response, error, duration)
+
+    def balance(self, session) -> WalletResult:
+        key, base = self._key(session)
+        if key is None:
+            return WalletResult(FAILED, error="no active integration key or base URL", message="Wallet not configured.")
+        params = {"sessionID": session.partner_session_ref}
+        sig = signing.public_sign(key.secret, signing.canonical_query(params))
+        response, error, duration = transport.send("GET", f"{base}/balance", params=params,
+                                                   headers={"X-REQUEST-SIGN": sig})
+        return self._finish(response, error, duration)
+
+    def bet(self, tx) -> WalletResult:
+        return self._post(tx.session, "/bet", bet_payload(tx))
+
+    def win(self, tx) -> WalletResult:
+        return self._post(tx.session, "/win", win_payload(tx))
+
+    def refund(self, tx) -> WalletResult:
+        return self._post(tx.session, "/refund", refund_payload(tx))
+
+
+transport.register("public_api", AdapterTransport())

@@ -1,0 +1,195 @@
+"""Public API use cases: create-new-game, the games list, free-rounds campaigns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from freerounds.models import CampaignStatus, FreeRoundsCampaign
+from games import catalog
+from games import selectors as game_selectors
+from integration_hub.errors import AccountBlocked, ApplicationError, Conflict, NotFound
+from integration_hub.renderers import dumps_exact
+from tenants.models import ExtClient
+from tenants.validators import normalize_currency
+from wallet import currency as money
+from wallet import services as wallet_services
+from wallet.models import Protocol
+
+DEMO_BALANCE_USD = Decimal("10000.00")
+# Rough USD equivalents for demo money only (no FX feed): units per 10,000 USD.
+DEMO_BALANCE = {
+    "BTC": Decimal("0.1"), "uBTC": Decimal("100000"), "mBTC": Decimal("100"), "ETH": Decimal("3"),
+    "mETH": Decimal("3000"), "LTC": Decimal("100"), "mLTC": Decimal("100000"), "DOGE": Decimal("50000"),
+    "TRX": Decimal("40000"), "SOL": Decimal("50"), "BNB": Decimal("15"), "TON": Decimal("2000"),
+    "JPY": Decimal("1500000"), "KRW": Decimal("13000000"), "IDR": Decimal("160000000"),
+    "VND": Decimal("250000000"), "INR": Decimal("850000"), "UZS": Decimal("125000000"),
+}
+GAMES_CACHE_VERSION_KEY = "public_api:games:version"
+
+
+@dataclass
+class CreatedGame:
+    session: object
+    launch_url: str
+
+
+def _ext_client(partner, ext_cid: str) -> ExtClient:
+    ext = ExtClient.objects.filter(partner=partner, ext_cid=ext_cid).first()
+    if ext is None or not ext.is_active:
+        raise NotFound(f"extCID {ext_cid!r} is not configured for this client.", code="ext_cid_not_found")
+    return ext
+
+
+def ext_currencies(ext: ExtClient) -> list[str]:
+    return list(ext.currencies or ext.partner.currencies)
+
+
+def normalize_locale(value: str) -> str:
+    return value.strip().lower().replace("-", "_")
+
+
+def create_new_game(*, partner, data: dict) -> CreatedGame:
+    if partner.is_blocked:
+        raise AccountBlocked("The account is blocked.", code="account_blocked")
+    ext = _ext_client(partner, data["extCID"])
+    game = game_selectors.game_get(data["gameID"])
+    if game is None or game.status != "active":
+        raise NotFound(f"Game {data['gameID']!r} not found.", code="game_not_found")
+    currency = normalize_currency(data["currency"])
+    if currency not in ext_currencies(ext) or (game.currencies and currency not in game.currencies):
+        raise ApplicationError(f"Currency {currency} is not supported.", code="currency_not_supported")
+    locale = normalize_locale(data["locale"])
+    if locale not in catalog.LOCALES or (game.locales and locale not in game.locales):
+        raise ApplicationError(f"Locale {data['locale']!r} is not supported.", code="locale_not_supported")
+    demo = data["demo"]
+    user = data.get("user") or {}
+    demo_balance = None
+    if demo:
+        demo_balance = Decimal(data["initDemoBalance"]) if data.get("initDemoBalance") else \
+            DEMO_BALANCE.get(currency, DEMO_BALANCE_USD)
+        if demo_balance <= 0 or not money.has_valid_precision(demo_balance, currency):
+            raise ApplicationError("initDemoBalance must be a positive amount in the currency's precision.",
+                                   details="initDemoBalance")
+    created = wallet_services.session_create(
+        protocol=Protocol.PUBLIC_API, partner=partner, ext_client=ext, game=game,
+        player_id=user.get("id") or f"demo-{timezone.now():%Y%m%d%H%M%S%f}",
+        player_name=user.get("nickName") or user.get("firstName") or "",
+        currency=currency, partner_session_ref=data.get("sessionID") or "", device=data["platform"],
+        language=locale, return_url=data.get("returnURL") or "", deposit_url=data.get("depositURL") or "",
+        is_demo=demo, demo_balance=demo_balance,
+        settings_snapshot={"country": user.get("country") or ""},
+    )
+    return CreatedGame(created.session, wallet_services.launch_url(created))
+
+
+# ------------------------------------------------------------------ games --
+
+
+def games_cache_bump() -> None:
+    try:
+        cache.incr(GAMES_CACHE_VERSION_KEY)
+    except ValueError:
+        cache.set(GAMES_CACHE_VERSION_KEY, 2, None)
+
+
+def games_info_json(*, partner, ext_cid: str, exclude_bet_lines: bool) -> bytes:
+    """The GameInfo array for an ExtCID, cached and invalidated when the catalog changes."""
+    ext = _ext_client(partner, ext_cid)
+    version = cache.get_or_set(GAMES_CACHE_VERSION_KEY, 1, None)
+    key = f"public_api:games:{version}:{ext.pk}:{ext.updated_at.timestamp()}:{int(exclude_bet_lines)}"
+    raw = cache.get(key)
+    if raw is None:
+        raw = dumps_exact(_games_info(ext, exclude_bet_lines))
+        cache.set(key, raw, 3600)
+    return raw
+
+
+def _games_info(ext: ExtClient, exclude_bet_lines: bool) -> list[dict]:
+    allowed = set(ext_currencies(ext))
+    out = []
+    for game in game_selectors.games_with_bet_lines():
+        if game.status != "active":
+            continue
+        images = dict(game.images or {})
+        if images.get("baseURL", "").startswith("/"):
+            images["baseURL"] = settings.HUB_PUBLIC_URL + images["baseURL"]
+        currencies = [c for c in (game.currencies or sorted(allowed)) if c in allowed]
+        info = {
+            "title": game.name, "id": game.slug, "locales": game.locales, "currencies": currencies,
+            "images": images, "platforms": game.platforms,
+            "hasFreeSpins": bool(game.has_free_spins) and not exclude_bet_lines,
+            "rtp": int((game.rtp * 100).to_integral_value()),
+        }
+        if not exclude_bet_lines:
+            grouped: dict[str, list] = {}
+            for line in game.bet_lines.all():
+                if line.currency in allowed:
+                    grouped.setdefault(line.currency, []).append(line)
+            info["betLines"] = [
+                {"currency": cur, "values": [{"maxBet": money.money_str(line.max_bet, cur),
+                                              "maxCoeff": str(line.max_multiplier)} for line in lines]}
+                for cur, lines in sorted(grouped.items())
+            ]
+            info["hasFreeSpins"] = bool(info["betLines"])
+        out.append(info)
+    return out
+
+
+# ------------------------------------------------------------ free rounds --
+
+
+def free_rounds_create(*, partner, data: dict) -> FreeRoundsCampaign:
+    ext = _ext_client(partner, data["extCID"])
+    currency = normalize_currency(data["currency"])
+    if currency not in ext_currencies(ext):
+        raise ApplicationError(f"Currency {currency} is not supported.", code="currency_not_supported")
+    games = []
+    for ref in data.get("gameIDs") or []:
+        game = game_selectors.game_get(ref)
+        if game is None:
+            raise NotFound(f"Game {ref!r} not found.", code="game_not_found")
+        games.append(game)
+    candidates = games or [g for g in game_selectors.games_with_bet_lines() if g.status == "active"]
+    line = None
+    for game in candidates:
+        lines = game_selectors.bet_lines_for(game=game, currency=currency).get(currency, [])
+        match = next((bl for bl in lines if bl.position == data["betLine"]), None)
+        if match is None:
+            raise ApplicationError(f"Bet line {data['betLine']} is not configured for {game.slug} in {currency}.",
+                                   details="betLine")
+        line = line or match
+    if line is None:
+        raise ApplicationError(f"No game has bet lines in {currency}.", details="betLine")
+    try:
+        with transaction.atomic():
+            return FreeRoundsCampaign.objects.create(
+                partner=partner, ext_client=ext, ext_id=data["extID"], game_ids=[str(g.pk) for g in games],
+                user_ids=list(dict.fromkeys(data.get("userIDs") or [])), currency=currency,
+                quantity=data["quantity"], bet_line=data["betLine"], bet_amount=line.max_bet,
+                max_multiplier=line.max_multiplier, valid_from=data["validFrom"],
+                valid_until=data.get("validUntil"),
+            )
+    except IntegrityError as exc:
+        raise Conflict(f"A free rounds campaign with extID {data['extID']!r} already exists.") from exc
+
+
+def free_rounds_cancel(*, partner, data: dict) -> FreeRoundsCampaign:
+    _ext_client(partner, data["extCID"])
+    qs = FreeRoundsCampaign.objects.filter(partner=partner, ext_client__ext_cid=data["extCID"])
+    if data.get("id"):
+        qs = qs.filter(pk=data["id"])
+    if data.get("extID"):
+        qs = qs.filter(ext_id=data["extID"])
+    campaign = qs.first()
+    if campaign is None:
+        raise NotFound("Free rounds campaign not found.")
+    if campaign.status != CampaignStatus.CANCELLED:
+        FreeRoundsCampaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CANCELLED,
+                                                                 cancelled_at=timezone.now())
+    return campaign

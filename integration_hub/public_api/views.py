@@ -1,0 +1,143 @@
+"""Public API edge: the Core API under /api/v1 (X-REQUEST-SIGN over RFC 8785 canonical JSON)."""
+
+from __future__ import annotations
+
+
+from django.http import HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.gzip import gzip_page
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from integration_hub.authentication import IsPartner
+from integration_hub.errors import ApplicationError
+
+from . import services
+from .authentication import PublicApiSignatureAuthentication
+
+
+class CoreApiView(APIView):
+    authentication_classes = [PublicApiSignatureAuthentication]
+    permission_classes = [IsPartner]
+    error_style = "public_api"
+
+
+def _object(request) -> dict:
+    if not isinstance(request.data, dict):
+        raise ApplicationError("The body must be a JSON object.")
+    return request.data
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=200)
+    firstName = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    lastName = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    nickName = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, min_length=2, required=False, allow_blank=True)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true/false only (the contract's boolean), not "yes"/1."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class CreateNewGameSerializer(serializers.Serializer):
+    cID = serializers.UUIDField()
+    extCID = serializers.CharField(max_length=100)
+    gameID = serializers.CharField(max_length=100)
+    sessionID = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    returnURL = serializers.URLField(max_length=1000, required=False, allow_blank=True)
+    depositURL = serializers.URLField(max_length=1000, required=False, allow_blank=True)
+    currency = serializers.CharField(max_length=10)
+    locale = serializers.CharField(max_length=10)
+    platform = serializers.ChoiceField(choices=["desktop", "mobile"])
+    demo = StrictBooleanField()
+    initDemoBalance = serializers.RegexField(r"^(0|[1-9]\d*)(\.\d+)?$", max_length=30, required=False,
+                                             error_messages={"invalid": "Must be a decimal string like \"10000.00\"."})
+    user = UserSerializer(required=False)
+
+    def validate(self, attrs):
+        if not attrs["demo"]:
+            missing = [f for f in ("sessionID", "user") if not attrs.get(f)]
+            if missing:
+                raise serializers.ValidationError({f: "Required for real (non-demo) games." for f in missing})
+        return attrs
+
+
+class CreateNewGameView(CoreApiView):
+    def post(self, request):
+        body = CreateNewGameSerializer(data=_object(request))
+        body.is_valid(raise_exception=True)
+        created = services.create_new_game(partner=request.user.partner, data=body.validated_data)
+        return Response({"gameURL": created.launch_url, "gsID": str(created.session.pk)})
+
+
+class GamesQuerySerializer(serializers.Serializer):
+    cID = serializers.UUIDField()
+    extCID = serializers.CharField(max_length=100)
+    excludeBetLines = serializers.ChoiceField(choices=["true", "false"], required=False, default="false")
+
+
+@method_decorator(gzip_page, name="dispatch")
+class GamesView(CoreApiView):
+    def get(self, request):
+        query = GamesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        raw = services.games_info_json(partner=request.user.partner, ext_cid=query.validated_data["extCID"],
+                                       exclude_bet_lines=query.validated_data["excludeBetLines"] == "true")
+        return HttpResponse(raw, content_type="application/json")
+
+
+class CreateFreeRoundsSerializer(serializers.Serializer):
+    extID = serializers.CharField(max_length=200)
+    cID = serializers.UUIDField()
+    extCID = serializers.CharField(max_length=100)
+    gameIDs = serializers.ListField(child=serializers.CharField(max_length=100), required=False, allow_empty=False)
+    userIDs = serializers.ListField(child=serializers.CharField(max_length=200), required=False, allow_empty=False)
+    currency = serializers.CharField(max_length=10)
+    quantity = serializers.IntegerField(min_value=1, max_value=99)
+    betLine = serializers.IntegerField(min_value=1, max_value=99)
+    validFrom = serializers.DateTimeField()
+    validUntil = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        start, end = attrs["validFrom"], attrs.get("validUntil")
+        if end is not None:
+            if end <= start:
+                raise serializers.ValidationError({"validUntil": "Must be after validFrom."})
+            if (end - start).total_seconds() > 30 * 24 * 3600:
+                raise serializers.ValidationError({"validUntil": "The validity must not exceed 30 days."})
+        return attrs
+
+
+class DeleteFreeRoundsSerializer(serializers.Serializer):
+    id = serializers.UUIDField(required=False)
+    extID = serializers.CharField(max_length=200, required=False)
+    cID = serializers.UUIDField()
+    extCID = serializers.CharField(max_length=100)
+
+    def validate(self, attrs):
+        if not attrs.get("id") and not attrs.get("extID"):
+            raise serializers.ValidationError("One of id or extID must be provided.")
+        return attrs
+
+
+class FreeRoundsView(CoreApiView):
+    def post(self, request):
+        body = CreateFreeRoundsSerializer(data=_object(request))
+        body.is_valid(raise_exception=True)
+        campaign = services.free_rounds_create(partner=request.user.partner, data=body.validated_data)
+        return Response({"id": str(campaign.pk), "extID": campaign.ext_id}, status=status.HTTP_200_OK)
+
+    def delete(self, request):
+        body = DeleteFreeRoundsSerializer(data=_object(request))
+        body.is_valid(raise_exception=True)
+        services.free_rounds_cancel(partner=request.user.partner, data=body.validated_data)
+        return Response(status=status.HTTP_200_OK)
+
+

@@ -1,0 +1,8 @@
+"""The hub and the sandbox partner on one live server (their paths do not overlap)."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("sandbox.urls")),
+    path("", include("integration_hub.urls")),
+]

@@ -1,0 +1,408 @@
+"""The ledger in the admin, for account managers: read-only lists, delivery actions, reconciliation.
+
+Rules kept here:
+- the ledger is read-only in the admin: no add, no delete, no edit; the only
+  writes are the delivery actions, which call ``wallet.delivery`` services
+  with ``actor=request.user`` (those services write the audit entries);
+- account managers see only rows of the partners they manage
+  (``wallet.selectors.scope_to_user`` → ``partners_visible_to``); superusers
+  see all, partner-less public demo sessions included; another partner's row
+  answers like a missing one;
+- a session's key hash is never shown (it is not a field of any admin form
+  or list, and not searchable).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation, helpers
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from integration_hub.errors import ApplicationError
+from tenants.selectors import partners_visible_to
+
+from . import delivery
+from .models import DeliveryAttempt, GameSession, Round, Transaction, TxKind, TxStatus
+from .reconciliation import (
+    COLUMNS,
+    format_amount,
+    reconciliation_csv,
+    reconciliation_filename,
+    reconciliation_report,
+    row_values,
+)
+from .selectors import DELIVERY_KINDS, scope_to_user
+
+BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+SERVICE_ERRORS = (DjangoValidationError, ApplicationError)
+RESOLVE_TEMPLATE = "admin/wallet/transaction/resolve_manually.html"
+RECONCILIATION_TEMPLATE = "admin/wallet/transaction/reconciliation.html"
+INLINE_ATTEMPTS_SHOWN = 50
+
+
+def _changelist_url(model: str, **params) -> str:
+    url = reverse(f"admin:wallet_{model}_changelist")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ApplicationError):
+        return exc.message
+    if isinstance(exc, DjangoValidationError):
+        return "; ".join(exc.messages)
+    return str(exc)
+
+
+# ------------------------------------------------------------------ filters --
+
+
+class PartnerFilter(admin.SimpleListFilter):
+    """The partners the user may see (not a scan of the ledger for the partners that occur in it)."""
+
+    title = "partner"
+    parameter_name = "partner"
+
+    def lookups(self, request, model_admin):
+        return [(str(p.pk), p.name) for p in partners_visible_to(request.user).only("pk", "name")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        return queryset.filter(partner_id=value) if value in {k for k, _ in self.lookup_choices} else queryset.none()
+
+
+# -------------------------------------------------------------------- base --
+
+
+class LedgerAdmin(admin.ModelAdmin):
+    """Read-only, scoped to the partners the user may see."""
+
+    actions = None
+    list_per_page = 50
+    show_full_result_count = False  # no second COUNT(*) over the whole (scoped) ledger per page
+
+    def get_queryset(self, request):
+        return scope_to_user(super().get_queryset(request), request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+
+# ----------------------------------------------------------------- sessions --
+
+
+@admin.register(GameSession)
+class GameSessionAdmin(LedgerAdmin):
+    list_display = ("id", "created_at", "partner", "protocol", "game", "player_id", "currency", "is_demo", "status",
+                    "balance_mismatch")
+    list_filter = (PartnerFilter, "status", "protocol", "is_demo", "balance_mismatch", "created_at")
+    list_select_related = ("partner", "game")
+    search_fields = ("id__exact", "^player_id", "=partner_session_ref")
+    date_hierarchy = "created_at"
+    # Never key_hash: the session key is the player's bearer credential.
+    fields = ("id", "partner", "ext_client", "protocol", "game", "player_id", "player_name", "currency",
+              "partner_session_ref", "is_demo", "demo_balance", "last_balance", "balance_mismatch", "status",
+              "device", "language", "return_url", "deposit_url", "created_at", "expires_at", "settings_snapshot",
+              "ledger_links")
+    exclude = ("key_hash",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("key_hash")
+
+    @admin.display(description="ledger")
+    def ledger_links(self, obj: GameSession):
+        return format_html('<a href="{}">Rounds</a> · <a href="{}">Transactions</a>',
+                           _changelist_url("round", session__exact=obj.pk),
+                           _changelist_url("transaction", session__exact=obj.pk))
+
+
+# ------------------------------------------------------------------- rounds --
+
+
+@admin.register(Round)
+class RoundAdmin(LedgerAdmin):
+    list_display = ("id", "created_at", "partner", "session", "status", "free_rounds_id", "settled_at")
+    list_filter = (PartnerFilter, "status", "created_at")
+    list_select_related = ("partner",)
+    search_fields = ("id__exact", "session__id__exact", "^session__player_id", "=free_rounds_id")
+    date_hierarchy = "created_at"
+    fields = ("id", "partner", "session", "status", "free_rounds_id", "created_at", "settled_at", "ledger_links")
+
+    def get_queryset(self, request):
+        # The session column prints "<id> (<player>)": load only what that needs.
+        return super().get_queryset(request).select_related("session").defer("session__key_hash")
+
+    @admin.display(description="ledger")
+    def ledger_links(self, obj: Round):
+        return format_html('<a href="{}">Transactions</a>', _changelist_url("transaction", round__exact=obj.pk))
+
+
+# -------------------------------------------------------------- transactions --
+
+
+class ResolveManuallyForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, required=True, strip=True, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why this delivery no longer needs to reach the partner (e.g. the partner credited it by hand). "
+                  "Kept in the audit log and on the transaction.",
+    )
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    fk_name = "transaction"
+    fields = ("started_at", "outcome", "http_status", "duration_ms", "error_code", "error", "response")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ("-started_at",)
+    verbose_name_plural = f"Delivery attempts (latest {INLINE_ATTEMPTS_SHOWN})"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        request._wallet_inline_tx_pk = getattr(obj, "pk", None)
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        tx_pk = getattr(request, "_wallet_inline_tx_pk", None)
+        if tx_pk is None:
+            return qs
+        latest = list(DeliveryAttempt.objects.filter(transaction_id=tx_pk).order_by("-started_at")
+                      .values_list("pk", flat=True)[:INLINE_ATTEMPTS_SHOWN])
+        return qs.filter(pk__in=latest)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReconciliationForm(forms.Form):
+    partner = forms.ModelChoiceField(queryset=None, to_field_name="slug")
+    date = forms.DateField(help_text="UTC day (YYYY-MM-DD) on which the partner confirmed the transactions.",
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = partners_visible_to(user)
+
+
+@admin.register(Transaction)
+class TransactionAdmin(LedgerAdmin):
+    list_display = ("short_id", "created_at", "partner", "kind", "amount_display", "currency", "status", "stuck",
+                    "attempts", "player", "last_error")
+    list_filter = (PartnerFilter, "status", "kind", "stuck", "session__protocol", "created_at")
+    list_select_related = ("partner",)
+    search_fields = ("id__exact", "round__id__exact", "session__id__exact", "=partner_tx_id", "^session__player_id")
+    date_hierarchy = "created_at"
+    fields = ("id", "partner", "session", "round", "kind", "tx_type", "amount", "currency", "status", "finished",
+              "free_rounds_id", "refunds", "partner_tx_id", "partner_balance", "attempts", "next_attempt_at",
+              "lease_until", "stuck", "last_error", "error_code", "error_message", "resolution_note", "created_at",
+              "updated_at", "confirmed_at", "attempt_links")
+    inlines = [DeliveryAttemptInline]
+    actions = ["retry_now", "resolve_manually"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(player_ref=F("session__player_id"))
+
+    # Change permission (wallet.change_transaction) is what the delivery actions need; the row itself stays
+    # read-only: every field is read-only, the save buttons are hidden and a save POST is refused.
+    def has_change_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and any(k in request.POST for k in ("_save", "_continue", "_addanother",
+                                                                         "_saveasnew")):
+            raise PermissionDenied("Transactions are read-only; use the actions.")
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
+                         "show_save_and_add_another": False, "show_delete": False}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # -- columns --------------------------------------------------------------
+
+    @admin.display(description="id", ordering="id")
+    def short_id(self, obj: Transaction) -> str:
+        return str(obj.pk)
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, obj: Transaction) -> str:
+        return format_amount(obj.amount, obj.currency)
+
+    @admin.display(description="player", ordering="session__player_id")
+    def player(self, obj: Transaction) -> str:
+        return getattr(obj, "player_ref", "") or ""
+
+    @admin.display(description="attempts")
+    def attempt_links(self, obj: Transaction):
+        return format_html('<a href="{}">All delivery attempts</a> · <a href="{}">Audit log</a>',
+                           _changelist_url("deliveryattempt", transaction__exact=obj.pk),
+                           reverse("admin:tenants_auditlog_changelist") + "?" + urlencode({"q": str(obj.pk)}))
+
+    # -- actions --------------------------------------------------------------
+
+    @staticmethod
+    def _is_pending_delivery(tx: Transaction) -> bool:
+        return tx.status == TxStatus.PENDING and tx.kind in DELIVERY_KINDS
+
+    def _report_skipped(self, request, skipped: list[Transaction], what: str) -> None:
+        if skipped:
+            self.message_user(request, f"Skipped {len(skipped)} transaction(s) that are not pending wins or refunds "
+                                       f"({what} applies only to those).", messages.WARNING)
+
+    @admin.action(description="Retry delivery now", description_plural="Retry delivery of the selected now",
+                  permissions=["change"], location=BOTH_LOCATIONS)
+    def retry_now(self, request, queryset):
+        done, skipped = 0, []
+        for tx in queryset.select_related("partner"):
+            if not self._is_pending_delivery(tx):
+                skipped.append(tx)
+                continue
+            try:
+                delivery.delivery_retry_now(tx=tx, actor=request.user)
+            except SERVICE_ERRORS as exc:
+                self.message_user(request, f"{tx.pk}: {_error_text(exc)}", messages.ERROR)
+                continue
+            done += 1
+        self._report_skipped(request, skipped, "retry")
+        if done:
+            self.message_user(request, f"Queued {done} deliver{'y' if done == 1 else 'ies'} for an immediate retry.",
+                              messages.SUCCESS)
+
+    @admin.action(description="Mark resolved manually…", description_plural="Mark the selected resolved manually…",
+                  permissions=["change"], location=BOTH_LOCATIONS)
+    def resolve_manually(self, request, queryset):
+        txs = list(queryset.select_related("partner"))
+        pending = [tx for tx in txs if self._is_pending_delivery(tx)]
+        for tx in pending:
+            tx.amount_display = format_amount(tx.amount, tx.currency)
+        skipped = [tx for tx in txs if not self._is_pending_delivery(tx)]
+        if not pending:
+            self._report_skipped(request, skipped, "manual resolution")
+            return None
+        if "apply" in request.POST:
+            form = ResolveManuallyForm(request.POST, prefix="resolve")
+            if form.is_valid():
+                self._resolve(request, pending, form.cleaned_data["reason"])
+                self._report_skipped(request, skipped, "manual resolution")
+                return None
+        else:
+            form = ResolveManuallyForm(prefix="resolve")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Mark deliveries resolved manually",
+            "subtitle": None,
+            "form": form,
+            "transactions": pending,
+            "skipped": skipped,
+            "action": "resolve_manually",
+            "opts": self.opts,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, RESOLVE_TEMPLATE, context)
+
+    def _resolve(self, request, txs: list[Transaction], reason: str) -> None:
+        done = 0
+        for tx in txs:
+            try:
+                delivery.delivery_resolve_manually(tx=tx, actor=request.user, reason=reason)
+            except SERVICE_ERRORS as exc:
+                self.message_user(request, f"{tx.pk}: {_error_text(exc)}", messages.ERROR)
+                continue
+            if Transaction.objects.filter(pk=tx.pk, status=TxStatus.RESOLVED).exists():
+                done += 1
+            else:  # delivered (or resolved by someone else) in the meantime
+                self.message_user(request, f"{tx.pk} was no longer pending; left as it is.", messages.WARNING)
+        if done:
+            self.message_user(request, f"Marked {done} deliver{'y' if done == 1 else 'ies'} resolved manually.",
+                              messages.SUCCESS)
+
+    # -- reconciliation -------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("reconciliation/", self.admin_site.admin_view(self.reconciliation_view),
+                 name="%s_%s_reconciliation" % info),
+            *super().get_urls(),
+        ]
+
+    def reconciliation_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        data = request.GET if "partner" in request.GET or "date" in request.GET else None
+        yesterday = (timezone.now() - timedelta(days=1)).date()
+        form = ReconciliationForm(data, user=request.user, initial={"date": yesterday})
+        rows = None
+        if form.is_valid():
+            partner, day = form.cleaned_data["partner"], form.cleaned_data["date"]
+            rows = reconciliation_report(partner=partner, date=day)
+            if request.GET.get("format") == "csv":
+                response = HttpResponse(reconciliation_csv(rows), content_type="text/csv; charset=utf-8")
+                response["Content-Disposition"] = f'attachment; filename="{reconciliation_filename(partner, day)}"'
+                return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reconciliation",
+            "subtitle": None,
+            "form": form,
+            "columns": COLUMNS,
+            "rows": [row_values(r) for r in rows] if rows is not None else None,
+            "csv_query": urlencode({**request.GET.dict(), "format": "csv"}) if rows is not None else "",
+            "opts": self.opts,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, RECONCILIATION_TEMPLATE, context)
+
+
+# ----------------------------------------------------------------- attempts --
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(LedgerAdmin):
+    list_display = ("started_at", "transaction_link", "partner", "kind", "outcome", "http_status", "duration_ms",
+                    "error_code", "error")
+    list_filter = (PartnerFilter, "outcome", "transaction__kind", "started_at")
+    list_select_related = ("partner",)
+    search_fields = ("transaction__id__exact", "^transaction__session__player_id", "=error_code")
+    date_hierarchy = "started_at"
+    fields = ("transaction", "partner", "started_at", "duration_ms", "outcome", "http_status", "error_code", "error",
+              "response")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(tx_kind=F("transaction__kind"))
+
+    @admin.display(description="transaction", ordering="transaction")
+    def transaction_link(self, obj: DeliveryAttempt):
+        return format_html('<a href="{}">{}</a>', reverse("admin:wallet_transaction_change", args=[obj.transaction_id]),
+                           obj.transaction_id)
+
+    @admin.display(description="kind", ordering="transaction__kind")
+    def kind(self, obj: DeliveryAttempt) -> str:
+        return TxKind(obj.tx_kind).label if getattr(obj, "tx_kind", None) else ""

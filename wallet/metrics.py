@@ -1,0 +1,146 @@
+"""Prometheus metrics at /metrics, computed from the database at scrape time.
+
+The hub runs several processes (web workers, Celery workers, beat) on several
+machines; in-process counters would each see a slice. The delivery attempts
+and transactions are rows, so a custom collector reads them when Prometheus
+scrapes, and every process answers the same numbers:
+
+- ``hub_delivery_attempts_total{outcome,kind}`` (counter): delivery attempts
+  of wins and refunds by outcome (ok / declined / failed);
+- ``hub_delivery_attempt_duration_seconds{outcome,kind}`` (histogram):
+  attempt latency from ``DeliveryAttempt.duration_ms``. Cumulative over all
+  stored attempts (computed in the same query as the counter), so it stays
+  monotonic and ``rate()`` / ``histogram_quantile()`` work as usual;
+- ``hub_deliveries_pending`` / ``hub_deliveries_stuck`` (gauges): wins and
+  refunds in the outbox, and those flagged stuck by the sweeper;
+- ``hub_deliveries_oldest_pending_age_seconds`` (gauge): how late the oldest
+  pending delivery is (0 when none);
+- ``hub_transactions_total{kind,status}`` (gauge: a transaction moves between
+  statuses, so a series can go down);
+- ``hub_metrics_database_up`` (gauge): 0 when the database could not be read
+  (the other hub metrics are then absent rather than wrong).
+
+No partner label: /metrics is not tenant-scoped. When ``HUB_METRICS_TOKEN``
+is set, scrapes must send ``Authorization: Bearer <token>``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.db.models import Count, F, Min, Q, Sum
+from django.http import HttpResponse
+from django.utils import timezone
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.registry import Collector
+
+from .models import AttemptOutcome, DeliveryAttempt, Transaction, TxKind, TxStatus
+from .selectors import pending_deliveries
+
+logger = logging.getLogger(__name__)
+
+# Histogram upper bounds: (label in seconds, the same bound in whole milliseconds).
+DURATION_BUCKETS = (
+    ("0.005", 5), ("0.01", 10), ("0.025", 25), ("0.05", 50), ("0.1", 100), ("0.25", 250),
+    ("0.5", 500), ("1.0", 1000), ("2.5", 2500), ("5.0", 5000),
+)
+
+
+def _attempt_rows() -> list[dict]:
+    """One row per (outcome, kind): count, total milliseconds and a count per bucket, in one query."""
+    buckets = {f"le_{ms}": Count("pk", filter=Q(duration_ms__lte=ms)) for _, ms in DURATION_BUCKETS}
+    return list(
+        DeliveryAttempt.objects.values("outcome", kind=F("transaction__kind"))
+        .annotate(n=Count("pk"), total_ms=Sum("duration_ms"), **buckets)
+        .order_by("outcome", "kind")
+    )
+
+
+class HubCollector(Collector):
+    """Reads the ledger at scrape time. Registered once; ``collect()`` runs per scrape."""
+
+    def collect(self):
+        try:
+            families = list(self._families())
+        except DatabaseError as exc:
+            logger.warning("metrics: database unavailable: %s", type(exc).__name__)
+            families = []
+            up = 0
+        else:
+            up = 1
+        yield from families
+        yield GaugeMetricFamily("hub_metrics_database_up", "1 when the hub metrics could be read from the database.",
+                                value=up)
+
+    def _families(self):
+        rows = _attempt_rows()
+
+        attempts = CounterMetricFamily("hub_delivery_attempts", "Delivery attempts of wins and refunds by outcome.",
+                                       labels=["outcome", "kind"])
+        duration = HistogramMetricFamily("hub_delivery_attempt_duration_seconds",
+                                         "Duration of delivery attempts (partner wallet calls for wins and refunds).",
+                                         labels=["outcome", "kind"])
+        seen = set()
+        for row in rows:
+            labels = [row["outcome"], row["kind"] or ""]
+            seen.add(tuple(labels))
+            attempts.add_metric(labels, row["n"])
+            buckets = [(le, row[f"le_{ms}"]) for le, ms in DURATION_BUCKETS] + [("+Inf", row["n"])]
+            duration.add_metric(labels, buckets, sum_value=(row["total_ms"] or 0) / 1000)
+        for outcome in AttemptOutcome.values:  # every series exists from the first scrape (no gaps in rate())
+            for kind in (TxKind.WIN, TxKind.REFUND):
+                if (outcome, kind) not in seen:
+                    attempts.add_metric([outcome, kind], 0)
+                    duration.add_metric([outcome, kind], [(le, 0) for le, _ in DURATION_BUCKETS] + [("+Inf", 0)],
+                                        sum_value=0)
+        yield attempts
+        yield duration
+
+        pending = pending_deliveries()
+        summary = pending.aggregate(n=Count("pk"), stuck=Count("pk", filter=Q(stuck=True)), oldest=Min("created_at"))
+        yield GaugeMetricFamily("hub_deliveries_pending", "Wins and refunds waiting for the partner's 200.",
+                                value=summary["n"])
+        yield GaugeMetricFamily("hub_deliveries_stuck",
+                                "Pending deliveries older than HUB_STUCK_AFTER (flagged for account managers).",
+                                value=summary["stuck"])
+        age = 0
+        if summary["oldest"] is not None:
+            age = max(0, int((timezone.now() - summary["oldest"]).total_seconds()))
+        yield GaugeMetricFamily("hub_deliveries_oldest_pending_age_seconds",
+                                "Age of the oldest pending win or refund (0 when none).", value=age)
+
+        transactions = GaugeMetricFamily("hub_transactions_total", "Transactions by kind and current status.",
+                                         labels=["kind", "status"])
+        counts = {(r["kind"], r["status"]): r["n"]
+                  for r in Transaction.objects.values("kind", "status").annotate(n=Count("pk")).order_by()}
+        for kind in TxKind.values:
+            for status in TxStatus.values:
+                transactions.add_metric([kind, status], counts.get((kind, status), 0))
+        yield transactions
+
+
+HUB_REGISTRY = CollectorRegistry(auto_describe=False)
+HUB_REGISTRY.register(HubCollector())
+
+
+def _authorized(request) -> bool:
+    token = getattr(settings, "HUB_METRICS_TOKEN", "")
+    if not token:
+        return True
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    return scheme.lower() == "bearer" and secrets.compare_digest(value.strip().encode(), token.encode())
+
+
+def metrics_view(request):
+    if not _authorized(request):
+        response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    # The hub's database-backed metrics, then this process's own (default registry) metrics.
+    body = generate_latest(HUB_REGISTRY) + generate_latest(REGISTRY)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,165 @@
+"""Reconciliation per partner, currency and UTC day: what the partner's wallet should agree with.
+
+A row per currency (demo sessions excluded):
+
+- ``bets``: confirmed bets (the partner debited the player);
+- ``wins``: confirmed wins (the partner answered 200 to the credit);
+- ``refunds``: confirmed refunds of *confirmed* bets (money given back);
+- ``ggr`` = bets − wins − refunds;
+- ``void_refunds``: confirmed refunds of bets the partner never confirmed (a
+  bet that timed out or failed is declined and refunded in case the partner
+  had debited it). They net to zero with the bet the partner may or may not
+  have recorded, so they are shown for matching counts but are not part of
+  GGR.
+
+A transaction belongs to the UTC day of ``confirmed_at`` (when the partner
+answered 200): a win delivered after midnight counts on the day the partner
+booked it, and a past day's report never changes once it is over. Wins and
+refunds still pending or resolved manually are not money the partner booked
+through us and are left out.
+
+Money is ``Decimal`` end to end; on SQLite (which sums in binary floating
+point) the sums are added up here instead of in the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import connections
+from django.db.models import Count, F, QuerySet, Sum
+
+from tenants.models import Partner
+
+from . import currency as money
+from .models import Transaction, TxKind, TxStatus
+from .selectors import transactions_for_partner
+
+ZERO = Decimal(0)
+CLOCK_SKEW_MARGIN = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class ReconciliationRow:
+    partner_id: str
+    partner_slug: str
+    date: date
+    currency: str
+    bets_count: int
+    bets_sum: Decimal
+    wins_count: int
+    wins_sum: Decimal
+    refunds_count: int
+    refunds_sum: Decimal
+    ggr: Decimal
+    void_refunds_count: int
+    void_refunds_sum: Decimal
+
+
+COLUMNS = tuple(f.name for f in fields(ReconciliationRow))
+MONEY_COLUMNS = ("bets_sum", "wins_sum", "refunds_sum", "ggr", "void_refunds_sum")
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def _confirmed_on(partner: Partner, day: date) -> QuerySet[Transaction]:
+    start, end = day_bounds(day)
+    return (
+        transactions_for_partner(partner=partner)
+        .filter(status=TxStatus.CONFIRMED, session__is_demo=False, confirmed_at__gte=start, confirmed_at__lt=end,
+                # confirmed_at >= created_at (give or take clock skew between machines): lets the
+                # (partner, created_at) index bound the scan from above
+                created_at__lt=end + CLOCK_SKEW_MARGIN)
+        .annotate(bet_status=F("refunds__status"))
+    )
+
+
+def _totals(qs: QuerySet[Transaction]) -> dict[tuple[str, str, str | None], tuple[int, Decimal]]:
+    """(currency, kind, status of the refunded bet) → (count, sum)."""
+    keys = ("currency", "kind", "bet_status")
+    totals: dict[tuple[str, str, str | None], tuple[int, Decimal]] = {}
+    if connections[qs.db].vendor == "sqlite":
+        acc: dict = defaultdict(lambda: [0, ZERO])
+        for cur, kind, bet_status, amount in qs.values_list(*keys, "amount").order_by().iterator():
+            slot = acc[(cur, kind, bet_status)]
+            slot[0] += 1
+            slot[1] += amount
+        return {key: (n, total) for key, (n, total) in acc.items()}
+    for row in qs.values(*keys).annotate(n=Count("pk"), total=Sum("amount")).order_by():
+        totals[(row["currency"], row["kind"], row["bet_status"])] = (row["n"], row["total"] or ZERO)
+    return totals
+
+
+def reconciliation_report(*, partner: Partner, date: date) -> list[ReconciliationRow]:
+    """One row per currency with confirmed money movements of ``partner`` on the UTC day ``date``."""
+    day = date
+    per_currency: dict[str, dict[str, list]] = defaultdict(
+        lambda: {name: [0, ZERO] for name in ("bets", "wins", "refunds", "void_refunds")})
+    for (cur, kind, bet_status), (n, total) in _totals(_confirmed_on(partner, day)).items():
+        if kind == TxKind.BET:
+            bucket = "bets"
+        elif kind == TxKind.WIN:
+            bucket = "wins"
+        elif bet_status == TxStatus.CONFIRMED:
+            bucket = "refunds"
+        else:
+            bucket = "void_refunds"
+        slot = per_currency[cur][bucket]
+        slot[0] += n
+        slot[1] += total
+    rows = []
+    for cur in sorted(per_currency):
+        t = per_currency[cur]
+        rows.append(ReconciliationRow(
+            partner_id=str(partner.pk), partner_slug=partner.slug, date=day, currency=cur,
+            bets_count=t["bets"][0], bets_sum=t["bets"][1],
+            wins_count=t["wins"][0], wins_sum=t["wins"][1],
+            refunds_count=t["refunds"][0], refunds_sum=t["refunds"][1],
+            ggr=t["bets"][1] - t["wins"][1] - t["refunds"][1],
+            void_refunds_count=t["void_refunds"][0], void_refunds_sum=t["void_refunds"][1],
+        ))
+    return rows
+
+
+def format_amount(value: Decimal, currency: str) -> str:
+    """At the currency's precision (2 for fiat, more for crypto units); never rounds a digit away."""
+    q = money.quantum(currency)
+    exact = value.quantize(q)
+    if exact == value:
+        return f"{exact:f}"
+    return f"{value.normalize():f}"
+
+
+def row_values(row: ReconciliationRow) -> list[str]:
+    """The row as the CSV and the command print it."""
+    out = []
+    for name in COLUMNS:
+        value = getattr(row, name)
+        if name in MONEY_COLUMNS:
+            out.append(format_amount(value, row.currency))
+        elif name == "date":
+            out.append(value.isoformat())
+        else:
+            out.append(str(value))
+    return out
+
+
+def reconciliation_csv(rows: list[ReconciliationRow]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(row_values(row))
+    return buf.getvalue()
+
+
+def reconciliation_filename(partner: Partner, day: date) -> str:
+    return f"reconciliation-{partner.slug}-{day.isoformat()}.csv"

@@ -1,0 +1,336 @@
+"""The money path: sessions, bets, wins, refunds. Every write to the ledger is here.
+
+Policies (PROTOCOLS.md, seed 004):
+- bet: synchronous, never retried. 200 → confirmed. 5xx / timeout / connection
+  error → declined and a refund created in the same database transaction.
+  Any other error → declined, nothing else; the partner's code and message
+  reach the game.
+- win / refund: written as pending (the outbox), delivered by Celery after
+  commit, retried with the same id until the partner answers 200
+  (``wallet.delivery``).
+- demo sessions: the balance is ours (row lock, atomic update); no partner call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from integration_hub.errors import ApplicationError, Conflict, Gone, UpstreamUnavailable
+
+from . import currency as money
+from .models import GameSession, Round, RoundStatus, SessionStatus, Transaction, TxKind, TxStatus
+from .transport import transport_for
+
+logger = logging.getLogger(__name__)
+
+SESSION_KEY_PREFIX = "igsp_"
+
+
+class BetDeclined(ApplicationError):
+    """The partner refused the bet (insufficient funds, limits, …): its code and message reach the game."""
+
+    status_code = 402
+
+    def __init__(self, message: str, *, code: str = "bet_declined", action: str = "", action_data: str = "",
+                 status_code: int | None = None):
+        extra = {}
+        if action:
+            extra["action"] = action
+        if action_data:
+            extra["actionData"] = action_data
+        super().__init__(message or "The bet was declined by the casino wallet.", code=code or "bet_declined",
+                         status_code=status_code, extra=extra)
+
+
+def hash_session_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------- sessions --
+
+
+@dataclass(frozen=True)
+class NewSession:
+    session: GameSession
+    key: str  # plaintext session key, handed to the player once (launch URL fragment)
+
+    def __repr__(self) -> str:
+        return f"NewSession({self.session.pk})"
+
+
+def session_create(*, protocol: str, game, player_id: str, currency: str, partner=None, ext_client=None,
+                   player_name: str = "", partner_session_ref: str = "", device: str = "mobile",
+                   language: str = "en", return_url: str = "", deposit_url: str = "", is_demo: bool = False,
+                   demo_balance: Decimal | None = None, balance: Decimal | None = None,
+                   settings_snapshot: dict | None = None) -> NewSession:
+    """Create a game session. A duplicate partner session reference answers Conflict (409)."""
+    key = SESSION_KEY_PREFIX + secrets.token_urlsafe(32)
+    session = GameSession(
+        partner=partner, ext_client=ext_client, protocol=protocol, game=game, player_id=player_id,
+        player_name=player_name, currency=currency, partner_session_ref=partner_session_ref or "",
+        key_hash=hash_session_key(key), device=device, language=language, return_url=return_url or "",
+        deposit_url=deposit_url or "", is_demo=is_demo,
+        demo_balance=(Decimal(demo_balance) if is_demo else None), last_balance=balance,
+        expires_at=timezone.now() + timedelta(seconds=settings.HUB_SESSION_TTL_SECONDS),
+        settings_snapshot=settings_snapshot or {},
+    )
+    try:
+        with transaction.atomic():
+            session.save(force_insert=True)
+    except IntegrityError as exc:
+        raise Conflict("A session with this session_id already exists for this partner.",
+                       code="duplicate_session") from exc
+    return NewSession(session=session, key=key)
+
+
+def session_check_open(session: GameSession) -> None:
+    if session.status != SessionStatus.ACTIVE:
+        raise Gone("The game session is closed.", code="session_closed")
+    if session.expires_at <= timezone.now():
+        raise Gone("The game session has expired.", code="session_expired")
+
+
+def session_close(*, session: GameSession) -> None:
+    GameSession.objects.filter(pk=session.pk).update(status=SessionStatus.CLOSED)
+
+
+def session_balance(*, session: GameSession) -> Decimal:
+    """The player's balance: ours for demo sessions, else live from the partner's wallet."""
+    if session.is_demo:
+        return GameSession.objects.values_list("demo_balance", flat=True).get(pk=session.pk)
+    result = transport_for(session.protocol).balance(session)
+    if result.ok and result.balance is not None:
+        GameSession.objects.filter(pk=session.pk).update(last_balance=result.balance)
+        return result.balance
+    if result.failed or result.ok:
+        raise UpstreamUnavailable("The casino wallet is unreachable.", code="partner_unreachable")
+    raise BetDeclined(result.message, code=result.error_code or "balance_unavailable", action=result.action,
+                      action_data=result.action_data, status_code=_declined_status(result.http_status, result.error_code))
+
+
+def _declined_status(http_status: int | None, code: str = "") -> int:
+    """How a partner's refusal reaches the game page."""
+    if http_status in (401, 403):
+        return 502  # the partner rejected our signature: an integration fault, not the player's
+    if http_status == 404 or code in ("session_expired", "session_not_found"):
+        return 410
+    return 402 if code == "insufficient_funds" else 400
+
+
+# ------------------------------------------------------------------- bets --
+
+
+@dataclass
+class BetResult:
+    round: Round
+    transaction: Transaction
+    balance: Decimal | None
+
+
+Hook = Callable[..., None] | None
+
+
+def _validate_amount(amount: Decimal, currency: str, *, allow_zero: bool = False) -> Decimal:
+    amount = Decimal(amount)
+    if not amount.is_finite() or amount < 0 or (amount == 0 and not allow_zero):
+        raise ApplicationError("The amount must be a positive number.", code="invalid_amount")
+    if not money.has_valid_precision(amount, currency):
+        raise ApplicationError(f"The amount has more decimals than {currency} allows.", code="invalid_amount")
+    return amount
+
+
+def bet_place(*, session: GameSession, amount: Decimal, tx_type: str = "regular", free_rounds_id: str = "",
+              on_reserve: Hook = None, on_confirm: Hook = None, on_decline: Hook = None) -> BetResult:
+    """Debit a stake. Hooks let the game reserve and release its own state:
+
+    ``on_reserve(round)`` runs in the transaction that creates the pending bet,
+    ``on_confirm(round, tx)`` in the one that confirms it and ``on_decline(round)``
+    in the one that declines it (with the refund, when there is one).
+    """
+    session_check_open(session)
+    amount = _validate_amount(amount, session.currency)
+    if session.is_demo:
+        return _demo_bet(session, amount, tx_type, free_rounds_id, on_reserve, on_confirm)
+
+    with transaction.atomic():
+        rnd = Round.objects.create(session=session, partner_id=session.partner_id, free_rounds_id=free_rounds_id)
+        tx = Transaction.objects.create(round=rnd, session=session, partner_id=session.partner_id, kind=TxKind.BET,
+                                        amount=amount, currency=session.currency, tx_type=tx_type,
+                                        free_rounds_id=free_rounds_id, status=TxStatus.PENDING)
+        if on_reserve:
+            on_reserve(rnd)
+
+    result = transport_for(session.protocol).bet(tx)
+
+    with transaction.atomic():
+        locked = Transaction.objects.select_for_update().get(pk=tx.pk)
+        if locked.status != TxStatus.PENDING:  # the sweeper already gave up on it (and refunded)
+            raise UpstreamUnavailable("The casino wallet did not answer in time.", code="partner_unreachable")
+        locked.error_code, locked.error_message = result.error_code[:64], result.message[:500]
+        if result.ok:
+            locked.status = TxStatus.CONFIRMED
+            locked.confirmed_at = timezone.now()
+            locked.partner_tx_id = _partner_tx_id(result)
+            locked.partner_balance = _result_balance(result)
+            locked.save()
+            if locked.partner_balance is not None:
+                GameSession.objects.filter(pk=session.pk).update(last_balance=locked.partner_balance)
+            rejected = _confirm_or_refund(rnd, locked, on_confirm)
+        else:
+            rejected = None
+            locked.status = TxStatus.DECLINED
+            locked.last_error = result.error[:500]
+            locked.save()
+            Round.objects.filter(pk=rnd.pk).update(status=RoundStatus.CANCELLED, settled_at=timezone.now())
+            if result.failed:
+                refund_record(bet_tx=locked)
+            if on_decline:
+                on_decline(rnd)
+    if result.ok:
+        if rejected is not None:
+            raise rejected
+        return BetResult(round=rnd, transaction=locked, balance=locked.partner_balance)
+    if result.failed:
+        raise UpstreamUnavailable("The casino wallet is unreachable; the bet was not placed.",
+                                  code="partner_unreachable")
+    raise BetDeclined(result.message, code=result.error_code or "bet_declined", action=result.action,
+                      action_data=result.action_data, status_code=_declined_status(result.http_status, result.error_code))
+
+
+def _confirm_or_refund(rnd, tx, on_confirm) -> ApplicationError | None:
+    """Let the game record the confirmed bet. If the game refuses now (the market closed meanwhile…),
+    the stake goes back to the player: a refund is written in the same transaction."""
+    if not on_confirm:
+        return None
+    try:
+        with transaction.atomic():
+            on_confirm(rnd, tx)
+        return None
+    except ApplicationError as exc:
+        refund_record(bet_tx=tx)
+        return exc
+
+
+def _demo_bet(session, amount, tx_type, free_rounds_id, on_reserve, on_confirm) -> BetResult:
+    with transaction.atomic():
+        locked = GameSession.objects.select_for_update().get(pk=session.pk)
+        if locked.demo_balance < amount:
+            raise BetDeclined("Insufficient funds.", code="insufficient_funds")
+        GameSession.objects.filter(pk=session.pk).update(demo_balance=F("demo_balance") - amount)
+        rnd = Round.objects.create(session=session, partner_id=session.partner_id, free_rounds_id=free_rounds_id)
+        if on_reserve:
+            on_reserve(rnd)
+        now = timezone.now()
+        tx = Transaction.objects.create(round=rnd, session=session, partner_id=session.partner_id, kind=TxKind.BET,
+                                        amount=amount, currency=session.currency, tx_type=tx_type,
+                                        free_rounds_id=free_rounds_id, status=TxStatus.CONFIRMED, confirmed_at=now,
+                                        partner_balance=locked.demo_balance - amount)
+        rejected = _confirm_or_refund(rnd, tx, on_confirm)
+    if rejected is not None:
+        raise rejected
+    return BetResult(round=rnd, transaction=tx, balance=tx.partner_balance)
+
+
+def _partner_tx_id(result) -> str:
+    body = result.body or {}
+    return str(body.get("transaction_id") or body.get("txID") or "")[:200]
+
+
+def _result_balance(result) -> Decimal | None:
+    if result.balance is not None:
+        return result.balance
+    body = result.body or {}
+    try:
+        value = body.get("balance")
+        return Decimal(str(value)) if value is not None else None
+    except (ArithmeticError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------- wins, refunds --
+
+
+def win_record(*, round: Round, amount: Decimal, tx_type: str = "regular", free_rounds_id: str = "",
+               finished: bool = True) -> Transaction:
+    """Write a win (possibly zero) to the outbox; it is delivered after commit. One win per round (DB)."""
+    session = round.session
+    amount = _validate_amount(amount, session.currency, allow_zero=True)
+    with transaction.atomic():
+        if session.is_demo:
+            GameSession.objects.filter(pk=session.pk).update(demo_balance=F("demo_balance") + amount)
+            balance = GameSession.objects.values_list("demo_balance", flat=True).get(pk=session.pk)
+            status, confirmed_at = TxStatus.CONFIRMED, timezone.now()
+        else:
+            balance, status, confirmed_at = None, TxStatus.PENDING, None
+        try:
+            with transaction.atomic():
+                tx = Transaction.objects.create(
+                    round=round, session=session, partner_id=round.partner_id, kind=TxKind.WIN, amount=amount,
+                    currency=session.currency, tx_type=tx_type, free_rounds_id=free_rounds_id, finished=finished,
+                    status=status, confirmed_at=confirmed_at, partner_balance=balance,
+                    next_attempt_at=timezone.now(),
+                )
+        except IntegrityError as exc:
+            raise Conflict("This round has already been paid.", code="already_settled") from exc
+        Round.objects.filter(pk=round.pk).update(status=RoundStatus.SETTLED, settled_at=timezone.now())
+        if status == TxStatus.PENDING:
+            _enqueue_after_commit(tx)
+    return tx
+
+
+def refund_record(*, bet_tx: Transaction) -> Transaction:
+    """Write a refund of a bet to the outbox (at most one per bet, by constraint)."""
+    if bet_tx.kind != TxKind.BET:
+        raise ApplicationError("Only bets can be refunded.", code="not_a_bet")
+    with transaction.atomic():
+        session = bet_tx.session
+        pending = not session.is_demo
+        try:
+            with transaction.atomic():
+                tx = Transaction.objects.create(
+                    round_id=bet_tx.round_id, session_id=bet_tx.session_id, partner_id=bet_tx.partner_id,
+                    kind=TxKind.REFUND, amount=bet_tx.amount, currency=bet_tx.currency, tx_type=bet_tx.tx_type,
+                    free_rounds_id=bet_tx.free_rounds_id, refunds=bet_tx, finished=True,
+                    status=TxStatus.PENDING if pending else TxStatus.CONFIRMED,
+                    confirmed_at=None if pending else timezone.now(), next_attempt_at=timezone.now(),
+                )
+        except IntegrityError as exc:
+            raise Conflict("This bet has already been refunded.", code="already_refunded") from exc
+        if not pending and bet_tx.status == TxStatus.CONFIRMED:
+            GameSession.objects.filter(pk=session.pk).update(demo_balance=F("demo_balance") + bet_tx.amount)
+        Round.objects.filter(pk=bet_tx.round_id).exclude(status=RoundStatus.SETTLED).update(
+            status=RoundStatus.CANCELLED, settled_at=timezone.now())
+        if pending:
+            _enqueue_after_commit(tx)
+    return tx
+
+
+def _enqueue_after_commit(tx: Transaction) -> None:
+    from .tasks import deliver_transaction
+
+    tx_id = str(tx.pk)
+    transaction.on_commit(lambda: _safe_delay(deliver_transaction, tx_id))
+
+
+def _safe_delay(task, tx_id: str) -> None:
+    """A broker outage must not fail the request: the sweeper re-enqueues due deliveries."""
+    try:
+        task.delay(tx_id)
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("enqueue failed for %s (the sweeper will pick it up): %s", tx_id, type(exc).__name__)
+
+
+def launch_url(created: NewSession) -> str:
+    """The game page for a session; the key travels in the fragment (never sent to servers or in referrers)."""
+    return f"{settings.HUB_PUBLIC_URL}/launch/{created.session.pk}#key={created.key}"

@@ -1,0 +1,15 @@
+"""Celery tasks: take ids, call the delivery services; safe to run twice."""
+
+from celery import shared_task
+
+from . import delivery
+
+
+@shared_task(name="wallet.deliver_transaction", ignore_result=True, acks_late=True)
+def deliver_transaction(tx_id: str) -> str:
+    return delivery.deliver(tx_id)
+
+
+@shared_task(name="wallet.sweep_deliveries", ignore_result=True)
+def sweep_deliveries() -> dict:
+    return delivery.sweep()

@@ -1,0 +1,29 @@
+"""Admin template tags of the wallet: the stuck-deliveries box on the admin index."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import template
+from django.urls import reverse
+
+from ..selectors import stuck_deliveries_count_for
+
+register = template.Library()
+
+STUCK_FILTER = {"status__exact": "pending", "stuck__exact": "1"}
+
+
+@register.simple_tag(takes_context=True)
+def wallet_stuck_deliveries(context) -> dict | None:
+    """{count, url, reconciliation_url} for the current user (only the partners they may see), or None."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_active or not user.is_staff or not user.has_perm("wallet.view_transaction"):
+        return None
+    changelist = reverse("admin:wallet_transaction_changelist")
+    return {
+        "count": stuck_deliveries_count_for(user),
+        "url": f"{changelist}?{urlencode(STUCK_FILTER)}",
+        "reconciliation_url": reverse("admin:wallet_transaction_reconciliation"),
+    }
