@@ -17,6 +17,7 @@ from wallet.models import GameSession, Round
 
 from . import jackpot, lmsr, markets
 from . import selectors as sel
+from . import services as game_services
 from .models import Game, JackpotRound, JackpotRoundStatus, Market, PositionStatus
 
 
@@ -85,14 +86,10 @@ def jackpot_view(rnd: JackpotRound) -> dict:
 
 def jackpot_config(currency: str) -> dict:
     low, high = markets.stake_limits(currency)
-    rtp = jackpot_rtp()
+    rtp = game_services.jackpot_rtp()
     return {"rtp": str(rtp), "table": jackpot.tier_table(rtp).as_dict(), "roundSeconds": round_seconds(),
             "minStake": _s(low, currency), "maxStake": _s(high, currency), "directions": list(jackpot.DIRECTIONS),
             "algorithm": jackpot.ALGORITHM_VERSION}
-
-
-def jackpot_rtp() -> Decimal:
-    return jackpot.check_rtp(getattr(settings, "HUB_JACKPOT_RTP", jackpot.DEFAULT_RTP))
 
 
 def round_seconds() -> int:
@@ -166,70 +163,86 @@ def _market_bet(session: GameSession, data: dict) -> dict:
 
 
 def _jackpot_bet(session: GameSession, data: dict) -> dict:
+    from freerounds import services as free_rounds
+
     direction = str(data.get("direction") or "").lower()
     if direction not in jackpot.DIRECTIONS:
         raise ApplicationError('direction: must be "up" or "down".', code="invalid_direction")
-    amount = parse_amount(data.get("amount"))
-    low, high = markets.stake_limits(session.currency)
-    if amount < low:
-        raise ApplicationError(f"amount: the minimum stake is {low} {session.currency}.", code="stake_too_low")
-    if amount > high:
-        raise ApplicationError(f"amount: the maximum stake is {high} {session.currency}.", code="stake_too_high")
-    client_seed = str(data.get("clientSeed") or jackpot.new_client_seed())[:64]
-    server_seed = jackpot.new_server_seed()  # committed (by its hash) before the bet
-    rtp = jackpot_rtp()
+    campaign = free_rounds.campaign_for(session)
+    if campaign is not None:  # a free round: the bet line's fixed stake, no real money
+        amount, tx_type, fr_id = campaign.bet_amount, "free", campaign.ext_id
+    else:
+        amount, tx_type, fr_id = parse_amount(data.get("amount")), "regular", ""
+        low, high = markets.stake_limits(session.currency)
+        if amount < low:
+            raise ApplicationError(f"amount: the minimum stake is {low} {session.currency}.", code="stake_too_low")
+        if amount > high:
+            raise ApplicationError(f"amount: the maximum stake is {high} {session.currency}.", code="stake_too_high")
+    client_seed = data.get("clientSeed")
+    if client_seed is not None and (not isinstance(client_seed, str) or not 0 < len(client_seed) <= 64):
+        raise ApplicationError("clientSeed: 1–64 characters.", code="invalid_client_seed")
     created = {}
 
     def on_confirm(rnd: Round, tx) -> None:
-        created["round"] = JackpotRound.objects.create(
+        if campaign is not None:
+            free_rounds.free_round_take(campaign=campaign, session=session)
+        created["round"] = game_services.jackpot_round_open(
             session_id=session.pk, round_id=rnd.pk, direction=direction, stake=amount, currency=session.currency,
-            rtp=rtp, server_seed=server_seed, server_seed_hash=jackpot.hash_server_seed(server_seed),
-            client_seed=client_seed, nonce=0, settle_at=timezone.now() + timedelta(seconds=round_seconds()))
+            client_seed=client_seed, places=money.precision(session.currency))
 
-    result = wallet.bet_place(session=session, amount=amount, on_confirm=on_confirm)
+    result = wallet.bet_place(session=session, amount=amount, tx_type=tx_type, free_rounds_id=fr_id,
+                              on_confirm=on_confirm)
     jr = created["round"]
     if round_seconds() <= 0:
-        jackpot_settle(round_id=jr.pk)
+        jackpot_settle(bet_id=jr.pk, force=True)
         jr.refresh_from_db()
     else:
         from .tasks import settle_jackpot_round
 
-        transaction.on_commit(lambda: _safe_delay(settle_jackpot_round, str(jr.pk), round_seconds()))
+        bet_id = str(jr.pk)
+        transaction.on_commit(lambda: _safe_delay(settle_jackpot_round, bet_id, round_seconds()))
     body = jackpot_view(jr)
     balance = result.balance
     if jr.status == JackpotRoundStatus.SETTLED and session.is_demo:
         balance = wallet.session_balance(session=session)
-    body.update({"transactionId": str(result.transaction.pk), "balance": _s(balance, session.currency)})
+    body.update({"transactionId": str(result.transaction.pk), "balance": _s(balance, session.currency),
+                 "freeRound": campaign is not None})
     return body
 
 
-def _safe_delay(task, round_id: str, countdown: int) -> None:
+def _safe_delay(task, bet_id: str, countdown: int) -> None:
     try:
-        task.apply_async(args=[round_id], countdown=countdown)
+        task.apply_async(args=[bet_id], countdown=countdown)
     except Exception:  # noqa: BLE001 - the periodic sweep settles due rounds anyway
         pass
 
 
-def jackpot_settle(*, round_id) -> bool:
-    """Settle a due round: reveal the seed, compute the outcome, pay through the wallet (zero win on a loss)."""
+def jackpot_settle(*, bet_id, force: bool = False) -> bool:
+    """Settle a due round: reveal the seed, compute the outcome, pay through the wallet (zero win on a loss).
+
+    The round's settlement and its win are one database transaction; running it twice pays once."""
+    from freerounds import services as free_rounds
+
     with transaction.atomic():
-        jr = JackpotRound.objects.select_for_update().filter(pk=round_id, status=JackpotRoundStatus.OPEN).first()
+        jr = JackpotRound.objects.select_for_update().filter(pk=bet_id, status=JackpotRoundStatus.OPEN).first()
         if jr is None:
             return False
-        outcome = jackpot.play(jr.server_seed, jr.client_seed, jr.nonce, jr.direction, jr.rtp)
-        amount = jackpot.payout(jr.stake, outcome.multiplier, money.precision(jr.currency))
-        jr.status, jr.tier, jr.multiplier, jr.payout = JackpotRoundStatus.SETTLED, outcome.tier, outcome.multiplier, amount
-        jr.path, jr.settled_at = outcome.path, timezone.now()
-        jr.save(update_fields=["status", "tier", "multiplier", "payout", "path", "settled_at"])
-        rnd = Round.objects.select_related("session").get(pk=jr.round_id)
-        wallet.win_record(round=rnd, amount=amount, tx_type="jackpot" if outcome.tier == "jackpot" else "regular")
+        jr = game_services.jackpot_round_settle(bet_id=jr.pk, places=money.precision(jr.currency), force=force)
+        rnd = Round.objects.select_related("session", "session__game").get(pk=jr.round_id)
+        if rnd.free_rounds_id:
+            tx_type = "free"
+        else:
+            tx_type = "jackpot" if jr.tier == "jackpot" else "regular"
+        wallet.win_record(round=rnd, amount=jr.payout, tx_type=tx_type, free_rounds_id=rnd.free_rounds_id)
+        rnd.refresh_from_db()
+        free_rounds.free_round_settled(round=rnd, payout=jr.payout)
     return True
 
 
 def jackpot_settle_due(*, limit: int = 500) -> int:
     count = 0
-    for round_id in sel.jackpot_rounds_due().values_list("pk", flat=True)[:limit]:
-        count += jackpot_settle(round_id=round_id)
+    for bet_id in sel.jackpot_rounds_due().values_list("pk", flat=True)[:limit]:
+        count += jackpot_settle(bet_id=bet_id)
     return count
 
 

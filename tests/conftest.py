@@ -78,16 +78,19 @@ _celery_app.conf.broker_url = "memory://"
 
 @pytest.fixture
 def games_catalog(db):
-    """The two games (data-migrated; re-created after a transactional test flushed them)."""
+    """The two games as the data migrations seed them (re-seeded after a transactional test flushed them)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from games import catalog
     from games.models import Game, Provider
 
-    provider = Provider.objects.order_by("name").first() or Provider.objects.create(name="Solex Games")
-    games = {}
-    for slug, name in (("prediction-markets", "Prediction Markets"), ("traderhero-jackpot", "TraderHero Jackpot")):
-        games[slug] = Game.objects.filter(slug=slug).first() or Game.objects.create(
-            provider=provider, slug=slug, name=name, rtp="0.9500", currencies=["USD", "EUR"],
-            locales=["en_us"], platforms=["desktop", "mobile"])
-    return games
+    if not Provider.objects.filter(pk=catalog.PROVIDER_ID).exists():
+        import_module("games.migrations.0003_seed_catalog").seed(apps, None)
+        import_module("games.migrations.0005_free_rounds_traderhero_only").forwards(apps, None)
+    return {slug: Game.objects.get(slug=slug) for slug in (catalog.PREDICTION_MARKETS_SLUG,
+                                                           catalog.TRADERHERO_JACKPOT_SLUG)}
 
 
 @pytest.fixture

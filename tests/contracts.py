@@ -22,7 +22,7 @@ def _nullable_31(node, is_31: bool):
     """The IGSP contracts are OpenAPI 3.1 but mark nullable fields with 3.0's ``nullable: true``
     (and show ``null`` in their examples). Read that as the authors meant it: ``type: [X, "null"]``."""
     if isinstance(node, dict):
-        node = {k: _nullable_31(v, is_31) for k, v in node.items()}
+        node = {str(k): _nullable_31(v, is_31) for k, v in node.items()}  # YAML reads `200:` as an int
         if is_31 and node.pop("nullable", False) and isinstance(node.get("type"), str):
             node["type"] = [node["type"], "null"]
         return node

@@ -239,3 +239,11 @@ class CashOutView(SessionApiView):
         session = self.session(request, session_id)
         return Response(play.cash_out(session=session, data=_object(request)))
 
+
+
+class SessionBetDetailView(SessionApiView):
+    def get(self, request, session_id, bet_id):
+        from games import play
+
+        session = self.session(request, session_id)
+        return Response(play.bet_get(session=session, bet_id=bet_id))

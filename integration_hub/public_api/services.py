@@ -116,7 +116,7 @@ def _games_info(ext: ExtClient, exclude_bet_lines: bool) -> list[dict]:
     for game in game_selectors.games_with_bet_lines():
         if game.status != "active":
             continue
-        images = dict(game.images or {})
+        images = {**catalog.game_images(game.slug), **(game.images or {})}
         if images.get("baseURL", "").startswith("/"):
             images["baseURL"] = settings.HUB_PUBLIC_URL + images["baseURL"]
         currencies = [c for c in (game.currencies or sorted(allowed)) if c in allowed]
@@ -190,6 +190,11 @@ def free_rounds_cancel(*, partner, data: dict) -> FreeRoundsCampaign:
     if campaign is None:
         raise NotFound("Free rounds campaign not found.")
     if campaign.status != CampaignStatus.CANCELLED:
-        FreeRoundsCampaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CANCELLED,
-                                                                 cancelled_at=timezone.now())
+        from freerounds.services import campaign_cancelled
+
+        with transaction.atomic():
+            FreeRoundsCampaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CANCELLED,
+                                                                     cancelled_at=timezone.now())
+            campaign.refresh_from_db()
+            campaign_cancelled(campaign=campaign)
     return campaign

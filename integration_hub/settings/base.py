@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "games",
     "freerounds",
     "sandbox",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "retire-expired-credentials": {"task": "tenants.retire_expired_credentials", "schedule": 60.0},
+    "settle-due-jackpot-rounds": {"task": "games.settle_due_jackpot_rounds", "schedule": 2},
     "sweep-deliveries": {"task": "wallet.sweep_deliveries", "schedule": env.int("HUB_SWEEP_SECONDS", default=5)},
 }
 HUB_WALLET_TIMEOUT_SECONDS = env.int("HUB_WALLET_TIMEOUT_SECONDS", default=5)

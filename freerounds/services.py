@@ -1,0 +1,129 @@
+"""Free-rounds play: the player's allotment, free bets and the bonus withdrawal.
+
+- While a campaign is available to a Public API session, each bet is a free round
+  at the bet line's fixed stake: it goes out with ``type: "free"`` and ``frID``
+  and moves no real balance at the partner.
+- Each free round's win goes out as ``type: "free"`` too.
+- When the allotment is used up and its last round settled, one ``win`` with
+  ``type: "regular"`` and ``frID`` pays the bonus: the free wins, capped at
+  quantity × max bet × max multiplier of the line.
+- A cancelled campaign starts no new free rounds; rounds already started finish,
+  and the player's bonus so far is paid when the last one settles.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from integration_hub.errors import ApplicationError
+from wallet import currency as money
+from wallet.models import GameSession, Protocol, Round, RoundStatus
+
+from .models import CampaignStatus, FreeRoundsCampaign, FreeRoundsProgress, ProgressStatus
+
+
+def campaign_for(session: GameSession) -> FreeRoundsCampaign | None:
+    """The campaign this session plays now, if any (its own started one first, then a fresh one)."""
+    if session.protocol != Protocol.PUBLIC_API or session.is_demo or session.ext_client_id is None:
+        return None
+    if not session.game.has_free_spins:
+        return None
+    now = timezone.now()
+    started = (FreeRoundsProgress.objects.select_related("campaign")
+               .filter(campaign__partner_id=session.partner_id, campaign__ext_client_id=session.ext_client_id,
+                       campaign__currency=session.currency, player_id=session.player_id, game=session.game,
+                       status=ProgressStatus.IN_PROGRESS, campaign__status=CampaignStatus.ACTIVE)
+               .order_by("created_at").first())
+    if started and started.rounds_used < started.campaign.quantity:
+        return started.campaign
+    for campaign in (FreeRoundsCampaign.objects
+                     .filter(partner_id=session.partner_id, ext_client_id=session.ext_client_id,
+                             currency=session.currency, status=CampaignStatus.ACTIVE, valid_from__lte=now)
+                     .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now)).order_by("created_at")):
+        if campaign.user_ids and session.player_id not in campaign.user_ids:
+            continue
+        if campaign.game_ids and str(session.game_id) not in campaign.game_ids:
+            continue
+        progress = FreeRoundsProgress.objects.filter(campaign=campaign, player_id=session.player_id).first()
+        if progress is None:
+            return campaign
+        if progress.status == ProgressStatus.IN_PROGRESS and progress.game_id == session.game_id \
+                and progress.rounds_used < campaign.quantity:
+            return campaign
+    return None
+
+
+def free_round_take(*, campaign: FreeRoundsCampaign, session: GameSession) -> FreeRoundsProgress:
+    """Count one free round for the player (inside the bet's transaction; row-locked)."""
+    progress, _ = FreeRoundsProgress.objects.get_or_create(
+        campaign=campaign, player_id=session.player_id, defaults={"game": session.game})
+    progress = FreeRoundsProgress.objects.select_for_update().get(pk=progress.pk)
+    fresh = FreeRoundsCampaign.objects.get(pk=campaign.pk)
+    if fresh.status != CampaignStatus.ACTIVE:
+        raise ApplicationError("The free rounds campaign has ended.", code="free_rounds_ended", status_code=409)
+    if progress.game_id != session.game_id:
+        raise ApplicationError("These free rounds were started in another game.", code="free_rounds_locked",
+                               status_code=409)
+    if progress.status != ProgressStatus.IN_PROGRESS or progress.rounds_used >= fresh.quantity:
+        raise ApplicationError("No free rounds left.", code="free_rounds_used", status_code=409)
+    progress.rounds_used += 1
+    progress.save(update_fields=["rounds_used", "updated_at"])
+    return progress
+
+
+def free_round_settled(*, round: Round, payout: Decimal) -> None:
+    """After a free round's win is recorded: add it up; pay the bonus when the allotment is done."""
+    if not round.free_rounds_id:
+        return
+    session = round.session
+    with transaction.atomic():
+        progress = (FreeRoundsProgress.objects.select_for_update().select_related("campaign")
+                    .filter(campaign__partner_id=session.partner_id, campaign__ext_id=round.free_rounds_id,
+                            player_id=session.player_id).first())
+        if progress is None or progress.status != ProgressStatus.IN_PROGRESS:
+            return
+        progress.total_win += payout
+        progress.save(update_fields=["total_win", "updated_at"])
+        _maybe_pay_bonus(progress, session)
+
+
+def _open_free_rounds(progress: FreeRoundsProgress) -> bool:
+    return Round.objects.filter(session__partner_id=progress.campaign.partner_id,
+                                session__player_id=progress.player_id,
+                                free_rounds_id=progress.campaign.ext_id, status=RoundStatus.OPEN).exists()
+
+
+def _maybe_pay_bonus(progress: FreeRoundsProgress, session: GameSession) -> None:
+    from wallet import services as wallet
+
+    campaign = progress.campaign
+    done = progress.rounds_used >= campaign.quantity or campaign.status == CampaignStatus.CANCELLED
+    if not done or _open_free_rounds(progress):
+        return
+    cap = campaign.bet_amount * campaign.max_multiplier * campaign.quantity
+    bonus = money.quantize_down(min(progress.total_win, cap), campaign.currency)
+    bonus_round = Round.objects.create(session=session, partner_id=session.partner_id,
+                                       free_rounds_id=campaign.ext_id)
+    win = wallet.win_record(round=bonus_round, amount=bonus, tx_type="regular", free_rounds_id=campaign.ext_id)
+    progress.status, progress.bonus_transaction = ProgressStatus.FINISHED, win.pk
+    progress.save(update_fields=["status", "bonus_transaction", "updated_at"])
+
+
+def campaign_cancelled(*, campaign: FreeRoundsCampaign) -> int:
+    """Pay the bonus so far to players whose rounds have all finished; the others get it when theirs do."""
+    paid = 0
+    for progress_id in FreeRoundsProgress.objects.filter(campaign=campaign, status=ProgressStatus.IN_PROGRESS,
+                                                         rounds_used__gt=0).values_list("pk", flat=True):
+        with transaction.atomic():
+            progress = FreeRoundsProgress.objects.select_for_update().select_related("campaign").get(pk=progress_id)
+            session = (GameSession.objects.filter(partner_id=campaign.partner_id, ext_client_id=campaign.ext_client_id,
+                                                  player_id=progress.player_id, currency=campaign.currency)
+                       .order_by("-created_at").first())
+            if session is not None and progress.status == ProgressStatus.IN_PROGRESS:
+                _maybe_pay_bonus(progress, session)
+                paid += 1
+    return paid

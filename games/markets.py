@@ -1,0 +1,491 @@
+"""Prediction-market services: pricing, state changes, settlement amounts. No money moves here.
+
+The wallet calls these inside its own DB transactions and moves the money:
+
+- bet:       ``market_quote_bet`` (before writing anything) → partner debit →
+             ``position_open`` (re-prices under the market lock, creates the Position,
+             moves q; idempotent on ``round_id``).
+- cash-out:  ``position_cash_out_quote`` (preview) → ``position_cash_out`` in the
+             same DB transaction as the wallet's pending win (outbox).
+- settle:    ``market_resolve`` / ``market_cancel`` / ``market_void`` return, for each
+             open position, the amount the wallet must pay (win, 0 for a loss, refund).
+
+Low-level primitives ``market_apply_bet`` / ``market_apply_sell`` move q only.
+Every operation writes a ``MarketEvent``. Locks: the market row first, then
+positions ordered by pk.
+
+Settings (read with defaults; nothing is required):
+``HUB_MARKET_MARGIN`` (Decimal, default 0.05), ``HUB_MARKET_STAKE_LIMITS``
+(currency → (min, max); key ``"*"`` = fallback), ``HUB_MARKET_MAX_EXPOSURE``
+(an amount, or currency → amount with ``"*"``; default 50000: the most the
+market may have to pay out on one outcome, per currency), ``HUB_CASHOUT_LIMIT_PER_DAY``
+(cash-outs per game session per UTC day, default 10; 0 = no limit).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from decimal import ROUND_DOWN, Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from rest_framework import status as http
+
+from integration_hub.errors import ApplicationError, Conflict, NotFound
+
+from . import lmsr
+from .money import fits, precision_for, quantum, to_decimal
+from .models import Market, MarketEvent, MarketStatus, Outcome, Position, PositionStatus
+
+DEFAULT_MARGIN = Decimal("0.05")
+DEFAULT_STAKE_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
+    "USD": (Decimal("0.10"), Decimal("500")),
+    "EUR": (Decimal("0.10"), Decimal("500")),
+    "GBP": (Decimal("0.10"), Decimal("500")),
+}
+FALLBACK_STAKE_LIMITS = (Decimal("0.10"), Decimal("500"))
+DEFAULT_MAX_EXPOSURE = Decimal("50000")
+DEFAULT_CASHOUT_LIMIT_PER_DAY = 10
+ODDS_PLACES = 2
+
+
+class MarketError(ApplicationError):
+    """A market rule refused the operation; ``code`` says which (stable, client-facing)."""
+
+    code = "market_error"
+
+
+def _refuse(code: str, message: str, status_code: int = http.HTTP_400_BAD_REQUEST) -> MarketError:
+    return MarketError(message, code=code, status_code=status_code)
+
+
+# --------------------------------------------------------------- settings --
+
+def market_margin() -> Decimal:
+    margin = to_decimal(str(getattr(settings, "HUB_MARKET_MARGIN", DEFAULT_MARGIN)))
+    if not Decimal(0) <= margin < 1:
+        raise ValueError("HUB_MARKET_MARGIN must be in [0, 1)")
+    return margin
+
+
+def stake_limits(currency: str) -> tuple[Decimal, Decimal]:
+    """(min, max) stake for ``currency``: its own entry, else the ``"*"`` entry, else 0.10–500."""
+    limits = getattr(settings, "HUB_MARKET_STAKE_LIMITS", None) or DEFAULT_STAKE_LIMITS
+    low, high = limits.get(currency) or limits.get("*") or FALLBACK_STAKE_LIMITS
+    return to_decimal(str(low)), to_decimal(str(high))
+
+
+def max_exposure(currency: str) -> Decimal:
+    value = getattr(settings, "HUB_MARKET_MAX_EXPOSURE", DEFAULT_MAX_EXPOSURE)
+    if isinstance(value, dict):
+        value = value.get(currency, value.get("*", DEFAULT_MAX_EXPOSURE))
+    return to_decimal(str(value))
+
+
+def cashout_limit_per_day() -> int:
+    return int(getattr(settings, "HUB_CASHOUT_LIMIT_PER_DAY", DEFAULT_CASHOUT_LIMIT_PER_DAY))
+
+
+# ---------------------------------------------------------------- helpers --
+
+def _event(market: Market, action: str, actor: str, **details) -> MarketEvent:
+    return MarketEvent.objects.create(market=market, action=action, actor=str(actor or "")[:200], details=details)
+
+
+def _lock_market(market_id) -> Market:
+    try:
+        return Market.objects.select_for_update().get(pk=market_id)
+    except (Market.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Market not found.", code="market_not_found") from None
+
+
+def _check_outcome(outcome: str) -> str:
+    if outcome not in Outcome.values:
+        raise _refuse("invalid_outcome", f"Outcome must be one of {', '.join(Outcome.values)}.")
+    return outcome
+
+
+def _check_tradable(market: Market, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    if market.status != MarketStatus.OPEN or market.close_at <= now:
+        raise _refuse("market_closed", "This market is not open for trading.")
+
+
+def _check_stake(amount, currency: str, places: int) -> Decimal:
+    try:
+        amount = to_decimal(amount)
+    except (TypeError, ArithmeticError, ValueError):
+        raise _refuse("invalid_amount", "The stake must be a decimal amount.") from None
+    if not amount.is_finite() or amount <= 0 or not fits(amount, places):
+        raise _refuse("invalid_amount", f"The stake must be a positive amount with at most {places} decimals.")
+    low, high = stake_limits(currency)
+    if amount < low:
+        raise _refuse("stake_too_low", f"The minimum stake is {low} {currency}.")
+    if amount > high:
+        raise _refuse("stake_too_high", f"The maximum stake is {high} {currency}.")
+    return amount
+
+
+def _exposure_after(market: Market, currency: str, outcome: str, shares: Decimal) -> Decimal:
+    """The most this market could pay out in ``currency`` (one outcome wins) after adding ``shares``."""
+    totals = {o: Decimal(0) for o in Outcome.values}
+    rows = (
+        Position.objects.filter(market=market, currency=currency, status=PositionStatus.OPEN)
+        .values("outcome").annotate(total=Sum("shares"))
+    )
+    for row in rows:
+        totals[row["outcome"]] = row["total"] or Decimal(0)
+    totals[outcome] += shares
+    return max(totals.values())
+
+
+def _price_bet(market: Market, outcome: str, amount, currency: str, places: int | None,
+               now: datetime | None) -> tuple[Decimal, Decimal]:
+    """Validate a bet against ``market`` as loaded and return (stake, shares)."""
+    _check_outcome(outcome)
+    _check_tradable(market, now)
+    stake = _check_stake(amount, currency, precision_for(currency, places))
+    shares = lmsr.shares_for_stake(market.q_yes, market.q_no, market.b, outcome, stake)
+    if shares <= 0:
+        raise _refuse("stake_too_low", "The stake is too small to buy any shares.")
+    limit = max_exposure(currency)
+    if _exposure_after(market, currency, outcome, shares) > limit:
+        raise _refuse("exposure_limit", "This bet would exceed the market's exposure limit; try a smaller stake.")
+    return stake, shares
+
+
+def _cashouts_today(session_id, now: datetime) -> int:
+    start = datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
+    return Position.objects.filter(
+        session_id=session_id, status=PositionStatus.CASHED_OUT, settled_at__gte=start,
+    ).count()
+
+
+def _check_cash_out(position: Position, market: Market, now: datetime) -> None:
+    if position.status == PositionStatus.CASHED_OUT:
+        raise _refuse("already_cashed_out", "This bet has already been cashed out.", http.HTTP_409_CONFLICT)
+    if position.status != PositionStatus.OPEN:
+        raise _refuse("position_settled", "This bet is already settled.", http.HTTP_409_CONFLICT)
+    _check_tradable(market, now)
+    limit = cashout_limit_per_day()
+    if limit and _cashouts_today(position.session_id, now) >= limit:
+        raise _refuse("cashout_limit", f"No more than {limit} cash-outs per day.", http.HTTP_429_TOO_MANY_REQUESTS)
+
+
+def _cash_out_value(position: Position, market: Market, places: int | None) -> tuple[Decimal, Decimal]:
+    margin = market_margin()
+    value = lmsr.cash_out_value(
+        market.q_yes, market.q_no, market.b, position.outcome, position.shares, margin,
+        precision_for(position.currency, places),
+    )
+    return value, margin
+
+
+# ------------------------------------------------------------------ bets --
+
+def market_quote_bet(*, market: Market, outcome: str, amount, currency: str, places: int | None = None,
+                     now: datetime | None = None) -> Decimal:
+    """Shares ``amount`` buys on ``outcome`` now. Validates; writes nothing.
+
+    Raises ``MarketError`` with code ``invalid_outcome``, ``invalid_amount``,
+    ``stake_too_low``, ``stake_too_high``, ``market_closed`` or ``exposure_limit``.
+    ``places`` overrides the currency's precision (a partner's own setting).
+    """
+    return _price_bet(market, outcome, amount, currency, places, now)[1]
+
+
+def market_apply_bet(*, market_id, outcome: str, shares, actor: str = "") -> Market:
+    """Add ``shares`` of ``outcome`` to the market's outstanding q (locked). Low-level; see ``position_open``."""
+    _check_outcome(outcome)
+    shares = to_decimal(shares)
+    if shares <= 0:
+        raise _refuse("invalid_amount", "Shares must be positive.")
+    with transaction.atomic():
+        market = _lock_market(market_id)
+        _check_tradable(market)
+        _move_q(market, outcome, shares)
+        _event(market, "bet", actor, outcome=outcome, shares=shares, q_yes=market.q_yes, q_no=market.q_no)
+    return market
+
+
+def market_apply_sell(*, market_id, outcome: str, shares, actor: str = "") -> Market:
+    """Take ``shares`` of ``outcome`` back out of the market's q (locked). Low-level; see ``position_cash_out``."""
+    _check_outcome(outcome)
+    shares = to_decimal(shares)
+    if shares <= 0:
+        raise _refuse("invalid_amount", "Shares must be positive.")
+    with transaction.atomic():
+        market = _lock_market(market_id)
+        _check_tradable(market)
+        _move_q(market, outcome, -shares)
+        _event(market, "sell", actor, outcome=outcome, shares=shares, q_yes=market.q_yes, q_no=market.q_no)
+    return market
+
+
+def _move_q(market: Market, outcome: str, delta: Decimal) -> None:
+    field = "q_yes" if outcome == Outcome.YES else "q_no"
+    value = getattr(market, field) + delta
+    if value < 0:
+        raise _refuse("invalid_amount", "Cannot sell more shares than are outstanding.")
+    setattr(market, field, value)
+    market.save(update_fields=[field, "updated_at"])
+
+
+def position_open(*, market_id, session_id, round_id, outcome: str, stake, currency: str,
+                  places: int | None = None, actor: str = "") -> Position:
+    """Record a confirmed bet: re-price under the market lock, create the Position, move q.
+
+    Idempotent on ``round_id``: a replay returns the existing position unchanged
+    (``Conflict`` when it names another market, outcome, stake or currency).
+    The shares may differ from the quote if other bets moved the market meanwhile.
+    """
+    existing = Position.objects.filter(round_id=round_id).first()
+    if existing is not None:
+        return _same_position(existing, market_id, outcome, stake, currency)
+    with transaction.atomic():
+        market = _lock_market(market_id)
+        stake, shares = _price_bet(market, outcome, stake, currency, places, None)
+        try:
+            with transaction.atomic():
+                position = Position.objects.create(
+                    market=market, session_id=session_id, round_id=round_id, outcome=outcome,
+                    stake=stake, shares=shares, currency=currency,
+                )
+        except IntegrityError:
+            existing = Position.objects.filter(round_id=round_id).first()
+            if existing is None:
+                raise
+            return _same_position(existing, market_id, outcome, stake, currency)
+        _move_q(market, outcome, shares)
+        _event(market, "bet", actor, position=position.pk, round=round_id, outcome=outcome, stake=stake,
+               currency=currency, shares=shares, q_yes=market.q_yes, q_no=market.q_no)
+    return position
+
+
+def _same_position(position: Position, market_id, outcome: str, stake, currency: str) -> Position:
+    same = (
+        str(position.market_id) == str(market_id) and position.outcome == outcome
+        and position.currency == currency and position.stake == to_decimal(stake)
+    )
+    if not same:
+        raise Conflict("This round already has a different bet.", code="duplicate_round")
+    return position
+
+
+# -------------------------------------------------------------- cash-out --
+
+def position_cash_out_quote(*, position: Position, places: int | None = None, now: datetime | None = None) -> dict:
+    """What cashing out ``position`` would pay now (no writes).
+
+    Returns ``{"betId", "cashOutValue", "margin", "originalStake", "currentOdds",
+    "currentPrice", "shares", "currency"}`` (Decimals): ``currentOdds`` are the
+    decimal odds ``1 / currentPrice`` of the position's outcome (2 dp, rounded down).
+    """
+    now = now or timezone.now()
+    market = Market.objects.get(pk=position.market_id)
+    _check_cash_out(position, market, now)
+    value, margin = _cash_out_value(position, market, places)
+    current_price = lmsr.price(market.q_yes, market.q_no, market.b, position.outcome)
+    return {
+        "betId": position.pk,
+        "cashOutValue": value,
+        "margin": margin,
+        "originalStake": position.stake,
+        "currentOdds": (Decimal(1) / current_price).quantize(quantum(ODDS_PLACES), rounding=ROUND_DOWN),
+        "currentPrice": current_price,
+        "shares": position.shares,
+        "currency": position.currency,
+    }
+
+
+def position_cash_out(*, position_id, session_id=None, min_value=None, places: int | None = None,
+                      actor: str = "") -> Position:
+    """Sell an open position back to the market; returns it with ``cash_out_value`` (= ``payout``) set.
+
+    Run it in the same DB transaction that writes the wallet's win. ``session_id``
+    (when given) must own the position (else ``NotFound``); ``min_value`` (the
+    previewed value) refuses with ``cash_out_value_changed`` when the value fell below it.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        market_id = Position.objects.filter(pk=position_id).values_list("market_id", flat=True).first()
+        if market_id is None:
+            raise NotFound("Bet not found.", code="bet_not_found")
+        market = _lock_market(market_id)
+        position = Position.objects.select_for_update().get(pk=position_id)
+        if session_id is not None and str(position.session_id) != str(session_id):
+            raise NotFound("Bet not found.", code="bet_not_found")
+        _check_cash_out(position, market, now)
+        value, margin = _cash_out_value(position, market, places)
+        if value <= 0:
+            raise _refuse("cash_out_unavailable", "This bet has no cash-out value right now.")
+        if min_value is not None and value < to_decimal(min_value):
+            raise _refuse("cash_out_value_changed", "The cash-out value has changed; preview again.",
+                          http.HTTP_409_CONFLICT)
+        _move_q(market, position.outcome, -position.shares)
+        position.status = PositionStatus.CASHED_OUT
+        position.cash_out_value = value
+        position.payout = value
+        position.settled_at = now
+        position.save(update_fields=["status", "cash_out_value", "payout", "settled_at"])
+        _event(market, "cash_out", actor, position=position.pk, outcome=position.outcome, shares=position.shares,
+               value=value, margin=margin, currency=position.currency, q_yes=market.q_yes, q_no=market.q_no)
+    return position
+
+
+# ------------------------------------------------------- status and settlement --
+
+@dataclass(frozen=True)
+class PositionPayout:
+    """What the wallet owes one position after a settlement (``kind``: win, loss or refund)."""
+
+    position: Position
+    kind: str
+    amount: Decimal
+
+    @property
+    def position_id(self) -> uuid.UUID:
+        return self.position.pk
+
+    @property
+    def round_id(self) -> uuid.UUID:
+        return self.position.round_id
+
+    @property
+    def session_id(self) -> uuid.UUID:
+        return self.position.session_id
+
+    @property
+    def currency(self) -> str:
+        return self.position.currency
+
+
+@dataclass(frozen=True)
+class MarketChange:
+    market: Market
+    payouts: list[PositionPayout]
+
+    @property
+    def total(self) -> dict[str, Decimal]:
+        """Amount to pay per currency."""
+        out: dict[str, Decimal] = {}
+        for p in self.payouts:
+            out[p.currency] = out.get(p.currency, Decimal(0)) + p.amount
+        return out
+
+
+_SETTLEABLE = (MarketStatus.OPEN, MarketStatus.SUSPENDED)
+
+
+def _transition(market_id, allowed: tuple[str, ...], action: str) -> Market:
+    market = _lock_market(market_id)
+    if market.status not in allowed:
+        raise _refuse("invalid_transition", f"Cannot {action} a market that is {market.status}.",
+                      http.HTTP_409_CONFLICT)
+    return market
+
+
+def market_suspend(*, market_id, actor: str = "", reason: str = "") -> MarketChange:
+    """Stop trading (bets and cash-outs) until resumed."""
+    with transaction.atomic():
+        market = _transition(market_id, (MarketStatus.OPEN,), "suspend")
+        market.status = MarketStatus.SUSPENDED
+        market.save(update_fields=["status", "updated_at"])
+        _event(market, "suspend", actor, reason=reason)
+    return MarketChange(market, [])
+
+
+def market_resume(*, market_id, actor: str = "", reason: str = "") -> MarketChange:
+    with transaction.atomic():
+        market = _transition(market_id, (MarketStatus.SUSPENDED,), "resume")
+        market.status = MarketStatus.OPEN
+        market.save(update_fields=["status", "updated_at"])
+        _event(market, "resume", actor, reason=reason)
+    return MarketChange(market, [])
+
+
+def _settle(market_id, target: str, action: str, actor: str, pay, outcome: str | None = None,
+            reason: str = "") -> MarketChange:
+    now = timezone.now()
+    with transaction.atomic():
+        market = _transition(market_id, _SETTLEABLE, action)
+        positions = list(
+            Position.objects.select_for_update().filter(market=market, status=PositionStatus.OPEN).order_by("pk")
+        )
+        payouts = []
+        for position in positions:
+            status, kind, amount = pay(position)
+            position.status, position.payout, position.settled_at = status, amount, now
+            payouts.append(PositionPayout(position, kind, amount))
+        Position.objects.bulk_update(positions, ["status", "payout", "settled_at"], batch_size=500)
+        market.status, market.outcome, market.resolved_at = target, outcome, now
+        market.save(update_fields=["status", "outcome", "resolved_at", "updated_at"])
+        change = MarketChange(market, payouts)
+        _event(market, action, actor, outcome=outcome, reason=reason, positions=len(payouts), totals=change.total)
+    return change
+
+
+def market_resolve(*, market_id, outcome: str, actor: str = "", places: dict[str, int] | None = None) -> MarketChange:
+    """Resolve to ``outcome``: winners are owed shares × 1 (rounded down), losers 0.
+
+    ``places`` optionally maps currency → precision (a partner's own setting).
+    """
+    _check_outcome(outcome)
+
+    def pay(position: Position):
+        if position.outcome == outcome:
+            places_ = precision_for(position.currency, (places or {}).get(position.currency))
+            return PositionStatus.WON, "win", position.shares.quantize(quantum(places_), rounding=ROUND_DOWN)
+        return PositionStatus.LOST, "loss", Decimal(0)
+
+    return _settle(market_id, MarketStatus.RESOLVED, "resolve", actor, pay, outcome=outcome)
+
+
+def _refund(position: Position):
+    return PositionStatus.REFUNDED, "refund", position.stake
+
+
+def market_cancel(*, market_id, actor: str = "", reason: str = "") -> MarketChange:
+    """Call the market off: every open position is owed its stake back."""
+    return _settle(market_id, MarketStatus.CANCELLED, "cancel", actor, _refund, reason=reason)
+
+
+def market_void(*, market_id, actor: str = "", reason: str = "") -> MarketChange:
+    """Void the market (it was invalid): every open position is owed its stake back."""
+    return _settle(market_id, MarketStatus.VOIDED, "void", actor, _refund, reason=reason)
+
+
+def market_create(*, title: str, b, close_at: datetime, q_yes=0, q_no=0, description: str = "",
+                  actor: str = "") -> Market:
+    b, q_yes, q_no = to_decimal(str(b)), to_decimal(str(q_yes)), to_decimal(str(q_no))
+    if b <= 0 or q_yes < 0 or q_no < 0:
+        raise _refuse("invalid_market", "Liquidity b must be > 0 and q_yes, q_no >= 0.")
+    with transaction.atomic():
+        market = Market.objects.create(title=title, description=description, b=b, q_yes=q_yes, q_no=q_no,
+                                       close_at=close_at)
+        _event(market, "create", actor, b=b, q_yes=q_yes, q_no=q_no, close_at=close_at)
+    return market
+
+
+MARKET_EDITABLE_FIELDS = ("title", "description", "close_at")
+
+
+def market_update(*, market_id, actor: str = "", **changes) -> Market:
+    """Change a market's title, description or close time (pricing state changes only via trades)."""
+    unknown = set(changes) - set(MARKET_EDITABLE_FIELDS)
+    if unknown:
+        raise _refuse("invalid_market", f"Not editable: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        market = _lock_market(market_id)
+        before = {name: getattr(market, name) for name in changes}
+        for name, value in changes.items():
+            setattr(market, name, value)
+        market.save(update_fields=[*changes, "updated_at"])
+        changed = {k: {"from": before[k], "to": v} for k, v in changes.items() if before[k] != v}
+        if changed:
+            _event(market, "update", actor, changes=changed)
+    return market

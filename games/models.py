@@ -1,0 +1,227 @@
+"""The catalog: our provider record and its games."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+
+class Provider(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    currencies = models.JSONField(default=list, blank=True)
+    restricted_countries = models.JSONField(default=list, blank=True)
+    images = models.JSONField(default=list, blank=True)
+    min_age = models.PositiveSmallIntegerField(default=18)
+    min_kyc_level = models.CharField(max_length=32, default="basic")
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GameStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    INACTIVE = "inactive", "Inactive"
+    PENDING = "pending", "Pending"
+    DEPRECATED = "deprecated", "Deprecated"
+
+
+class Game(models.Model):
+    PREDICTION_MARKETS = "prediction-markets"
+    TRADERHERO_JACKPOT = "traderhero-jackpot"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="games")
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    rtp = models.DecimalField(max_digits=5, decimal_places=4, help_text="Return to player, e.g. 0.9500.")
+    status = models.CharField(max_length=20, choices=GameStatus.choices, default=GameStatus.ACTIVE)
+    categories = models.JSONField(default=list, blank=True)
+    currencies = models.JSONField(default=list, blank=True)
+    locales = models.JSONField(default=list, blank=True)
+    platforms = models.JSONField(default=list, blank=True)
+    images = models.JSONField(default=dict, blank=True)
+    has_free_spins = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Amounts: Decimal with up to 8 places (crypto units); shares and LMSR state with 6.
+MONEY = {"max_digits": 20, "decimal_places": 8}
+SHARES = {"max_digits": 24, "decimal_places": 6}
+
+
+class BetLine(models.Model):
+    """One free-rounds bet line of a game in a currency (Public API ``betLines``; 1-based)."""
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="bet_lines")
+    currency = models.CharField(max_length=12)
+    position = models.PositiveSmallIntegerField(help_text="1-based bet line number.")
+    max_bet = models.DecimalField(**MONEY)
+    max_multiplier = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["game", "currency", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["game", "currency", "position"], name="games_betline_unique_position"),
+            models.CheckConstraint(condition=models.Q(position__gte=1), name="games_betline_position_gte_1"),
+            models.CheckConstraint(condition=models.Q(max_bet__gt=0), name="games_betline_max_bet_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.game.slug} {self.currency} #{self.position}: {self.max_bet} × {self.max_multiplier}"
+
+
+# --------------------------------------------------------- prediction markets --
+
+class Outcome(models.TextChoices):
+    YES = "YES", "Yes"
+    NO = "NO", "No"
+
+
+class MarketStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SUSPENDED = "suspended", "Suspended"
+    RESOLVED = "resolved", "Resolved"
+    CANCELLED = "cancelled", "Cancelled"
+    VOIDED = "voided", "Voided"
+
+
+class Market(models.Model):
+    """A two-outcome market priced by LMSR (``games.lmsr``) with liquidity ``b``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=MarketStatus.choices, default=MarketStatus.OPEN, db_index=True)
+    b = models.DecimalField(**SHARES, help_text="LMSR liquidity: larger = prices move less per share.")
+    q_yes = models.DecimalField(**SHARES, default=0, help_text="Outstanding YES shares.")
+    q_no = models.DecimalField(**SHARES, default=0, help_text="Outstanding NO shares.")
+    close_at = models.DateTimeField(help_text="No bets or cash-outs from this time on.")
+    outcome = models.CharField(max_length=3, choices=Outcome.choices, null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["close_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(b__gt=0), name="games_market_b_gt_0"),
+            models.CheckConstraint(condition=models.Q(q_yes__gte=0, q_no__gte=0), name="games_market_q_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PositionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CASHED_OUT = "cashed_out", "Cashed out"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+    REFUNDED = "refunded", "Refunded"
+
+
+class Position(models.Model):
+    """A player's bet on a market. ``id`` is the betId; ``round_id`` the wallet Round."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="positions")
+    session_id = models.UUIDField(db_index=True, help_text="The wallet GameSession id (no FK across apps).")
+    round_id = models.UUIDField(unique=True, help_text="The wallet Round id.")
+    outcome = models.CharField(max_length=3, choices=Outcome.choices)
+    stake = models.DecimalField(**MONEY)
+    shares = models.DecimalField(**SHARES)
+    currency = models.CharField(max_length=12)
+    status = models.CharField(max_length=20, choices=PositionStatus.choices, default=PositionStatus.OPEN)
+    cash_out_value = models.DecimalField(**MONEY, null=True, blank=True)
+    payout = models.DecimalField(**MONEY, null=True, blank=True,
+                                 help_text="What the settlement pays (win, refund, cash-out; 0 when lost).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            models.Index(fields=["market", "status"], name="games_pos_market_status"),
+            models.Index(fields=["session_id", "status", "settled_at"], name="games_pos_session_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stake__gt=0, shares__gt=0), name="games_position_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.shares} @ {self.market_id} ({self.status})"
+
+
+class MarketEvent(models.Model):
+    """Audit trail of every market operation (bets, sells, status changes)."""
+
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=32)
+    actor = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor or '-'}"
+
+
+# ---------------------------------------------------------- TraderHero jackpot --
+
+class Direction(models.TextChoices):
+    UP = "up", "Up"
+    DOWN = "down", "Down"
+
+
+class JackpotRoundStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SETTLED = "settled", "Settled"
+    REFUNDED = "refunded", "Refunded"
+
+
+class JackpotRound(models.Model):
+    """One TraderHero round (provably fair, see ``games.jackpot``). ``id`` is the betId."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session_id = models.UUIDField(db_index=True, help_text="The wallet GameSession id (no FK across apps).")
+    round_id = models.UUIDField(unique=True, help_text="The wallet Round id.")
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+    stake = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=12)
+    rtp = models.DecimalField(max_digits=5, decimal_places=4, help_text="Target RTP of the table used.")
+    server_seed = models.CharField(max_length=64, help_text="Secret until the round is settled.")
+    server_seed_hash = models.CharField(max_length=64)
+    client_seed = models.CharField(max_length=64)
+    nonce = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=JackpotRoundStatus.choices, default=JackpotRoundStatus.OPEN)
+    tier = models.CharField(max_length=16, blank=True)
+    multiplier = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    payout = models.DecimalField(**MONEY, null=True, blank=True)
+    path = models.JSONField(null=True, blank=True)
+    settle_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [models.Index(fields=["status", "settle_at"], name="games_jackpot_due")]
+        constraints = [models.CheckConstraint(condition=models.Q(stake__gt=0), name="games_jackpot_stake_gt_0")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.stake} {self.currency} ({self.status})"

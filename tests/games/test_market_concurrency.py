@@ -1,0 +1,52 @@
+"""Concurrent bets on one market serialize on the market row lock (PostgreSQL only)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from games import lmsr, markets
+from games.models import Market, Position
+
+from .factories import make_market
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real row locks"),
+]
+
+
+def test_parallel_bets_each_pay_the_price_of_the_state_they_saw():
+    market = make_market(b="100")
+    errors: list[Exception] = []
+    barrier = threading.Barrier(8)
+
+    def bet(outcome: str):
+        try:
+            barrier.wait()
+            markets.position_open(market_id=market.pk, session_id=uuid.uuid4(), round_id=uuid.uuid4(),
+                                  outcome=outcome, stake=Decimal("25.00"), currency="USD")
+        except Exception as exc:  # pragma: no cover - surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=bet, args=("YES" if i % 3 else "NO",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    market.refresh_from_db()
+    positions = list(Position.objects.filter(market=market))
+    assert len(positions) == 8
+    assert market.q_yes == sum(p.shares for p in positions if p.outcome == "YES")
+    assert market.q_no == sum(p.shares for p in positions if p.outcome == "NO")
+    # Serialized pricing: the market maker collected at least what the shares cost (no lost update).
+    collected = sum(p.stake for p in positions)
+    assert lmsr.cost(market.q_yes, market.q_no, market.b) - lmsr.cost(0, 0, market.b) <= collected
+    assert Market.objects.get(pk=market.pk).events.filter(action="bet").count() == 8

@@ -1,0 +1,317 @@
+"""Market services: quotes and their limits, positions, cash-outs, status changes and settlement amounts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from games import lmsr, markets, selectors
+from games.models import Market, MarketEvent, MarketStatus, Position, PositionStatus
+from integration_hub.errors import ApplicationError, Conflict, NotFound
+
+from .factories import make_market, open_position
+
+pytestmark = pytest.mark.django_db
+
+
+def code_of(excinfo) -> str:
+    return excinfo.value.code
+
+
+# ------------------------------------------------------------------ quotes --
+
+def test_quote_returns_the_lmsr_shares_and_writes_nothing():
+    market = make_market(b="100")
+    shares = markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("10.00"), currency="USD")
+    assert shares == lmsr.shares_for_stake(0, 0, 100, "YES", Decimal("10")) == Decimal("19.090282")
+    market.refresh_from_db()
+    assert (market.q_yes, market.q_no) == (0, 0)
+    assert not Position.objects.exists()
+
+
+@pytest.mark.parametrize("amount, currency, code", [
+    (Decimal("0.09"), "USD", "stake_too_low"),
+    (Decimal("500.01"), "EUR", "stake_too_high"),
+    (Decimal("1.001"), "USD", "invalid_amount"),  # more decimals than the currency has
+    (Decimal("0"), "USD", "invalid_amount"),
+    (Decimal("-5"), "USD", "invalid_amount"),
+    ("abc", "USD", "invalid_amount"),
+    (Decimal("1e40"), "USD", "invalid_amount"),
+    (Decimal("1e-40"), "USD", "invalid_amount"),
+    (Decimal("NaN"), "USD", "invalid_amount"),
+])
+def test_quote_validates_the_stake(amount, currency, code):
+    market = make_market()
+    with pytest.raises(ApplicationError) as exc:
+        markets.market_quote_bet(market=market, outcome="YES", amount=amount, currency=currency)
+    assert code_of(exc) == code and exc.value.status_code == 400
+
+
+def test_quote_refuses_an_unknown_outcome():
+    with pytest.raises(ApplicationError) as exc:
+        markets.market_quote_bet(market=make_market(), outcome="MAYBE", amount=Decimal("1"), currency="USD")
+    assert code_of(exc) == "invalid_outcome"
+
+
+def test_stake_limits_come_from_settings_with_a_fallback(settings):
+    settings.HUB_MARKET_STAKE_LIMITS = {"USD": ("1", "20"), "*": ("0.5", "5")}
+    market = make_market()
+    with pytest.raises(ApplicationError) as exc:
+        markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("0.50"), currency="USD")
+    assert code_of(exc) == "stake_too_low" and "1 USD" in exc.value.message
+    with pytest.raises(ApplicationError) as exc:
+        markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("6"), currency="CAD")
+    assert code_of(exc) == "stake_too_high"
+    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("5"), currency="CAD") > 0
+    # Crypto stakes keep their own precision.
+    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("0.50000001"), currency="BTC") > 0
+
+
+def test_default_limits_without_settings(settings):
+    for name in ("HUB_MARKET_STAKE_LIMITS", "HUB_MARKET_MAX_EXPOSURE", "HUB_MARKET_MARGIN", "HUB_CASHOUT_LIMIT_PER_DAY"):
+        if hasattr(settings, name):
+            delattr(settings, name)
+    assert markets.stake_limits("GBP") == (Decimal("0.10"), Decimal("500"))
+    assert markets.stake_limits("XYZ") == (Decimal("0.10"), Decimal("500"))
+    assert markets.max_exposure("USD") == Decimal("50000")
+    assert markets.market_margin() == Decimal("0.05")
+    assert markets.cashout_limit_per_day() == 10
+
+
+@pytest.mark.parametrize("change", [{"status": MarketStatus.SUSPENDED}, {"status": MarketStatus.RESOLVED},
+                                    {"close_at": timezone.now() - timedelta(seconds=1)}])
+def test_closed_markets_take_no_bets(change):
+    market = make_market()
+    Market.objects.filter(pk=market.pk).update(**change)
+    market.refresh_from_db()
+    with pytest.raises(ApplicationError) as exc:
+        markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("1"), currency="USD")
+    assert code_of(exc) == "market_closed"
+
+
+def test_exposure_limit_counts_open_shares_per_outcome_and_currency(settings):
+    settings.HUB_MARKET_MAX_EXPOSURE = {"USD": "60", "*": "1000"}
+    market = make_market(b="100")
+    open_position(market, outcome="YES", stake="20")  # ≈ 36.9 shares
+    market.refresh_from_db()
+    with pytest.raises(ApplicationError) as exc:
+        markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("20"), currency="USD")
+    assert code_of(exc) == "exposure_limit"
+    # The other side and other currencies have their own exposure.
+    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("20"), currency="USD") > 0
+    assert markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("20"), currency="EUR") > 0
+
+
+def test_exposure_limit_stops_a_long_shot_that_would_owe_a_fortune():
+    # NO costs ≈ e^-10000 a share: even 0.10 USD would buy ≈ 99,954 shares, owing ≈ 100k if NO wins.
+    market = make_market(b="10", q_yes="100000")
+    with pytest.raises(ApplicationError) as exc:
+        markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD")
+    assert code_of(exc) == "exposure_limit"
+
+
+# --------------------------------------------------------------- positions --
+
+def test_position_open_moves_the_market_and_is_audited():
+    market = make_market(b="200")
+    session, round_id = uuid.uuid4(), uuid.uuid4()
+    quoted = markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("25.00"), currency="USD")
+    position = open_position(market, outcome="NO", stake="25.00", session_id=session, round_id=round_id)
+    assert (position.status, position.shares, position.stake) == (PositionStatus.OPEN, quoted, Decimal("25.00"))
+    market.refresh_from_db()
+    assert (market.q_yes, market.q_no) == (0, quoted)
+    assert lmsr.prices(market.q_yes, market.q_no, market.b)[1] > Decimal("0.5")
+    event = MarketEvent.objects.filter(market=market, action="bet").get()
+    assert event.details["position"] == str(position.pk) and Decimal(event.details["shares"]) == quoted
+    assert selectors.position_get(bet_id=position.pk, session_id=session) == position
+    assert selectors.position_get(bet_id=position.pk, session_id=uuid.uuid4()) is None
+
+
+def test_position_open_is_idempotent_on_the_round():
+    market = make_market()
+    round_id = uuid.uuid4()
+    first = open_position(market, stake="10", round_id=round_id)
+    again = open_position(market, stake="10", round_id=round_id)
+    assert again.pk == first.pk
+    market.refresh_from_db()
+    assert market.q_yes == first.shares  # moved once
+    assert Position.objects.count() == 1
+    with pytest.raises(Conflict):
+        open_position(market, stake="11", round_id=round_id)
+
+
+def test_position_open_reprices_against_the_current_state():
+    market = make_market(b="100")
+    quote = markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("10"), currency="USD")
+    open_position(market, outcome="YES", stake="50")  # someone else moves the price up first
+    later = open_position(market, outcome="YES", stake="10")
+    assert later.shares < quote
+
+
+def test_apply_bet_and_sell_primitives_move_q_and_log():
+    market = make_market()
+    markets.market_apply_bet(market_id=market.pk, outcome="YES", shares=Decimal("5"), actor="t")
+    markets.market_apply_sell(market_id=market.pk, outcome="YES", shares=Decimal("2"), actor="t")
+    market.refresh_from_db()
+    assert market.q_yes == Decimal("3")
+    assert list(market.events.values_list("action", flat=True).order_by("id")) == ["create", "bet", "sell"]
+    with pytest.raises(ApplicationError):
+        markets.market_apply_sell(market_id=market.pk, outcome="YES", shares=Decimal("4"))
+    with pytest.raises(NotFound):
+        markets.market_apply_bet(market_id=uuid.uuid4(), outcome="YES", shares=Decimal("1"))
+
+
+# ---------------------------------------------------------------- cash-out --
+
+def test_cash_out_quote_never_beats_the_stake_right_after_buying():
+    market = make_market(b="150", q_yes="40")
+    position = open_position(market, outcome="YES", stake="100.00")
+    quote = markets.position_cash_out_quote(position=position)
+    assert set(quote) >= {"cashOutValue", "margin", "originalStake", "currentOdds"}
+    assert quote["originalStake"] == Decimal("100.00") and quote["margin"] == Decimal("0.05")
+    assert Decimal("94.99") <= quote["cashOutValue"] <= Decimal("95.00")
+    assert quote["currentOdds"] == (1 / quote["currentPrice"]).quantize(Decimal("0.01"), "ROUND_DOWN")
+    assert quote["currentOdds"] > 1
+
+
+def test_cash_out_sells_back_and_cannot_repeat():
+    market = make_market(b="100", q_no="30")
+    session = uuid.uuid4()
+    position = open_position(market, outcome="YES", stake="10", session_id=session)
+    preview = markets.position_cash_out_quote(position=position)["cashOutValue"]
+    done = markets.position_cash_out(position_id=position.pk, session_id=session, min_value=preview)
+    assert (done.status, done.cash_out_value, done.payout) == (PositionStatus.CASHED_OUT, preview, preview)
+    assert done.settled_at is not None
+    market.refresh_from_db()
+    assert (market.q_yes, market.q_no) == (0, Decimal("30"))  # back where it started
+    with pytest.raises(ApplicationError) as exc:
+        markets.position_cash_out(position_id=position.pk)
+    assert code_of(exc) == "already_cashed_out" and exc.value.status_code == 409
+    with pytest.raises(ApplicationError) as exc:
+        markets.position_cash_out_quote(position=done)
+    assert code_of(exc) == "already_cashed_out"
+    assert MarketEvent.objects.filter(market=market, action="cash_out").count() == 1
+
+
+def test_cash_out_needs_the_owning_session_and_an_existing_bet():
+    position = open_position(make_market())
+    with pytest.raises(NotFound):
+        markets.position_cash_out(position_id=position.pk, session_id=uuid.uuid4())
+    with pytest.raises(NotFound):
+        markets.position_cash_out(position_id=uuid.uuid4())
+    position.refresh_from_db()
+    assert position.status == PositionStatus.OPEN
+
+
+def test_cash_out_refuses_when_the_value_dropped_below_the_preview():
+    market = make_market(b="100")
+    position = open_position(market, outcome="YES", stake="20")
+    preview = markets.position_cash_out_quote(position=position)["cashOutValue"]
+    open_position(market, outcome="NO", stake="100")  # the price of YES falls
+    with pytest.raises(ApplicationError) as exc:
+        markets.position_cash_out(position_id=position.pk, min_value=preview)
+    assert code_of(exc) == "cash_out_value_changed"
+    position.refresh_from_db()
+    assert position.status == PositionStatus.OPEN
+
+
+def test_cash_out_daily_limit_per_session(settings):
+    settings.HUB_CASHOUT_LIMIT_PER_DAY = 2
+    market = make_market()
+    session = uuid.uuid4()
+    positions = [open_position(market, stake="1", session_id=session) for _ in range(3)]
+    other = open_position(market, stake="1")
+    for position in positions[:2]:
+        markets.position_cash_out(position_id=position.pk)
+    with pytest.raises(ApplicationError) as exc:
+        markets.position_cash_out_quote(position=positions[2])
+    assert code_of(exc) == "cashout_limit" and exc.value.status_code == 429
+    with pytest.raises(ApplicationError):
+        markets.position_cash_out(position_id=positions[2].pk)
+    markets.position_cash_out(position_id=other.pk)  # another session is unaffected
+    # Yesterday's cash-outs do not count.
+    Position.objects.filter(session_id=session).update(settled_at=timezone.now() - timedelta(days=1))
+    markets.position_cash_out(position_id=positions[2].pk)
+
+
+def test_no_cash_out_while_suspended():
+    market = make_market()
+    position = open_position(market)
+    markets.market_suspend(market_id=market.pk, actor="am")
+    with pytest.raises(ApplicationError) as exc:
+        markets.position_cash_out(position_id=position.pk)
+    assert code_of(exc) == "market_closed"
+
+
+# ------------------------------------------------------ status and settlement --
+
+def test_suspend_and_resume():
+    market = make_market()
+    change = markets.market_suspend(market_id=market.pk, actor="am", reason="news pending")
+    assert change.market.status == MarketStatus.SUSPENDED and change.payouts == []
+    with pytest.raises(ApplicationError) as exc:
+        markets.market_suspend(market_id=market.pk, actor="am")
+    assert code_of(exc) == "invalid_transition" and exc.value.status_code == 409
+    assert markets.market_resume(market_id=market.pk, actor="am").market.status == MarketStatus.OPEN
+    actions = list(MarketEvent.objects.filter(market=market).order_by("id").values_list("action", "actor"))
+    assert actions[1:] == [("suspend", "am"), ("resume", "am")]
+
+
+def test_resolve_pays_winners_their_shares_and_losers_nothing(settings):
+    settings.HUB_MARKET_STAKE_LIMITS = {"BTC": ("0.0001", "0.05"), "*": ("0.10", "500")}
+    market = make_market(b="100")
+    yes_usd = open_position(market, outcome="YES", stake="10.00")
+    yes_btc = open_position(market, outcome="YES", stake="0.001", currency="BTC")
+    no = open_position(market, outcome="NO", stake="5.00")
+    cashed = open_position(market, outcome="YES", stake="3.00")
+    markets.position_cash_out(position_id=cashed.pk)
+    markets.market_suspend(market_id=market.pk)  # resolving from suspended is allowed
+    change = markets.market_resolve(market_id=market.pk, outcome="YES", actor="am")
+    assert change.market.status == MarketStatus.RESOLVED and change.market.outcome == "YES"
+    owed = {p.position_id: (p.kind, p.amount) for p in change.payouts}
+    assert owed == {
+        yes_usd.pk: ("win", yes_usd.shares.quantize(Decimal("0.01"), "ROUND_DOWN")),
+        yes_btc.pk: ("win", yes_btc.shares.quantize(Decimal("0.00000001"), "ROUND_DOWN")),
+        no.pk: ("loss", Decimal(0)),
+    }
+    assert change.total["USD"] == owed[yes_usd.pk][1]
+    statuses = dict(Position.objects.values_list("pk", "status"))
+    assert statuses == {yes_usd.pk: "won", yes_btc.pk: "won", no.pk: "lost", cashed.pk: "cashed_out"}
+    assert Position.objects.get(pk=no.pk).payout == 0
+    event = MarketEvent.objects.get(market=market, action="resolve")
+    assert event.details["positions"] == 3 and event.details["outcome"] == "YES"
+    with pytest.raises(ApplicationError) as exc:
+        markets.market_cancel(market_id=market.pk)
+    assert code_of(exc) == "invalid_transition"
+    with pytest.raises(ApplicationError) as exc:
+        markets.position_cash_out_quote(position=Position.objects.get(pk=no.pk))
+    assert code_of(exc) == "position_settled"
+
+
+@pytest.mark.parametrize("service, status", [(markets.market_cancel, MarketStatus.CANCELLED),
+                                             (markets.market_void, MarketStatus.VOIDED)])
+def test_cancel_and_void_refund_every_open_stake(service, status):
+    market = make_market()
+    a = open_position(market, outcome="YES", stake="7.50")
+    b = open_position(market, outcome="NO", stake="2.00", currency="EUR")
+    change = service(market_id=market.pk, actor="am", reason="event postponed")
+    assert change.market.status == status and change.market.resolved_at is not None
+    assert {(p.position_id, p.kind, p.amount) for p in change.payouts} == {
+        (a.pk, "refund", Decimal("7.50")), (b.pk, "refund", Decimal("2.00"))}
+    assert change.total == {"USD": Decimal("7.50"), "EUR": Decimal("2.00")}
+    assert set(Position.objects.values_list("status", flat=True)) == {PositionStatus.REFUNDED}
+
+
+def test_market_update_edits_only_descriptive_fields():
+    market = make_market()
+    new_close = timezone.now() + timedelta(days=3)
+    markets.market_update(market_id=market.pk, actor="am", title="Renamed", close_at=new_close)
+    market.refresh_from_db()
+    assert (market.title, market.close_at) == ("Renamed", new_close)
+    assert MarketEvent.objects.filter(market=market, action="update").count() == 1
+    with pytest.raises(ApplicationError):
+        markets.market_update(market_id=market.pk, q_yes=Decimal(5))

@@ -1,0 +1,166 @@
+"""The Session API end to end over real HTTP: the sandbox partner is the casino wallet."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from django.utils import timezone
+
+from games import catalog
+from games.models import Market
+from integration_hub import signing
+from wallet import delivery
+from wallet.models import GameSession, Transaction, TxKind, TxStatus
+
+
+@pytest.fixture
+def http(live_hub):
+    with httpx.Client(base_url=live_hub.url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def markets_seed(games_catalog):
+    """Open demo markets (data-migrated; re-created after a transactional flush)."""
+    if not Market.objects.filter(status="open").exists():
+        for i, (b, qy, qn) in enumerate([(Decimal("100"), Decimal("0"), Decimal("0")),
+                                          (Decimal("200"), Decimal("50"), Decimal("10"))]):
+            Market.objects.create(title=f"Market {i}", b=b, q_yes=qy, q_no=qn,
+                                  close_at=timezone.now() + timedelta(days=30))
+    return list(Market.objects.filter(status="open"))
+
+
+def igsp_create(http, wired, game_slug, *, player="p-1", balance="500.00", currency="USD", demo=False):
+    body = {"game_id": game_slug, "player_id": player, "player_name": "Fox", "currency": currency,
+            "session_id": f"s-{timezone.now().timestamp()}", "balance": Decimal(balance), "is_demo": demo}
+    raw = json.dumps(body, default=str).encode().replace(f'"{balance}"'.encode(), balance.encode())
+    creds = wired.credentials["igsp"]
+    headers = signing.igsp_headers(creds.credential.public_id, creds.secret, raw)
+    resp = http.post("/igsp/v1/sessions", content=raw, headers={**headers, "Content-Type": "application/json"})
+    assert resp.status_code == 201, resp.text
+    url = resp.json()["url"]
+    session_id, key = url.split("/launch/")[1].split("#key=")
+    if not demo:
+        wired.sandbox.set_balance(wired.slug, player, currency, balance)
+    return session_id, {"X-Casino-Key": key}
+
+
+def test_prediction_market_bet_preview_and_cash_out(http, wired, markets_seed):
+    sid, key = igsp_create(http, wired, "prediction-markets")
+    state = http.get(f"/igsp/v1/sessions/{sid}/state", headers=key)
+    assert state.status_code == 200, state.text
+    body = state.json()
+    assert body["balance"] == "500.00" and body["currency"] == "USD" and body["player"]["name"] == "Fox"
+    market = body["markets"][0]
+    assert {"id", "title", "yesPrice", "noPrice", "status"} <= set(market)
+    assert Decimal(market["yesPrice"]) + Decimal(market["noPrice"]) == 1
+    bet = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
+                    json={"marketId": market["id"], "outcome": "YES", "amount": "20.00"})
+    assert bet.status_code == 201, bet.text
+    placed = bet.json()
+    assert placed["balance"] == "480.00" and Decimal(placed["shares"]) > 0
+    assert Decimal(wired.sandbox.get_account(wired.slug, "p-1", "USD")["balance"]) == Decimal("480.00")
+    preview = http.post(f"/igsp/v1/sessions/{sid}/cash-out/preview", headers=key, json={"betId": placed["betId"]})
+    assert preview.status_code == 200, preview.text
+    quote = preview.json()
+    assert Decimal(quote["cashOutValue"]) < Decimal("20.00")  # buy-then-sell never returns more than the stake
+    assert quote["originalStake"] == "20.00" and "margin" in quote and "currentOdds" in quote
+    assert Transaction.objects.filter(kind=TxKind.WIN).count() == 0  # a preview moves no money
+    cash = http.post(f"/igsp/v1/sessions/{sid}/cash-out", headers=key, json={"betId": placed["betId"]})
+    assert cash.status_code == 200, cash.text
+    assert cash.json()["cashOutValue"] == quote["cashOutValue"]
+    win = Transaction.objects.get(kind=TxKind.WIN)
+    assert delivery.deliver(win.pk) == "delivered"
+    expected = Decimal("480.00") + Decimal(quote["cashOutValue"])
+    assert Decimal(wired.sandbox.get_account(wired.slug, "p-1", "USD")["balance"]) == expected
+    again = http.post(f"/igsp/v1/sessions/{sid}/cash-out", headers=key, json={"betId": placed["betId"]})
+    assert again.status_code == 409 and again.json()["error"] == "already_cashed_out"
+    live = http.get(f"/igsp/v1/sessions/{sid}/balance", headers=key)
+    assert live.status_code == 200 and Decimal(live.json()["balance"]) == expected
+
+
+def test_traderhero_round_is_provably_fair_and_pays_through_the_wallet(http, wired, games_catalog, settings):
+    from games import jackpot
+
+    settings.HUB_JACKPOT_ROUND_SECONDS = 0
+    sid, key = igsp_create(http, wired, "traderhero-jackpot")
+    state = http.get(f"/igsp/v1/sessions/{sid}/state", headers=key).json()
+    assert state["jackpot"]["table"]["tiers"]
+    resp = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
+                     json={"direction": "up", "amount": 10, "clientSeed": "lucky"})
+    assert resp.status_code == 201, resp.text
+    r = resp.json()
+    assert r["status"] == "settled" and r["serverSeed"] and r["serverSeedHash"]
+    again = jackpot.verify(r["serverSeed"], r["serverSeedHash"], "lucky", r["nonce"], "up", Decimal(r["rtp"]))
+    assert jackpot.payout(Decimal("10"), again.multiplier, 2) == Decimal(r["payout"])
+    assert again.path == r["path"]
+    win = Transaction.objects.get(kind=TxKind.WIN)
+    assert win.amount == Decimal(r["payout"])  # a zero win closes a lost round
+    assert delivery.deliver(win.pk) == "delivered"
+    final = Decimal(wired.sandbox.get_account(wired.slug, "p-1", "USD")["balance"])
+    assert final == Decimal("490.00") + Decimal(r["payout"])
+    detail = http.get(f"/igsp/v1/sessions/{sid}/bets/{r['betId']}", headers=key)
+    assert detail.status_code == 200 and detail.json()["payout"] == r["payout"]
+
+
+def test_session_api_errors(http, wired, markets_seed):
+    sid, key = igsp_create(http, wired, "prediction-markets")
+    market_id = str(markets_seed[0].pk)
+    # 401: missing or wrong key, or another session's key
+    assert http.get(f"/igsp/v1/sessions/{sid}/state").status_code == 401
+    assert http.get(f"/igsp/v1/sessions/{sid}/state", headers={"X-Casino-Key": "igsp_nope"}).status_code == 401
+    sid2, key2 = igsp_create(http, wired, "prediction-markets", player="p-2")
+    assert http.get(f"/igsp/v1/sessions/{sid}/state", headers=key2).status_code == 401
+    assert http.get("/igsp/v1/sessions/not-a-uuid/state", headers=key).status_code == 401
+    # 400: bad bodies, nothing written
+    for body in ({"marketId": market_id, "outcome": "MAYBE", "amount": "1"},
+                 {"marketId": market_id, "outcome": "YES", "amount": "-1"},
+                 {"marketId": market_id, "outcome": "YES", "amount": "abc"},
+                 {"marketId": market_id, "outcome": "YES", "amount": "0.001"},
+                 {"marketId": market_id, "outcome": "YES"}, [1, 2]):
+        resp = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key, json=body)
+        assert resp.status_code == 400, (body, resp.text)
+    assert http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
+                     json={"marketId": "00000000-0000-0000-0000-000000000000", "outcome": "YES",
+                           "amount": "1"}).status_code == 404
+    assert not Transaction.objects.exists()
+    # The partner's insufficient funds reaches the game as a 4xx with its message
+    wired.sandbox.set_balance(wired.slug, "p-1", "USD", "0.50")
+    short = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
+                      json={"marketId": market_id, "outcome": "YES", "amount": "1.00"})
+    assert short.status_code == 402 and short.json()["error"] == "insufficient_funds"
+    # 502: the partner's hooks are unreachable
+    wired.faults(bet={"error_rate": 1.0}, balance={"error_rate": 1.0})
+    down = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
+                     json={"marketId": market_id, "outcome": "YES", "amount": "0.50"})
+    assert down.status_code == 502, down.text
+    assert http.get(f"/igsp/v1/sessions/{sid}/balance", headers=key).status_code == 502
+    assert Transaction.objects.filter(kind=TxKind.REFUND, status=TxStatus.PENDING).count() == 1
+    # 410: expired or closed
+    GameSession.objects.filter(pk=sid).update(expires_at=timezone.now() - timedelta(seconds=1))
+    gone = http.get(f"/igsp/v1/sessions/{sid}/state", headers=key)
+    assert gone.status_code == 410 and gone.json()["error"] == "session_expired"
+    assert http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
+                     json={"marketId": market_id, "outcome": "YES", "amount": "1"}).status_code == 410
+
+
+def test_demo_session_plays_without_any_partner(http, games_catalog, markets_seed, settings, monkeypatch):
+    from wallet import transport
+
+    settings.HUB_JACKPOT_ROUND_SECONDS = 0
+    monkeypatch.setattr(transport, "send", lambda *a, **k: pytest.fail("a demo session called a wallet"))
+    resp = http.post("/igsp/v1/demo/sessions", json={
+        "game_id": catalog.TRADERHERO_JACKPOT_SLUG, "player_id": "guest", "player_name": "Guest",
+        "currency": "EUR", "session_id": "demo-1", "balance": 100})
+    assert resp.status_code == 201, resp.text
+    sid, key = resp.json()["url"].split("/launch/")[1].split("#key=")
+    headers = {"X-Casino-Key": key}
+    r = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=headers, json={"direction": "down", "amount": "5.00"})
+    assert r.status_code == 201, r.text
+    expected = Decimal("95.00") + Decimal(r.json()["payout"])
+    assert Decimal(r.json()["balance"]) == expected
+    assert Decimal(http.get(f"/igsp/v1/sessions/{sid}/balance", headers=headers).json()["balance"]) == expected
