@@ -13,3 +13,6 @@ accesslog = "-"
 # The session key travels in the URL fragment, which never reaches the server;
 # the access log has no headers, so no signature or key is logged.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# gunicorn 27 opens a control socket at one fixed path by default; the hub and the
+# sandbox (and several hubs on one machine) would fight over it.
+control_socket_disable = True

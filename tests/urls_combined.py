@@ -3,6 +3,6 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("integration_hub.urls")),  # first: the hub's /healthz wins
     path("", include("sandbox.urls")),
-    path("", include("integration_hub.urls")),
 ]

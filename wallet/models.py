@@ -54,15 +54,18 @@ class GameSession(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # IGSP: a duplicate session_id answers 409. The Public API may open several games on one
+            # partner sessionID (it is only echoed back in reverse calls), so it is not unique there.
             models.UniqueConstraint(
-                fields=["partner", "protocol", "partner_session_ref"],
-                condition=~Q(partner_session_ref="") & Q(is_demo=False),
-                name="session_unique_partner_ref",
+                fields=["partner", "partner_session_ref"],
+                condition=~Q(partner_session_ref="") & Q(is_demo=False, protocol="igsp"),
+                name="session_unique_igsp_partner_ref",
             ),
             models.CheckConstraint(condition=Q(demo_balance__gte=0) | Q(demo_balance__isnull=True),
                                    name="session_demo_balance_non_negative"),
         ]
-        indexes = [models.Index(fields=["partner", "player_id"])]
+        indexes = [models.Index(fields=["partner", "player_id"]),
+                   models.Index(fields=["partner", "partner_session_ref"])]
 
     def __str__(self) -> str:
         return f"{self.id} ({self.player_id})"
@@ -150,6 +153,7 @@ class Transaction(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="tx_due_idx",
                          condition=Q(status="pending")),
             models.Index(fields=["partner", "created_at"]),
+            models.Index(fields=["partner", "confirmed_at"]),
         ]
 
     def __str__(self) -> str:

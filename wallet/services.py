@@ -35,6 +35,7 @@ from .transport import transport_for
 logger = logging.getLogger(__name__)
 
 SESSION_KEY_PREFIX = "igsp_"
+MAX_AMOUNT = Decimal(10) ** 15  # the ledger's columns hold 16 integer digits
 
 
 class BetDeclined(ApplicationError):
@@ -147,6 +148,8 @@ def _validate_amount(amount: Decimal, currency: str, *, allow_zero: bool = False
         raise ApplicationError("The amount must be a positive number.", code="invalid_amount")
     if not money.has_valid_precision(amount, currency):
         raise ApplicationError(f"The amount has more decimals than {currency} allows.", code="invalid_amount")
+    if amount >= MAX_AMOUNT:
+        raise ApplicationError("The amount is too large.", code="invalid_amount")
     return amount
 
 

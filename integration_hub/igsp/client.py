@@ -24,34 +24,28 @@ def _amount(value: Decimal, currency: str) -> Decimal:
     return money.quantize_down(value, currency)
 
 
-def bet_payload(tx) -> dict:
+def _money_payload(tx, action: str) -> dict:
     session = tx.session
     return {
-        "action": "bet", "player_id": session.player_id, "amount": _amount(tx.amount, tx.currency),
+        "action": action, "player_id": session.player_id, "amount": _amount(tx.amount, tx.currency),
         "currency": tx.currency, "game_id": str(session.game_id), "transaction_id": str(tx.pk),
-        "session_id": session.partner_session_ref, "type": BET_TYPES.get(tx.tx_type, "bet"),
-        "round_id": str(tx.round_id), "finished": False,
+        "session_id": session.partner_session_ref,
     }
+
+
+def bet_payload(tx) -> dict:
+    return {**_money_payload(tx, "bet"), "type": BET_TYPES.get(tx.tx_type, "bet"), "round_id": str(tx.round_id),
+            "finished": False}
 
 
 def win_payload(tx) -> dict:
-    session = tx.session
-    return {
-        "action": "win", "player_id": session.player_id, "amount": _amount(tx.amount, tx.currency),
-        "currency": tx.currency, "game_id": str(session.game_id), "transaction_id": str(tx.pk),
-        "session_id": session.partner_session_ref, "type": WIN_TYPES.get(tx.tx_type, "win"),
-        "round_id": str(tx.round_id), "finished": bool(tx.finished),
-    }
+    return {**_money_payload(tx, "win"), "type": WIN_TYPES.get(tx.tx_type, "win"), "round_id": str(tx.round_id),
+            "finished": bool(tx.finished)}
 
 
 def refund_payload(tx) -> dict:
-    session = tx.session
-    return {
-        "action": "refund", "player_id": session.player_id, "amount": _amount(tx.amount, tx.currency),
-        "currency": tx.currency, "game_id": str(session.game_id), "transaction_id": str(tx.pk),
-        "session_id": session.partner_session_ref, "type": BET_TYPES.get(tx.tx_type, "bet"),
-        "bet_transaction_id": str(tx.refunds_id), "finished": True,
-    }
+    return {**_money_payload(tx, "refund"), "type": BET_TYPES.get(tx.tx_type, "bet"),
+            "bet_transaction_id": str(tx.refunds_id), "finished": True}
 
 
 def balance_payload(session) -> dict:

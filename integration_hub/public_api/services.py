@@ -73,7 +73,8 @@ def create_new_game(*, partner, data: dict) -> CreatedGame:
     if demo:
         demo_balance = Decimal(data["initDemoBalance"]) if data.get("initDemoBalance") else \
             DEMO_BALANCE.get(currency, DEMO_BALANCE_USD)
-        if demo_balance <= 0 or not money.has_valid_precision(demo_balance, currency):
+        if demo_balance <= 0 or demo_balance >= wallet_services.MAX_AMOUNT \
+                or not money.has_valid_precision(demo_balance, currency):
             raise ApplicationError("initDemoBalance must be a positive amount in the currency's precision.",
                                    details="initDemoBalance")
     created = wallet_services.session_create(

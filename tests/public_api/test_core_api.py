@@ -218,3 +218,16 @@ def test_free_rounds_play_and_bonus_withdrawal(http, wired, bet_lines, settings)
     # The allotment is used up: the next bet is a regular one.
     r = http.post(f"/igsp/v1/sessions/{game['gsID']}/bet", headers=headers, json={"direction": "up", "amount": "1.00"})
     assert r.status_code == 201 and r.json()["freeRound"] is False
+
+
+def test_one_partner_session_may_open_several_games(http, wired, games_catalog):
+    first = post(http, wired, "/create-new-game", game_request(wired))
+    second = post(http, wired, "/create-new-game", game_request(wired, gameID="prediction-markets"))
+    assert first.status_code == second.status_code == 200
+    assert first.json()["gsID"] != second.json()["gsID"]
+
+
+def test_absurd_demo_balance_is_a_400_not_a_500(http, wired, games_catalog):
+    resp = post(http, wired, "/create-new-game", game_request(wired, demo=True, sessionID=None, user=None,
+                                                              initDemoBalance="1" + "0" * 40))
+    assert resp.status_code == 400 and resp.json()["message"]

@@ -103,8 +103,9 @@ def test_register_session(client, tenant):
     assert bet.json()["balance"] == "30.00"
 
 
-def test_unknown_tenant_is_404(client, db):
+def test_unknown_tenant_or_path_is_a_json_404(client, db):
     assert client.get("/t/nobody/ledger").status_code == 404
+    assert client.get("/no/such/path").json() == {"error": "not_found", "message": "No such sandbox endpoint"}
     assert put(client, "/t/nobody/faults", {}).status_code == 404
 
 

@@ -1,0 +1,74 @@
+"""Player-facing pages: the game page partners embed (``/launch/<id>``) and the public demo lobby.
+
+Both pages are static shells: everything they show comes from the Session API,
+called by ``static/hub/*.js`` from the browser. The session key travels in the
+launch URL's fragment, so it never reaches a server log or a referrer.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_safe
+
+from wallet.models import GameSession
+
+# Everything the pages load comes from the hub itself: no CDN, no inline script or style.
+_BASE_POLICY = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+)
+
+
+def _csp(*extra: str) -> str:
+    return "; ".join((*_BASE_POLICY, *extra))
+
+
+def _public_origin() -> str:
+    parts = urlsplit(settings.HUB_PUBLIC_URL)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+@require_safe
+def home(request):
+    return redirect("demo")
+
+
+@require_safe
+@xframe_options_exempt
+def launch(request, session_id):
+    """The game page for any session (IGSP or Public API); ``igsp-init.js`` does the rest."""
+    state_url = reverse("igsp-session-state", args=[str(session_id)])
+    # The language and the casino's return URL (nothing secret) let the page speak the player's language and
+    # offer the way back even when the session is already gone and the Session API answers 410.
+    language, return_url = (GameSession.objects.filter(pk=session_id).values_list("language", "return_url")
+                            .first() or ("", ""))
+    context = {"session_id": str(session_id), "api_base": state_url.removesuffix("state"),
+               "language": language, "return_url": return_url}
+    response = render(request, "pages/launch.html", context)
+    # Partners embed the page in their own iframes, from any origin.
+    response["Content-Security-Policy"] = _csp("frame-src 'none'", "frame-ancestors *")
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_safe
+def demo(request):
+    """A small casino lobby: creates demo sessions and embeds the launch URL as a partner would."""
+    frames = " ".join(dict.fromkeys(src for src in ("'self'", _public_origin()) if src))
+    response = render(request, "pages/demo.html")
+    response["Content-Security-Policy"] = _csp(f"frame-src {frames}", "frame-ancestors 'self'")
+    response["Referrer-Policy"] = "no-referrer"
+    return response

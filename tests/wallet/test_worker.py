@@ -1,0 +1,102 @@
+"""A real Celery worker process, a real broker, real HTTP: wins reach the partner after commit, and a
+delivery whose broker message was lost is found by the sweeper."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from integration_hub.celery import app as celery_app
+from wallet import delivery, services
+from wallet.models import Transaction, TxStatus
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKER = getattr(settings, "HUB_TEST_REAL_BROKER_URL", "")
+
+pytestmark = pytest.mark.skipif(
+    not BROKER.startswith(("redis://", "amqp://", "rediss://")),
+    reason="needs a broker server shared between processes (CELERY_BROKER_URL=redis://…), as in CI",
+)
+
+
+def _database_url() -> str:
+    cfg = connection.settings_dict
+    if cfg["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{cfg['NAME']}"
+    auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg["PASSWORD"] else "")
+    return f"postgres://{auth}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
+
+
+def _reset_broker_pools() -> None:
+    """Drop the publisher's cached connections so a changed broker_url takes effect."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def worker(live_hub):
+    queue = f"test-{uuid.uuid4().hex[:8]}"  # a private queue: no other worker can take our tasks
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integration_hub.settings.dev", "DATABASE_URL": _database_url(),
+           "CELERY_BROKER_URL": BROKER, "HUB_ALLOW_HTTP_LOOPBACK": "1", "HUB_WALLET_TIMEOUT_SECONDS": "2"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "integration_hub", "worker", "--pool", "threads", "--concurrency", "4",
+         "-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    original = (celery_app.conf.broker_url, celery_app.conf.task_default_queue)
+    celery_app.conf.broker_url, celery_app.conf.task_default_queue = BROKER, queue
+    _reset_broker_pools()
+    try:
+        yield proc
+    finally:
+        celery_app.conf.broker_url, celery_app.conf.task_default_queue = original
+        _reset_broker_pools()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_confirmed(tx_id, timeout=30.0) -> Transaction:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tx = Transaction.objects.get(pk=tx_id)
+        if tx.status == TxStatus.CONFIRMED:
+            return tx
+        time.sleep(0.2)
+    raise AssertionError(f"{tx_id} still {Transaction.objects.get(pk=tx_id).status} after {timeout}s")
+
+
+def test_win_is_delivered_by_a_real_worker_after_commit_and_lost_messages_by_the_sweeper(wired, game, worker,
+                                                                                          monkeypatch):
+    ref = f"s-{uuid.uuid4().hex[:8]}"
+    session = services.session_create(protocol="public_api", partner=wired.partner, ext_client=wired.ext_client,
+                                      game=game, player_id="w-1", currency="USD", partner_session_ref=ref).session
+    wired.sandbox.register_session(wired.slug, ref, "w-1", "USD", balance="50.00")
+    bet = services.bet_place(session=session, amount=Decimal("5.00"))
+    win = services.win_record(round=bet.round, amount=Decimal("12.00"))  # enqueued on commit
+    assert wait_confirmed(win.pk).partner_tx_id
+    # A lost broker message: the win is written but never enqueued; the sweeper finds it.
+    from wallet import tasks
+
+    bet2 = services.bet_place(session=session, amount=Decimal("1.00"))
+    monkeypatch.setattr(tasks.deliver_transaction, "delay", lambda *a, **k: None)
+    lost = services.win_record(round=bet2.round, amount=Decimal("2.00"))
+    monkeypatch.undo()
+    time.sleep(0.5)
+    assert Transaction.objects.get(pk=lost.pk).status == TxStatus.PENDING
+    assert delivery.sweep()["enqueued"] >= 1
+    wait_confirmed(lost.pk)
+    account = wired.sandbox.get_account(wired.slug, "w-1", "USD")
+    assert Decimal(account["balance"]) == Decimal("50.00") - 5 + 12 - 1 + 2
