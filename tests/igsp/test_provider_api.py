@@ -197,3 +197,44 @@ def test_inbound_hooks_are_verified_idempotent_and_reconciled(http, igsp_partner
     assert bad.status_code == 400
     unsigned = http.post("/igsp/v1/hooks", json=event)
     assert unsigned.status_code == 401
+
+
+@pytest.mark.parametrize("method,path", [("GET", "/igsp/v1/providers"), ("GET", "/igsp/v1/games"),
+                                         ("POST", "/igsp/v1/sessions"), ("POST", "/igsp/v1/hooks")])
+def test_every_hmac_endpoint_answers_the_same_401_for_every_failure(http, igsp_partner, games_catalog, method, path):
+    from datetime import datetime, timezone as tz
+
+    other = tenant_services.partner_onboard(name="Other", actor="t", igsp=True, public_api=False,
+                                            igsp_hooks_url="https://o.example/h")
+    other_cred = other.credentials[CredentialPurpose.IGSP]
+    revoked = tenant_services.credential_issue(partner=igsp_partner, purpose=CredentialPurpose.IGSP, actor="t")
+    tenant_services.credential_revoke(credential=revoked.credential, actor="t")
+    body = json.dumps(session_body()).encode() if method == "POST" else b""
+    now = datetime.now(tz.utc)
+
+    def send(key=None, secret=None, when=None, raw=None, drop=None, sig=None):
+        headers = signing.igsp_headers(key or igsp_partner.api_key, secret or igsp_partner.secret, body, now=when)
+        if sig:
+            headers["X-Signature"] = sig
+        if drop:
+            headers.pop(drop)
+        return http.request(method, path, content=raw if raw is not None else body,
+                            headers={**headers, "Content-Type": "application/json"})
+
+    failures = {
+        "missing Authorization": send(drop="Authorization"),
+        "missing X-Timestamp": send(drop="X-Timestamp"),
+        "missing X-Signature": send(drop="X-Signature"),
+        "bad signature": send(sig="ab" * 32),
+        "stale timestamp": send(when=now - timedelta(minutes=6)),
+        "future timestamp": send(when=now + timedelta(minutes=6)),
+        "tampered body": send(raw=body + b" ") if body else send(sig="cd" * 32),
+        "another partner's secret": send(secret=other_cred.secret),
+        "revoked key": send(key=revoked.credential.public_id, secret=revoked.secret),
+    }
+    bodies = set()
+    for name, resp in failures.items():
+        assert resp.status_code == 401, (name, resp.text)
+        bodies.add(resp.content)
+    assert len(bodies) == 1  # one answer for every failure: nothing to learn from it
+    assert not GameSession.objects.exists()
