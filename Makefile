@@ -38,3 +38,11 @@ check: install
 
 clean:
 	rm -rf var/ staticfiles/ .pytest_cache/
+
+# Hand-run, not CI: each starts its own stack (fresh PostgreSQL databases, a Redis db, gunicorn, Celery,
+# the sandbox) on 127.0.0.1, stops by itself in < 10 min and cleans up its processes. See bench/*.py.
+chaos: install
+	$(PY) -m bench.chaos
+
+bench: install
+	$(PY) -m bench.bench

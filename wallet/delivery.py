@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import (
@@ -83,18 +83,19 @@ def breaker_allows(partner_id, now) -> tuple[bool, object]:
 def _breaker_record(partner_id, ok: bool, now) -> None:
     if partner_id is None:
         return
-    state, _ = PartnerDeliveryState.objects.get_or_create(partner_id=partner_id)
     if ok:
-        if state.consecutive_failures or state.open_until:
-            PartnerDeliveryState.objects.filter(pk=state.pk).update(consecutive_failures=0, open_until=None,
-                                                                    opened_count=0)
+        PartnerDeliveryState.objects.filter(partner_id=partner_id).filter(
+            Q(consecutive_failures__gt=0) | Q(open_until__isnull=False)
+        ).update(consecutive_failures=0, open_until=None, opened_count=0)
         return
-    failures = state.consecutive_failures + 1
-    update = {"consecutive_failures": failures}
-    if failures >= _breaker_threshold():
-        update["open_until"] = now + timedelta(seconds=_breaker_cooldown(state.opened_count))
-        update["opened_count"] = state.opened_count + 1
-    PartnerDeliveryState.objects.filter(pk=state.pk).update(**update)
+    state, _ = PartnerDeliveryState.objects.get_or_create(partner_id=partner_id)
+    # Increment in the database: concurrent failures must not lose counts.
+    PartnerDeliveryState.objects.filter(pk=state.pk).update(consecutive_failures=F("consecutive_failures") + 1)
+    state.refresh_from_db(fields=["consecutive_failures", "opened_count"])
+    if state.consecutive_failures >= _breaker_threshold():  # open, or re-open after a failed probe
+        PartnerDeliveryState.objects.filter(pk=state.pk).update(
+            open_until=now + timedelta(seconds=_breaker_cooldown(state.opened_count)),
+            opened_count=F("opened_count") + 1)
 
 
 # ------------------------------------------------------------------ claim --
@@ -140,11 +141,15 @@ def deliver(tx_id, now=None) -> str:
     partner_id = row["partner_id"]
     allowed, retry_at = breaker_allows(partner_id, now)
     if not allowed:
-        _defer(tx_id, retry_at + timedelta(seconds=random.uniform(0, 2)))
+        until = retry_at + timedelta(seconds=random.uniform(0, 2))
+        _defer(tx_id, until)
+        _schedule_retry(tx_id, max(0.0, (until - now).total_seconds()))
         return "breaker_open"
     cap = _setting("HUB_PARTNER_MAX_IN_FLIGHT", 32)
     if partner_id is not None and _in_flight(partner_id, now) >= cap:
-        _defer(tx_id, now + timedelta(seconds=random.uniform(0.5, 1.5)))
+        delay = random.uniform(0.5, 1.5)
+        _defer(tx_id, now + timedelta(seconds=delay))
+        _schedule_retry(tx_id, delay)
         return "throttled"
     tx = claim(tx_id, now)
     if tx is None:
@@ -205,9 +210,13 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
     from .tasks import deliver_transaction
 
     now = now or timezone.now()
+    # Only rows overdue by a grace period: their own task (enqueued on commit, or scheduled with the
+    # retry's countdown) had its chance. Re-enqueueing every due row each sweep floods the broker with
+    # duplicates during a backlog.
+    overdue = now - timedelta(seconds=_setting("HUB_SWEEP_GRACE_SECONDS", lease_seconds()))
     due = list(
         Transaction.objects.filter(status=TxStatus.PENDING, kind__in=[TxKind.WIN, TxKind.REFUND])
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=overdue))
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
     )

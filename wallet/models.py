@@ -154,6 +154,9 @@ class Transaction(models.Model):
                          condition=Q(status="pending")),
             models.Index(fields=["partner", "created_at"]),
             models.Index(fields=["partner", "confirmed_at"]),
+            # The per-partner in-flight count reads only leased rows.
+            models.Index(fields=["partner", "lease_until"], name="tx_inflight_idx",
+                         condition=Q(status="pending", lease_until__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from integration_hub.errors import ApplicationError, Conflict, Gone, UpstreamUnavailable
+from integration_hub.errors import AccountBlocked, ApplicationError, Conflict, Gone, UpstreamUnavailable
 
 from . import currency as money
 from .models import GameSession, Round, RoundStatus, SessionStatus, Transaction, TxKind, TxStatus
@@ -96,6 +96,8 @@ def session_create(*, protocol: str, game, player_id: str, currency: str, partne
 
 
 def session_check_open(session: GameSession) -> None:
+    if session.partner is not None and session.partner.is_blocked:
+        raise AccountBlocked("The casino's account is suspended.", code="account_blocked")
     if session.status != SessionStatus.ACTIVE:
         raise Gone("The game session is closed.", code="session_closed")
     if session.expires_at <= timezone.now():

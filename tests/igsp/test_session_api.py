@@ -164,3 +164,14 @@ def test_demo_session_plays_without_any_partner(http, games_catalog, markets_see
     expected = Decimal("95.00") + Decimal(r.json()["payout"])
     assert Decimal(r.json()["balance"]) == expected
     assert Decimal(http.get(f"/igsp/v1/sessions/{sid}/balance", headers=headers).json()["balance"]) == expected
+
+
+def test_a_suspended_partners_sessions_take_no_bets(http, wired, markets_seed):
+    from tenants import services as tenant_services
+
+    sid, key = igsp_create(http, wired, "prediction-markets")
+    tenant_services.partner_suspend(partner=wired.partner, actor="t")
+    resp = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
+                     json={"marketId": str(markets_seed[0].pk), "outcome": "YES", "amount": "1.00"})
+    assert resp.status_code == 403 and resp.json()["error"] == "account_blocked"
+    assert not Transaction.objects.exists()

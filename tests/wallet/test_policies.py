@@ -228,8 +228,13 @@ def test_sweeper_reenqueues_lost_deliveries_flags_stuck_and_refunds_orphaned_bet
     orphan = Transaction.objects.create(round=orphan_round, session=session, partner=wired.partner,
                                         kind=TxKind.BET, amount=Decimal("3.00"), currency="USD")
     Transaction.objects.filter(pk=orphan.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    Transaction.objects.filter(pk=win.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    Transaction.objects.filter(pk=win.pk).update(created_at=timezone.now() - timedelta(hours=2),
+                                                 next_attempt_at=timezone.now() - timedelta(minutes=1))
+    fresh_bet = services.bet_place(session=session, amount=Decimal("1.00"))
+    fresh = services.win_record(round=fresh_bet.round, amount=Decimal("1.00"))  # its own task is in the broker
+    sent.clear()
     report = delivery.sweep()
+    assert str(fresh.pk) not in sent  # not overdue yet: no duplicate message
     assert str(win.pk) in sent and report["enqueued"] >= 1
     assert report["stuck_flagged"] == 1 and Transaction.objects.get(pk=win.pk).stuck
     assert report["orphaned_bets"] == 1

@@ -96,6 +96,11 @@ def test_win_is_delivered_by_a_real_worker_after_commit_and_lost_messages_by_the
     monkeypatch.undo()
     time.sleep(0.5)
     assert Transaction.objects.get(pk=lost.pk).status == TxStatus.PENDING
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Transaction.objects.filter(pk=lost.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=1))
     assert delivery.sweep()["enqueued"] >= 1
     wait_confirmed(lost.pk)
     account = wired.sandbox.get_account(wired.slug, "w-1", "USD")

@@ -1,0 +1,348 @@
+"""Shared plumbing for the hand-run chaos and benchmark scripts (not CI tests).
+
+A ``Stack`` owns a throw-away hub database, a throw-away sandbox database, a
+Redis database index used as the Celery broker, and the processes it starts:
+the hub web (gunicorn), Celery workers, Celery beat and the sandbox partner
+(gunicorn with ``HUB_ROOT_URLCONF=sandbox.urls``). Every process runs in its
+own process group so the whole group (gunicorn/Celery children included) can
+be SIGKILLed; everything is killed at exit (atexit + SIGINT/SIGTERM/SIGALRM).
+
+Defaults (override by environment):
+  BENCH_PG_URL      postgresql://postgres@127.0.0.1:5432/postgres  (admin connection)
+  BENCH_REDIS_URL   redis://127.0.0.1:6379                          (no db index)
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+PY = str(BIN / "python")
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_BASE_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def db_url(name: str) -> str:
+    parts = urlsplit(PG_ADMIN_URL)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+
+
+def assert_loopback(url: str) -> None:
+    host = urlsplit(url).hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"refusing to send traffic to {host}: these scripts only talk to 127.0.0.1")
+
+
+def recreate_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def flush_redis_db(index: int) -> None:
+    import redis
+
+    client = redis.Redis.from_url(f"{REDIS_BASE_URL}/{index}")
+    client.flushdb()
+    client.close()
+
+
+def port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _clk_tck() -> int:
+    return os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(*, pgid: int | None = None, user_name: str | None = None) -> float:
+    """CPU time (user+system) of the live processes in a process group, or owned by a user name."""
+    import pwd
+
+    uid = None
+    if user_name is not None:
+        try:
+            uid = pwd.getpwnam(user_name).pw_uid
+        except KeyError:
+            return 0.0
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                raw = fh.read().decode(errors="replace")
+            fields = raw[raw.rindex(")") + 2:].split()
+            if pgid is not None and int(fields[2]) != pgid:
+                continue
+            if uid is not None and os.stat(f"/proc/{entry}").st_uid != uid:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / _clk_tck()
+
+
+class Watchdog:
+    """Hard deadline for the whole run: SIGALRM → clean up and exit 3."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+
+    def arm(self) -> None:
+        signal.signal(signal.SIGALRM, _on_signal)
+        signal.alarm(self.seconds)
+
+
+_STACKS: list[Stack] = []
+_cleaned = False
+
+
+def _cleanup_all() -> None:
+    global _cleaned
+    if _cleaned:
+        return
+    _cleaned = True
+    for stack in list(_STACKS):
+        stack.stop_all()
+
+
+def _on_signal(signum, frame):  # noqa: ARG001
+    name = signal.Signals(signum).name
+    log(f"{name}: stopping every process this run started")
+    _cleanup_all()
+    os._exit(3 if signum == signal.SIGALRM else 130)
+
+
+atexit.register(_cleanup_all)
+signal.signal(signal.SIGINT, _on_signal)
+signal.signal(signal.SIGTERM, _on_signal)
+
+
+class Stack:
+    def __init__(self, name: str, *, hub_port: int, sandbox_port: int, redis_db: int, extra_env: dict | None = None):
+        self.name = name
+        self.hub_port = hub_port
+        self.sandbox_port = sandbox_port
+        self.hub_db = f"hub_{name}"
+        self.sandbox_db = f"hub_{name}_sandbox"
+        self.redis_db = redis_db
+        self.var_dir = ROOT / "var" / name
+        self.log_dir = self.var_dir / "logs"
+        self.hub_url = f"http://127.0.0.1:{hub_port}"
+        self.sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+        self.broker_url = f"{REDIS_BASE_URL}/{redis_db}"
+        self.extra_env = dict(extra_env or {})
+        self.procs: dict[str, subprocess.Popen] = {}
+        self._lock = threading.Lock()
+        assert_loopback(self.hub_url)
+        assert_loopback(self.sandbox_url)
+        assert_loopback(self.broker_url)
+        assert_loopback(PG_ADMIN_URL)
+        _STACKS.append(self)
+
+    # ------------------------------------------------------------ environment --
+    def env(self, *, sandbox: bool = False, **overrides) -> dict:
+        env = dict(os.environ)
+        for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"):
+            env.pop(key, None)
+        env.update({
+            "DJANGO_SETTINGS_MODULE": "integration_hub.settings.dev",
+            "DATABASE_URL": db_url(self.sandbox_db if sandbox else self.hub_db),
+            "CELERY_BROKER_URL": self.broker_url,
+            "HUB_ALLOW_HTTP_LOOPBACK": "1",
+            "HUB_VAR_DIR": str(self.var_dir / ("sandbox" if sandbox else "hub")),
+            "HUB_PORT": str(self.sandbox_port if sandbox else self.hub_port),
+            "HUB_PUBLIC_URL": self.hub_url,
+            "HUB_SANDBOX_URL": self.sandbox_url,
+            "HUB_SANDBOX_PORT": str(self.sandbox_port),
+            "PYTHONUNBUFFERED": "1",
+            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+        })
+        if sandbox:
+            env["HUB_ROOT_URLCONF"] = "sandbox.urls"
+        env.update(self.extra_env)
+        env.update({k: str(v) for k, v in overrides.items()})
+        return env
+
+    def configure_this_process(self) -> None:
+        """Point Django in *this* process at the hub database and broker (call before django.setup())."""
+        for key, value in self.env().items():
+            if key.startswith(("HUB_", "DJANGO_", "DATABASE_URL", "CELERY_")) or key == "LOG_LEVEL":
+                os.environ[key] = value
+        os.environ.pop("HUB_ROOT_URLCONF", None)
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
+
+    # ---------------------------------------------------------------- storage --
+    def prepare(self) -> None:
+        for port in (self.hub_port, self.sandbox_port):
+            if not port_free(port):
+                raise SystemExit(f"port {port} is busy on 127.0.0.1; set {self.name.upper()}_HUB_PORT / "
+                                 f"{self.name.upper()}_SANDBOX_PORT to free ports")
+        if self.var_dir.exists():
+            shutil.rmtree(self.var_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log(f"recreating databases {self.hub_db}, {self.sandbox_db}; flushing redis db {self.redis_db}")
+        recreate_database(self.hub_db)
+        recreate_database(self.sandbox_db)
+        flush_redis_db(self.redis_db)
+        procs = [
+            subprocess.Popen([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=self.env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
+            subprocess.Popen([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
+                             env=self.env(sandbox=True), stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
+        ]
+        for proc in procs:
+            out, _ = proc.communicate(timeout=180)
+            if proc.returncode:
+                raise SystemExit(f"migrate failed:\n{out.decode(errors='replace')}")
+
+    # -------------------------------------------------------------- processes --
+    def _spawn(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
+        logfile = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        logfile.write(f"\n===== start {time.strftime('%H:%M:%S')} {' '.join(argv)}\n".encode())
+        logfile.flush()
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc._bench_log = logfile  # type: ignore[attr-defined]
+        with self._lock:
+            old = self.procs.get(name)
+            if old is not None and old.poll() is None:
+                raise RuntimeError(f"{name} already running")
+            self.procs[name] = proc
+        return proc
+
+    def start_sandbox(self, *, workers: int = 2, threads: int = 16) -> None:
+        self._spawn("sandbox", [str(BIN / "gunicorn"), "integration_hub.wsgi", "-c",
+                                "integration_hub/gunicorn_conf.py", "--bind", f"127.0.0.1:{self.sandbox_port}",
+                                "--workers", str(workers), "--threads", str(threads), "--no-control-socket",
+                                "--access-logfile", "/dev/null"],
+                     self.env(sandbox=True))
+        self.wait_http(f"{self.sandbox_url}/healthz", "sandbox")
+
+    def start_web(self, *, workers: int = 2, threads: int = 8, access_log: bool = False) -> None:
+        argv = [str(BIN / "gunicorn"), "integration_hub.wsgi", "-c", "integration_hub/gunicorn_conf.py",
+                "--no-control-socket", "--workers", str(workers), "--threads", str(threads)]
+        if not access_log:
+            argv += ["--access-logfile", "/dev/null"]
+        self._spawn("web", argv, self.env())
+
+    def start_worker(self, *, concurrency: int = 4, pool: str = "prefork", name: str = "worker",
+                     loglevel: str = "INFO", **env) -> None:
+        self._spawn(name, [str(BIN / "celery"), "-A", "integration_hub", "worker", "--loglevel", loglevel,
+                           "--pool", pool, "--concurrency", str(concurrency), "-n", f"{self.name}-{name}@%h",
+                           "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                    self.env(**env))
+
+    def start_beat(self) -> None:
+        schedule = self.var_dir / "celerybeat-schedule"
+        for path in self.var_dir.glob("celerybeat-schedule*"):
+            path.unlink()  # a SIGKILLed beat may leave a corrupt shelve behind
+        self._spawn("beat", [str(BIN / "celery"), "-A", "integration_hub", "beat", "--loglevel", "INFO",
+                             "-s", str(schedule)], self.env())
+
+    def wait_worker_ready(self, name: str = "worker", timeout: float = 60) -> None:
+        path = self.log_dir / f"{name}.log"
+        deadline = time.monotonic() + timeout
+        start_marker = f"===== start"
+        while time.monotonic() < deadline:
+            text = path.read_text(errors="replace")
+            last = text.rsplit(start_marker, 1)[-1]
+            if " ready." in last:
+                return
+            proc = self.procs.get(name)
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"{name} exited ({proc.returncode}); see {path}")
+            time.sleep(0.2)
+        raise RuntimeError(f"{name} not ready after {timeout}s; see {path}")
+
+    def wait_http(self, url: str, what: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            try:
+                response = httpx.get(url, timeout=3)
+                if response.status_code == 200:
+                    return
+                last = f"{response.status_code} {response.text[:200]}"
+            except httpx.HTTPError as exc:
+                last = type(exc).__name__
+            for name, proc in self.procs.items():
+                if proc.poll() is not None and proc.returncode not in (None, -9):
+                    raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.log_dir / (name + '.log')}")
+            time.sleep(0.2)
+        raise RuntimeError(f"{what} not ready at {url} after {timeout}s ({last})")
+
+    def wait_hub_ready(self) -> None:
+        self.wait_http(f"{self.hub_url}/healthz", "hub /healthz")
+        self.wait_http(f"{self.hub_url}/readyz", "hub /readyz")
+
+    def kill(self, name: str) -> None:
+        with self._lock:
+            proc = self.procs.pop(name, None)
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the group: gunicorn/Celery children die with the master
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            proc._bench_log.close()  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001
+            pass
+
+    def stop(self, name: str, timeout: float = 10) -> None:
+        """Graceful stop (SIGTERM to the group), SIGKILL if it lingers."""
+        proc = self.procs.get(name)
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=timeout)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+        self.kill(name)
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.kill(name)
+
+    def cpu(self, name: str) -> float:
+        proc = self.procs.get(name)
+        return cpu_seconds(pgid=proc.pid) if proc is not None and proc.poll() is None else 0.0
+
+    def running(self, name: str) -> bool:
+        proc = self.procs.get(name)
+        return proc is not None and proc.poll() is None
