@@ -144,6 +144,19 @@ def _sync_instance(target, saved) -> None:
     target._state.db = saved._state.db
 
 
+class ReadOnlyAdminMixin:
+    """Rows written only by services: no add, change or delete in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def _visible_partner_ids(request):
     return partners_visible_to(request.user).values("pk")
 
@@ -678,7 +691,7 @@ class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
 
 
 @admin.register(Credential)
-class CredentialAdmin(SecretsResponseMixin, admin.ModelAdmin):
+class CredentialAdmin(ReadOnlyAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
     """Read-only: keys change only through the rotate / revoke actions (and issue on the partner)."""
 
     list_display = ("partner", "purpose", "public_id", "fingerprint", "state", "expires_at", "created_by",
@@ -697,15 +710,6 @@ class CredentialAdmin(SecretsResponseMixin, admin.ModelAdmin):
         if request.user.is_superuser:
             return qs
         return qs.filter(partner__in=_visible_partner_ids(request))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Rotate (grace period)…", permissions=["manage_credentials"], location=BOTH_LOCATIONS)
     def rotate(self, request, queryset):
@@ -760,7 +764,7 @@ class CredentialAdmin(SecretsResponseMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "actor_label", "action", "partner", "object_type", "object_id", "changes_summary")
     list_filter = ("action", ("partner", admin.RelatedOnlyFieldListFilter), "object_type")
     list_select_related = ("partner",)
@@ -776,15 +780,6 @@ class AuditLogAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return qs
         return qs.filter(partner__in=_visible_partner_ids(request))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="changes")
     def changes_summary(self, obj: AuditLog) -> str:

@@ -172,7 +172,7 @@ def deliver(tx_id, now=None) -> str:
             balance = result.balance
             updated = Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(
                 status=TxStatus.CONFIRMED, confirmed_at=finished, lease_until=None,
-                partner_tx_id=_partner_tx_id(result), partner_balance=balance, last_error="", updated_at=finished)
+                partner_tx_id=result.partner_tx_id, partner_balance=balance, last_error="", updated_at=finished)
             if updated and balance is not None:
                 GameSession.objects.filter(pk=session.pk).update(last_balance=balance)
             _breaker_record(partner_id, True, finished)
@@ -186,11 +186,6 @@ def deliver(tx_id, now=None) -> str:
             _breaker_record(partner_id, False, finished)
     _schedule_retry(tx.pk, delay)
     return "retry"
-
-
-def _partner_tx_id(result) -> str:
-    body = result.body or {}
-    return str(body.get("transaction_id") or body.get("txID") or "")[:200]
 
 
 def _schedule_retry(tx_id, delay: float) -> None:

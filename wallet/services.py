@@ -186,8 +186,8 @@ def bet_place(*, session: GameSession, amount: Decimal, tx_type: str = "regular"
         if result.ok:
             locked.status = TxStatus.CONFIRMED
             locked.confirmed_at = timezone.now()
-            locked.partner_tx_id = _partner_tx_id(result)
-            locked.partner_balance = _result_balance(result)
+            locked.partner_tx_id = result.partner_tx_id
+            locked.partner_balance = result.balance
             locked.save()
             if locked.partner_balance is not None:
                 GameSession.objects.filter(pk=session.pk).update(last_balance=locked.partner_balance)
@@ -245,22 +245,6 @@ def _demo_bet(session, amount, tx_type, free_rounds_id, on_reserve, on_confirm) 
     if rejected is not None:
         raise rejected
     return BetResult(round=rnd, transaction=tx, balance=tx.partner_balance)
-
-
-def _partner_tx_id(result) -> str:
-    body = result.body or {}
-    return str(body.get("transaction_id") or body.get("txID") or "")[:200]
-
-
-def _result_balance(result) -> Decimal | None:
-    if result.balance is not None:
-        return result.balance
-    body = result.body or {}
-    try:
-        value = body.get("balance")
-        return Decimal(str(value)) if value is not None else None
-    except (ArithmeticError, ValueError):
-        return None
 
 
 # ---------------------------------------------------------- wins, refunds --

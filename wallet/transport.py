@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Protocol as TypingProtocol
 
 import httpx
@@ -121,12 +121,6 @@ def parse_json_decimal(response: httpx.Response):
         return json.loads(response.content or b"null", parse_float=Decimal)
     except ValueError:
         return None
-
-
-def money_str(amount: Decimal, places: int) -> str:
-    """A decimal string with the currency's precision, rounded down (never in the player's favour)."""
-    quantum = Decimal(1).scaleb(-places)
-    return str(amount.quantize(quantum, rounding=ROUND_DOWN))
 
 
 def classify(response: httpx.Response | None, error: str, duration_ms: int) -> WalletResult:

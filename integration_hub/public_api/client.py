@@ -17,7 +17,7 @@ from wallet.transport import FAILED, WalletResult
 
 
 def _amount(value: Decimal, currency: str) -> str:
-    return transport.money_str(value, money.precision(currency))
+    return money.money_str(value, currency)
 
 
 def _type(tx) -> str:
