@@ -5,17 +5,17 @@ local PostgreSQL and Redis db 15 as the broker; the sandbox partner has no fault
 
 (a) Delivery drain. 10,000 real pending wins (sessions via ``wallet.services.session_create``,
     rounds and win Transactions bulk-inserted through the ORM exactly as ``win_record`` writes them)
-    are enqueued with ``deliver_transaction.delay`` while no worker runs; then the Celery worker
-    starts and the run measures the time until none is pending → deliveries/s. First, short probes
-    (BENCH_PROBE_WINS, default 1,500, 20 s each) compare worker settings (BENCH_CONFIGS, default
-    ``prefork:4,prefork:8,threads:16,threads:32``); the best one drains the full 10,000
+    while no worker runs; the partner's delivery pump is kicked once (what the wins' commits do);
+    then the Celery worker starts and the run measures the time until none is pending →
+    deliveries/s. BENCH_CONFIGS (default ``prefork:2``) names the worker setting; several entries
+    are compared on BENCH_PROBE_WINS (1,500) wins first and the best drains the full 10,000
     (time-boxed so the whole run ends in ~8.5 min: when the box ends first, the steady rate and the
     projected drain time are reported). The same setting then drains against a null partner
     (bench/nullpartner.py: no Django, no DB) to isolate the hub's own cost. CPU time per delivery
     of the worker, the partner and PostgreSQL is read from /proc (independent of machine load).
-    Also measured: the sandbox's own capacity for win hooks (16 concurrent clients, no hub), and an
-    in-process profile of ``wallet.delivery.deliver`` (queries per delivery; time in the database,
-    HTTP, Fernet decrypt, signing; cProfile top functions in var/bench/profile-deliver.txt).
+    Also measured: the sandbox's own capacity for win hooks (32 concurrent clients, no hub), and an
+    in-process run of ``wallet.delivery.pump`` (queries and CPU per delivery, time per claim and
+    per bulk record; cProfile top functions in var/bench/profile-deliver.txt).
 (b) Bet latency. TraderHero IGSP sessions; N (BENCH_BETS, default 2,000; time-boxed) sequential
     ``POST /igsp/v1/sessions/<id>/bet`` through the hub, interleaved one for one with signed bet
     hooks sent straight to the sandbox (same body shape and size as the hub's). p50/p90/p99 of
@@ -55,7 +55,7 @@ from .common import ROOT, Stack, Watchdog, cpu_seconds, flush_redis_db, log
 
 WINS = int(os.environ.get("BENCH_WINS", "10000"))
 PROBE_WINS = int(os.environ.get("BENCH_PROBE_WINS", "1500"))
-CONFIGS = [c.strip() for c in os.environ.get("BENCH_CONFIGS", "prefork:4,prefork:8,threads:16,threads:32").split(",")
+CONFIGS = [c.strip() for c in os.environ.get("BENCH_CONFIGS", "prefork:2").split(",")
            if c.strip()]
 BETS = int(os.environ.get("BENCH_BETS", "2000"))
 CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "4,8").split(",") if c.strip()]
@@ -123,12 +123,12 @@ def insert_pending_wins(sessions: list, n: int) -> list[str]:
     return [str(t.id) for t in txs]
 
 
-def enqueue(tx_ids: list[str]) -> float:
-    from wallet.tasks import deliver_transaction
+def enqueue(partner_id) -> float:
+    """What the wins' commits do: kick the partner's delivery pump (one message for the whole backlog)."""
+    from wallet import delivery
 
     started = time.perf_counter()
-    for tx_id in tx_ids:
-        deliver_transaction.delay(tx_id)
+    assert delivery.kick(partner_id), "the pump flag was taken"
     return time.perf_counter() - started
 
 
@@ -224,16 +224,18 @@ def sandbox_capacity(stack: Stack, wired, *, clients: int = 16, total: int = 300
 # ------------------------------------------------------------ profiling --
 
 
-def profile_deliveries(sessions: list, n: int = 170) -> dict:
-    """Deliver n wins in this process, sequentially: queries, DB/HTTP/crypto time per delivery."""
+def profile_deliveries(sessions: list, n: int = 2000) -> dict:
+    """The delivery pump in this process (no Celery): queries, CPU and wall time per delivery."""
     from django.db import connection
 
     from integration_hub import signing
     from tenants import crypto
     from wallet import delivery, transport
+    from wallet.models import PartnerDeliveryState
 
     timers: Counter = Counter()
     counts: Counter = Counter()
+    lock = threading.Lock()
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
@@ -241,8 +243,9 @@ def profile_deliveries(sessions: list, n: int = 170) -> dict:
             try:
                 return fn(*args, **kwargs)
             finally:
-                timers[name] += time.perf_counter() - t
-                counts[name] += 1
+                with lock:
+                    timers[name] += time.perf_counter() - t
+                    counts[name] += 1
         return wrapper
 
     def db_wrapper(execute, sql, params, many, context):
@@ -255,41 +258,37 @@ def profile_deliveries(sessions: list, n: int = 170) -> dict:
             verb = sql.lstrip().split(" ", 1)[0].upper()
             counts[f"sql_{verb}"] += 1
 
-    from tenants import selectors
+    def run_pump() -> Counter:
+        token = uuid.uuid4()
+        PartnerDeliveryState.objects.update_or_create(partner_id=sessions[0].partner_id,
+                                                      defaults={"pump_token": token, "pump_until": None})
+        return delivery.pump(sessions[0].partner_id, token, max_seconds=600)
 
-    originals = (transport.send, crypto.decrypt_secret, signing.igsp_headers)
-    transport.send = timed("http", transport.send)
+    originals = (crypto.decrypt_secret, signing.igsp_headers)
     crypto.decrypt_secret = timed("fernet_decrypt", crypto.decrypt_secret)
     signing.igsp_headers = timed("hmac_sign", signing.igsp_headers)
-    steps = {(delivery, "breaker_allows"), (delivery, "_in_flight"), (delivery, "claim"),
-             (delivery, "_breaker_record"), (selectors, "partner_signing_key")}
+    steps = {(delivery, "claim_batch"), (delivery, "_record"), (delivery, "_breaker_gate")}
     step_originals = {(mod, name): getattr(mod, name) for mod, name in steps}
     for (mod, name), fn in step_originals.items():
         setattr(mod, name, timed(f"step:{name}", fn))
-    results = Counter()
     try:
-        ids = insert_pending_wins(sessions, n)
-        warm = ids[:20]
-        for tx_id in warm:
-            delivery.deliver(tx_id)
+        insert_pending_wins(sessions, 100)
+        run_pump()  # warm-up
         timers.clear()
         counts.clear()
-        measured = ids[20:]
+        insert_pending_wins(sessions, n)
         with connection.execute_wrapper(db_wrapper):
             started, cpu_started = time.perf_counter(), time.process_time()
-            for tx_id in measured:
-                results[delivery.deliver(tx_id)] += 1
+            results = run_pump()
             total, cpu_total = time.perf_counter() - started, time.process_time() - cpu_started
-        snap_t, snap_c = Counter(timers), Counter(counts)  # the wrappers keep counting below
-        # cProfile on another batch (kept out of the timings above)
-        prof_ids = insert_pending_wins(sessions, 100)
+        snap_t, snap_c = Counter(timers), Counter(counts)
+        insert_pending_wins(sessions, 500)
         profiler = cProfile.Profile()
         profiler.enable()
-        for tx_id in prof_ids:
-            delivery.deliver(tx_id)
+        run_pump()
         profiler.disable()
     finally:
-        transport.send, crypto.decrypt_secret, signing.igsp_headers = originals
+        crypto.decrypt_secret, signing.igsp_headers = originals
         for (mod, name), fn in step_originals.items():
             setattr(mod, name, fn)
     out = io.StringIO()
@@ -297,18 +296,18 @@ def profile_deliveries(sessions: list, n: int = 170) -> dict:
     stats.sort_stats("cumulative").print_stats(35)
     stats.sort_stats("tottime").print_stats(25)
     prof_path = ROOT / "var" / "bench" / "profile-deliver.txt"
+    prof_path.parent.mkdir(parents=True, exist_ok=True)
     prof_path.write_text(out.getvalue())
-    m = len(measured)
-    per = {k: round(v / m * 1000, 2) for k, v in snap_t.items() if not k.startswith("step:")}
-    per["total"] = round(total / m * 1000, 2)
-    per["cpu_this_process"] = round(cpu_total / m * 1000, 2)
-    per["other_python"] = round(per["total"] - per.get("db", 0) - per.get("http", 0) - per.get("fernet_decrypt", 0)
-                                - per.get("hmac_sign", 0), 2)
-    return {"deliveries": m, "results": dict(results), "ms_per_delivery": per,
-            "wall_ms_per_step": {k[5:]: round(v / m * 1000, 2) for k, v in snap_t.items() if k.startswith("step:")},
-            "queries_per_delivery": round(snap_c["db"] / m, 2),
-            "sql_per_delivery": {k[4:]: round(v / m, 2) for k, v in snap_c.items() if k.startswith("sql_")},
-            "sequential_per_s": round(m / total, 1), "cprofile": str(prof_path.relative_to(ROOT))}
+    m = max(1, results["delivered"])
+    return {"deliveries": results["delivered"], "results": dict(results),
+            "per_s": round(m / total, 1), "cpu_ms_per_delivery": round(cpu_total / m * 1000, 3),
+            "queries_per_delivery": round(snap_c["db"] / m, 3),
+            "sql_per_delivery": {k[4:]: round(v / m, 3) for k, v in snap_c.items() if k.startswith("sql_")},
+            "wall_ms_per_call": {k[5:]: round(v / max(1, snap_c[k]) * 1000, 2) for k, v in snap_t.items()
+                                 if k.startswith("step:")},
+            "calls": {k[5:]: snap_c[k] for k in snap_c if k.startswith("step:")},
+            "fernet_decrypts": snap_c["fernet_decrypt"],
+            "cprofile": str(prof_path.relative_to(ROOT))}
 
 
 def profile_bets(stack: Stack, wired, n: int = 200) -> dict:
@@ -375,40 +374,6 @@ def profile_bets(stack: Stack, wired, n: int = 200) -> dict:
 # ---------------------------------------------------------------- drain --
 
 
-def celery_noop_overhead(stack: Stack, config: str, n: int = 1000, timeout: float = 20) -> dict:
-    """deliver_transaction for unknown ids (one SELECT, returns not_pending): Celery's own cost per task."""
-    import redis
-
-    broker = redis.Redis.from_url(stack.broker_url)
-    broker.flushdb()
-    enqueue([str(uuid.uuid4()) for _ in range(n)])
-    pool, concurrency = config.split(":")
-    stack.start_worker(pool=pool, concurrency=int(concurrency), name="worker")
-    stack.wait_worker_ready("worker", timeout=30)
-    cpu0, left0, t0 = stack.cpu("worker"), broker.llen("celery"), time.monotonic()
-    while (broker.llen("celery") or broker.hlen("unacked")) and time.monotonic() - t0 < timeout:
-        time.sleep(0.05)
-    elapsed, cpu1, left1 = time.monotonic() - t0, stack.cpu("worker"), broker.llen("celery")
-    stack.kill("worker")
-    broker.close()
-    done = max(1, left0 - left1)
-    return {"config": config, "tasks": done, "per_s": round(done / elapsed, 1),
-            "worker_cpu_ms_per_task": round((cpu1 - cpu0) / done * 1000, 2)}
-
-
-def time_in_flight_count(partner_id, repeat: int = 20) -> float:
-    """What delivery._in_flight (run once per delivery) costs with the backlog just inserted."""
-    from django.utils import timezone
-
-    from wallet import delivery
-
-    delivery._in_flight(partner_id, timezone.now())
-    started = time.perf_counter()
-    for _ in range(repeat):
-        delivery._in_flight(partner_id, timezone.now())
-    return round((time.perf_counter() - started) / repeat * 1000, 2)
-
-
 def drain_run(stack: Stack, sessions: list, *, config: str, n: int, timeout: float, partner: str = "sandbox",
               loglevel: str = "INFO") -> dict:
     from django.db.models import Max, Min
@@ -420,8 +385,7 @@ def drain_run(stack: Stack, sessions: list, *, config: str, n: int, timeout: flo
     retire_leftovers()
     reset_delivery_state()
     ids = insert_pending_wins(sessions, n)
-    in_flight_ms = time_in_flight_count(sessions[0].partner_id)
-    enqueue_seconds = enqueue(ids)
+    enqueue_seconds = enqueue(sessions[0].partner_id)
     started = time.monotonic()
     stack.start_worker(pool=pool, concurrency=int(concurrency), name="worker", loglevel=loglevel)
     if loglevel == "INFO":
@@ -443,7 +407,7 @@ def drain_run(stack: Stack, sessions: list, *, config: str, n: int, timeout: flo
             break
         if pending != last_pending:
             last_pending, last_change = pending, now
-        elif now - last_change > 4:  # deferred rows (throttle/breaker) wait for the sweeper: run it once
+        elif now - last_change > 4:  # no beat runs here: do the sweeper's job if the pump stalled
             from wallet import delivery
 
             delivery.sweep()
@@ -462,8 +426,7 @@ def drain_run(stack: Stack, sessions: list, *, config: str, n: int, timeout: flo
               "wall_s_incl_worker_start": round(wall, 2), "enqueue_s": round(enqueue_seconds, 2),
               "first_to_last_s": round(span, 2),
               "deliveries_per_s": round(delivered / span, 1) if span else 0.0,
-              "wall_deliveries_per_s": round(delivered / wall, 1), "sweeper_rescues": rescues,
-              "in_flight_count_query_ms_at_start": in_flight_ms}
+              "wall_deliveries_per_s": round(delivered / wall, 1), "sweeper_rescues": rescues}
     measured = delivered - done0  # deliveries while the CPU counters ran (the worker was ready)
     if measured > 0:
         result["cpu_ms_per_delivery"] = {
@@ -602,9 +565,9 @@ def main() -> int:
     # ---- (a) delivery drain  (budget: everything but ~235 s kept for the null-partner run and (b))
     if "a" in PARTS:
         log("(a) sandbox capacity for win hooks (no hub)")
-        results["sandbox_win_capacity"] = sandbox_capacity(stack, wired, total=1000)
+        results["sandbox_win_capacity"] = sandbox_capacity(stack, wired, clients=32, total=3000)
         sessions = make_sessions(wired, PLAYERS)
-        log("(a) in-process profile of wallet.delivery.deliver")
+        log("(a) in-process profile of the delivery pump (wallet.delivery.pump)")
         results["deliver_profile"] = profile_deliveries(sessions)
         probes = []
         if len(CONFIGS) > 1:
@@ -631,8 +594,6 @@ def main() -> int:
         set_hooks_url(wired, f"{stack.sandbox_url}/t/{SLUG}/igsp/hooks")
         stack.kill("nullpartner")
         retire_leftovers()
-        log("(a) Celery's own cost: no-op deliver tasks")
-        results["celery_noop"] = celery_noop_overhead(stack, best)
 
     # ---- (b) bet latency
     if "b" in PARTS:
@@ -695,10 +656,9 @@ def print_table(r: dict) -> None:
     rows: list[tuple[str, str]] = []
     if "drain_full" in r:
         cap, prof, full, null = r["sandbox_win_capacity"], r["deliver_profile"], r["drain_full"], r["drain_null_partner"]
-        p = prof["ms_per_delivery"]
         rows += [
             (f"(a) drain {full['wins']} pending wins", ""),
-            ("  sandbox alone, win hooks (16 clients)", f"{cap['wins_per_s']}/s  p50 {cap['latency_ms']['p50']} ms"),
+            (f"  sandbox alone, win hooks ({cap['clients']} clients)", f"{cap['wins_per_s']}/s  p50 {cap['latency_ms']['p50']} ms"),
         ]
         for probe in r["drain_probes"]:
             rows.append((f"  probe {probe['wins']} wins, {probe['config']}",
@@ -713,14 +673,11 @@ def print_table(r: dict) -> None:
              f"{null['deliveries_per_s']}/s steady (hub engine alone)"),
             ("  CPU ms per delivery (full run)", cpu_text(full)),
             ("  CPU ms per delivery (null partner)", cpu_text(null)),
-            (f"  Celery alone: no-op deliver tasks, {r['celery_noop']['config']}",
-             f"{r['celery_noop']['per_s']}/s, worker CPU {r['celery_noop']['worker_cpu_ms_per_task']} ms/task"),
-            ("  one delivery in-process (sequential)",
-             f"{p['total']} ms = db {p.get('db', 0)} ({prof['queries_per_delivery']} queries) + http {p.get('http', 0)}"
-             f" + fernet {p.get('fernet_decrypt', 0)} + sign {p.get('hmac_sign', 0)} + python {p['other_python']};"
-             f" CPU {p['cpu_this_process']} ms"),
-            ("  in-process wall ms per step", "  ".join(f"{k} {v}" for k, v in prof["wall_ms_per_step"].items())),
-            (f"  delivery._in_flight COUNT at {full['wins']} pending", f"{full['in_flight_count_query_ms_at_start']} ms"),
+            (f"  pump in-process, {prof['deliveries']} wins to the sandbox",
+             f"{prof['per_s']}/s, {prof['queries_per_delivery']} queries and {prof['cpu_ms_per_delivery']} ms CPU"
+             f" (this process) per delivery; {prof['fernet_decrypts']} Fernet decrypts"),
+            ("  in-process wall ms per call", "  ".join(f"{k} {v} (x{prof['calls'].get(k, 0)})"
+                                                      for k, v in prof["wall_ms_per_call"].items())),
         ]
     if "bet_latency" in r:
         lat, bp = r["bet_latency"], r["bet_profile"]

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from . import faults, money
 from .models import (
@@ -314,6 +315,9 @@ def wallet_apply(*, tenant: SandboxTenant, request: WalletRequest, render: Rende
     """Apply a bet, win or refund exactly once per (tenant, tx_id); replays answer the stored response."""
     if request.action not in (Action.BET, Action.WIN, Action.REFUND):
         raise ValueError(f"unknown wallet action {request.action!r}")
+    reply = _apply_fast(tenant, request, render)
+    if reply is not None:
+        return reply
     for _attempt in range(MAX_ATTEMPTS):
         existing = SandboxTransaction.objects.filter(tenant=tenant, tx_id=request.tx_id).first()
         if existing is not None:
@@ -334,6 +338,49 @@ def wallet_apply(*, tenant: SandboxTenant, request: WalletRequest, render: Rende
         except (IntegrityError, _Retry):
             continue  # a concurrent duplicate won; the next pass answers from its row
     raise RuntimeError(f"sandbox: could not apply {request.action} {request.tx_id} after {MAX_ATTEMPTS} attempts")
+
+
+class _NotFast(Exception):
+    pass
+
+
+def _apply_fast(tenant: SandboxTenant, req: WalletRequest, render: Renderer) -> Reply | None:
+    """The common case in two statements (PostgreSQL): a new bet or win on an existing account.
+
+    ``UPDATE … RETURNING`` moves the balance under the row lock (a bet only if it is covered) and the
+    transaction row is inserted in the same database transaction; a duplicate tx_id violates the
+    unique constraint and rolls the movement back. Anything else (a replay, a new account, a refund,
+    a free round, insufficient funds) returns None and takes the general path, which answers it.
+    """
+    if connection.vendor != "postgresql" or req.action not in (Action.BET, Action.WIN) or req.free:
+        return None
+    account_table = SandboxAccount._meta.db_table
+    guard = "AND balance >= %s " if req.action == Action.BET else ""
+    params = [req.amount if req.action == Action.WIN else -req.amount, timezone.now(), tenant.pk, req.player_id,
+              req.currency] + ([req.amount] if req.action == Action.BET else [])
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f'UPDATE "{account_table}" SET balance = balance + %s, updated_at = %s '  # noqa: S608 - names from _meta
+                    f"WHERE tenant_id = %s AND player_id = %s AND currency = %s {guard}RETURNING id, balance",
+                    params)
+                row = cursor.fetchone()
+            if row is None:
+                raise _NotFast()
+            places = money.precision_for(tenant.currency_precision, req.currency)
+            partner_tx_id = uuid.uuid4()
+            status, body = render(Outcome("ok", row[1], req.currency, places, str(partner_tx_id)))
+            tx = SandboxTransaction.objects.create(
+                tenant=tenant, protocol=req.protocol, tx_id=req.tx_id, action=req.action, kind=req.kind,
+                amount=req.amount, delta=params[0], moved=True, free=False, player_id=req.player_id,
+                currency=req.currency, session_id=req.session_id, game_id=req.game_id, round_id=req.round_id,
+                fr_id=req.fr_id, ref_tx_id=req.ref_tx_id, partner_tx_id=partner_tx_id, status=TxStatus.APPLIED,
+                balance_after=row[1], response_status=status, response_body=body,
+            )
+    except (_NotFast, IntegrityError):
+        return None
+    return Reply(status, body, replayed=False, transaction=tx)
 
 
 def _apply_locked(tenant: SandboxTenant, account: SandboxAccount, req: WalletRequest, render: Renderer) -> Reply:

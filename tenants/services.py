@@ -263,6 +263,7 @@ def credential_issue(*, partner: Partner, purpose: str, actor: Actor) -> IssuedC
     )
     audit_record(actor=actor, action="credential.issue", obj=cred, partner=partner,
                  changes={"purpose": purpose, "public_id": cred.public_id, "fingerprint": cred.fingerprint})
+    _signing_keys_changed()
     return IssuedCredential(credential=cred, secret=secret)
 
 
@@ -298,7 +299,16 @@ def credential_revoke(*, credential: Credential, actor: Actor, reason: str = "")
     locked.save(update_fields=["state", "revoked_at", "expires_at"])
     audit_record(actor=actor, action="credential.revoke", obj=locked, partner=locked.partner,
                  changes={"state": {"from": old, "to": CredentialState.REVOKED}, "reason": reason})
+    _signing_keys_changed()
     return locked
+
+
+def _signing_keys_changed() -> None:
+    """Outbound signing picks the new newest key at once in this process (others within the cache TTL)."""
+    from .selectors import signing_key_cache_clear
+
+    signing_key_cache_clear()
+    transaction.on_commit(signing_key_cache_clear)
 
 
 def credentials_retire_expired(*, now: datetime | None = None) -> int:
@@ -329,6 +339,7 @@ def credentials_reencrypt_all() -> int:
         new_token = crypto.reencrypt_secret(cred.secret_encrypted)
         Credential.objects.filter(pk=cred.pk).update(secret_encrypted=new_token)
         count += 1
+    _signing_keys_changed()
     return count
 
 

@@ -4,22 +4,38 @@
   PostgreSQL; SQLite serializes writers) sets a lease longer than the HTTP
   timeout, so two workers never send the same attempt at once.
 - Retries reuse the transaction id; backoff is exponential with jitter, capped.
-- The sweeper re-enqueues every due delivery (a lost broker message, a killed
-  worker or a restart only delays a payout), flags deliveries older than
-  HUB_STUCK_AFTER, and declines-and-refunds bets whose request died mid-flight.
+- Each partner has one *pump*: a Celery task (``wallet.deliver_partner``) that
+  claims that partner's due rows in batches, keeps up to
+  HUB_PARTNER_MAX_IN_FLIGHT calls in flight on the pooled HTTP client, and
+  writes the results in bulk (attempts, outcomes, breaker) in one transaction
+  per batch. A committed win or refund *kicks* the pump: one conditional UPDATE
+  of ``PartnerDeliveryState.pump_until`` decides who enqueues it, so a burst of
+  10,000 wins is one task, not 10,000. The flag expires (a killed worker only
+  delays), the token in the message makes stale duplicates exit at once.
+- The sweeper kicks every partner with due deliveries (a lost broker message,
+  a killed worker, a retry coming due, the end of a breaker pause), flags
+  deliveries older than HUB_STUCK_AFTER, and declines-and-refunds bets whose
+  request died mid-flight.
 - Per partner: a cap on concurrent deliveries and a circuit breaker (after
   repeated failures, pause, then let one probe through). Waiting for the
   breaker or the cap does not count as an attempt.
+- ``deliver(tx_id)`` delivers one row the same way (tests, the legacy
+  per-row task).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -32,7 +48,7 @@ from .models import (
     TxKind,
     TxStatus,
 )
-from .transport import transport_for
+from .transport import FAILED, WalletResult, transport_for
 
 logger = logging.getLogger(__name__)
 
@@ -65,37 +81,59 @@ def _breaker_cooldown(opened_count: int) -> float:
     return min(300.0, base * (2 ** min(opened_count, 5)))
 
 
-def breaker_allows(partner_id, now) -> tuple[bool, object]:
-    """(allowed, retry_at). Closed → allowed. Open → not allowed until open_until; then one probe at a time."""
+CLOSED, PROBE, OPEN = "closed", "probe", "open"
+
+
+def _breaker_gate(partner_id, now) -> tuple[str, object]:
+    """(closed | probe | open, retry_at). After the pause, exactly one caller gets the probe."""
     if partner_id is None:
-        return True, None
-    state = PartnerDeliveryState.objects.filter(partner_id=partner_id).first()
-    if state is None or state.open_until is None:
-        return True, None
-    if state.open_until > now:
-        return False, state.open_until
+        return CLOSED, None
+    state = PartnerDeliveryState.objects.filter(partner_id=partner_id).values("pk", "open_until").first()
+    if state is None or state["open_until"] is None:
+        return CLOSED, None
+    if state["open_until"] > now:
+        return OPEN, state["open_until"]
     # Half-open: let exactly one probe through by pushing open_until forward atomically.
     probe_window = now + timedelta(seconds=lease_seconds())
-    took = PartnerDeliveryState.objects.filter(pk=state.pk, open_until=state.open_until).update(open_until=probe_window)
-    return (took == 1), (None if took == 1 else probe_window)
+    took = PartnerDeliveryState.objects.filter(pk=state["pk"], open_until=state["open_until"]).update(
+        open_until=probe_window)
+    return (PROBE, None) if took == 1 else (OPEN, probe_window)
 
 
-def _breaker_record(partner_id, ok: bool, now) -> None:
+def breaker_allows(partner_id, now) -> tuple[bool, object]:
+    """(allowed, retry_at). Closed → allowed. Open → not allowed until open_until; then one probe at a time."""
+    gate, retry_at = _breaker_gate(partner_id, now)
+    return gate != OPEN, retry_at
+
+
+def _breaker_record(partner_id, ok: bool, now, failures: int = 1) -> bool:
+    """Record a success or ``failures`` failures; True when the breaker is open afterwards."""
     if partner_id is None:
-        return
+        return False
     if ok:
         PartnerDeliveryState.objects.filter(partner_id=partner_id).filter(
             Q(consecutive_failures__gt=0) | Q(open_until__isnull=False)
         ).update(consecutive_failures=0, open_until=None, opened_count=0)
-        return
-    state, _ = PartnerDeliveryState.objects.get_or_create(partner_id=partner_id)
+        return False
+    state = _state_row(partner_id)
     # Increment in the database: concurrent failures must not lose counts.
-    PartnerDeliveryState.objects.filter(pk=state.pk).update(consecutive_failures=F("consecutive_failures") + 1)
+    PartnerDeliveryState.objects.filter(pk=state.pk).update(consecutive_failures=F("consecutive_failures") + failures)
     state.refresh_from_db(fields=["consecutive_failures", "opened_count"])
     if state.consecutive_failures >= _breaker_threshold():  # open, or re-open after a failed probe
         PartnerDeliveryState.objects.filter(pk=state.pk).update(
             open_until=now + timedelta(seconds=_breaker_cooldown(state.opened_count)),
             opened_count=F("opened_count") + 1)
+        return True
+    return False
+
+
+def _state_row(partner_id) -> PartnerDeliveryState:
+    try:
+        with transaction.atomic():
+            state, _ = PartnerDeliveryState.objects.get_or_create(partner_id=partner_id)
+    except IntegrityError:  # created concurrently
+        state = PartnerDeliveryState.objects.get(partner_id=partner_id)
+    return state
 
 
 # ------------------------------------------------------------------ claim --
@@ -110,14 +148,18 @@ def _defer(tx_id, until) -> None:
     Transaction.objects.filter(pk=tx_id, status=TxStatus.PENDING).update(next_attempt_at=until)
 
 
+def _due(now, *, slack: float = 1.0) -> Q:
+    """Pending wins/refunds whose lease is free and whose next attempt is due."""
+    return (Q(status=TxStatus.PENDING, kind__in=[TxKind.WIN, TxKind.REFUND])
+            & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=slack))))
+
+
 def claim(tx_id, now=None) -> Transaction | None:
     """Take the lease on a due delivery, or None if someone else has it / it is not due / it is done."""
     now = now or timezone.now()
     with transaction.atomic():
-        qs = Transaction.objects.filter(
-            pk=tx_id, status=TxStatus.PENDING, kind__in=[TxKind.WIN, TxKind.REFUND],
-        ).filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)).filter(
-            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1)))
+        qs = Transaction.objects.filter(_due(now), pk=tx_id)
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True)
         tx = qs.first()
@@ -129,94 +171,295 @@ def claim(tx_id, now=None) -> Transaction | None:
         return tx
 
 
+def claim_batch(partner_id, limit: int, now=None) -> list[Transaction]:
+    """Lease up to ``limit`` of a partner's due deliveries (oldest due first), sessions loaded for sending."""
+    now = now or timezone.now()
+    if limit <= 0:
+        return []
+    with transaction.atomic():
+        qs = (Transaction.objects.filter(_due(now), partner_id=partner_id)
+              .select_related("session__partner", "session__ext_client").order_by("next_attempt_at"))
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        rows = list(qs[:limit])
+        if not rows:
+            return []
+        lease_until = now + timedelta(seconds=lease_seconds())
+        Transaction.objects.filter(pk__in=[row.pk for row in rows]).update(
+            lease_until=lease_until, attempts=F("attempts") + 1, updated_at=now)
+    for row in rows:
+        row.lease_until, row.attempts = lease_until, row.attempts + 1
+    return rows
+
+
+# ---------------------------------------------------------- send, record --
+
+
+def _send(tx: Transaction, *, in_worker_thread: bool) -> tuple[object, WalletResult]:
+    """One HTTP call (no database access when the signing key is cached). Never raises."""
+    started = timezone.now()
+    try:
+        transport = transport_for(tx.session.protocol)
+        result = transport.win(tx) if tx.kind == TxKind.WIN else transport.refund(tx)
+    except Exception as exc:  # noqa: BLE001 - a bug must not lose the row: it is retried
+        logger.error("delivery of %s raised %s", tx.pk, type(exc).__name__)
+        result = WalletResult(FAILED, error=f"internal error: {type(exc).__name__}",
+                              message="The delivery could not be sent.")
+    finally:
+        if in_worker_thread:  # a signing-key lookup may have opened this thread's own connection
+            connections.close_all()
+    return started, result
+
+
+OK_FIELDS = ["status", "confirmed_at", "lease_until", "partner_tx_id", "partner_balance", "last_error", "updated_at"]
+RETRY_FIELDS = ["lease_until", "next_attempt_at", "last_error", "error_code", "error_message", "updated_at"]
+
+
+def _record(partner_id, sent: list[tuple[Transaction, object, WalletResult]]) -> tuple[list[str], bool]:
+    """Write a batch's attempts and outcomes in one transaction; (outcome per row, breaker now open)."""
+    finished = timezone.now()
+    attempts, ok_rows, retry_rows, balances, outcomes = [], [], [], {}, []
+    failures = 0
+    for tx, started, result in sent:
+        attempts.append(DeliveryAttempt(
+            transaction_id=tx.pk, partner_id=tx.partner_id, started_at=started, duration_ms=result.duration_ms,
+            http_status=result.http_status, outcome=result.outcome, error=result.error[:500],
+            error_code=result.error_code[:64], response=result.error_body()))
+        tx.lease_until, tx.updated_at = None, finished
+        if result.ok:
+            tx.status, tx.confirmed_at = TxStatus.CONFIRMED, finished
+            tx.partner_tx_id, tx.partner_balance, tx.last_error = result.partner_tx_id, result.balance, ""
+            ok_rows.append(tx)
+            if result.balance is not None:
+                balances[tx.session_id] = result.balance
+            outcomes.append("delivered")
+        else:
+            tx.next_attempt_at = finished + timedelta(seconds=backoff_seconds(tx.attempts))
+            tx.last_error = (result.error or result.message)[:500]
+            tx.error_code, tx.error_message = result.error_code[:64], result.message[:500]
+            retry_rows.append(tx)
+            failures += result.failed  # 5xx, timeout, connection error; a 4xx means the partner is up
+            outcomes.append("retry")
+    opened = False
+    with transaction.atomic():
+        DeliveryAttempt.objects.bulk_create(attempts)
+        # Only rows still pending: one resolved manually meanwhile keeps its resolution.
+        pending = Transaction.objects.filter(status=TxStatus.PENDING)
+        if ok_rows:
+            pending.bulk_update(ok_rows, OK_FIELDS)
+        if retry_rows:
+            pending.bulk_update(retry_rows, RETRY_FIELDS)
+        if balances:
+            GameSession.objects.bulk_update(
+                [GameSession(pk=pk, last_balance=value) for pk, value in balances.items()], ["last_balance"])
+        if ok_rows:
+            _breaker_record(partner_id, True, finished)
+        elif failures:
+            opened = _breaker_record(partner_id, False, finished, failures=failures)
+    return outcomes, opened
+
+
 # ---------------------------------------------------------------- deliver --
 
 
 def deliver(tx_id, now=None) -> str:
-    """One delivery attempt of a win or refund. Returns what happened (for tasks, tests and metrics)."""
+    """One delivery attempt of one win or refund. Returns what happened (for tasks, tests and metrics)."""
     now = now or timezone.now()
     row = Transaction.objects.filter(pk=tx_id).values("partner_id", "status", "kind").first()
     if row is None or row["status"] != TxStatus.PENDING or row["kind"] not in (TxKind.WIN, TxKind.REFUND):
         return "not_pending"
     partner_id = row["partner_id"]
     allowed, retry_at = breaker_allows(partner_id, now)
-    if not allowed:
-        until = retry_at + timedelta(seconds=random.uniform(0, 2))
-        _defer(tx_id, until)
-        _schedule_retry(tx_id, max(0.0, (until - now).total_seconds()))
+    if not allowed:  # the sweeper kicks the partner's pump when the pause is over
+        _defer(tx_id, retry_at + timedelta(seconds=random.uniform(0, 2)))
         return "breaker_open"
     cap = _setting("HUB_PARTNER_MAX_IN_FLIGHT", 32)
     if partner_id is not None and _in_flight(partner_id, now) >= cap:
-        delay = random.uniform(0.5, 1.5)
-        _defer(tx_id, now + timedelta(seconds=delay))
-        _schedule_retry(tx_id, delay)
+        _defer(tx_id, now + timedelta(seconds=random.uniform(0.5, 1.5)))
         return "throttled"
     tx = claim(tx_id, now)
     if tx is None:
         return "not_claimed"
-
-    session = GameSession.objects.select_related("partner", "ext_client", "game").get(pk=tx.session_id)
-    tx.session = session
-    transport = transport_for(session.protocol)
-    started = timezone.now()
-    result = transport.win(tx) if tx.kind == TxKind.WIN else transport.refund(tx)
-    finished = timezone.now()
-
-    with transaction.atomic():
-        DeliveryAttempt.objects.create(
-            transaction_id=tx.pk, partner_id=partner_id, started_at=started, duration_ms=result.duration_ms,
-            http_status=result.http_status, outcome=result.outcome, error=result.error[:500],
-            error_code=result.error_code[:64], response=result.error_body(),
-        )
-        if result.ok:
-            balance = result.balance
-            updated = Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(
-                status=TxStatus.CONFIRMED, confirmed_at=finished, lease_until=None,
-                partner_tx_id=result.partner_tx_id, partner_balance=balance, last_error="", updated_at=finished)
-            if updated and balance is not None:
-                GameSession.objects.filter(pk=session.pk).update(last_balance=balance)
-            _breaker_record(partner_id, True, finished)
-            return "delivered"
-        delay = backoff_seconds(tx.attempts)
-        Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(
-            lease_until=None, next_attempt_at=finished + timedelta(seconds=delay),
-            last_error=(result.error or result.message)[:500], error_code=result.error_code[:64],
-            error_message=result.message[:500], updated_at=finished)
-        if result.failed:  # 5xx, timeout, connection error; a 4xx means the partner is up
-            _breaker_record(partner_id, False, finished)
-    _schedule_retry(tx.pk, delay)
-    return "retry"
+    tx.session = GameSession.objects.select_related("partner", "ext_client").get(pk=tx.session_id)
+    started, result = _send(tx, in_worker_thread=False)
+    outcomes, _ = _record(partner_id, [(tx, started, result)])
+    return outcomes[0]
 
 
-def _schedule_retry(tx_id, delay: float) -> None:
-    from .tasks import deliver_transaction
+# ------------------------------------------------------------------- pump --
+
+
+def _pump_ttl() -> float:
+    return float(lease_seconds())
+
+
+def kick(partner_id, now=None, *, ensure_row: bool = False) -> bool:
+    """Make sure the partner's pump is queued or running; True if this call enqueued it.
+
+    One conditional UPDATE when the pump is already queued or running (the common case under load).
+    """
+    from .tasks import deliver_partner
+
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    free = Q(pump_until__isnull=True) | Q(pump_until__lt=now)
+    values = {"pump_until": now + timedelta(seconds=_pump_ttl()), "pump_token": token}
+    took = PartnerDeliveryState.objects.filter(free, partner_id=partner_id).update(**values)
+    if not took and (ensure_row or partner_id not in _state_rows_seen):
+        _state_row(partner_id)
+        _state_rows_seen.add(partner_id)
+        took = PartnerDeliveryState.objects.filter(free, partner_id=partner_id).update(**values)
+    if not took:
+        return False  # queued or running already: it will find the new rows
+    try:
+        deliver_partner.delay(str(partner_id), str(token))
+    except Exception as exc:  # noqa: BLE001 - the sweeper kicks again once the flag is free
+        _pump_release(partner_id, token)
+        logger.warning("could not enqueue the delivery pump of %s: %s", partner_id, type(exc).__name__)
+        return False
+    return True
+
+
+_state_rows_seen: set = set()
+
+
+def kick_quietly(partner_id) -> None:
+    """``kick`` after a commit: a broker or database hiccup must not fail the player's request."""
+    try:
+        kick(partner_id)
+    except Exception as exc:  # noqa: BLE001 - the sweeper kicks every partner with due rows
+        logger.warning("delivery kick failed for %s (the sweeper will retry): %s", partner_id, type(exc).__name__)
+
+
+def _pump_refresh(partner_id, token) -> bool:
+    return PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
+        pump_until=timezone.now() + timedelta(seconds=_pump_ttl())) == 1
+
+
+def _pump_release(partner_id, token) -> None:
+    PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
+        pump_until=None, pump_token=None)
+
+
+def _has_due(partner_id, now=None) -> bool:
+    return Transaction.objects.filter(_due(now or timezone.now(), slack=0), partner_id=partner_id).exists()
+
+
+def pump(partner_id, token, *, max_seconds: float | None = None) -> Counter:
+    """Deliver a partner's due rows until none is left (or the time slice ends); one pump per partner.
+
+    Up to HUB_PARTNER_MAX_IN_FLIGHT calls are in flight at once on worker threads (which never touch
+    the database: rows arrive with their sessions, the signing key is cached); the loop claims as
+    slots free up and records finished calls in bulk.
+    """
+    stats: Counter = Counter()
+    if not PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).exists():
+        stats["not_owner"] += 1  # a stale duplicate: the current pump has another token
+        return stats
+    cap = max(1, int(_setting("HUB_PARTNER_MAX_IN_FLIGHT", 32)))
+    refill = max(1, cap // 4)
+    max_seconds = _setting("HUB_PUMP_MAX_SECONDS", 60.0) if max_seconds is None else max_seconds
+    started = last_refresh = time.monotonic()
+    in_flight: dict = {}
+    finished: list = []
+    owner, paused, probing, exhausted = True, False, False, False
+    executor = ThreadPoolExecutor(max_workers=cap, thread_name_prefix="hub-deliver")
+
+    def record() -> None:
+        nonlocal finished, paused, probing
+        outcomes, opened = _record(partner_id, finished)
+        stats.update(outcomes)
+        finished = []
+        paused = paused or opened
+        if probing:  # the probe's answer decides: closed again, or paused again
+            probing = False
+            paused = paused or "delivered" not in outcomes
 
     try:
-        deliver_transaction.apply_async(args=[str(tx_id)], countdown=delay)
-    except Exception as exc:  # noqa: BLE001 - the sweeper will find it
-        logger.warning("retry enqueue failed for %s: %s", tx_id, type(exc).__name__)
+        while True:
+            if in_flight:
+                done, _ = wait(list(in_flight), timeout=0.05, return_when=FIRST_COMPLETED)
+                for future in done:
+                    finished.append((in_flight.pop(future), *future.result()))
+            if finished and (not in_flight or len(finished) >= refill):
+                record()
+            now_mono = time.monotonic()
+            if now_mono - last_refresh > _pump_ttl() / 3:
+                owner, last_refresh = _pump_refresh(partner_id, token), now_mono
+            free = cap - len(in_flight) - len(finished)
+            accepting = (owner and not paused and not probing and not exhausted
+                         and now_mono - started < max_seconds)
+            if accepting and free > 0 and (free >= refill or not in_flight):
+                gate, _ = _breaker_gate(partner_id, timezone.now())
+                if gate == OPEN:
+                    paused = True
+                    stats["breaker_open"] += 1
+                    continue
+                probing = gate == PROBE
+                rows = claim_batch(partner_id, 1 if probing else free)
+                if rows:
+                    _warm_signing_keys(rows)
+                    for tx in rows:
+                        in_flight[executor.submit(_send, tx, in_worker_thread=True)] = tx
+                    continue
+                probing, exhausted = False, True  # rows coming due later: kicked at the end
+                if not in_flight and not finished:
+                    break
+            elif not in_flight and not finished:
+                break
+    finally:
+        if in_flight:  # an exception above: let the calls finish and record them
+            for future in list(in_flight):
+                finished.append((in_flight.pop(future), *future.result()))
+        executor.shutdown(wait=True)
+        try:
+            if finished:
+                record()
+        finally:
+            _pump_release(partner_id, token)
+    if owner and not paused and _has_due(partner_id):
+        kick(partner_id)  # rows arrived after the last claim, or the time slice ended: next turn
+    return stats
+
+
+def _warm_signing_keys(rows) -> None:
+    """Look the signing key up here (main thread), so worker threads find it cached."""
+    from tenants import selectors
+    from tenants.models import CredentialPurpose
+
+    purposes = {"igsp": CredentialPurpose.IGSP, "public_api": CredentialPurpose.INTEGRATION_API}
+    seen = set()
+    for tx in rows:
+        key = (tx.session.partner_id, tx.session.protocol)
+        if key not in seen and tx.session.protocol in purposes:
+            seen.add(key)
+            selectors.partner_signing_key(partner=tx.session.partner, purpose=purposes[tx.session.protocol])
 
 
 # ---------------------------------------------------------------- sweeper --
 
 
 def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
-    """Re-enqueue due deliveries, flag stuck ones, resolve bets orphaned mid-request."""
+    """Kick every partner with due deliveries, flag stuck ones, resolve bets orphaned mid-request."""
     from .tasks import deliver_transaction
 
     now = now or timezone.now()
-    # Only rows overdue by a grace period: their own task (enqueued on commit, or scheduled with the
-    # retry's countdown) had its chance. Re-enqueueing every due row each sweep floods the broker with
-    # duplicates during a backlog.
-    overdue = now - timedelta(seconds=_setting("HUB_SWEEP_GRACE_SECONDS", lease_seconds()))
-    due = list(
-        Transaction.objects.filter(status=TxStatus.PENDING, kind__in=[TxKind.WIN, TxKind.REFUND])
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=overdue))
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+    partner_ids = list(
+        Transaction.objects.filter(_due(now, slack=0), partner_id__isnull=False)
+        .exclude(partner__delivery_state__open_until__gt=now)  # paused: kicked when the pause ends
+        .values_list("partner_id", flat=True).distinct()[:limit]
     )
+    kicked = 0
+    for partner_id in partner_ids:
+        try:
+            kicked += kick(partner_id, now, ensure_row=True)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("sweeper could not kick %s: %s", partner_id, type(exc).__name__)
+    # Rows without a partner have no pump: one task each, once their own task had its chance.
+    overdue = now - timedelta(seconds=_setting("HUB_SWEEP_GRACE_SECONDS", lease_seconds()))
     enqueued = 0
-    for tx_id in due:
+    for tx_id in (Transaction.objects.filter(_due(overdue, slack=0), partner_id__isnull=True)
+                  .values_list("pk", flat=True)[:limit]):
         try:
             deliver_transaction.delay(str(tx_id))
             enqueued += 1
@@ -227,7 +470,7 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
     stuck = Transaction.objects.filter(status=TxStatus.PENDING, stuck=False, created_at__lt=stuck_before,
                                        kind__in=[TxKind.WIN, TxKind.REFUND]).update(stuck=True)
     orphans = orphaned_bets_resolve(now=now)
-    return {"enqueued": enqueued, "stuck_flagged": stuck, "orphaned_bets": orphans}
+    return {"kicked": kicked, "enqueued": enqueued, "stuck_flagged": stuck, "orphaned_bets": orphans}
 
 
 def orphaned_bets_resolve(*, now=None) -> int:
@@ -253,6 +496,19 @@ def orphaned_bets_resolve(*, now=None) -> int:
 # ------------------------------------------------------- account managers --
 
 
+def enqueue(tx: Transaction) -> None:
+    """Hand a committed win/refund to the workers: its partner's pump (or a task of its own)."""
+    if tx.partner_id is not None:
+        kick_quietly(tx.partner_id)
+        return
+    from .tasks import deliver_transaction
+
+    try:
+        deliver_transaction.delay(str(tx.pk))
+    except Exception as exc:  # noqa: BLE001 - the sweeper will find it
+        logger.warning("enqueue failed for %s (the sweeper will pick it up): %s", tx.pk, type(exc).__name__)
+
+
 def delivery_retry_now(*, tx: Transaction, actor) -> None:
     from tenants.services import audit_record
 
@@ -260,7 +516,7 @@ def delivery_retry_now(*, tx: Transaction, actor) -> None:
         Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(next_attempt_at=timezone.now(),
                                                                              lease_until=None)
         audit_record(actor=actor, action="delivery.retry_now", obj=tx, partner=tx.partner, changes={})
-        transaction.on_commit(lambda: _schedule_retry(tx.pk, 0))
+        transaction.on_commit(lambda: enqueue(tx))
 
 
 def delivery_resolve_manually(*, tx: Transaction, actor, reason: str) -> None:

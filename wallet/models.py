@@ -157,6 +157,9 @@ class Transaction(models.Model):
             # The per-partner in-flight count reads only leased rows.
             models.Index(fields=["partner", "lease_until"], name="tx_inflight_idx",
                          condition=Q(status="pending", lease_until__isnull=False)),
+            # The partner pump claims its due rows in next_attempt_at order.
+            models.Index(fields=["partner", "next_attempt_at"], name="tx_partner_due_idx",
+                         condition=Q(status="pending", kind__in=["win", "refund"])),
         ]
 
     def __str__(self) -> str:
@@ -195,6 +198,10 @@ class PartnerDeliveryState(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     open_until = models.DateTimeField(null=True, blank=True)
     opened_count = models.PositiveIntegerField(default=0)
+    # The partner's delivery pump: at most one batch task per partner is queued or running. Whoever
+    # sets pump_until (with a fresh token) enqueues the task; a task whose token no longer matches exits.
+    pump_until = models.DateTimeField(null=True, blank=True)
+    pump_token = models.UUIDField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
 

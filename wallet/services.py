@@ -306,18 +306,9 @@ def refund_record(*, bet_tx: Transaction) -> Transaction:
 
 
 def _enqueue_after_commit(tx: Transaction) -> None:
-    from .tasks import deliver_transaction
+    from .delivery import enqueue
 
-    tx_id = str(tx.pk)
-    transaction.on_commit(lambda: _safe_delay(deliver_transaction, tx_id))
-
-
-def _safe_delay(task, tx_id: str) -> None:
-    """A broker outage must not fail the request: the sweeper re-enqueues due deliveries."""
-    try:
-        task.delay(tx_id)
-    except Exception as exc:  # noqa: BLE001
-        logger.warning("enqueue failed for %s (the sweeper will pick it up): %s", tx_id, type(exc).__name__)
+    transaction.on_commit(lambda: enqueue(tx))
 
 
 def launch_url(created: NewSession) -> str:

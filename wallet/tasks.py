@@ -10,6 +10,11 @@ def deliver_transaction(tx_id: str) -> str:
     return delivery.deliver(tx_id)
 
 
+@shared_task(name="wallet.deliver_partner", ignore_result=True, acks_late=True)
+def deliver_partner(partner_id: str, token: str) -> dict:
+    return dict(delivery.pump(partner_id, token))
+
+
 @shared_task(name="wallet.sweep_deliveries", ignore_result=True)
 def sweep_deliveries() -> dict:
     return delivery.sweep()

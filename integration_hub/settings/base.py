@@ -165,6 +165,10 @@ HUB_BREAKER_FAILURES = env.int("HUB_BREAKER_FAILURES", default=5)
 HUB_BREAKER_COOLDOWN_SECONDS = env.int("HUB_BREAKER_COOLDOWN_SECONDS", default=10)
 HUB_ORPHAN_BET_SECONDS = env.int("HUB_ORPHAN_BET_SECONDS", default=60)
 HUB_SWEEP_GRACE_SECONDS = env.int("HUB_SWEEP_GRACE_SECONDS", default=HUB_DELIVERY_LEASE_SECONDS)
+# The per-partner delivery pump: hands its worker slot over after this long (other partners' turn).
+HUB_PUMP_MAX_SECONDS = env.float("HUB_PUMP_MAX_SECONDS", default=60.0)
+# Outbound signing keys cached per process (seconds; 0 disables).
+HUB_SIGNING_KEY_CACHE_SECONDS = env.float("HUB_SIGNING_KEY_CACHE_SECONDS", default=2.0)
 
 # --- Auth / i18n / static -------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

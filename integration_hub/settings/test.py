@@ -13,6 +13,8 @@ CELERY_BROKER_URL = HUB_TEST_REAL_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = False
 HUB_WALLET_TIMEOUT_SECONDS = 1.0
 HUB_DELIVERY_LEASE_SECONDS = 5
+# The live server answers each request on a new thread: persistent connections would outlive them.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not :memory:) so a real worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_hub_{os.getpid()}.sqlite3")}

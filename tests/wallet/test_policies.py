@@ -214,34 +214,37 @@ def test_circuit_breaker_pauses_without_counting_attempts(wired, game, settings)
     assert PartnerDeliveryState.objects.get(pk=state.pk).open_until is None
 
 
-def test_sweeper_reenqueues_lost_deliveries_flags_stuck_and_refunds_orphaned_bets(wired, game, settings,
-                                                                                   monkeypatch):
+def test_sweeper_kicks_the_pump_of_lost_deliveries_flags_stuck_and_refunds_orphaned_bets(wired, game, settings,
+                                                                                        monkeypatch):
     from wallet import tasks
 
-    sent: list[str] = []
-    monkeypatch.setattr(tasks.deliver_transaction, "delay", lambda tx_id: sent.append(tx_id))
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(tasks.deliver_partner, "delay", lambda partner_id, token: sent.append((partner_id, token)))
     session = new_session(wired, game, "igsp")
     bet = services.bet_place(session=session, amount=Decimal("1.00"))
     win = services.win_record(round=bet.round, amount=Decimal("2.00"))
-    sent.clear()  # the broker "lost" the first message
     orphan_round = services.Round.objects.create(session=session, partner=wired.partner)
     orphan = Transaction.objects.create(round=orphan_round, session=session, partner=wired.partner,
                                         kind=TxKind.BET, amount=Decimal("3.00"), currency="USD")
     Transaction.objects.filter(pk=orphan.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     Transaction.objects.filter(pk=win.pk).update(created_at=timezone.now() - timedelta(hours=2),
                                                  next_attempt_at=timezone.now() - timedelta(minutes=1))
-    fresh_bet = services.bet_place(session=session, amount=Decimal("1.00"))
-    fresh = services.win_record(round=fresh_bet.round, amount=Decimal("1.00"))  # its own task is in the broker
+    # The pump's message was lost and its flag expired (a killed worker, a broker restart).
+    PartnerDeliveryState.objects.filter(partner=wired.partner).update(pump_until=timezone.now() - timedelta(seconds=1))
     sent.clear()
     report = delivery.sweep()
-    assert str(fresh.pk) not in sent  # not overdue yet: no duplicate message
-    assert str(win.pk) in sent and report["enqueued"] >= 1
+    assert sent and sent[0][0] == str(wired.partner.pk) and report["kicked"] == 1
     assert report["stuck_flagged"] == 1 and Transaction.objects.get(pk=win.pk).stuck
     assert report["orphaned_bets"] == 1
     assert Transaction.objects.get(pk=orphan.pk).status == TxStatus.DECLINED
     assert Transaction.objects.filter(kind=TxKind.REFUND, refunds=orphan).exists()
-    # Flagged, never dropped: it is still delivered.
-    assert delivery.deliver(win.pk) == "delivered"
+    # While that pump is queued, sweeping again sends nothing more: one message per partner, not per row.
+    assert delivery.sweep()["kicked"] == 0 and len(sent) == 1
+    # Flagged, never dropped: the pump delivers it (and the orphan's refund).
+    stats = delivery.pump(sent[0][0], sent[0][1])
+    assert stats["delivered"] == 2
+    assert Transaction.objects.get(pk=win.pk).status == TxStatus.CONFIRMED
+    assert movements(wired, win.pk) == 1
 
 
 def test_per_partner_cap_on_concurrent_deliveries(wired, game, settings):

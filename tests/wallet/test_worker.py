@@ -1,5 +1,6 @@
-"""A real Celery worker process, a real broker, real HTTP: wins reach the partner after commit, and a
-delivery whose broker message was lost is found by the sweeper."""
+"""A real Celery worker process, a real broker, real HTTP: wins reach the partner after commit (a burst
+is one pump message, not one per win), and a delivery whose broker message was lost is found by the
+sweeper."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from django.db import connection
 
 from integration_hub.celery import app as celery_app
 from wallet import delivery, services
-from wallet.models import Transaction, TxStatus
+from wallet.models import PartnerDeliveryState, Transaction, TxStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = getattr(settings, "HUB_TEST_REAL_BROKER_URL", "")
@@ -38,10 +39,13 @@ def _database_url() -> str:
 
 def _reset_broker_pools() -> None:
     """Drop the publisher's cached connections so a changed broker_url takes effect."""
+    from kombu import pools
+
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
         celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    pools.reset()  # kombu's per-URL producer pools would hand out the pool closed above
 
 
 @pytest.fixture
@@ -87,21 +91,45 @@ def test_win_is_delivered_by_a_real_worker_after_commit_and_lost_messages_by_the
     bet = services.bet_place(session=session, amount=Decimal("5.00"))
     win = services.win_record(round=bet.round, amount=Decimal("12.00"))  # enqueued on commit
     assert wait_confirmed(win.pk).partner_tx_id
-    # A lost broker message: the win is written but never enqueued; the sweeper finds it.
-    from wallet import tasks
-
-    bet2 = services.bet_place(session=session, amount=Decimal("1.00"))
-    monkeypatch.setattr(tasks.deliver_transaction, "delay", lambda *a, **k: None)
-    lost = services.win_record(round=bet2.round, amount=Decimal("2.00"))
-    monkeypatch.undo()
-    time.sleep(0.5)
-    assert Transaction.objects.get(pk=lost.pk).status == TxStatus.PENDING
+    # A lost broker message: the win is written, its pump message never arrives; once the pump's flag
+    # expires, the sweeper kicks the pump again.
     from datetime import timedelta
 
     from django.utils import timezone
 
-    Transaction.objects.filter(pk=lost.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=1))
-    assert delivery.sweep()["enqueued"] >= 1
+    from wallet import tasks
+
+    bet2 = services.bet_place(session=session, amount=Decimal("1.00"))
+    monkeypatch.setattr(tasks.deliver_partner, "delay", lambda *a, **k: None)
+    lost = services.win_record(round=bet2.round, amount=Decimal("2.00"))
+    monkeypatch.undo()
+    time.sleep(0.5)
+    assert Transaction.objects.get(pk=lost.pk).status == TxStatus.PENDING
+    PartnerDeliveryState.objects.filter(partner=wired.partner).update(pump_until=timezone.now() - timedelta(seconds=1))
+    assert delivery.sweep()["kicked"] == 1
     wait_confirmed(lost.pk)
     account = wired.sandbox.get_account(wired.slug, "w-1", "USD")
     assert Decimal(account["balance"]) == Decimal("50.00") - 5 + 12 - 1 + 2
+
+
+def test_a_burst_of_wins_is_one_pump_message_and_every_win_moves_money_once(wired, game, worker, monkeypatch):
+    from django.db import transaction
+
+    ref = f"s-{uuid.uuid4().hex[:8]}"
+    session = services.session_create(protocol="igsp", partner=wired.partner, game=game, player_id="w-2",
+                                      currency="USD", partner_session_ref=ref).session
+    wired.sandbox.set_balance(wired.slug, "w-2", "USD", "100.00")
+    rounds = [services.bet_place(session=session, amount=Decimal("1.00")).round for _ in range(25)]
+    published = []  # kicks that enqueued the pump
+    original = delivery.kick
+    monkeypatch.setattr(delivery, "kick", lambda *a, **k: original(*a, **k) and not published.append(a))
+    with transaction.atomic():  # e.g. a market resolving: every payout commits at once
+        wins = [services.win_record(round=r, amount=Decimal("3.00")) for r in rounds]
+    for win in wins:
+        wait_confirmed(win.pk)
+    assert 1 <= len(published) <= 2, published  # 25 wins, one pump (a second only if it finished in between)
+    ledger = wired.ledger()
+    for win in wins:
+        assert sum(1 for t in ledger["transactions"] if t["tx_id"] == str(win.pk) and t["status"] == "applied") == 1
+    account = wired.sandbox.get_account(wired.slug, "w-2", "USD")
+    assert Decimal(account["balance"]) == Decimal("100.00") - 25 + 75

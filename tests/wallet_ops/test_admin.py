@@ -154,11 +154,12 @@ def test_retry_now_requeues_pending_delivery_and_audits(client, manager_a, two_l
     win, bet = two_ledgers["a"]["win"], two_ledgers["a"]["bet"]
     later = timezone.now() + timedelta(hours=1)
     Transaction.objects.filter(pk=win.pk).update(next_attempt_at=later, lease_until=later)
-    with mock.patch("wallet.delivery._schedule_retry") as schedule, \
+    with mock.patch("wallet.tasks.deliver_partner.delay") as schedule, \
             django_capture_on_commit_callbacks(execute=True):
         resp = run_action(client, "retry_now", win, bet)
     assert resp.status_code == 302
-    schedule.assert_called_once_with(win.pk, 0)
+    schedule.assert_called_once()  # the partner's delivery pump is queued
+    assert schedule.call_args.args[0] == str(win.partner_id)
     win.refresh_from_db()
     assert win.next_attempt_at <= timezone.now() and win.lease_until is None and win.status == TxStatus.PENDING
     entry = AuditLog.objects.get(action="delivery.retry_now")
@@ -173,11 +174,12 @@ def test_retry_now_from_the_transaction_page(client, manager_a, two_ledgers, dja
     win = two_ledgers["a"]["win"]
     page = url("transaction", "change", win.pk)
     assert "retry_now" in client.get(page).content.decode()
-    with mock.patch("wallet.delivery._schedule_retry") as schedule, \
+    with mock.patch("wallet.tasks.deliver_partner.delay") as schedule, \
             django_capture_on_commit_callbacks(execute=True):
         resp = client.post(page, {"CHANGE_FORM-action": "retry_now", helpers.ACTION_CHECKBOX_NAME: str(win.pk)})
     assert resp.status_code == 302
-    schedule.assert_called_once_with(win.pk, 0)
+    schedule.assert_called_once()
+    assert schedule.call_args.args[0] == str(win.partner_id)
     assert AuditLog.objects.filter(action="delivery.retry_now", object_id=str(win.pk)).exists()
 
 
@@ -219,7 +221,7 @@ def test_resolve_manually_leaves_non_pending_rows(client, manager_a, two_ledgers
 def test_manager_cannot_act_on_another_partners_transactions(client, manager_a, two_ledgers):
     client.force_login(manager_a)
     b_win = two_ledgers["b"]["win"]
-    with mock.patch("wallet.delivery._schedule_retry") as schedule:
+    with mock.patch("wallet.tasks.deliver_partner.delay") as schedule:
         run_action(client, "retry_now", b_win)
     run_action(client, "resolve_manually", b_win, apply="1", **{"resolve-reason": "not mine"})
     b_win.refresh_from_db()

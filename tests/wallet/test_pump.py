@@ -1,0 +1,142 @@
+"""The per-partner delivery pump over real HTTP: batches under the in-flight cap, one message per
+burst, stale duplicates, the breaker inside a batch, manual resolutions racing a batch."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from wallet import delivery, services, tasks
+from wallet import transport as transport_module
+from wallet.models import DeliveryAttempt, PartnerDeliveryState, Transaction, TxKind, TxStatus
+
+from .test_policies import balance_at_sandbox, movements, new_session
+
+
+def pending_wins(wired, game, n, *, protocol="igsp", amount="2.00"):
+    session = new_session(wired, game, protocol)
+    rounds = [services.bet_place(session=session, amount=Decimal("1.00")).round for _ in range(n)]
+    return [services.win_record(round=r, amount=Decimal(amount)) for r in rounds]
+
+
+def take_flag(partner) -> str:
+    """What ``kick`` does before it enqueues: own the pump flag (the test then runs the pump itself)."""
+    import uuid
+
+    token = uuid.uuid4()
+    PartnerDeliveryState.objects.update_or_create(
+        partner=partner, defaults={"pump_until": timezone.now() + timedelta(seconds=30), "pump_token": token})
+    return str(token)
+
+
+@pytest.fixture
+def no_broker(monkeypatch):
+    sent: list[tuple] = []
+    monkeypatch.setattr(tasks.deliver_partner, "delay", lambda *a: sent.append(a))
+    return sent
+
+
+@pytest.mark.parametrize("protocol", ["igsp", "public_api"])
+def test_pump_delivers_a_batch_concurrently_under_the_partner_cap(wired, game, settings, monkeypatch, no_broker,
+                                                                   protocol):
+    settings.HUB_PARTNER_MAX_IN_FLIGHT = 4
+    wins = pending_wins(wired, game, 12, protocol=protocol)
+    no_broker.clear()  # the kick of the first win's commit; this test runs the pump itself
+    wired.faults(win={"latency_ms": 150})
+    lock, now_in_flight, peak = threading.Lock(), [0], [0]
+    real_send = transport_module.send
+
+    def counting_send(*args, **kwargs):
+        with lock:
+            now_in_flight[0] += 1
+            peak[0] = max(peak[0], now_in_flight[0])
+        try:
+            return real_send(*args, **kwargs)
+        finally:
+            with lock:
+                now_in_flight[0] -= 1
+
+    monkeypatch.setattr(transport_module, "send", counting_send)
+    stats = delivery.pump(wired.partner.pk, take_flag(wired.partner))
+    assert stats["delivered"] == 12
+    assert peak[0] == 4  # calls overlap, never more than the cap
+    assert Transaction.objects.filter(pk__in=[w.pk for w in wins], status=TxStatus.CONFIRMED,
+                                      attempts=1, lease_until=None).count() == 12
+    assert DeliveryAttempt.objects.filter(transaction__in=wins, outcome="ok").count() == 12
+    assert all(movements(wired, w.pk) == 1 for w in wins)
+    assert balance_at_sandbox(wired) == Decimal("1000.00") - 12 + 24
+    state = PartnerDeliveryState.objects.get(partner=wired.partner)
+    assert state.pump_until is None and state.pump_token is None  # released
+    assert not no_broker  # nothing left to hand over
+
+
+def test_a_burst_committed_together_enqueues_one_pump_and_a_stale_duplicate_exits(wired, game, no_broker):
+    session = new_session(wired, game, "igsp")
+    rounds = [services.bet_place(session=session, amount=Decimal("1.00")).round for _ in range(10)]
+    no_broker.clear()
+    with transaction.atomic():
+        for r in rounds:
+            services.win_record(round=r, amount=Decimal("1.00"))
+    assert len(no_broker) == 1 and no_broker[0][0] == str(wired.partner.pk)
+    # The broker redelivers an old message after the flag changed hands: it sends nothing.
+    stale = delivery.pump(wired.partner.pk, "00000000-0000-4000-8000-000000000000")
+    assert stale == {"not_owner": 1}
+    assert not DeliveryAttempt.objects.exists()
+    assert delivery.pump(*no_broker[0])["delivered"] == 10
+
+
+def test_breaker_opens_inside_a_batch_and_the_sweeper_waits_for_the_pause(wired, game, settings, no_broker):
+    settings.HUB_BREAKER_FAILURES = 3
+    settings.HUB_PARTNER_MAX_IN_FLIGHT = 2
+    wins = pending_wins(wired, game, 20)
+    wired.faults(win={"error_rate": 1.0})
+    stats = delivery.pump(wired.partner.pk, take_flag(wired.partner))
+    sent = DeliveryAttempt.objects.filter(transaction__in=wins).count()
+    assert stats["retry"] == sent and 3 <= sent <= 4  # stopped once the breaker opened (≤ one batch more)
+    assert Transaction.objects.filter(pk__in=[w.pk for w in wins], attempts=0).count() == 20 - sent
+    state = PartnerDeliveryState.objects.get(partner=wired.partner)
+    assert state.open_until > timezone.now() and state.pump_token is None
+    no_broker.clear()
+    assert delivery.sweep()["kicked"] == 0 and not no_broker  # paused: no pump churn
+    # The pause ends: the sweeper kicks the pump, one probe goes first, then the rest.
+    wired.faults()
+    PartnerDeliveryState.objects.filter(pk=state.pk).update(open_until=timezone.now() - timedelta(seconds=1))
+    Transaction.objects.filter(pk__in=[w.pk for w in wins]).update(next_attempt_at=timezone.now())
+    assert delivery.sweep()["kicked"] == 1
+    stats = delivery.pump(*no_broker[-1])
+    assert stats["delivered"] == 20
+    assert PartnerDeliveryState.objects.get(pk=state.pk).open_until is None
+    assert all(movements(wired, w.pk) == 1 for w in wins)
+
+
+def test_a_delivery_resolved_by_hand_while_in_flight_keeps_its_resolution(wired, game, no_broker):
+    from django.contrib.auth import get_user_model
+
+    (win,) = pending_wins(wired, game, 1)
+    (claimed,) = delivery.claim_batch(wired.partner.pk, 10)
+    admin = get_user_model().objects.create_superuser("am", "am@example.com", "pw")
+    delivery.delivery_resolve_manually(tx=Transaction.objects.get(pk=win.pk), actor=admin, reason="paid by hand")
+    started, result = delivery._send(claimed, in_worker_thread=False)
+    assert result.ok
+    assert delivery._record(wired.partner.pk, [(claimed, started, result)])[0] == ["delivered"]
+    row = Transaction.objects.get(pk=win.pk)
+    assert row.status == TxStatus.RESOLVED and row.resolution_note == "paid by hand"
+    assert DeliveryAttempt.objects.filter(transaction=win, outcome="ok").count() == 1  # the call is on record
+
+
+def test_rows_not_yet_due_wait_and_a_pump_hands_over_when_its_slice_ends(wired, game, no_broker):
+    wins = pending_wins(wired, game, 3)
+    no_broker.clear()
+    Transaction.objects.filter(pk=wins[0].pk).update(next_attempt_at=timezone.now() + timedelta(minutes=5))
+    stats = delivery.pump(wired.partner.pk, take_flag(wired.partner), max_seconds=0)
+    assert sum(stats.values()) == 0 and len(no_broker) == 1  # no time: straight to the next turn
+    stats = delivery.pump(*no_broker[0])
+    assert stats["delivered"] == 2
+    assert Transaction.objects.get(pk=wins[0].pk).status == TxStatus.PENDING
+    assert Transaction.objects.filter(kind=TxKind.WIN, status=TxStatus.CONFIRMED).count() == 2
+
