@@ -128,7 +128,7 @@ def enqueue(partner_id) -> float:
     from wallet import delivery
 
     started = time.perf_counter()
-    assert delivery.kick(partner_id), "the pump flag was taken"
+    assert delivery.kick(partner_id, ensure_row=True), "the pump flag was taken"
     return time.perf_counter() - started
 
 

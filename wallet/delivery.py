@@ -244,19 +244,36 @@ def _record(partner_id, sent: list[tuple[Transaction, object, WalletResult]]) ->
     with transaction.atomic():
         DeliveryAttempt.objects.bulk_create(attempts)
         # Only rows still pending: one resolved manually meanwhile keeps its resolution.
-        pending = Transaction.objects.filter(status=TxStatus.PENDING)
-        if ok_rows:
-            pending.bulk_update(ok_rows, OK_FIELDS)
-        if retry_rows:
-            pending.bulk_update(retry_rows, RETRY_FIELDS)
-        if balances:
-            GameSession.objects.bulk_update(
-                [GameSession(pk=pk, last_balance=value) for pk, value in balances.items()], ["last_balance"])
+        _update_rows(Transaction, ok_rows, OK_FIELDS, only_pending=True)
+        _update_rows(Transaction, retry_rows, RETRY_FIELDS, only_pending=True)
+        _update_rows(GameSession, [GameSession(pk=pk, last_balance=value) for pk, value in balances.items()],
+                     ["last_balance"])
         if ok_rows:
             _breaker_record(partner_id, True, finished)
         elif failures:
             opened = _breaker_record(partner_id, False, finished, failures=failures)
     return outcomes, opened
+
+
+def _update_rows(model, rows: list, fields: list[str], *, only_pending: bool = False) -> None:
+    """One parameterised UPDATE per row, sent with ``executemany`` (psycopg pipelines it: one round trip).
+
+    ``QuerySet.bulk_update`` builds a CASE WHEN expression per row and field; at batch sizes of 8–32
+    that was ~40 % of the delivery worker's CPU (``make bench``).
+    """
+    if not rows:
+        return
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = [meta.get_field(name) for name in fields]
+    sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(c.column)} = %s' for c in columns)} "
+           f"WHERE {quote(meta.pk.column)} = %s" + (f" AND {quote('status')} = %s" if only_pending else ""))
+    params = [
+        [c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns]
+        + [meta.pk.get_db_prep_save(row.pk, connection)] + ([TxStatus.PENDING] if only_pending else [])
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 # ---------------------------------------------------------------- deliver --

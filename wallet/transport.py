@@ -5,8 +5,12 @@ Two implementations live at the protocol edges:
 ``integration_hub.public_api.client.AdapterTransport``. They never raise for a
 partner's failure: they return a ``WalletResult``.
 
-HTTP: one pooled keep-alive ``httpx.Client`` per process (re-created after a
-fork, so Celery's prefork children do not share sockets), 5 s timeout.
+HTTP: one pooled keep-alive ``urllib3.PoolManager`` per process (thread-safe,
+re-created after a fork, so Celery's prefork children do not share sockets),
+5 s connect and read timeouts, no retries, no redirects. urllib3 rather than
+httpx here: the delivery pump sends from many threads at once, and httpcore's
+pool spent ~4 ms CPU per request assigning connections under that load
+(``make bench``); urllib3's per-host pool is a queue.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol as TypingProtocol
+from urllib.parse import urlencode
 
-import httpx
+import urllib3
 
 WALLET_TIMEOUT_SECONDS = 5.0
 OK, DECLINED, FAILED = "ok", "declined", "failed"
@@ -76,12 +81,20 @@ def wallet_timeout() -> float:
     return getattr(settings, "HUB_WALLET_TIMEOUT_SECONDS", WALLET_TIMEOUT_SECONDS)
 
 
+@dataclass(frozen=True)
+class HttpResponse:
+    status_code: int
+    content: bytes
+
+
+POOL_MAXSIZE = 64  # kept-alive connections per partner host (the pump's cap is 32 by default)
+
 _pool_lock = threading.Lock()
-_pool: tuple[int, httpx.Client] | None = None
+_pool: tuple[int, urllib3.PoolManager] | None = None
 
 
-def http_client() -> httpx.Client:
-    """The process-wide pooled client (keep-alive, 5 s timeout)."""
+def http_client() -> urllib3.PoolManager:
+    """The process-wide pool (keep-alive; one connection pool per partner host)."""
     global _pool
     pid = os.getpid()
     current = _pool
@@ -89,32 +102,31 @@ def http_client() -> httpx.Client:
         return current[1]
     with _pool_lock:
         if _pool is None or _pool[0] != pid:
-            client = httpx.Client(
-                timeout=httpx.Timeout(WALLET_TIMEOUT_SECONDS),
-                limits=httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=30),
-                headers={"User-Agent": "integration-hub/1.0"},
-                follow_redirects=False,
-            )
-            _pool = (pid, client)
+            manager = urllib3.PoolManager(num_pools=200, maxsize=POOL_MAXSIZE, block=False, retries=False,
+                                          headers={"User-Agent": "integration-hub/1.0"})
+            _pool = (pid, manager)
         return _pool[1]
 
 
 def send(method: str, url: str, *, content: bytes | None = None, headers: dict | None = None,
-         params: dict | None = None, timeout: float | None = None) -> tuple[httpx.Response | None, str, int]:
+         params: dict | None = None, timeout: float | None = None) -> tuple[HttpResponse | None, str, int]:
     """One HTTP call: (response or None, redacted error text, duration ms). Never raises for network errors."""
+    if params:
+        url = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+    seconds = timeout if timeout is not None else wallet_timeout()
     started = time.perf_counter()
     try:
-        response = http_client().request(method, url, content=content, headers=headers, params=params,
-                                         timeout=timeout if timeout is not None else wallet_timeout())
-        response.read()
+        raw = http_client().request(method, url, body=content, headers=headers, redirect=False, retries=False,
+                                    timeout=urllib3.Timeout(connect=seconds, read=seconds))
+        response = HttpResponse(raw.status, raw.data)
         return response, "", int((time.perf_counter() - started) * 1000)
-    except httpx.TimeoutException as exc:
+    except urllib3.exceptions.TimeoutError as exc:
         return None, f"timeout: {type(exc).__name__}", int((time.perf_counter() - started) * 1000)
-    except httpx.HTTPError as exc:
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
         return None, f"connection error: {type(exc).__name__}", int((time.perf_counter() - started) * 1000)
 
 
-def parse_json_decimal(response: httpx.Response):
+def parse_json_decimal(response: HttpResponse):
     import json
 
     try:
@@ -123,7 +135,7 @@ def parse_json_decimal(response: httpx.Response):
         return None
 
 
-def classify(response: httpx.Response | None, error: str, duration_ms: int) -> WalletResult:
+def classify(response: HttpResponse | None, error: str, duration_ms: int) -> WalletResult:
     """200 → ok; 5xx / timeout / connection error → failed; any other status → declined."""
     if response is None:
         return WalletResult(FAILED, error=error, message="The casino wallet did not answer.",

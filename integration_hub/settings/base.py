@@ -86,6 +86,10 @@ MIDDLEWARE = [
 
 # The sandbox partner runs as its own process with HUB_ROOT_URLCONF=sandbox.urls.
 ROOT_URLCONF = env.str("HUB_ROOT_URLCONF", default="integration_hub.urls")
+if ROOT_URLCONF == "sandbox.urls":
+    # The partner double serves signed JSON only: no sessions, cookies, CSRF, messages or static files.
+    MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+    SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410"]  # no admin is served here
 WSGI_APPLICATION = "integration_hub.wsgi.application"
 ASGI_APPLICATION = "integration_hub.asgi.application"
 
@@ -119,7 +123,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # A "SELECT 1" before each request's first query: the hub survives a database restart without
+    # a failed request; the sandbox partner (a test double) skips the round trip.
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", ROOT_URLCONF != "sandbox.urls")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------
