@@ -185,15 +185,17 @@ def attempt_failures(wired) -> str:
 
 
 def worker_task_results(stack: Stack) -> str:
-    """deliver_transaction outcomes from the worker log (duplicates show up as not_pending)."""
+    """Delivery pump runs and their summed outcomes, from the worker log (stale duplicates: not_owner)."""
+    import ast
     import re
 
     counts: Counter = Counter()
     path = stack.log_dir / "worker.log"
     if path.exists():
-        for match in re.finditer(r"wallet\.deliver_transaction\[[^\]]+\] succeeded in [0-9.]+s: '(\w+)'",
+        for match in re.finditer(r"wallet\.deliver_partner\[[^\]]+\] succeeded in [0-9.]+s: (\{[^}]*\})",
                                  path.read_text(errors="replace")):
-            counts[match.group(1)] += 1
+            counts["pump_runs"] += 1
+            counts.update(ast.literal_eval(match.group(1)))
     return ",".join(f"{k}:{v}" for k, v in counts.most_common()) or "n/a"
 
 

@@ -182,21 +182,22 @@ def _jackpot_bet(session: GameSession, data: dict) -> dict:
     if client_seed is not None and (not isinstance(client_seed, str) or not 0 < len(client_seed) <= 64):
         raise ApplicationError("clientSeed: 1–64 characters.", code="invalid_client_seed")
     created = {}
+    settle_now = round_seconds() <= 0
 
     def on_confirm(rnd: Round, tx) -> None:
         if campaign is not None:
             free_rounds.free_round_take(campaign=campaign, session=session)
-        created["round"] = game_services.jackpot_round_open(
+        jr = game_services.jackpot_round_open(
             session_id=session.pk, round_id=rnd.pk, direction=direction, stake=amount, currency=session.currency,
-            client_seed=client_seed, places=money.precision(session.currency))
+            client_seed=client_seed, places=money.precision(session.currency), rtp=session.game.rtp)
+        if settle_now:  # the round plays out in the bet's own transaction: bet, outcome and win commit together
+            jr = _settle_and_pay(jr, rnd, force=True)
+        created["round"] = jr
 
     result = wallet.bet_place(session=session, amount=amount, tx_type=tx_type, free_rounds_id=fr_id,
                               on_confirm=on_confirm)
     jr = created["round"]
-    if round_seconds() <= 0:
-        jackpot_settle(bet_id=jr.pk, force=True)
-        jr.refresh_from_db()
-    else:
+    if not settle_now:
         from .tasks import settle_jackpot_round
 
         bet_id = str(jr.pk)
@@ -221,22 +222,28 @@ def jackpot_settle(*, bet_id, force: bool = False) -> bool:
     """Settle a due round: reveal the seed, compute the outcome, pay through the wallet (zero win on a loss).
 
     The round's settlement and its win are one database transaction; running it twice pays once."""
-    from freerounds import services as free_rounds
-
     with transaction.atomic():
         jr = JackpotRound.objects.select_for_update().filter(pk=bet_id, status=JackpotRoundStatus.OPEN).first()
         if jr is None:
             return False
-        jr = game_services.jackpot_round_settle(bet_id=jr.pk, places=money.precision(jr.currency), force=force)
         rnd = Round.objects.select_related("session", "session__game").get(pk=jr.round_id)
-        if rnd.free_rounds_id:
-            tx_type = "free"
-        else:
-            tx_type = "jackpot" if jr.tier == "jackpot" else "regular"
-        wallet.win_record(round=rnd, amount=jr.payout, tx_type=tx_type, free_rounds_id=rnd.free_rounds_id)
-        rnd.refresh_from_db()
-        free_rounds.free_round_settled(round=rnd, payout=jr.payout)
+        _settle_and_pay(jr, rnd, force=force)
     return True
+
+
+def _settle_and_pay(jr: JackpotRound, rnd: Round, *, force: bool) -> JackpotRound:
+    """Play a round the caller holds and pay it through the wallet (a zero win on a loss), in the caller's
+    transaction."""
+    from freerounds import services as free_rounds
+
+    jr = game_services.jackpot_round_play(jr, places=money.precision(jr.currency), force=force)
+    if rnd.free_rounds_id:
+        tx_type = "free"
+    else:
+        tx_type = "jackpot" if jr.tier == "jackpot" else "regular"
+    wallet.win_record(round=rnd, amount=jr.payout, tx_type=tx_type, free_rounds_id=rnd.free_rounds_id)
+    free_rounds.free_round_settled(round=rnd, payout=jr.payout)
+    return jr
 
 
 def jackpot_settle_due(*, limit: int = 500) -> int:

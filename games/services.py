@@ -77,9 +77,6 @@ def jackpot_round_open(*, session_id, round_id, direction: str, stake, currency:
         raise _round_error("invalid_nonce", "The nonce must be an integer >= 0.")
     rtp = jackpot.check_rtp(rtp) if rtp is not None else jackpot_rtp()
 
-    existing = JackpotRound.objects.filter(round_id=round_id).first()
-    if existing is not None:
-        return _same_round(existing, direction, stake, currency)
     server_seed = jackpot.new_server_seed()
     now = now or timezone.now()
     try:
@@ -117,23 +114,28 @@ def jackpot_round_settle(*, bet_id, places: int | None = None, now: datetime | N
     Idempotent: a settled round is returned as is. Before ``settle_at`` it
     refuses with ``round_not_due`` unless ``force``.
     """
-    now = now or timezone.now()
     with transaction.atomic():
-        rnd = _lock_round(bet_id)
-        if rnd.status == JackpotRoundStatus.SETTLED:
-            return rnd
-        if rnd.status != JackpotRoundStatus.OPEN:
-            raise Conflict(f"The round is {rnd.status}.", code="round_closed")
-        if not force and now < rnd.settle_at:
-            raise _round_error("round_not_due", "The round has not finished yet.")
-        outcome = jackpot.play(rnd.server_seed, rnd.client_seed, rnd.nonce, rnd.direction, rnd.rtp)
-        rnd.tier = outcome.tier
-        rnd.multiplier = outcome.multiplier
-        rnd.payout = jackpot.payout(rnd.stake, outcome.multiplier, precision_for(rnd.currency, places))
-        rnd.path = outcome.path
-        rnd.status = JackpotRoundStatus.SETTLED
-        rnd.settled_at = now
-        rnd.save(update_fields=["tier", "multiplier", "payout", "path", "status", "settled_at"])
+        return jackpot_round_play(_lock_round(bet_id), places=places, now=now, force=force)
+
+
+def jackpot_round_play(rnd: JackpotRound, *, places: int | None = None, now: datetime | None = None,
+                       force: bool = False) -> JackpotRound:
+    """``jackpot_round_settle`` for a round the caller holds (locked, or created in its transaction)."""
+    now = now or timezone.now()
+    if rnd.status == JackpotRoundStatus.SETTLED:
+        return rnd
+    if rnd.status != JackpotRoundStatus.OPEN:
+        raise Conflict(f"The round is {rnd.status}.", code="round_closed")
+    if not force and now < rnd.settle_at:
+        raise _round_error("round_not_due", "The round has not finished yet.")
+    outcome = jackpot.play(rnd.server_seed, rnd.client_seed, rnd.nonce, rnd.direction, rnd.rtp)
+    rnd.tier = outcome.tier
+    rnd.multiplier = outcome.multiplier
+    rnd.payout = jackpot.payout(rnd.stake, outcome.multiplier, precision_for(rnd.currency, places))
+    rnd.path = outcome.path
+    rnd.status = JackpotRoundStatus.SETTLED
+    rnd.settled_at = now
+    rnd.save(update_fields=["tier", "multiplier", "payout", "path", "status", "settled_at"])
     return rnd
 
 

@@ -179,33 +179,35 @@ def bet_place(*, session: GameSession, amount: Decimal, tx_type: str = "regular"
     result = transport_for(session.protocol).bet(tx)
 
     with transaction.atomic():
-        locked = Transaction.objects.select_for_update().get(pk=tx.pk)
-        if locked.status != TxStatus.PENDING:  # the sweeper already gave up on it (and refunded)
-            raise UpstreamUnavailable("The casino wallet did not answer in time.", code="partner_unreachable")
-        locked.error_code, locked.error_message = result.error_code[:64], result.message[:500]
+        now = timezone.now()
+        tx.error_code, tx.error_message, tx.updated_at = result.error_code[:64], result.message[:500], now
         if result.ok:
-            locked.status = TxStatus.CONFIRMED
-            locked.confirmed_at = timezone.now()
-            locked.partner_tx_id = result.partner_tx_id
-            locked.partner_balance = result.balance
-            locked.save()
-            if locked.partner_balance is not None:
-                GameSession.objects.filter(pk=session.pk).update(last_balance=locked.partner_balance)
-            rejected = _confirm_or_refund(rnd, locked, on_confirm)
+            tx.status, tx.confirmed_at = TxStatus.CONFIRMED, now
+            tx.partner_tx_id, tx.partner_balance = result.partner_tx_id, result.balance
+            fields = ["status", "confirmed_at", "partner_tx_id", "partner_balance"]
+        else:
+            tx.status, tx.last_error = TxStatus.DECLINED, result.error[:500]
+            fields = ["status", "last_error"]
+        # A conditional UPDATE: it also takes the row lock the orphan sweeper would need.
+        if not Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(
+                **{name: getattr(tx, name) for name in [*fields, "error_code", "error_message", "updated_at"]}):
+            # The sweeper already gave up on it (and refunded).
+            raise UpstreamUnavailable("The casino wallet did not answer in time.", code="partner_unreachable")
+        if result.ok:
+            if tx.partner_balance is not None:
+                GameSession.objects.filter(pk=session.pk).update(last_balance=tx.partner_balance)
+            rejected = _confirm_or_refund(rnd, tx, on_confirm)
         else:
             rejected = None
-            locked.status = TxStatus.DECLINED
-            locked.last_error = result.error[:500]
-            locked.save()
-            Round.objects.filter(pk=rnd.pk).update(status=RoundStatus.CANCELLED, settled_at=timezone.now())
+            Round.objects.filter(pk=rnd.pk).update(status=RoundStatus.CANCELLED, settled_at=now)
             if result.failed:
-                refund_record(bet_tx=locked)
+                refund_record(bet_tx=tx)
             if on_decline:
                 on_decline(rnd)
     if result.ok:
         if rejected is not None:
             raise rejected
-        return BetResult(round=rnd, transaction=locked, balance=locked.partner_balance)
+        return BetResult(round=rnd, transaction=tx, balance=tx.partner_balance)
     if result.failed:
         raise UpstreamUnavailable("The casino wallet is unreachable; the bet was not placed.",
                                   code="partner_unreachable")
@@ -255,7 +257,8 @@ def win_record(*, round: Round, amount: Decimal, tx_type: str = "regular", free_
     """Write a win (possibly zero) to the outbox; it is delivered after commit. One win per round (DB)."""
     session = round.session
     amount = _validate_amount(amount, session.currency, allow_zero=True)
-    with transaction.atomic():
+    # No savepoint of its own inside a caller's transaction: an error propagates and rolls that back.
+    with transaction.atomic(savepoint=False):
         if session.is_demo:
             GameSession.objects.filter(pk=session.pk).update(demo_balance=F("demo_balance") + amount)
             balance = GameSession.objects.values_list("demo_balance", flat=True).get(pk=session.pk)
@@ -282,7 +285,7 @@ def refund_record(*, bet_tx: Transaction) -> Transaction:
     """Write a refund of a bet to the outbox (at most one per bet, by constraint)."""
     if bet_tx.kind != TxKind.BET:
         raise ApplicationError("Only bets can be refunded.", code="not_a_bet")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         session = bet_tx.session
         pending = not session.is_demo
         try:

@@ -33,6 +33,23 @@ def test_rotation_keeps_old_key_verifying_for_the_grace_period(igsp_partner, set
     assert Credential.objects.get(pk=old.pk).state == CredentialState.REVOKED
 
 
+def test_signing_key_is_cached_briefly_and_a_rotation_takes_effect_at_once(igsp_partner, settings,
+                                                                          django_assert_num_queries):
+    settings.HUB_SIGNING_KEY_CACHE_SECONDS = 60
+    selectors.signing_key_cache_clear()
+    first = selectors.partner_signing_key(partner=igsp_partner, purpose=CredentialPurpose.IGSP)
+    with django_assert_num_queries(0):  # no query, no decrypt: a bet or a delivery batch signs from memory
+        assert selectors.partner_signing_key(partner=igsp_partner, purpose=CredentialPurpose.IGSP) is first
+    new = services.credential_rotate(credential=igsp_partner.credential, actor="am")
+    assert selectors.partner_signing_key(partner=igsp_partner, purpose=CredentialPurpose.IGSP).secret == new.secret
+    services.credential_revoke(credential=new.credential, actor="am")
+    assert selectors.partner_signing_key(partner=igsp_partner, purpose=CredentialPurpose.IGSP) is None
+    # Disabled: every call reads the database.
+    settings.HUB_SIGNING_KEY_CACHE_SECONDS = 0
+    with django_assert_num_queries(1):
+        selectors.partner_signing_key(partner=igsp_partner, purpose=CredentialPurpose.IGSP)
+
+
 def test_rotation_with_zero_grace_revokes_at_once(igsp_partner):
     services.credential_rotate(credential=igsp_partner.credential, actor="am", grace_seconds=0)
     assert Credential.objects.get(pk=igsp_partner.credential.pk).state == CredentialState.REVOKED
