@@ -7,7 +7,8 @@ partner's failure: they return a ``WalletResult``.
 
 HTTP: one pooled keep-alive ``urllib3.PoolManager`` per process (thread-safe,
 re-created after a fork, so Celery's prefork children do not share sockets),
-5 s connect and read timeouts, no retries, no redirects. urllib3 rather than
+a 5 s timeout for the whole call (connect + response, so a delivery never
+outlives its lease), no retries, no redirects. urllib3 rather than
 httpx here: the delivery pump sends from many threads at once, and httpcore's
 pool spent ~4 ms CPU per request assigning connections under that load
 (``make bench``); urllib3's per-host pool is a queue.
@@ -117,7 +118,7 @@ def send(method: str, url: str, *, content: bytes | None = None, headers: dict |
     started = time.perf_counter()
     try:
         raw = http_client().request(method, url, body=content, headers=headers, redirect=False, retries=False,
-                                    timeout=urllib3.Timeout(connect=seconds, read=seconds))
+                                    timeout=urllib3.Timeout(total=seconds))
         response = HttpResponse(raw.status, raw.data)
         return response, "", int((time.perf_counter() - started) * 1000)
     except urllib3.exceptions.TimeoutError as exc:
