@@ -589,8 +589,8 @@ def main() -> int:
         wait_tcp(null_port)
         set_hooks_url(wired, f"http://127.0.0.1:{null_port}/hooks")
         results["drain_null_partner"] = drain_run(
-            stack, sessions, config=best, n=min(WINS, PROBE_WINS * 2),
-            timeout=max(15.0, min(30.0, left() - (190 if "b" in PARTS else 30))), partner="null")
+            stack, sessions, config=best, n=WINS,
+            timeout=max(15.0, min(60.0, left() - (190 if "b" in PARTS else 30))), partner="null")
         set_hooks_url(wired, f"{stack.sandbox_url}/t/{SLUG}/igsp/hooks")
         stack.kill("nullpartner")
         retire_leftovers()

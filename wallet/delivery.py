@@ -218,7 +218,7 @@ RETRY_FIELDS = ["lease_until", "next_attempt_at", "last_error", "error_code", "e
 def _record(partner_id, sent: list[tuple[Transaction, object, WalletResult]]) -> tuple[list[str], bool]:
     """Write a batch's attempts and outcomes in one transaction; (outcome per row, breaker now open)."""
     finished = timezone.now()
-    attempts, ok_rows, retry_rows, balances, outcomes = [], [], [], {}, []
+    attempts, ok_rows, retry_rows, outcomes = [], [], [], []
     failures = 0
     for tx, started, result in sent:
         attempts.append(DeliveryAttempt(
@@ -229,10 +229,8 @@ def _record(partner_id, sent: list[tuple[Transaction, object, WalletResult]]) ->
         if result.ok:
             tx.status, tx.confirmed_at = TxStatus.CONFIRMED, finished
             tx.partner_tx_id, tx.partner_balance, tx.last_error = result.partner_tx_id, result.balance, ""
-            ok_rows.append(tx)
-            if result.balance is not None:
-                balances[tx.session_id] = result.balance
-            outcomes.append("delivered")
+            ok_rows.append(tx)  # the balance stays on the row: deliveries finish out of order, so they
+            outcomes.append("delivered")  # do not overwrite the session's last known balance
         else:
             tx.next_attempt_at = finished + timedelta(seconds=backoff_seconds(tx.attempts))
             tx.last_error = (result.error or result.message)[:500]
@@ -246,8 +244,6 @@ def _record(partner_id, sent: list[tuple[Transaction, object, WalletResult]]) ->
         # Only rows still pending: one resolved manually meanwhile keeps its resolution.
         _update_rows(Transaction, ok_rows, OK_FIELDS, only_pending=True)
         _update_rows(Transaction, retry_rows, RETRY_FIELDS, only_pending=True)
-        _update_rows(GameSession, [GameSession(pk=pk, last_balance=value) for pk, value in balances.items()],
-                     ["last_balance"])
         if ok_rows:
             _breaker_record(partner_id, True, finished)
         elif failures:
