@@ -51,7 +51,7 @@ from decimal import Decimal
 import httpx
 
 from . import hubctl
-from .common import ROOT, Stack, Watchdog, cpu_seconds, flush_redis_db, log
+from .common import ROOT, Stack, Watchdog, cpu_seconds, flush_redis_db, log, machine_busy_seconds
 
 WINS = int(os.environ.get("BENCH_WINS", "10000"))
 PROBE_WINS = int(os.environ.get("BENCH_PROBE_WINS", "1500"))
@@ -396,7 +396,7 @@ def drain_run(stack: Stack, sessions: list, *, config: str, n: int, timeout: flo
             time.sleep(0.1)
     partner_proc = "sandbox" if partner == "sandbox" else "nullpartner"
     cpu0 = {"worker": stack.cpu("worker"), "partner": stack.cpu(partner_proc),
-            "postgres": cpu_seconds(user_name="postgres")}
+            "postgres": cpu_seconds(user_name="postgres"), "machine": machine_busy_seconds()}
     done0 = n - pending_count()
     last_pending, last_change, rescues = n, time.monotonic(), 0
     pending = n
@@ -416,7 +416,7 @@ def drain_run(stack: Stack, sessions: list, *, config: str, n: int, timeout: flo
         time.sleep(0.2)
     wall = time.monotonic() - started
     cpu1 = {"worker": stack.cpu("worker"), "partner": stack.cpu(partner_proc),
-            "postgres": cpu_seconds(user_name="postgres")}
+            "postgres": cpu_seconds(user_name="postgres"), "machine": machine_busy_seconds()}
     stack.kill("worker")
     agg = Transaction.objects.filter(pk__in=ids, status="confirmed").aggregate(
         first=Min("confirmed_at"), last=Max("confirmed_at"))
@@ -434,6 +434,8 @@ def drain_run(stack: Stack, sessions: list, *, config: str, n: int, timeout: flo
             f"{partner}_partner": round((cpu1["partner"] - cpu0["partner"]) / measured * 1000, 2),
             # live postgres backends only (recycled connections drop out): a lower bound, all databases
             "postgres_approx": round((cpu1["postgres"] - cpu0["postgres"]) / measured * 1000, 2),
+            # every core, every process (PostgreSQL, Redis, this script's polling included)
+            "machine_total": round((cpu1["machine"] - cpu0["machine"]) / measured * 1000, 2),
         }
     if not result["drained"] and result["deliveries_per_s"]:
         result["projected_drain_s"] = round(n / result["deliveries_per_s"], 1)
@@ -652,6 +654,16 @@ def cpu_text(run: dict) -> str:
     return "  ".join(f"{k} {v}" for k, v in cpu.items())
 
 
+def sandbox_ceiling(run: dict, cpus: int) -> str:
+    """Deliveries/s this machine could sustain if the hub's worker cost nothing: all cores divided by the
+    CPU everything but the worker spent per delivery (the sandbox, PostgreSQL for both databases, …)."""
+    cpu = run.get("cpu_ms_per_delivery") or {}
+    rest = cpu.get("machine_total", 0) - cpu.get("hub_worker", 0)
+    if rest <= 0:
+        return "n/a"
+    return f"{cpus * 1000 / rest:.0f}/s ({rest:.2f} ms CPU per delivery outside the hub worker)"
+
+
 def print_table(r: dict) -> None:
     rows: list[tuple[str, str]] = []
     if "drain_full" in r:
@@ -672,6 +684,7 @@ def print_table(r: dict) -> None:
             (f"  {null['wins']} wins, {null['config']}, null partner",
              f"{null['deliveries_per_s']}/s steady (hub engine alone)"),
             ("  CPU ms per delivery (full run)", cpu_text(full)),
+            ("  the sandbox side's ceiling on this machine", sandbox_ceiling(full, r["machine"]["cpus"])),
             ("  CPU ms per delivery (null partner)", cpu_text(null)),
             (f"  pump in-process, {prof['deliveries']} wins to the sandbox",
              f"{prof['per_s']}/s, {prof['queries_per_delivery']} queries and {prof['cpu_ms_per_delivery']} ms CPU"

@@ -82,6 +82,14 @@ def _clk_tck() -> int:
     return os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float:
+    """CPU time all cores spent busy (everything but idle and iowait), from /proc/stat."""
+    with open("/proc/stat") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / _clk_tck()
+
+
 def cpu_seconds(*, pgid: int | None = None, user_name: str | None = None) -> float:
     """CPU time (user+system) of the live processes in a process group, or owned by a user name."""
     import pwd

@@ -215,8 +215,12 @@ OK_FIELDS = ["status", "confirmed_at", "lease_until", "partner_tx_id", "partner_
 RETRY_FIELDS = ["lease_until", "next_attempt_at", "last_error", "error_code", "error_message", "updated_at"]
 
 
-def _record(partner_id, sent: list[tuple[Transaction, object, WalletResult]]) -> tuple[list[str], bool]:
-    """Write a batch's attempts and outcomes in one transaction; (outcome per row, breaker now open)."""
+def _record(partner_id, sent: list[tuple[Transaction, object, WalletResult]], *,
+            breaker_clean: bool = False) -> tuple[list[str], bool]:
+    """Write a batch's attempts and outcomes in one transaction; (outcome per row, breaker now open).
+
+    ``breaker_clean``: the caller knows the breaker has no failures on record (skips the reset).
+    """
     finished = timezone.now()
     attempts, ok_rows, retry_rows, outcomes = [], [], [], []
     failures = 0
@@ -244,9 +248,9 @@ def _record(partner_id, sent: list[tuple[Transaction, object, WalletResult]]) ->
         # Only rows still pending: one resolved manually meanwhile keeps its resolution.
         _update_rows(Transaction, ok_rows, OK_FIELDS, only_pending=True)
         _update_rows(Transaction, retry_rows, RETRY_FIELDS, only_pending=True)
-        if ok_rows:
+        if ok_rows and not (breaker_clean and not failures):
             _breaker_record(partner_id, True, finished)
-        elif failures:
+        elif failures and not ok_rows:
             opened = _breaker_record(partner_id, False, finished, failures=failures)
     return outcomes, opened
 
@@ -370,17 +374,20 @@ def pump(partner_id, token, *, max_seconds: float | None = None) -> Counter:
         stats["not_owner"] += 1  # a stale duplicate: the current pump has another token
         return stats
     cap = max(1, int(_setting("HUB_PARTNER_MAX_IN_FLIGHT", 32)))
-    refill = max(1, cap // 4)
+    refill = max(1, cap // 2)
     max_seconds = _setting("HUB_PUMP_MAX_SECONDS", 60.0) if max_seconds is None else max_seconds
     started = last_refresh = time.monotonic()
     in_flight: dict = {}
     finished: list = []
     owner, paused, probing, exhausted = True, False, False, False
+    breaker_clean = False  # known after the first recorded success
     executor = ThreadPoolExecutor(max_workers=cap, thread_name_prefix="hub-deliver")
 
     def record() -> None:
-        nonlocal finished, paused, probing
-        outcomes, opened = _record(partner_id, finished)
+        nonlocal finished, paused, probing, breaker_clean
+        outcomes, opened = _record(partner_id, finished, breaker_clean=breaker_clean)
+        # A success resets the breaker's count; any failure (or a 4xx-only batch) leaves it unknown.
+        breaker_clean = "delivered" in outcomes and "retry" not in outcomes
         stats.update(outcomes)
         finished = []
         paused = paused or opened
