@@ -240,6 +240,15 @@ class SecretsResponseMixin:
         request.current_app = self.admin_site.name
         return None, TemplateResponse(request, ACTION_FORM_TEMPLATE, context)
 
+    def _claim_submission(self, request, form) -> bool:
+        """False (with the reason shown) when this action form was submitted before, e.g. by a refresh."""
+        try:
+            services.form_submission_claim(token=form.cleaned_data.get("submission") or "", actor=request.user)
+        except SERVICE_ERRORS as exc:
+            self.message_user(request, error_text(exc), messages.ERROR)
+            return False
+        return True
+
     def report_failure(self, request, obj, exc: Exception) -> None:
         self.message_user(request, f"{obj}: {error_text(exc)}", messages.ERROR)
 
@@ -332,6 +341,8 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
         main = ["name", "slug", "status"]
         if request.user.is_superuser or obj is not None:
             main.append("account_manager")
+        if obj is None:
+            main.append("submission")
         fieldsets = [
             (None, {"fields": main}),
             ("Protocols", {
@@ -403,6 +414,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
 
     def _onboard(self, request, form, ext_formset) -> None:
         data = form.cleaned_data
+        self.call_service(services.form_submission_claim, token=data.get("submission") or "", actor=request.user)
         ext_forms = [f for f in (ext_formset.forms if ext_formset is not None else [])
                      if f.has_changed() and f.cleaned_data]
         manager = data.get("account_manager") if request.user.is_superuser else request.user
@@ -504,6 +516,8 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
         if page:
             return page
         with transaction.atomic():  # a failure to render the page takes the new keys back
+            if not self._claim_submission(request, form):
+                return None
             return self._issue_keys(request, queryset, form.cleaned_data["purpose"])
 
     def _issue_keys(self, request, queryset, purpose):
@@ -531,6 +545,8 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
         if page:
             return page
         with transaction.atomic():  # a failure to render the page takes the new keys back
+            if not self._claim_submission(request, form):
+                return None
             return self._rotate_keys(request, queryset, form.cleaned_data["purpose"],
                                      form.cleaned_data["grace_seconds"])
 

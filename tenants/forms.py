@@ -6,6 +6,7 @@ Forms only validate; every write goes through ``tenants.services``.
 from __future__ import annotations
 
 import re
+import secrets
 
 from django import forms
 from django.conf import settings
@@ -72,7 +73,19 @@ def _validate_cidr(item: str) -> None:
     validate_cidr_list([item])
 
 
+def new_submission_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def submission_field(*, required: bool = True) -> forms.CharField:
+    """A hidden one-time token: the view accepts each rendered form once (services.form_submission_claim)."""
+    return forms.CharField(widget=forms.HiddenInput, initial=new_submission_token, max_length=64,
+                           required=required)
+
+
 class PartnerAdminForm(forms.ModelForm):
+    # Rendered on the add form only; onboarding refuses a form without it (it issues keys).
+    submission = submission_field(required=False)
     default_currency = forms.CharField(max_length=10, initial="USD", validators=[validate_currency_code])
     allowed_currencies = ListTextField(
         normalize=normalize_currency, item_validators=[validate_currency_code],
@@ -142,6 +155,7 @@ class ExtClientForm(forms.ModelForm):
 
 class IssueKeyForm(forms.Form):
     purpose = forms.ChoiceField(choices=CredentialPurpose.choices, label="Key to issue")
+    submission = submission_field()
 
 
 class RotateKeyForm(forms.Form):
@@ -151,6 +165,7 @@ class RotateKeyForm(forms.Form):
         help_text="The old key keeps verifying requests for this long (3600 = 1 hour, 86400 = 24 hours). "
                   "0 revokes it immediately.",
     )
+    submission = submission_field()
 
     def __init__(self, *args, with_purpose: bool = True, **kwargs):
         super().__init__(*args, **kwargs)

@@ -131,6 +131,19 @@ class Credential(models.Model):
         return f"{self.get_purpose_display()} {label} ({self.state})"
 
 
+class FormSubmission(models.Model):
+    """A secret-issuing admin form, accepted once: refreshing the page that shows the keys re-posts the
+    form, and must not onboard the partner again or issue another key (the token is unique)."""
+
+    token = models.CharField(max_length=64, unique=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"form submission {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
 class AuditLog(models.Model):
     """Who changed what, when. Never holds a secret."""
 

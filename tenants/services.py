@@ -18,6 +18,7 @@ from integration_hub.errors import ApplicationError, Conflict
 
 from . import crypto
 from .models import (
+    FormSubmission,
     AuditLog,
     Credential,
     CredentialPurpose,
@@ -301,6 +302,21 @@ def credential_revoke(*, credential: Credential, actor: Actor, reason: str = "")
                  changes={"state": {"from": old, "to": CredentialState.REVOKED}, "reason": reason})
     _signing_keys_changed()
     return locked
+
+
+def form_submission_claim(*, token: str, actor: Actor) -> None:
+    """Accept a secret-issuing admin form once (call it in the transaction that issues the keys)."""
+    if not isinstance(token, str) or not 16 <= len(token) <= 64:
+        raise ApplicationError("The form has no submission token: reload the page and submit it again.",
+                               code="submission_token_missing")
+    try:
+        with transaction.atomic():
+            FormSubmission.objects.create(token=token,
+                                          actor=actor if isinstance(actor, AbstractBaseUser) else None)
+    except IntegrityError as exc:
+        raise Conflict("This form was already submitted (a refresh sends it again): nothing was changed this "
+                       "time, and the keys it issued were shown once. Open the page afresh to start over.",
+                       code="already_submitted") from exc
 
 
 def _signing_keys_changed() -> None:

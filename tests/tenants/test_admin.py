@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from datetime import timedelta
 from unittest import mock
 
@@ -51,6 +53,7 @@ def onboarding_data(**overrides) -> dict:
         "ext_clients-0-base_url": "https://wallet.acme.example/api",
         "ext_clients-0-is_active": "on",
         "ext_clients-0-currencies": "",
+        "submission": secrets.token_urlsafe(24),  # the add form's one-time token, as rendered
         "_save": "Save",
     }
     for key, value in overrides.items():
@@ -96,7 +99,8 @@ def run_action(client, model: str, action: str, pks, **form_fields):
 
 def apply_action(client, model: str, action: str, pks, **form_fields):
     """Submit an action's intermediate form (what action_form.html posts)."""
-    data = {"action": action, "_selected_action": [str(pk) for pk in pks], "apply": "1"}
+    data = {"action": action, "_selected_action": [str(pk) for pk in pks], "apply": "1",
+            "keys-submission": secrets.token_urlsafe(24)}  # the form's one-time token, as rendered
     data.update({f"keys-{name}": value for name, value in form_fields.items()})
     return client.post(url(model, "changelist"), data)
 
@@ -200,6 +204,31 @@ def test_onboarding_issues_keys_and_shows_each_secret_once(admin_client, admin_u
     listing = admin_client.get(url("credential", "changelist")).content.decode()
     assert all(c.fingerprint in listing for c in creds.values())
     assert_not_stored(secrets)
+
+
+def test_refreshing_the_keys_page_does_not_onboard_twice_or_rotate_twice(admin_client, igsp_partner):
+    data = onboarding_data(name="Refresh Casino", public_api_enabled=None, **{"ext_clients-TOTAL_FORMS": "0"})
+    first = admin_client.post(url("partner", "add"), data)
+    assert_shown_once_page(first)
+    again = admin_client.post(url("partner", "add"), data)  # the browser re-posts the same form
+    assert again.status_code == 200 and "already submitted" in again.content.decode()
+    assert Partner.objects.filter(name="Refresh Casino").count() == 1
+    partner = Partner.objects.get(name="Refresh Casino")
+    assert partner.credentials.count() == 1
+    assert plaintext(partner.credentials.get()) not in again.content.decode()
+    # A form without its token (not rendered by us) is refused too.
+    missing = admin_client.post(url("partner", "add"), onboarding_data(name="Tokenless", submission=None,
+                                                                       public_api_enabled=None))
+    assert "no submission token" in missing.content.decode() and not Partner.objects.filter(name="Tokenless").exists()
+    # The same for a key action's confirmation page.
+    token = secrets.token_urlsafe(24)
+    fields = {"purpose": "igsp", "grace_seconds": "3600", "submission": token}
+    assert_shown_once_page(apply_action(admin_client, "partner", "rotate_keys", [igsp_partner.pk], **fields))
+    again = apply_action(admin_client, "partner", "rotate_keys", [igsp_partner.pk], **fields)
+    assert again.status_code == 302
+    assert Credential.objects.filter(partner=igsp_partner).count() == 2  # one rotation, not two
+    messages = [str(m) for m in again.wsgi_request._messages]
+    assert any("already submitted" in m for m in messages)
 
 
 def test_onboarding_public_api_only_with_chosen_slug(admin_client):
