@@ -230,7 +230,7 @@ def profile_deliveries(sessions: list, n: int = 2000) -> dict:
 
     from integration_hub import signing
     from tenants import crypto
-    from wallet import delivery, transport
+    from wallet import delivery
     from wallet.models import PartnerDeliveryState
 
     timers: Counter = Counter()

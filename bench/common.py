@@ -280,7 +280,7 @@ class Stack:
     def wait_worker_ready(self, name: str = "worker", timeout: float = 60) -> None:
         path = self.log_dir / f"{name}.log"
         deadline = time.monotonic() + timeout
-        start_marker = f"===== start"
+        start_marker = "===== start"
         while time.monotonic() < deadline:
             text = path.read_text(errors="replace")
             last = text.rsplit(start_marker, 1)[-1]

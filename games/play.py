@@ -3,12 +3,10 @@ so both protocols and demo sessions get the same game logic."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from integration_hub.errors import ApplicationError, NotFound
 from wallet import currency as money

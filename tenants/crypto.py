@@ -29,7 +29,7 @@ def encrypt_secret(plaintext: str) -> str:
 def decrypt_secret(token: str) -> str:
     try:
         return fernet().decrypt(token.encode("ascii")).decode("utf-8")
-    except InvalidToken as exc:
+    except InvalidToken:
         raise SecretUnavailable("stored secret cannot be decrypted with the configured master keys") from None
 
 

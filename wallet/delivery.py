@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 import uuid
 from collections import Counter
@@ -40,7 +39,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import (
-    AttemptOutcome,
     DeliveryAttempt,
     GameSession,
     PartnerDeliveryState,

@@ -14,7 +14,6 @@ Policies (PROTOCOLS.md, seed 004):
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ from . import currency as money
 from .models import GameSession, Round, RoundStatus, SessionStatus, Transaction, TxKind, TxStatus
 from .transport import transport_for
 
-logger = logging.getLogger(__name__)
 
 SESSION_KEY_PREFIX = "igsp_"
 MAX_AMOUNT = Decimal(10) ** 15  # the ledger's columns hold 16 integer digits

@@ -11,7 +11,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import httpx
-import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 

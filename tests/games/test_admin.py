@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from games import catalog, services
-from games.models import Game, JackpotRound, Market, MarketEvent, MarketStatus, Position, PositionStatus
+from games.models import Game, JackpotRound, Market, MarketEvent, MarketStatus
 
 from .factories import make_market, open_position
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from wallet import delivery, services, tasks
 from wallet import transport as transport_module
-from wallet.models import DeliveryAttempt, PartnerDeliveryState, Transaction, TxKind, TxStatus
+from wallet.models import DeliveryAttempt, GameSession, PartnerDeliveryState, Transaction, TxKind, TxStatus
 
 from .test_policies import balance_at_sandbox, movements, new_session
 
@@ -62,6 +62,7 @@ def test_pump_delivers_a_batch_concurrently_under_the_partner_cap(wired, game, s
                 now_in_flight[0] -= 1
 
     monkeypatch.setattr(transport_module, "send", counting_send)
+    last_balance = GameSession.objects.get(pk=wins[0].session_id).last_balance  # from the last bet
     stats = delivery.pump(wired.partner.pk, take_flag(wired.partner))
     assert stats["delivered"] == 12
     assert peak[0] == 4  # calls overlap, never more than the cap
@@ -70,6 +71,10 @@ def test_pump_delivers_a_batch_concurrently_under_the_partner_cap(wired, game, s
     assert DeliveryAttempt.objects.filter(transaction__in=wins, outcome="ok").count() == 12
     assert all(movements(wired, w.pk) == 1 for w in wins)
     assert balance_at_sandbox(wired) == Decimal("1000.00") - 12 + 24
+    # Deliveries finish out of order: each keeps the partner's balance on its own row, none overwrites the
+    # session's last known balance.
+    assert Transaction.objects.filter(pk__in=[w.pk for w in wins], partner_balance__isnull=False).count() == 12
+    assert GameSession.objects.get(pk=wins[0].session_id).last_balance == last_balance
     state = PartnerDeliveryState.objects.get(partner=wired.partner)
     assert state.pump_until is None and state.pump_token is None  # released
     assert not no_broker  # nothing left to hand over
