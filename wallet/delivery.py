@@ -205,7 +205,8 @@ def _send(tx: Transaction, *, in_worker_thread: bool) -> tuple[object, WalletRes
                               message="The delivery could not be sent.")
     finally:
         if in_worker_thread:  # a signing-key lookup may have opened this thread's own connection
-            connections.close_all()
+            for conn in connections.all(initialized_only=True):
+                conn.close()
     return started, result
 
 
@@ -264,7 +265,8 @@ def _update_rows(model, rows: list, fields: list[str], *, only_pending: bool = F
     meta, quote = model._meta, connection.ops.quote_name
     columns = [meta.get_field(name) for name in fields]
     sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(c.column)} = %s' for c in columns)} "
-           f"WHERE {quote(meta.pk.column)} = %s" + (f" AND {quote('status')} = %s" if only_pending else ""))
+           f"WHERE {quote(meta.pk.column)} = %s"
+           + (f" AND {quote(meta.get_field('status').column)} = %s" if only_pending else ""))
     params = [
         [c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns]
         + [meta.pk.get_db_prep_save(row.pk, connection)] + ([TxStatus.PENDING] if only_pending else [])

@@ -145,3 +145,23 @@ def test_rows_not_yet_due_wait_and_a_pump_hands_over_when_its_slice_ends(wired, 
     assert Transaction.objects.get(pk=wins[0].pk).status == TxStatus.PENDING
     assert Transaction.objects.filter(kind=TxKind.WIN, status=TxStatus.CONFIRMED).count() == 2
 
+
+
+def test_worker_threads_that_read_the_signing_key_close_their_connections(wired, game, settings, no_broker):
+    from django.db import connection
+
+    settings.HUB_SIGNING_KEY_CACHE_SECONDS = 0  # every call looks its key up from its own thread
+    settings.HUB_PARTNER_MAX_IN_FLIGHT = 3
+    pending_wins(wired, game, 6)
+    no_broker.clear()
+
+    def open_connections() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+
+    postgres = connection.vendor == "postgresql"
+    before = open_connections() if postgres else 0
+    assert delivery.pump(wired.partner.pk, take_flag(wired.partner))["delivered"] == 6
+    if postgres:
+        assert open_connections() <= before
