@@ -7,7 +7,9 @@ delivery sweeper every 2 s) and the sandbox partner (gunicorn, ``HUB_ROOT_URLCON
 
 Faults at the sandbox (the mode of stalls and drops flips between ``before`` and ``after`` every few
 seconds, so both happen): ~1/3 of win and refund calls fail (5xx, 6 s stalls past the hub's 5 s
-timeout, dropped connections), ~10 % of bets likewise. Some bets answer 502: expected.
+timeout, dropped connections), ~10 % of bets likewise. Some bets answer 502: expected. During phases
+CHAOS_OUTAGE_PHASES (default 2,3: ~12 s from second 12) every win and refund fails: the partner's
+circuit breaker opens, the pump pauses, then probes and drains.
 
 The hub (web + worker + beat, not the sandbox, PostgreSQL or Redis) is SIGKILLed at ~1/3 and ~2/3 of
 the rounds and started again on the same database and broker. Then the faults are cleared and the
@@ -50,12 +52,17 @@ SEED = int(os.environ.get("CHAOS_SEED", "7"))
 START_BALANCE = Decimal("100000.00")
 SLUG = "chaos"
 PHASE_SECONDS = 6.0
+OUTAGE_PHASES = {int(p) for p in os.environ.get("CHAOS_OUTAGE_PHASES", "2,3").split(",") if p.strip()}
 STALL_SECONDS = 6.0  # > the hub's 5 s wallet timeout
 
 
 def fault_phase(phase: int) -> dict:
-    """~1/3 of wins and refunds fail, ~10 % of bets; stall/drop modes flip every phase."""
+    """~1/3 of wins and refunds fail, ~10 % of bets; stall/drop modes flip every phase. In the outage
+    phases the partner's payout side is down: every win and refund answers 500 (the breaker opens)."""
     a, b = ("before", "after") if phase % 2 == 0 else ("after", "before")
+    if phase in OUTAGE_PHASES:
+        return {"win": {"error_rate": 1.0}, "refund": {"error_rate": 1.0},
+                "bet": {"error_rate": 0.04}}
     return {
         "win": {"error_rate": 0.13, "stall_rate": 0.10, "stall_seconds": STALL_SECONDS, "stall_mode": b,
                 "drop_rate": 0.10, "drop_mode": a},

@@ -108,13 +108,17 @@ def test_breaker_opens_inside_a_batch_and_the_sweeper_waits_for_the_pause(wired,
     assert state.open_until > timezone.now() and state.pump_token is None
     no_broker.clear()
     assert delivery.sweep()["kicked"] == 0 and not no_broker  # paused: no pump churn
+    bet = services.bet_place(session=Transaction.objects.get(pk=wins[0].pk).session, amount=Decimal("1.00"))
+    late = services.win_record(round=bet.round, amount=Decimal("1.00"))  # committed while paused
+    assert not no_broker and Transaction.objects.get(pk=late.pk).status == TxStatus.PENDING
+    wins.append(late)
     # The pause ends: the sweeper kicks the pump, one probe goes first, then the rest.
     wired.faults()
     PartnerDeliveryState.objects.filter(pk=state.pk).update(open_until=timezone.now() - timedelta(seconds=1))
     Transaction.objects.filter(pk__in=[w.pk for w in wins]).update(next_attempt_at=timezone.now())
     assert delivery.sweep()["kicked"] == 1
     stats = delivery.pump(*no_broker[-1])
-    assert stats["delivered"] == 20
+    assert stats["delivered"] == 21
     assert PartnerDeliveryState.objects.get(pk=state.pk).open_until is None
     assert all(movements(wired, w.pk) == 1 for w in wins)
 
