@@ -224,6 +224,21 @@ def sandbox_capacity(stack: Stack, wired, *, clients: int = 16, total: int = 300
 # ------------------------------------------------------------ profiling --
 
 
+def counting_db_wrapper(timers: Counter, counts: Counter):
+    """A ``connection.execute_wrapper`` that adds up time ("db") and statements ("db", "sql_<VERB>")."""
+
+    def db_wrapper(execute, sql, params, many, context):
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timers["db"] += time.perf_counter() - t
+            counts["db"] += 1
+            counts[f"sql_{sql.lstrip().split(' ', 1)[0].upper()}"] += 1
+
+    return db_wrapper
+
+
 def profile_deliveries(sessions: list, n: int = 2000) -> dict:
     """The delivery pump in this process (no Celery): queries, CPU and wall time per delivery."""
     from django.db import connection
@@ -248,15 +263,7 @@ def profile_deliveries(sessions: list, n: int = 2000) -> dict:
                     counts[name] += 1
         return wrapper
 
-    def db_wrapper(execute, sql, params, many, context):
-        t = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            timers["db"] += time.perf_counter() - t
-            counts["db"] += 1
-            verb = sql.lstrip().split(" ", 1)[0].upper()
-            counts[f"sql_{verb}"] += 1
+    db_wrapper = counting_db_wrapper(timers, counts)
 
     def run_pump() -> Counter:
         token = uuid.uuid4()
@@ -322,13 +329,7 @@ def profile_bets(stack: Stack, wired, n: int = 200) -> dict:
     timers: Counter = Counter()
     counts: Counter = Counter()
 
-    def db_wrapper(execute, sql, params, many, context):
-        t = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            timers["db"] += time.perf_counter() - t
-            counts["db"] += 1
+    db_wrapper = counting_db_wrapper(timers, counts)
 
     original = transport.send
 

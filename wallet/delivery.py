@@ -40,7 +40,6 @@ from django.utils import timezone
 
 from .models import (
     DeliveryAttempt,
-    GameSession,
     PartnerDeliveryState,
     Transaction,
     TxKind,
@@ -155,28 +154,23 @@ def _due(now, *, slack: float = 1.0) -> Q:
 
 def claim(tx_id, now=None) -> Transaction | None:
     """Take the lease on a due delivery, or None if someone else has it / it is not due / it is done."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        qs = Transaction.objects.filter(_due(now), pk=tx_id)
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
-        tx = qs.first()
-        if tx is None:
-            return None
-        tx.lease_until = now + timedelta(seconds=lease_seconds())
-        tx.attempts += 1
-        tx.save(update_fields=["lease_until", "attempts", "updated_at"])
-        return tx
+    rows = _claim(Transaction.objects.filter(pk=tx_id), 1, now or timezone.now())
+    return rows[0] if rows else None
 
 
 def claim_batch(partner_id, limit: int, now=None) -> list[Transaction]:
-    """Lease up to ``limit`` of a partner's due deliveries (oldest due first), sessions loaded for sending."""
-    now = now or timezone.now()
+    """Lease up to ``limit`` of a partner's due deliveries (oldest due first)."""
+    return _claim(Transaction.objects.filter(partner_id=partner_id), limit, now or timezone.now())
+
+
+def _claim(qs, limit: int, now) -> list[Transaction]:
+    """Lease the due rows of ``qs`` (row locks, SKIP LOCKED on PostgreSQL) and count the attempt; the rows
+    come with their sessions, partners and ExtCIDs, ready to send."""
     if limit <= 0:
         return []
     with transaction.atomic():
-        qs = (Transaction.objects.filter(_due(now), partner_id=partner_id)
-              .select_related("session__partner", "session__ext_client").order_by("next_attempt_at"))
+        qs = (qs.filter(_due(now)).select_related("session__partner", "session__ext_client")
+              .order_by("next_attempt_at"))
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         rows = list(qs[:limit])
@@ -297,7 +291,6 @@ def deliver(tx_id, now=None) -> str:
     tx = claim(tx_id, now)
     if tx is None:
         return "not_claimed"
-    tx.session = GameSession.objects.select_related("partner", "ext_client").get(pk=tx.session_id)
     started, result = _send(tx, in_worker_thread=False)
     outcomes, _ = _record(partner_id, [(tx, started, result)])
     return outcomes[0]
@@ -306,8 +299,12 @@ def deliver(tx_id, now=None) -> str:
 # ------------------------------------------------------------------- pump --
 
 
-def _pump_ttl() -> float:
-    return float(lease_seconds())
+def _pump_ttl() -> int:
+    """Seconds the pump's flag stays taken without a refresh (a dead worker's pump is kicked again after)."""
+    return lease_seconds()
+
+
+_state_rows_seen: set = set()  # partners whose PartnerDeliveryState row this process has seen
 
 
 def kick(partner_id, now=None, *, ensure_row: bool = False) -> bool:
@@ -338,9 +335,6 @@ def kick(partner_id, now=None, *, ensure_row: bool = False) -> bool:
         logger.warning("could not enqueue the delivery pump of %s: %s", partner_id, type(exc).__name__)
         return False
     return True
-
-
-_state_rows_seen: set = set()
 
 
 def kick_quietly(partner_id) -> None:

@@ -104,13 +104,17 @@ export function mount(ctx, root, initialState) {
         button.disabled = busy || !open;
       }
     }
-    for (const [id, row] of rows) {
+    dropRowsNotIn(rows, seen);
+    emptyMarkets.hidden = markets.length > 0;
+  }
+
+  function dropRowsNotIn(rowMap, seen) {
+    for (const [id, row] of rowMap) {
       if (!seen.has(id)) {
         row.el.remove();
-        rows.delete(id);
+        rowMap.delete(id);
       }
     }
-    emptyMarkets.hidden = markets.length > 0;
   }
 
   // ---------------------------------------------------------- positions --
@@ -163,12 +167,7 @@ export function mount(ctx, root, initialState) {
       }
       announce(position);
     }
-    for (const [id, row] of positionRows) {
-      if (!seen.has(id)) {
-        row.el.remove();
-        positionRows.delete(id);
-      }
-    }
+    dropRowsNotIn(positionRows, seen);
     emptyPositions.hidden = positions.length > 0;
   }
 
