@@ -398,16 +398,20 @@ def pump(partner_id, token, *, max_seconds: float | None = None) -> Counter:
                 done, _ = wait(list(in_flight), timeout=0.05, return_when=FIRST_COMPLETED)
                 for future in done:
                     finished.append((in_flight.pop(future), *future.result()))
-            if finished and (not in_flight or len(finished) >= refill):
+            # Calls that failed are recorded before anything else is claimed (they may open the breaker);
+            # a batch of successes is recorded after the next claim, while the new calls are in flight.
+            clean = breaker_clean and not any(result.failed for _, _, result in finished)
+            if finished and not clean and (not in_flight or len(finished) >= refill):
                 record()
             now_mono = time.monotonic()
             if now_mono - last_refresh > _pump_ttl() / 3:
                 owner, last_refresh = _pump_refresh(partner_id, token), now_mono
-            free = cap - len(in_flight) - len(finished)
+            free = cap - len(in_flight) - (0 if clean else len(finished))
             accepting = (owner and not paused and not probing and not exhausted
                          and now_mono - started < max_seconds)
             if accepting and free > 0 and (free >= refill or not in_flight):
-                gate, _ = _breaker_gate(partner_id, timezone.now())
+                # Only this pump sends the partner's deliveries: after a clean batch the breaker is closed.
+                gate = CLOSED if clean else _breaker_gate(partner_id, timezone.now())[0]
                 if gate == OPEN:
                     paused = True
                     stats["breaker_open"] += 1
@@ -418,11 +422,14 @@ def pump(partner_id, token, *, max_seconds: float | None = None) -> Counter:
                     _warm_signing_keys(rows)
                     for tx in rows:
                         in_flight[executor.submit(_send, tx, in_worker_thread=True)] = tx
+                    if finished and (not in_flight or len(finished) >= refill):
+                        record()
                     continue
                 probing, exhausted = False, True  # rows coming due later: kicked at the end
-                if not in_flight and not finished:
-                    break
-            elif not in_flight and not finished:
+            if finished and (not in_flight or len(finished) >= refill):
+                record()
+                continue
+            if not in_flight and not finished:
                 break
     finally:
         if in_flight:  # an exception above: let the calls finish and record them
