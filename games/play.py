@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 
+from integration_hub.after_response import after_response
 from integration_hub.errors import ApplicationError, NotFound
 from wallet import currency as money
 from wallet import services as wallet
@@ -199,7 +200,9 @@ def _jackpot_bet(session: GameSession, data: dict) -> dict:
         from .tasks import settle_jackpot_round
 
         bet_id = str(jr.pk)
-        transaction.on_commit(lambda: _safe_delay(settle_jackpot_round, bet_id, round_seconds()))
+        # Published once the player has the answer (the periodic sweep settles the round if it never is).
+        transaction.on_commit(lambda: after_response(lambda: _safe_delay(settle_jackpot_round, bet_id,
+                                                                         round_seconds())))
     body = jackpot_view(jr)
     balance = result.balance
     if jr.status == JackpotRoundStatus.SETTLED and session.is_demo:

@@ -5,24 +5,26 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from integration_hub.db import get_or_none
+
 from . import money
 from .models import SandboxAccount, SandboxSession, SandboxTenant, SandboxTransaction
 
 
 def tenant_get(*, slug: str) -> SandboxTenant | None:
-    return SandboxTenant.objects.filter(slug=slug).first()
+    return get_or_none(SandboxTenant.objects, slug=slug)
 
 
 def account_get(*, tenant: SandboxTenant, player_id: str, currency: str) -> SandboxAccount | None:
-    return SandboxAccount.objects.filter(tenant=tenant, player_id=player_id, currency=currency).first()
+    return get_or_none(SandboxAccount.objects, tenant=tenant, player_id=player_id, currency=currency)
 
 
 def session_get(*, tenant: SandboxTenant, session_id: str) -> SandboxSession | None:
-    return SandboxSession.objects.filter(tenant=tenant, session_id=session_id).first()
+    return get_or_none(SandboxSession.objects, tenant=tenant, session_id=session_id)
 
 
 def transaction_get(*, tenant: SandboxTenant, tx_id: str) -> SandboxTransaction | None:
-    return SandboxTransaction.objects.filter(tenant=tenant, tx_id=tx_id).first()
+    return get_or_none(SandboxTransaction.objects, tenant=tenant, tx_id=tx_id)
 
 
 def precision(*, tenant: SandboxTenant, currency: str) -> int:

@@ -20,6 +20,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from integration_hub.db import get_or_none
+
 from . import faults, money
 from .models import (
     Action,
@@ -242,7 +244,7 @@ def session_register(
 
 def session_resolve(*, tenant: SandboxTenant, session_id: str) -> SandboxSession | None:
     """A Public API session; an unknown one is auto-created (player = sessionID) unless the tenant is strict."""
-    session = SandboxSession.objects.filter(tenant=tenant, session_id=session_id).first()
+    session = get_or_none(SandboxSession.objects, tenant=tenant, session_id=session_id)
     if session is not None or tenant.strict_sessions:
         return session
     session, _ = SandboxSession.objects.get_or_create(
@@ -319,19 +321,19 @@ def wallet_apply(*, tenant: SandboxTenant, request: WalletRequest, render: Rende
     if reply is not None:
         return reply
     for _attempt in range(MAX_ATTEMPTS):
-        existing = SandboxTransaction.objects.filter(tenant=tenant, tx_id=request.tx_id).first()
+        existing = get_or_none(SandboxTransaction.objects, tenant=tenant, tx_id=request.tx_id)
         if existing is not None:
             return _replay(existing, request, render, tenant)
         player_id, currency = request.player_id, request.currency
         if request.action == Action.REFUND:
-            bet = SandboxTransaction.objects.filter(tenant=tenant, tx_id=request.ref_tx_id).first()
+            bet = get_or_none(SandboxTransaction.objects, tenant=tenant, tx_id=request.ref_tx_id)
             if bet is not None and bet.action == Action.BET:
                 player_id, currency = bet.player_id, bet.currency
         account = account_ensure(tenant=tenant, player_id=player_id, currency=currency)
         try:
             with transaction.atomic():
                 locked = SandboxAccount.objects.select_for_update().get(pk=account.pk)
-                existing = SandboxTransaction.objects.filter(tenant=tenant, tx_id=request.tx_id).first()
+                existing = get_or_none(SandboxTransaction.objects, tenant=tenant, tx_id=request.tx_id)
                 if existing is not None:
                     return _replay(existing, request, render, tenant)
                 return _apply_locked(tenant, locked, request, render)

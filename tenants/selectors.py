@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from integration_hub.db import get_or_none
+
 from . import crypto
 from .models import Credential, CredentialPurpose, CredentialState, ExtClient, Partner
 
@@ -33,11 +35,8 @@ def igsp_key_for_public_id(public_id: str) -> VerifyingKey | None:
     """The IGSP key named by ``Authorization: Bearer <public id>``, if it still verifies."""
     if not public_id or len(public_id) > 64:
         return None
-    cred = (
-        Credential.objects.select_related("partner")
-        .filter(_verifying_q(), public_id=public_id, purpose=CredentialPurpose.IGSP)
-        .first()
-    )
+    cred = get_or_none(Credential.objects.select_related("partner").filter(_verifying_q()),
+                       public_id=public_id, purpose=CredentialPurpose.IGSP)
     if cred is None:
         return None
     try:
@@ -98,11 +97,11 @@ def partner_by_cid(cid) -> Partner | None:
         value = uuid.UUID(str(cid))
     except (ValueError, TypeError, AttributeError):
         return None
-    return Partner.objects.filter(pk=value).first()
+    return get_or_none(Partner.objects, pk=value)
 
 
 def ext_client_for_partner(*, partner: Partner, ext_cid: str) -> ExtClient | None:
-    return ExtClient.objects.filter(partner=partner, ext_cid=ext_cid).first()
+    return get_or_none(ExtClient.objects, partner=partner, ext_cid=ext_cid)
 
 
 def partners_visible_to(user) -> QuerySet[Partner]:

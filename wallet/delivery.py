@@ -38,6 +38,8 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from integration_hub.db import get_or_none
+
 from .models import (
     DeliveryAttempt,
     PartnerDeliveryState,
@@ -85,7 +87,7 @@ def _breaker_gate(partner_id, now) -> tuple[str, object]:
     """(closed | probe | open, retry_at). After the pause, exactly one caller gets the probe."""
     if partner_id is None:
         return CLOSED, None
-    state = PartnerDeliveryState.objects.filter(partner_id=partner_id).values("pk", "open_until").first()
+    state = get_or_none(PartnerDeliveryState.objects.values("pk", "open_until"), partner_id=partner_id)
     if state is None or state["open_until"] is None:
         return CLOSED, None
     if state["open_until"] > now:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from freerounds.models import CampaignStatus, FreeRoundsCampaign
 from games import catalog
 from games import selectors as game_selectors
+from integration_hub.db import get_or_none
 from integration_hub.errors import AccountBlocked, ApplicationError, Conflict, NotFound
 from integration_hub.renderers import dumps_exact
 from tenants.models import ExtClient
@@ -40,7 +41,7 @@ class CreatedGame:
 
 
 def _ext_client(partner, ext_cid: str) -> ExtClient:
-    ext = ExtClient.objects.filter(partner=partner, ext_cid=ext_cid).first()
+    ext = get_or_none(ExtClient.objects, partner=partner, ext_cid=ext_cid)
     if ext is None or not ext.is_active:
         raise NotFound(f"extCID {ext_cid!r} is not configured for this client.", code="ext_cid_not_found")
     return ext

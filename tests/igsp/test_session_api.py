@@ -175,3 +175,47 @@ def test_a_suspended_partners_sessions_take_no_bets(http, wired, markets_seed):
                      json={"marketId": str(markets_seed[0].pk), "outcome": "YES", "amount": "1.00"})
     assert resp.status_code == 403 and resp.json()["error"] == "account_blocked"
     assert not Transaction.objects.exists()
+
+
+def test_traderhero_settle_task_is_published_after_the_player_has_the_answer(http, wired, games_catalog,
+                                                                               settings, monkeypatch):
+    """With timed rounds the bet's answer does not wait for the broker: the settle task goes out after
+    the response is written (a publish that blocks does not delay the 201)."""
+    import threading
+    import time
+
+    from games import tasks
+    from games.models import JackpotRound
+
+    settings.HUB_JACKPOT_ROUND_SECONDS = 3
+    release, published = threading.Event(), []
+
+    def slow_publish(args=None, countdown=None, **kwargs):
+        release.wait(10)
+        published.append((args, countdown))
+
+    monkeypatch.setattr(tasks.settle_jackpot_round, "apply_async", slow_publish)
+    sid, key = igsp_create(http, wired, "traderhero-jackpot")
+    started = time.monotonic()
+    resp = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key, json={"direction": "up", "amount": "1.00"})
+    assert resp.status_code == 201, resp.text
+    assert time.monotonic() - started < 5 and published == []  # answered while the publish still waits
+    release.set()
+    deadline = time.monotonic() + 5
+    while not published and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert published == [([resp.json()["betId"]], 3)]
+    assert JackpotRound.objects.get(pk=resp.json()["betId"]).status == "open"
+
+
+def test_after_response_outside_a_request_runs_at_once_and_a_failure_does_not_stop_the_rest(caplog):
+    from integration_hub.after_response import after_response
+
+    ran = []
+
+    def boom():
+        raise RuntimeError("broker down")
+
+    after_response(boom)
+    after_response(lambda: ran.append(1))
+    assert ran == [1] and "after-response callback failed" in caplog.text
