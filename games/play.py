@@ -188,7 +188,8 @@ def _jackpot_bet(session: GameSession, data: dict) -> dict:
             free_rounds.free_round_take(campaign=campaign, session=session)
         jr = game_services.jackpot_round_open(
             session_id=session.pk, round_id=rnd.pk, direction=direction, stake=amount, currency=session.currency,
-            client_seed=client_seed, places=money.precision(session.currency), rtp=session.game.rtp)
+            client_seed=client_seed, places=money.precision(session.currency), rtp=session.game.rtp,
+            new_round=True)
         if settle_now:  # the round plays out in the bet's own transaction: bet, outcome and win commit together
             jr = _settle_and_pay(jr, rnd, force=True)
         created["round"] = jr

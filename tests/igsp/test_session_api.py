@@ -219,3 +219,26 @@ def test_after_response_outside_a_request_runs_at_once_and_a_failure_does_not_st
     after_response(boom)
     after_response(lambda: ran.append(1))
     assert ran == [1] and "after-response callback failed" in caplog.text
+
+
+def test_a_traderhero_bet_costs_a_bounded_number_of_statements(http, wired, games_catalog, settings):
+    """The bet path's round trips to the database are the bulk of what the hub adds to a bet: the pending
+    bet (2 inserts), the confirmation (bet row, session balance), the game round in the confirmation's
+    savepoint. A regression (a savepoint per insert, an extra read) shows up here."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from games import play
+    from wallet.models import GameSession
+
+    settings.HUB_JACKPOT_ROUND_SECONDS = 3
+    sid, _ = igsp_create(http, wired, "traderhero-jackpot")
+    session = GameSession.objects.select_related("partner", "ext_client", "game").get(pk=sid)
+    play.bet(session=session, data={"direction": "up", "amount": "1.00"})  # the signing key is cached now
+    with CaptureQueriesContext(connection) as queries:
+        body = play.bet(session=session, data={"direction": "up", "amount": "1.00"})
+    assert body["status"] == "open"
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert statements.count("SAVEPOINT") == 1, statements  # _confirm_or_refund's, not one per insert
+    # BEGIN, round, bet, COMMIT | partner call | BEGIN, bet, session, SAVEPOINT, game round, RELEASE, COMMIT
+    assert len(statements) <= 11, statements
