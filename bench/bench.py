@@ -51,7 +51,18 @@ from decimal import Decimal
 import httpx
 
 from . import hubctl
-from .common import ROOT, Stack, Watchdog, cpu_seconds, flush_redis_db, log, machine_busy_seconds
+from .common import (
+    PG_ADMIN_URL,
+    ROOT,
+    Stack,
+    Watchdog,
+    cpu_seconds,
+    flush_redis_db,
+    host_probe,
+    log,
+    machine_busy_seconds,
+    steal_seconds,
+)
 
 WINS = int(os.environ.get("BENCH_WINS", "10000"))
 PROBE_WINS = int(os.environ.get("BENCH_PROBE_WINS", "1500"))
@@ -554,13 +565,14 @@ def main() -> int:
                   redis_db=int(os.environ.get("BENCH_REDIS_DB", "15")))
     null_port = int(os.environ.get("BENCH_NULL_PORT", "18202"))
     load_before = os.getloadavg()
+    probe_before, steal_before = host_probe(PG_ADMIN_URL), steal_seconds()
     stack.prepare()
     hubctl.setup(stack)
     stack.start_sandbox(workers=2, threads=16)
     wired = hubctl.onboard(stack, slug=SLUG, default_balance="1000000.00")
     results: dict = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "loadavg_at_start": [round(x, 2) for x in load_before]},
+                    "loadavg_at_start": [round(x, 2) for x in load_before], "host_probe_at_start": probe_before},
         "stack": {"sandbox": "gunicorn gthread 2 workers x 16 threads", "hub_web": "gunicorn gthread 2 x 8",
                   "db": "PostgreSQL (local)", "broker": "Redis (local)"},
     }
@@ -620,7 +632,11 @@ def main() -> int:
         results["concurrent_bets"] = conc
     results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["total_seconds"] = round(time.monotonic() - t_start, 1)
+    # Steal: time the hypervisor ran other guests while this one had work (a noisy host slows every figure).
+    results["machine"]["steal_percent"] = round(
+        100 * (steal_seconds() - steal_before) / (results["total_seconds"] * (os.cpu_count() or 1)), 1)
     stack.stop_all()
+    results["machine"]["host_probe_at_end"] = host_probe(PG_ADMIN_URL)
     flush_redis_db(stack.redis_db)  # leftover settle tasks of (b); the databases stay for inspection
 
     RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
@@ -713,6 +729,11 @@ def print_table(r: dict) -> None:
     width = max((len(a) for a, _ in rows), default=10)
     print(f"bench results ({r['machine']['cpus']} CPUs, load avg {r['machine']['loadavg_at_start'][0]} → "
           f"{r['machine']['loadavg_at_end'][0]}, total {r['total_seconds']} s) → {RESULTS_PATH}")
+    m = r["machine"]
+    probes = "  |  ".join(
+        f"{when}: loop {p['python_loop_ms']} ms, SELECT 1 p50 {p['select1_p50_us']} µs (p99 {p['select1_p99_us']})"
+        for when, p in (("start", m["host_probe_at_start"]), ("end", m["host_probe_at_end"])))
+    print(f"host: {probes}; CPU steal during the run {m['steal_percent']} %")
     for a, b in rows:
         print(f"{a:<{width}}  {b}")
 

@@ -90,6 +90,39 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / _clk_tck()
 
 
+def steal_seconds() -> float:
+    """CPU time the hypervisor gave to other guests while this one wanted it (all cores, /proc/stat)."""
+    with open("/proc/stat") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    return (fields[7] if len(fields) > 7 else 0) / _clk_tck()
+
+
+def host_probe(pg_url: str) -> dict:
+    """How fast this machine is right now, so runs on different days can be compared: a pure-Python loop
+    (CPU speed) and 1,000 ``SELECT 1`` round trips to PostgreSQL (syscalls, loopback, scheduling; on a
+    busy virtualisation host these slow down many times while the loop does not)."""
+    import psycopg
+
+    started = time.perf_counter()
+    total = 0
+    for i in range(2_000_000):
+        total += i
+    loop_ms = (time.perf_counter() - started) * 1000
+    samples = []
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        cur = conn.cursor()
+        cpu0 = time.process_time()
+        for _ in range(1000):
+            t = time.perf_counter()
+            cur.execute("SELECT 1")
+            cur.fetchone()
+            samples.append((time.perf_counter() - t) * 1e6)
+        cpu_us = (time.process_time() - cpu0) * 1000
+    samples.sort()
+    return {"python_loop_ms": round(loop_ms, 1), "select1_p50_us": round(samples[500]),
+            "select1_p99_us": round(samples[990]), "select1_client_cpu_us": round(cpu_us)}
+
+
 def cpu_seconds(*, pgid: int | None = None, user_name: str | None = None) -> float:
     """CPU time (user+system) of the live processes in a process group, or owned by a user name."""
     import pwd
