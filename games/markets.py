@@ -19,19 +19,19 @@ Settings (read with defaults; nothing is required):
 (currency → (min, max); key ``"*"`` = fallback), ``HUB_MARKET_MAX_EXPOSURE``
 (an amount, or currency → amount with ``"*"``; default 50000: the most the
 market may have to pay out on one outcome, per currency), ``HUB_CASHOUT_LIMIT_PER_DAY``
-(cash-outs per game session per UTC day, default 10; 0 = no limit).
+(cash-outs per player per UTC day, counted race-free in ``CashOutDay``; default 10; 0 = no limit).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from rest_framework import status as http
 
@@ -39,7 +39,7 @@ from integration_hub.errors import ApplicationError, Conflict, NotFound
 
 from . import lmsr
 from .money import fits, precision_for, quantum, to_decimal
-from .models import Market, MarketEvent, MarketStatus, Outcome, Position, PositionStatus
+from .models import CashOutDay, Market, MarketEvent, MarketStatus, Outcome, Position, PositionStatus
 
 DEFAULT_MARGIN = Decimal("0.05")
 DEFAULT_STAKE_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
@@ -158,22 +158,44 @@ def _price_bet(market: Market, outcome: str, amount, currency: str, places: int 
     return stake, shares
 
 
-def _cashouts_today(session_id, now: datetime) -> int:
-    start = datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
-    return Position.objects.filter(
-        session_id=session_id, status=PositionStatus.CASHED_OUT, settled_at__gte=start,
-    ).count()
+def _player_key(position: Position, player_key: str | None) -> str:
+    return player_key or f"session:{position.session_id}"
 
 
-def _check_cash_out(position: Position, market: Market, now: datetime) -> None:
+def _cash_out_limit_reached(limit: int) -> MarketError:
+    return _refuse("cashout_limit", f"No more than {limit} cash-outs per day.", http.HTTP_429_TOO_MANY_REQUESTS)
+
+
+def _cashouts_today(player_key: str, now: datetime) -> int:
+    return (CashOutDay.objects.filter(player_key=player_key, day=now.astimezone(UTC).date())
+            .values_list("count", flat=True).first() or 0)
+
+
+def _take_cash_out_slot(player_key: str, now: datetime) -> None:
+    """Count a cash-out against the player's daily limit, in the caller's transaction (race-free: the
+    conditional UPDATE locks the day's row and re-checks the count after a concurrent one commits)."""
+    limit = cashout_limit_per_day()
+    if not limit:
+        return
+    day = now.astimezone(UTC).date()
+    try:
+        with transaction.atomic():
+            CashOutDay.objects.get_or_create(player_key=player_key, day=day)
+    except IntegrityError:  # created concurrently
+        pass
+    if not CashOutDay.objects.filter(player_key=player_key, day=day, count__lt=limit).update(count=F("count") + 1):
+        raise _cash_out_limit_reached(limit)
+
+
+def _check_cash_out(position: Position, market: Market, now: datetime, player_key: str | None = None) -> None:
     if position.status == PositionStatus.CASHED_OUT:
         raise _refuse("already_cashed_out", "This bet has already been cashed out.", http.HTTP_409_CONFLICT)
     if position.status != PositionStatus.OPEN:
         raise _refuse("position_settled", "This bet is already settled.", http.HTTP_409_CONFLICT)
     _check_tradable(market, now)
     limit = cashout_limit_per_day()
-    if limit and _cashouts_today(position.session_id, now) >= limit:
-        raise _refuse("cashout_limit", f"No more than {limit} cash-outs per day.", http.HTTP_429_TOO_MANY_REQUESTS)
+    if limit and _cashouts_today(_player_key(position, player_key), now) >= limit:
+        raise _cash_out_limit_reached(limit)
 
 
 def _cash_out_value(position: Position, market: Market, places: int | None) -> tuple[Decimal, Decimal]:
@@ -278,7 +300,8 @@ def _same_position(position: Position, market_id, outcome: str, stake, currency:
 
 # -------------------------------------------------------------- cash-out --
 
-def position_cash_out_quote(*, position: Position, places: int | None = None, now: datetime | None = None) -> dict:
+def position_cash_out_quote(*, position: Position, places: int | None = None, now: datetime | None = None,
+                            player_key: str | None = None) -> dict:
     """What cashing out ``position`` would pay now (no writes).
 
     Returns ``{"betId", "cashOutValue", "margin", "originalStake", "currentOdds",
@@ -287,7 +310,7 @@ def position_cash_out_quote(*, position: Position, places: int | None = None, no
     """
     now = now or timezone.now()
     market = Market.objects.get(pk=position.market_id)
-    _check_cash_out(position, market, now)
+    _check_cash_out(position, market, now, player_key)
     value, margin = _cash_out_value(position, market, places)
     current_price = lmsr.price(market.q_yes, market.q_no, market.b, position.outcome)
     return {
@@ -303,7 +326,7 @@ def position_cash_out_quote(*, position: Position, places: int | None = None, no
 
 
 def position_cash_out(*, position_id, session_id=None, min_value=None, places: int | None = None,
-                      actor: str = "") -> Position:
+                      actor: str = "", player_key: str | None = None) -> Position:
     """Sell an open position back to the market; returns it with ``cash_out_value`` (= ``payout``) set.
 
     Run it in the same DB transaction that writes the wallet's win. ``session_id``
@@ -319,13 +342,14 @@ def position_cash_out(*, position_id, session_id=None, min_value=None, places: i
         position = Position.objects.select_for_update().get(pk=position_id)
         if session_id is not None and str(position.session_id) != str(session_id):
             raise NotFound("Bet not found.", code="bet_not_found")
-        _check_cash_out(position, market, now)
+        _check_cash_out(position, market, now, player_key)
         value, margin = _cash_out_value(position, market, places)
         if value <= 0:
             raise _refuse("cash_out_unavailable", "This bet has no cash-out value right now.")
         if min_value is not None and value < to_decimal(min_value):
             raise _refuse("cash_out_value_changed", "The cash-out value has changed; preview again.",
                           http.HTTP_409_CONFLICT)
+        _take_cash_out_slot(_player_key(position, player_key), now)
         _move_q(market, position.outcome, -position.shares)
         position.status = PositionStatus.CASHED_OUT
         position.cash_out_value = value

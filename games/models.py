@@ -225,3 +225,24 @@ class JackpotRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.stake} {self.currency} ({self.status})"
+
+
+class CashOutDay(models.Model):
+    """Cash-outs a player made on one UTC day, for ``HUB_CASHOUT_LIMIT_PER_DAY``.
+
+    ``player_key`` is ``<partner id>:<player id>`` (a partner-less demo session counts on its own:
+    ``session:<id>``). The count is taken with one conditional UPDATE in the cash-out's transaction,
+    so two cash-outs at once cannot both take the last slot, and a cash-out that fails gives it back.
+    """
+
+    player_key = models.CharField(max_length=300)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["player_key", "day"], name="games_cashoutday_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.player_key} {self.day}: {self.count}"

@@ -58,14 +58,21 @@ def market_view(market: Market) -> dict:
             "outcome": market.outcome}
 
 
-def position_view(position, with_quote: bool = True) -> dict:
+def cash_out_player_key(session: GameSession) -> str | None:
+    """Whose daily cash-out limit a session's cash-outs count against: the partner's player (a
+    partner-less demo session counts on its own)."""
+    return f"{session.partner_id}:{session.player_id}" if session.partner_id else None
+
+
+def position_view(position, with_quote: bool = True, player_key: str | None = None) -> dict:
     view = {"betId": str(position.pk), "marketId": str(position.market_id), "outcome": position.outcome,
             "stake": _s(position.stake, position.currency), "shares": str(position.shares),
             "status": position.status, "payout": _s(position.payout, position.currency),
             "cashOutValue": _s(position.cash_out_value, position.currency), "roundId": str(position.round_id)}
     if with_quote and position.status == PositionStatus.OPEN:
         try:
-            quote = markets.position_cash_out_quote(position=position, places=money.precision(position.currency))
+            quote = markets.position_cash_out_quote(position=position, places=money.precision(position.currency),
+                                                    player_key=player_key)
             view["cashOutValue"] = _s(quote["cashOutValue"], position.currency)
         except ApplicationError:
             view["cashOutValue"] = None
@@ -112,7 +119,9 @@ def state(*, session: GameSession) -> dict:
     if game.slug == Game.PREDICTION_MARKETS:
         low, high = markets.stake_limits(session.currency)
         body["markets"] = [market_view(m) for m in sel.markets_list()]
-        body["positions"] = [position_view(p) for p in sel.positions_for_session(session_id=session.pk)[:50]]
+        key = cash_out_player_key(session)
+        body["positions"] = [position_view(p, player_key=key)
+                             for p in sel.positions_for_session(session_id=session.pk)[:50]]
         body["limits"] = {"minStake": _s(low, session.currency), "maxStake": _s(high, session.currency),
                           "cashOutsPerDay": markets.cashout_limit_per_day(), "margin": str(markets.market_margin())}
     else:
@@ -260,7 +269,7 @@ def bet_get(*, session: GameSession, bet_id) -> dict:
         position = sel.position_get(bet_id=bet_id, session_id=session.pk)
         if position is None:
             raise NotFound("Bet not found.", code="bet_not_found")
-        return position_view(position)
+        return position_view(position, player_key=cash_out_player_key(session))
     jr = sel.jackpot_round_get(bet_id=bet_id, session_id=session.pk)
     if jr is None:
         raise NotFound("Bet not found.", code="bet_not_found")
@@ -282,7 +291,8 @@ def _position_for(session: GameSession, data: dict):
 def cash_out_preview(*, session: GameSession, data: dict) -> dict:
     wallet.session_check_open(session)
     position = _position_for(session, data)
-    quote = markets.position_cash_out_quote(position=position, places=money.precision(session.currency))
+    quote = markets.position_cash_out_quote(position=position, places=money.precision(session.currency),
+                                            player_key=cash_out_player_key(session))
     return {"betId": str(position.pk), "cashOutValue": _s(quote["cashOutValue"], session.currency),
             "margin": str(quote["margin"]), "originalStake": _s(quote["originalStake"], session.currency),
             "currentOdds": str(quote["currentOdds"]), "currentPrice": str(quote["currentPrice"]),
@@ -297,7 +307,8 @@ def cash_out(*, session: GameSession, data: dict) -> dict:
     with transaction.atomic():
         sold = markets.position_cash_out(position_id=position.pk, session_id=session.pk,
                                          min_value=parse_amount(min_value, "minValue") if min_value else None,
-                                         places=money.precision(session.currency), actor=f"session:{session.pk}")
+                                         places=money.precision(session.currency), actor=f"session:{session.pk}",
+                                         player_key=cash_out_player_key(session))
         rnd = Round.objects.select_related("session").get(pk=sold.round_id)
         win = wallet.win_record(round=rnd, amount=sold.cash_out_value)
     balance = wallet.session_balance(session=session) if session.is_demo else None

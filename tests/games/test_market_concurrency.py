@@ -50,3 +50,30 @@ def test_parallel_bets_each_pay_the_price_of_the_state_they_saw():
     collected = sum(p.stake for p in positions)
     assert lmsr.cost(market.q_yes, market.q_no, market.b) - lmsr.cost(0, 0, market.b) <= collected
     assert Market.objects.get(pk=market.pk).events.filter(action="bet").count() == 8
+
+
+def test_two_cash_outs_at_once_cannot_both_take_the_last_slot_of_the_day(settings):
+    """Positions in two markets (two different market locks), one player, one slot left: one cash-out wins."""
+    settings.HUB_CASHOUT_LIMIT_PER_DAY = 2
+    positions = [markets.position_open(market_id=make_market().pk, session_id=uuid.uuid4(), round_id=uuid.uuid4(),
+                                       outcome="YES", stake=Decimal("5.00"), currency="USD") for _ in range(3)]
+    markets.position_cash_out(position_id=positions.pop().pk, player_key="partner:p-1")  # the day's first
+    barrier, outcomes = threading.Barrier(2), []
+
+    def cash_out(position):
+        try:
+            barrier.wait()
+            markets.position_cash_out(position_id=position.pk, player_key="partner:p-1")
+            outcomes.append("cashed_out")
+        except Exception as exc:  # noqa: BLE001 - surfaced below
+            outcomes.append(getattr(exc, "code", repr(exc)))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=cash_out, args=(p,)) for p in positions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["cashed_out", "cashout_limit"]
+    assert Position.objects.filter(status="cashed_out").count() == 2

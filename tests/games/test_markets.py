@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from games import lmsr, markets, selectors
-from games.models import Market, MarketEvent, MarketStatus, Position, PositionStatus
+from games.models import CashOutDay, Market, MarketEvent, MarketStatus, Position, PositionStatus
 from integration_hub.errors import ApplicationError, Conflict, NotFound
 
 from .factories import make_market, open_position
@@ -219,23 +219,48 @@ def test_cash_out_refuses_when_the_value_dropped_below_the_preview():
     assert position.status == PositionStatus.OPEN
 
 
-def test_cash_out_daily_limit_per_session(settings):
+def test_cash_out_daily_limit_per_player(settings):
     settings.HUB_CASHOUT_LIMIT_PER_DAY = 2
     market = make_market()
-    session = uuid.uuid4()
-    positions = [open_position(market, stake="1", session_id=session) for _ in range(3)]
+    player = "partner-1:p-7"
+    # The player's cash-outs count together across sessions (a new session does not reset the limit).
+    positions = [open_position(market, stake="1", session_id=uuid.uuid4()) for _ in range(3)]
     other = open_position(market, stake="1")
     for position in positions[:2]:
-        markets.position_cash_out(position_id=position.pk)
+        markets.position_cash_out(position_id=position.pk, player_key=player)
     with pytest.raises(ApplicationError) as exc:
-        markets.position_cash_out_quote(position=positions[2])
+        markets.position_cash_out_quote(position=positions[2], player_key=player)
     assert code_of(exc) == "cashout_limit" and exc.value.status_code == 429
     with pytest.raises(ApplicationError):
-        markets.position_cash_out(position_id=positions[2].pk)
-    markets.position_cash_out(position_id=other.pk)  # another session is unaffected
+        markets.position_cash_out(position_id=positions[2].pk, player_key=player)
+    assert Position.objects.get(pk=positions[2].pk).status == PositionStatus.OPEN
+    markets.position_cash_out(position_id=other.pk, player_key="partner-1:p-8")  # another player is unaffected
     # Yesterday's cash-outs do not count.
-    Position.objects.filter(session_id=session).update(settled_at=timezone.now() - timedelta(days=1))
-    markets.position_cash_out(position_id=positions[2].pk)
+    CashOutDay.objects.filter(player_key=player).update(day=timezone.now().date() - timedelta(days=1))
+    markets.position_cash_out(position_id=positions[2].pk, player_key=player)
+    assert CashOutDay.objects.get(player_key=player, day=timezone.now().date()).count == 1
+
+
+def test_a_cash_out_that_fails_gives_its_slot_back(settings):
+    settings.HUB_CASHOUT_LIMIT_PER_DAY = 1
+    market = make_market()
+    position = open_position(market, stake="5")
+    with pytest.raises(ApplicationError) as exc:  # the value changed since the preview
+        markets.position_cash_out(position_id=position.pk, min_value=Decimal("1000"), player_key="x:y")
+    assert code_of(exc) == "cash_out_value_changed"
+    markets.position_cash_out(position_id=position.pk, player_key="x:y")
+
+
+def test_without_a_player_a_session_counts_on_its_own(settings):
+    settings.HUB_CASHOUT_LIMIT_PER_DAY = 1
+    market = make_market()
+    session = uuid.uuid4()
+    first, second = open_position(market, stake="1", session_id=session), open_position(market, stake="1", session_id=session)
+    markets.position_cash_out(position_id=first.pk)
+    with pytest.raises(ApplicationError) as exc:
+        markets.position_cash_out(position_id=second.pk)
+    assert code_of(exc) == "cashout_limit"
+    markets.position_cash_out(position_id=open_position(market, stake="1").pk)  # another demo session
 
 
 def test_no_cash_out_while_suspended():

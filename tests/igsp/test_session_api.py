@@ -242,3 +242,24 @@ def test_a_traderhero_bet_costs_a_bounded_number_of_statements(http, wired, game
     assert statements.count("SAVEPOINT") == 1, statements  # _confirm_or_refund's, not one per insert
     # BEGIN, round, bet, COMMIT | partner call | BEGIN, bet, session, SAVEPOINT, game round, RELEASE, COMMIT
     assert len(statements) <= 11, statements
+
+
+def test_the_daily_cash_out_limit_follows_the_player_across_sessions(http, wired, markets_seed, settings):
+    settings.HUB_CASHOUT_LIMIT_PER_DAY = 1
+    market_id = str(markets_seed[0].pk)
+    placed = []
+    for _ in range(2):  # a second session of the same player does not reset the limit
+        sid, key = igsp_create(http, wired, "prediction-markets", player="p-limit")
+        bet = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
+                        json={"marketId": market_id, "outcome": "YES", "amount": "5.00"})
+        assert bet.status_code == 201, bet.text
+        placed.append((sid, key, bet.json()["betId"]))
+    (sid1, key1, bet1), (sid2, key2, bet2) = placed
+    assert http.post(f"/igsp/v1/sessions/{sid1}/cash-out", headers=key1, json={"betId": bet1}).status_code == 200
+    refused = http.post(f"/igsp/v1/sessions/{sid2}/cash-out", headers=key2, json={"betId": bet2})
+    assert refused.status_code == 429 and refused.json()["error"] == "cashout_limit", refused.text
+    other, other_key = igsp_create(http, wired, "prediction-markets", player="p-other")
+    bet = http.post(f"/igsp/v1/sessions/{other}/bet", headers=other_key,
+                    json={"marketId": market_id, "outcome": "NO", "amount": "5.00"}).json()
+    assert http.post(f"/igsp/v1/sessions/{other}/cash-out", headers=other_key,
+                     json={"betId": bet["betId"]}).status_code == 200
