@@ -97,8 +97,9 @@ class MarketAdmin(admin.ModelAdmin):
     list_filter = ("status", "outcome")
     search_fields = ("title", "id")
     fields = ("id", "title", "description", "close_at", "b", "q_yes", "q_no", "status", "outcome", "resolved_at",
-              "created_at", "updated_at", "recent_events")
-    readonly_fields = ("id", "status", "outcome", "resolved_at", "created_at", "updated_at", "recent_events")
+              "created_at", "updated_at", "currency_books", "recent_events")
+    readonly_fields = ("id", "status", "outcome", "resolved_at", "created_at", "updated_at", "currency_books",
+                       "recent_events")
     actions = ["suspend", "resume", "resolve_yes", "resolve_no", "cancel", "void"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -108,13 +109,25 @@ class MarketAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="YES")
+    @admin.display(description="Opening YES")
     def price_yes(self, obj: Market):
         return lmsr.prices(obj.q_yes, obj.q_no, obj.b)[0]
 
-    @admin.display(description="NO")
+    @admin.display(description="Opening NO")
     def price_no(self, obj: Market):
         return lmsr.prices(obj.q_yes, obj.q_no, obj.b)[1]
+
+    @admin.display(description="Books (each currency trades against its own)")
+    def currency_books(self, obj: Market):
+        if obj.pk is None:
+            return "-"
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((book.currency, book.q_yes, book.q_no, *lmsr.prices(book.q_yes, book.q_no, obj.b))
+             for book in obj.books.order_by("currency")),
+        )
+        return format_html("<table><tr><th>currency</th><th>q YES</th><th>q NO</th><th>YES</th><th>NO</th></tr>{}"
+                           "</table>", rows) if rows else "No bets yet: every currency opens at the opening q."
 
     @admin.display(description=f"Audit (last {RECENT_EVENTS})")
     def recent_events(self, obj: Market):

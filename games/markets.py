@@ -14,6 +14,10 @@ Low-level primitives ``market_apply_bet`` / ``market_apply_sell`` move q only.
 Every operation writes a ``MarketEvent``. Locks: the market row first, then
 positions ordered by pk.
 
+Each currency trades against its own book (``MarketBook``: q per outcome), which
+starts at the market's opening q on that currency's first bet: stakes in one
+currency never move the prices another currency pays.
+
 Settings (read with defaults; nothing is required):
 ``HUB_MARKET_MARGIN`` (Decimal, default 0.05), ``HUB_MARKET_STAKE_LIMITS``
 (currency → (min, max); key ``"*"`` = fallback), ``HUB_MARKET_MAX_EXPOSURE``
@@ -39,7 +43,7 @@ from integration_hub.errors import ApplicationError, Conflict, NotFound
 
 from . import lmsr
 from .money import fits, precision_for, quantum, to_decimal
-from .models import CashOutDay, Market, MarketEvent, MarketStatus, Outcome, Position, PositionStatus
+from .models import CashOutDay, Market, MarketBook, MarketEvent, MarketStatus, Outcome, Position, PositionStatus
 
 DEFAULT_MARGIN = Decimal("0.05")
 DEFAULT_STAKE_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
@@ -149,7 +153,8 @@ def _price_bet(market: Market, outcome: str, amount, currency: str, places: int 
     _check_outcome(outcome)
     _check_tradable(market, now)
     stake = _check_stake(amount, currency, precision_for(currency, places))
-    shares = lmsr.shares_for_stake(market.q_yes, market.q_no, market.b, outcome, stake)
+    q_yes, q_no = book_q(market, currency)
+    shares = lmsr.shares_for_stake(q_yes, q_no, market.b, outcome, stake)
     if shares <= 0:
         raise _refuse("stake_too_low", "The stake is too small to buy any shares.")
     limit = max_exposure(currency)
@@ -200,11 +205,46 @@ def _check_cash_out(position: Position, market: Market, now: datetime, player_ke
 
 def _cash_out_value(position: Position, market: Market, places: int | None) -> tuple[Decimal, Decimal]:
     margin = market_margin()
+    q_yes, q_no = book_q(market, position.currency)
     value = lmsr.cash_out_value(
-        market.q_yes, market.q_no, market.b, position.outcome, position.shares, margin,
-        precision_for(position.currency, places),
+        q_yes, q_no, market.b, position.outcome, position.shares, margin, precision_for(position.currency, places),
     )
     return value, margin
+
+
+# ----------------------------------------------------------------- books --
+
+def book_q(market: Market, currency: str) -> tuple[Decimal, Decimal]:
+    """(q_yes, q_no) of the currency's book; the market's opening q before the currency's first bet."""
+    cached = getattr(market, "_book_q", {})
+    if currency in cached:
+        return cached[currency]
+    row = MarketBook.objects.filter(market=market, currency=currency).values_list("q_yes", "q_no").first()
+    return tuple(row) if row else (market.q_yes, market.q_no)
+
+
+def book_prices(market: Market, currency: str) -> tuple[Decimal, Decimal]:
+    """(YES, NO) prices a player in ``currency`` sees."""
+    q_yes, q_no = book_q(market, currency)
+    return lmsr.prices(q_yes, q_no, market.b)
+
+
+def with_books(markets_: list[Market], currency: str) -> list[Market]:
+    """Attach the currency's book state to each market (one query for the whole list)."""
+    rows = MarketBook.objects.filter(market__in=markets_, currency=currency).values_list("market_id", "q_yes", "q_no")
+    found = {market_id: (q_yes, q_no) for market_id, q_yes, q_no in rows}
+    for market in markets_:
+        market._book_q = {currency: found.get(market.pk, (market.q_yes, market.q_no))}
+    return markets_
+
+
+def _locked_book(market: Market, currency: str) -> MarketBook:
+    """The currency's book, created at the opening q; the caller holds the market's row lock (so no two
+    transactions create or move one book at once)."""
+    book, _ = MarketBook.objects.get_or_create(market=market, currency=currency,
+                                               defaults={"q_yes": market.q_yes, "q_no": market.q_no})
+    market._book_q = {currency: (book.q_yes, book.q_no)}
+    return book
 
 
 # ------------------------------------------------------------------ bets --
@@ -220,8 +260,17 @@ def market_quote_bet(*, market: Market, outcome: str, amount, currency: str, pla
     return _price_bet(market, outcome, amount, currency, places, now)[1]
 
 
-def market_apply_bet(*, market_id, outcome: str, shares, actor: str = "") -> Market:
-    """Add ``shares`` of ``outcome`` to the market's outstanding q (locked). Low-level; see ``position_open``."""
+def market_apply_bet(*, market_id, outcome: str, shares, currency: str, actor: str = "") -> MarketBook:
+    """Add ``shares`` of ``outcome`` to the currency's book (market locked). Low-level; see ``position_open``."""
+    return _apply_shares(market_id, outcome, shares, currency, actor, sign=1)
+
+
+def market_apply_sell(*, market_id, outcome: str, shares, currency: str, actor: str = "") -> MarketBook:
+    """Take ``shares`` of ``outcome`` back out of the currency's book. Low-level; see ``position_cash_out``."""
+    return _apply_shares(market_id, outcome, shares, currency, actor, sign=-1)
+
+
+def _apply_shares(market_id, outcome: str, shares, currency: str, actor: str, *, sign: int) -> MarketBook:
     _check_outcome(outcome)
     shares = to_decimal(shares)
     if shares <= 0:
@@ -229,32 +278,22 @@ def market_apply_bet(*, market_id, outcome: str, shares, actor: str = "") -> Mar
     with transaction.atomic():
         market = _lock_market(market_id)
         _check_tradable(market)
-        _move_q(market, outcome, shares)
-        _event(market, "bet", actor, outcome=outcome, shares=shares, q_yes=market.q_yes, q_no=market.q_no)
-    return market
+        book = _move_q(market, currency, outcome, sign * shares)
+        _event(market, "bet" if sign > 0 else "sell", actor, outcome=outcome, shares=shares, currency=currency,
+               q_yes=book.q_yes, q_no=book.q_no)
+    return book
 
 
-def market_apply_sell(*, market_id, outcome: str, shares, actor: str = "") -> Market:
-    """Take ``shares`` of ``outcome`` back out of the market's q (locked). Low-level; see ``position_cash_out``."""
-    _check_outcome(outcome)
-    shares = to_decimal(shares)
-    if shares <= 0:
-        raise _refuse("invalid_amount", "Shares must be positive.")
-    with transaction.atomic():
-        market = _lock_market(market_id)
-        _check_tradable(market)
-        _move_q(market, outcome, -shares)
-        _event(market, "sell", actor, outcome=outcome, shares=shares, q_yes=market.q_yes, q_no=market.q_no)
-    return market
-
-
-def _move_q(market: Market, outcome: str, delta: Decimal) -> None:
+def _move_q(market: Market, currency: str, outcome: str, delta: Decimal) -> MarketBook:
+    book = _locked_book(market, currency)
     field = "q_yes" if outcome == Outcome.YES else "q_no"
-    value = getattr(market, field) + delta
+    value = getattr(book, field) + delta
     if value < 0:
         raise _refuse("invalid_amount", "Cannot sell more shares than are outstanding.")
-    setattr(market, field, value)
-    market.save(update_fields=[field, "updated_at"])
+    setattr(book, field, value)
+    book.save(update_fields=[field, "updated_at"])
+    market._book_q = {currency: (book.q_yes, book.q_no)}
+    return book
 
 
 def position_open(*, market_id, session_id, round_id, outcome: str, stake, currency: str,
@@ -270,6 +309,7 @@ def position_open(*, market_id, session_id, round_id, outcome: str, stake, curre
         return _same_position(existing, market_id, outcome, stake, currency)
     with transaction.atomic():
         market = _lock_market(market_id)
+        _locked_book(market, currency)  # priced on the book's state under the lock
         stake, shares = _price_bet(market, outcome, stake, currency, places, None)
         try:
             with transaction.atomic():
@@ -282,9 +322,9 @@ def position_open(*, market_id, session_id, round_id, outcome: str, stake, curre
             if existing is None:
                 raise
             return _same_position(existing, market_id, outcome, stake, currency)
-        _move_q(market, outcome, shares)
+        book = _move_q(market, currency, outcome, shares)
         _event(market, "bet", actor, position=position.pk, round=round_id, outcome=outcome, stake=stake,
-               currency=currency, shares=shares, q_yes=market.q_yes, q_no=market.q_no)
+               currency=currency, shares=shares, q_yes=book.q_yes, q_no=book.q_no)
     return position
 
 
@@ -312,7 +352,7 @@ def position_cash_out_quote(*, position: Position, places: int | None = None, no
     market = Market.objects.get(pk=position.market_id)
     _check_cash_out(position, market, now, player_key)
     value, margin = _cash_out_value(position, market, places)
-    current_price = lmsr.price(market.q_yes, market.q_no, market.b, position.outcome)
+    current_price = lmsr.price(*book_q(market, position.currency), market.b, position.outcome)
     return {
         "betId": position.pk,
         "cashOutValue": value,
@@ -350,14 +390,14 @@ def position_cash_out(*, position_id, session_id=None, min_value=None, places: i
             raise _refuse("cash_out_value_changed", "The cash-out value has changed; preview again.",
                           http.HTTP_409_CONFLICT)
         _take_cash_out_slot(_player_key(position, player_key), now)
-        _move_q(market, position.outcome, -position.shares)
+        book = _move_q(market, position.currency, position.outcome, -position.shares)
         position.status = PositionStatus.CASHED_OUT
         position.cash_out_value = value
         position.payout = value
         position.settled_at = now
         position.save(update_fields=["status", "cash_out_value", "payout", "settled_at"])
         _event(market, "cash_out", actor, position=position.pk, outcome=position.outcome, shares=position.shares,
-               value=value, margin=margin, currency=position.currency, q_yes=market.q_yes, q_no=market.q_no)
+               value=value, margin=margin, currency=position.currency, q_yes=book.q_yes, q_no=book.q_no)
     return position
 
 

@@ -107,8 +107,9 @@ class Market(models.Model):
     description = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=MarketStatus.choices, default=MarketStatus.OPEN, db_index=True)
     b = models.DecimalField(**SHARES, help_text="LMSR liquidity: larger = prices move less per share.")
-    q_yes = models.DecimalField(**SHARES, default=0, help_text="Outstanding YES shares.")
-    q_no = models.DecimalField(**SHARES, default=0, help_text="Outstanding NO shares.")
+    q_yes = models.DecimalField(**SHARES, default=0,
+                                help_text="Opening YES shares: where each currency's book starts.")
+    q_no = models.DecimalField(**SHARES, default=0, help_text="Opening NO shares: where each currency's book starts.")
     close_at = models.DateTimeField(help_text="No bets or cash-outs from this time on.")
     outcome = models.CharField(max_length=3, choices=Outcome.choices, null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -124,6 +125,31 @@ class Market(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MarketBook(models.Model):
+    """One currency's LMSR book in a market (outstanding shares per outcome).
+
+    Stakes in different currencies never price each other: 500 units of a currency worth a
+    thousandth of a dollar must not move the price a dollar player pays. A book starts at the
+    market's opening ``q`` on its currency's first bet; it is written only under the market's row lock.
+    """
+
+    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="books")
+    currency = models.CharField(max_length=12)
+    q_yes = models.DecimalField(**SHARES, default=0, help_text="Outstanding YES shares in this currency.")
+    q_no = models.DecimalField(**SHARES, default=0, help_text="Outstanding NO shares in this currency.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["market", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["market", "currency"], name="games_marketbook_unique"),
+            models.CheckConstraint(condition=models.Q(q_yes__gte=0, q_no__gte=0), name="games_marketbook_q_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.market_id} {self.currency}"
 
 
 class PositionStatus(models.TextChoices):

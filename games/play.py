@@ -14,7 +14,7 @@ from wallet import currency as money
 from wallet import services as wallet
 from wallet.models import GameSession, Round
 
-from . import jackpot, lmsr, markets
+from . import jackpot, markets
 from . import selectors as sel
 from . import services as game_services
 from .models import Game, JackpotRound, JackpotRoundStatus, Market, PositionStatus
@@ -51,9 +51,10 @@ def _balance_view(session: GameSession) -> tuple[Decimal | None, bool]:
 # ------------------------------------------------------------------ state --
 
 
-def market_view(market: Market) -> dict:
-    yes = lmsr.price(market.q_yes, market.q_no, market.b, "YES")
-    return {"id": str(market.pk), "title": market.title, "yesPrice": str(yes), "noPrice": str(Decimal(1) - yes),
+def market_view(market: Market, currency: str) -> dict:
+    """The market as a player in ``currency`` sees it (each currency trades against its own book)."""
+    yes, no = markets.book_prices(market, currency)
+    return {"id": str(market.pk), "title": market.title, "yesPrice": str(yes), "noPrice": str(no),
             "status": market.status, "closeAt": market.close_at.isoformat().replace("+00:00", "Z"),
             "outcome": market.outcome}
 
@@ -118,7 +119,8 @@ def state(*, session: GameSession) -> dict:
     }
     if game.slug == Game.PREDICTION_MARKETS:
         low, high = markets.stake_limits(session.currency)
-        body["markets"] = [market_view(m) for m in sel.markets_list()]
+        body["markets"] = [market_view(m, session.currency)
+                           for m in markets.with_books(list(sel.markets_list()), session.currency)]
         key = cash_out_player_key(session)
         body["positions"] = [position_view(p, player_key=key)
                              for p in sel.positions_for_session(session_id=session.pk)[:50]]
@@ -167,7 +169,7 @@ def _market_bet(session: GameSession, data: dict) -> dict:
     return {"betId": str(position.pk), "marketId": str(market.pk), "outcome": outcome,
             "amount": _s(amount, session.currency), "shares": str(position.shares),
             "transactionId": str(result.transaction.pk), "roundId": str(result.round.pk),
-            "balance": _s(result.balance, session.currency), "market": market_view(market)}
+            "balance": _s(result.balance, session.currency), "market": market_view(market, session.currency)}
 
 
 def _jackpot_bet(session: GameSession, data: dict) -> dict:

@@ -123,8 +123,9 @@ def test_position_open_moves_the_market_and_is_audited():
     position = open_position(market, outcome="NO", stake="25.00", session_id=session, round_id=round_id)
     assert (position.status, position.shares, position.stake) == (PositionStatus.OPEN, quoted, Decimal("25.00"))
     market.refresh_from_db()
-    assert (market.q_yes, market.q_no) == (0, quoted)
-    assert lmsr.prices(market.q_yes, market.q_no, market.b)[1] > Decimal("0.5")
+    assert markets.book_q(market, "USD") == (0, quoted)
+    assert (market.q_yes, market.q_no) == (0, 0)  # the opening state stays
+    assert markets.book_prices(market, "USD")[1] > Decimal("0.5")
     event = MarketEvent.objects.filter(market=market, action="bet").get()
     assert event.details["position"] == str(position.pk) and Decimal(event.details["shares"]) == quoted
     assert selectors.position_get(bet_id=position.pk, session_id=session) == position
@@ -137,8 +138,7 @@ def test_position_open_is_idempotent_on_the_round():
     first = open_position(market, stake="10", round_id=round_id)
     again = open_position(market, stake="10", round_id=round_id)
     assert again.pk == first.pk
-    market.refresh_from_db()
-    assert market.q_yes == first.shares  # moved once
+    assert markets.book_q(market, "USD")[0] == first.shares  # moved once
     assert Position.objects.count() == 1
     with pytest.raises(Conflict):
         open_position(market, stake="11", round_id=round_id)
@@ -152,17 +152,38 @@ def test_position_open_reprices_against_the_current_state():
     assert later.shares < quote
 
 
+def test_each_currency_trades_against_its_own_book():
+    """A stake in one currency never moves the price another currency pays (no cross-currency arbitrage:
+    500 units of a currency worth a fraction of a cent would otherwise swing a dollar market)."""
+    market = make_market(b="100", q_no="20")
+    usd_quote = markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD")
+    for _ in range(5):
+        open_position(market, outcome="YES", stake="500", currency="IDR")
+    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD") == usd_quote
+    assert markets.book_prices(market, "IDR")[0] > Decimal("0.99") > markets.book_prices(market, "USD")[0]
+    usd = open_position(market, outcome="NO", stake="10", currency="USD")
+    assert usd.shares == usd_quote  # the USD book opened at the market's opening q
+    assert markets.book_q(market, "USD") == (0, Decimal("20") + usd.shares)
+    yes_idr = sum(p.shares for p in Position.objects.filter(market=market, currency="IDR"))
+    assert markets.book_q(market, "IDR") == (yes_idr, Decimal("20"))
+    # A cash-out sells back into its own currency's book.
+    markets.position_cash_out(position_id=usd.pk)
+    assert markets.book_q(market, "USD") == (0, Decimal("20"))
+    assert markets.book_q(market, "IDR") == (yes_idr, Decimal("20"))
+
+
 def test_apply_bet_and_sell_primitives_move_q_and_log():
     market = make_market()
-    markets.market_apply_bet(market_id=market.pk, outcome="YES", shares=Decimal("5"), actor="t")
-    markets.market_apply_sell(market_id=market.pk, outcome="YES", shares=Decimal("2"), actor="t")
-    market.refresh_from_db()
-    assert market.q_yes == Decimal("3")
+    markets.market_apply_bet(market_id=market.pk, outcome="YES", shares=Decimal("5"), currency="USD", actor="t")
+    markets.market_apply_sell(market_id=market.pk, outcome="YES", shares=Decimal("2"), currency="USD", actor="t")
+    assert markets.book_q(market, "USD") == (Decimal("3"), 0)
     assert list(market.events.values_list("action", flat=True).order_by("id")) == ["create", "bet", "sell"]
     with pytest.raises(ApplicationError):
-        markets.market_apply_sell(market_id=market.pk, outcome="YES", shares=Decimal("4"))
+        markets.market_apply_sell(market_id=market.pk, outcome="YES", shares=Decimal("4"), currency="USD")
+    with pytest.raises(ApplicationError):  # another currency's book holds none of those shares
+        markets.market_apply_sell(market_id=market.pk, outcome="YES", shares=Decimal("1"), currency="EUR")
     with pytest.raises(NotFound):
-        markets.market_apply_bet(market_id=uuid.uuid4(), outcome="YES", shares=Decimal("1"))
+        markets.market_apply_bet(market_id=uuid.uuid4(), outcome="YES", shares=Decimal("1"), currency="USD")
 
 
 # ---------------------------------------------------------------- cash-out --
@@ -186,8 +207,7 @@ def test_cash_out_sells_back_and_cannot_repeat():
     done = markets.position_cash_out(position_id=position.pk, session_id=session, min_value=preview)
     assert (done.status, done.cash_out_value, done.payout) == (PositionStatus.CASHED_OUT, preview, preview)
     assert done.settled_at is not None
-    market.refresh_from_db()
-    assert (market.q_yes, market.q_no) == (0, Decimal("30"))  # back where it started
+    assert markets.book_q(market, "USD") == (0, Decimal("30"))  # back where it started
     with pytest.raises(ApplicationError) as exc:
         markets.position_cash_out(position_id=position.pk)
     assert code_of(exc) == "already_cashed_out" and exc.value.status_code == 409
@@ -340,3 +360,31 @@ def test_market_update_edits_only_descriptive_fields():
     assert MarketEvent.objects.filter(market=market, action="update").count() == 1
     with pytest.raises(ApplicationError):
         markets.market_update(market_id=market.pk, q_yes=Decimal(5))
+
+
+@pytest.mark.parametrize("with_create_event", [True, False])
+def test_the_migration_splits_a_shared_q_into_one_book_per_currency(with_create_event):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module("games.migrations.0007_market_books")
+    market = make_market(b="100", q_no="20")  # opens at (0, 20)
+
+    def position(outcome, shares, currency, status=PositionStatus.OPEN):
+        Position.objects.create(market=market, session_id=uuid.uuid4(), round_id=uuid.uuid4(), outcome=outcome,
+                                stake=Decimal("10"), shares=Decimal(shares), currency=currency, status=status)
+
+    # Before books, every currency moved the market's one q.
+    position("YES", "15", "USD")
+    position("NO", "5", "EUR")
+    position("YES", "7", "USD", status=PositionStatus.CASHED_OUT)  # sold back: no longer in q
+    Market.objects.filter(pk=market.pk).update(q_yes=Decimal("15"), q_no=Decimal("25"))
+    if not with_create_event:
+        market.events.all().delete()
+    migration.split_into_books(django_apps, None)
+    market.refresh_from_db()
+    assert (market.q_yes, market.q_no) == (0, Decimal("20"))
+    assert markets.book_q(market, "USD") == (Decimal("15"), Decimal("20"))
+    assert markets.book_q(market, "EUR") == (0, Decimal("25"))
+    assert markets.book_q(market, "GBP") == (0, Decimal("20"))  # no book yet: the opening state

@@ -263,3 +263,22 @@ def test_the_daily_cash_out_limit_follows_the_player_across_sessions(http, wired
                     json={"marketId": market_id, "outcome": "NO", "amount": "5.00"}).json()
     assert http.post(f"/igsp/v1/sessions/{other}/cash-out", headers=other_key,
                      json={"betId": bet["betId"]}).status_code == 200
+
+
+def test_a_bet_moves_the_price_for_its_own_currency_only(http, wired, markets_seed):
+    usd, usd_key = igsp_create(http, wired, "prediction-markets", player="p-usd")
+    eur, eur_key = igsp_create(http, wired, "prediction-markets", player="p-eur", currency="EUR")
+
+    def yes_price(sid, key, market_id):
+        state = http.get(f"/igsp/v1/sessions/{sid}/state", headers=key).json()
+        return next(Decimal(m["yesPrice"]) for m in state["markets"] if m["id"] == market_id)
+
+    market_id = str(markets_seed[0].pk)
+    before = yes_price(eur, eur_key, market_id)
+    assert yes_price(usd, usd_key, market_id) == before
+    bet = http.post(f"/igsp/v1/sessions/{usd}/bet", headers=usd_key,
+                    json={"marketId": market_id, "outcome": "YES", "amount": "100.00"})
+    assert bet.status_code == 201, bet.text
+    assert Decimal(bet.json()["market"]["yesPrice"]) > before
+    assert yes_price(usd, usd_key, market_id) > before
+    assert yes_price(eur, eur_key, market_id) == before  # the EUR book did not move
