@@ -20,9 +20,10 @@ currency never move the prices another currency pays.
 
 Settings (read with defaults; nothing is required):
 ``HUB_MARKET_MARGIN`` (Decimal, default 0.05), ``HUB_MARKET_STAKE_LIMITS``
-(currency → (min, max); key ``"*"`` = fallback), ``HUB_MARKET_MAX_EXPOSURE``
-(an amount, or currency → amount with ``"*"``; default 50000: the most the
-market may have to pay out on one outcome, per currency), ``HUB_CASHOUT_LIMIT_PER_DAY``
+(currency → (min, max); key ``"*"`` = fallback; built-in: fiat 0.10–500, crypto units
+about as much), ``HUB_MARKET_MAX_EXPOSURE`` (an amount, or currency → amount with ``"*"``;
+default 100 maximum stakes, 50000 USD: the most the market may have to pay out on one
+outcome, per currency), ``HUB_CASHOUT_LIMIT_PER_DAY``
 (cash-outs per player per UTC day, counted race-free in ``CashOutDay``; default 10; 0 = no limit).
 """
 
@@ -46,13 +47,29 @@ from .money import fits, precision_for, quantum, to_decimal
 from .models import CashOutDay, Market, MarketBook, MarketEvent, MarketStatus, Outcome, Position, PositionStatus
 
 DEFAULT_MARGIN = Decimal("0.05")
+# Defaults worth roughly $0.10–$500 a stake. Crypto units get their own: the fiat fallback would let a
+# player stake 500 BTC. Rough values, meant to be replaced by HUB_MARKET_STAKE_LIMITS in production.
 DEFAULT_STAKE_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
     "USD": (Decimal("0.10"), Decimal("500")),
     "EUR": (Decimal("0.10"), Decimal("500")),
     "GBP": (Decimal("0.10"), Decimal("500")),
+    "USDT": (Decimal("0.10"), Decimal("500")),
+    "USDC": (Decimal("0.10"), Decimal("500")),
+    "BTC": (Decimal("0.000001"), Decimal("0.005")),
+    "mBTC": (Decimal("0.001"), Decimal("5")),
+    "uBTC": (Decimal("1"), Decimal("5000")),
+    "ETH": (Decimal("0.00003"), Decimal("0.15")),
+    "mETH": (Decimal("0.03"), Decimal("150")),
+    "LTC": (Decimal("0.001"), Decimal("5")),
+    "mLTC": (Decimal("1"), Decimal("5000")),
+    "DOGE": (Decimal("0.5"), Decimal("2500")),
+    "TRX": (Decimal("0.5"), Decimal("2000")),
+    "SOL": (Decimal("0.0005"), Decimal("2.5")),
+    "BNB": (Decimal("0.0002"), Decimal("0.8")),
+    "TON": (Decimal("0.02"), Decimal("100")),
 }
 FALLBACK_STAKE_LIMITS = (Decimal("0.10"), Decimal("500"))
-DEFAULT_MAX_EXPOSURE = Decimal("50000")
+EXPOSURE_PER_MAX_STAKE = 100  # default exposure limit: 100 maximum stakes (50,000 USD)
 DEFAULT_CASHOUT_LIMIT_PER_DAY = 10
 ODDS_PLACES = 2
 
@@ -77,17 +94,22 @@ def market_margin() -> Decimal:
 
 
 def stake_limits(currency: str) -> tuple[Decimal, Decimal]:
-    """(min, max) stake for ``currency``: its own entry, else the ``"*"`` entry, else 0.10–500."""
+    """(min, max) stake for ``currency``: its own entry, else the ``"*"`` entry, else 0.10–500.
+
+    HUB_MARKET_STAKE_LIMITS, when set, replaces the built-in table (fiat and crypto units) as a whole."""
     limits = getattr(settings, "HUB_MARKET_STAKE_LIMITS", None) or DEFAULT_STAKE_LIMITS
     low, high = limits.get(currency) or limits.get("*") or FALLBACK_STAKE_LIMITS
     return to_decimal(str(low)), to_decimal(str(high))
 
 
 def max_exposure(currency: str) -> Decimal:
-    value = getattr(settings, "HUB_MARKET_MAX_EXPOSURE", DEFAULT_MAX_EXPOSURE)
+    """The most a market may pay out on one outcome in ``currency``: HUB_MARKET_MAX_EXPOSURE (an amount,
+    or currency → amount with ``"*"``), else 100 maximum stakes of the currency."""
+    default = stake_limits(currency)[1] * EXPOSURE_PER_MAX_STAKE
+    value = getattr(settings, "HUB_MARKET_MAX_EXPOSURE", None)
     if isinstance(value, dict):
-        value = value.get(currency, value.get("*", DEFAULT_MAX_EXPOSURE))
-    return to_decimal(str(value))
+        value = value.get(currency, value.get("*"))
+    return to_decimal(str(value)) if value is not None else default
 
 
 def cashout_limit_per_day() -> int:

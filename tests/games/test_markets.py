@@ -78,6 +78,14 @@ def test_default_limits_without_settings(settings):
     assert markets.stake_limits("GBP") == (Decimal("0.10"), Decimal("500"))
     assert markets.stake_limits("XYZ") == (Decimal("0.10"), Decimal("500"))
     assert markets.max_exposure("USD") == Decimal("50000")
+    # Crypto units have their own: not the fiat 500 (500 BTC), not an exposure of 50,000 BTC.
+    assert markets.stake_limits("BTC") == (Decimal("0.000001"), Decimal("0.005"))
+    assert markets.max_exposure("BTC") == Decimal("0.5")
+    assert markets.stake_limits("uBTC")[1] == Decimal("5000")
+    market = make_market()
+    with pytest.raises(ApplicationError) as exc:
+        markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("1"), currency="BTC")
+    assert code_of(exc) == "stake_too_high"
     assert markets.market_margin() == Decimal("0.05")
     assert markets.cashout_limit_per_day() == 10
 
