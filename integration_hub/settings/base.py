@@ -39,6 +39,7 @@ HUB_NUM_PROXIES = env.int("HUB_NUM_PROXIES", default=0)
 HUB_SESSION_TTL_SECONDS = env.int("HUB_SESSION_TTL_SECONDS", default=4 * 3600)
 HUB_STUCK_AFTER = env.int("HUB_STUCK_AFTER", default=3600)
 HUB_JACKPOT_ROUND_SECONDS = env.int("HUB_JACKPOT_ROUND_SECONDS", default=3)
+HUB_CASHOUT_LIMIT_PER_DAY = env.int("HUB_CASHOUT_LIMIT_PER_DAY", default=10)  # per player per UTC day; 0: none
 HUB_METRICS_TOKEN = env.str("HUB_METRICS_TOKEN", default="")  # optional bearer token for /metrics
 HUB_SANDBOX_PORT = env.int("HUB_SANDBOX_PORT", default=8001)
 HUB_SANDBOX_URL = env.str("HUB_SANDBOX_URL", default=f"http://127.0.0.1:{HUB_SANDBOX_PORT}").rstrip("/")
