@@ -9,9 +9,13 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 
+def _not_json(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 def loads_decimal(raw: bytes | str):
-    """Parse JSON with every non-integer number as Decimal."""
-    return json.loads(raw, parse_float=Decimal)
+    """Parse JSON with every non-integer number as Decimal (and no NaN/Infinity literals, which JSON lacks)."""
+    return json.loads(raw, parse_float=Decimal, parse_constant=_not_json)
 
 
 class DecimalJSONParser(JSONParser):
@@ -21,3 +25,5 @@ class DecimalJSONParser(JSONParser):
             return loads_decimal(raw.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError("Request body is not valid JSON.") from exc
+        except RecursionError as exc:  # nesting deeper than the interpreter's stack
+            raise ParseError("Request body is nested too deeply.") from exc

@@ -122,7 +122,7 @@ def canonical_json(value) -> bytes:
     """RFC 8785 canonical bytes of a JSON value (dict, list, str, int, float, bool, None)."""
     try:
         return rfc8785.dumps(value)
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+    except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as exc:
         raise SignatureError("cannot canonicalize") from exc
 
 
@@ -135,7 +135,7 @@ def canonicalize_raw(raw: bytes) -> bytes:
     """
     try:
         value = json.loads(raw.decode("utf-8") if raw else "null")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise SignatureError("body is not JSON") from exc
     return canonical_json(value)
 

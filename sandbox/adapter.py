@@ -168,7 +168,7 @@ def _money_view(action: str):
             return error_response(401, "unauthorized", reason)
         try:
             payload = money.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return error_response(400, "bad_request", "Request body is not valid JSON")
         try:
             if not isinstance(payload, dict):

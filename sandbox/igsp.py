@@ -150,7 +150,7 @@ def hooks(request: HttpRequest, slug: str) -> HttpResponse:
     raw = request.body
     try:
         payload = money.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         payload = None
     action = payload.get("action") if isinstance(payload, dict) else None
     cfg = faults.settings_for(tenant.faults, action if action in ACTIONS else None)

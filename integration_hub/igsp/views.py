@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from games import selectors as game_selectors
 from integration_hub.authentication import IsPartner
 from integration_hub.errors import ApplicationError
+from integration_hub.fields import StrictBooleanField, StrictCharField
 from integration_hub.net import client_ip
 from integration_hub.pagination import CursorParams, paginate
 from wallet import currency as money
@@ -95,16 +96,16 @@ class MoneyField(serializers.DecimalField):
 
 
 class SessionCreateSerializer(serializers.Serializer):
-    game_id = serializers.CharField(max_length=100)
-    player_id = serializers.CharField(max_length=200)
-    player_name = serializers.CharField(max_length=200)
-    currency = serializers.CharField(max_length=10)
-    session_id = serializers.CharField(max_length=200)
+    game_id = StrictCharField(max_length=100)
+    player_id = StrictCharField(max_length=200)
+    player_name = StrictCharField(max_length=200)
+    currency = StrictCharField(max_length=10)
+    session_id = StrictCharField(max_length=200)
     balance = MoneyField()
     device = serializers.ChoiceField(choices=["desktop", "mobile"], required=False, default="mobile")
     return_url = serializers.URLField(max_length=1000, required=False, allow_blank=True)
-    language = serializers.CharField(max_length=10, required=False, default="en")
-    is_demo = serializers.BooleanField(required=False, default=False)
+    language = StrictCharField(max_length=10, required=False, default="en")
+    is_demo = StrictBooleanField(required=False, default=False)
 
     def validate_language(self, value: str) -> str:
         if not LANGUAGE_RE.match(value):
@@ -157,16 +158,16 @@ def _object(request) -> dict:
 
 class InboundHookSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["balance", "bet", "win", "refund"])
-    player_id = serializers.CharField(max_length=200)
-    currency = serializers.CharField(max_length=10)
+    player_id = StrictCharField(max_length=200)
+    currency = StrictCharField(max_length=10)
     amount = MoneyField(required=False)
-    game_id = serializers.CharField(max_length=100, required=False)
-    transaction_id = serializers.CharField(max_length=200, required=False)
-    session_id = serializers.CharField(max_length=200, required=False)
-    type = serializers.CharField(max_length=20, required=False)
-    bet_transaction_id = serializers.CharField(max_length=200, required=False)
-    round_id = serializers.CharField(max_length=200, required=False)
-    finished = serializers.BooleanField(required=False)
+    game_id = StrictCharField(max_length=100, required=False)
+    transaction_id = StrictCharField(max_length=200, required=False)
+    session_id = StrictCharField(max_length=200, required=False)
+    type = StrictCharField(max_length=20, required=False)
+    bet_transaction_id = StrictCharField(max_length=200, required=False)
+    round_id = StrictCharField(max_length=200, required=False)
+    finished = StrictBooleanField(required=False)
 
     def validate(self, attrs):
         if attrs["action"] != "balance" and not attrs.get("transaction_id"):

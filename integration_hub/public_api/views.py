@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.gzip import gzip_page
@@ -12,6 +11,11 @@ from rest_framework.views import APIView
 
 from integration_hub.authentication import IsPartner
 from integration_hub.errors import ApplicationError
+from integration_hub.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+)
 
 from . import services
 from .authentication import PublicApiSignatureAuthentication
@@ -30,31 +34,22 @@ def _object(request) -> dict:
 
 
 class UserSerializer(serializers.Serializer):
-    id = serializers.CharField(max_length=200)
-    firstName = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    lastName = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    nickName = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    country = serializers.CharField(max_length=2, min_length=2, required=False, allow_blank=True)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """JSON true/false only (the contract's boolean), not "yes"/1."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
+    id = StrictCharField(max_length=200)
+    firstName = StrictCharField(max_length=200, required=False, allow_blank=True)
+    lastName = StrictCharField(max_length=200, required=False, allow_blank=True)
+    nickName = StrictCharField(max_length=200, required=False, allow_blank=True)
+    country = StrictCharField(max_length=2, min_length=2, required=False, allow_blank=True)
 
 
 class CreateNewGameSerializer(serializers.Serializer):
     cID = serializers.UUIDField()
-    extCID = serializers.CharField(max_length=100)
-    gameID = serializers.CharField(max_length=100)
-    sessionID = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    extCID = StrictCharField(max_length=100)
+    gameID = StrictCharField(max_length=100)
+    sessionID = StrictCharField(max_length=200, required=False, allow_blank=True)
     returnURL = serializers.URLField(max_length=1000, required=False, allow_blank=True)
     depositURL = serializers.URLField(max_length=1000, required=False, allow_blank=True)
-    currency = serializers.CharField(max_length=10)
-    locale = serializers.CharField(max_length=10)
+    currency = StrictCharField(max_length=10)
+    locale = StrictCharField(max_length=10)
     platform = serializers.ChoiceField(choices=["desktop", "mobile"])
     demo = StrictBooleanField()
     initDemoBalance = serializers.RegexField(r"^(0|[1-9]\d*)(\.\d+)?$", max_length=30, required=False,
@@ -79,7 +74,7 @@ class CreateNewGameView(CoreApiView):
 
 class GamesQuerySerializer(serializers.Serializer):
     cID = serializers.UUIDField()
-    extCID = serializers.CharField(max_length=100)
+    extCID = StrictCharField(max_length=100)
     excludeBetLines = serializers.ChoiceField(choices=["true", "false"], required=False, default="false")
 
 
@@ -94,14 +89,14 @@ class GamesView(CoreApiView):
 
 
 class CreateFreeRoundsSerializer(serializers.Serializer):
-    extID = serializers.CharField(max_length=200)
+    extID = StrictCharField(max_length=200)
     cID = serializers.UUIDField()
-    extCID = serializers.CharField(max_length=100)
-    gameIDs = serializers.ListField(child=serializers.CharField(max_length=100), required=False, allow_empty=False)
-    userIDs = serializers.ListField(child=serializers.CharField(max_length=200), required=False, allow_empty=False)
-    currency = serializers.CharField(max_length=10)
-    quantity = serializers.IntegerField(min_value=1, max_value=99)
-    betLine = serializers.IntegerField(min_value=1, max_value=99)
+    extCID = StrictCharField(max_length=100)
+    gameIDs = serializers.ListField(child=StrictCharField(max_length=100), required=False, allow_empty=False)
+    userIDs = serializers.ListField(child=StrictCharField(max_length=200), required=False, allow_empty=False)
+    currency = StrictCharField(max_length=10)
+    quantity = StrictIntegerField(min_value=1, max_value=99)
+    betLine = StrictIntegerField(min_value=1, max_value=99)
     validFrom = serializers.DateTimeField()
     validUntil = serializers.DateTimeField(required=False)
 
@@ -117,9 +112,9 @@ class CreateFreeRoundsSerializer(serializers.Serializer):
 
 class DeleteFreeRoundsSerializer(serializers.Serializer):
     id = serializers.UUIDField(required=False)
-    extID = serializers.CharField(max_length=200, required=False)
+    extID = StrictCharField(max_length=200, required=False)
     cID = serializers.UUIDField()
-    extCID = serializers.CharField(max_length=100)
+    extCID = StrictCharField(max_length=100)
 
     def validate(self, attrs):
         if not attrs.get("id") and not attrs.get("extID"):
