@@ -20,7 +20,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Protocol as TypingProtocol
 from urllib.parse import urlencode
 
@@ -28,6 +28,27 @@ import urllib3
 
 WALLET_TIMEOUT_SECONDS = 5.0
 OK, DECLINED, FAILED = "ok", "declined", "failed"
+BALANCE_LIMIT = Decimal(10) ** 15  # the ledger's balance columns: 24 digits, 8 of them decimals
+BALANCE_QUANTUM = Decimal("1e-8")
+
+
+def partner_text(value, limit: int) -> str:
+    """Text a partner sent, safe to store: without NUL (PostgreSQL text and jsonb refuse it), cut to the
+    column. A partner's odd answer must not make the write of a whole delivery batch fail, again and again."""
+    return str(value if value is not None else "").replace("\x00", "")[:limit]
+
+
+def partner_balance(value) -> Decimal | None:
+    """A balance a partner reported, or None when it is not a finite amount our columns hold."""
+    if value is None or isinstance(value, bool) or isinstance(value, (dict, list)):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return None
+    if not amount.is_finite() or abs(amount) >= BALANCE_LIMIT:
+        return None
+    return amount.quantize(BALANCE_QUANTUM, rounding=ROUND_DOWN)
 
 
 @dataclass
@@ -132,7 +153,7 @@ def parse_json_decimal(response: HttpResponse):
 
     try:
         return json.loads(response.content or b"null", parse_float=Decimal)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the stack
         return None
 
 
@@ -147,10 +168,10 @@ def classify(response: HttpResponse | None, error: str, duration_ms: int) -> Wal
         return WalletResult(OK, http_status=200, duration_ms=duration_ms, body=body)
     message = code = action = action_data = ""
     if body:
-        message = str(body.get("message") or "")[:500]
-        code = str(body.get("code") or body.get("error") or "")[:64]
-        action = str(body.get("action") or "")[:32]
-        action_data = str(body.get("actionData") or "")[:500]
+        message = partner_text(body.get("message") or "", 500)
+        code = partner_text(body.get("code") or body.get("error") or "", 64)
+        action = partner_text(body.get("action") or "", 32)
+        action_data = partner_text(body.get("actionData") or "", 500)
     outcome = FAILED if response.status_code >= 500 else DECLINED
     return WalletResult(outcome, http_status=response.status_code, error_code=code, message=message, action=action,
                         action_data=action_data, error=f"HTTP {response.status_code}", duration_ms=duration_ms,

@@ -65,11 +65,8 @@ class IgspHooksTransport:
         result = transport.classify(response, error, duration)
         if result.ok:
             body_json = result.body or {}
-            try:
-                result.balance = Decimal(str(body_json["balance"])) if "balance" in body_json else None
-            except ArithmeticError:
-                result.balance = None
-            result.partner_tx_id = str(body_json.get("transaction_id") or "")[:200]
+            result.balance = transport.partner_balance(body_json.get("balance"))
+            result.partner_tx_id = transport.partner_text(body_json.get("transaction_id") or "", 200)
         return result
 
     def balance(self, session) -> WalletResult:

@@ -6,7 +6,7 @@ decimal strings with the currency's precision (integration-adapter-api.yaml).
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from integration_hub import signing
 from tenants import selectors
@@ -53,11 +53,8 @@ class AdapterTransport:
         result = transport.classify(response, error, duration)
         if result.ok:
             body = result.body or {}
-            try:
-                result.balance = Decimal(str(body["balance"])) if "balance" in body else None
-            except (InvalidOperation, ArithmeticError):
-                result.balance = None
-            result.partner_tx_id = str(body.get("txID") or "")[:200]
+            result.balance = transport.partner_balance(body.get("balance"))
+            result.partner_tx_id = transport.partner_text(body.get("txID") or "", 200)
         return result
 
     def _post(self, session, path: str, payload: dict) -> WalletResult:

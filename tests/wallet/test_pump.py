@@ -169,3 +169,38 @@ def test_worker_threads_that_read_the_signing_key_close_their_connections(wired,
     assert delivery.pump(wired.partner.pk, take_flag(wired.partner))["delivered"] == 6
     if postgres:
         assert open_connections() <= before
+
+
+@pytest.mark.parametrize("protocol", ["igsp", "public_api"])
+def test_odd_partner_answers_are_recorded_without_failing_the_batch(wired, game, monkeypatch, no_broker, protocol):
+    """A 200 with a balance our columns cannot hold, NUL characters in the partner's texts, a body nested
+    deeper than the stack: the pump records each (a 200 is delivered, a 4xx retried) instead of failing the
+    whole batch's write and re-sending it forever."""
+    import json
+
+    wins = pending_wins(wired, game, 4, protocol=protocol)
+    no_broker.clear()
+    tx_key = "transaction_id" if protocol == "igsp" else "txID"
+    answers = {
+        str(wins[0].pk): (200, json.dumps({"balance": "1e999", tx_key: "ab\u0000c", "txID": "ab\u0000c"}).encode()),
+        str(wins[1].pk): (400, json.dumps({"error": "odd\u0000", "code": "odd\u0000", "message": "no\u0000pe",
+                                           "action": "x\u0000"}).encode()),
+        str(wins[2].pk): (200, b"[" * 100_000 + b"]" * 100_000),
+        str(wins[3].pk): (200, b'{"balance": NaN}'),
+    }
+
+    def fake_send(method, url, *, content=None, headers=None, params=None, timeout=None):
+        status, body = answers[json.loads(content)[tx_key]]
+        return transport_module.HttpResponse(status, body), "", 3
+
+    monkeypatch.setattr(transport_module, "send", fake_send)
+    stats = delivery.pump(wired.partner.pk, take_flag(wired.partner))
+    assert (stats["delivered"], stats["retry"]) == (3, 1)
+    rows = {str(t.pk): t for t in Transaction.objects.filter(pk__in=[w.pk for w in wins])}
+    first = rows[str(wins[0].pk)]
+    assert first.status == TxStatus.CONFIRMED and first.partner_balance is None and first.partner_tx_id == "abc"
+    refused = rows[str(wins[1].pk)]
+    assert refused.status == TxStatus.PENDING and refused.error_code == "odd" and refused.error_message == "nope"
+    assert rows[str(wins[2].pk)].status == rows[str(wins[3].pk)].status == TxStatus.CONFIRMED
+    attempt = DeliveryAttempt.objects.get(transaction_id=wins[1].pk)
+    assert attempt.response == {"message": "nope", "code": "odd", "action": "x"}
