@@ -357,6 +357,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             ("Currencies and network", {"fields": ["default_currency", "allowed_currencies", "ip_allowlist"]}),
         ]
         if obj is not None:
+            fieldsets.append(("Payout delivery", {"fields": ["max_in_flight"]}))
             fieldsets.append(("Record", {"fields": ["id", "created_at", "updated_at"]}))
         return fieldsets
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -41,6 +42,11 @@ class Partner(models.Model):
     )
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_partners"
+    )
+    max_in_flight = models.PositiveSmallIntegerField(
+        "concurrent payout calls", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(256)],
+        help_text="Wins and refunds the hub sends this partner's wallet at once; empty = the hub's default "
+                  "(HUB_PARTNER_MAX_IN_FLIGHT, 32).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -5,8 +5,8 @@
   timeout, so two workers never send the same attempt at once.
 - Retries reuse the transaction id; backoff is exponential with jitter, capped.
 - Each partner has one *pump*: a Celery task (``wallet.deliver_partner``) that
-  claims that partner's due rows in batches, keeps up to
-  HUB_PARTNER_MAX_IN_FLIGHT calls in flight on the pooled HTTP client, and
+  claims that partner's due rows in batches, keeps up to the partner's cap
+  (``Partner.max_in_flight``, else HUB_PARTNER_MAX_IN_FLIGHT) calls in flight on the pooled HTTP client, and
   writes the results in bulk (attempts, outcomes, breaker) in one transaction
   per batch. A committed win or refund *kicks* the pump: one conditional UPDATE
   of ``PartnerDeliveryState.pump_until`` decides who enqueues it, so a burst of
@@ -136,6 +136,14 @@ def _state_row(partner_id) -> PartnerDeliveryState:
 
 
 # ------------------------------------------------------------------ claim --
+
+
+def partner_cap(partner_id) -> int:
+    """Concurrent deliveries to a partner: its own setting (admin), else HUB_PARTNER_MAX_IN_FLIGHT."""
+    from tenants.models import Partner
+
+    own = get_or_none(Partner.objects.values_list("max_in_flight", flat=True), pk=partner_id)
+    return max(1, int(own or _setting("HUB_PARTNER_MAX_IN_FLIGHT", 32)))
 
 
 def _in_flight(partner_id, now) -> int:
@@ -286,8 +294,7 @@ def deliver(tx_id, now=None) -> str:
     if not allowed:  # the sweeper kicks the partner's pump when the pause is over
         _defer(tx_id, retry_at + timedelta(seconds=random.uniform(0, 2)))
         return "breaker_open"
-    cap = _setting("HUB_PARTNER_MAX_IN_FLIGHT", 32)
-    if partner_id is not None and _in_flight(partner_id, now) >= cap:
+    if partner_id is not None and _in_flight(partner_id, now) >= partner_cap(partner_id):
         _defer(tx_id, now + timedelta(seconds=random.uniform(0.5, 1.5)))
         return "throttled"
     tx = claim(tx_id, now)
@@ -364,7 +371,7 @@ def _has_due(partner_id, now=None) -> bool:
 def pump(partner_id, token, *, max_seconds: float | None = None) -> Counter:
     """Deliver a partner's due rows until none is left (or the time slice ends); one pump per partner.
 
-    Up to HUB_PARTNER_MAX_IN_FLIGHT calls are in flight at once on worker threads (which never touch
+    Up to the partner's cap (``partner_cap``) calls are in flight at once on worker threads (which never touch
     the database: rows arrive with their sessions, the signing key is cached); the loop claims as
     slots free up and records finished calls in bulk.
     """
@@ -372,7 +379,7 @@ def pump(partner_id, token, *, max_seconds: float | None = None) -> Counter:
     if not PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).exists():
         stats["not_owner"] += 1  # a stale duplicate: the current pump has another token
         return stats
-    cap = max(1, int(_setting("HUB_PARTNER_MAX_IN_FLIGHT", 32)))
+    cap = partner_cap(partner_id)
     refill = max(1, cap // 2)
     max_seconds = _setting("HUB_PUMP_MAX_SECONDS", 60.0) if max_seconds is None else max_seconds
     started = last_refresh = time.monotonic()

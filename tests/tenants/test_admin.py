@@ -316,16 +316,19 @@ def test_change_partner_goes_through_service_with_actor(admin_client, admin_user
     page = admin_client.get(url("partner", "change", igsp_partner.pk))
     assert page.status_code == 200
     data = change_form_data(page)
-    data.update(name="Lucky Platform Ltd", allowed_currencies="USD, GBP")
+    assert "Concurrent payout calls" in page.content.decode()
+    data.update(name="Lucky Platform Ltd", allowed_currencies="USD, GBP", max_in_flight="8")
 
     response = admin_client.post(url("partner", "change", igsp_partner.pk), data)
 
     assert response.status_code == 302
     igsp_partner.refresh_from_db()
     assert igsp_partner.name == "Lucky Platform Ltd" and igsp_partner.allowed_currencies == ["USD", "GBP"]
+    assert igsp_partner.max_in_flight == 8
     entry = AuditLog.objects.get(action="partner.update")
     assert entry.actor == admin_user and entry.partner == igsp_partner
     assert entry.changes["name"] == {"from": "Lucky Platform", "to": "Lucky Platform Ltd"}
+    assert entry.changes["max_in_flight"] == {"from": None, "to": 8}
 
 
 @pytest.mark.parametrize(

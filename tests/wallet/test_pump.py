@@ -204,3 +204,43 @@ def test_odd_partner_answers_are_recorded_without_failing_the_batch(wired, game,
     assert rows[str(wins[2].pk)].status == rows[str(wins[3].pk)].status == TxStatus.CONFIRMED
     attempt = DeliveryAttempt.objects.get(transaction_id=wins[1].pk)
     assert attempt.response == {"message": "nope", "code": "odd", "action": "x"}
+
+
+def test_a_partners_own_cap_overrides_the_default(wired, game, settings, monkeypatch, no_broker):
+    from tenants import services as tenant_services
+    from tenants.models import AuditLog
+
+    settings.HUB_PARTNER_MAX_IN_FLIGHT = 32
+    tenant_services.partner_update(partner=wired.partner, actor="test", max_in_flight=3)
+    assert AuditLog.objects.filter(action="partner.update", partner=wired.partner).exists()
+    wins = pending_wins(wired, game, 9)
+    no_broker.clear()
+    wired.faults(win={"latency_ms": 100})
+    lock, now_in_flight, peak = threading.Lock(), [0], [0]
+    real_send = transport_module.send
+
+    def counting_send(*args, **kwargs):
+        with lock:
+            now_in_flight[0] += 1
+            peak[0] = max(peak[0], now_in_flight[0])
+        try:
+            return real_send(*args, **kwargs)
+        finally:
+            with lock:
+                now_in_flight[0] -= 1
+
+    monkeypatch.setattr(transport_module, "send", counting_send)
+    assert delivery.pump(wired.partner.pk, take_flag(wired.partner))["delivered"] == 9
+    assert peak[0] == 3 and delivery.partner_cap(wired.partner.pk) == 3
+    assert all(movements(wired, w.pk) == 1 for w in wins)
+
+
+@pytest.mark.parametrize("value", [0, 257])
+def test_a_partners_cap_must_be_between_1_and_256(wired, value):
+    from django.core.exceptions import ValidationError
+
+    from tenants import services as tenant_services
+
+    with pytest.raises(ValidationError):
+        tenant_services.partner_update(partner=wired.partner, actor="test", max_in_flight=value)
+    assert delivery.partner_cap(wired.partner.pk) == 32
