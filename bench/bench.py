@@ -23,7 +23,8 @@ local PostgreSQL and Redis db 15 as the broker; the sandbox partner has no fault
     default ``4,8``) for BENCH_CONCURRENT_SECONDS (12) each, through the hub and then straight to
     the sandbox → sustained bets/s. An in-process run of the bet service counts the hub's queries
     per bet (cProfile in var/bench/profile-bet.txt). No Celery worker runs during (b): the
-    TraderHero settle tasks just wait in the broker, so only the bet path is measured.
+    TraderHero settle tasks just wait in the broker, so only the bet path is measured. Both databases
+    are VACUUM (ANALYZE)d after (a), so autovacuum of (a)'s rows does not run during (b).
 
 Prints a compact table and writes everything to var/bench-results.json. Plans for ~8.5 min
 (BENCH_TARGET_SECONDS=510), bounded by a 9.5 min watchdog. Environment: BENCH_HUB_PORT (18200),
@@ -35,6 +36,7 @@ to drain all 10,000 on a small machine; a single BENCH_CONFIGS entry skips the p
 from __future__ import annotations
 
 import cProfile
+import gc
 import io
 import json
 import os
@@ -62,6 +64,7 @@ from .common import (
     log,
     machine_busy_seconds,
     steal_seconds,
+    vacuum_analyze,
 )
 
 WINS = int(os.environ.get("BENCH_WINS", "10000"))
@@ -613,6 +616,13 @@ def main() -> int:
     # ---- (b) bet latency
     if "b" in PARTS:
         flush_redis_db(stack.redis_db)
+        if "a" in PARTS:  # (a) left 10,000 updated rows: clean them up now rather than during (b)
+            for name in (stack.hub_db, stack.sandbox_db):
+                vacuum_analyze(name)
+        # This process measures the latencies: what (a) left on its heap must not turn into GC pauses inside
+        # the timed requests.
+        gc.collect()
+        gc.freeze()
         stack.start_web(workers=2, threads=8)
         stack.wait_hub_ready()
         log("(b) in-process profile of one bet")
