@@ -40,6 +40,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from rest_framework import status as http
 
+from integration_hub.db import get_or_none
 from integration_hub.errors import ApplicationError, Conflict, NotFound
 
 from . import lmsr
@@ -194,8 +195,8 @@ def _cash_out_limit_reached(limit: int) -> MarketError:
 
 
 def _cashouts_today(player_key: str, now: datetime) -> int:
-    return (CashOutDay.objects.filter(player_key=player_key, day=now.astimezone(UTC).date())
-            .values_list("count", flat=True).first() or 0)
+    return get_or_none(CashOutDay.objects.values_list("count", flat=True), player_key=player_key,
+                       day=now.astimezone(UTC).date()) or 0
 
 
 def _take_cash_out_slot(player_key: str, now: datetime) -> None:
@@ -300,21 +301,20 @@ def _apply_shares(market_id, outcome: str, shares, currency: str, actor: str, *,
     with transaction.atomic():
         market = _lock_market(market_id)
         _check_tradable(market)
-        book = _move_q(market, currency, outcome, sign * shares)
+        book = _move_q(market, _locked_book(market, currency), outcome, sign * shares)
         _event(market, "bet" if sign > 0 else "sell", actor, outcome=outcome, shares=shares, currency=currency,
                q_yes=book.q_yes, q_no=book.q_no)
     return book
 
 
-def _move_q(market: Market, currency: str, outcome: str, delta: Decimal) -> MarketBook:
-    book = _locked_book(market, currency)
+def _move_q(market: Market, book: MarketBook, outcome: str, delta: Decimal) -> MarketBook:
     field = "q_yes" if outcome == Outcome.YES else "q_no"
     value = getattr(book, field) + delta
     if value < 0:
         raise _refuse("invalid_amount", "Cannot sell more shares than are outstanding.")
     setattr(book, field, value)
     book.save(update_fields=[field, "updated_at"])
-    market._book_q = {currency: (book.q_yes, book.q_no)}
+    market._book_q = {book.currency: (book.q_yes, book.q_no)}
     return book
 
 
@@ -331,7 +331,7 @@ def position_open(*, market_id, session_id, round_id, outcome: str, stake, curre
         return _same_position(existing, market_id, outcome, stake, currency)
     with transaction.atomic():
         market = _lock_market(market_id)
-        _locked_book(market, currency)  # priced on the book's state under the lock
+        book = _locked_book(market, currency)  # priced on the book's state under the lock
         stake, shares = _price_bet(market, outcome, stake, currency, places, None)
         try:
             with transaction.atomic():
@@ -344,7 +344,7 @@ def position_open(*, market_id, session_id, round_id, outcome: str, stake, curre
             if existing is None:
                 raise
             return _same_position(existing, market_id, outcome, stake, currency)
-        book = _move_q(market, currency, outcome, shares)
+        book = _move_q(market, book, outcome, shares)
         _event(market, "bet", actor, position=position.pk, round=round_id, outcome=outcome, stake=stake,
                currency=currency, shares=shares, q_yes=book.q_yes, q_no=book.q_no)
     return position
@@ -412,7 +412,7 @@ def position_cash_out(*, position_id, session_id=None, min_value=None, places: i
             raise _refuse("cash_out_value_changed", "The cash-out value has changed; preview again.",
                           http.HTTP_409_CONFLICT)
         _take_cash_out_slot(_player_key(position, player_key), now)
-        book = _move_q(market, position.currency, position.outcome, -position.shares)
+        book = _move_q(market, _locked_book(market, position.currency), position.outcome, -position.shares)
         position.status = PositionStatus.CASHED_OUT
         position.cash_out_value = value
         position.payout = value
