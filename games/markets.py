@@ -194,6 +194,11 @@ def _cash_out_limit_reached(limit: int) -> MarketError:
     return _refuse("cashout_limit", f"No more than {limit} cash-outs per day.", http.HTTP_429_TOO_MANY_REQUESTS)
 
 
+def cashouts_today(player_key: str, now: datetime | None = None) -> int:
+    """Cash-outs counted against the player's limit today (UTC)."""
+    return _cashouts_today(player_key, now or timezone.now())
+
+
 def _cashouts_today(player_key: str, now: datetime) -> int:
     return get_or_none(CashOutDay.objects.values_list("count", flat=True), player_key=player_key,
                        day=now.astimezone(UTC).date()) or 0
@@ -215,14 +220,17 @@ def _take_cash_out_slot(player_key: str, now: datetime) -> None:
         raise _cash_out_limit_reached(limit)
 
 
-def _check_cash_out(position: Position, market: Market, now: datetime, player_key: str | None = None) -> None:
+def _check_cash_out(position: Position, market: Market, now: datetime, player_key: str | None = None,
+                    cashouts_today: int | None = None) -> None:
     if position.status == PositionStatus.CASHED_OUT:
         raise _refuse("already_cashed_out", "This bet has already been cashed out.", http.HTTP_409_CONFLICT)
     if position.status != PositionStatus.OPEN:
         raise _refuse("position_settled", "This bet is already settled.", http.HTTP_409_CONFLICT)
     _check_tradable(market, now)
     limit = cashout_limit_per_day()
-    if limit and _cashouts_today(_player_key(position, player_key), now) >= limit:
+    if cashouts_today is None and limit:
+        cashouts_today = _cashouts_today(_player_key(position, player_key), now)
+    if limit and cashouts_today >= limit:
         raise _cash_out_limit_reached(limit)
 
 
@@ -363,16 +371,19 @@ def _same_position(position: Position, market_id, outcome: str, stake, currency:
 # -------------------------------------------------------------- cash-out --
 
 def position_cash_out_quote(*, position: Position, places: int | None = None, now: datetime | None = None,
-                            player_key: str | None = None) -> dict:
+                            player_key: str | None = None, cashouts_today: int | None = None) -> dict:
     """What cashing out ``position`` would pay now (no writes).
 
     Returns ``{"betId", "cashOutValue", "margin", "originalStake", "currentOdds",
     "currentPrice", "shares", "currency"}`` (Decimals): ``currentOdds`` are the
     decimal odds ``1 / currentPrice`` of the position's outcome (2 dp, rounded down).
+    A listing of many positions passes what it read once: the market (``select_related``, its books via
+    ``with_books``) and the player's ``cashouts_today``.
     """
     now = now or timezone.now()
-    market = Market.objects.get(pk=position.market_id)
-    _check_cash_out(position, market, now, player_key)
+    loaded = Position.market.is_cached(position)
+    market = position.market if loaded else Market.objects.get(pk=position.market_id)
+    _check_cash_out(position, market, now, player_key, cashouts_today)
     value, margin = _cash_out_value(position, market, places)
     current_price = lmsr.price(*book_q(market, position.currency), market.b, position.outcome)
     return {

@@ -65,7 +65,8 @@ def cash_out_player_key(session: GameSession) -> str | None:
     return f"{session.partner_id}:{session.player_id}" if session.partner_id else None
 
 
-def position_view(position, with_quote: bool = True, player_key: str | None = None) -> dict:
+def position_view(position, with_quote: bool = True, player_key: str | None = None,
+                  cashouts_today: int | None = None) -> dict:
     view = {"betId": str(position.pk), "marketId": str(position.market_id), "outcome": position.outcome,
             "stake": _s(position.stake, position.currency), "shares": str(position.shares),
             "status": position.status, "payout": _s(position.payout, position.currency),
@@ -73,7 +74,7 @@ def position_view(position, with_quote: bool = True, player_key: str | None = No
     if with_quote and position.status == PositionStatus.OPEN:
         try:
             quote = markets.position_cash_out_quote(position=position, places=money.precision(position.currency),
-                                                    player_key=player_key)
+                                                    player_key=player_key, cashouts_today=cashouts_today)
             view["cashOutValue"] = _s(quote["cashOutValue"], position.currency)
         except ApplicationError:
             view["cashOutValue"] = None
@@ -121,9 +122,12 @@ def state(*, session: GameSession) -> dict:
         low, high = markets.stake_limits(session.currency)
         body["markets"] = [market_view(m, session.currency)
                            for m in markets.with_books(list(sel.markets_list()), session.currency)]
+        # Up to 50 positions with live cash-out quotes: markets, books and today's cash-outs read once.
+        positions = list(sel.positions_for_session(session_id=session.pk)[:50])
+        markets.with_books([p.market for p in positions], session.currency)
         key = cash_out_player_key(session)
-        body["positions"] = [position_view(p, player_key=key)
-                             for p in sel.positions_for_session(session_id=session.pk)[:50]]
+        done = markets.cashouts_today(key or f"session:{session.pk}")
+        body["positions"] = [position_view(p, player_key=key, cashouts_today=done) for p in positions]
         body["limits"] = {"minStake": _s(low, session.currency), "maxStake": _s(high, session.currency),
                           "cashOutsPerDay": markets.cashout_limit_per_day(), "margin": str(markets.market_margin())}
     else:

@@ -282,3 +282,36 @@ def test_a_bet_moves_the_price_for_its_own_currency_only(http, wired, markets_se
     assert Decimal(bet.json()["market"]["yesPrice"]) > before
     assert yes_price(usd, usd_key, market_id) > before
     assert yes_price(eur, eur_key, market_id) == before  # the EUR book did not move
+
+
+def test_the_state_of_a_market_session_costs_the_same_queries_for_1_or_12_positions(markets_seed, settings):
+    """Each open position carries a live cash-out quote: its market, the currency's book and the player's
+    cash-outs today are read once for the whole list, not once per position."""
+    import uuid
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from games import markets, play
+    from games.models import Game
+    from wallet import services as wallet_services
+
+    session = wallet_services.session_create(
+        protocol="igsp", game=Game.objects.get(slug="prediction-markets"), player_id="many", currency="USD",
+        is_demo=True, demo_balance=Decimal("1000")).session
+
+    def state_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            body = play.state(session=session)
+        assert all(p["cashOutValue"] for p in body["positions"])
+        return len(queries.captured_queries)
+
+    def open_positions(n):
+        for i in range(n):
+            markets.position_open(market_id=markets_seed[i % 2].pk, session_id=session.pk, round_id=uuid.uuid4(),
+                                  outcome="YES", stake=Decimal("1.00"), currency="USD")
+
+    open_positions(1)
+    one = state_queries()
+    open_positions(11)
+    assert state_queries() == one
