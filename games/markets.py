@@ -196,12 +196,8 @@ def _cash_out_limit_reached(limit: int) -> MarketError:
 
 def cashouts_today(player_key: str, now: datetime | None = None) -> int:
     """Cash-outs counted against the player's limit today (UTC)."""
-    return _cashouts_today(player_key, now or timezone.now())
-
-
-def _cashouts_today(player_key: str, now: datetime) -> int:
     return get_or_none(CashOutDay.objects.values_list("count", flat=True), player_key=player_key,
-                       day=now.astimezone(UTC).date()) or 0
+                       day=(now or timezone.now()).astimezone(UTC).date()) or 0
 
 
 def _take_cash_out_slot(player_key: str, now: datetime) -> None:
@@ -221,16 +217,16 @@ def _take_cash_out_slot(player_key: str, now: datetime) -> None:
 
 
 def _check_cash_out(position: Position, market: Market, now: datetime, player_key: str | None = None,
-                    cashouts_today: int | None = None) -> None:
+                    done_today: int | None = None) -> None:
     if position.status == PositionStatus.CASHED_OUT:
         raise _refuse("already_cashed_out", "This bet has already been cashed out.", http.HTTP_409_CONFLICT)
     if position.status != PositionStatus.OPEN:
         raise _refuse("position_settled", "This bet is already settled.", http.HTTP_409_CONFLICT)
     _check_tradable(market, now)
     limit = cashout_limit_per_day()
-    if cashouts_today is None and limit:
-        cashouts_today = _cashouts_today(_player_key(position, player_key), now)
-    if limit and cashouts_today >= limit:
+    if done_today is None and limit:
+        done_today = cashouts_today(_player_key(position, player_key), now)
+    if limit and done_today >= limit:
         raise _cash_out_limit_reached(limit)
 
 
@@ -250,7 +246,7 @@ def book_q(market: Market, currency: str) -> tuple[Decimal, Decimal]:
     cached = getattr(market, "_book_q", {})
     if currency in cached:
         return cached[currency]
-    row = MarketBook.objects.filter(market=market, currency=currency).values_list("q_yes", "q_no").first()
+    row = get_or_none(MarketBook.objects.values_list("q_yes", "q_no"), market=market, currency=currency)
     return tuple(row) if row else (market.q_yes, market.q_no)
 
 

@@ -14,7 +14,8 @@ from rest_framework.test import APIClient
 
 from integration_hub import signing
 from wallet import services as wallet_services
-from wallet.models import GameSession, Round, Transaction
+from tests.conftest import igsp_signed_headers
+from wallet.models import GameSession
 
 pytestmark = pytest.mark.django_db
 
@@ -73,15 +74,10 @@ def _sweep(send, base: dict, protocol: str) -> Sweep:
     return problems
 
 
-def _counts() -> tuple[int, int, int]:
-    return GameSession.objects.count(), Round.objects.count(), Transaction.objects.count()
-
-
 def _igsp_poster(client: APIClient, partner, path: str):
     def send(raw: bytes):
-        headers = {"HTTP_" + k.upper().replace("-", "_"): v
-                   for k, v in signing.igsp_headers(partner.api_key, partner.secret, raw).items()}
-        return client.generic("POST", path, raw, content_type="application/json", **headers)
+        return client.generic("POST", path, raw, content_type="application/json",
+                              **igsp_signed_headers(partner.api_key, partner.secret, raw))
     return send
 
 
@@ -101,11 +97,11 @@ def test_igsp_session_creation(igsp_partner, games_catalog):
             "currency": "USD", "session_id": "sess-1", "balance": 100.5, "device": "desktop", "language": "en",
             "return_url": "https://casino.example/lobby", "deposit_url": "https://casino.example/cashier",
             "is_demo": False}
-    before = _counts()
+    before = GameSession.objects.count()
     problems = _sweep(_igsp_poster(APIClient(), igsp_partner, "/igsp/v1/sessions"), base, "igsp")
     assert problems == []
     # A refused request writes nothing: one session per accepted variation (a new session_id, is_demo…).
-    assert GameSession.objects.count() - before[0] == problems.accepted
+    assert GameSession.objects.count() - before == problems.accepted
 
 
 def test_igsp_demo_sessions(games_catalog):
@@ -130,9 +126,7 @@ def test_igsp_listing_query_parameters(igsp_partner, games_catalog, path):
     for name in ("limit", "cursor", "updated_after", "unknown"):
         for value in ODD_VALUES:
             query = f"{name}={json.dumps(value)[:5000]}"
-            headers = {"HTTP_" + k.upper().replace("-", "_"): v
-                       for k, v in signing.igsp_headers(igsp_partner.api_key, igsp_partner.secret, b"").items()}
-            resp = client.get(f"{path}?{query}", **headers)
+            resp = client.get(f"{path}?{query}", **igsp_signed_headers(igsp_partner.api_key, igsp_partner.secret))
             if resp.status_code >= 500:
                 problems.append(f"{query[:60]}: {resp.status_code}")
     assert problems == []
@@ -185,10 +179,10 @@ def test_core_api_create_new_game(public_partner, games_catalog):
     base = {"cID": str(public_partner.pk), "extCID": public_partner.ext_cid, "gameID": "traderhero-jackpot",
             "demo": False, "platform": "desktop", "currency": "USD", "locale": "en_us", "sessionID": "ext-1",
             "returnURL": "https://casino.example/lobby", "user": {"id": "u-1", "country": "DE"}}
-    before = _counts()
+    before = GameSession.objects.count()
     problems = _sweep(_public_poster(APIClient(), public_partner, "/api/v1/create-new-game"), base, "public_api")
     assert problems == []
-    assert GameSession.objects.count() - before[0] == problems.accepted
+    assert GameSession.objects.count() - before == problems.accepted
 
 
 @pytest.mark.parametrize("method", ["POST", "DELETE"])

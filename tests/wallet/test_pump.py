@@ -34,20 +34,8 @@ def take_flag(partner) -> str:
     return str(token)
 
 
-@pytest.fixture
-def no_broker(monkeypatch):
-    sent: list[tuple] = []
-    monkeypatch.setattr(tasks.deliver_partner, "delay", lambda *a: sent.append(a))
-    return sent
-
-
-@pytest.mark.parametrize("protocol", ["igsp", "public_api"])
-def test_pump_delivers_a_batch_concurrently_under_the_partner_cap(wired, game, settings, monkeypatch, no_broker,
-                                                                   protocol):
-    settings.HUB_PARTNER_MAX_IN_FLIGHT = 4
-    wins = pending_wins(wired, game, 12, protocol=protocol)
-    no_broker.clear()  # the kick of the first win's commit; this test runs the pump itself
-    wired.faults(win={"latency_ms": 150})
+def send_peak(monkeypatch) -> list[int]:
+    """Count partner calls in flight at once; ``[peak]`` after the run."""
     lock, now_in_flight, peak = threading.Lock(), [0], [0]
     real_send = transport_module.send
 
@@ -62,6 +50,24 @@ def test_pump_delivers_a_batch_concurrently_under_the_partner_cap(wired, game, s
                 now_in_flight[0] -= 1
 
     monkeypatch.setattr(transport_module, "send", counting_send)
+    return peak
+
+
+@pytest.fixture
+def no_broker(monkeypatch):
+    sent: list[tuple] = []
+    monkeypatch.setattr(tasks.deliver_partner, "delay", lambda *a: sent.append(a))
+    return sent
+
+
+@pytest.mark.parametrize("protocol", ["igsp", "public_api"])
+def test_pump_delivers_a_batch_concurrently_under_the_partner_cap(wired, game, settings, monkeypatch, no_broker,
+                                                                   protocol):
+    settings.HUB_PARTNER_MAX_IN_FLIGHT = 4
+    wins = pending_wins(wired, game, 12, protocol=protocol)
+    no_broker.clear()  # the kick of the first win's commit; this test runs the pump itself
+    wired.faults(win={"latency_ms": 150})
+    peak = send_peak(monkeypatch)
     last_balance = GameSession.objects.get(pk=wins[0].session_id).last_balance  # from the last bet
     stats = delivery.pump(wired.partner.pk, take_flag(wired.partner))
     assert stats["delivered"] == 12
@@ -216,20 +222,7 @@ def test_a_partners_own_cap_overrides_the_default(wired, game, settings, monkeyp
     wins = pending_wins(wired, game, 9)
     no_broker.clear()
     wired.faults(win={"latency_ms": 100})
-    lock, now_in_flight, peak = threading.Lock(), [0], [0]
-    real_send = transport_module.send
-
-    def counting_send(*args, **kwargs):
-        with lock:
-            now_in_flight[0] += 1
-            peak[0] = max(peak[0], now_in_flight[0])
-        try:
-            return real_send(*args, **kwargs)
-        finally:
-            with lock:
-                now_in_flight[0] -= 1
-
-    monkeypatch.setattr(transport_module, "send", counting_send)
+    peak = send_peak(monkeypatch)
     assert delivery.pump(wired.partner.pk, take_flag(wired.partner))["delivered"] == 9
     assert peak[0] == 3 and delivery.partner_cap(wired.partner.pk) == 3
     assert all(movements(wired, w.pk) == 1 for w in wins)
