@@ -1,4 +1,4 @@
-"""Validate real HTTP exchanges against the official OpenAPI contracts in ../shared/specs (openapi-core)."""
+"""Validate real HTTP exchanges against the official OpenAPI contracts vendored in contracts/ (openapi-core)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPECS = Path(__file__).resolve().parents[2] / "shared" / "specs"
+SPECS = Path(__file__).resolve().parents[1] / "contracts"
 CONTRACTS = {
     "igsp-providers": (SPECS / "igsp" / "igsp-providers.yaml", "https://api.provider.com/igsp/v1"),
     "core-api": (SPECS / "public-api" / "core-api.yaml", "https://staging.platform.0.swipegames.io/api/v1"),

@@ -300,7 +300,7 @@ def _schema(path: str, name: str):
         return yaml.safe_load(fh)["components"]["schemas"][name]
 
 
-SPECS = __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "specs"
+SPECS = __import__("pathlib").Path(__file__).resolve().parents[2] / "contracts"
 
 
 def test_igsp_bodies_validate_against_the_platform_contract(wired, game, wire):
