@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Import-cycle and layering check for the hub's own packages (run by `make check` and CI).
+
+Builds the graph of imports between the project's modules from their source (``ast``: every
+``import``/``from … import``, including the ones inside functions, which hide cycles rather than
+remove them), then reports:
+
+- every cycle between modules (strongly connected components of more than one module, or a
+  module importing itself);
+- every layering violation: domain code (models, services, selectors, domain modules of the
+  apps) importing Django REST framework or a protocol edge (``integration_hub.igsp`` /
+  ``integration_hub.public_api``), listed in ``FORBIDDEN`` below.
+
+Tests, migrations and the hand-run benchmarks are not part of the graph. Exit 1 when anything
+is found; ``--graph`` prints the edges.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("config", "core", "integration_hub", "tenants", "wallet", "games", "freerounds", "pages", "sandbox")
+SKIP_PARTS = {"migrations", "tests", "__pycache__"}
+
+# (module prefix, forbidden import prefixes): domain code stays free of the HTTP edge.
+DOMAIN = ("tenants.models", "tenants.services", "tenants.selectors", "wallet.models", "wallet.services",
+          "wallet.selectors", "games.models", "games.services", "games.selectors", "games.markets",
+          "games.lmsr", "games.jackpot", "freerounds.models", "freerounds.services")
+FORBIDDEN = ("rest_framework", "integration_hub.igsp", "integration_hub.public_api")
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def project_modules() -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for package in PACKAGES:
+        base = ROOT / package
+        if not base.is_dir():
+            continue
+        for path in base.rglob("*.py"):
+            if SKIP_PARTS & set(path.relative_to(ROOT).parts):
+                continue
+            found[module_name(path)] = path
+    return found
+
+
+def imports_of(name: str, path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    is_package = path.name == "__init__.py"
+    package = name if is_package else name.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base_parts = package.split(".")
+                if node.level > 1:
+                    base_parts = base_parts[: len(base_parts) - (node.level - 1)]
+                base = ".".join(base_parts)
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            out.add(target)
+            # ``from pkg import module`` imports the submodule.
+            out.update(f"{target}.{alias.name}" for alias in node.names)
+    return out
+
+
+def resolve(target: str, modules: dict[str, Path]) -> str | None:
+    """The project module an import name refers to (the longest known prefix)."""
+    parts = target.split(".")
+    while parts:
+        candidate = ".".join(parts)
+        if candidate in modules:
+            return candidate
+        parts.pop()
+    return None
+
+
+def graph(modules: dict[str, Path]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    edges: dict[str, set[str]] = {name: set() for name in modules}
+    raw: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        raw[name] = imports_of(name, path)
+        for target in raw[name]:
+            dest = resolve(target, modules)
+            # A package's __init__ being "imported" by its own submodules is not an edge.
+            if dest and dest != name and not name.startswith(dest + "."):
+                edges[name].add(dest)
+    return edges, raw
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components with more than one module."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(edges[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    sys.setrecursionlimit(10000)
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def violations(raw: dict[str, set[str]]) -> list[str]:
+    out = []
+    for name, targets in sorted(raw.items()):
+        if not name.startswith(DOMAIN):
+            continue
+        for target in sorted(targets):
+            if target.startswith(FORBIDDEN):
+                out.append(f"{name} imports {target}")
+    return sorted(set(out))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--graph", action="store_true", help="print every edge")
+    args = parser.parse_args()
+    modules = project_modules()
+    edges, raw = graph(modules)
+    if args.graph:
+        for name in sorted(edges):
+            for dest in sorted(edges[name]):
+                print(f"{name} -> {dest}")
+    found = cycles(edges)
+    bad = violations(raw)
+    for component in found:
+        inner = {v: sorted(edges[v] & set(component)) for v in component}
+        print("import cycle: " + "; ".join(f"{v} -> {', '.join(w)}" for v, w in inner.items()))
+    for line in bad:
+        print("layering: " + line)
+    print(f"{len(modules)} modules, {sum(len(v) for v in edges.values())} imports, "
+          f"{len(found)} cycles, {len(bad)} layering violations")
+    return 1 if found or bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
