@@ -37,6 +37,7 @@ class ApplicationError(Exception):
 
     status_code = status.HTTP_400_BAD_REQUEST
     code = "invalid_request"
+    retry_after: int | None = None  # seconds; sent as Retry-After (a retryable refusal, e.g. 503)
 
     def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None,
                  details: str | None = None, extra: dict | None = None):
@@ -141,6 +142,7 @@ def exception_handler(exc, context):
         return Response(
             render_error(style, exc.status_code, exc.message, exc.code, exc.details, exc.extra),
             status=exc.status_code,
+            headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
         )
 
     if isinstance(exc, exceptions.APIException):

@@ -48,6 +48,11 @@ class Partner(models.Model):
         help_text="Wins and refunds the hub sends this partner's wallet at once; empty = the hub's default "
                   "(HUB_PARTNER_MAX_IN_FLIGHT, 32).",
     )
+    max_bets_in_flight = models.PositiveSmallIntegerField(
+        "concurrent bet calls", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(256)],
+        help_text="Bets the hub sends this partner's wallet at once; one more is refused at once (503, retry). "
+                  "Empty = the hub's default (HUB_PARTNER_MAX_BETS_IN_FLIGHT, 8).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -35,6 +35,7 @@ PUBLIC_ID_PREFIX = {CredentialPurpose.IGSP: "gp_live_"}
 PARTNER_FIELDS = (
     "name", "slug", "status", "igsp_enabled", "public_api_enabled", "default_currency", "allowed_currencies",
     "igsp_hooks_url", "ip_allowlist", "account_manager", "max_in_flight",
+    "max_bets_in_flight",
 )
 EXT_CLIENT_FIELDS = ("ext_cid", "name", "base_url", "is_active", "currencies")
 

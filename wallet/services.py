@@ -9,6 +9,9 @@ Policies (PROTOCOLS.md, seed 004):
   commit, retried with the same id until the partner answers 200
   (``wallet.delivery``).
 - demo sessions: the balance is ours (row lock, atomic update); no partner call.
+- bulkhead: at most ``Partner.max_bets_in_flight`` (else HUB_PARTNER_MAX_BETS_IN_FLIGHT) bet calls in
+  flight per partner; over it a bet is refused at once with ``PartnerBusy`` (503, Retry-After), nothing
+  written (``wallet.bulkhead``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from django.utils import timezone
 
 from integration_hub.errors import AccountBlocked, ApplicationError, Conflict, Gone, UpstreamUnavailable
 
+from . import bulkhead
 from . import currency as money
 from .models import GameSession, Round, RoundStatus, SessionStatus, Transaction, TxKind, TxStatus
 from .transport import transport_for
@@ -166,15 +170,18 @@ def bet_place(*, session: GameSession, amount: Decimal, tx_type: str = "regular"
     if session.is_demo:
         return _demo_bet(session, amount, tx_type, free_rounds_id, on_reserve, on_confirm)
 
-    with transaction.atomic():
-        rnd = Round.objects.create(session=session, partner_id=session.partner_id, free_rounds_id=free_rounds_id)
-        tx = Transaction.objects.create(round=rnd, session=session, partner_id=session.partner_id, kind=TxKind.BET,
-                                        amount=amount, currency=session.currency, tx_type=tx_type,
-                                        free_rounds_id=free_rounds_id, status=TxStatus.PENDING)
-        if on_reserve:
-            on_reserve(rnd)
+    # The bulkhead (wallet.bulkhead): a slot before anything is written, given back once the partner
+    # answered; over the partner's cap the bet is refused at once (PartnerBusy, 503) and nothing is written.
+    with bulkhead.bet_slot(session.partner):
+        with transaction.atomic():
+            rnd = Round.objects.create(session=session, partner_id=session.partner_id, free_rounds_id=free_rounds_id)
+            tx = Transaction.objects.create(round=rnd, session=session, partner_id=session.partner_id,
+                                            kind=TxKind.BET, amount=amount, currency=session.currency,
+                                            tx_type=tx_type, free_rounds_id=free_rounds_id, status=TxStatus.PENDING)
+            if on_reserve:
+                on_reserve(rnd)
 
-    result = transport_for(session.protocol).bet(tx)
+        result = transport_for(session.protocol).bet(tx)
 
     with transaction.atomic():
         now = timezone.now()
