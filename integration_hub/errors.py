@@ -6,16 +6,21 @@ Views declare ``error_style``:
 - ``"public_api"``: ``{"message": text, "details"?: text, "code"?: code}``
   (the Core API ErrorResponse; ``code`` only where the contract's enum has it);
 - anything else: the IGSP-like shape, used by hub endpoints.
+
+An unexpected exception in a DRF view is logged (with its traceback, through the redacting log filter)
+and answered 500 in the view's shape with a generic message, never the exception's text or Django's HTML
+page; Django errors outside DRF views are rendered by the handlers in ``integration_hub.views``.
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -23,6 +28,7 @@ from rest_framework.views import set_rollback
 logger = logging.getLogger(__name__)
 
 AUTH_FAILED_MESSAGE = "Authentication failed: missing or invalid credentials or signature."
+INTERNAL_ERROR_MESSAGE = "Internal server error."
 
 PUBLIC_API_CODES = {
     "game_not_found",
@@ -103,6 +109,7 @@ _STATUS_CODES = {
     410: "gone",
     415: "unsupported_media_type",
     429: "too_many_requests",
+    500: "internal_error",
     502: "partner_unreachable",
 }
 
@@ -162,7 +169,13 @@ def exception_handler(exc, context):
             message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else "; ".join(_flatten(exc.detail))
         return Response(render_error(style, exc.status_code, message, code), status=exc.status_code, headers=headers)
 
-    # Unexpected: let Django's 500 machinery log it (never with secrets, see logging filter).
-    if transaction.get_connection().in_atomic_block:
-        set_rollback()
-    return None
+    set_rollback()
+    request = context.get("request")
+    where = f"{request.method} {request.path}" if request is not None else type(view).__name__
+    if isinstance(exc, (BadRequest, SuspiciousOperation, MultiPartParserError)):
+        # What Django itself answers 400 (a malformed request, a disallowed Host), in the protocol's shape.
+        logger.warning("bad request %s: %s", where, type(exc).__name__)
+        return Response(render_error(style, 400, "Bad request.", "invalid_request"), status=400)
+    # A bug: logged with its traceback (the log filter redacts secrets), answered without any detail.
+    logger.error("unhandled error in %s", where, exc_info=exc)
+    return Response(render_error(style, 500, INTERNAL_ERROR_MESSAGE, "internal_error"), status=500)

@@ -6,6 +6,12 @@ from integration_hub import views
 from tenants.api import PartnerRegisterView
 from wallet.metrics import metrics_view
 
+# Errors outside DRF views: JSON in the protocol's shape under /api/ and /igsp/, HTML for the admin and pages.
+handler400 = "integration_hub.views.bad_request"
+handler403 = "integration_hub.views.permission_denied"
+handler404 = "integration_hub.views.page_not_found"
+handler500 = "integration_hub.views.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

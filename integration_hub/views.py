@@ -1,11 +1,14 @@
-"""Operational endpoints: liveness and readiness."""
+"""Operational endpoints (liveness, readiness) and the error handlers of the root URLconf."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.http import require_GET
+
+from integration_hub.errors import INTERNAL_ERROR_MESSAGE, render_error
 
 
 @require_GET
@@ -45,3 +48,41 @@ def readyz(request):
         "broker": settings.CELERY_BROKER_URL.split("://", 1)[0],
     }
     return JsonResponse(body, status=200 if ready else 503)
+
+
+# --- Error handlers (handler400/403/404/500 of integration_hub.urls) ------------------------------------
+# Django renders these for errors outside DRF views (an unknown path, a middleware failure, a plain view's
+# bug). Partners' paths answer in their protocol's JSON shape; the admin and the pages keep Django's HTML.
+
+def _error_style(request) -> str | None:
+    path = request.path_info
+    if path.startswith("/api/"):
+        return "public_api"
+    if path.startswith("/igsp/"):
+        return "igsp"
+    if path in ("/healthz", "/readyz", "/metrics"):
+        return "hub"
+    return None
+
+
+def _json_error(request, status: int, message: str, fallback, *args):
+    style = _error_style(request)
+    if style is None:
+        return fallback(request, *args)
+    return JsonResponse(render_error(style, status, message), status=status)
+
+
+def bad_request(request, exception):
+    return _json_error(request, 400, "Bad request.", defaults.bad_request, exception)
+
+
+def permission_denied(request, exception):
+    return _json_error(request, 403, "Forbidden.", defaults.permission_denied, exception)
+
+
+def page_not_found(request, exception):
+    return _json_error(request, 404, "Not found.", defaults.page_not_found, exception)
+
+
+def server_error(request):
+    return _json_error(request, 500, INTERNAL_ERROR_MESSAGE, defaults.server_error)

@@ -12,6 +12,15 @@ from tenants import services
 from tenants.models import CredentialPurpose
 
 
+@pytest.fixture(autouse=True)
+def _admin_key_throttle_reset():
+    """Failed X-Admin-Key attempts are counted per client address in the cache, which outlives a test."""
+    from integration_hub.authentication import admin_key_throttle_reset
+
+    for ip in ("127.0.0.1", "::1"):
+        admin_key_throttle_reset(ip)
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -21,7 +21,14 @@ scrapes, and every process answers the same numbers:
   (the other hub metrics are then absent rather than wrong).
 
 No partner label: /metrics is not tenant-scoped. When ``HUB_METRICS_TOKEN``
-is set, scrapes must send ``Authorization: Bearer <token>``.
+is set, scrapes must send ``Authorization: Bearer <token>`` (compared in
+constant time); under production settings /metrics answers 403 until the
+token is set.
+
+The aggregates above read whole tables, so they are not run per scrape: the
+rendered hub metrics are a snapshot kept in the cache for
+``HUB_METRICS_CACHE_SECONDS`` (default 15; one snapshot for every process
+when the cache is Redis), and a scrape inside that window runs no query.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import logging
 import secrets
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
 from django.db.models import Count, F, Min, Q, Sum
 from django.http import HttpResponse
@@ -127,20 +135,44 @@ HUB_REGISTRY = CollectorRegistry(auto_describe=False)
 HUB_REGISTRY.register(HubCollector())
 
 
-def _authorized(request) -> bool:
-    token = getattr(settings, "HUB_METRICS_TOKEN", "")
-    if not token:
-        return True
+SNAPSHOT_CACHE_KEY = "hub:metrics:snapshot"
+
+
+def hub_metrics_snapshot() -> bytes:
+    """The hub's database-backed metrics in the exposition format, computed at most once per
+    HUB_METRICS_CACHE_SECONDS (the cache holds the rendered text). A cache outage only costs the queries."""
+    seconds = settings.HUB_METRICS_CACHE_SECONDS
+    if seconds <= 0:
+        return generate_latest(HUB_REGISTRY)
+    try:
+        body = cache.get(SNAPSHOT_CACHE_KEY)
+    except Exception as exc:  # noqa: BLE001 - the cache is an optimisation here
+        logger.warning("metrics: cache unavailable: %s", type(exc).__name__)
+        return generate_latest(HUB_REGISTRY)
+    if body is None:
+        body = generate_latest(HUB_REGISTRY)
+        try:
+            cache.set(SNAPSHOT_CACHE_KEY, body, seconds)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("metrics: cache unavailable: %s", type(exc).__name__)
+    return body
+
+
+def _authorized(request, token: str) -> bool:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, value = header.partition(" ")
     return scheme.lower() == "bearer" and secrets.compare_digest(value.strip().encode(), token.encode())
 
 
 def metrics_view(request):
-    if not _authorized(request):
+    token = settings.HUB_METRICS_TOKEN
+    if not token and settings.HUB_PRODUCTION:
+        return HttpResponse("Forbidden: /metrics is disabled until HUB_METRICS_TOKEN is set.\n", status=403,
+                            content_type="text/plain")
+    if token and not _authorized(request, token):
         response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    # The hub's database-backed metrics, then this process's own (default registry) metrics.
-    body = generate_latest(HUB_REGISTRY) + generate_latest(REGISTRY)
+    # The hub's database-backed metrics (a cached snapshot), then this process's own (default registry) metrics.
+    body = hub_metrics_snapshot() + generate_latest(REGISTRY)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import base64
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -246,3 +247,36 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- Production-safe defaults (issue #12 §5) ---------------------------------
+# Set to True by settings/production.py only (not an environment variable): /metrics then needs its token,
+# seed_demo refuses to run.
+HUB_PRODUCTION = False
+# HTTPS. Off here, on by default in production (each overridable there, see README "Production").
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+# Probes and in-cluster scrapes may speak plain http to the process (a redirect protects nothing already sent).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# X-Forwarded-Proto says "https" only when a trusted proxy set it; without one, a client could forge it.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HUB_NUM_PROXIES > 0 else None
+# Failed admin logins (django-axes) and failed X-Admin-Key attempts, per client address (integration_hub.net):
+# after HUB_AUTH_FAILURE_LIMIT failures the address is refused (429) for HUB_AUTH_LOCKOUT_SECONDS.
+HUB_AUTH_FAILURE_LIMIT = env.int("HUB_AUTH_FAILURE_LIMIT", default=5)
+HUB_AUTH_LOCKOUT_SECONDS = env.int("HUB_AUTH_LOCKOUT_SECONDS", default=15 * 60)
+INSTALLED_APPS.append("axes")
+if ROOT_URLCONF != "sandbox.urls":
+    MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
+else:
+    SILENCED_SYSTEM_CHECKS.append("axes.W002")  # the sandbox partner serves no login
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = HUB_AUTH_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=HUB_AUTH_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "integration_hub.net.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner at every start; lockouts are still logged (addresses masked)
+# /metrics: the database-backed metrics are computed at most once per this many seconds (a snapshot in the
+# cache, shared by every process when REDIS_URL is set); 0 computes them on every scrape.
+HUB_METRICS_CACHE_SECONDS = env.int("HUB_METRICS_CACHE_SECONDS", default=15)

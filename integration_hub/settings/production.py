@@ -20,5 +20,22 @@ if not env.list("HUB_FERNET_KEYS", default=[]):
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Production-safe defaults (issue #12 §5) ---------------------------------
+HUB_PRODUCTION = True
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
+if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the hub's host names in production (not '*').")
+if HUB_ADMIN_API_KEY and len(HUB_ADMIN_API_KEY) < 32:  # noqa: F405 - empty: the registration API is disabled
+    raise ImproperlyConfigured("HUB_ADMIN_API_KEY must be 32+ characters in production (or unset to disable it).")
+# HTTPS on by default: HSTS for a year (subdomains included), http redirected to https (but /healthz,
+# /readyz, /metrics).
+# SECURE_PROXY_SSL_HEADER comes from base: trusted only when HUB_NUM_PROXIES > 0.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# The sandbox partner (a test double storing partner secrets in plain text) is never installed or served here.
+if ROOT_URLCONF == "sandbox.urls":  # noqa: F405
+    raise ImproperlyConfigured("The sandbox partner is not served under production settings (HUB_ROOT_URLCONF).")
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "sandbox"]  # noqa: F405

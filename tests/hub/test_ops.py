@@ -73,7 +73,8 @@ def test_production_settings_refuse_unsafe_defaults(extra, message):
 
 
 def test_production_settings_start_when_configured():
-    proc = _import_production({"DJANGO_SECRET_KEY": GOOD_KEY, "HUB_FERNET_KEYS": FERNET})
+    proc = _import_production({"DJANGO_SECRET_KEY": GOOD_KEY, "HUB_FERNET_KEYS": FERNET,
+                               "DJANGO_ALLOWED_HOSTS": "hub.example.com"})
     assert proc.returncode == 0, proc.stderr
 
 

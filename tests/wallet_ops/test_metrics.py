@@ -1,16 +1,27 @@
-"""Prometheus metrics at /metrics, read from the database at scrape time."""
+"""Prometheus metrics at /metrics, read from the database (a snapshot cached for HUB_METRICS_CACHE_SECONDS)."""
 
 from __future__ import annotations
 
 from unittest import mock
 
+import time
+
 import pytest
+from django.core.cache import cache
 from django.db import DatabaseError
 from prometheus_client.parser import text_string_to_metric_families
 
 from wallet.models import AttemptOutcome, Transaction, TxKind, TxStatus
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_snapshot():
+    """Each test starts without a cached snapshot (the cache outlives a test)."""
+    cache.delete("hub:metrics:snapshot")
+    yield
+    cache.delete("hub:metrics:snapshot")
 
 
 def scrape(client, **headers) -> dict:
@@ -99,3 +110,25 @@ def test_metrics_token(client, settings):
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
     s = scrape(client, HTTP_AUTHORIZATION="Bearer scrape-me")
     assert value(s, "hub_metrics_database_up") == 1
+
+
+def test_a_scrape_within_the_cache_window_runs_no_query(client, deliveries, settings,
+                                                        django_assert_num_queries):
+    settings.HUB_METRICS_CACHE_SECONDS = 15
+    first = scrape(client)
+    assert value(first, "hub_deliveries_pending") == 2
+    Transaction.objects.filter(pk=deliveries.pk).update(status=TxStatus.RESOLVED)
+    with django_assert_num_queries(0):  # no full-table aggregate per scrape
+        second = scrape(client)
+    hub = {k: v for k, v in first.items() if k[0].startswith("hub_")}
+    assert {k: v for k, v in second.items() if k[0].startswith("hub_")} == hub  # the same snapshot
+
+
+def test_the_snapshot_is_recomputed_after_the_window(client, deliveries, settings):
+    settings.HUB_METRICS_CACHE_SECONDS = 1
+    assert value(scrape(client), "hub_deliveries_pending") == 2
+    Transaction.objects.filter(pk=deliveries.pk).update(status=TxStatus.RESOLVED)
+    time.sleep(1.1)
+    s = scrape(client)
+    assert value(s, "hub_deliveries_pending") == 1
+    assert value(s, "hub_transactions_total", kind="win", status="resolved") == 1

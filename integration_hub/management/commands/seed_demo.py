@@ -1,10 +1,15 @@
-"""Seed a fresh install: the superuser and a demo partner wired to the sandbox. Idempotent."""
+"""Seed a fresh install: the superuser and a demo partner wired to the sandbox. Idempotent.
+
+Development and tests only: under production settings (``HUB_PRODUCTION``) it refuses to run, so a
+production database never gets the default ``admin`` password or a partner wired to the sandbox.
+"""
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tenants import services
@@ -19,6 +24,12 @@ class Command(BaseCommand):
     help = "Create the superuser (HUB_ADMIN_EMAIL / HUB_ADMIN_PASSWORD) and the demo partner pointing at the sandbox."
 
     def handle(self, *args, **opts):
+        if settings.HUB_PRODUCTION:
+            raise CommandError(
+                "seed_demo is for development and tests: it refuses to run under production settings (it would "
+                "create the superuser with HUB_ADMIN_PASSWORD, 'admin' by default, and a partner wired to the "
+                "sandbox). Use `manage.py createsuperuser` and `manage.py onboard_partner`."
+            )
         self._superuser()
         self._demo_partner()
 
@@ -50,6 +61,8 @@ class Command(BaseCommand):
 
     def _configure_sandbox(self, result) -> None:
         """Hand the sandbox partner the keys a real partner would hold."""
+        if not apps.is_installed("sandbox"):
+            return
         try:
             from sandbox import services as sandbox_services
         except ImportError:  # pragma: no cover
