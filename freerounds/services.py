@@ -121,7 +121,8 @@ def campaign_cancelled(*, campaign: FreeRoundsCampaign) -> int:
         with transaction.atomic():
             progress = FreeRoundsProgress.objects.select_for_update().select_related("campaign").get(pk=progress_id)
             session = (GameSession.objects.filter(partner_id=campaign.partner_id, ext_client_id=campaign.ext_client_id,
-                                                  player_id=progress.player_id, currency=campaign.currency)
+                                                  player_id=progress.player_id, currency=campaign.currency,
+                                                  is_demo=False)  # the bonus is real money: never a demo game
                        .order_by("-created_at").first())
             if session is not None and progress.status == ProgressStatus.IN_PROGRESS:
                 _maybe_pay_bonus(progress, session)

@@ -12,6 +12,7 @@ import json
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count, Q
 from django.utils.html import format_html, format_html_join
 
 from integration_hub.errors import ApplicationError
@@ -117,17 +118,19 @@ class MarketAdmin(admin.ModelAdmin):
     def price_no(self, obj: Market):
         return lmsr.prices(obj.q_yes, obj.q_no, obj.b)[1]
 
-    @admin.display(description="Books (each currency trades against its own)")
+    @admin.display(description="Books (each currency trades against its own; demo play against its own)")
     def currency_books(self, obj: Market):
         if obj.pk is None:
             return "-"
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((book.currency, book.q_yes, book.q_no, *lmsr.prices(book.q_yes, book.q_no, obj.b))
-             for book in obj.books.order_by("currency")),
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((book.currency, "demo (play money)" if book.demo else "real", book.q_yes, book.q_no,
+              *lmsr.prices(book.q_yes, book.q_no, obj.b))
+             for book in obj.books.order_by("demo", "currency")),
         )
-        return format_html("<table><tr><th>currency</th><th>q YES</th><th>q NO</th><th>YES</th><th>NO</th></tr>{}"
-                           "</table>", rows) if rows else "No bets yet: every currency opens at the opening q."
+        return format_html("<table><tr><th>currency</th><th>book</th><th>q YES</th><th>q NO</th><th>YES</th>"
+                           "<th>NO</th></tr>{}</table>", rows) if rows else \
+            "No bets yet: every currency opens at the opening q."
 
     @admin.display(description=f"Audit (last {RECENT_EVENTS})")
     def recent_events(self, obj: Market):
@@ -187,9 +190,13 @@ class MarketAdmin(admin.ModelAdmin):
                 continue
             settlement.market_settle_async(market_id=market.pk, action=action, outcome=outcome,
                                            actor=actor_of(request))
-            open_positions = market.positions.filter(status="open").count()
-            self.message_user(request, f"{market.title}: {action} queued; {open_positions} open position(s) will "
-                                       "be paid through the delivery engine.", messages.SUCCESS)
+            counts = market.positions.filter(status="open").aggregate(
+                real=Count("pk", filter=Q(demo=False)), demo=Count("pk", filter=Q(demo=True)))
+            text = f"{market.title}: {action} queued; {counts['real']} open position(s) will be paid through the " \
+                   "delivery engine."
+            if counts["demo"]:
+                text += f" {counts['demo']} demo position(s) are settled in play money."
+            self.message_user(request, text, messages.SUCCESS)
 
     @admin.action(description="Resolve: YES wins", permissions=["change"], location=BOTH_LOCATIONS)
     def resolve_yes(self, request, queryset):
@@ -210,8 +217,9 @@ class MarketAdmin(admin.ModelAdmin):
 
 @admin.register(Position)
 class PositionAdmin(ReadOnlyAdmin):
-    list_display = ("id", "market", "outcome", "stake", "currency", "shares", "status", "payout", "created_at")
-    list_filter = ("status", "outcome", "currency")
+    list_display = ("id", "market", "outcome", "stake", "currency", "demo", "shares", "status", "payout",
+                    "created_at")
+    list_filter = ("demo", "status", "outcome", "currency")
     search_fields = ("id", "round_id", "session_id", "market__title")
     list_select_related = ("market",)
 

@@ -16,7 +16,12 @@ positions ordered by pk.
 
 Each currency trades against its own book (``MarketBook``: q per outcome), which
 starts at the market's opening q on that currency's first bet: stakes in one
-currency never move the prices another currency pays.
+currency never move the prices another currency pays. Demo sessions (play money,
+free and open to anyone) trade against their own books too (``demo=True``), so
+play money never moves the price real money pays; a position remembers which book
+it traded on (``Position.demo``), and exposure, cash-out quotes, settlement totals
+and the admin keep the two apart. Demo positions are still settled (in demo money,
+by the wallet).
 
 Settings (read with defaults; nothing is required):
 ``HUB_MARKET_MARGIN`` (Decimal, default 0.05), ``HUB_MARKET_STAKE_LIMITS``
@@ -157,11 +162,12 @@ def _check_stake(amount, currency: str, places: int) -> Decimal:
     return amount
 
 
-def _exposure_after(market: Market, currency: str, outcome: str, shares: Decimal) -> Decimal:
-    """The most this market could pay out in ``currency`` (one outcome wins) after adding ``shares``."""
+def _exposure_after(market: Market, currency: str, outcome: str, shares: Decimal, demo: bool) -> Decimal:
+    """The most this market could pay out in ``currency`` (one outcome wins) after adding ``shares``, on the
+    real book or the demo one (demo positions never count toward the real exposure, nor real toward demo)."""
     totals = {o: Decimal(0) for o in Outcome.values}
     rows = (
-        Position.objects.filter(market=market, currency=currency, status=PositionStatus.OPEN)
+        Position.objects.filter(market=market, currency=currency, demo=demo, status=PositionStatus.OPEN)
         .values("outcome").annotate(total=Sum("shares"))
     )
     for row in rows:
@@ -171,17 +177,17 @@ def _exposure_after(market: Market, currency: str, outcome: str, shares: Decimal
 
 
 def _price_bet(market: Market, outcome: str, amount, currency: str, places: int | None,
-               now: datetime | None) -> tuple[Decimal, Decimal]:
-    """Validate a bet against ``market`` as loaded and return (stake, shares)."""
+               now: datetime | None, demo: bool) -> tuple[Decimal, Decimal]:
+    """Validate a bet against ``market`` as loaded and return (stake, shares), on the real or the demo book."""
     _check_outcome(outcome)
     _check_tradable(market, now)
     stake = _check_stake(amount, currency, precision_for(currency, places))
-    q_yes, q_no = book_q(market, currency)
+    q_yes, q_no = book_q(market, currency, demo=demo)
     shares = lmsr.shares_for_stake(q_yes, q_no, market.b, outcome, stake)
     if shares <= 0:
         raise _refuse("stake_too_low", "The stake is too small to buy any shares.")
     limit = max_exposure(currency)
-    if _exposure_after(market, currency, outcome, shares) > limit:
+    if _exposure_after(market, currency, outcome, shares, demo) > limit:
         raise _refuse("exposure_limit", "This bet would exceed the market's exposure limit; try a smaller stake.")
     return stake, shares
 
@@ -232,7 +238,7 @@ def _check_cash_out(position: Position, market: Market, now: datetime, player_ke
 
 def _cash_out_value(position: Position, market: Market, places: int | None) -> tuple[Decimal, Decimal]:
     margin = market_margin()
-    q_yes, q_no = book_q(market, position.currency)
+    q_yes, q_no = book_q(market, position.currency, demo=position.demo)
     value = lmsr.cash_out_value(
         q_yes, q_no, market.b, position.outcome, position.shares, margin, precision_for(position.currency, places),
     )
@@ -241,63 +247,68 @@ def _cash_out_value(position: Position, market: Market, places: int | None) -> t
 
 # ----------------------------------------------------------------- books --
 
-def book_q(market: Market, currency: str) -> tuple[Decimal, Decimal]:
-    """(q_yes, q_no) of the currency's book; the market's opening q before the currency's first bet."""
+def book_q(market: Market, currency: str, *, demo: bool = False) -> tuple[Decimal, Decimal]:
+    """(q_yes, q_no) of the currency's real (or demo) book; the market's opening q before its first bet."""
     cached = getattr(market, "_book_q", {})
-    if currency in cached:
-        return cached[currency]
-    row = get_or_none(MarketBook.objects.values_list("q_yes", "q_no"), market=market, currency=currency)
+    if (currency, demo) in cached:
+        return cached[(currency, demo)]
+    row = get_or_none(MarketBook.objects.values_list("q_yes", "q_no"), market=market, currency=currency, demo=demo)
     return tuple(row) if row else (market.q_yes, market.q_no)
 
 
-def book_prices(market: Market, currency: str) -> tuple[Decimal, Decimal]:
-    """(YES, NO) prices a player in ``currency`` sees."""
-    q_yes, q_no = book_q(market, currency)
+def book_prices(market: Market, currency: str, *, demo: bool) -> tuple[Decimal, Decimal]:
+    """(YES, NO) prices a player in ``currency`` sees: a demo session (``demo``) sees the demo book."""
+    q_yes, q_no = book_q(market, currency, demo=demo)
     return lmsr.prices(q_yes, q_no, market.b)
 
 
-def with_books(markets_: list[Market], currency: str) -> list[Market]:
-    """Attach the currency's book state to each market (one query for the whole list)."""
-    rows = MarketBook.objects.filter(market__in=markets_, currency=currency).values_list("market_id", "q_yes", "q_no")
+def with_books(markets_: list[Market], currency: str, *, demo: bool) -> list[Market]:
+    """Attach the currency's real (or demo) book state to each market (one query for the whole list)."""
+    rows = (MarketBook.objects.filter(market__in=markets_, currency=currency, demo=demo)
+            .values_list("market_id", "q_yes", "q_no"))
     found = {market_id: (q_yes, q_no) for market_id, q_yes, q_no in rows}
     for market in markets_:
-        market._book_q = {currency: found.get(market.pk, (market.q_yes, market.q_no))}
+        market._book_q = {(currency, demo): found.get(market.pk, (market.q_yes, market.q_no))}
     return markets_
 
 
-def _locked_book(market: Market, currency: str) -> MarketBook:
-    """The currency's book, created at the opening q; the caller holds the market's row lock (so no two
-    transactions create or move one book at once)."""
-    book, _ = MarketBook.objects.get_or_create(market=market, currency=currency,
+def _locked_book(market: Market, currency: str, demo: bool) -> MarketBook:
+    """The currency's real (or demo) book, created at the opening q; the caller holds the market's row lock
+    (so no two transactions create or move one book at once)."""
+    book, _ = MarketBook.objects.get_or_create(market=market, currency=currency, demo=demo,
                                                defaults={"q_yes": market.q_yes, "q_no": market.q_no})
-    market._book_q = {currency: (book.q_yes, book.q_no)}
+    market._book_q = {(currency, demo): (book.q_yes, book.q_no)}
     return book
 
 
 # ------------------------------------------------------------------ bets --
 
-def market_quote_bet(*, market: Market, outcome: str, amount, currency: str, places: int | None = None,
-                     now: datetime | None = None) -> Decimal:
-    """Shares ``amount`` buys on ``outcome`` now. Validates; writes nothing.
+def market_quote_bet(*, market: Market, outcome: str, amount, currency: str, demo: bool,
+                     places: int | None = None, now: datetime | None = None) -> Decimal:
+    """Shares ``amount`` buys on ``outcome`` now, on the real book or (``demo``) the demo one. Validates;
+    writes nothing.
 
     Raises ``MarketError`` with code ``invalid_outcome``, ``invalid_amount``,
     ``stake_too_low``, ``stake_too_high``, ``market_closed`` or ``exposure_limit``.
     ``places`` overrides the currency's precision (a partner's own setting).
     """
-    return _price_bet(market, outcome, amount, currency, places, now)[1]
+    return _price_bet(market, outcome, amount, currency, places, now, demo)[1]
 
 
-def market_apply_bet(*, market_id, outcome: str, shares, currency: str, actor: str = "") -> MarketBook:
+def market_apply_bet(*, market_id, outcome: str, shares, currency: str, demo: bool = False,
+                     actor: str = "") -> MarketBook:
     """Add ``shares`` of ``outcome`` to the currency's book (market locked). Low-level; see ``position_open``."""
-    return _apply_shares(market_id, outcome, shares, currency, actor, sign=1)
+    return _apply_shares(market_id, outcome, shares, currency, demo, actor, sign=1)
 
 
-def market_apply_sell(*, market_id, outcome: str, shares, currency: str, actor: str = "") -> MarketBook:
+def market_apply_sell(*, market_id, outcome: str, shares, currency: str, demo: bool = False,
+                      actor: str = "") -> MarketBook:
     """Take ``shares`` of ``outcome`` back out of the currency's book. Low-level; see ``position_cash_out``."""
-    return _apply_shares(market_id, outcome, shares, currency, actor, sign=-1)
+    return _apply_shares(market_id, outcome, shares, currency, demo, actor, sign=-1)
 
 
-def _apply_shares(market_id, outcome: str, shares, currency: str, actor: str, *, sign: int) -> MarketBook:
+def _apply_shares(market_id, outcome: str, shares, currency: str, demo: bool, actor: str, *,
+                  sign: int) -> MarketBook:
     _check_outcome(outcome)
     shares = to_decimal(shares)
     if shares <= 0:
@@ -305,9 +316,9 @@ def _apply_shares(market_id, outcome: str, shares, currency: str, actor: str, *,
     with transaction.atomic():
         market = _lock_market(market_id)
         _check_tradable(market)
-        book = _move_q(market, _locked_book(market, currency), outcome, sign * shares)
+        book = _move_q(market, _locked_book(market, currency, demo), outcome, sign * shares)
         _event(market, "bet" if sign > 0 else "sell", actor, outcome=outcome, shares=shares, currency=currency,
-               q_yes=book.q_yes, q_no=book.q_no)
+               demo=demo, q_yes=book.q_yes, q_no=book.q_no)
     return book
 
 
@@ -318,46 +329,47 @@ def _move_q(market: Market, book: MarketBook, outcome: str, delta: Decimal) -> M
         raise _refuse("invalid_amount", "Cannot sell more shares than are outstanding.")
     setattr(book, field, value)
     book.save(update_fields=[field, "updated_at"])
-    market._book_q = {book.currency: (book.q_yes, book.q_no)}
+    market._book_q = {(book.currency, book.demo): (book.q_yes, book.q_no)}
     return book
 
 
-def position_open(*, market_id, session_id, round_id, outcome: str, stake, currency: str,
+def position_open(*, market_id, session_id, round_id, outcome: str, stake, currency: str, demo: bool,
                   places: int | None = None, actor: str = "") -> Position:
     """Record a confirmed bet: re-price under the market lock, create the Position, move q.
 
-    Idempotent on ``round_id``: a replay returns the existing position unchanged
-    (``Conflict`` when it names another market, outcome, stake or currency).
+    ``demo`` (the session's ``is_demo``) picks the book: a demo session trades against the market's demo
+    book in its currency, never the real one. Idempotent on ``round_id``: a replay returns the existing
+    position unchanged (``Conflict`` when it names another market, outcome, stake, currency or book).
     The shares may differ from the quote if other bets moved the market meanwhile.
     """
     existing = Position.objects.filter(round_id=round_id).first()
     if existing is not None:
-        return _same_position(existing, market_id, outcome, stake, currency)
+        return _same_position(existing, market_id, outcome, stake, currency, demo)
     with transaction.atomic():
         market = _lock_market(market_id)
-        book = _locked_book(market, currency)  # priced on the book's state under the lock
-        stake, shares = _price_bet(market, outcome, stake, currency, places, None)
+        book = _locked_book(market, currency, demo)  # priced on the book's state under the lock
+        stake, shares = _price_bet(market, outcome, stake, currency, places, None, demo)
         try:
             with transaction.atomic():
                 position = Position.objects.create(
                     market=market, session_id=session_id, round_id=round_id, outcome=outcome,
-                    stake=stake, shares=shares, currency=currency,
+                    stake=stake, shares=shares, currency=currency, demo=demo,
                 )
         except IntegrityError:
             existing = Position.objects.filter(round_id=round_id).first()
             if existing is None:
                 raise
-            return _same_position(existing, market_id, outcome, stake, currency)
+            return _same_position(existing, market_id, outcome, stake, currency, demo)
         book = _move_q(market, book, outcome, shares)
         _event(market, "bet", actor, position=position.pk, round=round_id, outcome=outcome, stake=stake,
-               currency=currency, shares=shares, q_yes=book.q_yes, q_no=book.q_no)
+               currency=currency, demo=demo, shares=shares, q_yes=book.q_yes, q_no=book.q_no)
     return position
 
 
-def _same_position(position: Position, market_id, outcome: str, stake, currency: str) -> Position:
+def _same_position(position: Position, market_id, outcome: str, stake, currency: str, demo: bool) -> Position:
     same = (
         str(position.market_id) == str(market_id) and position.outcome == outcome
-        and position.currency == currency and position.stake == to_decimal(stake)
+        and position.currency == currency and position.stake == to_decimal(stake) and position.demo == demo
     )
     if not same:
         raise Conflict("This round already has a different bet.", code="duplicate_round")
@@ -381,7 +393,7 @@ def position_cash_out_quote(*, position: Position, places: int | None = None, no
     market = position.market if loaded else Market.objects.get(pk=position.market_id)
     _check_cash_out(position, market, now, player_key, cashouts_today)
     value, margin = _cash_out_value(position, market, places)
-    current_price = lmsr.price(*book_q(market, position.currency), market.b, position.outcome)
+    current_price = lmsr.price(*book_q(market, position.currency, demo=position.demo), market.b, position.outcome)
     return {
         "betId": position.pk,
         "cashOutValue": value,
@@ -419,14 +431,16 @@ def position_cash_out(*, position_id, session_id=None, min_value=None, places: i
             raise _refuse("cash_out_value_changed", "The cash-out value has changed; preview again.",
                           http.HTTP_409_CONFLICT)
         _take_cash_out_slot(_player_key(position, player_key), now)
-        book = _move_q(market, _locked_book(market, position.currency), position.outcome, -position.shares)
+        book = _move_q(market, _locked_book(market, position.currency, position.demo), position.outcome,
+                       -position.shares)
         position.status = PositionStatus.CASHED_OUT
         position.cash_out_value = value
         position.payout = value
         position.settled_at = now
         position.save(update_fields=["status", "cash_out_value", "payout", "settled_at"])
         _event(market, "cash_out", actor, position=position.pk, outcome=position.outcome, shares=position.shares,
-               value=value, margin=margin, currency=position.currency, q_yes=book.q_yes, q_no=book.q_no)
+               value=value, margin=margin, currency=position.currency, demo=position.demo, q_yes=book.q_yes,
+               q_no=book.q_no)
     return position
 
 
@@ -456,19 +470,33 @@ class PositionPayout:
     def currency(self) -> str:
         return self.position.currency
 
+    @property
+    def demo(self) -> bool:
+        """Play money: the wallet credits the demo session's balance, no partner is called."""
+        return self.position.demo
+
 
 @dataclass(frozen=True)
 class MarketChange:
     market: Market
     payouts: list[PositionPayout]
 
-    @property
-    def total(self) -> dict[str, Decimal]:
-        """Amount to pay per currency."""
+    def _sum(self, demo: bool) -> dict[str, Decimal]:
         out: dict[str, Decimal] = {}
         for p in self.payouts:
-            out[p.currency] = out.get(p.currency, Decimal(0)) + p.amount
+            if p.demo == demo:
+                out[p.currency] = out.get(p.currency, Decimal(0)) + p.amount
         return out
+
+    @property
+    def total(self) -> dict[str, Decimal]:
+        """Real money to pay per currency (demo positions are in ``demo_total``)."""
+        return self._sum(False)
+
+    @property
+    def demo_total(self) -> dict[str, Decimal]:
+        """Play money to credit per currency (demo positions)."""
+        return self._sum(True)
 
 
 _SETTLEABLE = (MarketStatus.OPEN, MarketStatus.SUSPENDED)
@@ -518,7 +546,8 @@ def _settle(market_id, target: str, action: str, actor: str, pay, outcome: str |
         market.status, market.outcome, market.resolved_at = target, outcome, now
         market.save(update_fields=["status", "outcome", "resolved_at", "updated_at"])
         change = MarketChange(market, payouts)
-        _event(market, action, actor, outcome=outcome, reason=reason, positions=len(payouts), totals=change.total)
+        _event(market, action, actor, outcome=outcome, reason=reason, positions=len(payouts),
+               demo_positions=sum(p.demo for p in payouts), totals=change.total, demo_totals=change.demo_total)
     return change
 
 

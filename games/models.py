@@ -128,28 +128,31 @@ class Market(models.Model):
 
 
 class MarketBook(models.Model):
-    """One currency's LMSR book in a market (outstanding shares per outcome).
+    """One currency's LMSR book in a market (outstanding shares per outcome), real or demo.
 
     Stakes in different currencies never price each other: 500 units of a currency worth a
-    thousandth of a dollar must not move the price a dollar player pays. A book starts at the
-    market's opening ``q`` on its currency's first bet; it is written only under the market's row lock.
+    thousandth of a dollar must not move the price a dollar player pays. Demo play (free, open to
+    anyone) trades against its own books: play money must never move the price real money pays.
+    A book starts at the market's opening ``q`` on its first bet; it is written only under the
+    market's row lock.
     """
 
     market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="books")
     currency = models.CharField(max_length=12)
+    demo = models.BooleanField(default=False, help_text="The book demo sessions trade against (play money).")
     q_yes = models.DecimalField(**SHARES, default=0, help_text="Outstanding YES shares in this currency.")
     q_no = models.DecimalField(**SHARES, default=0, help_text="Outstanding NO shares in this currency.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["market", "currency"]
+        ordering = ["market", "demo", "currency"]
         constraints = [
-            models.UniqueConstraint(fields=["market", "currency"], name="games_marketbook_unique"),
+            models.UniqueConstraint(fields=["market", "currency", "demo"], name="games_marketbook_unique_book"),
             models.CheckConstraint(condition=models.Q(q_yes__gte=0, q_no__gte=0), name="games_marketbook_q_gte_0"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.market_id} {self.currency}"
+        return f"{self.market_id} {self.currency}{' (demo)' if self.demo else ''}"
 
 
 class PositionStatus(models.TextChoices):
@@ -171,6 +174,7 @@ class Position(models.Model):
     stake = models.DecimalField(**MONEY)
     shares = models.DecimalField(**SHARES)
     currency = models.CharField(max_length=12)
+    demo = models.BooleanField(default=False, help_text="Opened by a demo session: play money, on the demo book.")
     status = models.CharField(max_length=20, choices=PositionStatus.choices, default=PositionStatus.OPEN)
     cash_out_value = models.DecimalField(**MONEY, null=True, blank=True)
     payout = models.DecimalField(**MONEY, null=True, blank=True,
@@ -256,9 +260,10 @@ class JackpotRound(models.Model):
 class CashOutDay(models.Model):
     """Cash-outs a player made on one UTC day, for ``HUB_CASHOUT_LIMIT_PER_DAY``.
 
-    ``player_key`` is ``<partner id>:<player id>`` (a partner-less demo session counts on its own:
-    ``session:<id>``). The count is taken with one conditional UPDATE in the cash-out's transaction,
-    so two cash-outs at once cannot both take the last slot, and a cash-out that fails gives it back.
+    ``player_key`` is ``<partner id>:<player id>`` for real money; demo play counts apart, never against a
+    real player: ``demo:<partner id>:<player id>``, or ``session:<id>`` for a partner-less demo session.
+    The count is taken with one conditional UPDATE in the cash-out's transaction, so two cash-outs at
+    once cannot both take the last slot, and a cash-out that fails gives it back.
     """
 
     player_key = models.CharField(max_length=300)

@@ -51,18 +51,23 @@ def _balance_view(session: GameSession) -> tuple[Decimal | None, bool]:
 # ------------------------------------------------------------------ state --
 
 
-def market_view(market: Market, currency: str) -> dict:
-    """The market as a player in ``currency`` sees it (each currency trades against its own book)."""
-    yes, no = markets.book_prices(market, currency)
+def market_view(market: Market, currency: str, demo: bool) -> dict:
+    """The market as a player in ``currency`` sees it (each currency trades against its own book; demo
+    sessions against the demo book)."""
+    yes, no = markets.book_prices(market, currency, demo=demo)
     return {"id": str(market.pk), "title": market.title, "yesPrice": str(yes), "noPrice": str(no),
             "status": market.status, "closeAt": market.close_at.isoformat().replace("+00:00", "Z"),
             "outcome": market.outcome}
 
 
 def cash_out_player_key(session: GameSession) -> str | None:
-    """Whose daily cash-out limit a session's cash-outs count against: the partner's player (a
-    partner-less demo session counts on its own)."""
-    return f"{session.partner_id}:{session.player_id}" if session.partner_id else None
+    """Whose daily cash-out limit a session's cash-outs count against: the partner's player. Demo play
+    counts apart, never against the real player (a partner's demo game carries the real player's id):
+    ``demo:<partner>:<player>``, and a partner-less demo session on its own (``None``: ``session:<id>``)."""
+    if not session.partner_id:
+        return None
+    return f"demo:{session.partner_id}:{session.player_id}" if session.is_demo else \
+        f"{session.partner_id}:{session.player_id}"
 
 
 def position_view(position, with_quote: bool = True, player_key: str | None = None,
@@ -120,11 +125,12 @@ def state(*, session: GameSession) -> dict:
     }
     if game.slug == Game.PREDICTION_MARKETS:
         low, high = markets.stake_limits(session.currency)
-        body["markets"] = [market_view(m, session.currency)
-                           for m in markets.with_books(list(sel.markets_list()), session.currency)]
+        body["markets"] = [market_view(m, session.currency, session.is_demo)
+                           for m in markets.with_books(list(sel.markets_list()), session.currency,
+                                                       demo=session.is_demo)]
         # Up to 50 positions with live cash-out quotes: markets, books and today's cash-outs read once.
         positions = list(sel.positions_for_session(session_id=session.pk)[:50])
-        markets.with_books([p.market for p in positions], session.currency)
+        markets.with_books([p.market for p in positions], session.currency, demo=session.is_demo)
         key = cash_out_player_key(session)
         done = markets.cashouts_today(key or f"session:{session.pk}")
         body["positions"] = [position_view(p, player_key=key, cashouts_today=done) for p in positions]
@@ -159,13 +165,14 @@ def _market_bet(session: GameSession, data: dict) -> dict:
         raise NotFound("marketId: market not found.", code="market_not_found")
     places = money.precision(session.currency)
     markets.market_quote_bet(market=market, outcome=outcome, amount=amount, currency=session.currency,
-                             places=places)  # validates limits and status before any money moves
+                             demo=session.is_demo, places=places)  # validates before any money moves
     opened = {}
 
     def on_confirm(rnd: Round, tx) -> None:
         opened["position"] = markets.position_open(market_id=market.pk, session_id=session.pk, round_id=rnd.pk,
                                                    outcome=outcome, stake=amount, currency=session.currency,
-                                                   places=places, actor=f"session:{session.pk}")
+                                                   demo=session.is_demo, places=places,
+                                                   actor=f"session:{session.pk}")
 
     result = wallet.bet_place(session=session, amount=amount, on_confirm=on_confirm)
     position = opened["position"]
@@ -173,7 +180,8 @@ def _market_bet(session: GameSession, data: dict) -> dict:
     return {"betId": str(position.pk), "marketId": str(market.pk), "outcome": outcome,
             "amount": _s(amount, session.currency), "shares": str(position.shares),
             "transactionId": str(result.transaction.pk), "roundId": str(result.round.pk),
-            "balance": _s(result.balance, session.currency), "market": market_view(market, session.currency)}
+            "balance": _s(result.balance, session.currency),
+            "market": market_view(market, session.currency, session.is_demo)}
 
 
 def _jackpot_bet(session: GameSession, data: dict) -> dict:

@@ -16,7 +16,8 @@ scrapes, and every process answers the same numbers:
 - ``hub_deliveries_oldest_pending_age_seconds`` (gauge): how late the oldest
   pending delivery is (0 when none);
 - ``hub_transactions_total{kind,status}`` (gauge: a transaction moves between
-  statuses, so a series can go down);
+  statuses, so a series can go down); real money only, demo sessions' play
+  money is left out;
 - ``hub_metrics_database_up`` (gauge): 0 when the database could not be read
   (the other hub metrics are then absent rather than wrong).
 
@@ -123,8 +124,9 @@ class HubCollector(Collector):
 
         transactions = GaugeMetricFamily("hub_transactions_total", "Transactions by kind and current status.",
                                          labels=["kind", "status"])
-        counts = {(r["kind"], r["status"]): r["n"]
-                  for r in Transaction.objects.values("kind", "status").annotate(n=Count("pk")).order_by()}
+        counts = {(r["kind"], r["status"]): r["n"]  # real money only: demo sessions' play money is not counted
+                  for r in Transaction.objects.filter(session__is_demo=False).values("kind", "status")
+                  .annotate(n=Count("pk")).order_by()}
         for kind in TxKind.values:
             for status in TxStatus.values:
                 transactions.add_metric([kind, status], counts.get((kind, status), 0))

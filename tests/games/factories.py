@@ -18,8 +18,8 @@ def make_market(*, b="100", q_yes="0", q_no="0", days: int = 30, title: str = "W
 
 
 def open_position(market: Market, *, outcome: str = "YES", stake="10.00", currency: str = "USD",
-                  session_id: uuid.UUID | None = None, round_id: uuid.UUID | None = None):
+                  session_id: uuid.UUID | None = None, round_id: uuid.UUID | None = None, demo: bool = False):
     return markets.position_open(
         market_id=market.pk, session_id=session_id or uuid.uuid4(), round_id=round_id or uuid.uuid4(),
-        outcome=outcome, stake=Decimal(stake), currency=currency, actor="test",
+        outcome=outcome, stake=Decimal(stake), currency=currency, demo=demo, actor="test",
     )

@@ -142,3 +142,18 @@ def test_jackpot_round_seed_is_shown_once_settled(admin_client):
     services.jackpot_round_settle(bet_id=rnd.pk, force=True)
     page = admin_client.get(url("jackpotround", "change", rnd.pk)).content.decode()
     assert JackpotRound.objects.get(pk=rnd.pk).server_seed in page
+
+
+def test_account_managers_see_demo_books_and_positions_apart_from_real_money(admin_client, queued,
+                                                                             django_capture_on_commit_callbacks):
+    market = make_market()
+    open_position(market, outcome="NO", stake="4.00")
+    open_position(market, outcome="YES", stake="400.00", demo=True)
+    open_position(market, outcome="YES", stake="300.00", demo=True)
+    page = admin_client.get(url("market", "change", market.pk)).content.decode()
+    assert "<td>USD</td><td>real</td>" in page and "<td>USD</td><td>demo (play money)</td>" in page
+    demo_only = admin_client.get(url("position", "changelist") + "?demo__exact=1").content.decode()
+    assert "2 positions" in demo_only
+    with django_capture_on_commit_callbacks(execute=True):
+        messages = run_action(admin_client, "market", "resolve_no", [market.pk])
+    assert "1 open position(s) will be paid" in messages[0] and "2 demo position(s)" in messages[0]

@@ -26,7 +26,8 @@ def code_of(excinfo) -> str:
 
 def test_quote_returns_the_lmsr_shares_and_writes_nothing():
     market = make_market(b="100")
-    shares = markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("10.00"), currency="USD")
+    shares = markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("10.00"), currency="USD",
+                                      demo=False)
     assert shares == lmsr.shares_for_stake(0, 0, 100, "YES", Decimal("10")) == Decimal("19.090282")
     market.refresh_from_db()
     assert (market.q_yes, market.q_no) == (0, 0)
@@ -47,13 +48,14 @@ def test_quote_returns_the_lmsr_shares_and_writes_nothing():
 def test_quote_validates_the_stake(amount, currency, code):
     market = make_market()
     with pytest.raises(ApplicationError) as exc:
-        markets.market_quote_bet(market=market, outcome="YES", amount=amount, currency=currency)
+        markets.market_quote_bet(market=market, outcome="YES", amount=amount, currency=currency, demo=False)
     assert code_of(exc) == code and exc.value.status_code == 400
 
 
 def test_quote_refuses_an_unknown_outcome():
     with pytest.raises(ApplicationError) as exc:
-        markets.market_quote_bet(market=make_market(), outcome="MAYBE", amount=Decimal("1"), currency="USD")
+        markets.market_quote_bet(market=make_market(), outcome="MAYBE", amount=Decimal("1"), currency="USD",
+                                 demo=False)
     assert code_of(exc) == "invalid_outcome"
 
 
@@ -61,14 +63,15 @@ def test_stake_limits_come_from_settings_with_a_fallback(settings):
     settings.HUB_MARKET_STAKE_LIMITS = {"USD": ("1", "20"), "*": ("0.5", "5")}
     market = make_market()
     with pytest.raises(ApplicationError) as exc:
-        markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("0.50"), currency="USD")
+        markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("0.50"), currency="USD", demo=False)
     assert code_of(exc) == "stake_too_low" and "1 USD" in exc.value.message
     with pytest.raises(ApplicationError) as exc:
-        markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("6"), currency="CAD")
+        markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("6"), currency="CAD", demo=False)
     assert code_of(exc) == "stake_too_high"
-    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("5"), currency="CAD") > 0
+    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("5"), currency="CAD", demo=False) > 0
     # Crypto stakes keep their own precision.
-    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("0.50000001"), currency="BTC") > 0
+    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("0.50000001"), currency="BTC",
+                                    demo=False) > 0
 
 
 def test_default_limits_without_settings(settings):
@@ -84,7 +87,7 @@ def test_default_limits_without_settings(settings):
     assert markets.stake_limits("uBTC")[1] == Decimal("5000")
     market = make_market()
     with pytest.raises(ApplicationError) as exc:
-        markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("1"), currency="BTC")
+        markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("1"), currency="BTC", demo=False)
     assert code_of(exc) == "stake_too_high"
     assert markets.market_margin() == Decimal("0.05")
     assert markets.cashout_limit_per_day() == 10
@@ -97,7 +100,7 @@ def test_closed_markets_take_no_bets(change):
     Market.objects.filter(pk=market.pk).update(**change)
     market.refresh_from_db()
     with pytest.raises(ApplicationError) as exc:
-        markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("1"), currency="USD")
+        markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("1"), currency="USD", demo=False)
     assert code_of(exc) == "market_closed"
 
 
@@ -107,18 +110,20 @@ def test_exposure_limit_counts_open_shares_per_outcome_and_currency(settings):
     open_position(market, outcome="YES", stake="20")  # ≈ 36.9 shares
     market.refresh_from_db()
     with pytest.raises(ApplicationError) as exc:
-        markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("20"), currency="USD")
+        markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("20"), currency="USD", demo=False)
     assert code_of(exc) == "exposure_limit"
     # The other side and other currencies have their own exposure.
-    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("20"), currency="USD") > 0
-    assert markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("20"), currency="EUR") > 0
+    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("20"), currency="USD",
+                                    demo=False) > 0
+    assert markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("20"), currency="EUR",
+                                    demo=False) > 0
 
 
 def test_exposure_limit_stops_a_long_shot_that_would_owe_a_fortune():
     # NO costs ≈ e^-10000 a share: even 0.10 USD would buy ≈ 99,954 shares, owing ≈ 100k if NO wins.
     market = make_market(b="10", q_yes="100000")
     with pytest.raises(ApplicationError) as exc:
-        markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD")
+        markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD", demo=False)
     assert code_of(exc) == "exposure_limit"
 
 
@@ -127,13 +132,14 @@ def test_exposure_limit_stops_a_long_shot_that_would_owe_a_fortune():
 def test_position_open_moves_the_market_and_is_audited():
     market = make_market(b="200")
     session, round_id = uuid.uuid4(), uuid.uuid4()
-    quoted = markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("25.00"), currency="USD")
+    quoted = markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("25.00"), currency="USD",
+                                      demo=False)
     position = open_position(market, outcome="NO", stake="25.00", session_id=session, round_id=round_id)
     assert (position.status, position.shares, position.stake) == (PositionStatus.OPEN, quoted, Decimal("25.00"))
     market.refresh_from_db()
     assert markets.book_q(market, "USD") == (0, quoted)
     assert (market.q_yes, market.q_no) == (0, 0)  # the opening state stays
-    assert markets.book_prices(market, "USD")[1] > Decimal("0.5")
+    assert markets.book_prices(market, "USD", demo=False)[1] > Decimal("0.5")
     event = MarketEvent.objects.filter(market=market, action="bet").get()
     assert event.details["position"] == str(position.pk) and Decimal(event.details["shares"]) == quoted
     assert selectors.position_get(bet_id=position.pk, session_id=session) == position
@@ -154,7 +160,7 @@ def test_position_open_is_idempotent_on_the_round():
 
 def test_position_open_reprices_against_the_current_state():
     market = make_market(b="100")
-    quote = markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("10"), currency="USD")
+    quote = markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("10"), currency="USD", demo=False)
     open_position(market, outcome="YES", stake="50")  # someone else moves the price up first
     later = open_position(market, outcome="YES", stake="10")
     assert later.shares < quote
@@ -164,11 +170,14 @@ def test_each_currency_trades_against_its_own_book():
     """A stake in one currency never moves the price another currency pays (no cross-currency arbitrage:
     500 units of a currency worth a fraction of a cent would otherwise swing a dollar market)."""
     market = make_market(b="100", q_no="20")
-    usd_quote = markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD")
+    usd_quote = markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD",
+                                         demo=False)
     for _ in range(5):
         open_position(market, outcome="YES", stake="500", currency="IDR")
-    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD") == usd_quote
-    assert markets.book_prices(market, "IDR")[0] > Decimal("0.99") > markets.book_prices(market, "USD")[0]
+    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD",
+                                    demo=False) == usd_quote
+    assert (markets.book_prices(market, "IDR", demo=False)[0] > Decimal("0.99")
+            > markets.book_prices(market, "USD", demo=False)[0])
     usd = open_position(market, outcome="NO", stake="10", currency="USD")
     assert usd.shares == usd_quote  # the USD book opened at the market's opening q
     assert markets.book_q(market, "USD") == (0, Decimal("20") + usd.shares)

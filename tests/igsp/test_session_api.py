@@ -309,7 +309,7 @@ def test_the_state_of_a_market_session_costs_the_same_queries_for_1_or_12_positi
     def open_positions(n):
         for i in range(n):
             markets.position_open(market_id=markets_seed[i % 2].pk, session_id=session.pk, round_id=uuid.uuid4(),
-                                  outcome="YES", stake=Decimal("1.00"), currency="USD")
+                                  outcome="YES", stake=Decimal("1.00"), currency="USD", demo=True)
 
     open_positions(1)
     one = state_queries()
