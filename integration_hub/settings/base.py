@@ -162,6 +162,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "retire-expired-credentials": {"task": "tenants.retire_expired_credentials", "schedule": 60.0},
     "settle-due-jackpot-rounds": {"task": "games.settle_due_jackpot_rounds", "schedule": 2},
     "sweep-deliveries": {"task": "wallet.sweep_deliveries", "schedule": env.int("HUB_SWEEP_SECONDS", default=5)},
+    "purge-seen-signatures": {"task": "integration_hub.purge_seen_signatures", "schedule": 300.0},
 }
 HUB_WALLET_TIMEOUT_SECONDS = env.int("HUB_WALLET_TIMEOUT_SECONDS", default=5)
 HUB_RETRY_BASE_SECONDS = env.int("HUB_RETRY_BASE_SECONDS", default=5)
