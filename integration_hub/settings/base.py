@@ -36,6 +36,9 @@ HUB_KEY_GRACE_SECONDS = env.int("HUB_KEY_GRACE_SECONDS", default=24 * 3600)
 HUB_CLOCK_SKEW_SECONDS = env.int("HUB_CLOCK_SKEW_SECONDS", default=300)
 HUB_LAST_USED_RESOLUTION_SECONDS = env.int("HUB_LAST_USED_RESOLUTION_SECONDS", default=60)
 HUB_NUM_PROXIES = env.int("HUB_NUM_PROXIES", default=0)
+# Warn (keys page, partner page, registration API, onboard command) about partners with no inbound IP
+# allowlist; on by default in production.
+HUB_WARN_EMPTY_IP_ALLOWLIST = env.bool("HUB_WARN_EMPTY_IP_ALLOWLIST", default=False)
 HUB_SESSION_TTL_SECONDS = env.int("HUB_SESSION_TTL_SECONDS", default=4 * 3600)
 HUB_STUCK_AFTER = env.int("HUB_STUCK_AFTER", default=3600)
 HUB_JACKPOT_ROUND_SECONDS = env.int("HUB_JACKPOT_ROUND_SECONDS", default=3)
