@@ -12,8 +12,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -146,6 +148,22 @@ def test_the_store_answers_first_use_once_and_keeps_entries_for_twice_the_window
         SeenSignature.objects.filter(pk=row.pk).update(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1))
         assert replay.seen_signatures_purge() == 1
         assert SeenSignature.objects.filter(digest=replay.digest(other_key, sig)).exists()
+
+
+def test_the_same_signed_request_sent_concurrently_acts_once(live_server, igsp_partner, game):
+    raw, headers = signed_request(igsp_partner, session_body(session_id="sess-race"))
+    barrier = threading.Barrier(8)
+
+    def send(_):
+        with httpx.Client(base_url=live_server.url, timeout=30) as client:
+            barrier.wait()
+            return client.post("/igsp/v1/sessions", content=raw, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = sorted(pool.map(send, range(8)))
+
+    assert codes == [201] + [401] * 7
+    assert GameSession.objects.filter(partner=igsp_partner).count() == 1
 
 
 # ------------------------------------------------------------- two processes --
