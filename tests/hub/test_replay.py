@@ -101,7 +101,8 @@ def test_a_replay_with_the_signature_in_upper_case_is_refused(http, igsp_partner
     raw, headers = signed_request(igsp_partner, balance_hook(5, session_id="nope"))
     assert http.post("/igsp/v1/hooks", content=raw, headers=headers).status_code == 200
 
-    shouted = http.post("/igsp/v1/hooks", content=raw, headers={**headers, "X-Signature": headers["X-Signature"].upper()})
+    upper = {**headers, "X-Signature": headers["X-Signature"].upper()}
+    shouted = http.post("/igsp/v1/hooks", content=raw, headers=upper)
 
     assert shouted.status_code == 401 and shouted.json() == IGSP_401
 
@@ -112,7 +113,8 @@ def test_a_request_that_fails_verification_does_not_use_up_the_signature(http, i
     raw, headers = signed_request(igsp_partner, balance_hook(5, session_id="nope"))
     forged = raw.replace(b"5", b"9")
     assert http.post("/igsp/v1/hooks", content=forged, headers=headers).status_code == 401
-    unknown_key = http.post("/igsp/v1/hooks", content=raw, headers={**headers, "Authorization": "Bearer gp_live_nobody"})
+    nobody = {**headers, "Authorization": "Bearer gp_live_nobody"}
+    unknown_key = http.post("/igsp/v1/hooks", content=raw, headers=nobody)
     assert unknown_key.status_code == 401
 
     assert http.post("/igsp/v1/hooks", content=raw, headers=headers).status_code == 200
@@ -262,7 +264,8 @@ def test_beat_purges_expired_entries_of_the_database_store(db, settings):
     from integration_hub.tasks import purge_seen_signatures
     from tenants.models import SeenSignature
 
-    assert {"task": "integration_hub.purge_seen_signatures", "schedule": 300.0} in settings.CELERY_BEAT_SCHEDULE.values()
+    beat = {"task": "integration_hub.purge_seen_signatures", "schedule": 300.0}
+    assert beat in settings.CELERY_BEAT_SCHEDULE.values()
     now = datetime.now(timezone.utc)
     SeenSignature.objects.create(digest=replay.digest("k", "old"), expires_at=now - timedelta(seconds=1))
     SeenSignature.objects.create(digest=replay.digest("k", "live"), expires_at=now + timedelta(seconds=600))

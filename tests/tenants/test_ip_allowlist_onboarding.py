@@ -114,7 +114,8 @@ def test_the_onboard_command_takes_the_allowlist_and_warns_when_empty(settings):
 
 
 def test_production_warns_about_empty_allowlists_by_default_and_development_does_not():
-    code = "import django; django.setup(); from django.conf import settings; print(settings.HUB_WARN_EMPTY_IP_ALLOWLIST)"
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(settings.HUB_WARN_EMPTY_IP_ALLOWLIST)")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HUB_FERNET", "HUB_WARN"))}
     prod = {**env, "DJANGO_SETTINGS_MODULE": "integration_hub.settings.production", "DJANGO_SECRET_KEY": "k" * 50,
             "HUB_FERNET_KEYS": "Q2hhbmdlTWVDaGFuZ2VNZUNoYW5nZU1lQ2hhbmdlTWU="}
