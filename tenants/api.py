@@ -9,8 +9,8 @@ from rest_framework.views import APIView
 from integration_hub.authentication import AdminKeyAuthentication, IsPlatformAdmin
 from integration_hub.errors import ApplicationError
 
-from . import services
-from .validators import validate_currency_code, validate_partner_url
+from . import allowlist, services
+from .validators import validate_cidr_list, validate_currency_code, validate_partner_url
 
 
 def _django_validator(validator):
@@ -50,7 +50,8 @@ class PartnerRegisterView(APIView):
             child=serializers.CharField(max_length=10, validators=[_django_validator(validate_currency_code)]),
             required=False,
         )
-        ipAllowlist = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+        ipAllowlist = serializers.ListField(child=serializers.CharField(max_length=64), required=False,
+                                            validators=[_django_validator(validate_cidr_list)])
         extClients = ExtClientSerializer(many=True, required=False)
 
         def validate(self, attrs):
@@ -82,5 +83,7 @@ class PartnerRegisterView(APIView):
                 for ec in v.get("extClients") or []
             ],
         )
-        return Response(result.credentials_payload(), status=status.HTTP_201_CREATED,
-                        headers={"Cache-Control": "no-store"})
+        payload = {**result.credentials_payload(), "ipAllowlist": result.partner.ip_allowlist}
+        if warning := allowlist.warning(result.partner.ip_allowlist):
+            payload["warnings"] = [warning]
+        return Response(payload, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})

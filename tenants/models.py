@@ -174,3 +174,15 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+
+
+class SeenSignature(models.Model):
+    """A signed request already accepted (``integration_hub.replay``): the embedded default's replay store,
+    shared by every web process through the database. Holds a digest, never the signature; rows are purged
+    once they expire (twice the clock-skew window after their first use)."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"seen signature {self.digest[:12]}… until {self.expires_at:%Y-%m-%d %H:%M:%S}"

@@ -45,6 +45,9 @@ class GameSession(models.Model):
     is_demo = models.BooleanField(default=False)
     demo_balance = models.DecimalField(**MONEY, null=True, blank=True)
     last_balance = models.DecimalField(**MONEY, null=True, blank=True, help_text="Last balance the partner reported.")
+    last_balance_at = models.DateTimeField(null=True, blank=True,
+                                           help_text="When last_balance was reported: an older balance hook "
+                                                     "does not overwrite it.")
     balance_mismatch = models.BooleanField(default=False, help_text="A partner hook disagreed with our ledger.")
     status = models.CharField(max_length=20, choices=SessionStatus.choices, default=SessionStatus.ACTIVE)
     expires_at = models.DateTimeField()

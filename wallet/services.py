@@ -85,6 +85,7 @@ def session_create(*, protocol: str, game, player_id: str, currency: str, partne
         key_hash=hash_session_key(key), device=device, language=language, return_url=return_url or "",
         deposit_url=deposit_url or "", is_demo=is_demo,
         demo_balance=(Decimal(demo_balance) if is_demo else None), last_balance=balance,
+        last_balance_at=timezone.now() if balance is not None else None,
         expires_at=timezone.now() + timedelta(seconds=settings.HUB_SESSION_TTL_SECONDS),
         settings_snapshot=settings_snapshot or {},
     )
@@ -116,7 +117,7 @@ def session_balance(*, session: GameSession) -> Decimal:
         return GameSession.objects.values_list("demo_balance", flat=True).get(pk=session.pk)
     result = transport_for(session.protocol).balance(session)
     if result.ok and result.balance is not None:
-        GameSession.objects.filter(pk=session.pk).update(last_balance=result.balance)
+        GameSession.objects.filter(pk=session.pk).update(last_balance=result.balance, last_balance_at=timezone.now())
         return result.balance
     if result.failed or result.ok:
         raise UpstreamUnavailable("The casino wallet is unreachable.", code="partner_unreachable")
@@ -200,7 +201,8 @@ def bet_place(*, session: GameSession, amount: Decimal, tx_type: str = "regular"
             raise UpstreamUnavailable("The casino wallet did not answer in time.", code="partner_unreachable")
         if result.ok:
             if tx.partner_balance is not None:
-                GameSession.objects.filter(pk=session.pk).update(last_balance=tx.partner_balance)
+                GameSession.objects.filter(pk=session.pk).update(last_balance=tx.partner_balance,
+                                                                 last_balance_at=timezone.now())
             rejected = _confirm_or_refund(rnd, tx, on_confirm)
         else:
             rejected = None

@@ -1,11 +1,15 @@
-"""IGSP HMAC authentication: Bearer key id, X-Timestamp, X-Signature over body + timestamp."""
+"""IGSP HMAC authentication: Bearer key id, X-Timestamp, X-Signature over body + timestamp.
+
+A signed non-GET request acts once: its signature, once accepted, answers 401 for as long as it could
+still verify (``integration_hub.replay``). A partner retrying re-signs with a new timestamp."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import SAFE_METHODS
 
-from integration_hub import signing
+from integration_hub import replay, signing
 from integration_hub.authentication import PartnerPrincipal, auth_failed, enforce_partner_access
 from tenants import selectors, services
 
@@ -33,6 +37,9 @@ class IgspHmacAuthentication(BaseAuthentication):
         if not partner.igsp_enabled:
             raise auth_failed()
         enforce_partner_access(request, partner)
+        if request.method not in SAFE_METHODS and not replay.signature_first_use(
+                key_id=str(key.credential.pk), signature=signature):
+            raise auth_failed()  # a replay: the same 401 as every other failure
         services.credential_touch(credential=key.credential)
         return PartnerPrincipal(partner=partner, credential=key.credential), key.credential
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from integration_hub.errors import ApplicationError
 from tenants.validators import normalize_currency
@@ -77,24 +79,38 @@ def _find_session(partner, data) -> GameSession | None:
                       status=SessionStatus.ACTIVE).order_by("-created_at").first())
 
 
-def inbound_hook_receive(*, partner, data: dict, raw: dict) -> tuple[dict, int]:
+def _balance_apply(*, session: GameSession, amount: Decimal, reported_at: datetime) -> bool:
+    """Record a reported balance unless the session's current one is newer; False when it was older.
+
+    ``reported_at`` is the hook's X-Timestamp. The hub's own balance updates (session creation, wallet
+    reads, bet answers) record their time too. IGSP timestamps have one-second resolution: a report
+    within the same second as the current balance counts as newer (arrival order decides). One
+    conditional UPDATE, so concurrent hooks cannot interleave a read and a write."""
+    resolution = timedelta(seconds=1) if reported_at.microsecond == 0 else timedelta(microseconds=1)
+    not_newer = Q(last_balance_at__isnull=True) | Q(last_balance_at__lt=reported_at + resolution)
+    return bool(GameSession.objects.filter(not_newer, pk=session.pk)
+                .update(last_balance=amount, last_balance_at=reported_at))
+
+
+def inbound_hook_receive(*, partner, data: dict, raw: dict, reported_at: datetime) -> tuple[dict, int]:
     """Reconcile a wallet event the partner reports. Idempotent per (partner, transaction_id):
-    a replay answers exactly what the first delivery got."""
+    a replay answers exactly what the first delivery got. A balance report older than the session's
+    current balance is answered (``stale: true``) but not applied."""
     tx_id = data.get("transaction_id")
     if tx_id:
         existing = InboundHook.objects.filter(partner=partner, transaction_id=tx_id).first()
         if existing:
             return existing.response, existing.response_status
     session = _find_session(partner, data)
-    mismatch, reconciled = False, False
+    mismatch, reconciled, stale = False, False, False
     amount = data.get("amount")
     currency = normalize_currency(data["currency"])
     if session is not None and currency != session.currency:
         mismatch = True
     if data["action"] == "balance":
         if session is not None and amount is not None and not mismatch:
-            GameSession.objects.filter(pk=session.pk).update(last_balance=amount)
-            reconciled = True
+            reconciled = _balance_apply(session=session, amount=amount, reported_at=reported_at)
+            stale = not reconciled
     else:
         ours = Transaction.objects.filter(partner=partner, pk=_uuid_or_none(tx_id)).first() if tx_id else None
         if ours is None:
@@ -105,6 +121,8 @@ def inbound_hook_receive(*, partner, data: dict, raw: dict) -> tuple[dict, int]:
             session = session or ours.session
     response = {"status": "ok", "reconciled": reconciled and not mismatch, "mismatch": mismatch,
                 "session_id": str(session.pk) if session else None}
+    if data["action"] == "balance":
+        response["stale"] = stale
     if mismatch and session is not None:
         GameSession.objects.filter(pk=session.pk).update(balance_mismatch=True)
     if tx_id:

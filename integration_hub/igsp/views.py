@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from games import selectors as game_selectors
 from integration_hub.authentication import IsPartner
+from integration_hub import signing
 from integration_hub.errors import ApplicationError
 from integration_hub.fields import StrictBooleanField, StrictCharField
 from integration_hub.net import client_ip
@@ -181,8 +182,9 @@ class InboundHooksView(HmacView):
     def post(self, request):
         body = InboundHookSerializer(data=_object(request))
         body.is_valid(raise_exception=True)
-        response, code = igsp_services.inbound_hook_receive(partner=request.user.partner,
-                                                            data=body.validated_data, raw=request.data)
+        response, code = igsp_services.inbound_hook_receive(
+            partner=request.user.partner, data=body.validated_data, raw=request.data,
+            reported_at=signing.parse_igsp_timestamp(request.META["HTTP_X_TIMESTAMP"]))  # verified: it parses
         return Response(response, status=code)
 
 

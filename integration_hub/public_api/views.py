@@ -7,6 +7,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.gzip import gzip_page
 from rest_framework import serializers, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from integration_hub.authentication import IsPartner
@@ -111,10 +112,20 @@ class CreateFreeRoundsSerializer(serializers.Serializer):
 
 
 class DeleteFreeRoundsSerializer(serializers.Serializer):
+    """Exactly DeleteFreeRoundsRequest: the Core API signs only the body, so a captured create body
+    (which carries extID, cID and extCID too) must not verify as a cancel. Any other field is a 400."""
+
     id = serializers.UUIDField(required=False)
     extID = StrictCharField(max_length=200, required=False)
     cID = serializers.UUIDField()
     extCID = StrictCharField(max_length=100)
+
+    def to_internal_value(self, data):
+        extra = sorted(str(k) for k in data if k not in self.fields) if isinstance(data, dict) else []
+        if extra:
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: [f"Fields not allowed in a cancel request: {', '.join(extra)}."]})
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         if not attrs.get("id") and not attrs.get("extID"):

@@ -37,6 +37,9 @@ HUB_KEY_GRACE_SECONDS = env.int("HUB_KEY_GRACE_SECONDS", default=24 * 3600)
 HUB_CLOCK_SKEW_SECONDS = env.int("HUB_CLOCK_SKEW_SECONDS", default=300)
 HUB_LAST_USED_RESOLUTION_SECONDS = env.int("HUB_LAST_USED_RESOLUTION_SECONDS", default=60)
 HUB_NUM_PROXIES = env.int("HUB_NUM_PROXIES", default=0)
+# Warn (keys page, partner page, registration API, onboard command) about partners with no inbound IP
+# allowlist; on by default in production.
+HUB_WARN_EMPTY_IP_ALLOWLIST = env.bool("HUB_WARN_EMPTY_IP_ALLOWLIST", default=False)
 HUB_SESSION_TTL_SECONDS = env.int("HUB_SESSION_TTL_SECONDS", default=4 * 3600)
 HUB_STUCK_AFTER = env.int("HUB_STUCK_AFTER", default=3600)
 HUB_JACKPOT_ROUND_SECONDS = env.int("HUB_JACKPOT_ROUND_SECONDS", default=3)
@@ -163,6 +166,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "retire-expired-credentials": {"task": "tenants.retire_expired_credentials", "schedule": 60.0},
     "settle-due-jackpot-rounds": {"task": "games.settle_due_jackpot_rounds", "schedule": 2},
     "sweep-deliveries": {"task": "wallet.sweep_deliveries", "schedule": env.int("HUB_SWEEP_SECONDS", default=5)},
+    "purge-seen-signatures": {"task": "integration_hub.purge_seen_signatures", "schedule": 300.0},
 }
 HUB_WALLET_TIMEOUT_SECONDS = env.int("HUB_WALLET_TIMEOUT_SECONDS", default=5)
 HUB_RETRY_BASE_SECONDS = env.int("HUB_RETRY_BASE_SECONDS", default=5)

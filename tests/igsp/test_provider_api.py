@@ -36,7 +36,8 @@ def http(live_server):
 
 def signed(partner, method: str, path: str, http, body: dict | None = None, params: dict | None = None, **over):
     raw = json.dumps(body).encode() if body is not None else b""
-    headers = signing.igsp_headers(over.get("key", partner.api_key), over.get("secret", partner.secret), raw)
+    headers = signing.igsp_headers(over.get("key", partner.api_key), over.get("secret", partner.secret), raw,
+                                   now=over.get("when"))
     if method == "GET":
         return http.get(path, params=params, headers=headers)
     return http.post(path, content=raw, headers={**headers, "Content-Type": "application/json"})
@@ -124,7 +125,8 @@ def test_create_session_returns_launch_url_with_key_in_fragment(http, igsp_partn
 
 def test_duplicate_session_id_is_409_but_another_partner_may_reuse_it(http, igsp_partner, games_catalog):
     assert signed(igsp_partner, "POST", "/igsp/v1/sessions", http, session_body()).status_code == 201
-    again = signed(igsp_partner, "POST", "/igsp/v1/sessions", http, session_body())
+    again = signed(igsp_partner, "POST", "/igsp/v1/sessions", http, session_body(),
+                   when=timezone.now() + timedelta(seconds=1))  # re-signed: not a replay
     assert again.status_code == 409 and again.json()["error"] == "duplicate_session"
     other = tenant_services.partner_onboard(name="Other", actor="t", igsp=True, public_api=False,
                                             default_currency="EUR", igsp_hooks_url="https://o.example/h")

@@ -231,3 +231,36 @@ def test_absurd_demo_balance_is_a_400_not_a_500(http, wired, games_catalog):
     resp = post(http, wired, "/create-new-game", game_request(wired, demo=True, sessionID=None, user=None,
                                                               initDemoBalance="1" + "0" * 40))
     assert resp.status_code == 400 and resp.json()["message"]
+
+
+def test_a_captured_free_rounds_create_body_cannot_be_replayed_as_a_cancel(http, wired, bet_lines):
+    """The Core API signs only the body: a create body (extID, cID, extCID and more) sent to DELETE with its
+    own valid signature must not cancel the campaign. DELETE accepts exactly its own request shape."""
+    from freerounds.models import CampaignStatus, FreeRoundsCampaign
+
+    create = free_rounds_body(wired)
+    assert post(http, wired, "/free-rounds", create).status_code == 200
+
+    replayed = post(http, wired, "/free-rounds", create, method="DELETE")
+
+    assert replayed.status_code == 400, replayed.text
+    assert FreeRoundsCampaign.objects.get(ext_id="fr-1").status != CampaignStatus.CANCELLED
+    message = replayed.json()["message"]
+    assert set(replayed.json()) <= {"message", "details", "code"}
+    assert "quantity" in message and "not allowed" in message
+
+
+@pytest.mark.parametrize("extra", [{"quantity": 3}, {"unknown": "x"}, {"gameIDs": ["traderhero-jackpot"]}])
+def test_free_rounds_cancel_refuses_fields_beyond_its_request_shape(http, wired, bet_lines, extra):
+    from freerounds.models import CampaignStatus, FreeRoundsCampaign
+
+    assert post(http, wired, "/free-rounds", free_rounds_body(wired)).status_code == 200
+    body = {"cID": str(wired.partner.pk), "extCID": wired.slug, "extID": "fr-1", **extra}
+
+    resp = post(http, wired, "/free-rounds", body, method="DELETE")
+
+    assert resp.status_code == 400, resp.text
+    assert FreeRoundsCampaign.objects.get(ext_id="fr-1").status != CampaignStatus.CANCELLED
+    exact = post(http, wired, "/free-rounds", {"cID": str(wired.partner.pk), "extCID": wired.slug, "extID": "fr-1"},
+                 method="DELETE")
+    assert exact.status_code == 200

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from integration_hub.errors import ApplicationError
-from tenants import services
+from tenants import allowlist, services
 
 
 class Command(BaseCommand):
@@ -22,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", action="append", default=[], help="Base URL for the ExtCID's reverse calls.")
         parser.add_argument("--currency", default="USD", help="Default currency.")
         parser.add_argument("--currencies", default="", help="Other allowed currencies, comma-separated.")
+        parser.add_argument("--ip-allowlist", default="",
+                            help="CIDRs allowed to call our APIs, comma-separated (empty = any address).")
         parser.add_argument("--json", action="store_true", help="Print the credentials as JSON.")
 
     def handle(self, *args, **opts):
@@ -37,13 +39,16 @@ class Command(BaseCommand):
                 allowed_currencies=[c.strip() for c in opts["currencies"].split(",") if c.strip()],
                 igsp_hooks_url=opts["hooks_url"],
                 ext_clients=[{"ext_cid": e, "base_url": u} for e, u in zip(opts["ext_cid"], opts["base_url"])],
+                ip_allowlist=[c.strip() for c in opts["ip_allowlist"].split(",") if c.strip()],
             )
         except ValidationError as exc:
             messages = [f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items()] if hasattr(exc, "error_dict") else exc.messages
             raise CommandError("; ".join(messages)) from None
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
-        payload = result.credentials_payload()
+        payload = {**result.credentials_payload(), "ipAllowlist": result.partner.ip_allowlist}
+        if warning := allowlist.warning(result.partner.ip_allowlist):
+            self.stderr.write(self.style.WARNING(warning))
         if opts["json"]:
             self.stdout.write(json.dumps(payload, indent=2))
         else:
