@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0004_partner_max_in_flight'),
+        ('tenants', '0005_seen_signature'),
     ]
 
     operations = [
