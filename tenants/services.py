@@ -32,6 +32,9 @@ from .validators import normalize_currency
 Actor = AbstractBaseUser | str | None
 
 PUBLIC_ID_PREFIX = {CredentialPurpose.IGSP: "gp_live_"}
+# Core / Integration API keys start with a recognisable prefix, so the log filter can find one anywhere in free
+# text (integration_hub.logging). Keys issued before carry none and stay valid (a key is compared whole).
+SECRET_PREFIX = {CredentialPurpose.CORE_API: "hub_core_", CredentialPurpose.INTEGRATION_API: "hub_int_"}
 PARTNER_FIELDS = (
     "name", "slug", "status", "igsp_enabled", "public_api_enabled", "default_currency", "allowed_currencies",
     "igsp_hooks_url", "ip_allowlist", "account_manager", "max_in_flight",
@@ -240,7 +243,7 @@ def ext_client_update(*, ext_client: ExtClient, actor: Actor, **fields: Any) -> 
 def _new_secret(purpose: str) -> str:
     if purpose == CredentialPurpose.IGSP:
         return secrets.token_hex(32)
-    return secrets.token_urlsafe(36)
+    return SECRET_PREFIX[purpose] + secrets.token_urlsafe(36)
 
 
 def _new_public_id(purpose: str) -> str | None:
@@ -274,6 +277,11 @@ def credential_rotate(*, credential: Credential, actor: Actor, grace_seconds: in
     locked = Credential.objects.select_for_update().get(pk=credential.pk)
     if locked.state == CredentialState.REVOKED:
         raise ApplicationError("A revoked key cannot be rotated; issue a new one.", code="credential_revoked")
+    if locked.state == CredentialState.RETIRING:
+        # It was replaced already: rotating it again would issue yet another key and push its end further out.
+        until = f" (it stops verifying at {locked.expires_at:%Y-%m-%d %H:%M:%S} UTC)" if locked.expires_at else ""
+        raise ApplicationError(f"This key is already retiring{until}: rotate the active key instead, or revoke "
+                               "this one now.", code="credential_retiring")
     grace = settings.HUB_KEY_GRACE_SECONDS if grace_seconds is None else int(grace_seconds)
     if grace < 0:
         raise ApplicationError("The grace period cannot be negative.")
