@@ -7,6 +7,7 @@ launch URL's fragment, so it never reaches a server log or a referrer.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -32,6 +33,9 @@ _BASE_POLICY = (
 
 
 SELF_ONLY = "'self'"
+# Stored origins are validated on write (tenants.validators.validate_frame_origin); this keeps anything else out
+# of the header even so.
+_ORIGIN_RE = re.compile(r"https?://[a-z0-9.\-]+(?::[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](?::[0-9]{1,5})?")
 
 
 def _csp(*extra: str) -> str:
@@ -61,7 +65,7 @@ def launch(request, session_id):
     # Who may embed the page: the session's partner's configured sites (Partner.frame_origins, validated as bare
     # origins); else, and for partner-less demo sessions, only the hub's own pages (the demo lobby). The page
     # posts its events to the same origins only (to its own origin when there are none).
-    origins = [o for o in (origins or []) if isinstance(o, str) and o]
+    origins = [o for o in (origins or []) if isinstance(o, str) and _ORIGIN_RE.fullmatch(o)]
     context = {"session_id": str(session_id), "api_base": state_url.removesuffix("state"),
                "language": language, "return_url": return_url, "parent_origins": " ".join(origins)}
     response = render(request, "pages/launch.html", context)

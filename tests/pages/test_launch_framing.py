@@ -81,3 +81,14 @@ def test_the_game_script_never_posts_to_every_origin():
     for call in calls:
         assert '"*"' not in call and "'*'" not in call, call
     assert "parentOrigins" in source and "dataset.parentOrigins" in source
+
+
+def test_a_stored_value_that_is_not_an_origin_never_reaches_the_header(live_server, games_catalog, igsp_partner):
+    from tenants.models import Partner
+
+    Partner.objects.filter(pk=igsp_partner.pk).update(  # bypassing validation, as a bad data fix might
+        frame_origins=["https://casino.example; script-src *", "https://ok.example", "*"])
+    session = session_of(igsp_partner, games_catalog)
+    resp = httpx.get(f"{live_server.url}/launch/{session.pk}", timeout=10)
+    assert frame_ancestors(resp) == ["https://ok.example"]
+    assert "script-src *" not in resp.headers["Content-Security-Policy"]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from tenants import services
 from tenants.models import AuditLog, Partner
 
-from .test_admin import change_form_data
+from .test_admin import change_form_data, onboarding_data
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +67,10 @@ def test_account_managers_set_them_in_the_partner_admin(admin_client, admin_user
     assert resp.status_code == 200 and "origin" in resp.content.decode()
     igsp_partner.refresh_from_db()
     assert igsp_partner.frame_origins == ["https://casino.example", "https://m.casino.example"]
+
+
+def test_onboarding_in_the_admin_takes_them_too(admin_client):
+    resp = admin_client.post(reverse("admin:tenants_partner_add"),
+                             onboarding_data(frame_origins="https://acme.example https://acme.example/"))
+    assert resp.status_code == 200, resp.content[:500]  # the keys page
+    assert Partner.objects.get(name="Acme Casino").frame_origins == ["https://acme.example"]
