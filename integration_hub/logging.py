@@ -3,8 +3,12 @@
 It redacts, in the message, its arguments, extra fields and tracebacks:
 header values of Authorization / X-Signature / X-REQUEST-SIGN / X-Casino-Key /
 X-Admin-Key, ``key=value`` pairs whose name says secret, key, token, password or
-signature, session keys (``igsp_…``), and long hex strings (HMAC signatures, IGSP
-secrets).
+signature, session keys (``igsp_…``), long hex strings (HMAC signatures, IGSP
+secrets), and Core / Integration API keys anywhere in free text: the ones issued
+now by their prefix (``hub_core_…`` / ``hub_int_…``, see ``tenants.services``),
+the ones issued before by their shape (a run of 40 or more of ``[A-Za-z0-9_-]``
+mixing upper and lower case: ``token_urlsafe(36)`` is 48 of them). UUIDs (hex
+and dashes, 36 characters), slugs and other lower-case ids stay readable.
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ _PATTERNS = [
     re.compile(r"\bBearer\s+[A-Za-z0-9_\-\.]+", re.IGNORECASE),
     re.compile(r"\b[0-9a-fA-F]{32,}\b"),
     re.compile(r"gAAAAA[A-Za-z0-9_\-=]{20,}"),  # Fernet tokens
+    re.compile(r"hub_(?:core|int)_[A-Za-z0-9_\-]{16,}"),  # Core / Integration API keys
 ]
+# A key without a prefix (issued before keys had one): a long base64url run that mixes upper and lower case.
+_KEY_SHAPE_RE = re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{40,}(?![A-Za-z0-9_\-])")
 _SENSITIVE_KEY_RE = re.compile(r"^" + _SENSITIVE_NAME + r"$", re.IGNORECASE)
 _STANDARD_ATTRS = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime"}
 
@@ -39,7 +46,12 @@ def redact_text(text: str) -> str:
     text = _PAIR_RE.sub(lambda m: f"{m.group('name')}{m.group('sep')}{m.group('quote')}{REDACTED}", text)
     for pattern in _PATTERNS:
         text = pattern.sub(REDACTED, text)
-    return text
+    return _KEY_SHAPE_RE.sub(_redact_key_shape, text)
+
+
+def _redact_key_shape(match: re.Match) -> str:
+    run = match.group()
+    return REDACTED if any(c.isupper() for c in run) and any(c.islower() for c in run) else run
 
 
 def redact_value(value, depth: int = 0):

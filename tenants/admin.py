@@ -355,6 +355,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                 ),
             }),
             ("Currencies and network", {"fields": ["default_currency", "allowed_currencies", "ip_allowlist"]}),
+            ("Game page embedding", {"fields": ["frame_origins"]}),
         ]
         if obj is not None:
             fieldsets.append(("Payout delivery", {"fields": ["max_in_flight"]}))
@@ -432,6 +433,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                 for f in ext_forms
             ],
             account_manager=manager, status=data.get("status") or PartnerStatus.ACTIVE,
+            frame_origins=data.get("frame_origins") or [],
         )
         partner = result.partner
         if data.get("slug") and data["slug"] != partner.slug:

@@ -13,7 +13,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from .models import CredentialPurpose, ExtClient, Partner, PartnerStatus
-from .validators import normalize_currency, validate_cidr_list, validate_currency_code
+from .validators import (
+    normalize_currency,
+    normalize_origin,
+    validate_cidr_list,
+    validate_currency_code,
+    validate_frame_origin,
+)
 
 MAX_GRACE_SECONDS = 30 * 24 * 3600
 _SPLIT_RE = re.compile(r"[\s,;]+")
@@ -95,12 +101,19 @@ class PartnerAdminForm(forms.ModelForm):
         label="Inbound IP allowlist", item_validators=[_validate_cidr],
         help_text="CIDRs allowed to call our APIs, separated by commas. Empty = any address.",
     )
+    frame_origins = ListTextField(
+        label="Game page embedding origins", normalize=normalize_origin, item_validators=[validate_frame_origin],
+        help_text="The casino sites that embed the game page in an iframe (and receive its events), separated by "
+                  "commas: scheme, host and optional port only, e.g. https://casino.example, "
+                  "https://m.casino.example. Empty = only the hub's own pages (the demo lobby): set it before the "
+                  "partner goes live, or its iframes stay blank.",
+    )
 
     class Meta:
         model = Partner
         fields = [
             "name", "slug", "status", "account_manager", "igsp_enabled", "igsp_hooks_url", "public_api_enabled",
-            "default_currency", "allowed_currencies", "ip_allowlist",
+            "default_currency", "allowed_currencies", "ip_allowlist", "frame_origins",
         ]
 
     def __init__(self, *args, **kwargs):

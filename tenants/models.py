@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from .validators import validate_cidr_list, validate_currency_list, validate_partner_url
+from .validators import validate_cidr_list, validate_currency_list, validate_origin_list, validate_partner_url
 
 
 class PartnerStatus(models.TextChoices):
@@ -52,6 +52,11 @@ class Partner(models.Model):
         "concurrent bet calls", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(256)],
         help_text="Bets the hub sends this partner's wallet at once; one more is refused at once (503, retry). "
                   "Empty = the hub's default (HUB_PARTNER_MAX_BETS_IN_FLIGHT, 8).",
+    )
+    frame_origins = models.JSONField(
+        "game page embedding origins", default=list, blank=True, validators=[validate_origin_list],
+        help_text="Origins (https://casino.example) whose pages may embed the game page in an iframe and receive "
+                  "its events; empty = only the hub's own pages (the demo lobby).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

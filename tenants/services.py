@@ -27,15 +27,18 @@ from .models import (
     Partner,
     PartnerStatus,
 )
-from .validators import normalize_currency
+from .validators import normalize_currency, normalize_origin
 
 Actor = AbstractBaseUser | str | None
 
 PUBLIC_ID_PREFIX = {CredentialPurpose.IGSP: "gp_live_"}
+# Core / Integration API keys start with a recognisable prefix, so the log filter can find one anywhere in free
+# text (integration_hub.logging). Keys issued before carry none and stay valid (a key is compared whole).
+SECRET_PREFIX = {CredentialPurpose.CORE_API: "hub_core_", CredentialPurpose.INTEGRATION_API: "hub_int_"}
 PARTNER_FIELDS = (
     "name", "slug", "status", "igsp_enabled", "public_api_enabled", "default_currency", "allowed_currencies",
     "igsp_hooks_url", "ip_allowlist", "account_manager", "max_in_flight",
-    "max_bets_in_flight",
+    "max_bets_in_flight", "frame_origins",
 )
 EXT_CLIENT_FIELDS = ("ext_cid", "name", "base_url", "is_active", "currencies")
 
@@ -127,6 +130,9 @@ def _normalize_partner_fields(fields: dict[str, Any]) -> dict[str, Any]:
         fields["allowed_currencies"] = list(dict.fromkeys(normalize_currency(c) for c in fields["allowed_currencies"]))
     if fields.get("ip_allowlist") is not None:
         fields["ip_allowlist"] = [str(c).strip() for c in fields["ip_allowlist"] if str(c).strip()]
+    if isinstance(fields.get("frame_origins"), (list, tuple)):
+        fields["frame_origins"] = list(dict.fromkeys(normalize_origin(o) for o in fields["frame_origins"]
+                                                     if str(o or "").strip()))
     return fields
 
 
@@ -241,7 +247,7 @@ def ext_client_update(*, ext_client: ExtClient, actor: Actor, **fields: Any) -> 
 def _new_secret(purpose: str) -> str:
     if purpose == CredentialPurpose.IGSP:
         return secrets.token_hex(32)
-    return secrets.token_urlsafe(36)
+    return SECRET_PREFIX[purpose] + secrets.token_urlsafe(36)
 
 
 def _new_public_id(purpose: str) -> str | None:
@@ -275,6 +281,11 @@ def credential_rotate(*, credential: Credential, actor: Actor, grace_seconds: in
     locked = Credential.objects.select_for_update().get(pk=credential.pk)
     if locked.state == CredentialState.REVOKED:
         raise ApplicationError("A revoked key cannot be rotated; issue a new one.", code="credential_revoked")
+    if locked.state == CredentialState.RETIRING:
+        # It was replaced already: rotating it again would issue yet another key and push its end further out.
+        until = f" (it stops verifying at {locked.expires_at:%Y-%m-%d %H:%M:%S} UTC)" if locked.expires_at else ""
+        raise ApplicationError(f"This key is already retiring{until}: rotate the active key instead, or revoke "
+                               "this one now.", code="credential_retiring")
     grace = settings.HUB_KEY_GRACE_SECONDS if grace_seconds is None else int(grace_seconds)
     if grace < 0:
         raise ApplicationError("The grace period cannot be negative.")
@@ -367,7 +378,8 @@ def credentials_reencrypt_all() -> int:
 def partner_onboard(*, name: str, actor: Actor, igsp: bool, public_api: bool, default_currency: str = "USD",
                     allowed_currencies: list[str] | None = None, igsp_hooks_url: str = "",
                     ext_clients: list[dict[str, Any]] | None = None, ip_allowlist: list[str] | None = None,
-                    account_manager=None, status: str = PartnerStatus.ACTIVE) -> OnboardResult:
+                    account_manager=None, status: str = PartnerStatus.ACTIVE,
+                    frame_origins: list[str] | None = None) -> OnboardResult:
     """Create a partner with its ExtCIDs and issue the keys its protocols need, in one transaction."""
     if not (igsp or public_api):
         raise ApplicationError("Enable at least one protocol (IGSP or Public API).")
@@ -379,6 +391,7 @@ def partner_onboard(*, name: str, actor: Actor, igsp: bool, public_api: bool, de
         name=name, actor=actor, status=status, igsp_enabled=igsp, public_api_enabled=public_api,
         default_currency=default_currency, allowed_currencies=allowed_currencies or [],
         igsp_hooks_url=igsp_hooks_url or "", ip_allowlist=ip_allowlist or [], account_manager=account_manager,
+        frame_origins=frame_origins or [],
     )
     created_ext = [
         ext_client_create(partner=partner, actor=actor, ext_cid=ec["ext_cid"], base_url=ec["base_url"],

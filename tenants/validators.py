@@ -1,4 +1,4 @@
-"""Validators for partner configuration: URLs, CIDRs, currency codes."""
+"""Validators for partner configuration: URLs, origins, CIDRs, currency codes."""
 
 from __future__ import annotations
 
@@ -84,3 +84,65 @@ def validate_currency_list(value) -> None:
         raise ValidationError("Enter a list of currency codes.", code="invalid_currency")
     for item in value:
         validate_currency_code(item)
+
+
+# ---------------------------------------------------------------- origins --
+
+_HOST_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def normalize_origin(value: str) -> str:
+    """``https://Casino.Example:443/`` → ``https://casino.example``; anything that is not an origin is returned
+    stripped (and refused by validate_frame_origin)."""
+    value = str(value or "").strip()
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return value
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    if (not scheme or not host or parts.path not in ("", "/") or parts.query or parts.fragment
+            or "@" in parts.netloc or "?" in value or "#" in value):
+        return value
+    if ":" in host:
+        host = f"[{host}]"
+    suffix = f":{port}" if port is not None and port != _DEFAULT_PORTS.get(scheme) else ""
+    return f"{scheme}://{host}{suffix}"
+
+
+def validate_frame_origin(value) -> None:
+    """An origin allowed to embed the game page: scheme, host and optional port; https only (plain http to
+    loopback hosts only, when HUB_ALLOW_HTTP_LOOPBACK); no path, no wildcard, nothing that could leave the
+    Content-Security-Policy header's source list."""
+    example = "give only the scheme, the host and an optional port, e.g. https://casino.example"
+    if not isinstance(value, str) or not value or len(value) > 200 or re.search(r"[\s;,'\"*\\]", value):
+        raise ValidationError(f"{value!s} is not an origin: {example}.", code="invalid_origin")
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises on a bad port
+    except ValueError as exc:
+        raise ValidationError(f"{value} is not an origin: {example}.", code="invalid_origin") from exc
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    if (scheme not in ("https", "http") or not host or parts.path not in ("", "/") or parts.query
+            or parts.fragment or "?" in value or "#" in value or "@" in parts.netloc):
+        raise ValidationError(f"{value} is not an origin: {example}.", code="invalid_origin")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not _HOST_RE.match(host):
+            raise ValidationError(f"{value} is not an origin: {example}.", code="invalid_origin") from None
+    if scheme == "http" and not (_is_loopback(host) and settings.HUB_ALLOW_HTTP_LOOPBACK):
+        raise ValidationError(
+            f"{value}: the origin must use https (plain http is allowed only for loopback hosts in development).",
+            code="insecure_scheme",
+        )
+
+
+def validate_origin_list(value) -> None:
+    if value in (None, ""):
+        return
+    if not isinstance(value, list):
+        raise ValidationError("Enter a list of origins.", code="invalid_origin")
+    for item in value:
+        validate_frame_origin(item)

@@ -64,6 +64,15 @@ def _error_text(exc: Exception) -> str:
     return str(exc)
 
 
+# A POST the change form sends for one of its actions (Django's own test, ModelAdmin._changeform_view).
+_CHANGE_FORM_ACTION = f"{ActionLocation.CHANGE_FORM.value}-action"
+_SAVE_BUTTONS = ("_save", "_continue", "_addanother", "_saveasnew")
+
+
+def _is_change_form_action(request) -> bool:
+    return _CHANGE_FORM_ACTION in request.POST and not any(k in request.POST for k in _SAVE_BUTTONS)
+
+
 # ------------------------------------------------------------------ filters --
 
 
@@ -232,17 +241,34 @@ class TransactionAdmin(LedgerAdmin):
         return super().get_queryset(request).annotate(player_ref=F("session__player_id"))
 
     # Change permission (wallet.change_transaction) is what the delivery actions need; the row itself stays
-    # read-only: every field is read-only, the save buttons are hidden and a save POST is refused.
+    # read-only: every field is read-only, the save buttons are hidden, the only POST the change form accepts
+    # is one of its actions (which Django dispatches without saving the form), and the admin's own save and
+    # delete paths refuse. Saving the page's copy of a row would write back stale values (a win the pump has
+    # delivered meanwhile would turn pending again and be paid twice).
     def has_change_permission(self, request, obj=None):
         return admin.ModelAdmin.has_change_permission(self, request, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method == "POST" and any(k in request.POST for k in ("_save", "_continue", "_addanother",
-                                                                         "_saveasnew")):
+        if request.method == "POST" and not _is_change_form_action(request):
             raise PermissionDenied("Transactions are read-only; use the actions.")
         extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
                          "show_save_and_add_another": False, "show_delete": False}
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_form(self, request, form, change):
+        raise PermissionDenied("Transactions are read-only; use the actions.")
+
+    def save_model(self, request, obj, form, change):
+        raise PermissionDenied("Transactions are read-only; use the actions.")
+
+    def save_related(self, request, form, formsets, change):
+        raise PermissionDenied("Transactions are read-only; use the actions.")
+
+    def delete_model(self, request, obj):
+        raise PermissionDenied("Transactions are read-only.")
+
+    def delete_queryset(self, request, queryset):
+        raise PermissionDenied("Transactions are read-only.")
 
     # -- columns --------------------------------------------------------------
 

@@ -249,4 +249,5 @@ class SessionBetDetailView(SessionApiView):
         from games import play
 
         session = self.session(request, session_id)
+        wallet_services.session_check_open(session)
         return Response(play.bet_get(session=session, bet_id=bet_id))

@@ -133,12 +133,27 @@ ctx.refreshBalance = async () => {
   }
 };
 
-/** Events for hosts that listen; nothing secret goes out (never the key). */
+// The sites allowed to embed this page (the partner's configured origins, the same list as the page's
+// frame-ancestors); none configured: only the hub's own pages, i.e. this page's origin.
+const parentOrigins = (body.dataset.parentOrigins || "").split(/\s+/).filter(Boolean);
+if (!parentOrigins.length) parentOrigins.push(window.location.origin);
+
+function parentTargets() {
+  // Where the browser tells us the embedding page's origin, post there only (if it is allowed); elsewhere post
+  // to each allowed origin: the browser delivers a message only when its target origin is the parent's.
+  const ancestors = window.location.ancestorOrigins;
+  if (ancestors && ancestors.length) return parentOrigins.includes(ancestors[0]) ? [ancestors[0]] : [];
+  return parentOrigins;
+}
+
+/** Events for hosts that listen, and only for the allowed ones; nothing secret goes out (never the key). */
 ctx.post = (type, data) => {
   if (window.parent === window) return;
-  try {
-    window.parent.postMessage({ type, sessionId, ...data }, "*");
-  } catch (_) { /* a host that can't receive messages is fine */ }
+  for (const origin of parentTargets()) {
+    try {
+      window.parent.postMessage({ type, sessionId, ...data }, origin);
+    } catch (_) { /* a host that can't receive messages is fine */ }
+  }
 };
 
 /** The error in plain words: the code's localized text, else the server's message. */

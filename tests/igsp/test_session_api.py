@@ -315,3 +315,24 @@ def test_the_state_of_a_market_session_costs_the_same_queries_for_1_or_12_positi
     one = state_queries()
     open_positions(11)
     assert state_queries() == one
+
+
+@pytest.mark.parametrize("gone", ["closed", "expired"])
+def test_a_bet_of_a_closed_or_expired_session_answers_410_like_every_session_route(http, wired, games_catalog,
+                                                                                  settings, gone):
+    settings.HUB_JACKPOT_ROUND_SECONDS = 0
+    sid, key = igsp_create(http, wired, "traderhero-jackpot")
+    bet = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key, json={"direction": "up", "amount": "1.00"})
+    assert bet.status_code == 201, bet.text
+    detail_url = f"/igsp/v1/sessions/{sid}/bets/{bet.json()['betId']}"
+    assert http.get(detail_url, headers=key).status_code == 200
+    if gone == "closed":
+        GameSession.objects.filter(pk=sid).update(status="closed")
+    else:
+        GameSession.objects.filter(pk=sid).update(expires_at=timezone.now() - timedelta(seconds=1))
+    resp = http.get(detail_url, headers=key)
+    assert resp.status_code == 410, resp.text
+    assert resp.json()["error"] == f"session_{gone}"
+    # Same answer as the state route.
+    state = http.get(f"/igsp/v1/sessions/{sid}/state", headers=key)
+    assert (state.status_code, state.json()["error"]) == (410, f"session_{gone}")

@@ -493,6 +493,22 @@ def test_rotate_revoked_key_is_an_error_message_not_500(admin_client, igsp_partn
     assert Credential.objects.filter(partner=igsp_partner).count() == 1
 
 
+def test_rotating_a_retiring_key_in_the_admin_is_refused_and_keeps_its_expiry(admin_client, igsp_partner):
+    old = igsp_partner.credential
+    assert_shown_once_page(apply_action(admin_client, "credential", "rotate", [old.pk], grace_seconds="3600"))
+    old.refresh_from_db()
+    assert old.state == CredentialState.RETIRING
+    expires_at = old.expires_at
+
+    response = apply_action(admin_client, "credential", "rotate", [old.pk], grace_seconds="2592000")
+
+    assert response.status_code == 302 and SECRETS_TEMPLATE not in template_names(response)
+    assert "already retiring" in admin_client.get(response["Location"]).content.decode()
+    old.refresh_from_db()
+    assert (old.state, old.expires_at) == (CredentialState.RETIRING, expires_at)
+    assert Credential.objects.filter(partner=igsp_partner).count() == 2  # the first rotation's key only
+
+
 def test_revoke_credential_requires_confirmation_then_revokes(admin_client, admin_user, igsp_partner):
     cred = igsp_partner.credential
     unconfirmed = apply_action(admin_client, "credential", "revoke", [cred.pk], reason="leaked")

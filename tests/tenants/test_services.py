@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
+from integration_hub.errors import ApplicationError
 from tenants import crypto, selectors, services
 from tenants.models import AuditLog, Credential, CredentialPurpose, CredentialState, ExtClient
 
@@ -55,6 +56,37 @@ def test_rotation_with_zero_grace_revokes_at_once(igsp_partner):
     assert Credential.objects.get(pk=igsp_partner.credential.pk).state == CredentialState.REVOKED
     with pytest.raises(Exception):
         services.credential_rotate(credential=igsp_partner.credential, actor="am")
+
+
+def test_rotating_a_retiring_key_is_refused_and_keeps_its_grace_window(igsp_partner, settings):
+    settings.HUB_KEY_GRACE_SECONDS = 3600
+    old = igsp_partner.credential
+    services.credential_rotate(credential=old, actor="am")
+    retiring = Credential.objects.get(pk=old.pk)
+    assert retiring.state == CredentialState.RETIRING
+    expires_at, keys = retiring.expires_at, Credential.objects.filter(partner=igsp_partner).count()
+    settings.HUB_KEY_GRACE_SECONDS = 30 * 86400
+    # A second rotation of the same (now retiring) key: a refresh of the action, two account managers at once.
+    with pytest.raises(ApplicationError) as refused:
+        services.credential_rotate(credential=old, actor="am")
+    assert refused.value.code == "credential_retiring"
+    assert "already retiring" in refused.value.message
+    again = Credential.objects.get(pk=old.pk)
+    assert (again.state, again.expires_at) == (CredentialState.RETIRING, expires_at)  # no new grace window
+    assert Credential.objects.filter(partner=igsp_partner).count() == keys  # and no extra key issued
+    assert AuditLog.objects.filter(action="credential.rotate").count() == 1
+
+
+def test_new_core_and_integration_keys_carry_a_recognisable_prefix(public_partner):
+    core = services.credential_issue(partner=public_partner, purpose=CredentialPurpose.CORE_API, actor="am")
+    integration = services.credential_issue(partner=public_partner, purpose=CredentialPurpose.INTEGRATION_API,
+                                            actor="am")
+    igsp = services.credential_issue(partner=public_partner, purpose=CredentialPurpose.IGSP, actor="am")
+    assert core.secret.startswith(services.SECRET_PREFIX[CredentialPurpose.CORE_API])
+    assert integration.secret.startswith(services.SECRET_PREFIX[CredentialPurpose.INTEGRATION_API])
+    assert len(core.secret) > 50 and len(integration.secret) > 50
+    assert len(igsp.secret) == 64 and int(igsp.secret, 16) >= 0  # IGSP secrets stay 32 random bytes in hex
+    assert crypto.decrypt_secret(Credential.objects.get(pk=core.credential.pk).secret_encrypted) == core.secret
 
 
 def test_revoke_now(igsp_partner):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -103,6 +105,87 @@ def test_ledger_is_read_only(client, superuser, two_ledgers):
     assert client.get(url("transaction", "delete", win.pk)).status_code == 403
     resp = client.get(url("gamesession"))
     assert "delete_selected" not in resp.content.decode()
+
+
+def row(tx) -> dict:
+    return Transaction.objects.filter(pk=tx.pk).values().get()
+
+
+def posted_back(client, tx, **extra) -> dict:
+    """What a browser sends when the transaction page's form is submitted as rendered (hidden inputs: the CSRF
+    token, the attempts inline's management form and ids), plus ``extra``."""
+    html = client.get(url("transaction", "change", tx.pk)).content.decode()
+    form = html[html.index('id="transaction_form"'):]
+    form = form[:form.index("</form>")]
+    data = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and 'type="hidden"' in tag:
+            data[name.group(1)] = value.group(1) if value else ""
+    assert "attempts-TOTAL_FORMS" in data or any(k.endswith("-TOTAL_FORMS") for k in data), data
+    return {**data, **extra}
+
+
+@pytest.mark.parametrize("data", [{}, {"_addanother": "1"}, {"_popup": "1"}, {"status": "resolved", "amount": "9"},
+                                  {"CHANGE_FORM-action": "retry_now", helpers.ACTION_CHECKBOX_NAME: "x", "_save": "1"}],
+                         ids=["no-button", "addanother", "popup", "fields", "action-with-save"])
+def test_a_transaction_post_that_is_not_an_action_changes_nothing(client, manager_a, two_ledgers, data):
+    from django.contrib.admin.models import LogEntry
+
+    client.force_login(manager_a)
+    win = two_ledgers["a"]["win"]
+    before = row(win)
+    resp = client.post(url("transaction", "change", win.pk), posted_back(client, win, **data))
+    assert row(win) == before  # not even updated_at moved
+    assert not LogEntry.objects.exists()
+    assert resp.status_code == 403
+
+
+def test_a_stale_transaction_page_posted_back_does_not_undo_a_delivery(client, manager_a, two_ledgers):
+    """The pump delivers the win while the admin handles a POST of its page (between the admin's read of the
+    row and its write). Writing the admin's copy would set the delivered win back to pending (to be paid
+    again). The row must end as the pump left it: the admin writes nothing."""
+    from wallet.admin import TransactionAdmin
+
+    client.force_login(manager_a)
+    win = two_ledgers["a"]["win"]
+    data = posted_back(client, win)
+    real_get_object = TransactionAdmin.get_object
+    pump_left = [row(win)]
+
+    def get_object_then_the_pump_delivers(self, request, object_id, from_field=None):
+        obj = real_get_object(self, request, object_id, from_field)
+        Transaction.objects.filter(pk=win.pk).update(status=TxStatus.CONFIRMED, partner_tx_id="ptx-1",
+                                                     confirmed_at=timezone.now(), stuck=False)
+        pump_left.append(row(win))
+        return obj
+
+    with mock.patch.object(TransactionAdmin, "get_object", get_object_then_the_pump_delivers):
+        resp = client.post(url("transaction", "change", win.pk), data)
+    after = row(win)
+    assert (after["status"], after["partner_tx_id"]) == (pump_left[-1]["status"], pump_left[-1]["partner_tx_id"])
+    assert after == pump_left[-1]
+    assert resp.status_code == 403
+
+
+def test_the_change_form_still_runs_the_delivery_actions_and_nothing_else_saves(client, manager_a, two_ledgers):
+    from django.contrib import admin
+
+    client.force_login(manager_a)
+    win = two_ledgers["a"]["win"]
+    admin_obj = admin.site.get_model_admin(Transaction)
+    request = client.get(url("transaction", "change", win.pk)).wsgi_request
+    for call in (lambda: admin_obj.save_model(request, win, None, True),
+                 lambda: admin_obj.delete_model(request, win),
+                 lambda: admin_obj.delete_queryset(request, Transaction.objects.filter(pk=win.pk)),
+                 lambda: admin_obj.save_related(request, None, [], True)):
+        with pytest.raises(PermissionDenied):
+            call()
+    assert Transaction.objects.filter(pk=win.pk).exists()
+    with mock.patch("wallet.tasks.deliver_partner.delay"):
+        resp = client.post(url("transaction", "change", win.pk),
+                           {"CHANGE_FORM-action": "resolve_manually", helpers.ACTION_CHECKBOX_NAME: str(win.pk)})
+    assert resp.status_code == 200 and "resolve-reason" in resp.content.decode()
 
 
 def test_session_key_hash_never_shown(client, superuser, two_ledgers):
