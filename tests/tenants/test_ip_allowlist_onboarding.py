@@ -118,6 +118,7 @@ def test_production_warns_about_empty_allowlists_by_default_and_development_does
             "print(settings.HUB_WARN_EMPTY_IP_ALLOWLIST)")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HUB_FERNET", "HUB_WARN"))}
     prod = {**env, "DJANGO_SETTINGS_MODULE": "integration_hub.settings.production", "DJANGO_SECRET_KEY": "k" * 50,
+            "DJANGO_ALLOWED_HOSTS": "hub.example",
             "HUB_FERNET_KEYS": "Q2hhbmdlTWVDaGFuZ2VNZUNoYW5nZU1lQ2hhbmdlTWU="}
     dev = {**env, "DJANGO_SETTINGS_MODULE": "integration_hub.settings.dev"}
     for environ, expected in ((prod, "True"), (dev, "False")):
