@@ -259,8 +259,10 @@ def test_a_demo_session_of_the_same_player_never_receives_the_real_free_rounds_b
     assert GameSession.objects.get(pk=demo).demo_balance == Decimal("10000.00")
 
 
-def test_metrics_count_real_transactions_only(http, wired, market):
+def test_metrics_count_real_transactions_only(http, wired, market, settings):
     from prometheus_client.parser import text_string_to_metric_families
+
+    settings.HUB_METRICS_CACHE_SECONDS = 0  # every scrape reads the database (no cached snapshot)
 
     def confirmed_bets() -> float:
         text = http.get("/metrics").text
