@@ -25,5 +25,7 @@ class DecimalJSONParser(JSONParser):
             return loads_decimal(raw.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError("Request body is not valid JSON.") from exc
+        except ArithmeticError as exc:  # decimal.InvalidOperation: an exponent no Decimal holds (5e99999999999999999999)
+            raise ParseError("Request body has a number out of range.") from exc
         except RecursionError as exc:  # nesting deeper than the interpreter's stack
             raise ParseError("Request body is nested too deeply.") from exc

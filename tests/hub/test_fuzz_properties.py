@@ -39,6 +39,44 @@ def test_a_partner_sending_the_canonical_bytes_of_a_body_with_a_large_number_is_
     assert signing.canonicalize_raw(raw) == raw
 
 
+HUGE_EXPONENT = b'{"game_id": "traderhero-jackpot", "player_id": "p-1", "player_name": "Fox", "currency": "USD", ' \
+                b'"session_id": "s-huge", "balance": 5e99999999999999999999999}'
+
+
+@pytest.mark.parametrize("path, signed", [("/igsp/v1/sessions", True), ("/igsp/v1/demo/sessions", False)])
+def test_a_number_with_an_exponent_decimal_cannot_hold_is_a_400_not_a_500(live_server, igsp_partner, games_catalog,
+                                                                            path, signed):
+    """atheris (fuzz_parsers): ``5e99999999999999999999999`` makes Decimal() raise InvalidOperation (an
+    ArithmeticError, not a ValueError), which the request parser let through: a 500 on every endpoint that
+    reads a body, for a client's typo. Now a 400 in the protocol's shape, and nothing written."""
+    from django.core.cache import cache
+
+    from wallet.models import GameSession
+
+    cache.clear()  # the demo endpoint's per-IP throttle, spent by earlier tests
+    headers = {"Content-Type": "application/json"}
+    if signed:
+        headers.update(signing.igsp_headers(igsp_partner.api_key, igsp_partner.secret, HUGE_EXPONENT))
+    before = GameSession.objects.count()
+    resp = requests.post(f"{live_server.url}{path}", data=HUGE_EXPONENT, headers=headers, timeout=30)
+    assert resp.status_code == 400, resp.text[:300]
+    assert resp.json()["error"] == "invalid_request" and resp.json()["status"] == 400
+    assert GameSession.objects.count() == before
+
+
+def test_a_partner_wallet_answer_with_an_exponent_decimal_cannot_hold_is_no_body_not_a_crash():
+    """atheris (fuzz_parsers): the same number in a partner wallet's answer raised out of the transport's
+    classifier, so a bet or a payout delivery crashed instead of being classified (declined or failed)."""
+    from wallet.transport import classify
+
+    class Answer:
+        status_code = 200
+        content = b'{"balance": 1e99999999999999999999999, "transaction_id": "t-1"}'
+
+    result = classify(Answer(), "", 5)
+    assert result.outcome == "ok" and result.body is None
+
+
 # ---------------------------------------------------------- kept inputs --
 
 
