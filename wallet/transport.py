@@ -46,7 +46,7 @@ def partner_balance(value) -> Decimal | None:
         amount = Decimal(str(value))
     except (ArithmeticError, ValueError):
         return None
-    if not amount.is_finite() or abs(amount) >= BALANCE_LIMIT:
+    if not amount.is_finite() or amount.copy_abs() >= BALANCE_LIMIT:  # copy_abs: exact; abs() rounds and can overflow
         return None
     return amount.quantize(BALANCE_QUANTUM, rounding=ROUND_DOWN)
 

@@ -77,6 +77,34 @@ def test_a_partner_wallet_answer_with_an_exponent_decimal_cannot_hold_is_no_body
     assert result.outcome == "ok" and result.body is None
 
 
+def test_a_partner_balance_with_an_exponent_beyond_the_decimal_context_is_no_balance_not_a_500(
+        monkeypatch, igsp_partner, games_catalog):
+    """atheris (fuzz_parsers): a partner wallet answering ``{"balance": 1e4444444441498449}`` made
+    partner_balance raise decimal.Overflow (``abs()`` rounds to the context), so the player's balance call
+    answered 500."""
+    from rest_framework.test import APIClient
+
+    from tests.conftest import igsp_signed_headers
+    from wallet import transport
+
+    class Answer:
+        status_code = 200
+        content = b'{"balance": 1e4444444441498449, "transaction_id": "t-1"}'
+
+    monkeypatch.setattr(transport, "send", lambda *a, **k: (Answer(), "", 3))
+    raw = json.dumps({"game_id": "traderhero-jackpot", "player_id": "p-1", "player_name": "Fox", "currency": "USD",
+                      "session_id": "s-overflow", "balance": 10}).encode()
+    client = APIClient()
+    created = client.generic("POST", "/igsp/v1/sessions", raw, content_type="application/json",
+                             **igsp_signed_headers(igsp_partner.api_key, igsp_partner.secret, raw))
+    assert created.status_code == 201, created.content
+    session_id, key = created.json()["url"].split("/launch/")[1].split("#key=")
+    balance = client.get(f"/igsp/v1/sessions/{session_id}/balance", HTTP_X_CASINO_KEY=key)
+    # An answer without a balance our columns hold is no balance: the documented 502, in the IGSP error shape.
+    assert balance.status_code == 502, balance.content
+    assert balance.json()["error"] == "partner_unreachable"
+
+
 # ---------------------------------------------------------- kept inputs --
 
 
