@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HUB_PORT ?= 8000
 export HUB_PORT
 
-.PHONY: run test venv install migrate seed clean check bench chaos
+.PHONY: run test venv install migrate seed clean check bench chaos fuzz
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -46,3 +46,13 @@ chaos: install
 
 bench: install
 	$(PY) -m bench.bench
+
+# Hand-run, not CI: coverage-guided fuzzing (atheris/libFuzzer) of the RFC 8785 canonicaliser and the money
+# parsers, FUZZ_SECONDS each. A failing input is written to fuzz/crashes/: keep it under fuzz/regressions/<check>/
+# (tests/hub/test_fuzz_properties.py replays every file there) and fix the code.
+FUZZ_SECONDS ?= 60
+fuzz: install
+	$(PY) -m pip install --quiet -r requirements-fuzz.txt
+	@mkdir -p fuzz/crashes fuzz/work/canonical fuzz/work/parsers
+	$(PY) -m fuzz.fuzz_canonical -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/crashes/canonical- fuzz/work/canonical fuzz/corpus/canonical
+	$(PY) -m fuzz.fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/crashes/parsers- fuzz/work/parsers fuzz/corpus/parsers

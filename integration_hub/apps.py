@@ -6,4 +6,4 @@ class IntegrationHubConfig(AppConfig):
     verbose_name = "Integration hub"
 
     def ready(self) -> None:
-        from . import after_response, signals  # noqa: F401
+        from . import after_response, openapi, signals  # noqa: F401

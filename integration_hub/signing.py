@@ -126,6 +126,23 @@ def canonical_json(value) -> bytes:
         raise SignatureError("cannot canonicalize") from exc
 
 
+_SAFE_INTEGER = 2**53
+
+
+def _json_int(text: str):
+    """An integer literal beyond the I-JSON safe range is read as the double it is the RFC 8785 form of (the
+    canonical form of 1.5e17 is ``150000000000000000``, and canonical bytes must canonicalize to themselves);
+    any other such literal (``9007199254740993``: no double is written so) stays an int, which rfc8785 refuses."""
+    value = int(text)
+    if abs(value) <= _SAFE_INTEGER:
+        return value
+    try:
+        double = float(value)
+    except OverflowError:
+        return value
+    return double if rfc8785.dumps(double) == text.encode() else value
+
+
 def canonicalize_raw(raw: bytes) -> bytes:
     """Canonical form of a received JSON document, whatever its formatting.
 
@@ -134,7 +151,7 @@ def canonicalize_raw(raw: bytes) -> bytes:
     parsing uses Decimal.
     """
     try:
-        value = json.loads(raw.decode("utf-8") if raw else "null")
+        value = json.loads(raw.decode("utf-8") if raw else "null", parse_int=_json_int)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise SignatureError("body is not JSON") from exc
     return canonical_json(value)

@@ -46,7 +46,7 @@ def partner_balance(value) -> Decimal | None:
         amount = Decimal(str(value))
     except (ArithmeticError, ValueError):
         return None
-    if not amount.is_finite() or abs(amount) >= BALANCE_LIMIT:
+    if not amount.is_finite() or amount.copy_abs() >= BALANCE_LIMIT:  # copy_abs: exact; abs() rounds and can overflow
         return None
     return amount.quantize(BALANCE_QUANTUM, rounding=ROUND_DOWN)
 
@@ -153,8 +153,8 @@ def parse_json_decimal(response: HttpResponse):
 
     try:
         return json.loads(response.content or b"null", parse_float=Decimal)
-    except (ValueError, RecursionError):  # not JSON, or nested deeper than the stack
-        return None
+    except (ValueError, RecursionError, ArithmeticError):  # not JSON, nested deeper than the stack, a number
+        return None  # no Decimal holds (decimal.InvalidOperation)
 
 
 def classify(response: HttpResponse | None, error: str, duration_ms: int) -> WalletResult:
