@@ -170,7 +170,7 @@ def reset_delivery_state() -> None:
 
 
 def sandbox_win_body(wired, player: str, amount: Decimal) -> bytes:
-    from integration_hub.renderers import dumps_exact
+    from core.api.renderers import dumps_exact
 
     return dumps_exact({
         "action": "win", "player_id": player, "amount": amount, "currency": "USD", "game_id": wired.game_id,
@@ -180,7 +180,7 @@ def sandbox_win_body(wired, player: str, amount: Decimal) -> bytes:
 
 
 def sandbox_bet_body(wired, player: str, amount: Decimal, session_ref: str) -> bytes:
-    from integration_hub.renderers import dumps_exact
+    from core.api.renderers import dumps_exact
 
     return dumps_exact({
         "action": "bet", "player_id": player, "amount": amount, "currency": "USD", "game_id": wired.game_id,
@@ -190,7 +190,7 @@ def sandbox_bet_body(wired, player: str, amount: Decimal, session_ref: str) -> b
 
 
 def signed(wired, body: bytes) -> dict:
-    from integration_hub import signing
+    from core import signing
 
     headers = signing.igsp_headers(wired.igsp_api_key, wired.igsp_secret, body)
     headers["Content-Type"] = "application/json"
@@ -257,7 +257,7 @@ def profile_deliveries(sessions: list, n: int = 2000) -> dict:
     """The delivery pump in this process (no Celery): queries, CPU and wall time per delivery."""
     from django.db import connection
 
-    from integration_hub import signing
+    from core import signing
     from tenants import crypto
     from wallet import delivery
     from wallet.models import PartnerDeliveryState

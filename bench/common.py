@@ -225,7 +225,7 @@ class Stack:
         for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"):
             env.pop(key, None)
         env.update({
-            "DJANGO_SETTINGS_MODULE": "integration_hub.settings.dev",
+            "DJANGO_SETTINGS_MODULE": "config.settings.dev",
             "DATABASE_URL": db_url(self.sandbox_db if sandbox else self.hub_db),
             "CELERY_BROKER_URL": self.broker_url,
             "HUB_ALLOW_HTTP_LOOPBACK": "1",
@@ -292,15 +292,15 @@ class Stack:
         return proc
 
     def start_sandbox(self, *, workers: int = 2, threads: int = 16) -> None:
-        self._spawn("sandbox", [str(BIN / "gunicorn"), "integration_hub.wsgi", "-c",
-                                "integration_hub/gunicorn_conf.py", "--bind", f"127.0.0.1:{self.sandbox_port}",
+        self._spawn("sandbox", [str(BIN / "gunicorn"), "config.wsgi", "-c",
+                                "config/gunicorn.py", "--bind", f"127.0.0.1:{self.sandbox_port}",
                                 "--workers", str(workers), "--threads", str(threads), "--no-control-socket",
                                 "--access-logfile", "/dev/null"],
                      self.env(sandbox=True))
         self.wait_http(f"{self.sandbox_url}/healthz", "sandbox")
 
     def start_web(self, *, workers: int = 2, threads: int = 8, access_log: bool = False) -> None:
-        argv = [str(BIN / "gunicorn"), "integration_hub.wsgi", "-c", "integration_hub/gunicorn_conf.py",
+        argv = [str(BIN / "gunicorn"), "config.wsgi", "-c", "config/gunicorn.py",
                 "--no-control-socket", "--workers", str(workers), "--threads", str(threads)]
         if not access_log:
             argv += ["--access-logfile", "/dev/null"]
@@ -308,7 +308,7 @@ class Stack:
 
     def start_worker(self, *, concurrency: int = 4, pool: str = "prefork", name: str = "worker",
                      loglevel: str = "INFO", **env) -> None:
-        self._spawn(name, [str(BIN / "celery"), "-A", "integration_hub", "worker", "--loglevel", loglevel,
+        self._spawn(name, [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", loglevel,
                            "--pool", pool, "--concurrency", str(concurrency), "-n", f"{self.name}-{name}@%h",
                            "--without-gossip", "--without-mingle", "--without-heartbeat"],
                     self.env(**env))
@@ -317,7 +317,7 @@ class Stack:
         schedule = self.var_dir / "celerybeat-schedule"
         for path in self.var_dir.glob("celerybeat-schedule*"):
             path.unlink()  # a SIGKILLed beat may leave a corrupt shelve behind
-        self._spawn("beat", [str(BIN / "celery"), "-A", "integration_hub", "beat", "--loglevel", "INFO",
+        self._spawn("beat", [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
                              "-s", str(schedule)], self.env())
 
     def wait_worker_ready(self, name: str = "worker", timeout: float = 60) -> None:

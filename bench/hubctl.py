@@ -67,7 +67,7 @@ class PlayerSession:
 def create_session(client: httpx.Client, stack: Stack, wired: WiredPartner, *, player_id: str,
                    balance: str = "1000.00", currency: str = "USD") -> PlayerSession:
     """POST /igsp/v1/sessions, HMAC-signed as the partner would; parse the launch URL for id and key."""
-    from integration_hub import signing
+    from core import signing
 
     ref = f"{stack.name}-{uuid.uuid4().hex[:12]}"
     body = json.dumps({"game_id": wired.game_id, "player_id": player_id, "player_name": player_id,

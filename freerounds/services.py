@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integration_hub.errors import ApplicationError
+from core.errors import ApplicationError
 from wallet import currency as money
 from wallet.models import GameSession, Protocol, Round, RoundStatus
 

@@ -12,9 +12,9 @@ with atheris.instrument_imports(include=["integration_hub", "games", "wallet", "
 
     properties._django()
     import games.play  # noqa: F401
-    import integration_hub.parsers  # noqa: F401
-    import integration_hub.renderers  # noqa: F401
-    import integration_hub.signing  # noqa: F401
+    import core.api.parsers  # noqa: F401
+    import core.api.renderers  # noqa: F401
+    import core.signing  # noqa: F401
     import wallet.transport  # noqa: F401
 
 

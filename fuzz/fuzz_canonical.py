@@ -1,4 +1,4 @@
-"""Fuzz the RFC 8785 canonicaliser the Public API signs with (integration_hub.signing): canonicalize_raw on raw
+"""Fuzz the RFC 8785 canonicaliser the Public API signs with (core.signing): canonicalize_raw on raw
 bodies and canonical_query on query dicts. Run: ``make fuzz`` or
 ``.venv/bin/python -m fuzz.fuzz_canonical -max_total_time=60 fuzz/corpus/canonical``."""
 

@@ -17,7 +17,7 @@ def _django() -> None:
 
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "integration_hub.settings.test")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     django.setup()
 
 
@@ -40,7 +40,7 @@ def _same(a, b) -> bool:
 def check_canonicalize_raw(data: bytes) -> None:
     """Canonical bytes are UTF-8 JSON that re-parses to the same value; canonicalising them again is a no-op.
     The only refusal is SignatureError."""
-    from integration_hub import signing
+    from core import signing
 
     try:
         out = signing.canonicalize_raw(data)
@@ -73,7 +73,7 @@ def _only_in_strings(out: bytes) -> bool:
 
 def check_canonical_query(pairs: list[tuple[str, str]]) -> None:
     """GET signing: the query as a flat JSON object of strings, re-parsing to the same object, idempotent."""
-    from integration_hub import signing
+    from core import signing
 
     params = dict(pairs)
     try:
@@ -109,7 +109,7 @@ def check_decimal_json_parser(data: bytes) -> None:
     """The request parser: a value without any float (money stays Decimal), or DRF's ParseError (a 400)."""
     from rest_framework.exceptions import ParseError
 
-    from integration_hub.parsers import DecimalJSONParser
+    from core.api.parsers import DecimalJSONParser
 
     try:
         value = DecimalJSONParser().parse(io.BytesIO(data))
@@ -135,11 +135,11 @@ def check_parse_amount(data: bytes) -> None:
     """A player's stake: a finite, positive Decimal, or ApplicationError (a 400) -- for the raw text and for
     every JSON value it parses to."""
     from games.play import parse_amount
-    from integration_hub.errors import ApplicationError
+    from core.errors import ApplicationError
 
     candidates: list = [data.decode("utf-8", "replace")]
     try:
-        from integration_hub.parsers import loads_decimal
+        from core.api.parsers import loads_decimal
 
         candidates.append(loads_decimal(data))
     except (ValueError, RecursionError):
@@ -173,8 +173,8 @@ def check_renderer_roundtrip(data: bytes) -> None:
     """What the parser accepted, the renderer writes as JSON that parses back to the same Decimal values."""
     from rest_framework.exceptions import ParseError
 
-    from integration_hub.parsers import DecimalJSONParser, loads_decimal
-    from integration_hub.renderers import dumps_exact
+    from core.api.parsers import DecimalJSONParser, loads_decimal
+    from core.api.renderers import dumps_exact
 
     try:
         value = DecimalJSONParser().parse(io.BytesIO(data))

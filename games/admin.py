@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q
 from django.utils.html import format_html, format_html_join
 
-from integration_hub.errors import ApplicationError
+from core.errors import ApplicationError
 
 from . import lmsr, markets, services
 from .models import BetLine, Game, JackpotRound, JackpotRoundStatus, Market, MarketEvent, Outcome, Position, Provider, MarketStatus

@@ -45,8 +45,8 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from rest_framework import status as http
 
-from integration_hub.db import get_or_none
-from integration_hub.errors import ApplicationError, Conflict, NotFound
+from core.db import get_or_none
+from core.errors import ApplicationError, Conflict, NotFound
 
 from . import lmsr
 from .money import fits, precision_for, quantum, to_decimal

@@ -8,8 +8,8 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 
-from integration_hub.after_response import after_response
-from integration_hub.errors import ApplicationError, NotFound
+from core.after_response import after_response
+from core.errors import ApplicationError, NotFound
 from wallet import currency as money
 from wallet import services as wallet
 from wallet.models import GameSession, Round

@@ -1,5 +1,1 @@
-"""The integration hub project package. The Celery app is loaded with Django."""
-
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)
+"""The protocol edges: IGSP (``igsp/``), the Public API (``public_api/``), the registration API."""

@@ -6,4 +6,5 @@ class IntegrationHubConfig(AppConfig):
     verbose_name = "Integration hub"
 
     def ready(self) -> None:
-        from . import after_response, openapi, signals  # noqa: F401
+        from . import openapi  # noqa: F401  (drf-spectacular extensions: the edges' documented shapes)
+        from .public_api import signals  # noqa: F401  (the games list cache follows the catalog)

@@ -50,7 +50,7 @@ class _CasinoKey(OpenApiAuthenticationExtension):
 
 
 class _AdminKey(OpenApiAuthenticationExtension):
-    target_class = "integration_hub.authentication.AdminKeyAuthentication"
+    target_class = "core.api.authentication.AdminKeyAuthentication"
     name = "adminKey"
 
     def get_security_definition(self, auto_schema):
@@ -188,7 +188,7 @@ IGSP_TAG, SESSION_TAG, CORE_TAG = ["IGSP provider API"], ["IGSP Session API"], [
 def _annotations() -> dict[str, dict[str, dict]]:
     """view class path → HTTP method → extend_schema arguments."""
     from integration_hub.igsp import views as igsp
-    from integration_hub.pagination import CursorParams
+    from core.api.pagination import CursorParams
     from integration_hub.public_api import views as core
     from tenants.api import PartnerRegisterView
 

@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from integration_hub.errors import ApplicationError
+from core.errors import ApplicationError
 from tenants.models import SeenSignature
 
 CACHE_PREFIX = "replay:v1:"

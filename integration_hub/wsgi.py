@@ -1,6 +1,7 @@
-import os
+"""Compatibility entry point: the WSGI app lives in ``config.wsgi``.
 
-from django.core.wsgi import get_wsgi_application
+Kept because the performance yardstick (``shared/perf/compare_bets.py``, not part of this repository)
+boots ``integration_hub.wsgi`` with ``-c integration_hub/gunicorn_conf.py``. New code uses ``config``.
+"""
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "integration_hub.settings.dev")
-application = get_wsgi_application()
+from config.wsgi import application  # noqa: F401

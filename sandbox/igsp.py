@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integration_hub import signing
+from core import signing
 
 from . import faults, money, selectors, services
 from .http import guarded, json_response, run_with_faults

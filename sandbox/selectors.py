@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from integration_hub.db import get_or_none
+from core.db import get_or_none
 
 from . import money
 from .models import SandboxAccount, SandboxSession, SandboxTenant, SandboxTransaction

@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from integration_hub.db import get_or_none
+from core.db import get_or_none
 
 from . import faults, money
 from .models import (

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 
-from integration_hub.errors import ApplicationError
+from core.errors import ApplicationError
 
 from . import services
 from .forms import ExtClientForm, IssueKeyForm, PartnerAdminForm, RevokeKeyForm, RotateKeyForm, SuspendForm

@@ -6,8 +6,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from integration_hub.authentication import AdminKeyAuthentication, IsPlatformAdmin
-from integration_hub.errors import ApplicationError
+from core.api.authentication import AdminKeyAuthentication, IsPlatformAdmin
+from core.errors import ApplicationError
 
 from . import allowlist, services
 from .validators import validate_cidr_list, validate_currency_code, validate_partner_url

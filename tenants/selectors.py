@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from integration_hub.db import get_or_none
+from core.db import get_or_none
 
 from . import crypto
 from .models import Credential, CredentialPurpose, CredentialState, ExtClient, Partner

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from integration_hub.errors import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict
 
 from . import crypto
 from .models import (
@@ -33,7 +33,7 @@ Actor = AbstractBaseUser | str | None
 
 PUBLIC_ID_PREFIX = {CredentialPurpose.IGSP: "gp_live_"}
 # Core / Integration API keys start with a recognisable prefix, so the log filter can find one anywhere in free
-# text (integration_hub.logging). Keys issued before carry none and stay valid (a key is compared whole).
+# text (core.logging). Keys issued before carry none and stay valid (a key is compared whole).
 SECRET_PREFIX = {CredentialPurpose.CORE_API: "hub_core_", CredentialPurpose.INTEGRATION_API: "hub_int_"}
 PARTNER_FIELDS = (
     "name", "slug", "status", "igsp_enabled", "public_api_enabled", "default_currency", "allowed_currencies",

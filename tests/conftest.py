@@ -7,7 +7,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from integration_hub import signing
+from core import signing
 from tenants import services
 from tenants.models import CredentialPurpose
 
@@ -15,7 +15,7 @@ from tenants.models import CredentialPurpose
 @pytest.fixture(autouse=True)
 def _admin_key_throttle_reset():
     """Failed X-Admin-Key attempts are counted per client address in the cache, which outlives a test."""
-    from integration_hub.authentication import admin_key_throttle_reset
+    from core.api.authentication import admin_key_throttle_reset
 
     for ip in ("127.0.0.1", "::1"):
         admin_key_throttle_reset(ip)
@@ -77,7 +77,7 @@ def dumps(value) -> bytes:
 # ---------------------------------------------------------------- celery --
 # Tests publish tasks to an in-memory broker; deliveries are driven by the tests
 # (or by a real worker in the tests that start one).
-from integration_hub.celery import app as _celery_app  # noqa: E402
+from config.celery import app as _celery_app  # noqa: E402
 
 _celery_app.conf.broker_url = "memory://"
 

@@ -3,6 +3,6 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("integration_hub.urls")),  # first: the hub's /healthz wins
+    path("", include("config.urls")),  # first: the hub's /healthz wins
     path("", include("sandbox.urls")),
 ]

@@ -29,7 +29,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from integration_hub.errors import ApplicationError
+from core.errors import ApplicationError
 from tenants.selectors import partners_visible_to
 
 from . import delivery

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
-from integration_hub.errors import ApplicationError
+from core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 

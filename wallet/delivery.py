@@ -38,7 +38,7 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integration_hub.db import get_or_none
+from core.db import get_or_none
 
 from .models import (
     DeliveryAttempt,
@@ -553,7 +553,7 @@ def delivery_retry_now(*, tx: Transaction, actor) -> None:
 
 
 def delivery_resolve_manually(*, tx: Transaction, actor, reason: str) -> None:
-    from integration_hub.errors import ApplicationError
+    from core.errors import ApplicationError
     from tenants.services import audit_record
 
     if not reason.strip():

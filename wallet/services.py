@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from integration_hub.errors import AccountBlocked, ApplicationError, Conflict, Gone, UpstreamUnavailable
+from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, UpstreamUnavailable
 
 from . import bulkhead
 from . import currency as money

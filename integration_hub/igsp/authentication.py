@@ -9,8 +9,9 @@ from django.conf import settings
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import SAFE_METHODS
 
-from integration_hub import replay, signing
-from integration_hub.authentication import PartnerPrincipal, auth_failed, enforce_partner_access
+from core import signing
+from integration_hub import replay
+from core.api.authentication import PartnerPrincipal, auth_failed, enforce_partner_access
 from tenants import selectors, services
 
 

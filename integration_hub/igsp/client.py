@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from integration_hub import signing
-from integration_hub.renderers import dumps_exact
+from core import signing
+from core.api.renderers import dumps_exact
 from tenants import selectors
 from tenants.models import CredentialPurpose
 from wallet import currency as money

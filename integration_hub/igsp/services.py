@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from integration_hub.errors import ApplicationError
+from core.errors import ApplicationError
 from tenants.validators import normalize_currency
 from wallet import currency as money
 from wallet import services as wallet_services

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
-from integration_hub.authentication import auth_failed
-from integration_hub.errors import AUTH_FAILED_MESSAGE
+from core.api.authentication import auth_failed
+from core.errors import AUTH_FAILED_MESSAGE
 from wallet.models import GameSession
 from wallet.services import hash_session_key
 

@@ -15,12 +15,12 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from games import selectors as game_selectors
-from integration_hub.authentication import IsPartner
-from integration_hub import signing
-from integration_hub.errors import ApplicationError
-from integration_hub.fields import StrictBooleanField, StrictCharField
-from integration_hub.net import client_ip
-from integration_hub.pagination import CursorParams, paginate
+from core.api.authentication import IsPartner
+from core import signing
+from core.errors import ApplicationError
+from core.api.fields import StrictBooleanField, StrictCharField
+from core.net import client_ip
+from core.api.pagination import CursorParams, paginate
 from wallet import currency as money
 from wallet import services as wallet_services
 

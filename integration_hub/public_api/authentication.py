@@ -6,8 +6,8 @@ import json
 
 from rest_framework.authentication import BaseAuthentication
 
-from integration_hub import signing
-from integration_hub.authentication import PartnerPrincipal, auth_failed, enforce_partner_access
+from core import signing
+from core.api.authentication import PartnerPrincipal, auth_failed, enforce_partner_access
 from tenants import selectors, services
 from tenants.models import CredentialPurpose
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from integration_hub import signing
+from core import signing
 from tenants import selectors
 from tenants.models import CredentialPurpose
 from wallet import currency as money

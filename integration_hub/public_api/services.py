@@ -13,9 +13,9 @@ from django.utils import timezone
 from freerounds.models import CampaignStatus, FreeRoundsCampaign
 from games import catalog
 from games import selectors as game_selectors
-from integration_hub.db import get_or_none
-from integration_hub.errors import AccountBlocked, ApplicationError, Conflict, NotFound
-from integration_hub.renderers import dumps_exact
+from core.db import get_or_none
+from core.errors import AccountBlocked, ApplicationError, Conflict, NotFound
+from core.api.renderers import dumps_exact
 from tenants.models import ExtClient
 from tenants.validators import normalize_currency
 from wallet import currency as money

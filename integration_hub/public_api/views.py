@@ -10,9 +10,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from integration_hub.authentication import IsPartner
-from integration_hub.errors import ApplicationError
-from integration_hub.fields import (
+from core.api.authentication import IsPartner
+from core.errors import ApplicationError
+from core.api.fields import (
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,

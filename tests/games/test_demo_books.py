@@ -61,7 +61,7 @@ def test_demo_cash_out_and_quote_use_the_demo_book_and_leave_the_real_one():
 
 
 def test_a_replayed_round_must_keep_its_demo_flag():
-    from integration_hub.errors import Conflict
+    from core.errors import Conflict
 
     market = make_market()
     round_id = uuid.uuid4()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from games import catalog, jackpot, selectors, services
 from games.models import Game, JackpotRound, JackpotRoundStatus
-from integration_hub.errors import ApplicationError, Conflict, NotFound
+from core.errors import ApplicationError, Conflict, NotFound
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

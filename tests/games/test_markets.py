@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from games import lmsr, markets, selectors
 from games.models import CashOutDay, Market, MarketEvent, MarketStatus, Position, PositionStatus
-from integration_hub.errors import ApplicationError, Conflict, NotFound
+from core.errors import ApplicationError, Conflict, NotFound
 
 from .factories import make_market, open_position
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from integration_hub import signing
+from core import signing
 from wallet import services as wallet_services
 from tests.conftest import igsp_signed_headers
 from wallet.models import GameSession

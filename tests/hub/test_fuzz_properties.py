@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzz import properties
-from integration_hub import signing
+from core import signing
 
 REGRESSIONS = Path(__file__).resolve().parents[2] / "fuzz" / "regressions"
 BOUNDED = settings(max_examples=300, deadline=None, derandomize=True, database=None,

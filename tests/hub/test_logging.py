@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from integration_hub.logging import REDACTED, RedactSecretsFilter, redact_text
+from core.logging import REDACTED, RedactSecretsFilter, redact_text
 from tenants import services
 from tenants.models import CredentialPurpose
 

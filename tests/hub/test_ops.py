@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from integration_hub.logging import RedactSecretsFilter
+from core.logging import RedactSecretsFilter
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +51,7 @@ def test_openapi_schema_and_self_hosted_docs(client):
 
 def _import_production(extra_env: dict) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HUB_FERNET"))}
-    env.update({"DJANGO_SETTINGS_MODULE": "integration_hub.settings.production", **extra_env})
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **extra_env})
     return subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from django.utils import timezone as dj_tz
 
-from integration_hub import signing
+from core import signing
 from tenants import services
 from tenants.models import Credential, CredentialPurpose
 
@@ -147,7 +147,7 @@ def test_failed_auth_never_logs_the_secret(http, igsp_partner, caplog):
     # A client that sent its secret where the key id goes, and a bad signature.
     resp = igsp_request(http, igsp_partner, body=b'{"x":1}', key=igsp_partner.secret, sig="f" * 64)
     assert resp.status_code == 401
-    from integration_hub.logging import RedactSecretsFilter
+    from core.logging import RedactSecretsFilter
 
     text_lines = []
     for record in caplog.records:

@@ -17,7 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from integration_hub import signing
+from core import signing
 from tests import contracts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ import json, django
 django.setup()
 from django.apps import apps
 from django.conf import settings
-import integration_hub.urls  # the URLconf imports without the sandbox app
+import config.urls  # the URLconf imports without the sandbox app
 print(json.dumps({
     "hsts": settings.SECURE_HSTS_SECONDS, "ssl_redirect": settings.SECURE_SSL_REDIRECT,
     "proxy_header": settings.SECURE_PROXY_SSL_HEADER, "sandbox": apps.is_installed("sandbox"),
@@ -45,7 +45,7 @@ def run_production(extra_env: dict, args: list[str] | None = None) -> subprocess
     """Start Python under the production settings with a controlled environment (no DJANGO_* / HUB_* leak in)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HUB_"))}
     env["HUB_VAR_DIR"] = os.environ.get("HUB_VAR_DIR", str(ROOT / "var"))
-    env.update({"DJANGO_SETTINGS_MODULE": "integration_hub.settings.production", **extra_env})
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **extra_env})
     return subprocess.run(args or [sys.executable, "-c", DUMP], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
 

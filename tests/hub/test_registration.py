@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from integration_hub import signing
+from core import signing
 from tenants.models import AuditLog, Credential, ExtClient, Partner
 
 pytestmark = pytest.mark.django_db(transaction=True)

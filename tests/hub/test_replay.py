@@ -24,8 +24,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from integration_hub import signing
-from integration_hub.errors import AUTH_FAILED_MESSAGE
+from core import signing
+from core.errors import AUTH_FAILED_MESSAGE
 from wallet.models import GameSession
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -196,14 +196,14 @@ class HubProcess:
 
     def start(self) -> HubProcess:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
-        env.update({"DJANGO_SETTINGS_MODULE": "integration_hub.settings.test", "DATABASE_URL": _database_url(),
+        env.update({"DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _database_url(),
                     "CELERY_BROKER_URL": "memory://", "LOG_LEVEL": "WARNING"})
         if settings.REDIS_URL:
             env["REDIS_URL"] = settings.REDIS_URL
         gunicorn = Path(sys.executable).with_name("gunicorn")
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [str(gunicorn), "integration_hub.wsgi", "-k", "gthread", "--threads", "4", "--workers", "1",
+                [str(gunicorn), "config.wsgi", "-k", "gthread", "--threads", "4", "--workers", "1",
                  "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "--no-control-socket"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60

@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from integration_hub import signing
+from core import signing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,7 +66,7 @@ def _hub_schema(*, with_security_parameters: bool):
     from drf_spectacular.generators import SchemaGenerator
     from drf_spectacular.renderers import OpenApiJsonRenderer
 
-    raw = SchemaGenerator(urlconf="integration_hub.urls").get_schema(request=None, public=True)
+    raw = SchemaGenerator(urlconf="config.urls").get_schema(request=None, public=True)
     schema = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(raw)))
     schema.config.generation.update(deterministic=True, database="none", allow_x00=False,
                                     with_security_parameters=with_security_parameters)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from integration_hub import signing
+from core import signing
 
 IGSP_SECRET = "91b2c7a4aadb48b62e0f3d5e6a7b8c9d"
 IGSP_TS = "2025-10-17T12:03:41Z"

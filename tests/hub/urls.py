@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from integration_hub.authentication import IsPartner
+from core.api.authentication import IsPartner
 from integration_hub.igsp.authentication import IgspHmacAuthentication
 from integration_hub.public_api.authentication import PublicApiSignatureAuthentication
 
@@ -29,5 +29,5 @@ class PublicEcho(IgspEcho):
 urlpatterns = [
     path("test/igsp-echo", IgspEcho.as_view()),
     path("test/public-echo", PublicEcho.as_view()),
-    path("", include("integration_hub.urls")),
+    path("", include("config.urls")),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from integration_hub.urls import handler400, handler403, handler404, handler500  # noqa: F401 - the root's handlers
+from config.urls import handler400, handler403, handler404, handler500  # noqa: F401 - the root's handlers
 
 
 def plain_boom(request):
@@ -12,5 +12,5 @@ def plain_boom(request):
 urlpatterns = [
     path("api/v1/test-plain-boom", plain_boom),
     path("igsp/v1/test-plain-boom", plain_boom),
-    path("", include("integration_hub.urls")),
+    path("", include("config.urls")),
 ]

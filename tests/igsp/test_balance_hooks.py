@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from integration_hub import signing
+from core import signing
 from wallet.models import GameSession
 
 pytestmark = pytest.mark.django_db(transaction=True)

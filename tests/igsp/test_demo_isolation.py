@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from games import lmsr, markets
 from games.models import Position
-from integration_hub import signing
+from core import signing
 from wallet import delivery
 from wallet.models import GameSession, Transaction, TxKind, TxStatus
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from integration_hub import signing
+from core import signing
 from tests import contracts
 from tenants import services as tenant_services
 from tenants.models import CredentialPurpose

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from games import catalog
 from games.models import Market
-from integration_hub import signing
+from core import signing
 from wallet import delivery
 from wallet.models import GameSession, Transaction, TxKind, TxStatus
 
@@ -209,7 +209,7 @@ def test_traderhero_settle_task_is_published_after_the_player_has_the_answer(htt
 
 
 def test_after_response_outside_a_request_runs_at_once_and_a_failure_does_not_stop_the_rest(caplog):
-    from integration_hub.after_response import after_response
+    from core.after_response import after_response
 
     ran = []
 

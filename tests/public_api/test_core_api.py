@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from games.models import BetLine
-from integration_hub import signing
+from core import signing
 from tenants import services as tenant_services
 from tests import contracts
 from wallet import delivery

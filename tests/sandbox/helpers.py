@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 from django.db import connection
 
-from integration_hub import signing
+from core import signing
 from sandbox import services
 from sandbox.models import SandboxAccount
 

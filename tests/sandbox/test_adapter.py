@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from integration_hub import signing
+from core import signing
 from sandbox import services
 from sandbox.models import SandboxSession, SandboxTransaction, TxStatus
 

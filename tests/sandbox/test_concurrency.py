@@ -14,7 +14,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from integration_hub import signing
+from core import signing
 from sandbox import services
 from sandbox.models import SandboxAccount, SandboxTransaction
 

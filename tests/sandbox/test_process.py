@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from integration_hub import signing
+from core import signing
 from sandbox.client import SandboxClient, SandboxError
 
 from .helpers import IGSP_KEY, IGSP_SECRET, INTEGRATION_KEY, encode, igsp_body, igsp_headers, uid
@@ -45,7 +45,7 @@ def sandbox_process(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("sandbox-var")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
     env.update({
-        "DJANGO_SETTINGS_MODULE": "integration_hub.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "HUB_ROOT_URLCONF": "sandbox.urls",
         "HUB_VAR_DIR": str(var_dir),
         "HUB_SANDBOX_CONTROL_TOKEN": TOKEN,
@@ -58,7 +58,7 @@ def sandbox_process(tmp_path_factory):
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = open(var_dir / "gunicorn.log", "wb")
     proc = subprocess.Popen(
-        [str(gunicorn), "integration_hub.wsgi", "-k", "gthread", "--threads", "16", "--workers", "1",
+        [str(gunicorn), "config.wsgi", "-k", "gthread", "--threads", "16", "--workers", "1",
          "-b", f"127.0.0.1:{port}", "--graceful-timeout", "2", "--no-control-socket"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )

@@ -14,7 +14,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from integration_hub.errors import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict
 from tenants import crypto, selectors
 from tenants.models import AuditLog, Credential, CredentialPurpose, CredentialState, ExtClient, Partner, PartnerStatus
 

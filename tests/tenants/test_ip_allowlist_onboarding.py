@@ -117,10 +117,10 @@ def test_production_warns_about_empty_allowlists_by_default_and_development_does
     code = ("import django; django.setup(); from django.conf import settings; "
             "print(settings.HUB_WARN_EMPTY_IP_ALLOWLIST)")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HUB_FERNET", "HUB_WARN"))}
-    prod = {**env, "DJANGO_SETTINGS_MODULE": "integration_hub.settings.production", "DJANGO_SECRET_KEY": "k" * 50,
+    prod = {**env, "DJANGO_SETTINGS_MODULE": "config.settings.production", "DJANGO_SECRET_KEY": "k" * 50,
             "DJANGO_ALLOWED_HOSTS": "hub.example",
             "HUB_FERNET_KEYS": "Q2hhbmdlTWVDaGFuZ2VNZUNoYW5nZU1lQ2hhbmdlTWU="}
-    dev = {**env, "DJANGO_SETTINGS_MODULE": "integration_hub.settings.dev"}
+    dev = {**env, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
     for environ, expected in ((prod, "True"), (dev, "False")):
         proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True,
                               timeout=60)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from integration_hub.errors import ApplicationError
+from core.errors import ApplicationError
 from tenants import crypto, selectors, services
 from tenants.models import AuditLog, Credential, CredentialPurpose, CredentialState, ExtClient
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from integration_hub import signing
-from integration_hub.errors import UpstreamUnavailable
+from core import signing
+from core.errors import UpstreamUnavailable
 from wallet import delivery, services
 from wallet import transport as transport_module
 from wallet.models import DeliveryAttempt, PartnerDeliveryState, Transaction, TxKind, TxStatus
@@ -182,7 +182,7 @@ def test_a_bet_is_refunded_once_and_a_round_paid_once(wired, game):
     session = new_session(wired, game, "igsp")
     bet = services.bet_place(session=session, amount=Decimal("1.00"))
     services.win_record(round=bet.round, amount=Decimal("0"))
-    from integration_hub.errors import Conflict
+    from core.errors import Conflict
 
     with pytest.raises(Conflict):
         services.win_record(round=bet.round, amount=Decimal("1.00"))

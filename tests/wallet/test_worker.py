@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from integration_hub.celery import app as celery_app
+from config.celery import app as celery_app
 from wallet import delivery, services
 from wallet.models import PartnerDeliveryState, Transaction, TxStatus
 
@@ -51,10 +51,10 @@ def _reset_broker_pools() -> None:
 @pytest.fixture
 def worker(live_hub):
     queue = f"test-{uuid.uuid4().hex[:8]}"  # a private queue: no other worker can take our tasks
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integration_hub.settings.dev", "DATABASE_URL": _database_url(),
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DATABASE_URL": _database_url(),
            "CELERY_BROKER_URL": BROKER, "HUB_ALLOW_HTTP_LOOPBACK": "1", "HUB_WALLET_TIMEOUT_SECONDS": "2"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "integration_hub", "worker", "--pool", "threads", "--concurrency", "4",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", "4",
          "-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     original = (celery_app.conf.broker_url, celery_app.conf.task_default_queue)

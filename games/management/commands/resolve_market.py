@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from games import settlement
-from integration_hub.errors import ApplicationError
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from integration_hub.errors import ApplicationError
+from core.errors import ApplicationError
 from tenants import allowlist, services
 
 

@@ -2,15 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from integration_hub import views
+from config import views
 from tenants.api import PartnerRegisterView
 from wallet.metrics import metrics_view
 
 # Errors outside DRF views: JSON in the protocol's shape under /api/ and /igsp/, HTML for the admin and pages.
-handler400 = "integration_hub.views.bad_request"
-handler403 = "integration_hub.views.permission_denied"
-handler404 = "integration_hub.views.page_not_found"
-handler500 = "integration_hub.views.server_error"
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -9,7 +9,7 @@ Views declare ``error_style``:
 
 An unexpected exception in a DRF view is logged (with its traceback, through the redacting log filter)
 and answered 500 in the view's shape with a generic message, never the exception's text or Django's HTML
-page; Django errors outside DRF views are rendered by the handlers in ``integration_hub.views``.
+page; Django errors outside DRF views are rendered by the handlers in ``config.views``.
 """
 
 from __future__ import annotations

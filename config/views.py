@@ -8,7 +8,7 @@ from django.http import JsonResponse
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
-from integration_hub.errors import INTERNAL_ERROR_MESSAGE, render_error
+from core.errors import INTERNAL_ERROR_MESSAGE, render_error
 
 
 @require_GET
@@ -50,7 +50,7 @@ def readyz(request):
     return JsonResponse(body, status=200 if ready else 503)
 
 
-# --- Error handlers (handler400/403/404/500 of integration_hub.urls) ------------------------------------
+# --- Error handlers (handler400/403/404/500 of config.urls) ------------------------------------
 # Django renders these for errors outside DRF views (an unknown path, a middleware failure, a plain view's
 # bug). Partners' paths answer in their protocol's JSON shape; the admin and the pages keep Django's HTML.
 

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "integration_hub",
     "tenants",
     "wallet",
@@ -90,13 +91,13 @@ MIDDLEWARE = [
 ]
 
 # The sandbox partner runs as its own process with HUB_ROOT_URLCONF=sandbox.urls.
-ROOT_URLCONF = env.str("HUB_ROOT_URLCONF", default="integration_hub.urls")
+ROOT_URLCONF = env.str("HUB_ROOT_URLCONF", default="config.urls")
 if ROOT_URLCONF == "sandbox.urls":
     # The partner double serves signed JSON only: no sessions, cookies, CSRF, messages or static files.
     MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
     SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410"]  # no admin is served here
-WSGI_APPLICATION = "integration_hub.wsgi.application"
-ASGI_APPLICATION = "integration_hub.asgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -207,9 +208,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_RENDERER_CLASSES": ["integration_hub.renderers.DecimalJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["integration_hub.parsers.DecimalJSONParser"],
-    "EXCEPTION_HANDLER": "integration_hub.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.DecimalJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.DecimalJSONParser"],
+    "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "NUM_PROXIES": HUB_NUM_PROXIES,
@@ -230,7 +231,7 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "integration_hub.logging.RedactSecretsFilter"}},
+    "filters": {"redact": {"()": "core.logging.RedactSecretsFilter"}},
     "formatters": {
         "console": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {
@@ -265,7 +266,7 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # X-Forwarded-Proto says "https" only when a trusted proxy set it; without one, a client could forge it.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HUB_NUM_PROXIES > 0 else None
-# Failed admin logins (django-axes) and failed X-Admin-Key attempts, per client address (integration_hub.net):
+# Failed admin logins (django-axes) and failed X-Admin-Key attempts, per client address (core.net):
 # after HUB_AUTH_FAILURE_LIMIT failures the address is refused (429) for HUB_AUTH_LOCKOUT_SECONDS.
 HUB_AUTH_FAILURE_LIMIT = env.int("HUB_AUTH_FAILURE_LIMIT", default=5)
 HUB_AUTH_LOCKOUT_SECONDS = env.int("HUB_AUTH_LOCKOUT_SECONDS", default=15 * 60)
@@ -278,7 +279,7 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 AXES_FAILURE_LIMIT = HUB_AUTH_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(seconds=HUB_AUTH_LOCKOUT_SECONDS)
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_CLIENT_IP_CALLABLE = "integration_hub.net.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no banner at every start; lockouts are still logged (addresses masked)
 # /metrics: the database-backed metrics are computed at most once per this many seconds (a snapshot in the

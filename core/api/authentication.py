@@ -12,8 +12,8 @@ from django.core.cache import cache
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
-from integration_hub.errors import AUTH_FAILED_MESSAGE, AccountBlocked
-from integration_hub.net import client_ip, ip_allowed
+from core.errors import AUTH_FAILED_MESSAGE, AccountBlocked
+from core.net import client_ip, ip_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class AdminKeyAuthentication:
     A right key before the lock clears the address's failures."""
 
     def authenticate(self, request):
-        from integration_hub.signing import constant_time_equals
+        from core.signing import constant_time_equals
 
         provided = request.META.get("HTTP_X_ADMIN_KEY")
         if provided is None:

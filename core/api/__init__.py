@@ -1,0 +1,1 @@
+"""DRF glue shared by the protocol edges: authentication base, fields, parsers, renderers, pagination."""
