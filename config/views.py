@@ -8,7 +8,8 @@ from django.http import JsonResponse
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
-from core.errors import INTERNAL_ERROR_MESSAGE, render_error
+from core.api.exceptions import render_error
+from core.errors import INTERNAL_ERROR_MESSAGE
 
 
 @require_GET

@@ -43,7 +43,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
-from rest_framework import status as http
+from http import HTTPStatus
 
 from core.db import get_or_none
 from core.errors import ApplicationError, Conflict, NotFound
@@ -86,7 +86,7 @@ class MarketError(ApplicationError):
     code = "market_error"
 
 
-def _refuse(code: str, message: str, status_code: int = http.HTTP_400_BAD_REQUEST) -> MarketError:
+def _refuse(code: str, message: str, status_code: int = HTTPStatus.BAD_REQUEST) -> MarketError:
     return MarketError(message, code=code, status_code=status_code)
 
 
@@ -197,7 +197,7 @@ def _player_key(position: Position, player_key: str | None) -> str:
 
 
 def _cash_out_limit_reached(limit: int) -> MarketError:
-    return _refuse("cashout_limit", f"No more than {limit} cash-outs per day.", http.HTTP_429_TOO_MANY_REQUESTS)
+    return _refuse("cashout_limit", f"No more than {limit} cash-outs per day.", HTTPStatus.TOO_MANY_REQUESTS)
 
 
 def cashouts_today(player_key: str, now: datetime | None = None) -> int:
@@ -225,9 +225,9 @@ def _take_cash_out_slot(player_key: str, now: datetime) -> None:
 def _check_cash_out(position: Position, market: Market, now: datetime, player_key: str | None = None,
                     done_today: int | None = None) -> None:
     if position.status == PositionStatus.CASHED_OUT:
-        raise _refuse("already_cashed_out", "This bet has already been cashed out.", http.HTTP_409_CONFLICT)
+        raise _refuse("already_cashed_out", "This bet has already been cashed out.", HTTPStatus.CONFLICT)
     if position.status != PositionStatus.OPEN:
-        raise _refuse("position_settled", "This bet is already settled.", http.HTTP_409_CONFLICT)
+        raise _refuse("position_settled", "This bet is already settled.", HTTPStatus.CONFLICT)
     _check_tradable(market, now)
     limit = cashout_limit_per_day()
     if done_today is None and limit:
@@ -429,7 +429,7 @@ def position_cash_out(*, position_id, session_id=None, min_value=None, places: i
             raise _refuse("cash_out_unavailable", "This bet has no cash-out value right now.")
         if min_value is not None and value < to_decimal(min_value):
             raise _refuse("cash_out_value_changed", "The cash-out value has changed; preview again.",
-                          http.HTTP_409_CONFLICT)
+                          HTTPStatus.CONFLICT)
         _take_cash_out_slot(_player_key(position, player_key), now)
         book = _move_q(market, _locked_book(market, position.currency, position.demo), position.outcome,
                        -position.shares)
@@ -506,7 +506,7 @@ def _transition(market_id, allowed: tuple[str, ...], action: str) -> Market:
     market = _lock_market(market_id)
     if market.status not in allowed:
         raise _refuse("invalid_transition", f"Cannot {action} a market that is {market.status}.",
-                      http.HTTP_409_CONFLICT)
+                      HTTPStatus.CONFLICT)
     return market
 
 

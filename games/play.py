@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from core.after_response import after_response
+from core.tasks import publish
 from core.errors import ApplicationError, NotFound
 from wallet import currency as money
 from wallet import services as wallet
@@ -221,12 +222,9 @@ def _jackpot_bet(session: GameSession, data: dict) -> dict:
                               on_confirm=on_confirm)
     jr = created["round"]
     if not settle_now:
-        from .tasks import settle_jackpot_round
-
         bet_id = str(jr.pk)
         # Published once the player has the answer (the periodic sweep settles the round if it never is).
-        transaction.on_commit(lambda: after_response(lambda: _safe_delay(settle_jackpot_round, bet_id,
-                                                                         round_seconds())))
+        transaction.on_commit(lambda: after_response(lambda: _safe_publish(bet_id, round_seconds())))
     body = jackpot_view(jr)
     balance = result.balance
     if jr.status == JackpotRoundStatus.SETTLED and session.is_demo:
@@ -236,9 +234,9 @@ def _jackpot_bet(session: GameSession, data: dict) -> dict:
     return body
 
 
-def _safe_delay(task, bet_id: str, countdown: int) -> None:
+def _safe_publish(bet_id: str, countdown: int) -> None:
     try:
-        task.apply_async(args=[bet_id], countdown=countdown)
+        publish("games.settle_jackpot_round", bet_id, countdown=countdown)
     except Exception:  # noqa: BLE001 - the periodic sweep settles due rounds anyway
         pass
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from core.tasks import publish
 from wallet import services as wallet
 from wallet.models import Round, Transaction, TxKind
 
@@ -44,6 +45,4 @@ def market_settle(*, market_id, action: str, outcome: str | None = None, actor: 
 
 def market_settle_async(*, market_id, action: str, outcome: str | None = None, actor: str = "") -> None:
     """Hand the settlement to a worker (after commit)."""
-    from .tasks import settle_market
-
-    transaction.on_commit(lambda: settle_market.delay(str(market_id), action, outcome, actor))
+    transaction.on_commit(lambda: publish("games.settle_market", str(market_id), action, outcome, actor))

@@ -2,23 +2,19 @@
 
 from celery import shared_task
 
+from . import play, settlement
+
 
 @shared_task(name="games.settle_jackpot_round", ignore_result=True, acks_late=True)
 def settle_jackpot_round(bet_id: str) -> bool:
-    from games import play
-
     return play.jackpot_settle(bet_id=bet_id)
 
 
 @shared_task(name="games.settle_due_jackpot_rounds", ignore_result=True)
 def settle_due_jackpot_rounds() -> int:
-    from games import play
-
     return play.jackpot_settle_due()
 
 
 @shared_task(name="games.settle_market", ignore_result=True, acks_late=True)
 def settle_market(market_id: str, action: str, outcome: str | None = None, actor: str = "") -> int:
-    from games import settlement
-
     return settlement.market_settle(market_id=market_id, action=action, outcome=outcome, actor=actor)

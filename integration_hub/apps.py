@@ -6,5 +6,14 @@ class IntegrationHubConfig(AppConfig):
     verbose_name = "Integration hub"
 
     def ready(self) -> None:
+        from wallet import transport
+
         from . import openapi  # noqa: F401  (drf-spectacular extensions: the edges' documented shapes)
+        from . import tasks  # noqa: F401  (registers the task names published by name)
+        from .igsp.client import IgspHooksTransport
         from .public_api import signals  # noqa: F401  (the games list cache follows the catalog)
+        from .public_api.client import AdapterTransport
+
+        # The ledger calls partners' wallets through these (``wallet.transport.transport_for``).
+        transport.register("igsp", IgspHooksTransport())
+        transport.register("public_api", AdapterTransport())

@@ -39,6 +39,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.db import get_or_none
+from core.tasks import publish
 
 from .models import (
     DeliveryAttempt,
@@ -47,6 +48,9 @@ from .models import (
     TxKind,
     TxStatus,
 )
+from . import outbox
+from .outbox import _pump_release, _pump_ttl, _state_row, enqueue, lease_seconds
+from .services import refund_record
 from .transport import FAILED, WalletResult, transport_for
 
 logger = logging.getLogger(__name__)
@@ -54,10 +58,6 @@ logger = logging.getLogger(__name__)
 
 def _setting(name: str, default):
     return getattr(settings, name, default)
-
-
-def lease_seconds() -> int:
-    return _setting("HUB_DELIVERY_LEASE_SECONDS", 30)
 
 
 def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
@@ -124,15 +124,6 @@ def _breaker_record(partner_id, ok: bool, now, failures: int = 1) -> bool:
             opened_count=F("opened_count") + 1)
         return True
     return False
-
-
-def _state_row(partner_id) -> PartnerDeliveryState:
-    try:
-        with transaction.atomic():
-            state, _ = PartnerDeliveryState.objects.get_or_create(partner_id=partner_id)
-    except IntegrityError:  # created concurrently
-        state = PartnerDeliveryState.objects.get(partner_id=partner_id)
-    return state
 
 
 # ------------------------------------------------------------------ claim --
@@ -308,60 +299,9 @@ def deliver(tx_id, now=None) -> str:
 # ------------------------------------------------------------------- pump --
 
 
-def _pump_ttl() -> int:
-    """Seconds the pump's flag stays taken without a refresh (a dead worker's pump is kicked again after)."""
-    return lease_seconds()
-
-
-_state_rows_seen: set = set()  # partners whose PartnerDeliveryState row this process has seen
-
-
-def kick(partner_id, now=None, *, ensure_row: bool = False) -> bool:
-    """Make sure the partner's pump is queued or running; True if this call enqueued it.
-
-    One conditional UPDATE when the pump is already queued or running (the common case under load).
-    """
-    from .tasks import deliver_partner
-
-    now = now or timezone.now()
-    token = uuid.uuid4()
-    # Free flag, and no circuit-breaker pause: a paused partner's pump is kicked by the sweeper when the
-    # pause ends (not once per new win while it lasts).
-    free = ((Q(pump_until__isnull=True) | Q(pump_until__lt=now))
-            & (Q(open_until__isnull=True) | Q(open_until__lte=now)))
-    values = {"pump_until": now + timedelta(seconds=_pump_ttl()), "pump_token": token}
-    took = PartnerDeliveryState.objects.filter(free, partner_id=partner_id).update(**values)
-    if not took and (ensure_row or partner_id not in _state_rows_seen):
-        _state_row(partner_id)
-        _state_rows_seen.add(partner_id)
-        took = PartnerDeliveryState.objects.filter(free, partner_id=partner_id).update(**values)
-    if not took:
-        return False  # queued or running already: it will find the new rows
-    try:
-        deliver_partner.delay(str(partner_id), str(token))
-    except Exception as exc:  # noqa: BLE001 - the sweeper kicks again once the flag is free
-        _pump_release(partner_id, token)
-        logger.warning("could not enqueue the delivery pump of %s: %s", partner_id, type(exc).__name__)
-        return False
-    return True
-
-
-def kick_quietly(partner_id) -> None:
-    """``kick`` after a commit: a broker or database hiccup must not fail the player's request."""
-    try:
-        kick(partner_id)
-    except Exception as exc:  # noqa: BLE001 - the sweeper kicks every partner with due rows
-        logger.warning("delivery kick failed for %s (the sweeper will retry): %s", partner_id, type(exc).__name__)
-
-
 def _pump_refresh(partner_id, token) -> bool:
     return PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
         pump_until=timezone.now() + timedelta(seconds=_pump_ttl())) == 1
-
-
-def _pump_release(partner_id, token) -> None:
-    PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
-        pump_until=None, pump_token=None)
 
 
 def _has_due(partner_id, now=None) -> bool:
@@ -451,7 +391,7 @@ def pump(partner_id, token, *, max_seconds: float | None = None) -> Counter:
         finally:
             _pump_release(partner_id, token)
     if owner and not paused and _has_due(partner_id):
-        kick(partner_id)  # rows arrived after the last claim, or the time slice ended: next turn
+        outbox.kick(partner_id)  # rows arrived after the last claim, or the time slice ended: next turn
     return stats
 
 
@@ -474,8 +414,6 @@ def _warm_signing_keys(rows) -> None:
 
 def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
     """Kick every partner with due deliveries, flag stuck ones, resolve bets orphaned mid-request."""
-    from .tasks import deliver_transaction
-
     now = now or timezone.now()
     partner_ids = list(
         Transaction.objects.filter(_due(now, slack=0), partner_id__isnull=False)
@@ -485,7 +423,7 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
     kicked = 0
     for partner_id in partner_ids:
         try:
-            kicked += kick(partner_id, now, ensure_row=True)
+            kicked += outbox.kick(partner_id, now, ensure_row=True)
         except Exception as exc:  # noqa: BLE001
             logger.warning("sweeper could not kick %s: %s", partner_id, type(exc).__name__)
     # Rows without a partner have no pump: one task each, once their own task had its chance.
@@ -494,7 +432,7 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
     for tx_id in (Transaction.objects.filter(_due(overdue, slack=0), partner_id__isnull=True)
                   .values_list("pk", flat=True)[:limit]):
         try:
-            deliver_transaction.delay(str(tx_id))
+            publish("wallet.deliver_transaction", str(tx_id))
             enqueued += 1
         except Exception as exc:  # noqa: BLE001
             logger.warning("sweeper could not enqueue: %s", type(exc).__name__)
@@ -508,8 +446,6 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
 
 def orphaned_bets_resolve(*, now=None) -> int:
     """A bet still pending long after its request must have died: decline it and refund it (seed: timeout → refund)."""
-    from .services import refund_record
-
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=_setting("HUB_ORPHAN_BET_SECONDS", 60))
     count = 0
@@ -527,19 +463,6 @@ def orphaned_bets_resolve(*, now=None) -> int:
 
 
 # ------------------------------------------------------- account managers --
-
-
-def enqueue(tx: Transaction) -> None:
-    """Hand a committed win/refund to the workers: its partner's pump (or a task of its own)."""
-    if tx.partner_id is not None:
-        kick_quietly(tx.partner_id)
-        return
-    from .tasks import deliver_transaction
-
-    try:
-        deliver_transaction.delay(str(tx.pk))
-    except Exception as exc:  # noqa: BLE001 - the sweeper will find it
-        logger.warning("enqueue failed for %s (the sweeper will pick it up): %s", tx.pk, type(exc).__name__)
 
 
 def delivery_retry_now(*, tx: Transaction, actor) -> None:

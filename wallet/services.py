@@ -32,6 +32,7 @@ from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, Upstre
 
 from . import bulkhead
 from . import currency as money
+from .outbox import enqueue
 from .models import GameSession, Round, RoundStatus, SessionStatus, Transaction, TxKind, TxStatus
 from .transport import transport_for
 
@@ -316,8 +317,6 @@ def refund_record(*, bet_tx: Transaction) -> Transaction:
 
 
 def _enqueue_after_commit(tx: Transaction) -> None:
-    from .delivery import enqueue
-
     transaction.on_commit(lambda: enqueue(tx))
 
 

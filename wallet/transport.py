@@ -186,8 +186,8 @@ def register(protocol: str, transport: WalletTransport) -> None:
 
 
 def transport_for(protocol: str) -> WalletTransport:
-    if protocol not in _registry:
-        # Edges register themselves on import.
-        import integration_hub.igsp.client  # noqa: F401
-        import integration_hub.public_api.client  # noqa: F401
-    return _registry[protocol]
+    """The transport registered for ``protocol`` (the edges register theirs in their AppConfig.ready())."""
+    try:
+        return _registry[protocol]
+    except KeyError:
+        raise LookupError(f"no wallet transport registered for protocol {protocol!r}") from None

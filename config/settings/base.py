@@ -210,7 +210,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.DecimalJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.DecimalJSONParser"],
-    "EXCEPTION_HANDLER": "core.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "NUM_PROXIES": HUB_NUM_PROXIES,

@@ -81,5 +81,3 @@ class IgspHooksTransport:
     def refund(self, tx) -> WalletResult:
         return self._post(tx.session.partner, refund_payload(tx))
 
-
-transport.register("igsp", IgspHooksTransport())

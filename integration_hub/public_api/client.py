@@ -86,5 +86,3 @@ class AdapterTransport:
     def refund(self, tx) -> WalletResult:
         return self._post(tx.session, "/refund", refund_payload(tx))
 
-
-transport.register("public_api", AdapterTransport())

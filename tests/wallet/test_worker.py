@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
-from wallet import delivery, services
+from wallet import delivery, outbox, services
 from wallet.models import PartnerDeliveryState, Transaction, TxStatus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,8 +121,8 @@ def test_a_burst_of_wins_is_one_pump_message_and_every_win_moves_money_once(wire
     wired.sandbox.set_balance(wired.slug, "w-2", "USD", "100.00")
     rounds = [services.bet_place(session=session, amount=Decimal("1.00")).round for _ in range(25)]
     published = []  # kicks that enqueued the pump
-    original = delivery.kick
-    monkeypatch.setattr(delivery, "kick", lambda *a, **k: original(*a, **k) and not published.append(a))
+    original = outbox.kick
+    monkeypatch.setattr(outbox, "kick", lambda *a, **k: original(*a, **k) and not published.append(a))
     with transaction.atomic():  # e.g. a market resolving: every payout commits at once
         wins = [services.win_record(round=r, amount=Decimal("3.00")) for r in rounds]
     for win in wins:
