@@ -32,9 +32,15 @@ run: seed
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Static checks (CI runs them before the suite): Django's checks and migrations, ruff (lint + format),
+# mypy (core/), the import graph (no cycles; domain code never reaches DRF or the protocol edges).
 check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) scripts/check_imports.py
 
 clean:
 	rm -rf var/ staticfiles/ .pytest_cache/

@@ -22,7 +22,7 @@ PUBLIC_API_CODES = {
 class ApplicationError(Exception):
     """A client-facing failure with a stable code. Never carries a secret."""
 
-    status_code = HTTPStatus.BAD_REQUEST
+    status_code: int = HTTPStatus.BAD_REQUEST
     code = "invalid_request"
     retry_after: int | None = None  # seconds; sent as Retry-After (a retryable refusal, e.g. 503)
 
