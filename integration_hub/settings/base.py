@@ -244,3 +244,12 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Outbound calls to partners (integration_hub.net, wallet.transport): private ranges an on-premises install
+# may reach (CIDRs, comma-separated; default none: partner URLs must be public), and the largest answer read.
+import ipaddress as _ipaddress  # noqa: E402
+
+HUB_OUTBOUND_ALLOWED_NETWORKS = env.list("HUB_OUTBOUND_ALLOWED_NETWORKS", default=[])
+for _cidr in HUB_OUTBOUND_ALLOWED_NETWORKS:
+    _ipaddress.ip_network(_cidr.strip(), strict=False)  # a typo fails at start, not at the first call
+HUB_WALLET_MAX_RESPONSE_BYTES = env.int("HUB_WALLET_MAX_RESPONSE_BYTES", default=64 * 1024)
