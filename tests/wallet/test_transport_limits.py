@@ -215,8 +215,10 @@ def test_a_name_that_now_resolves_to_loopback_is_refused_at_connect(wallet, sett
     map_name(monkeypatch, "wallet.rebound.example")
     response, error, _ = transport.send("POST", f"http://wallet.rebound.example:{wallet.port}/hooks",
                                         content=b'{"action": "balance"}')
-    assert response is None and error.startswith("connection error"), error
-    assert wallet.requests == []  # nothing reached the inside
+    assert response is None and error.startswith("connection error: refused"), error
+    response, error, _ = transport.send("POST", f"https://wallet.rebound.example:{wallet.port}/hooks", content=b"{}")
+    assert response is None and error.startswith("connection error: refused"), error  # before any TLS
+    assert wallet.requests == [] and wallet.connections == set()  # nothing reached the inside
     # The same socket path with loopback allowed (the test settings) connects: the check is what refused.
     settings.HUB_ALLOW_HTTP_LOOPBACK = True
     map_name(monkeypatch, "wallet.rebound2.example")
@@ -231,7 +233,11 @@ def test_literal_inside_addresses_are_refused_at_connect(wallet, settings):
                 f"http://0x7f000001:{wallet.port}/x", f"http://127.1:{wallet.port}/x",
                 f"http://0.0.0.0:{wallet.port}/x", f"http://[::ffff:127.0.0.1]:{wallet.port}/x"):
         response, error, _ = transport.send("GET", url)
-        assert response is None and error.startswith("connection error"), (url, error)
+        assert response is None and error.startswith("connection error: refused"), (url, error)
+    # With the development flag loopback is reachable, 0.0.0.0 (this host, on Linux) never.
+    settings.HUB_ALLOW_HTTP_LOOPBACK = True
+    response, error, _ = transport.send("GET", f"http://0.0.0.0:{wallet.port}/x")
+    assert response is None and error.startswith("connection error: refused"), error
     assert wallet.requests == []
 
 
