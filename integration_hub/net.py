@@ -192,7 +192,7 @@ def check_outbound_host(host: str, *, resolve: bool = True) -> None:
         if not outbound_address_allowed(ip):
             raise DestinationRefused("private_destination")
         return
-    name = host[:-1] if host.endswith(".") else host
+    name = host.removesuffix(".")
     labels = name.split(".")
     if len(name) > 253 or not all(_LABEL_RE.match(label) for label in labels):
         raise DestinationRefused("invalid_host")

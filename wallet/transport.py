@@ -25,6 +25,7 @@ a larger or endless one is a failed call and its connection is closed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -248,10 +249,8 @@ def _read_bounded(raw, limit: int, deadline: float) -> bytes:
 
 def _discard(raw) -> None:
     """Close a response's connection (never hand a half-read one back to the pool) and free its slot."""
-    try:
+    with contextlib.suppress(OSError, urllib3.exceptions.HTTPError):  # closing a broken socket
         raw.close()
-    except Exception:  # noqa: BLE001 - closing a broken socket
-        pass
     raw.release_conn()
 
 

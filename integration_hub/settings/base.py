@@ -247,7 +247,7 @@ LOGGING = {
 
 # Outbound calls to partners (integration_hub.net, wallet.transport): private ranges an on-premises install
 # may reach (CIDRs, comma-separated; default none: partner URLs must be public), and the largest answer read.
-import ipaddress as _ipaddress  # noqa: E402
+import ipaddress as _ipaddress
 
 HUB_OUTBOUND_ALLOWED_NETWORKS = env.list("HUB_OUTBOUND_ALLOWED_NETWORKS", default=[])
 for _cidr in HUB_OUTBOUND_ALLOWED_NETWORKS:
