@@ -6,6 +6,8 @@ process-wide pool it uses in production.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
 import socket
 import threading
@@ -23,6 +25,11 @@ from wallet import delivery, services, transport
 from wallet.models import DeliveryAttempt, Transaction, TxKind, TxStatus
 
 MIB = 1024 * 1024
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    return gzip.compress(b" " * (64 * MIB), compresslevel=9)
 
 
 class Wallet:
@@ -64,6 +71,13 @@ class Wallet:
                         self._send(200, ok)
                     elif mode == "big":  # a valid JSON object, 1 MiB long
                         self._send(200, b'{"balance": "100.00", "pad": "' + b"x" * MIB + b'"}')
+                    elif mode == "gzipbomb":  # ~64 KiB on the wire, 64 MiB once decompressed
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Encoding", "gzip")
+                        self.send_header("Content-Length", str(len(gzip_bomb())))
+                        self.end_headers()
+                        self.wfile.write(gzip_bomb())
                     elif mode == "endless":  # chunked, never ends
                         self.send_response(200)
                         self.send_header("Content-Type", "application/json")
@@ -147,10 +161,11 @@ ODD = ["big", "endless", "drip"]
 # ---------------------------------------------------------- bounded reads --
 
 
-@pytest.mark.parametrize("mode", ODD)
+@pytest.mark.parametrize("mode", [*ODD, "gzipbomb"])
 def test_send_reads_at_most_the_bound_within_the_total_timeout(wallet, settings, mode):
     settings.HUB_WALLET_TIMEOUT_SECONDS = 1.0
     wallet.behaviour["win"] = mode
+    gzip_bomb()  # compressed before the clock starts
     started = time.monotonic()
     response, error, _ = transport.send("POST", f"{wallet.url}/hooks", content=b'{"action": "win"}',
                                         headers={"Content-Type": "application/json"})
