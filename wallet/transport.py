@@ -225,14 +225,15 @@ def _read_bounded(raw, limit: int, deadline: float) -> bytes:
     declared = (raw.headers.get("Content-Length") or "").strip()
     if declared.isdigit() and int(declared) > limit:
         raise _TooLarge
-    sock = getattr(raw.connection, "sock", None)
-    kept = sock.gettimeout() if sock is not None else None
     chunks: list[bytes] = []
     size = 0
     while True:
         left = deadline - time.perf_counter()
         if left <= 0:
             raise _TooSlow
+        # Only while the response still holds its connection: once the body is complete urllib3 hands it
+        # back to the pool (another thread may be using it); its next request() sets its own timeout.
+        sock = getattr(raw.connection, "sock", None)
         if sock is not None:
             sock.settimeout(left)
         chunk = raw.read1(limit + 1 - size)
@@ -242,8 +243,6 @@ def _read_bounded(raw, limit: int, deadline: float) -> bytes:
         if size > limit:
             raise _TooLarge
         chunks.append(chunk)
-    if sock is not None:
-        sock.settimeout(kept)
     return b"".join(chunks)
 
 
