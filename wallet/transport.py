@@ -129,7 +129,7 @@ class HttpResponse:
 POOL_MAXSIZE = 64  # kept-alive connections per partner host (the pump's cap is 32 by default)
 
 
-class DestinationRefused(NewConnectionError):
+class PeerRefused(NewConnectionError):
     """The partner host resolved (or connected) only to addresses the outbound policy refuses."""
 
 
@@ -147,7 +147,7 @@ class _CheckedPeer:
             raise NameResolutionError(self.host, self, e) from e
         allowed = [info[4][0] for info in infos if net.outbound_address_allowed(info[4][0])]
         if not allowed:
-            raise DestinationRefused(self, _REFUSED)
+            raise PeerRefused(self, _REFUSED)
         error: Exception | None = None
         for address in dict.fromkeys(allowed):  # in the resolver's order, each once
             try:
@@ -163,7 +163,7 @@ class _CheckedPeer:
                 continue
             if not net.outbound_address_allowed(sock.getpeername()[0]):  # the socket's real peer
                 sock.close()
-                error = DestinationRefused(self, _REFUSED)
+                error = PeerRefused(self, _REFUSED)
                 continue
             sys.audit("http.client.connect", self, self.host, self.port)
             return sock
@@ -280,7 +280,7 @@ def send(method: str, url: str, *, content: bytes | None = None, headers: dict |
         return None, f"response too large: more than {limit} bytes", elapsed()
     except _TooSlow:
         return None, f"timeout: the response took more than {seconds:g} s", elapsed()
-    except DestinationRefused:
+    except PeerRefused:
         return None, "connection error: refused, the partner host is a private or internal address", elapsed()
     except NewConnectionError as exc:  # urllib3 makes it a TimeoutError, but nothing waited: refused, unreachable
         return None, f"connection error: {type(exc).__name__}", elapsed()
