@@ -9,21 +9,25 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+from core import net
+
 CURRENCY_RE = re.compile(r"^[A-Za-z]{1,2}[A-Z0-9]{2,8}$")
 
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+_HOST_ERRORS = {
+    "invalid_host": "Enter a valid host name or IP address.",
+    "nonstandard_ip": "Write an IP address in its standard form (four decimal numbers, e.g. 192.0.2.10 "
+                      "written as 192.0.2.10, not as one number, hex or octal).",
+    "private_destination": "The URL must point to a public internet host, not a private, loopback or "
+                           "internal address.",
+}
+_RESOLVED_ERROR = ("The URL's host name resolves to a private, loopback or internal address; partner URLs "
+                   "must point to a public internet host.")
 
 
 def validate_partner_url(value: str) -> None:
-    """https only; http only to loopback when HUB_ALLOW_HTTP_LOOPBACK; no credentials."""
+    """https only; http only to loopback when HUB_ALLOW_HTTP_LOOPBACK; no credentials; a public destination
+    (core.net: no private, loopback, link-local or metadata address, in any spelling, and no name
+    that resolves to one; loopback with HUB_ALLOW_HTTP_LOOPBACK, HUB_OUTBOUND_ALLOWED_NETWORKS allowed)."""
     if not value:
         return
     if len(value) > 500 or any(ch.isspace() for ch in value):
@@ -45,11 +49,16 @@ def validate_partner_url(value: str) -> None:
     if parts.fragment:
         raise ValidationError("The URL must not contain a fragment.", code="invalid_url")
     if scheme == "http":
-        if not (_is_loopback(host) and getattr(settings, "HUB_ALLOW_HTTP_LOOPBACK", False)):
+        if not (net.is_loopback_host(host) and settings.HUB_ALLOW_HTTP_LOOPBACK):
             raise ValidationError(
                 "The URL must use https (plain http is allowed only for loopback hosts in development).",
                 code="insecure_scheme",
             )
+    try:
+        net.check_outbound_host(host)
+    except net.DestinationRefused as exc:
+        message = _RESOLVED_ERROR if exc.resolved else _HOST_ERRORS[exc.code]
+        raise ValidationError(message, code=exc.code) from None
 
 
 def validate_cidr_list(value) -> None:

@@ -285,3 +285,11 @@ AXES_VERBOSE = False  # no banner at every start; lockouts are still logged (add
 # /metrics: the database-backed metrics are computed at most once per this many seconds (a snapshot in the
 # cache, shared by every process when REDIS_URL is set); 0 computes them on every scrape.
 HUB_METRICS_CACHE_SECONDS = env.int("HUB_METRICS_CACHE_SECONDS", default=15)
+# Outbound calls to partners (core.net, wallet.transport): private ranges an on-premises install
+# may reach (CIDRs, comma-separated; default none: partner URLs must be public), and the largest answer read.
+import ipaddress as _ipaddress
+
+HUB_OUTBOUND_ALLOWED_NETWORKS = env.list("HUB_OUTBOUND_ALLOWED_NETWORKS", default=[])
+for _cidr in HUB_OUTBOUND_ALLOWED_NETWORKS:
+    _ipaddress.ip_network(_cidr.strip(), strict=False)  # a typo fails at start, not at the first call
+HUB_WALLET_MAX_RESPONSE_BYTES = env.int("HUB_WALLET_MAX_RESPONSE_BYTES", default=64 * 1024)
