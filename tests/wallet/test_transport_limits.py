@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from integration_hub.errors import UpstreamUnavailable
+from core.errors import UpstreamUnavailable
 from tenants import services as tenant_services
 from tenants.models import ExtClient, Partner
 from wallet import delivery, services, transport
