@@ -69,8 +69,7 @@ from .common import (
 
 WINS = int(os.environ.get("BENCH_WINS", "10000"))
 PROBE_WINS = int(os.environ.get("BENCH_PROBE_WINS", "1500"))
-CONFIGS = [c.strip() for c in os.environ.get("BENCH_CONFIGS", "prefork:2").split(",")
-           if c.strip()]
+CONFIGS = [c.strip() for c in os.environ.get("BENCH_CONFIGS", "prefork:2").split(",") if c.strip()]
 BETS = int(os.environ.get("BENCH_BETS", "2000"))
 CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "4,8").split(",") if c.strip()]
 CONCURRENT_SECONDS = float(os.environ.get("BENCH_CONCURRENT_SECONDS", "12"))
@@ -93,9 +92,14 @@ def pct(values: list[float], q: float) -> float:
 
 def summary_ms(samples: list[float]) -> dict:
     ms = [s * 1000 for s in samples]
-    return {"n": len(ms), "p50": round(pct(ms, 0.50), 2), "p90": round(pct(ms, 0.90), 2),
-            "p99": round(pct(ms, 0.99), 2), "mean": round(statistics.fmean(ms), 2) if ms else None,
-            "max": round(max(ms), 2) if ms else None}
+    return {
+        "n": len(ms),
+        "p50": round(pct(ms, 0.50), 2),
+        "p90": round(pct(ms, 0.90), 2),
+        "p99": round(pct(ms, 0.99), 2),
+        "mean": round(statistics.fmean(ms), 2) if ms else None,
+        "max": round(max(ms), 2) if ms else None,
+    }
 
 
 # ------------------------------------------------------------------ setup --
@@ -108,10 +112,18 @@ def make_sessions(wired, n: int) -> list:
 
     partner = Partner.objects.get(pk=wired.partner_id)
     game = Game.objects.get(pk=wired.game_id)
-    return [services.session_create(protocol="igsp", partner=partner, game=game, player_id=f"bench-p{i}",
-                                    player_name=f"P{i}", currency="USD",
-                                    partner_session_ref=f"bench-{uuid.uuid4().hex[:12]}").session
-            for i in range(n)]
+    return [
+        services.session_create(
+            protocol="igsp",
+            partner=partner,
+            game=game,
+            player_id=f"bench-p{i}",
+            player_name=f"P{i}",
+            currency="USD",
+            partner_session_ref=f"bench-{uuid.uuid4().hex[:12]}",
+        ).session
+        for i in range(n)
+    ]
 
 
 def insert_pending_wins(sessions: list, n: int) -> list[str]:
@@ -125,12 +137,29 @@ def insert_pending_wins(sessions: list, n: int) -> list[str]:
     rounds, txs = [], []
     for i in range(n):
         session = sessions[i % len(sessions)]
-        rnd = Round(id=uuid.uuid4(), session_id=session.pk, partner_id=session.partner_id,
-                    status=RoundStatus.SETTLED, settled_at=now)
+        rnd = Round(
+            id=uuid.uuid4(),
+            session_id=session.pk,
+            partner_id=session.partner_id,
+            status=RoundStatus.SETTLED,
+            settled_at=now,
+        )
         rounds.append(rnd)
-        txs.append(Transaction(id=uuid.uuid4(), round_id=rnd.id, session_id=session.pk, partner_id=session.partner_id,
-                               kind=TxKind.WIN, amount=Decimal(1 + i % 500) / 100, currency="USD",
-                               tx_type="regular", finished=True, status=TxStatus.PENDING, next_attempt_at=now))
+        txs.append(
+            Transaction(
+                id=uuid.uuid4(),
+                round_id=rnd.id,
+                session_id=session.pk,
+                partner_id=session.partner_id,
+                kind=TxKind.WIN,
+                amount=Decimal(1 + i % 500) / 100,
+                currency="USD",
+                tx_type="regular",
+                finished=True,
+                status=TxStatus.PENDING,
+                next_attempt_at=now,
+            )
+        )
     with transaction.atomic():
         Round.objects.bulk_create(rounds, batch_size=2000)
         Transaction.objects.bulk_create(txs, batch_size=2000)
@@ -157,7 +186,8 @@ def retire_leftovers() -> int:
     from wallet.models import Transaction, TxKind, TxStatus
 
     return Transaction.objects.filter(status=TxStatus.PENDING, kind=TxKind.WIN).update(
-        status=TxStatus.RESOLVED, resolution_note="bench: left over by a time-boxed run")
+        status=TxStatus.RESOLVED, resolution_note="bench: left over by a time-boxed run"
+    )
 
 
 def reset_delivery_state() -> None:
@@ -172,21 +202,39 @@ def reset_delivery_state() -> None:
 def sandbox_win_body(wired, player: str, amount: Decimal) -> bytes:
     from core.api.renderers import dumps_exact
 
-    return dumps_exact({
-        "action": "win", "player_id": player, "amount": amount, "currency": "USD", "game_id": wired.game_id,
-        "transaction_id": str(uuid.uuid4()), "session_id": f"bench-{uuid.uuid4().hex[:12]}", "type": "win",
-        "round_id": str(uuid.uuid4()), "finished": True,
-    })
+    return dumps_exact(
+        {
+            "action": "win",
+            "player_id": player,
+            "amount": amount,
+            "currency": "USD",
+            "game_id": wired.game_id,
+            "transaction_id": str(uuid.uuid4()),
+            "session_id": f"bench-{uuid.uuid4().hex[:12]}",
+            "type": "win",
+            "round_id": str(uuid.uuid4()),
+            "finished": True,
+        }
+    )
 
 
 def sandbox_bet_body(wired, player: str, amount: Decimal, session_ref: str) -> bytes:
     from core.api.renderers import dumps_exact
 
-    return dumps_exact({
-        "action": "bet", "player_id": player, "amount": amount, "currency": "USD", "game_id": wired.game_id,
-        "transaction_id": str(uuid.uuid4()), "session_id": session_ref, "type": "bet",
-        "round_id": str(uuid.uuid4()), "finished": False,
-    })
+    return dumps_exact(
+        {
+            "action": "bet",
+            "player_id": player,
+            "amount": amount,
+            "currency": "USD",
+            "game_id": wired.game_id,
+            "transaction_id": str(uuid.uuid4()),
+            "session_id": session_ref,
+            "type": "bet",
+            "round_id": str(uuid.uuid4()),
+            "finished": False,
+        }
+    )
 
 
 def signed(wired, body: bytes) -> dict:
@@ -231,8 +279,14 @@ def sandbox_capacity(stack: Stack, wired, *, clients: int = 16, total: int = 300
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    return {"clients": clients, "requests": total, "seconds": round(elapsed, 2),
-            "wins_per_s": round(total / elapsed, 1), "errors": sum(errors.values()), "latency_ms": summary_ms(latencies)}
+    return {
+        "clients": clients,
+        "requests": total,
+        "seconds": round(elapsed, 2),
+        "wins_per_s": round(total / elapsed, 1),
+        "errors": sum(errors.values()),
+        "latency_ms": summary_ms(latencies),
+    }
 
 
 # ------------------------------------------------------------ profiling --
@@ -275,14 +329,16 @@ def profile_deliveries(sessions: list, n: int = 2000) -> dict:
                 with lock:
                     timers[name] += time.perf_counter() - t
                     counts[name] += 1
+
         return wrapper
 
     db_wrapper = counting_db_wrapper(timers, counts)
 
     def run_pump() -> Counter:
         token = uuid.uuid4()
-        PartnerDeliveryState.objects.update_or_create(partner_id=sessions[0].partner_id,
-                                                      defaults={"pump_token": token, "pump_until": None})
+        PartnerDeliveryState.objects.update_or_create(
+            partner_id=sessions[0].partner_id, defaults={"pump_token": token, "pump_until": None}
+        )
         return delivery.pump(sessions[0].partner_id, token, max_seconds=600)
 
     originals = (crypto.decrypt_secret, signing.igsp_headers)
@@ -320,15 +376,20 @@ def profile_deliveries(sessions: list, n: int = 2000) -> dict:
     prof_path.parent.mkdir(parents=True, exist_ok=True)
     prof_path.write_text(out.getvalue())
     m = max(1, results["delivered"])
-    return {"deliveries": results["delivered"], "results": dict(results),
-            "per_s": round(m / total, 1), "cpu_ms_per_delivery": round(cpu_total / m * 1000, 3),
-            "queries_per_delivery": round(snap_c["db"] / m, 3),
-            "sql_per_delivery": {k[4:]: round(v / m, 3) for k, v in snap_c.items() if k.startswith("sql_")},
-            "wall_ms_per_call": {k[5:]: round(v / max(1, snap_c[k]) * 1000, 2) for k, v in snap_t.items()
-                                 if k.startswith("step:")},
-            "calls": {k[5:]: snap_c[k] for k in snap_c if k.startswith("step:")},
-            "fernet_decrypts": snap_c["fernet_decrypt"],
-            "cprofile": str(prof_path.relative_to(ROOT))}
+    return {
+        "deliveries": results["delivered"],
+        "results": dict(results),
+        "per_s": round(m / total, 1),
+        "cpu_ms_per_delivery": round(cpu_total / m * 1000, 3),
+        "queries_per_delivery": round(snap_c["db"] / m, 3),
+        "sql_per_delivery": {k[4:]: round(v / m, 3) for k, v in snap_c.items() if k.startswith("sql_")},
+        "wall_ms_per_call": {
+            k[5:]: round(v / max(1, snap_c[k]) * 1000, 2) for k, v in snap_t.items() if k.startswith("step:")
+        },
+        "calls": {k[5:]: snap_c[k] for k in snap_c if k.startswith("step:")},
+        "fernet_decrypts": snap_c["fernet_decrypt"],
+        "cprofile": str(prof_path.relative_to(ROOT)),
+    }
 
 
 def profile_bets(stack: Stack, wired, n: int = 200) -> dict:
@@ -380,17 +441,32 @@ def profile_bets(stack: Stack, wired, n: int = 200) -> dict:
     prof_path = ROOT / "var" / "bench" / "profile-bet.txt"
     prof_path.write_text(out.getvalue())
     timers, counts = snap_t, snap_c
-    return {"bets": n, "cprofile": str(prof_path.relative_to(ROOT)), "queries_per_bet": round(counts["db"] / n, 2),
-            "ms_per_bet": {"total": round(total / n * 1000, 2), "db": round(timers["db"] / n * 1000, 2),
-                           "http_to_sandbox": round(timers["http"] / n * 1000, 2),
-                           "other_python": round((total - timers["db"] - timers["http"]) / n * 1000, 2)}}
+    return {
+        "bets": n,
+        "cprofile": str(prof_path.relative_to(ROOT)),
+        "queries_per_bet": round(counts["db"] / n, 2),
+        "ms_per_bet": {
+            "total": round(total / n * 1000, 2),
+            "db": round(timers["db"] / n * 1000, 2),
+            "http_to_sandbox": round(timers["http"] / n * 1000, 2),
+            "other_python": round((total - timers["db"] - timers["http"]) / n * 1000, 2),
+        },
+    }
 
 
 # ---------------------------------------------------------------- drain --
 
 
-def drain_run(stack: Stack, sessions: list, *, config: str, n: int, timeout: float, partner: str = "sandbox",
-              loglevel: str = "INFO") -> dict:
+def drain_run(
+    stack: Stack,
+    sessions: list,
+    *,
+    config: str,
+    n: int,
+    timeout: float,
+    partner: str = "sandbox",
+    loglevel: str = "INFO",
+) -> dict:
     from django.db.models import Max, Min
 
     from wallet.models import Transaction
@@ -410,8 +486,12 @@ def drain_run(stack: Stack, sessions: list, *, config: str, n: int, timeout: flo
         while pending_count() == n and time.monotonic() < limit:
             time.sleep(0.1)
     partner_proc = "sandbox" if partner == "sandbox" else "nullpartner"
-    cpu0 = {"worker": stack.cpu("worker"), "partner": stack.cpu(partner_proc),
-            "postgres": cpu_seconds(user_name="postgres"), "machine": machine_busy_seconds()}
+    cpu0 = {
+        "worker": stack.cpu("worker"),
+        "partner": stack.cpu(partner_proc),
+        "postgres": cpu_seconds(user_name="postgres"),
+        "machine": machine_busy_seconds(),
+    }
     done0 = n - pending_count()
     last_pending, last_change, rescues = n, time.monotonic(), 0
     pending = n
@@ -430,18 +510,32 @@ def drain_run(stack: Stack, sessions: list, *, config: str, n: int, timeout: flo
             last_change = now
         time.sleep(0.2)
     wall = time.monotonic() - started
-    cpu1 = {"worker": stack.cpu("worker"), "partner": stack.cpu(partner_proc),
-            "postgres": cpu_seconds(user_name="postgres"), "machine": machine_busy_seconds()}
+    cpu1 = {
+        "worker": stack.cpu("worker"),
+        "partner": stack.cpu(partner_proc),
+        "postgres": cpu_seconds(user_name="postgres"),
+        "machine": machine_busy_seconds(),
+    }
     stack.kill("worker")
     agg = Transaction.objects.filter(pk__in=ids, status="confirmed").aggregate(
-        first=Min("confirmed_at"), last=Max("confirmed_at"))
+        first=Min("confirmed_at"), last=Max("confirmed_at")
+    )
     delivered = n - pending
     span = (agg["last"] - agg["first"]).total_seconds() if agg["first"] and agg["last"] else 0.0
-    result = {"config": config, "partner": partner, "worker_loglevel": loglevel, "wins": n, "delivered": delivered, "drained": pending == 0,
-              "wall_s_incl_worker_start": round(wall, 2), "enqueue_s": round(enqueue_seconds, 2),
-              "first_to_last_s": round(span, 2),
-              "deliveries_per_s": round(delivered / span, 1) if span else 0.0,
-              "wall_deliveries_per_s": round(delivered / wall, 1), "sweeper_rescues": rescues}
+    result = {
+        "config": config,
+        "partner": partner,
+        "worker_loglevel": loglevel,
+        "wins": n,
+        "delivered": delivered,
+        "drained": pending == 0,
+        "wall_s_incl_worker_start": round(wall, 2),
+        "enqueue_s": round(enqueue_seconds, 2),
+        "first_to_last_s": round(span, 2),
+        "deliveries_per_s": round(delivered / span, 1) if span else 0.0,
+        "wall_deliveries_per_s": round(delivered / wall, 1),
+        "sweeper_rescues": rescues,
+    }
     measured = delivered - done0  # deliveries while the CPU counters ran (the worker was ready)
     if measured > 0:
         result["cpu_ms_per_delivery"] = {
@@ -454,8 +548,10 @@ def drain_run(stack: Stack, sessions: list, *, config: str, n: int, timeout: flo
         }
     if not result["drained"] and result["deliveries_per_s"]:
         result["projected_drain_s"] = round(n / result["deliveries_per_s"], 1)
-    log(f"  {config:>11} → {partner}: {result['deliveries_per_s']:7.1f}/s steady, {result['wall_deliveries_per_s']:7.1f}/s wall "
-        f"({delivered}/{n} in {wall:.1f}s)")
+    log(
+        f"  {config:>11} → {partner}: {result['deliveries_per_s']:7.1f}/s steady, {result['wall_deliveries_per_s']:7.1f}/s wall "
+        f"({delivered}/{n} in {wall:.1f}s)"
+    )
     return result
 
 
@@ -494,11 +590,19 @@ def bet_latency(stack: Stack, wired, n: int, deadline: float) -> dict:
             elif i >= 100:
                 sb_lat.append(dt)
     hub, sbx = summary_ms(hub_lat), summary_ms(sb_lat)
-    return {"requested": n, "time_boxed": len(hub_lat) < n, "hub_bet": hub, "sandbox_bet_hook": sbx,
-            "added_by_hub_ms": {"p50": round(hub["p50"] - sbx["p50"], 2), "p99": round(hub["p99"] - sbx["p99"], 2),
-                                "mean": round(hub["mean"] - sbx["mean"], 2)},
-            "hook_body_bytes": len(sandbox_bet_body(wired, "lat-direct", Decimal("1.00"), "bench-000000000000")),
-            "errors": dict(errors)}
+    return {
+        "requested": n,
+        "time_boxed": len(hub_lat) < n,
+        "hub_bet": hub,
+        "sandbox_bet_hook": sbx,
+        "added_by_hub_ms": {
+            "p50": round(hub["p50"] - sbx["p50"], 2),
+            "p99": round(hub["p99"] - sbx["p99"], 2),
+            "mean": round(hub["mean"] - sbx["mean"], 2),
+        },
+        "hook_body_bytes": len(sandbox_bet_body(wired, "lat-direct", Decimal("1.00"), "bench-000000000000")),
+        "errors": dict(errors),
+    }
 
 
 def concurrent_bets(stack: Stack, wired, clients: int, seconds: float, *, direct: bool = False) -> dict:
@@ -548,9 +652,15 @@ def concurrent_bets(stack: Stack, wired, clients: int, seconds: float, *, direct
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
-    return {"target": "sandbox hook" if direct else "hub bet", "clients": clients, "seconds": round(elapsed, 1),
-            "ok": len(lat), "per_s": round(len(lat) / elapsed, 1), "latency_ms": summary_ms(lat),
-            "errors": {str(k): v for k, v in errors.items()}}
+    return {
+        "target": "sandbox hook" if direct else "hub bet",
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "ok": len(lat),
+        "per_s": round(len(lat) / elapsed, 1),
+        "latency_ms": summary_ms(lat),
+        "errors": {str(k): v for k, v in errors.items()},
+    }
 
 
 # ----------------------------------------------------------------- main --
@@ -563,9 +673,12 @@ def main() -> int:
     def left() -> float:  # planned: finish in ~8.5 min; the watchdog (9.5 min) is the hard stop
         return TARGET_SECONDS - (time.monotonic() - t_start)
 
-    stack = Stack("bench", hub_port=int(os.environ.get("BENCH_HUB_PORT", "18200")),
-                  sandbox_port=int(os.environ.get("BENCH_SANDBOX_PORT", "18201")),
-                  redis_db=int(os.environ.get("BENCH_REDIS_DB", "15")))
+    stack = Stack(
+        "bench",
+        hub_port=int(os.environ.get("BENCH_HUB_PORT", "18200")),
+        sandbox_port=int(os.environ.get("BENCH_SANDBOX_PORT", "18201")),
+        redis_db=int(os.environ.get("BENCH_REDIS_DB", "15")),
+    )
     null_port = int(os.environ.get("BENCH_NULL_PORT", "18202"))
     load_before = os.getloadavg()
     probe_before, steal_before = host_probe(PG_ADMIN_URL), steal_seconds()
@@ -574,10 +687,19 @@ def main() -> int:
     stack.start_sandbox(workers=2, threads=16)
     wired = hubctl.onboard(stack, slug=SLUG, default_balance="1000000.00")
     results: dict = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "loadavg_at_start": [round(x, 2) for x in load_before], "host_probe_at_start": probe_before},
-        "stack": {"sandbox": "gunicorn gthread 2 workers x 16 threads", "hub_web": "gunicorn gthread 2 x 8",
-                  "db": "PostgreSQL (local)", "broker": "Redis (local)"},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "loadavg_at_start": [round(x, 2) for x in load_before],
+            "host_probe_at_start": probe_before,
+        },
+        "stack": {
+            "sandbox": "gunicorn gthread 2 workers x 16 threads",
+            "hub_web": "gunicorn gthread 2 x 8",
+            "db": "PostgreSQL (local)",
+            "broker": "Redis (local)",
+        },
     }
 
     # ---- (a) delivery drain  (budget: everything but ~235 s kept for the null-partner run and (b))
@@ -607,8 +729,13 @@ def main() -> int:
         wait_tcp(null_port)
         set_hooks_url(wired, f"http://127.0.0.1:{null_port}/hooks")
         results["drain_null_partner"] = drain_run(
-            stack, sessions, config=best, n=WINS,
-            timeout=max(15.0, min(60.0, left() - (190 if "b" in PARTS else 30))), partner="null")
+            stack,
+            sessions,
+            config=best,
+            n=WINS,
+            timeout=max(15.0, min(60.0, left() - (190 if "b" in PARTS else 30))),
+            partner="null",
+        )
         set_hooks_url(wired, f"{stack.sandbox_url}/t/{SLUG}/igsp/hooks")
         stack.kill("nullpartner")
         retire_leftovers()
@@ -629,8 +756,10 @@ def main() -> int:
         results["bet_profile"] = profile_bets(stack, wired)
         conc_time = len(CONCURRENCY) * (2 * CONCURRENT_SECONDS + 4)
         seq_deadline = time.monotonic() + max(20.0, min(170.0, left() - conc_time - 10))
-        log(f"(b) up to {BETS} sequential bets, hub vs sandbox hook, interleaved "
-            f"(time box {seq_deadline - time.monotonic():.0f} s)")
+        log(
+            f"(b) up to {BETS} sequential bets, hub vs sandbox hook, interleaved "
+            f"(time box {seq_deadline - time.monotonic():.0f} s)"
+        )
         results["bet_latency"] = bet_latency(stack, wired, BETS, seq_deadline)
         conc = []
         for clients in CONCURRENCY:
@@ -644,7 +773,8 @@ def main() -> int:
     results["total_seconds"] = round(time.monotonic() - t_start, 1)
     # Steal: time the hypervisor ran other guests while this one had work (a noisy host slows every figure).
     results["machine"]["steal_percent"] = round(
-        100 * (steal_seconds() - steal_before) / (results["total_seconds"] * (os.cpu_count() or 1)), 1)
+        100 * (steal_seconds() - steal_before) / (results["total_seconds"] * (os.cpu_count() or 1)), 1
+    )
     stack.stop_all()
     results["machine"]["host_probe_at_end"] = host_probe(PG_ADMIN_URL)
     flush_redis_db(stack.redis_db)  # leftover settle tasks of (b); the databases stay for inspection
@@ -694,55 +824,90 @@ def sandbox_ceiling(run: dict, cpus: int) -> str:
 def print_table(r: dict) -> None:
     rows: list[tuple[str, str]] = []
     if "drain_full" in r:
-        cap, prof, full, null = r["sandbox_win_capacity"], r["deliver_profile"], r["drain_full"], r["drain_null_partner"]
+        cap, prof, full, null = (
+            r["sandbox_win_capacity"],
+            r["deliver_profile"],
+            r["drain_full"],
+            r["drain_null_partner"],
+        )
         rows += [
             (f"(a) drain {full['wins']} pending wins", ""),
-            (f"  sandbox alone, win hooks ({cap['clients']} clients)", f"{cap['wins_per_s']}/s  p50 {cap['latency_ms']['p50']} ms"),
+            (
+                f"  sandbox alone, win hooks ({cap['clients']} clients)",
+                f"{cap['wins_per_s']}/s  p50 {cap['latency_ms']['p50']} ms",
+            ),
         ]
         for probe in r["drain_probes"]:
-            rows.append((f"  probe {probe['wins']} wins, {probe['config']}",
-                         f"{probe['deliveries_per_s']}/s steady ({probe['wall_deliveries_per_s']}/s wall)"))
+            rows.append(
+                (
+                    f"  probe {probe['wins']} wins, {probe['config']}",
+                    f"{probe['deliveries_per_s']}/s steady ({probe['wall_deliveries_per_s']}/s wall)",
+                )
+            )
         rows += [
-            (f"  FULL {full['wins']} wins, {full['config']}",
-             f"{full['deliveries_per_s']}/s steady, {full['wall_deliveries_per_s']}/s wall "
-             f"({full['delivered']} in {full['wall_s_incl_worker_start']} s"
-             + ("" if full["drained"] else f", time-boxed; projected {full.get('projected_drain_s')} s for all")
-             + f"; enqueue {full['enqueue_s']} s)"),
-            (f"  {null['wins']} wins, {null['config']}, null partner",
-             f"{null['deliveries_per_s']}/s steady (hub engine alone)"),
+            (
+                f"  FULL {full['wins']} wins, {full['config']}",
+                f"{full['deliveries_per_s']}/s steady, {full['wall_deliveries_per_s']}/s wall "
+                f"({full['delivered']} in {full['wall_s_incl_worker_start']} s"
+                + ("" if full["drained"] else f", time-boxed; projected {full.get('projected_drain_s')} s for all")
+                + f"; enqueue {full['enqueue_s']} s)",
+            ),
+            (
+                f"  {null['wins']} wins, {null['config']}, null partner",
+                f"{null['deliveries_per_s']}/s steady (hub engine alone)",
+            ),
             ("  CPU ms per delivery (full run)", cpu_text(full)),
             ("  the sandbox side's ceiling on this machine", sandbox_ceiling(full, r["machine"]["cpus"])),
             ("  CPU ms per delivery (null partner)", cpu_text(null)),
-            (f"  pump in-process, {prof['deliveries']} wins to the sandbox",
-             f"{prof['per_s']}/s, {prof['queries_per_delivery']} queries and {prof['cpu_ms_per_delivery']} ms CPU"
-             f" (this process) per delivery; {prof['fernet_decrypts']} Fernet decrypts"),
-            ("  in-process wall ms per call", "  ".join(f"{k} {v} (x{prof['calls'].get(k, 0)})"
-                                                      for k, v in prof["wall_ms_per_call"].items())),
+            (
+                f"  pump in-process, {prof['deliveries']} wins to the sandbox",
+                f"{prof['per_s']}/s, {prof['queries_per_delivery']} queries and {prof['cpu_ms_per_delivery']} ms CPU"
+                f" (this process) per delivery; {prof['fernet_decrypts']} Fernet decrypts",
+            ),
+            (
+                "  in-process wall ms per call",
+                "  ".join(f"{k} {v} (x{prof['calls'].get(k, 0)})" for k, v in prof["wall_ms_per_call"].items()),
+            ),
         ]
     if "bet_latency" in r:
         lat, bp = r["bet_latency"], r["bet_profile"]
         rows += [
             ("(b) bet latency (sequential)", ""),
-            ("  hub POST /bet", f"p50 {lat['hub_bet']['p50']} ms  p90 {lat['hub_bet']['p90']} ms  "
-                                f"p99 {lat['hub_bet']['p99']} ms  (n={lat['hub_bet']['n']})"),
-            ("  sandbox bet hook direct", f"p50 {lat['sandbox_bet_hook']['p50']} ms  p90 {lat['sandbox_bet_hook']['p90']} ms  "
-                                          f"p99 {lat['sandbox_bet_hook']['p99']} ms"),
+            (
+                "  hub POST /bet",
+                f"p50 {lat['hub_bet']['p50']} ms  p90 {lat['hub_bet']['p90']} ms  "
+                f"p99 {lat['hub_bet']['p99']} ms  (n={lat['hub_bet']['n']})",
+            ),
+            (
+                "  sandbox bet hook direct",
+                f"p50 {lat['sandbox_bet_hook']['p50']} ms  p90 {lat['sandbox_bet_hook']['p90']} ms  "
+                f"p99 {lat['sandbox_bet_hook']['p99']} ms",
+            ),
             ("  added by the hub", f"p50 {lat['added_by_hub_ms']['p50']} ms  p99 {lat['added_by_hub_ms']['p99']} ms"),
-            ("  one bet in-process",
-             f"{bp['ms_per_bet']['total']} ms = db {bp['ms_per_bet']['db']} ({bp['queries_per_bet']} queries) + "
-             f"http {bp['ms_per_bet']['http_to_sandbox']} + python {bp['ms_per_bet']['other_python']}"),
+            (
+                "  one bet in-process",
+                f"{bp['ms_per_bet']['total']} ms = db {bp['ms_per_bet']['db']} ({bp['queries_per_bet']} queries) + "
+                f"http {bp['ms_per_bet']['http_to_sandbox']} + python {bp['ms_per_bet']['other_python']}",
+            ),
         ]
         for c in r["concurrent_bets"]:
-            rows.append((f"  {c['clients']} clients, {c['target']}",
-                         f"{c['per_s']}/s  p50 {c['latency_ms']['p50']} ms  p99 {c['latency_ms']['p99']} ms"
-                         + (f"  errors {c['errors']}" if c["errors"] else "")))
+            rows.append(
+                (
+                    f"  {c['clients']} clients, {c['target']}",
+                    f"{c['per_s']}/s  p50 {c['latency_ms']['p50']} ms  p99 {c['latency_ms']['p99']} ms"
+                    + (f"  errors {c['errors']}" if c["errors"] else ""),
+                )
+            )
     width = max((len(a) for a, _ in rows), default=10)
-    print(f"bench results ({r['machine']['cpus']} CPUs, load avg {r['machine']['loadavg_at_start'][0]} → "
-          f"{r['machine']['loadavg_at_end'][0]}, total {r['total_seconds']} s) → {RESULTS_PATH}")
+    print(
+        f"bench results ({r['machine']['cpus']} CPUs, load avg {r['machine']['loadavg_at_start'][0]} → "
+        f"{r['machine']['loadavg_at_end'][0]}, total {r['total_seconds']} s) → {RESULTS_PATH}"
+    )
     m = r["machine"]
     probes = "  |  ".join(
         f"{when}: loop {p['python_loop_ms']} ms, SELECT 1 p50 {p['select1_p50_us']} µs (p99 {p['select1_p99_us']})"
-        for when, p in (("start", m["host_probe_at_start"]), ("end", m["host_probe_at_end"])))
+        for when, p in (("start", m["host_probe_at_start"]), ("end", m["host_probe_at_end"]))
+    )
     print(f"host: {probes}; CPU steal during the run {m['steal_percent']} %")
     for a, b in rows:
         print(f"{a:<{width}}  {b}")

@@ -41,8 +41,8 @@ from decimal import Decimal
 
 import httpx
 
-from .common import Stack, Watchdog, flush_redis_db, log
 from . import hubctl
+from .common import Stack, Watchdog, flush_redis_db, log
 
 ROUNDS = int(os.environ.get("CHAOS_ROUNDS", "1000"))
 PLAYERS = int(os.environ.get("CHAOS_PLAYERS", "8"))
@@ -61,15 +61,32 @@ def fault_phase(phase: int) -> dict:
     phases the partner's payout side is down: every win and refund answers 500 (the breaker opens)."""
     a, b = ("before", "after") if phase % 2 == 0 else ("after", "before")
     if phase in OUTAGE_PHASES:
-        return {"win": {"error_rate": 1.0}, "refund": {"error_rate": 1.0},
-                "bet": {"error_rate": 0.04}}
+        return {"win": {"error_rate": 1.0}, "refund": {"error_rate": 1.0}, "bet": {"error_rate": 0.04}}
     return {
-        "win": {"error_rate": 0.13, "stall_rate": 0.10, "stall_seconds": STALL_SECONDS, "stall_mode": b,
-                "drop_rate": 0.10, "drop_mode": a},
-        "refund": {"error_rate": 0.13, "stall_rate": 0.10, "stall_seconds": STALL_SECONDS, "stall_mode": a,
-                   "drop_rate": 0.10, "drop_mode": b},
-        "bet": {"error_rate": 0.04, "stall_rate": 0.03, "stall_seconds": STALL_SECONDS, "stall_mode": a,
-                "drop_rate": 0.03, "drop_mode": b},
+        "win": {
+            "error_rate": 0.13,
+            "stall_rate": 0.10,
+            "stall_seconds": STALL_SECONDS,
+            "stall_mode": b,
+            "drop_rate": 0.10,
+            "drop_mode": a,
+        },
+        "refund": {
+            "error_rate": 0.13,
+            "stall_rate": 0.10,
+            "stall_seconds": STALL_SECONDS,
+            "stall_mode": a,
+            "drop_rate": 0.10,
+            "drop_mode": b,
+        },
+        "bet": {
+            "error_rate": 0.04,
+            "stall_rate": 0.03,
+            "stall_seconds": STALL_SECONDS,
+            "stall_mode": a,
+            "drop_rate": 0.03,
+            "drop_mode": b,
+        },
     }
 
 
@@ -184,10 +201,14 @@ def attempt_failures(wired) -> str:
     from wallet.models import AttemptOutcome, DeliveryAttempt
 
     causes: Counter = Counter()
-    for error, status in DeliveryAttempt.objects.filter(partner_id=wired.partner_id).exclude(
-            outcome=AttemptOutcome.OK).values_list("error", "http_status"):
-        causes["timeout" if error.startswith("timeout") else "conn" if error.startswith("connection")
-               else f"http{status}"] += 1
+    for error, status in (
+        DeliveryAttempt.objects.filter(partner_id=wired.partner_id)
+        .exclude(outcome=AttemptOutcome.OK)
+        .values_list("error", "http_status")
+    ):
+        causes[
+            "timeout" if error.startswith("timeout") else "conn" if error.startswith("connection") else f"http{status}"
+        ] += 1
     return ",".join(f"{k}:{v}" for k, v in sorted(causes.items())) or "none"
 
 
@@ -199,8 +220,9 @@ def worker_task_results(stack: Stack) -> str:
     counts: Counter = Counter()
     path = stack.log_dir / "worker.log"
     if path.exists():
-        for match in re.finditer(r"wallet\.deliver_partner\[[^\]]+\] succeeded in [0-9.]+s: (\{[^}]*\})",
-                                 path.read_text(errors="replace")):
+        for match in re.finditer(
+            r"wallet\.deliver_partner\[[^\]]+\] succeeded in [0-9.]+s: (\{[^}]*\})", path.read_text(errors="replace")
+        ):
             counts["pump_runs"] += 1
             counts.update(ast.literal_eval(match.group(1)))
     return ",".join(f"{k}:{v}" for k, v in counts.most_common()) or "n/a"
@@ -216,8 +238,9 @@ def wait_drained(stack: Stack, deadline: float) -> dict:
     next_report = time.monotonic() + 15
     while True:
         state = {
-            "pending_deliveries": Transaction.objects.filter(status=TxStatus.PENDING,
-                                                             kind__in=[TxKind.WIN, TxKind.REFUND]).count(),
+            "pending_deliveries": Transaction.objects.filter(
+                status=TxStatus.PENDING, kind__in=[TxKind.WIN, TxKind.REFUND]
+            ).count(),
             "pending_bets": Transaction.objects.filter(status=TxStatus.PENDING, kind=TxKind.BET).count(),
             "open_rounds": JackpotRound.objects.filter(status=JackpotRoundStatus.OPEN).count(),
         }
@@ -235,8 +258,11 @@ def verify(wired, ledger: dict, players: list[str], play: Play) -> tuple[list[st
 
     problems: list[str] = []
     stats: Counter = Counter()
-    hub = list(Transaction.objects.filter(partner_id=wired.partner_id).values(
-        "id", "kind", "status", "amount", "refunds_id", "round_id", "session__player_id", "last_error", "attempts"))
+    hub = list(
+        Transaction.objects.filter(partner_id=wired.partner_id).values(
+            "id", "kind", "status", "amount", "refunds_id", "round_id", "session__player_id", "last_error", "attempts"
+        )
+    )
     by_id = {str(t["id"]): t for t in hub}
     refund_of = {str(t["refunds_id"]): t for t in hub if t["kind"] == TxKind.REFUND}
     sbx = {t["tx_id"]: t for t in ledger["transactions"]}
@@ -304,9 +330,14 @@ def verify(wired, ledger: dict, players: list[str], play: Play) -> tuple[list[st
             problems.append(f"sandbox moved money for a tx id the hub does not know: {s}")
 
     # every confirmed bet's round was paid (win written, possibly zero)
-    unpaid = Round.objects.filter(partner_id=wired.partner_id, transactions__kind=TxKind.BET,
-                                  transactions__status=TxStatus.CONFIRMED).exclude(
-        transactions__kind=TxKind.WIN).exclude(transactions__kind=TxKind.REFUND).count()
+    unpaid = (
+        Round.objects.filter(
+            partner_id=wired.partner_id, transactions__kind=TxKind.BET, transactions__status=TxStatus.CONFIRMED
+        )
+        .exclude(transactions__kind=TxKind.WIN)
+        .exclude(transactions__kind=TxKind.REFUND)
+        .count()
+    )
     if unpaid:
         problems.append(f"{unpaid} rounds with a confirmed bet have neither a win nor a refund")
 
@@ -321,14 +352,18 @@ def verify(wired, ledger: dict, players: list[str], play: Play) -> tuple[list[st
         if sb_delta != Decimal(acct["net"]):
             problems.append(f"player {player}: sandbox balance moved {sb_delta} but its movements sum to {acct['net']}")
         if sb_delta != hub_net[player]:
-            problems.append(f"player {player}: sandbox balance moved {sb_delta}, the hub's ledger says {hub_net[player]}")
+            problems.append(
+                f"player {player}: sandbox balance moved {sb_delta}, the hub's ledger says {hub_net[player]}"
+            )
     stats["players_matched"] = len(players)
     stats["sandbox_replays"] = sum(1 for t in ledger["transactions"] if t["replays"])
 
     # client view: every 502 is a declined-and-refunded bet (plus bets orphaned by the kills)
     if play.statuses.get(502, 0) > stats["bet_declined_refunded"]:
-        problems.append(f"{play.statuses[502]} bets answered 502 but only {stats['bet_declined_refunded']} "
-                        "were declined and refunded")
+        problems.append(
+            f"{play.statuses[502]} bets answered 502 but only {stats['bet_declined_refunded']} "
+            "were declined and refunded"
+        )
     if play.unexpected:
         problems.append(f"unexpected bet answers: {play.unexpected[:5]}")
     return problems, stats
@@ -340,15 +375,21 @@ def verify(wired, ledger: dict, players: list[str], play: Play) -> tuple[list[st
 def main() -> int:
     started = time.monotonic()
     Watchdog(9 * 60 + 30).arm()
-    stack = Stack("chaos", hub_port=int(os.environ.get("CHAOS_HUB_PORT", "18100")),
-                  sandbox_port=int(os.environ.get("CHAOS_SANDBOX_PORT", "18101")),
-                  redis_db=int(os.environ.get("CHAOS_REDIS_DB", "14")),
-                  extra_env={
-                      "HUB_JACKPOT_ROUND_SECONDS": "0",
-                      "HUB_RETRY_BASE_SECONDS": "1", "HUB_RETRY_MAX_SECONDS": "5",
-                      "HUB_SWEEP_SECONDS": "2", "HUB_BREAKER_COOLDOWN_SECONDS": "2",
-                      "HUB_DELIVERY_LEASE_SECONDS": "15", "HUB_ORPHAN_BET_SECONDS": "20",
-                  })
+    stack = Stack(
+        "chaos",
+        hub_port=int(os.environ.get("CHAOS_HUB_PORT", "18100")),
+        sandbox_port=int(os.environ.get("CHAOS_SANDBOX_PORT", "18101")),
+        redis_db=int(os.environ.get("CHAOS_REDIS_DB", "14")),
+        extra_env={
+            "HUB_JACKPOT_ROUND_SECONDS": "0",
+            "HUB_RETRY_BASE_SECONDS": "1",
+            "HUB_RETRY_MAX_SECONDS": "5",
+            "HUB_SWEEP_SECONDS": "2",
+            "HUB_BREAKER_COOLDOWN_SECONDS": "2",
+            "HUB_DELIVERY_LEASE_SECONDS": "15",
+            "HUB_ORPHAN_BET_SECONDS": "20",
+        },
+    )
     stack.prepare()
     hubctl.setup(stack)
     from sandbox.client import SandboxClient
@@ -361,16 +402,19 @@ def main() -> int:
         sb.set_balance(SLUG, player, "USD", START_BALANCE)
     start_hub(stack)
     with httpx.Client(timeout=10) as client:
-        sessions = [hubctl.create_session(client, stack, wired, player_id=p, balance=str(START_BALANCE))
-                    for p in players]
+        sessions = [
+            hubctl.create_session(client, stack, wired, player_id=p, balance=str(START_BALANCE)) for p in players
+        ]
     log(f"stack up ({time.monotonic() - started:.0f}s); playing {ROUNDS} rounds with {PLAYERS} players")
 
     sb.set_faults(SLUG, fault_phase(0), seed=SEED)
     play = Play(ROUNDS)
     kills: list = []
     killer_failures: list[str] = []
-    threads = [threading.Thread(target=player_loop, args=(stack, s, play, SEED * 1000 + i), daemon=True)
-               for i, s in enumerate(sessions)]
+    threads = [
+        threading.Thread(target=player_loop, args=(stack, s, play, SEED * 1000 + i), daemon=True)
+        for i, s in enumerate(sessions)
+    ]
     rotator = threading.Thread(target=faults_rotator, args=(sb, play), daemon=True)
     killer_thread = threading.Thread(target=killer, args=(stack, play, kills, killer_failures), daemon=True)
     play_started = time.monotonic()
@@ -394,9 +438,17 @@ def main() -> int:
     log(f"drain: {drain_seconds:.0f}s, {state}")
 
     ledger = sb.ledger(SLUG)
-    (stack.var_dir / "sandbox-ledger.json").write_text(json.dumps(
-        {"partner_id": wired.partner_id, "players": players, "start_balance": str(START_BALANCE),
-         "client_statuses": dict(play.statuses), "ledger": ledger}))  # for post-mortems
+    (stack.var_dir / "sandbox-ledger.json").write_text(
+        json.dumps(
+            {
+                "partner_id": wired.partner_id,
+                "players": players,
+                "start_balance": str(START_BALANCE),
+                "client_statuses": dict(play.statuses),
+                "ledger": ledger,
+            }
+        )
+    )  # for post-mortems
     problems, stats = verify(wired, ledger, players, play)
     if any(state.values()):
         problems.insert(0, f"not drained after {DRAIN_SECONDS:.0f}s: {state}")

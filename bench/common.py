@@ -129,8 +129,12 @@ def host_probe(pg_url: str) -> dict:
             samples.append((time.perf_counter() - t) * 1e6)
         cpu_us = (time.process_time() - cpu0) * 1000
     samples.sort()
-    return {"python_loop_ms": round(loop_ms, 1), "select1_p50_us": round(samples[500]),
-            "select1_p99_us": round(samples[990]), "select1_client_cpu_us": round(cpu_us)}
+    return {
+        "python_loop_ms": round(loop_ms, 1),
+        "select1_p50_us": round(samples[500]),
+        "select1_p99_us": round(samples[990]),
+        "select1_client_cpu_us": round(cpu_us),
+    }
 
 
 def cpu_seconds(*, pgid: int | None = None, user_name: str | None = None) -> float:
@@ -150,7 +154,7 @@ def cpu_seconds(*, pgid: int | None = None, user_name: str | None = None) -> flo
         try:
             with open(f"/proc/{entry}/stat", "rb") as fh:
                 raw = fh.read().decode(errors="replace")
-            fields = raw[raw.rindex(")") + 2:].split()
+            fields = raw[raw.rindex(")") + 2 :].split()
             if pgid is not None and int(fields[2]) != pgid:
                 continue
             if uid is not None and os.stat(f"/proc/{entry}").st_uid != uid:
@@ -224,19 +228,21 @@ class Stack:
         env = dict(os.environ)
         for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"):
             env.pop(key, None)
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-            "DATABASE_URL": db_url(self.sandbox_db if sandbox else self.hub_db),
-            "CELERY_BROKER_URL": self.broker_url,
-            "HUB_ALLOW_HTTP_LOOPBACK": "1",
-            "HUB_VAR_DIR": str(self.var_dir / ("sandbox" if sandbox else "hub")),
-            "HUB_PORT": str(self.sandbox_port if sandbox else self.hub_port),
-            "HUB_PUBLIC_URL": self.hub_url,
-            "HUB_SANDBOX_URL": self.sandbox_url,
-            "HUB_SANDBOX_PORT": str(self.sandbox_port),
-            "PYTHONUNBUFFERED": "1",
-            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
-        })
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+                "DATABASE_URL": db_url(self.sandbox_db if sandbox else self.hub_db),
+                "CELERY_BROKER_URL": self.broker_url,
+                "HUB_ALLOW_HTTP_LOOPBACK": "1",
+                "HUB_VAR_DIR": str(self.var_dir / ("sandbox" if sandbox else "hub")),
+                "HUB_PORT": str(self.sandbox_port if sandbox else self.hub_port),
+                "HUB_PUBLIC_URL": self.hub_url,
+                "HUB_SANDBOX_URL": self.sandbox_url,
+                "HUB_SANDBOX_PORT": str(self.sandbox_port),
+                "PYTHONUNBUFFERED": "1",
+                "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+            }
+        )
         if sandbox:
             env["HUB_ROOT_URLCONF"] = "sandbox.urls"
         env.update(self.extra_env)
@@ -256,8 +262,10 @@ class Stack:
     def prepare(self) -> None:
         for port in (self.hub_port, self.sandbox_port):
             if not port_free(port):
-                raise SystemExit(f"port {port} is busy on 127.0.0.1; set {self.name.upper()}_HUB_PORT / "
-                                 f"{self.name.upper()}_SANDBOX_PORT to free ports")
+                raise SystemExit(
+                    f"port {port} is busy on 127.0.0.1; set {self.name.upper()}_HUB_PORT / "
+                    f"{self.name.upper()}_SANDBOX_PORT to free ports"
+                )
         if self.var_dir.exists():
             shutil.rmtree(self.var_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -266,10 +274,20 @@ class Stack:
         recreate_database(self.sandbox_db)
         flush_redis_db(self.redis_db)
         procs = [
-            subprocess.Popen([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=self.env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
-            subprocess.Popen([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
-                             env=self.env(sandbox=True), stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
+            subprocess.Popen(
+                [PY, "manage.py", "migrate", "--noinput", "-v", "0"],
+                cwd=ROOT,
+                env=self.env(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            ),
+            subprocess.Popen(
+                [PY, "manage.py", "migrate", "--noinput", "-v", "0"],
+                cwd=ROOT,
+                env=self.env(sandbox=True),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            ),
         ]
         for proc in procs:
             out, _ = proc.communicate(timeout=180)
@@ -281,8 +299,15 @@ class Stack:
         logfile = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         logfile.write(f"\n===== start {time.strftime('%H:%M:%S')} {' '.join(argv)}\n".encode())
         logfile.flush()
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         proc._bench_log = logfile  # type: ignore[attr-defined]
         with self._lock:
             old = self.procs.get(name)
@@ -292,33 +317,75 @@ class Stack:
         return proc
 
     def start_sandbox(self, *, workers: int = 2, threads: int = 16) -> None:
-        self._spawn("sandbox", [str(BIN / "gunicorn"), "config.wsgi", "-c",
-                                "config/gunicorn.py", "--bind", f"127.0.0.1:{self.sandbox_port}",
-                                "--workers", str(workers), "--threads", str(threads), "--no-control-socket",
-                                "--access-logfile", "/dev/null"],
-                     self.env(sandbox=True))
+        self._spawn(
+            "sandbox",
+            [
+                str(BIN / "gunicorn"),
+                "config.wsgi",
+                "-c",
+                "config/gunicorn.py",
+                "--bind",
+                f"127.0.0.1:{self.sandbox_port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--no-control-socket",
+                "--access-logfile",
+                "/dev/null",
+            ],
+            self.env(sandbox=True),
+        )
         self.wait_http(f"{self.sandbox_url}/healthz", "sandbox")
 
     def start_web(self, *, workers: int = 2, threads: int = 8, access_log: bool = False) -> None:
-        argv = [str(BIN / "gunicorn"), "config.wsgi", "-c", "config/gunicorn.py",
-                "--no-control-socket", "--workers", str(workers), "--threads", str(threads)]
+        argv = [
+            str(BIN / "gunicorn"),
+            "config.wsgi",
+            "-c",
+            "config/gunicorn.py",
+            "--no-control-socket",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ]
         if not access_log:
             argv += ["--access-logfile", "/dev/null"]
         self._spawn("web", argv, self.env())
 
-    def start_worker(self, *, concurrency: int = 4, pool: str = "prefork", name: str = "worker",
-                     loglevel: str = "INFO", **env) -> None:
-        self._spawn(name, [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", loglevel,
-                           "--pool", pool, "--concurrency", str(concurrency), "-n", f"{self.name}-{name}@%h",
-                           "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                    self.env(**env))
+    def start_worker(
+        self, *, concurrency: int = 4, pool: str = "prefork", name: str = "worker", loglevel: str = "INFO", **env
+    ) -> None:
+        self._spawn(
+            name,
+            [
+                str(BIN / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--loglevel",
+                loglevel,
+                "--pool",
+                pool,
+                "--concurrency",
+                str(concurrency),
+                "-n",
+                f"{self.name}-{name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            self.env(**env),
+        )
 
     def start_beat(self) -> None:
         schedule = self.var_dir / "celerybeat-schedule"
         for path in self.var_dir.glob("celerybeat-schedule*"):
             path.unlink()  # a SIGKILLed beat may leave a corrupt shelve behind
-        self._spawn("beat", [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
-                             "-s", str(schedule)], self.env())
+        self._spawn(
+            "beat", [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO", "-s", str(schedule)], self.env()
+        )
 
     def wait_worker_ready(self, name: str = "worker", timeout: float = 60) -> None:
         path = self.log_dir / f"{name}.log"

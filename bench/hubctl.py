@@ -42,18 +42,33 @@ def onboard(stack: Stack, *, slug: str, default_balance: str = "1000.00") -> Wir
     from tenants.models import CredentialPurpose
 
     result = services.partner_onboard(
-        name=f"{stack.name} partner", actor=f"bench:{stack.name}", igsp=True, public_api=False,
-        default_currency="USD", allowed_currencies=["EUR"],
+        name=f"{stack.name} partner",
+        actor=f"bench:{stack.name}",
+        igsp=True,
+        public_api=False,
+        default_currency="USD",
+        allowed_currencies=["EUR"],
         igsp_hooks_url=f"{stack.sandbox_url}/t/{slug}/igsp/hooks",
     )
     igsp = result.credentials[CredentialPurpose.IGSP]
     with SandboxClient(stack.sandbox_url) as sb:
-        sb.configure_tenant(slug, name=f"{stack.name} casino", igsp_api_key=igsp.credential.public_id,
-                            igsp_secret=igsp.secret, default_balance=default_balance, default_currency="USD",
-                            faults={})
+        sb.configure_tenant(
+            slug,
+            name=f"{stack.name} casino",
+            igsp_api_key=igsp.credential.public_id,
+            igsp_secret=igsp.secret,
+            default_balance=default_balance,
+            default_currency="USD",
+            faults={},
+        )
     game = Game.objects.get(slug=Game.TRADERHERO_JACKPOT)
-    return WiredPartner(partner_id=str(result.partner.pk), slug=slug, igsp_api_key=igsp.credential.public_id,
-                        igsp_secret=igsp.secret, game_id=str(game.pk))
+    return WiredPartner(
+        partner_id=str(result.partner.pk),
+        slug=slug,
+        igsp_api_key=igsp.credential.public_id,
+        igsp_secret=igsp.secret,
+        game_id=str(game.pk),
+    )
 
 
 @dataclass
@@ -64,15 +79,31 @@ class PlayerSession:
     partner_ref: str
 
 
-def create_session(client: httpx.Client, stack: Stack, wired: WiredPartner, *, player_id: str,
-                   balance: str = "1000.00", currency: str = "USD") -> PlayerSession:
+def create_session(
+    client: httpx.Client,
+    stack: Stack,
+    wired: WiredPartner,
+    *,
+    player_id: str,
+    balance: str = "1000.00",
+    currency: str = "USD",
+) -> PlayerSession:
     """POST /igsp/v1/sessions, HMAC-signed as the partner would; parse the launch URL for id and key."""
     from core import signing
 
     ref = f"{stack.name}-{uuid.uuid4().hex[:12]}"
-    body = json.dumps({"game_id": wired.game_id, "player_id": player_id, "player_name": player_id,
-                       "currency": currency, "session_id": ref, "balance": balance, "device": "desktop"},
-                      separators=(",", ":")).encode()
+    body = json.dumps(
+        {
+            "game_id": wired.game_id,
+            "player_id": player_id,
+            "player_name": player_id,
+            "currency": currency,
+            "session_id": ref,
+            "balance": balance,
+            "device": "desktop",
+        },
+        separators=(",", ":"),
+    ).encode()
     headers = signing.igsp_headers(wired.igsp_api_key, wired.igsp_secret, body)
     headers["Content-Type"] = "application/json"
     response = client.post(f"{stack.hub_url}/igsp/v1/sessions", content=body, headers=headers)

@@ -31,8 +31,9 @@ def _check_broker() -> str | None:
     from kombu import Connection
 
     try:
-        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2,
-                        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS) as conn:
+        with Connection(
+            settings.CELERY_BROKER_URL, connect_timeout=2, transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        ) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return None
     except Exception as exc:  # noqa: BLE001
@@ -54,6 +55,7 @@ def readyz(request):
 # --- Error handlers (handler400/403/404/500 of config.urls) ------------------------------------
 # Django renders these for errors outside DRF views (an unknown path, a middleware failure, a plain view's
 # bug). Partners' paths answer in their protocol's JSON shape; the admin and the pages keep Django's HTML.
+
 
 def _error_style(request) -> str | None:
     path = request.path_info

@@ -26,8 +26,15 @@ class ApplicationError(Exception):
     code = "invalid_request"
     retry_after: int | None = None  # seconds; sent as Retry-After (a retryable refusal, e.g. 503)
 
-    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None,
-                 details: str | None = None, extra: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        details: str | None = None,
+        extra: dict | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code:

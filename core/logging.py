@@ -18,10 +18,12 @@ import re
 
 REDACTED = "[REDACTED]"
 
-_SENSITIVE_NAME = r"(?:authorization|x[-_]signature|x[-_]request[-_]sign|x[-_]casino[-_]key|x[-_]admin[-_]key|" \
-                  r"http_authorization|http_x_signature|http_x_request_sign|http_x_casino_key|http_x_admin_key|" \
-                  r"[a-z_]*secret[a-z_]*|[a-z_]*api[-_]?key|integrationapikey|igspsecretkey|password|passwd|" \
-                  r"[a-z_]*token|signature|sign)"
+_SENSITIVE_NAME = (
+    r"(?:authorization|x[-_]signature|x[-_]request[-_]sign|x[-_]casino[-_]key|x[-_]admin[-_]key|"
+    r"http_authorization|http_x_signature|http_x_request_sign|http_x_casino_key|http_x_admin_key|"
+    r"[a-z_]*secret[a-z_]*|[a-z_]*api[-_]?key|integrationapikey|igspsecretkey|password|passwd|"
+    r"[a-z_]*token|signature|sign)"
+)
 _PAIR_RE = re.compile(
     r"(?P<name>[\"']?" + _SENSITIVE_NAME + r"[\"']?)(?P<sep>\s*[:=]\s*)(?P<quote>[\"']?)"
     r"(?P<value>(?:Bearer\s+)?[^\s\"',;}&]+)",
@@ -60,8 +62,10 @@ def redact_value(value, depth: int = 0):
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, dict):
-        return {k: (REDACTED if isinstance(k, str) and _SENSITIVE_KEY_RE.match(k) else redact_value(v, depth + 1))
-                for k, v in value.items()}
+        return {
+            k: (REDACTED if isinstance(k, str) and _SENSITIVE_KEY_RE.match(k) else redact_value(v, depth + 1))
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return type(value)(redact_value(v, depth + 1) for v in value)
     if isinstance(value, (int, float, bool)) or value is None:
@@ -73,7 +77,7 @@ class RedactSecretsFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a bad format string must not lose the line
+        except Exception:  # noqa: BLE001 - a bad format string must not lose the line
             message = str(record.msg)
         record.msg = redact_text(message)
         record.args = ()

@@ -48,18 +48,50 @@ def ip_allowed(ip: str, allowlist: list[str] | None) -> bool:
 # private ranges an on-premises install may reach.
 
 # Blocked even where Python's ``is_global`` says otherwise (its tables change between versions).
-_BLOCKED_NETWORKS = tuple(ipaddress.ip_network(cidr) for cidr in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-    "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-    "::/96", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "fc00::/7",
-    "fe80::/10", "fec0::/10", "ff00::/8",
-))
+_BLOCKED_NETWORKS = tuple(
+    ipaddress.ip_network(cidr)
+    for cidr in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/96",
+        "::ffff:0:0/96",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    )
+)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _LOOPBACK_NAMES = ("localhost", "localhost.localdomain")
 # Names that only ever mean something inside a network (RFC 6761, 6762, 8375, cloud metadata).
-_INTERNAL_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".intranet", ".lan", ".home.arpa",
-                      ".corp", ".private")
+_INTERNAL_SUFFIXES = (
+    ".localhost",
+    ".local",
+    ".localdomain",
+    ".internal",
+    ".intranet",
+    ".lan",
+    ".home.arpa",
+    ".corp",
+    ".private",
+)
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _NUMERIC_LABEL_RE = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
 RESOLVE_TIMEOUT_SECONDS = 2.0
@@ -127,7 +159,8 @@ def is_loopback_host(host: str) -> bool:
         ip = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
-    return ip.is_loopback or (_embedded_ipv4(ip) is not None and _embedded_ipv4(ip).is_loopback)
+    embedded = _embedded_ipv4(ip)
+    return ip.is_loopback or (embedded is not None and embedded.is_loopback)
 
 
 def _ip_literal(host: str) -> IpAddress | None:

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import rfc8785
 
@@ -44,8 +44,8 @@ def constant_time_equals(a: str, b: str) -> bool:
 
 
 def igsp_timestamp(now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
-    return now.astimezone(timezone.utc).strftime(IGSP_TIMESTAMP_FORMAT)
+    now = now or datetime.now(UTC)
+    return now.astimezone(UTC).strftime(IGSP_TIMESTAMP_FORMAT)
 
 
 def parse_igsp_timestamp(value: str) -> datetime:
@@ -61,7 +61,7 @@ def parse_igsp_timestamp(value: str) -> datetime:
         raise SignatureError("bad timestamp") from exc
     if parsed.tzinfo is None:
         raise SignatureError("bad timestamp")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def igsp_sign(secret: str | bytes, body: bytes, timestamp: str) -> str:
@@ -80,7 +80,7 @@ def igsp_headers(api_key: str, secret: str | bytes, body: bytes, now: datetime |
 
 def igsp_check_timestamp(timestamp: str, now: datetime | None = None, skew_seconds: int = DEFAULT_SKEW_SECONDS) -> None:
     sent = parse_igsp_timestamp(timestamp)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if abs(now - sent) > timedelta(seconds=skew_seconds):
         raise SignatureError("stale timestamp")
 

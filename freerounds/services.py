@@ -33,17 +33,33 @@ def campaign_for(session: GameSession) -> FreeRoundsCampaign | None:
     if not session.game.has_free_spins:
         return None
     now = timezone.now()
-    started = (FreeRoundsProgress.objects.select_related("campaign")
-               .filter(campaign__partner_id=session.partner_id, campaign__ext_client_id=session.ext_client_id,
-                       campaign__currency=session.currency, player_id=session.player_id, game=session.game,
-                       status=ProgressStatus.IN_PROGRESS, campaign__status=CampaignStatus.ACTIVE)
-               .order_by("created_at").first())
+    started = (
+        FreeRoundsProgress.objects.select_related("campaign")
+        .filter(
+            campaign__partner_id=session.partner_id,
+            campaign__ext_client_id=session.ext_client_id,
+            campaign__currency=session.currency,
+            player_id=session.player_id,
+            game=session.game,
+            status=ProgressStatus.IN_PROGRESS,
+            campaign__status=CampaignStatus.ACTIVE,
+        )
+        .order_by("created_at")
+        .first()
+    )
     if started and started.rounds_used < started.campaign.quantity:
         return started.campaign
-    for campaign in (FreeRoundsCampaign.objects
-                     .filter(partner_id=session.partner_id, ext_client_id=session.ext_client_id,
-                             currency=session.currency, status=CampaignStatus.ACTIVE, valid_from__lte=now)
-                     .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now)).order_by("created_at")):
+    for campaign in (
+        FreeRoundsCampaign.objects.filter(
+            partner_id=session.partner_id,
+            ext_client_id=session.ext_client_id,
+            currency=session.currency,
+            status=CampaignStatus.ACTIVE,
+            valid_from__lte=now,
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .order_by("created_at")
+    ):
         if campaign.user_ids and session.player_id not in campaign.user_ids:
             continue
         if campaign.game_ids and str(session.game_id) not in campaign.game_ids:
@@ -51,8 +67,11 @@ def campaign_for(session: GameSession) -> FreeRoundsCampaign | None:
         progress = FreeRoundsProgress.objects.filter(campaign=campaign, player_id=session.player_id).first()
         if progress is None:
             return campaign
-        if progress.status == ProgressStatus.IN_PROGRESS and progress.game_id == session.game_id \
-                and progress.rounds_used < campaign.quantity:
+        if (
+            progress.status == ProgressStatus.IN_PROGRESS
+            and progress.game_id == session.game_id
+            and progress.rounds_used < campaign.quantity
+        ):
             return campaign
     return None
 
@@ -60,14 +79,16 @@ def campaign_for(session: GameSession) -> FreeRoundsCampaign | None:
 def free_round_take(*, campaign: FreeRoundsCampaign, session: GameSession) -> FreeRoundsProgress:
     """Count one free round for the player (inside the bet's transaction; row-locked)."""
     progress, _ = FreeRoundsProgress.objects.get_or_create(
-        campaign=campaign, player_id=session.player_id, defaults={"game": session.game})
+        campaign=campaign, player_id=session.player_id, defaults={"game": session.game}
+    )
     progress = FreeRoundsProgress.objects.select_for_update().get(pk=progress.pk)
     fresh = FreeRoundsCampaign.objects.get(pk=campaign.pk)
     if fresh.status != CampaignStatus.ACTIVE:
         raise ApplicationError("The free rounds campaign has ended.", code="free_rounds_ended", status_code=409)
     if progress.game_id != session.game_id:
-        raise ApplicationError("These free rounds were started in another game.", code="free_rounds_locked",
-                               status_code=409)
+        raise ApplicationError(
+            "These free rounds were started in another game.", code="free_rounds_locked", status_code=409
+        )
     if progress.status != ProgressStatus.IN_PROGRESS or progress.rounds_used >= fresh.quantity:
         raise ApplicationError("No free rounds left.", code="free_rounds_used", status_code=409)
     progress.rounds_used += 1
@@ -81,9 +102,16 @@ def free_round_settled(*, round: Round, payout: Decimal) -> None:
         return
     session = round.session
     with transaction.atomic():
-        progress = (FreeRoundsProgress.objects.select_for_update().select_related("campaign")
-                    .filter(campaign__partner_id=session.partner_id, campaign__ext_id=round.free_rounds_id,
-                            player_id=session.player_id).first())
+        progress = (
+            FreeRoundsProgress.objects.select_for_update()
+            .select_related("campaign")
+            .filter(
+                campaign__partner_id=session.partner_id,
+                campaign__ext_id=round.free_rounds_id,
+                player_id=session.player_id,
+            )
+            .first()
+        )
         if progress is None or progress.status != ProgressStatus.IN_PROGRESS:
             return
         progress.total_win += payout
@@ -92,9 +120,12 @@ def free_round_settled(*, round: Round, payout: Decimal) -> None:
 
 
 def _open_free_rounds(progress: FreeRoundsProgress) -> bool:
-    return Round.objects.filter(session__partner_id=progress.campaign.partner_id,
-                                session__player_id=progress.player_id,
-                                free_rounds_id=progress.campaign.ext_id, status=RoundStatus.OPEN).exists()
+    return Round.objects.filter(
+        session__partner_id=progress.campaign.partner_id,
+        session__player_id=progress.player_id,
+        free_rounds_id=progress.campaign.ext_id,
+        status=RoundStatus.OPEN,
+    ).exists()
 
 
 def _maybe_pay_bonus(progress: FreeRoundsProgress, session: GameSession) -> None:
@@ -106,8 +137,7 @@ def _maybe_pay_bonus(progress: FreeRoundsProgress, session: GameSession) -> None
         return
     cap = campaign.bet_amount * campaign.max_multiplier * campaign.quantity
     bonus = money.quantize_down(min(progress.total_win, cap), campaign.currency)
-    bonus_round = Round.objects.create(session=session, partner_id=session.partner_id,
-                                       free_rounds_id=campaign.ext_id)
+    bonus_round = Round.objects.create(session=session, partner_id=session.partner_id, free_rounds_id=campaign.ext_id)
     win = wallet.win_record(round=bonus_round, amount=bonus, tx_type="regular", free_rounds_id=campaign.ext_id)
     progress.status, progress.bonus_transaction = ProgressStatus.FINISHED, win.pk
     progress.save(update_fields=["status", "bonus_transaction", "updated_at"])
@@ -116,14 +146,22 @@ def _maybe_pay_bonus(progress: FreeRoundsProgress, session: GameSession) -> None
 def campaign_cancelled(*, campaign: FreeRoundsCampaign) -> int:
     """Pay the bonus so far to players whose rounds have all finished; the others get it when theirs do."""
     paid = 0
-    for progress_id in FreeRoundsProgress.objects.filter(campaign=campaign, status=ProgressStatus.IN_PROGRESS,
-                                                         rounds_used__gt=0).values_list("pk", flat=True):
+    for progress_id in FreeRoundsProgress.objects.filter(
+        campaign=campaign, status=ProgressStatus.IN_PROGRESS, rounds_used__gt=0
+    ).values_list("pk", flat=True):
         with transaction.atomic():
             progress = FreeRoundsProgress.objects.select_for_update().select_related("campaign").get(pk=progress_id)
-            session = (GameSession.objects.filter(partner_id=campaign.partner_id, ext_client_id=campaign.ext_client_id,
-                                                  player_id=progress.player_id, currency=campaign.currency,
-                                                  is_demo=False)  # the bonus is real money: never a demo game
-                       .order_by("-created_at").first())
+            session = (
+                GameSession.objects.filter(
+                    partner_id=campaign.partner_id,
+                    ext_client_id=campaign.ext_client_id,
+                    player_id=progress.player_id,
+                    currency=campaign.currency,
+                    is_demo=False,
+                )  # the bonus is real money: never a demo game
+                .order_by("-created_at")
+                .first()
+            )
             if session is not None and progress.status == ProgressStatus.IN_PROGRESS:
                 _maybe_pay_bonus(progress, session)
                 paid += 1

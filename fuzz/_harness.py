@@ -11,10 +11,10 @@ with atheris.instrument_imports(include=["integration_hub", "games", "wallet", "
     from fuzz import properties
 
     properties._django()
-    import games.play  # noqa: F401
     import core.api.parsers  # noqa: F401
     import core.api.renderers  # noqa: F401
     import core.signing  # noqa: F401
+    import games.play  # noqa: F401
     import wallet.transport  # noqa: F401
 
 

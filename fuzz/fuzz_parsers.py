@@ -8,5 +8,11 @@ from __future__ import annotations
 from fuzz import _harness, properties
 
 if __name__ == "__main__":
-    _harness.run([properties.check_decimal_json_parser, properties.check_parse_amount,
-                  properties.check_partner_wallet_answer, properties.check_renderer_roundtrip])
+    _harness.run(
+        [
+            properties.check_decimal_json_parser,
+            properties.check_parse_amount,
+            properties.check_partner_wallet_answer,
+            properties.check_renderer_roundtrip,
+        ]
+    )

@@ -30,7 +30,7 @@ def _same(a, b) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=False))
     return type(a) is type(b) and a == b
 
 
@@ -134,8 +134,8 @@ def _numbers(value):
 def check_parse_amount(data: bytes) -> None:
     """A player's stake: a finite, positive Decimal, or ApplicationError (a 400) -- for the raw text and for
     every JSON value it parses to."""
-    from games.play import parse_amount
     from core.errors import ApplicationError
+    from games.play import parse_amount
 
     candidates: list = [data.decode("utf-8", "replace")]
     try:
@@ -194,4 +194,3 @@ CHECKS = {
     "partner_wallet_answer": check_partner_wallet_answer,
     "renderer_roundtrip": check_renderer_roundtrip,
 }
-

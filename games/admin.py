@@ -18,7 +18,18 @@ from django.utils.html import format_html, format_html_join
 from core.errors import ApplicationError
 
 from . import lmsr, markets, services
-from .models import BetLine, Game, JackpotRound, JackpotRoundStatus, Market, MarketEvent, Outcome, Position, Provider, MarketStatus
+from .models import (
+    BetLine,
+    Game,
+    JackpotRound,
+    JackpotRoundStatus,
+    Market,
+    MarketEvent,
+    MarketStatus,
+    Outcome,
+    Position,
+    Provider,
+)
 
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 RECENT_EVENTS = 50
@@ -40,6 +51,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 # ---------------------------------------------------------------- catalog --
+
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
@@ -88,6 +100,7 @@ class GameAdmin(admin.ModelAdmin):
 
 # ---------------------------------------------------------------- markets --
 
+
 def _amounts(totals: dict) -> str:
     return ", ".join(f"{amount} {currency}" for currency, amount in sorted(totals.items())) or "nothing"
 
@@ -97,10 +110,32 @@ class MarketAdmin(admin.ModelAdmin):
     list_display = ("title", "status", "price_yes", "price_no", "b", "q_yes", "q_no", "close_at", "outcome")
     list_filter = ("status", "outcome")
     search_fields = ("title", "id")
-    fields = ("id", "title", "description", "close_at", "b", "q_yes", "q_no", "status", "outcome", "resolved_at",
-              "created_at", "updated_at", "currency_books", "recent_events")
-    readonly_fields = ("id", "status", "outcome", "resolved_at", "created_at", "updated_at", "currency_books",
-                       "recent_events")
+    fields = (
+        "id",
+        "title",
+        "description",
+        "close_at",
+        "b",
+        "q_yes",
+        "q_no",
+        "status",
+        "outcome",
+        "resolved_at",
+        "created_at",
+        "updated_at",
+        "currency_books",
+        "recent_events",
+    )
+    readonly_fields = (
+        "id",
+        "status",
+        "outcome",
+        "resolved_at",
+        "created_at",
+        "updated_at",
+        "currency_books",
+        "recent_events",
+    )
     actions = ["suspend", "resume", "resolve_yes", "resolve_no", "cancel", "void"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -123,35 +158,59 @@ class MarketAdmin(admin.ModelAdmin):
         if obj.pk is None:
             return "-"
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((book.currency, "demo (play money)" if book.demo else "real", book.q_yes, book.q_no,
-              *lmsr.prices(book.q_yes, book.q_no, obj.b))
-             for book in obj.books.order_by("demo", "currency")),
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    book.currency,
+                    "demo (play money)" if book.demo else "real",
+                    book.q_yes,
+                    book.q_no,
+                    *lmsr.prices(book.q_yes, book.q_no, obj.b),
+                )
+                for book in obj.books.order_by("demo", "currency")
+            ),
         )
-        return format_html("<table><tr><th>currency</th><th>book</th><th>q YES</th><th>q NO</th><th>YES</th>"
-                           "<th>NO</th></tr>{}</table>", rows) if rows else \
-            "No bets yet: every currency opens at the opening q."
+        return (
+            format_html(
+                "<table><tr><th>currency</th><th>book</th><th>q YES</th><th>q NO</th><th>YES</th>"
+                "<th>NO</th></tr>{}</table>",
+                rows,
+            )
+            if rows
+            else "No bets yet: every currency opens at the opening q."
+        )
 
     @admin.display(description=f"Audit (last {RECENT_EVENTS})")
     def recent_events(self, obj: Market):
         if obj.pk is None:
             return "-"
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            ((e.at, e.action, e.actor, json.dumps(e.details, cls=DjangoJSONEncoder))
-             for e in obj.events.order_by("-at", "-id")[:RECENT_EVENTS]),
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            (
+                (e.at, e.action, e.actor, json.dumps(e.details, cls=DjangoJSONEncoder))
+                for e in obj.events.order_by("-at", "-id")[:RECENT_EVENTS]
+            ),
         )
         return format_html("<table><tr><th>at</th><th>action</th><th>actor</th><th>details</th></tr>{}</table>", rows)
 
     def save_model(self, request, obj, form, change):
         if change:
-            fields = {name: form.cleaned_data[name] for name in markets.MARKET_EDITABLE_FIELDS if name in form.changed_data}
+            fields = {
+                name: form.cleaned_data[name] for name in markets.MARKET_EDITABLE_FIELDS if name in form.changed_data
+            }
             if fields:
                 markets.market_update(market_id=obj.pk, actor=actor_of(request), **fields)
             return
         created = markets.market_create(
-            title=obj.title, description=obj.description, b=obj.b, q_yes=obj.q_yes, q_no=obj.q_no,
-            close_at=obj.close_at, actor=actor_of(request),
+            title=obj.title,
+            description=obj.description,
+            b=obj.b,
+            q_yes=obj.q_yes,
+            q_no=obj.q_no,
+            close_at=obj.close_at,
+            actor=actor_of(request),
         )
         obj.pk = created.pk
         obj._state.adding = False
@@ -166,8 +225,10 @@ class MarketAdmin(admin.ModelAdmin):
                 continue
             text = f"{market.title}: {verb}."
             if change.payouts:
-                text += (f" {len(change.payouts)} position(s) settled; owed to players: {_amounts(change.total)}"
-                         " (wallet payouts are not wired yet).")
+                text += (
+                    f" {len(change.payouts)} position(s) settled; owed to players: {_amounts(change.total)}"
+                    " (wallet payouts are not wired yet)."
+                )
             self.message_user(request, text, messages.SUCCESS)
 
     @admin.action(description="Suspend trading", permissions=["change"], location=BOTH_LOCATIONS)
@@ -185,15 +246,18 @@ class MarketAdmin(admin.ModelAdmin):
 
         for market in queryset:
             if market.status not in (MarketStatus.OPEN, MarketStatus.SUSPENDED):
-                self.message_user(request, f"{market.title}: cannot {action} a market that is {market.status}.",
-                                  messages.ERROR)
+                self.message_user(
+                    request, f"{market.title}: cannot {action} a market that is {market.status}.", messages.ERROR
+                )
                 continue
-            settlement.market_settle_async(market_id=market.pk, action=action, outcome=outcome,
-                                           actor=actor_of(request))
+            settlement.market_settle_async(market_id=market.pk, action=action, outcome=outcome, actor=actor_of(request))
             counts = market.positions.filter(status="open").aggregate(
-                real=Count("pk", filter=Q(demo=False)), demo=Count("pk", filter=Q(demo=True)))
-            text = f"{market.title}: {action} queued; {counts['real']} open position(s) will be paid through the " \
-                   "delivery engine."
+                real=Count("pk", filter=Q(demo=False)), demo=Count("pk", filter=Q(demo=True))
+            )
+            text = (
+                f"{market.title}: {action} queued; {counts['real']} open position(s) will be paid through the "
+                "delivery engine."
+            )
             if counts["demo"]:
                 text += f" {counts['demo']} demo position(s) are settled in play money."
             self.message_user(request, text, messages.SUCCESS)
@@ -217,8 +281,7 @@ class MarketAdmin(admin.ModelAdmin):
 
 @admin.register(Position)
 class PositionAdmin(ReadOnlyAdmin):
-    list_display = ("id", "market", "outcome", "stake", "currency", "demo", "shares", "status", "payout",
-                    "created_at")
+    list_display = ("id", "market", "outcome", "stake", "currency", "demo", "shares", "status", "payout", "created_at")
     list_filter = ("demo", "status", "outcome", "currency")
     search_fields = ("id", "round_id", "session_id", "market__title")
     list_select_related = ("market",)

@@ -84,6 +84,7 @@ class FairnessError(ValueError):
 
 # ------------------------------------------------------------------ table --
 
+
 @dataclass(frozen=True)
 class Tier:
     name: str
@@ -168,6 +169,7 @@ def tier_table(rtp=DEFAULT_RTP) -> TierTable:
 
 # -------------------------------------------------------------- fairness --
 
+
 def new_server_seed() -> str:
     return secrets.token_hex(32)
 
@@ -201,7 +203,7 @@ def draw_from_digest(digest: bytes) -> int:
 
 
 def path_from_digest(digest: bytes, ends_up: bool) -> list[int]:
-    moves = [2 * byte - 255 for byte in digest[DRAW_BYTES:DRAW_BYTES + PATH_MOVES]]
+    moves = [2 * byte - 255 for byte in digest[DRAW_BYTES : DRAW_BYTES + PATH_MOVES]]
     if (sum(moves) > 0) != ends_up:
         moves = [-m for m in moves]
     path, price = [PATH_START], PATH_START
@@ -245,8 +247,9 @@ def play(server_seed: str, client_seed: str, nonce: int, direction: str, rtp=DEF
     return Outcome(tier, multiplier, draw, path_from_digest(digest, ends_up))
 
 
-def verify(server_seed: str, server_seed_hash: str, client_seed: str, nonce: int, direction: str,
-           rtp=DEFAULT_RTP) -> Outcome:
+def verify(
+    server_seed: str, server_seed_hash: str, client_seed: str, nonce: int, direction: str, rtp=DEFAULT_RTP
+) -> Outcome:
     """Check the revealed seed against the committed hash and recompute the round."""
     if not isinstance(server_seed_hash, str) or not hmac.compare_digest(
         hash_server_seed(server_seed) if isinstance(server_seed, str) and server_seed.isascii() else "",
@@ -265,6 +268,7 @@ def payout(stake, multiplier, places: int) -> Decimal:
 
 
 # ------------------------------------------------------------ simulation --
+
 
 @dataclass(frozen=True)
 class Simulation:
@@ -305,4 +309,4 @@ def simulate(rounds: int, rtp=DEFAULT_RTP, seed: int | None = None, full: bool =
         for _ in range(rounds):
             hits[bisect.bisect_right(bounds, getrandbits(bits))] += 1
     returned = sum((hits[i] * t.multiplier for i, t in enumerate(table.tiers)), Decimal(0))
-    return Simulation(rounds, table.rtp, returned / rounds, dict(zip(names, hits)))
+    return Simulation(rounds, table.rtp, returned / rounds, dict(zip(names, hits, strict=False)))

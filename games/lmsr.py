@@ -56,7 +56,10 @@ PRICE_MIN = Decimal("0.0001")
 PRICE_MAX = Decimal("0.9999")
 
 _CONTEXT = Context(
-    prec=PRECISION, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN,
+    prec=PRECISION,
+    rounding=ROUND_HALF_EVEN,
+    Emax=MAX_EMAX,
+    Emin=MIN_EMIN,
     traps=[InvalidOperation, DivisionByZero, Overflow],
 )
 _ONE = Decimal(1)
@@ -69,6 +72,7 @@ class LmsrError(ValueError):
 
 
 # ------------------------------------------------------------ primitives --
+
 
 def _log1p(t: Decimal) -> Decimal:
     """ln(1 + t) for 0 ≤ t ≤ 1, accurate for tiny t too."""
@@ -106,6 +110,7 @@ def _split(q_yes, q_no, outcome: str) -> tuple[Decimal, Decimal]:
 
 # --------------------------------------------------------------- pricing --
 
+
 def cost(q_yes, q_no, b) -> Decimal:
     """C(q) = b · ln(e^(q_yes/b) + e^(q_no/b)), 40 significant digits."""
     b = _check(b)
@@ -142,6 +147,7 @@ def price(q_yes, q_no, b, outcome: str) -> Decimal:
 
 
 # ------------------------------------------------------------ buy / sell --
+
 
 def stake_for_shares(q_yes, q_no, b, outcome: str, shares) -> Decimal:
     """Exact cost C(q + s·e_o) − C(q) of buying ``shares`` of ``outcome`` (unrounded)."""

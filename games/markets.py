@@ -38,19 +38,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
+from http import HTTPStatus
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
-from http import HTTPStatus
 
 from core.db import get_or_none
 from core.errors import ApplicationError, Conflict, NotFound
 
 from . import lmsr
-from .money import fits, precision_for, quantum, to_decimal
 from .models import CashOutDay, Market, MarketBook, MarketEvent, MarketStatus, Outcome, Position, PositionStatus
+from .money import fits, precision_for, quantum, to_decimal
 
 DEFAULT_MARGIN = Decimal("0.05")
 # Defaults worth roughly $0.10–$500 a stake. Crypto units get their own: the fiat fallback would let a
@@ -92,6 +92,7 @@ def _refuse(code: str, message: str, status_code: int = HTTPStatus.BAD_REQUEST) 
 
 # --------------------------------------------------------------- settings --
 
+
 def market_margin() -> Decimal:
     margin = to_decimal(str(getattr(settings, "HUB_MARKET_MARGIN", DEFAULT_MARGIN)))
     if not Decimal(0) <= margin < 1:
@@ -123,6 +124,7 @@ def cashout_limit_per_day() -> int:
 
 
 # ---------------------------------------------------------------- helpers --
+
 
 def _event(market: Market, action: str, actor: str, **details) -> MarketEvent:
     return MarketEvent.objects.create(market=market, action=action, actor=str(actor or "")[:200], details=details)
@@ -168,7 +170,8 @@ def _exposure_after(market: Market, currency: str, outcome: str, shares: Decimal
     totals = {o: Decimal(0) for o in Outcome.values}
     rows = (
         Position.objects.filter(market=market, currency=currency, demo=demo, status=PositionStatus.OPEN)
-        .values("outcome").annotate(total=Sum("shares"))
+        .values("outcome")
+        .annotate(total=Sum("shares"))
     )
     for row in rows:
         totals[row["outcome"]] = row["total"] or Decimal(0)
@@ -176,8 +179,9 @@ def _exposure_after(market: Market, currency: str, outcome: str, shares: Decimal
     return max(totals.values())
 
 
-def _price_bet(market: Market, outcome: str, amount, currency: str, places: int | None,
-               now: datetime | None, demo: bool) -> tuple[Decimal, Decimal]:
+def _price_bet(
+    market: Market, outcome: str, amount, currency: str, places: int | None, now: datetime | None, demo: bool
+) -> tuple[Decimal, Decimal]:
     """Validate a bet against ``market`` as loaded and return (stake, shares), on the real or the demo book."""
     _check_outcome(outcome)
     _check_tradable(market, now)
@@ -202,8 +206,14 @@ def _cash_out_limit_reached(limit: int) -> MarketError:
 
 def cashouts_today(player_key: str, now: datetime | None = None) -> int:
     """Cash-outs counted against the player's limit today (UTC)."""
-    return get_or_none(CashOutDay.objects.values_list("count", flat=True), player_key=player_key,
-                       day=(now or timezone.now()).astimezone(UTC).date()) or 0
+    return (
+        get_or_none(
+            CashOutDay.objects.values_list("count", flat=True),
+            player_key=player_key,
+            day=(now or timezone.now()).astimezone(UTC).date(),
+        )
+        or 0
+    )
 
 
 def _take_cash_out_slot(player_key: str, now: datetime) -> None:
@@ -222,8 +232,9 @@ def _take_cash_out_slot(player_key: str, now: datetime) -> None:
         raise _cash_out_limit_reached(limit)
 
 
-def _check_cash_out(position: Position, market: Market, now: datetime, player_key: str | None = None,
-                    done_today: int | None = None) -> None:
+def _check_cash_out(
+    position: Position, market: Market, now: datetime, player_key: str | None = None, done_today: int | None = None
+) -> None:
     if position.status == PositionStatus.CASHED_OUT:
         raise _refuse("already_cashed_out", "This bet has already been cashed out.", HTTPStatus.CONFLICT)
     if position.status != PositionStatus.OPEN:
@@ -240,12 +251,19 @@ def _cash_out_value(position: Position, market: Market, places: int | None) -> t
     margin = market_margin()
     q_yes, q_no = book_q(market, position.currency, demo=position.demo)
     value = lmsr.cash_out_value(
-        q_yes, q_no, market.b, position.outcome, position.shares, margin, precision_for(position.currency, places),
+        q_yes,
+        q_no,
+        market.b,
+        position.outcome,
+        position.shares,
+        margin,
+        precision_for(position.currency, places),
     )
     return value, margin
 
 
 # ----------------------------------------------------------------- books --
+
 
 def book_q(market: Market, currency: str, *, demo: bool = False) -> tuple[Decimal, Decimal]:
     """(q_yes, q_no) of the currency's real (or demo) book; the market's opening q before its first bet."""
@@ -264,8 +282,9 @@ def book_prices(market: Market, currency: str, *, demo: bool) -> tuple[Decimal, 
 
 def with_books(markets_: list[Market], currency: str, *, demo: bool) -> list[Market]:
     """Attach the currency's real (or demo) book state to each market (one query for the whole list)."""
-    rows = (MarketBook.objects.filter(market__in=markets_, currency=currency, demo=demo)
-            .values_list("market_id", "q_yes", "q_no"))
+    rows = MarketBook.objects.filter(market__in=markets_, currency=currency, demo=demo).values_list(
+        "market_id", "q_yes", "q_no"
+    )
     found = {market_id: (q_yes, q_no) for market_id, q_yes, q_no in rows}
     for market in markets_:
         market._book_q = {(currency, demo): found.get(market.pk, (market.q_yes, market.q_no))}
@@ -275,16 +294,26 @@ def with_books(markets_: list[Market], currency: str, *, demo: bool) -> list[Mar
 def _locked_book(market: Market, currency: str, demo: bool) -> MarketBook:
     """The currency's real (or demo) book, created at the opening q; the caller holds the market's row lock
     (so no two transactions create or move one book at once)."""
-    book, _ = MarketBook.objects.get_or_create(market=market, currency=currency, demo=demo,
-                                               defaults={"q_yes": market.q_yes, "q_no": market.q_no})
+    book, _ = MarketBook.objects.get_or_create(
+        market=market, currency=currency, demo=demo, defaults={"q_yes": market.q_yes, "q_no": market.q_no}
+    )
     market._book_q = {(currency, demo): (book.q_yes, book.q_no)}
     return book
 
 
 # ------------------------------------------------------------------ bets --
 
-def market_quote_bet(*, market: Market, outcome: str, amount, currency: str, demo: bool,
-                     places: int | None = None, now: datetime | None = None) -> Decimal:
+
+def market_quote_bet(
+    *,
+    market: Market,
+    outcome: str,
+    amount,
+    currency: str,
+    demo: bool,
+    places: int | None = None,
+    now: datetime | None = None,
+) -> Decimal:
     """Shares ``amount`` buys on ``outcome`` now, on the real book or (``demo``) the demo one. Validates;
     writes nothing.
 
@@ -295,20 +324,21 @@ def market_quote_bet(*, market: Market, outcome: str, amount, currency: str, dem
     return _price_bet(market, outcome, amount, currency, places, now, demo)[1]
 
 
-def market_apply_bet(*, market_id, outcome: str, shares, currency: str, demo: bool = False,
-                     actor: str = "") -> MarketBook:
+def market_apply_bet(
+    *, market_id, outcome: str, shares, currency: str, demo: bool = False, actor: str = ""
+) -> MarketBook:
     """Add ``shares`` of ``outcome`` to the currency's book (market locked). Low-level; see ``position_open``."""
     return _apply_shares(market_id, outcome, shares, currency, demo, actor, sign=1)
 
 
-def market_apply_sell(*, market_id, outcome: str, shares, currency: str, demo: bool = False,
-                      actor: str = "") -> MarketBook:
+def market_apply_sell(
+    *, market_id, outcome: str, shares, currency: str, demo: bool = False, actor: str = ""
+) -> MarketBook:
     """Take ``shares`` of ``outcome`` back out of the currency's book. Low-level; see ``position_cash_out``."""
     return _apply_shares(market_id, outcome, shares, currency, demo, actor, sign=-1)
 
 
-def _apply_shares(market_id, outcome: str, shares, currency: str, demo: bool, actor: str, *,
-                  sign: int) -> MarketBook:
+def _apply_shares(market_id, outcome: str, shares, currency: str, demo: bool, actor: str, *, sign: int) -> MarketBook:
     _check_outcome(outcome)
     shares = to_decimal(shares)
     if shares <= 0:
@@ -317,8 +347,17 @@ def _apply_shares(market_id, outcome: str, shares, currency: str, demo: bool, ac
         market = _lock_market(market_id)
         _check_tradable(market)
         book = _move_q(market, _locked_book(market, currency, demo), outcome, sign * shares)
-        _event(market, "bet" if sign > 0 else "sell", actor, outcome=outcome, shares=shares, currency=currency,
-               demo=demo, q_yes=book.q_yes, q_no=book.q_no)
+        _event(
+            market,
+            "bet" if sign > 0 else "sell",
+            actor,
+            outcome=outcome,
+            shares=shares,
+            currency=currency,
+            demo=demo,
+            q_yes=book.q_yes,
+            q_no=book.q_no,
+        )
     return book
 
 
@@ -333,8 +372,18 @@ def _move_q(market: Market, book: MarketBook, outcome: str, delta: Decimal) -> M
     return book
 
 
-def position_open(*, market_id, session_id, round_id, outcome: str, stake, currency: str, demo: bool,
-                  places: int | None = None, actor: str = "") -> Position:
+def position_open(
+    *,
+    market_id,
+    session_id,
+    round_id,
+    outcome: str,
+    stake,
+    currency: str,
+    demo: bool,
+    places: int | None = None,
+    actor: str = "",
+) -> Position:
     """Record a confirmed bet: re-price under the market lock, create the Position, move q.
 
     ``demo`` (the session's ``is_demo``) picks the book: a demo session trades against the market's demo
@@ -352,8 +401,14 @@ def position_open(*, market_id, session_id, round_id, outcome: str, stake, curre
         try:
             with transaction.atomic():
                 position = Position.objects.create(
-                    market=market, session_id=session_id, round_id=round_id, outcome=outcome,
-                    stake=stake, shares=shares, currency=currency, demo=demo,
+                    market=market,
+                    session_id=session_id,
+                    round_id=round_id,
+                    outcome=outcome,
+                    stake=stake,
+                    shares=shares,
+                    currency=currency,
+                    demo=demo,
                 )
         except IntegrityError:
             existing = Position.objects.filter(round_id=round_id).first()
@@ -361,15 +416,30 @@ def position_open(*, market_id, session_id, round_id, outcome: str, stake, curre
                 raise
             return _same_position(existing, market_id, outcome, stake, currency, demo)
         book = _move_q(market, book, outcome, shares)
-        _event(market, "bet", actor, position=position.pk, round=round_id, outcome=outcome, stake=stake,
-               currency=currency, demo=demo, shares=shares, q_yes=book.q_yes, q_no=book.q_no)
+        _event(
+            market,
+            "bet",
+            actor,
+            position=position.pk,
+            round=round_id,
+            outcome=outcome,
+            stake=stake,
+            currency=currency,
+            demo=demo,
+            shares=shares,
+            q_yes=book.q_yes,
+            q_no=book.q_no,
+        )
     return position
 
 
 def _same_position(position: Position, market_id, outcome: str, stake, currency: str, demo: bool) -> Position:
     same = (
-        str(position.market_id) == str(market_id) and position.outcome == outcome
-        and position.currency == currency and position.stake == to_decimal(stake) and position.demo == demo
+        str(position.market_id) == str(market_id)
+        and position.outcome == outcome
+        and position.currency == currency
+        and position.stake == to_decimal(stake)
+        and position.demo == demo
     )
     if not same:
         raise Conflict("This round already has a different bet.", code="duplicate_round")
@@ -378,8 +448,15 @@ def _same_position(position: Position, market_id, outcome: str, stake, currency:
 
 # -------------------------------------------------------------- cash-out --
 
-def position_cash_out_quote(*, position: Position, places: int | None = None, now: datetime | None = None,
-                            player_key: str | None = None, cashouts_today: int | None = None) -> dict:
+
+def position_cash_out_quote(
+    *,
+    position: Position,
+    places: int | None = None,
+    now: datetime | None = None,
+    player_key: str | None = None,
+    cashouts_today: int | None = None,
+) -> dict:
     """What cashing out ``position`` would pay now (no writes).
 
     Returns ``{"betId", "cashOutValue", "margin", "originalStake", "currentOdds",
@@ -406,8 +483,15 @@ def position_cash_out_quote(*, position: Position, places: int | None = None, no
     }
 
 
-def position_cash_out(*, position_id, session_id=None, min_value=None, places: int | None = None,
-                      actor: str = "", player_key: str | None = None) -> Position:
+def position_cash_out(
+    *,
+    position_id,
+    session_id=None,
+    min_value=None,
+    places: int | None = None,
+    actor: str = "",
+    player_key: str | None = None,
+) -> Position:
     """Sell an open position back to the market; returns it with ``cash_out_value`` (= ``payout``) set.
 
     Run it in the same DB transaction that writes the wallet's win. ``session_id``
@@ -428,23 +512,37 @@ def position_cash_out(*, position_id, session_id=None, min_value=None, places: i
         if value <= 0:
             raise _refuse("cash_out_unavailable", "This bet has no cash-out value right now.")
         if min_value is not None and value < to_decimal(min_value):
-            raise _refuse("cash_out_value_changed", "The cash-out value has changed; preview again.",
-                          HTTPStatus.CONFLICT)
+            raise _refuse(
+                "cash_out_value_changed", "The cash-out value has changed; preview again.", HTTPStatus.CONFLICT
+            )
         _take_cash_out_slot(_player_key(position, player_key), now)
-        book = _move_q(market, _locked_book(market, position.currency, position.demo), position.outcome,
-                       -position.shares)
+        book = _move_q(
+            market, _locked_book(market, position.currency, position.demo), position.outcome, -position.shares
+        )
         position.status = PositionStatus.CASHED_OUT
         position.cash_out_value = value
         position.payout = value
         position.settled_at = now
         position.save(update_fields=["status", "cash_out_value", "payout", "settled_at"])
-        _event(market, "cash_out", actor, position=position.pk, outcome=position.outcome, shares=position.shares,
-               value=value, margin=margin, currency=position.currency, demo=position.demo, q_yes=book.q_yes,
-               q_no=book.q_no)
+        _event(
+            market,
+            "cash_out",
+            actor,
+            position=position.pk,
+            outcome=position.outcome,
+            shares=position.shares,
+            value=value,
+            margin=margin,
+            currency=position.currency,
+            demo=position.demo,
+            q_yes=book.q_yes,
+            q_no=book.q_no,
+        )
     return position
 
 
 # ------------------------------------------------------- status and settlement --
+
 
 @dataclass(frozen=True)
 class PositionPayout:
@@ -505,8 +603,7 @@ _SETTLEABLE = (MarketStatus.OPEN, MarketStatus.SUSPENDED)
 def _transition(market_id, allowed: tuple[str, ...], action: str) -> Market:
     market = _lock_market(market_id)
     if market.status not in allowed:
-        raise _refuse("invalid_transition", f"Cannot {action} a market that is {market.status}.",
-                      HTTPStatus.CONFLICT)
+        raise _refuse("invalid_transition", f"Cannot {action} a market that is {market.status}.", HTTPStatus.CONFLICT)
     return market
 
 
@@ -529,8 +626,9 @@ def market_resume(*, market_id, actor: str = "", reason: str = "") -> MarketChan
     return MarketChange(market, [])
 
 
-def _settle(market_id, target: str, action: str, actor: str, pay, outcome: str | None = None,
-            reason: str = "") -> MarketChange:
+def _settle(
+    market_id, target: str, action: str, actor: str, pay, outcome: str | None = None, reason: str = ""
+) -> MarketChange:
     now = timezone.now()
     with transaction.atomic():
         market = _transition(market_id, _SETTLEABLE, action)
@@ -546,8 +644,17 @@ def _settle(market_id, target: str, action: str, actor: str, pay, outcome: str |
         market.status, market.outcome, market.resolved_at = target, outcome, now
         market.save(update_fields=["status", "outcome", "resolved_at", "updated_at"])
         change = MarketChange(market, payouts)
-        _event(market, action, actor, outcome=outcome, reason=reason, positions=len(payouts),
-               demo_positions=sum(p.demo for p in payouts), totals=change.total, demo_totals=change.demo_total)
+        _event(
+            market,
+            action,
+            actor,
+            outcome=outcome,
+            reason=reason,
+            positions=len(payouts),
+            demo_positions=sum(p.demo for p in payouts),
+            totals=change.total,
+            demo_totals=change.demo_total,
+        )
     return change
 
 
@@ -581,14 +688,16 @@ def market_void(*, market_id, actor: str = "", reason: str = "") -> MarketChange
     return _settle(market_id, MarketStatus.VOIDED, "void", actor, _refund, reason=reason)
 
 
-def market_create(*, title: str, b, close_at: datetime, q_yes=0, q_no=0, description: str = "",
-                  actor: str = "") -> Market:
+def market_create(
+    *, title: str, b, close_at: datetime, q_yes=0, q_no=0, description: str = "", actor: str = ""
+) -> Market:
     b, q_yes, q_no = to_decimal(str(b)), to_decimal(str(q_yes)), to_decimal(str(q_no))
     if b <= 0 or q_yes < 0 or q_no < 0:
         raise _refuse("invalid_market", "Liquidity b must be > 0 and q_yes, q_no >= 0.")
     with transaction.atomic():
-        market = Market.objects.create(title=title, description=description, b=b, q_yes=q_yes, q_no=q_no,
-                                       close_at=close_at)
+        market = Market.objects.create(
+            title=title, description=description, b=b, q_yes=q_yes, q_no=q_no, close_at=close_at
+        )
         _event(market, "create", actor, b=b, q_yes=q_yes, q_no=q_no, close_at=close_at)
     return market
 

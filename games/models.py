@@ -86,6 +86,7 @@ class BetLine(models.Model):
 
 # --------------------------------------------------------- prediction markets --
 
+
 class Outcome(models.TextChoices):
     YES = "YES", "Yes"
     NO = "NO", "No"
@@ -107,8 +108,7 @@ class Market(models.Model):
     description = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=MarketStatus.choices, default=MarketStatus.OPEN, db_index=True)
     b = models.DecimalField(**SHARES, help_text="LMSR liquidity: larger = prices move less per share.")
-    q_yes = models.DecimalField(**SHARES, default=0,
-                                help_text="Opening YES shares: where each currency's book starts.")
+    q_yes = models.DecimalField(**SHARES, default=0, help_text="Opening YES shares: where each currency's book starts.")
     q_no = models.DecimalField(**SHARES, default=0, help_text="Opening NO shares: where each currency's book starts.")
     close_at = models.DateTimeField(help_text="No bets or cash-outs from this time on.")
     outcome = models.CharField(max_length=3, choices=Outcome.choices, null=True, blank=True)
@@ -177,8 +177,9 @@ class Position(models.Model):
     demo = models.BooleanField(default=False, help_text="Opened by a demo session: play money, on the demo book.")
     status = models.CharField(max_length=20, choices=PositionStatus.choices, default=PositionStatus.OPEN)
     cash_out_value = models.DecimalField(**MONEY, null=True, blank=True)
-    payout = models.DecimalField(**MONEY, null=True, blank=True,
-                                 help_text="What the settlement pays (win, refund, cash-out; 0 when lost).")
+    payout = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="What the settlement pays (win, refund, cash-out; 0 when lost)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
 
@@ -213,6 +214,7 @@ class MarketEvent(models.Model):
 
 
 # ---------------------------------------------------------- TraderHero jackpot --
+
 
 class Direction(models.TextChoices):
     UP = "up", "Up"

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import transaction
 
 from core.after_response import after_response
-from core.tasks import publish
 from core.errors import ApplicationError, NotFound
+from core.tasks import publish
 from wallet import currency as money
 from wallet import services as wallet
 from wallet.models import GameSession, Round
@@ -56,9 +56,15 @@ def market_view(market: Market, currency: str, demo: bool) -> dict:
     """The market as a player in ``currency`` sees it (each currency trades against its own book; demo
     sessions against the demo book)."""
     yes, no = markets.book_prices(market, currency, demo=demo)
-    return {"id": str(market.pk), "title": market.title, "yesPrice": str(yes), "noPrice": str(no),
-            "status": market.status, "closeAt": market.close_at.isoformat().replace("+00:00", "Z"),
-            "outcome": market.outcome}
+    return {
+        "id": str(market.pk),
+        "title": market.title,
+        "yesPrice": str(yes),
+        "noPrice": str(no),
+        "status": market.status,
+        "closeAt": market.close_at.isoformat().replace("+00:00", "Z"),
+        "outcome": market.outcome,
+    }
 
 
 def cash_out_player_key(session: GameSession) -> str | None:
@@ -67,20 +73,35 @@ def cash_out_player_key(session: GameSession) -> str | None:
     ``demo:<partner>:<player>``, and a partner-less demo session on its own (``None``: ``session:<id>``)."""
     if not session.partner_id:
         return None
-    return f"demo:{session.partner_id}:{session.player_id}" if session.is_demo else \
-        f"{session.partner_id}:{session.player_id}"
+    return (
+        f"demo:{session.partner_id}:{session.player_id}"
+        if session.is_demo
+        else f"{session.partner_id}:{session.player_id}"
+    )
 
 
-def position_view(position, with_quote: bool = True, player_key: str | None = None,
-                  cashouts_today: int | None = None) -> dict:
-    view = {"betId": str(position.pk), "marketId": str(position.market_id), "outcome": position.outcome,
-            "stake": _s(position.stake, position.currency), "shares": str(position.shares),
-            "status": position.status, "payout": _s(position.payout, position.currency),
-            "cashOutValue": _s(position.cash_out_value, position.currency), "roundId": str(position.round_id)}
+def position_view(
+    position, with_quote: bool = True, player_key: str | None = None, cashouts_today: int | None = None
+) -> dict:
+    view = {
+        "betId": str(position.pk),
+        "marketId": str(position.market_id),
+        "outcome": position.outcome,
+        "stake": _s(position.stake, position.currency),
+        "shares": str(position.shares),
+        "status": position.status,
+        "payout": _s(position.payout, position.currency),
+        "cashOutValue": _s(position.cash_out_value, position.currency),
+        "roundId": str(position.round_id),
+    }
     if with_quote and position.status == PositionStatus.OPEN:
         try:
-            quote = markets.position_cash_out_quote(position=position, places=money.precision(position.currency),
-                                                    player_key=player_key, cashouts_today=cashouts_today)
+            quote = markets.position_cash_out_quote(
+                position=position,
+                places=money.precision(position.currency),
+                player_key=player_key,
+                cashouts_today=cashouts_today,
+            )
             view["cashOutValue"] = _s(quote["cashOutValue"], position.currency)
         except ApplicationError:
             view["cashOutValue"] = None
@@ -88,22 +109,43 @@ def position_view(position, with_quote: bool = True, player_key: str | None = No
 
 
 def jackpot_view(rnd: JackpotRound) -> dict:
-    view = {"betId": str(rnd.pk), "roundId": str(rnd.round_id), "direction": rnd.direction,
-            "stake": _s(rnd.stake, rnd.currency), "status": rnd.status, "serverSeedHash": rnd.server_seed_hash,
-            "clientSeed": rnd.client_seed, "nonce": rnd.nonce, "rtp": str(rnd.rtp),
-            "settleAt": rnd.settle_at.isoformat().replace("+00:00", "Z")}
+    view = {
+        "betId": str(rnd.pk),
+        "roundId": str(rnd.round_id),
+        "direction": rnd.direction,
+        "stake": _s(rnd.stake, rnd.currency),
+        "status": rnd.status,
+        "serverSeedHash": rnd.server_seed_hash,
+        "clientSeed": rnd.client_seed,
+        "nonce": rnd.nonce,
+        "rtp": str(rnd.rtp),
+        "settleAt": rnd.settle_at.isoformat().replace("+00:00", "Z"),
+    }
     if rnd.status == JackpotRoundStatus.SETTLED:
-        view.update({"serverSeed": rnd.server_seed, "payout": _s(rnd.payout, rnd.currency), "tier": rnd.tier,
-                     "multiplier": str(rnd.multiplier), "path": rnd.path})
+        view.update(
+            {
+                "serverSeed": rnd.server_seed,
+                "payout": _s(rnd.payout, rnd.currency),
+                "tier": rnd.tier,
+                "multiplier": str(rnd.multiplier),
+                "path": rnd.path,
+            }
+        )
     return view
 
 
 def jackpot_config(currency: str) -> dict:
     low, high = markets.stake_limits(currency)
     rtp = game_services.jackpot_rtp()
-    return {"rtp": str(rtp), "table": jackpot.tier_table(rtp).as_dict(), "roundSeconds": round_seconds(),
-            "minStake": _s(low, currency), "maxStake": _s(high, currency), "directions": list(jackpot.DIRECTIONS),
-            "algorithm": jackpot.ALGORITHM_VERSION}
+    return {
+        "rtp": str(rtp),
+        "table": jackpot.tier_table(rtp).as_dict(),
+        "roundSeconds": round_seconds(),
+        "minStake": _s(low, currency),
+        "maxStake": _s(high, currency),
+        "directions": list(jackpot.DIRECTIONS),
+        "algorithm": jackpot.ALGORITHM_VERSION,
+    }
 
 
 def round_seconds() -> int:
@@ -114,10 +156,17 @@ def state(*, session: GameSession) -> dict:
     balance, stale = _balance_view(session)
     game: Game = session.game
     body = {
-        "session": {"id": str(session.pk), "status": session.status, "protocol": session.protocol,
-                    "isDemo": session.is_demo, "device": session.device, "language": session.language,
-                    "returnUrl": session.return_url or None, "depositUrl": session.deposit_url or None,
-                    "expiresAt": session.expires_at.isoformat().replace("+00:00", "Z")},
+        "session": {
+            "id": str(session.pk),
+            "status": session.status,
+            "protocol": session.protocol,
+            "isDemo": session.is_demo,
+            "device": session.device,
+            "language": session.language,
+            "returnUrl": session.return_url or None,
+            "depositUrl": session.deposit_url or None,
+            "expiresAt": session.expires_at.isoformat().replace("+00:00", "Z"),
+        },
         "player": {"id": session.player_id, "name": session.player_name},
         "currency": session.currency,
         "balance": _s(balance, session.currency),
@@ -126,17 +175,22 @@ def state(*, session: GameSession) -> dict:
     }
     if game.slug == Game.PREDICTION_MARKETS:
         low, high = markets.stake_limits(session.currency)
-        body["markets"] = [market_view(m, session.currency, session.is_demo)
-                           for m in markets.with_books(list(sel.markets_list()), session.currency,
-                                                       demo=session.is_demo)]
+        body["markets"] = [
+            market_view(m, session.currency, session.is_demo)
+            for m in markets.with_books(list(sel.markets_list()), session.currency, demo=session.is_demo)
+        ]
         # Up to 50 positions with live cash-out quotes: markets, books and today's cash-outs read once.
         positions = list(sel.positions_for_session(session_id=session.pk)[:50])
         markets.with_books([p.market for p in positions], session.currency, demo=session.is_demo)
         key = cash_out_player_key(session)
         done = markets.cashouts_today(key or f"session:{session.pk}")
         body["positions"] = [position_view(p, player_key=key, cashouts_today=done) for p in positions]
-        body["limits"] = {"minStake": _s(low, session.currency), "maxStake": _s(high, session.currency),
-                          "cashOutsPerDay": markets.cashout_limit_per_day(), "margin": str(markets.market_margin())}
+        body["limits"] = {
+            "minStake": _s(low, session.currency),
+            "maxStake": _s(high, session.currency),
+            "cashOutsPerDay": markets.cashout_limit_per_day(),
+            "margin": str(markets.market_margin()),
+        }
     else:
         body["jackpot"] = jackpot_config(session.currency)
         rounds = JackpotRound.objects.filter(session_id=session.pk).order_by("-created_at")[:20]
@@ -165,24 +219,38 @@ def _market_bet(session: GameSession, data: dict) -> dict:
     if market is None:
         raise NotFound("marketId: market not found.", code="market_not_found")
     places = money.precision(session.currency)
-    markets.market_quote_bet(market=market, outcome=outcome, amount=amount, currency=session.currency,
-                             demo=session.is_demo, places=places)  # validates before any money moves
+    markets.market_quote_bet(
+        market=market, outcome=outcome, amount=amount, currency=session.currency, demo=session.is_demo, places=places
+    )  # validates before any money moves
     opened = {}
 
     def on_confirm(rnd: Round, tx) -> None:
-        opened["position"] = markets.position_open(market_id=market.pk, session_id=session.pk, round_id=rnd.pk,
-                                                   outcome=outcome, stake=amount, currency=session.currency,
-                                                   demo=session.is_demo, places=places,
-                                                   actor=f"session:{session.pk}")
+        opened["position"] = markets.position_open(
+            market_id=market.pk,
+            session_id=session.pk,
+            round_id=rnd.pk,
+            outcome=outcome,
+            stake=amount,
+            currency=session.currency,
+            demo=session.is_demo,
+            places=places,
+            actor=f"session:{session.pk}",
+        )
 
     result = wallet.bet_place(session=session, amount=amount, on_confirm=on_confirm)
     position = opened["position"]
     market.refresh_from_db()
-    return {"betId": str(position.pk), "marketId": str(market.pk), "outcome": outcome,
-            "amount": _s(amount, session.currency), "shares": str(position.shares),
-            "transactionId": str(result.transaction.pk), "roundId": str(result.round.pk),
-            "balance": _s(result.balance, session.currency),
-            "market": market_view(market, session.currency, session.is_demo)}
+    return {
+        "betId": str(position.pk),
+        "marketId": str(market.pk),
+        "outcome": outcome,
+        "amount": _s(amount, session.currency),
+        "shares": str(position.shares),
+        "transactionId": str(result.transaction.pk),
+        "roundId": str(result.round.pk),
+        "balance": _s(result.balance, session.currency),
+        "market": market_view(market, session.currency, session.is_demo),
+    }
 
 
 def _jackpot_bet(session: GameSession, data: dict) -> dict:
@@ -211,15 +279,23 @@ def _jackpot_bet(session: GameSession, data: dict) -> dict:
         if campaign is not None:
             free_rounds.free_round_take(campaign=campaign, session=session)
         jr = game_services.jackpot_round_open(
-            session_id=session.pk, round_id=rnd.pk, direction=direction, stake=amount, currency=session.currency,
-            client_seed=client_seed, places=money.precision(session.currency), rtp=session.game.rtp,
-            new_round=True)
+            session_id=session.pk,
+            round_id=rnd.pk,
+            direction=direction,
+            stake=amount,
+            currency=session.currency,
+            client_seed=client_seed,
+            places=money.precision(session.currency),
+            rtp=session.game.rtp,
+            new_round=True,
+        )
         if settle_now:  # the round plays out in the bet's own transaction: bet, outcome and win commit together
             jr = _settle_and_pay(jr, rnd, force=True)
         created["round"] = jr
 
-    result = wallet.bet_place(session=session, amount=amount, tx_type=tx_type, free_rounds_id=fr_id,
-                              on_confirm=on_confirm)
+    result = wallet.bet_place(
+        session=session, amount=amount, tx_type=tx_type, free_rounds_id=fr_id, on_confirm=on_confirm
+    )
     jr = created["round"]
     if not settle_now:
         bet_id = str(jr.pk)
@@ -229,8 +305,13 @@ def _jackpot_bet(session: GameSession, data: dict) -> dict:
     balance = result.balance
     if jr.status == JackpotRoundStatus.SETTLED and session.is_demo:
         balance = wallet.session_balance(session=session)
-    body.update({"transactionId": str(result.transaction.pk), "balance": _s(balance, session.currency),
-                 "freeRound": campaign is not None})
+    body.update(
+        {
+            "transactionId": str(result.transaction.pk),
+            "balance": _s(balance, session.currency),
+            "freeRound": campaign is not None,
+        }
+    )
     return body
 
 
@@ -303,12 +384,19 @@ def _position_for(session: GameSession, data: dict):
 def cash_out_preview(*, session: GameSession, data: dict) -> dict:
     wallet.session_check_open(session)
     position = _position_for(session, data)
-    quote = markets.position_cash_out_quote(position=position, places=money.precision(session.currency),
-                                            player_key=cash_out_player_key(session))
-    return {"betId": str(position.pk), "cashOutValue": _s(quote["cashOutValue"], session.currency),
-            "margin": str(quote["margin"]), "originalStake": _s(quote["originalStake"], session.currency),
-            "currentOdds": str(quote["currentOdds"]), "currentPrice": str(quote["currentPrice"]),
-            "shares": str(quote["shares"]), "currency": session.currency}
+    quote = markets.position_cash_out_quote(
+        position=position, places=money.precision(session.currency), player_key=cash_out_player_key(session)
+    )
+    return {
+        "betId": str(position.pk),
+        "cashOutValue": _s(quote["cashOutValue"], session.currency),
+        "margin": str(quote["margin"]),
+        "originalStake": _s(quote["originalStake"], session.currency),
+        "currentOdds": str(quote["currentOdds"]),
+        "currentPrice": str(quote["currentPrice"]),
+        "shares": str(quote["shares"]),
+        "currency": session.currency,
+    }
 
 
 def cash_out(*, session: GameSession, data: dict) -> dict:
@@ -317,13 +405,22 @@ def cash_out(*, session: GameSession, data: dict) -> dict:
     position = _position_for(session, data)
     min_value = data.get("minValue")
     with transaction.atomic():
-        sold = markets.position_cash_out(position_id=position.pk, session_id=session.pk,
-                                         min_value=parse_amount(min_value, "minValue") if min_value else None,
-                                         places=money.precision(session.currency), actor=f"session:{session.pk}",
-                                         player_key=cash_out_player_key(session))
+        sold = markets.position_cash_out(
+            position_id=position.pk,
+            session_id=session.pk,
+            min_value=parse_amount(min_value, "minValue") if min_value else None,
+            places=money.precision(session.currency),
+            actor=f"session:{session.pk}",
+            player_key=cash_out_player_key(session),
+        )
         rnd = Round.objects.select_related("session").get(pk=sold.round_id)
         win = wallet.win_record(round=rnd, amount=sold.cash_out_value)
     balance = wallet.session_balance(session=session) if session.is_demo else None
-    return {"betId": str(sold.pk), "cashOutValue": _s(sold.cash_out_value, session.currency),
-            "transactionId": str(win.pk), "status": sold.status, "delivery": win.status,
-            "balance": _s(balance, session.currency)}
+    return {
+        "betId": str(sold.pk),
+        "cashOutValue": _s(sold.cash_out_value, session.currency),
+        "transactionId": str(win.pk),
+        "status": sold.status,
+        "delivery": win.status,
+        "balance": _s(balance, session.currency),
+    }

@@ -28,6 +28,7 @@ def _as_uuid(value) -> uuid.UUID | None:
 
 # ---------------------------------------------------------------- catalog --
 
+
 def provider_get() -> Provider | None:
     """Our provider record (seeded with ``catalog.PROVIDER_ID``)."""
     return Provider.objects.filter(pk=catalog.PROVIDER_ID).first()
@@ -72,8 +73,10 @@ def games_with_bet_lines(*, currencies: list[str] | None = None) -> QuerySet[Gam
     if currencies is not None:
         lines = lines.filter(currency__in=currencies)
     return (
-        Game.objects.select_related("provider").filter(deleted_at__isnull=True)
-        .prefetch_related(Prefetch("bet_lines", queryset=lines)).order_by("name", "id")
+        Game.objects.select_related("provider")
+        .filter(deleted_at__isnull=True)
+        .prefetch_related(Prefetch("bet_lines", queryset=lines))
+        .order_by("name", "id")
     )
 
 
@@ -89,6 +92,7 @@ def bet_lines_for(*, game: Game, currency: str | None = None) -> dict[str, list[
 
 
 # ---------------------------------------------------------------- markets --
+
 
 def market_get(market_id) -> Market | None:
     pk = _as_uuid(market_id)
@@ -122,6 +126,7 @@ def positions_for_session(*, session_id, status: str | None = None) -> QuerySet[
 
 # ---------------------------------------------------------- jackpot rounds --
 
+
 def jackpot_round_get(*, bet_id, session_id) -> JackpotRound | None:
     pk, sid = _as_uuid(bet_id), _as_uuid(session_id)
     if pk is None or sid is None:
@@ -151,6 +156,11 @@ def jackpot_round_state(rnd: JackpotRound) -> dict:
         "table": jackpot.tier_table(rnd.rtp).as_dict(),
     }
     if rnd.status != JackpotRoundStatus.OPEN:
-        state.update(serverSeed=rnd.server_seed, tier=rnd.tier or None, multiplier=rnd.multiplier,
-                     payout=rnd.payout, path=rnd.path)
+        state.update(
+            serverSeed=rnd.server_seed,
+            tier=rnd.tier or None,
+            multiplier=rnd.multiplier,
+            payout=rnd.payout,
+            path=rnd.path,
+        )
     return state

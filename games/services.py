@@ -27,6 +27,7 @@ CLIENT_SEED_MAX = 64
 
 # ---------------------------------------------------------------- catalog --
 
+
 def game_soft_delete(*, game: Game) -> Game:
     """Hide a game: it disappears from launches and full listings and shows up in delta syncs."""
     if game.deleted_at is None:
@@ -44,6 +45,7 @@ def game_restore(*, game: Game) -> Game:
 
 # --------------------------------------------------------- TraderHero rounds --
 
+
 def jackpot_rtp() -> Decimal:
     """The advertised RTP of TraderHero (the catalog row), used for new rounds."""
     rtp = Game.objects.filter(pk=catalog.TRADERHERO_JACKPOT_ID).values_list("rtp", flat=True).first()
@@ -54,9 +56,20 @@ def _round_error(code: str, message: str) -> ApplicationError:
     return ApplicationError(message, code=code)
 
 
-def jackpot_round_open(*, session_id, round_id, direction: str, stake, currency: str, client_seed: str | None = None,
-                       nonce: int = 0, rtp=None, places: int | None = None, now: datetime | None = None,
-                       new_round: bool = False) -> JackpotRound:
+def jackpot_round_open(
+    *,
+    session_id,
+    round_id,
+    direction: str,
+    stake,
+    currency: str,
+    client_seed: str | None = None,
+    nonce: int = 0,
+    rtp=None,
+    places: int | None = None,
+    now: datetime | None = None,
+    new_round: bool = False,
+) -> JackpotRound:
     """Start a round: commit to a fresh server seed (only its hash is public until settlement).
 
     Idempotent on ``round_id`` (a replay returns the same round; ``Conflict`` if it differs).
@@ -85,9 +98,16 @@ def jackpot_round_open(*, session_id, round_id, direction: str, stake, currency:
     try:
         with transaction.atomic(savepoint=not new_round):
             return JackpotRound.objects.create(
-                session_id=session_id, round_id=round_id, direction=direction, stake=stake, currency=currency,
-                rtp=rtp, server_seed=server_seed, server_seed_hash=jackpot.hash_server_seed(server_seed),
-                client_seed=client_seed, nonce=nonce,
+                session_id=session_id,
+                round_id=round_id,
+                direction=direction,
+                stake=stake,
+                currency=currency,
+                rtp=rtp,
+                server_seed=server_seed,
+                server_seed_hash=jackpot.hash_server_seed(server_seed),
+                client_seed=client_seed,
+                nonce=nonce,
                 settle_at=now + timedelta(seconds=getattr(settings, "HUB_JACKPOT_ROUND_SECONDS", 3)),
             )
     except IntegrityError:
@@ -112,8 +132,9 @@ def _lock_round(bet_id) -> JackpotRound:
         raise NotFound("Bet not found.", code="bet_not_found") from None
 
 
-def jackpot_round_settle(*, bet_id, places: int | None = None, now: datetime | None = None,
-                         force: bool = False) -> JackpotRound:
+def jackpot_round_settle(
+    *, bet_id, places: int | None = None, now: datetime | None = None, force: bool = False
+) -> JackpotRound:
     """Play the round out: tier, multiplier, path and payout (stake × multiplier, rounded down); reveal the seed.
 
     Idempotent: a settled round is returned as is. Before ``settle_at`` it
@@ -123,8 +144,9 @@ def jackpot_round_settle(*, bet_id, places: int | None = None, now: datetime | N
         return jackpot_round_play(_lock_round(bet_id), places=places, now=now, force=force)
 
 
-def jackpot_round_play(rnd: JackpotRound, *, places: int | None = None, now: datetime | None = None,
-                       force: bool = False) -> JackpotRound:
+def jackpot_round_play(
+    rnd: JackpotRound, *, places: int | None = None, now: datetime | None = None, force: bool = False
+) -> JackpotRound:
     """``jackpot_round_settle`` for a round the caller holds (locked, or created in its transaction)."""
     now = now or timezone.now()
     if rnd.status == JackpotRoundStatus.SETTLED:

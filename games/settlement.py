@@ -30,10 +30,11 @@ def market_settle(*, market_id, action: str, outcome: str | None = None, actor: 
             change = markets.market_cancel(market_id=market_id, actor=actor)
         else:
             change = markets.market_void(market_id=market_id, actor=actor)
-        rounds = Round.objects.select_related("session", "session__game").in_bulk(
-            [p.round_id for p in change.payouts])
-        bets = {tx.round_id: tx for tx in Transaction.objects.select_related("session").filter(
-            round_id__in=list(rounds), kind=TxKind.BET)}
+        rounds = Round.objects.select_related("session", "session__game").in_bulk([p.round_id for p in change.payouts])
+        bets = {
+            tx.round_id: tx
+            for tx in Transaction.objects.select_related("session").filter(round_id__in=list(rounds), kind=TxKind.BET)
+        }
         for payout in change.payouts:
             rnd = rounds[payout.round_id]
             if payout.kind == "refund":

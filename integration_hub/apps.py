@@ -8,8 +8,10 @@ class IntegrationHubConfig(AppConfig):
     def ready(self) -> None:
         from wallet import transport
 
-        from . import openapi  # noqa: F401  (drf-spectacular extensions: the edges' documented shapes)
-        from . import tasks  # noqa: F401  (registers the task names published by name)
+        from . import (
+            openapi,  # noqa: F401  (drf-spectacular extensions: the edges' documented shapes)
+            tasks,  # noqa: F401  (registers the task names published by name)
+        )
         from .igsp.client import IgspHooksTransport
         from .public_api import signals  # noqa: F401  (the games list cache follows the catalog)
         from .public_api.client import AdapterTransport

@@ -59,18 +59,22 @@ def launch(request, session_id):
     state_url = reverse("igsp-session-state", args=[str(session_id)])
     # The language and the casino's return URL (nothing secret) let the page speak the player's language and
     # offer the way back even when the session is already gone and the Session API answers 410.
-    language, return_url, origins = (
-        GameSession.objects.filter(pk=session_id).values_list("language", "return_url", "partner__frame_origins")
-        .first() or ("", "", None))
+    language, return_url, origins = GameSession.objects.filter(pk=session_id).values_list(
+        "language", "return_url", "partner__frame_origins"
+    ).first() or ("", "", None)
     # Who may embed the page: the session's partner's configured sites (Partner.frame_origins, validated as bare
     # origins); else, and for partner-less demo sessions, only the hub's own pages (the demo lobby). The page
     # posts its events to the same origins only (to its own origin when there are none).
     origins = [o for o in (origins or []) if isinstance(o, str) and _ORIGIN_RE.fullmatch(o)]
-    context = {"session_id": str(session_id), "api_base": state_url.removesuffix("state"),
-               "language": language, "return_url": return_url, "parent_origins": " ".join(origins)}
+    context = {
+        "session_id": str(session_id),
+        "api_base": state_url.removesuffix("state"),
+        "language": language,
+        "return_url": return_url,
+        "parent_origins": " ".join(origins),
+    }
     response = render(request, "pages/launch.html", context)
-    response["Content-Security-Policy"] = _csp("frame-src 'none'",
-                                               f"frame-ancestors {' '.join(origins) or SELF_ONLY}")
+    response["Content-Security-Policy"] = _csp("frame-src 'none'", f"frame-ancestors {' '.join(origins) or SELF_ONLY}")
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-cache"
     return response

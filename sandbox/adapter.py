@@ -21,8 +21,16 @@ from .http import guarded, json_response, run_with_faults
 from .models import Protocol
 
 CODES = {
-    "game_not_found", "currency_not_supported", "locale_not_supported", "account_blocked", "bet_limit",
-    "loss_limit", "time_limit", "insufficient_funds", "session_expired", "session_not_found",
+    "game_not_found",
+    "currency_not_supported",
+    "locale_not_supported",
+    "account_blocked",
+    "bet_limit",
+    "loss_limit",
+    "time_limit",
+    "insufficient_funds",
+    "session_expired",
+    "session_not_found",
     "client_connection_error",
 }
 DECLINE_MESSAGES = {
@@ -37,8 +45,7 @@ DECLINE_MESSAGES = {
 REFRESH_CODES = {"session_expired", "session_not_found"}
 
 
-def error_body(message: str, *, code: str | None = None, details: str | None = None,
-               action: str | None = None) -> dict:
+def error_body(message: str, *, code: str | None = None, details: str | None = None, action: str | None = None) -> dict:
     body: dict = {"message": message}
     if details:
         body["details"] = details
@@ -62,13 +69,15 @@ def error_response(status: int, code: str, message: str) -> HttpResponse:
 
 def render(outcome: services.Outcome) -> tuple[int, str]:
     if outcome.kind == "ok":
-        return 200, money.dumps({"balance": money.to_str(outcome.balance, outcome.places),
-                                 "txID": outcome.partner_tx_id})
+        return 200, money.dumps(
+            {"balance": money.to_str(outcome.balance, outcome.places), "txID": outcome.partner_tx_id}
+        )
     if outcome.kind == "insufficient_funds":
         return 400, money.dumps(error_body("Insufficient funds", code="insufficient_funds"))
     if outcome.kind == "bet_refunded":
-        return 400, money.dumps(error_body("Bet was already refunded",
-                                           details="a refund for this txID was processed before the bet"))
+        return 400, money.dumps(
+            error_body("Bet was already refunded", details="a refund for this txID was processed before the bet")
+        )
     if outcome.kind == "tx_conflict":
         return 400, money.dumps(error_body("Duplicate transaction", details="txID already used for another action"))
     raise ValueError(f"unknown outcome {outcome.kind}")
@@ -147,9 +156,15 @@ def balance(request: HttpRequest, slug: str) -> HttpResponse:
         places = money.precision_for(tenant.currency_precision, account.currency)
         return json_response(200, money.dumps({"balance": money.to_str(account.balance, places)}))
 
-    return run_with_faults(request, tenant=tenant, action="balance", cfg=cfg, error=error_response,
-                           decline=lambda code: error_response(400, code, DECLINE_MESSAGES.get(code, "Declined")),
-                           process=process)
+    return run_with_faults(
+        request,
+        tenant=tenant,
+        action="balance",
+        cfg=cfg,
+        error=error_response,
+        decline=lambda code: error_response(400, code, DECLINE_MESSAGES.get(code, "Declined")),
+        process=process,
+    )
 
 
 def _money_view(action: str):
@@ -210,16 +225,26 @@ def _money_view(action: str):
             reply = services.wallet_apply(
                 tenant=tenant,
                 request=services.WalletRequest(
-                    protocol=Protocol.PUBLIC, action=action, tx_id=tx_id, player_id=session.player_id,
-                    currency=session.currency, amount=amount, kind=kind, free=kind == "free",
-                    session_id=session_id, round_id=round_id, fr_id=fr_id or "", ref_tx_id=ref_tx_id,
+                    protocol=Protocol.PUBLIC,
+                    action=action,
+                    tx_id=tx_id,
+                    player_id=session.player_id,
+                    currency=session.currency,
+                    amount=amount,
+                    kind=kind,
+                    free=kind == "free",
+                    session_id=session_id,
+                    round_id=round_id,
+                    fr_id=fr_id or "",
+                    ref_tx_id=ref_tx_id,
                 ),
                 render=render,
             )
             return json_response(reply.status, reply.body)
 
-        return run_with_faults(request, tenant=tenant, action=action, cfg=cfg, error=error_response,
-                               decline=decline, process=process)
+        return run_with_faults(
+            request, tenant=tenant, action=action, cfg=cfg, error=error_response, decline=decline, process=process
+        )
 
     view.__name__ = f"adapter_{action}"
     return view

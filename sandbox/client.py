@@ -50,8 +50,14 @@ def _faults_jsonable(value):
 
 
 class SandboxClient:
-    def __init__(self, base_url: str | None = None, *, token: str | None = None, timeout: float = 10.0,
-                 client: httpx.Client | None = None):
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        token: str | None = None,
+        timeout: float = 10.0,
+        client: httpx.Client | None = None,
+    ):
         self.base_url = (base_url or os.environ.get("HUB_SANDBOX_URL") or "http://127.0.0.1:8001").rstrip("/")
         token = token if token is not None else os.environ.get("HUB_SANDBOX_CONTROL_TOKEN", "")
         headers = {"X-Sandbox-Token": token} if token else {}
@@ -117,8 +123,11 @@ class SandboxClient:
         return self.set_faults(slug, {})
 
     def set_balance(self, slug: str, player_id: str, currency: str, balance) -> dict:
-        return self._call("PUT", f"/t/{self._seg(slug)}/accounts/{self._seg(player_id)}/{self._seg(currency)}",
-                          {"balance": _jsonable(Decimal(balance) if isinstance(balance, int) else balance)})
+        return self._call(
+            "PUT",
+            f"/t/{self._seg(slug)}/accounts/{self._seg(player_id)}/{self._seg(currency)}",
+            {"balance": _jsonable(Decimal(balance) if isinstance(balance, int) else balance)},
+        )
 
     def get_account(self, slug: str, player_id: str, currency: str) -> dict:
         return self._call("GET", f"/t/{self._seg(slug)}/accounts/{self._seg(player_id)}/{self._seg(currency)}")

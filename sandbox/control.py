@@ -140,8 +140,9 @@ def account(request: HttpRequest, slug: str, player_id: str, currency: str) -> H
             body = _body(request)
             if set(body) - {"balance"} or "balance" not in body:
                 raise services.SandboxValidationError('body must be {"balance": "<decimal>"}')
-            acct = services.account_set_balance(tenant=obj, player_id=player_id, currency=currency,
-                                                balance=body["balance"])
+            acct = services.account_set_balance(
+                tenant=obj, player_id=player_id, currency=currency, balance=body["balance"]
+            )
         except (services.SandboxValidationError, ValueError, UnicodeDecodeError) as exc:
             return _invalid(exc)
         return ok(selectors.account_view(tenant=obj, account=acct))
@@ -166,7 +167,10 @@ def session(request: HttpRequest, slug: str, session_id: str) -> HttpResponse:
             if player_id is None or "currency" not in body:
                 raise services.SandboxValidationError('body must be {"player_id", "currency", "balance"?}')
             sess, acct = services.session_register(
-                tenant=obj, session_id=session_id, player_id=player_id, currency=body["currency"],
+                tenant=obj,
+                session_id=session_id,
+                player_id=player_id,
+                currency=body["currency"],
                 balance=body.get("balance"),
             )
         except (services.SandboxValidationError, ValueError, UnicodeDecodeError) as exc:

@@ -165,8 +165,20 @@ def stall(plan: FaultPlan) -> None:
 
 # ---------------------------------------------------------- dropped connection --
 
-_SOCKET_PATH_ATTRS = ("_sock", "raw", "__self__", "_read", "stream", "_stream", "rfile", "buffer", "sock",
-                      "connection", "request", "_file")
+_SOCKET_PATH_ATTRS = (
+    "_sock",
+    "raw",
+    "__self__",
+    "_read",
+    "stream",
+    "_stream",
+    "rfile",
+    "buffer",
+    "sock",
+    "connection",
+    "request",
+    "_file",
+)
 
 
 def find_client_socket(environ: dict) -> socket.socket | None:

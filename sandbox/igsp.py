@@ -35,8 +35,16 @@ REQUIRED = {
     "win": MONEY_REQUIRED,
     "refund": (*MONEY_REQUIRED, "bet_transaction_id"),
 }
-STRING_FIELDS = ("player_id", "currency", "game_id", "transaction_id", "session_id", "type", "round_id",
-                 "bet_transaction_id")
+STRING_FIELDS = (
+    "player_id",
+    "currency",
+    "game_id",
+    "transaction_id",
+    "session_id",
+    "type",
+    "round_id",
+    "bet_transaction_id",
+)
 # IGSP free spins are paid by the provider: a ``freespin`` stake does not debit the real balance.
 FREE_BET_TYPES = ("freespin",)
 DECLINE_MESSAGES = {
@@ -54,18 +62,26 @@ def error_response(status: int, code: str, message: str) -> HttpResponse:
 
 def render(outcome: services.Outcome) -> tuple[int, str]:
     if outcome.kind == "ok":
-        return 200, money.dumps({
-            "balance": money.display(outcome.balance, outcome.places),
-            "transaction_id": outcome.partner_tx_id,
-        })
+        return 200, money.dumps(
+            {
+                "balance": money.display(outcome.balance, outcome.places),
+                "transaction_id": outcome.partner_tx_id,
+            }
+        )
     if outcome.kind == "insufficient_funds":
         return 400, money.dumps({"error": "insufficient_funds", "message": "Insufficient funds", "status": 400})
     if outcome.kind == "bet_refunded":
-        return 400, money.dumps({"error": "transaction_refunded",
-                                 "message": "This bet was already refunded", "status": 400})
+        return 400, money.dumps(
+            {"error": "transaction_refunded", "message": "This bet was already refunded", "status": 400}
+        )
     if outcome.kind == "tx_conflict":
-        return 400, money.dumps({"error": "duplicate_transaction",
-                                 "message": "transaction_id was already used for another action", "status": 400})
+        return 400, money.dumps(
+            {
+                "error": "duplicate_transaction",
+                "message": "transaction_id was already used for another action",
+                "status": 400,
+            }
+        )
     raise ValueError(f"unknown outcome {outcome.kind}")
 
 
@@ -93,7 +109,10 @@ def authenticate(request: HttpRequest, tenant, raw: bytes) -> str | None:
         return "Unknown API key"
     try:
         signing.igsp_verify(
-            secrets, raw, request.headers.get("X-Timestamp", ""), request.headers.get("X-Signature", ""),
+            secrets,
+            raw,
+            request.headers.get("X-Timestamp", ""),
+            request.headers.get("X-Signature", ""),
             skew_seconds=getattr(settings, "HUB_CLOCK_SKEW_SECONDS", signing.DEFAULT_SKEW_SECONDS),
         )
     except signing.SignatureError as exc:
@@ -170,9 +189,10 @@ def hooks(request: HttpRequest, slug: str) -> HttpResponse:
         return error_response(400, code, DECLINE_MESSAGES.get(code, "Declined"))
 
     def process() -> HttpResponse:
-        if tenant.strict_sessions and selectors.account_get(
-            tenant=tenant, player_id=body["player_id"], currency=body["currency"]
-        ) is None:
+        if (
+            tenant.strict_sessions
+            and selectors.account_get(tenant=tenant, player_id=body["player_id"], currency=body["currency"]) is None
+        ):
             return error_response(400, "player_not_found", "Unknown player")
         if action == "balance":
             account = services.account_ensure(tenant=tenant, player_id=body["player_id"], currency=body["currency"])
@@ -181,15 +201,23 @@ def hooks(request: HttpRequest, slug: str) -> HttpResponse:
         reply = services.wallet_apply(
             tenant=tenant,
             request=services.WalletRequest(
-                protocol=Protocol.IGSP, action=action, tx_id=body["transaction_id"], player_id=body["player_id"],
-                currency=body["currency"], amount=body["amount"], kind=body["type"],
+                protocol=Protocol.IGSP,
+                action=action,
+                tx_id=body["transaction_id"],
+                player_id=body["player_id"],
+                currency=body["currency"],
+                amount=body["amount"],
+                kind=body["type"],
                 free=action == "bet" and body["type"] in FREE_BET_TYPES,
-                session_id=body.get("session_id") or "", game_id=body.get("game_id") or "",
-                round_id=body.get("round_id") or "", ref_tx_id=body.get("bet_transaction_id") or "",
+                session_id=body.get("session_id") or "",
+                game_id=body.get("game_id") or "",
+                round_id=body.get("round_id") or "",
+                ref_tx_id=body.get("bet_transaction_id") or "",
             ),
             render=render,
         )
         return json_response(reply.status, reply.body)
 
-    return run_with_faults(request, tenant=tenant, action=action, cfg=cfg, error=error_response,
-                           decline=decline, process=process)
+    return run_with_faults(
+        request, tenant=tenant, action=action, cfg=cfg, error=error_response, decline=decline, process=process
+    )

@@ -140,7 +140,8 @@ class SandboxTransaction(models.Model):
             models.UniqueConstraint(fields=["tenant", "tx_id"], name="sandbox_tx_unique"),
             # A bet is credited back at most once, whatever the refund's own id.
             models.UniqueConstraint(
-                fields=["tenant", "ref_tx_id"], condition=Q(action="refund", moved=True),
+                fields=["tenant", "ref_tx_id"],
+                condition=Q(action="refund", moved=True),
                 name="sandbox_tx_one_refund_per_bet",
             ),
         ]

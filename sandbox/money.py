@@ -19,8 +19,20 @@ DEFAULT_PRECISION = 2  # fiat
 
 # Crypto units named in PROTOCOLS.md; a tenant's ``currency_precision`` overrides these.
 BUILTIN_PRECISION: dict[str, int] = {
-    "BTC": 8, "uBTC": 2, "ETH": 8, "mETH": 5, "USDT": 6, "USDC": 6, "LTC": 8, "mLTC": 5,
-    "DOGE": 8, "TRX": 6, "SOL": 8, "BNB": 8, "TON": 8, "FUN": 2,
+    "BTC": 8,
+    "uBTC": 2,
+    "ETH": 8,
+    "mETH": 5,
+    "USDT": 6,
+    "USDC": 6,
+    "LTC": 8,
+    "mLTC": 5,
+    "DOGE": 8,
+    "TRX": 6,
+    "SOL": 8,
+    "BNB": 8,
+    "TON": 8,
+    "FUN": 2,
 }
 
 CURRENCY_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{1,11}", re.ASCII)
@@ -79,7 +91,7 @@ def parse_json_number(value, places: int) -> Decimal:
 def parse_public_amount(value, places: int) -> Decimal:
     """A Public API amount: a decimal string matching ``^(0|[1-9]\\d*)(\\.\\d+)?$``."""
     if not isinstance(value, str) or not PUBLIC_AMOUNT_RE.fullmatch(value):
-        raise AmountError("must be a decimal string like \"10.50\"")
+        raise AmountError('must be a decimal string like "10.50"')
     return check_amount(Decimal(value), places)
 
 

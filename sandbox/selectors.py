@@ -135,7 +135,11 @@ def ledger(*, tenant: SandboxTenant, player_id: str | None = None) -> dict:
             "player_id": account.player_id,
             "currency": account.currency,
             "balance": _exact(account.balance),
-            "bets": "0", "wins": "0", "refunds": "0", "net": "0", "movements": 0,
+            "bets": "0",
+            "wins": "0",
+            "refunds": "0",
+            "net": "0",
+            "movements": 0,
         }
         if bucket:
             row.update({k: _exact(bucket[k]) for k in ("bets", "wins", "refunds", "net")})

@@ -45,9 +45,18 @@ class SandboxValidationError(ValueError):
 # ------------------------------------------------------------------ tenants --
 
 TENANT_FIELDS = (
-    "name", "igsp_api_key", "igsp_secret", "integration_api_key", "igsp_previous_credentials",
-    "integration_previous_keys", "default_balance", "default_currency", "currency_precision",
-    "strict_sessions", "faults", "fault_seed",
+    "name",
+    "igsp_api_key",
+    "igsp_secret",
+    "integration_api_key",
+    "igsp_previous_credentials",
+    "integration_previous_keys",
+    "default_balance",
+    "default_currency",
+    "currency_precision",
+    "strict_sessions",
+    "faults",
+    "fault_seed",
 )
 
 
@@ -97,8 +106,12 @@ def clean_tenant_fields(data: dict) -> dict:
         for item in value:
             if not isinstance(item, dict) or set(item) != {"api_key", "secret"}:
                 raise SandboxValidationError("igsp_previous_credentials items must be {api_key, secret}")
-            cleaned.append({"api_key": _string(item["api_key"], "api_key", 200, False),
-                            "secret": _string(item["secret"], "secret", 500, False)})
+            cleaned.append(
+                {
+                    "api_key": _string(item["api_key"], "api_key", 200, False),
+                    "secret": _string(item["secret"], "secret", 500, False),
+                }
+            )
         out["igsp_previous_credentials"] = cleaned
     if "integration_previous_keys" in data:
         value = data["integration_previous_keys"]
@@ -120,7 +133,9 @@ def clean_tenant_fields(data: dict) -> dict:
         for code, places in value.items():
             _currency(code, "currency_precision key")
             if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= money.MAX_DECIMAL_PLACES:
-                raise SandboxValidationError(f"currency_precision.{code} must be an integer 0..{money.MAX_DECIMAL_PLACES}")
+                raise SandboxValidationError(
+                    f"currency_precision.{code} must be an integer 0..{money.MAX_DECIMAL_PLACES}"
+                )
             cleaned[code] = places
         out["currency_precision"] = cleaned
     if "strict_sessions" in data:
@@ -248,7 +263,8 @@ def session_resolve(*, tenant: SandboxTenant, session_id: str) -> SandboxSession
     if session is not None or tenant.strict_sessions:
         return session
     session, _ = SandboxSession.objects.get_or_create(
-        tenant=tenant, session_id=session_id,
+        tenant=tenant,
+        session_id=session_id,
         defaults={"player_id": session_id, "currency": tenant.default_currency},
     )
     return session
@@ -358,15 +374,21 @@ def _apply_fast(tenant: SandboxTenant, req: WalletRequest, render: Renderer) -> 
         return None
     account_table = SandboxAccount._meta.db_table
     guard = "AND balance >= %s " if req.action == Action.BET else ""
-    params = [req.amount if req.action == Action.WIN else -req.amount, timezone.now(), tenant.pk, req.player_id,
-              req.currency] + ([req.amount] if req.action == Action.BET else [])
+    params = [
+        req.amount if req.action == Action.WIN else -req.amount,
+        timezone.now(),
+        tenant.pk,
+        req.player_id,
+        req.currency,
+    ] + ([req.amount] if req.action == Action.BET else [])
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(
                     f'UPDATE "{account_table}" SET balance = balance + %s, updated_at = %s '  # noqa: S608 - names from _meta
                     f"WHERE tenant_id = %s AND player_id = %s AND currency = %s {guard}RETURNING id, balance",
-                    params)
+                    params,
+                )
                 row = cursor.fetchone()
             if row is None:
                 raise _NotFast()
@@ -374,11 +396,27 @@ def _apply_fast(tenant: SandboxTenant, req: WalletRequest, render: Renderer) -> 
             partner_tx_id = uuid.uuid4()
             status, body = render(Outcome("ok", row[1], req.currency, places, str(partner_tx_id)))
             tx = SandboxTransaction(
-                tenant=tenant, protocol=req.protocol, tx_id=req.tx_id, action=req.action, kind=req.kind,
-                amount=req.amount, delta=params[0], moved=True, free=False, player_id=req.player_id,
-                currency=req.currency, session_id=req.session_id, game_id=req.game_id, round_id=req.round_id,
-                fr_id=req.fr_id, ref_tx_id=req.ref_tx_id, partner_tx_id=partner_tx_id, status=TxStatus.APPLIED,
-                balance_after=row[1], response_status=status, response_body=body,
+                tenant=tenant,
+                protocol=req.protocol,
+                tx_id=req.tx_id,
+                action=req.action,
+                kind=req.kind,
+                amount=req.amount,
+                delta=params[0],
+                moved=True,
+                free=False,
+                player_id=req.player_id,
+                currency=req.currency,
+                session_id=req.session_id,
+                game_id=req.game_id,
+                round_id=req.round_id,
+                fr_id=req.fr_id,
+                ref_tx_id=req.ref_tx_id,
+                partner_tx_id=partner_tx_id,
+                status=TxStatus.APPLIED,
+                balance_after=row[1],
+                response_status=status,
+                response_body=body,
             )
             _insert(tx, cursor_of=connection)
     except (_NotFast, IntegrityError):
@@ -396,8 +434,10 @@ def _insert(obj, *, cursor_of) -> None:
     if model.__name__ not in _INSERT_SQL:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key or not f.auto_created]
         quote = cursor_of.ops.quote_name
-        sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-               f"VALUES ({', '.join(['%s'] * len(fields))})")
+        sql = (
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
         _INSERT_SQL[model.__name__] = (sql, fields)
     sql, fields = _INSERT_SQL[model.__name__]
     values = [f.get_db_prep_save(f.pre_save(obj, add=True), cursor_of) for f in fields]
@@ -433,15 +473,28 @@ def _apply_locked(tenant: SandboxTenant, account: SandboxAccount, req: WalletReq
             note = "bet_unknown"
             # Remember the bet id as refunded: a late bet with it is rejected, never debited.
             placeholder_id = uuid.uuid4()
-            p_status, p_body = render(Outcome("bet_refunded", account.balance, account.currency, places,
-                                              str(placeholder_id)))
+            p_status, p_body = render(
+                Outcome("bet_refunded", account.balance, account.currency, places, str(placeholder_id))
+            )
             SandboxTransaction.objects.create(
-                tenant=tenant, protocol=req.protocol, tx_id=req.ref_tx_id, action=Action.BET, kind="",
-                amount=req.amount, player_id=account.player_id, currency=account.currency,
-                session_id=req.session_id, game_id=req.game_id, round_id=req.round_id,
-                refunded_by=req.tx_id, partner_tx_id=placeholder_id, status=TxStatus.REJECTED,
-                note="refunded_before_bet", balance_after=account.balance,
-                response_status=p_status, response_body=p_body,
+                tenant=tenant,
+                protocol=req.protocol,
+                tx_id=req.ref_tx_id,
+                action=Action.BET,
+                kind="",
+                amount=req.amount,
+                player_id=account.player_id,
+                currency=account.currency,
+                session_id=req.session_id,
+                game_id=req.game_id,
+                round_id=req.round_id,
+                refunded_by=req.tx_id,
+                partner_tx_id=placeholder_id,
+                status=TxStatus.REJECTED,
+                note="refunded_before_bet",
+                balance_after=account.balance,
+                response_status=p_status,
+                response_body=p_body,
             )
         elif bet.action != Action.BET:
             note = "not_a_bet"
@@ -464,10 +517,27 @@ def _apply_locked(tenant: SandboxTenant, account: SandboxAccount, req: WalletReq
         Outcome(kind, account.balance, account.currency, places, str(partner_tx_id))
     )
     tx = SandboxTransaction.objects.create(
-        tenant=tenant, protocol=req.protocol, tx_id=req.tx_id, action=req.action, kind=req.kind,
-        amount=req.amount, delta=delta, moved=moved, free=req.free, player_id=account.player_id,
-        currency=account.currency, session_id=req.session_id, game_id=req.game_id, round_id=req.round_id,
-        fr_id=req.fr_id, ref_tx_id=req.ref_tx_id, partner_tx_id=partner_tx_id, status=status, note=note,
-        balance_after=account.balance, response_status=response_status, response_body=response_body,
+        tenant=tenant,
+        protocol=req.protocol,
+        tx_id=req.tx_id,
+        action=req.action,
+        kind=req.kind,
+        amount=req.amount,
+        delta=delta,
+        moved=moved,
+        free=req.free,
+        player_id=account.player_id,
+        currency=account.currency,
+        session_id=req.session_id,
+        game_id=req.game_id,
+        round_id=req.round_id,
+        fr_id=req.fr_id,
+        ref_tx_id=req.ref_tx_id,
+        partner_tx_id=partner_tx_id,
+        status=status,
+        note=note,
+        balance_after=account.balance,
+        response_status=response_status,
+        response_body=response_body,
     )
     return Reply(response_status, response_body, replayed=False, transaction=tx)

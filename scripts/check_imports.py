@@ -27,9 +27,22 @@ PACKAGES = ("config", "core", "integration_hub", "tenants", "wallet", "games", "
 SKIP_PARTS = {"migrations", "tests", "__pycache__"}
 
 # (module prefix, forbidden import prefixes): domain code stays free of the HTTP edge.
-DOMAIN = ("tenants.models", "tenants.services", "tenants.selectors", "wallet.models", "wallet.services",
-          "wallet.selectors", "games.models", "games.services", "games.selectors", "games.markets",
-          "games.lmsr", "games.jackpot", "freerounds.models", "freerounds.services")
+DOMAIN = (
+    "tenants.models",
+    "tenants.services",
+    "tenants.selectors",
+    "wallet.models",
+    "wallet.services",
+    "wallet.selectors",
+    "games.models",
+    "games.services",
+    "games.selectors",
+    "games.markets",
+    "games.lmsr",
+    "games.jackpot",
+    "freerounds.models",
+    "freerounds.services",
+)
 FORBIDDEN = ("rest_framework", "integration_hub.igsp", "integration_hub.public_api")
 
 
@@ -187,8 +200,10 @@ def main() -> int:
         print("import cycle: " + "; ".join(f"{v} -> {', '.join(w)}" for v, w in inner.items()))
     for line in bad:
         print("layering: " + line)
-    print(f"{len(modules)} modules, {sum(len(v) for v in edges.values())} imports, "
-          f"{len(found)} cycles, {len(bad)} layering violations")
+    print(
+        f"{len(modules)} modules, {sum(len(v) for v in edges.values())} imports, "
+        f"{len(found)} cycles, {len(bad)} layering violations"
+    )
     return 1 if found or bad else 0
 
 

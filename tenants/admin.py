@@ -176,8 +176,14 @@ class IssuedBlock:
     note: str = ""
 
 
-def issued_block(partner: Partner, issued: dict[str, services.IssuedCredential], *, title: str, note: str = "",
-                 ext_clients: list[ExtClient] | None = None) -> IssuedBlock:
+def issued_block(
+    partner: Partner,
+    issued: dict[str, services.IssuedCredential],
+    *,
+    title: str,
+    note: str = "",
+    ext_clients: list[ExtClient] | None = None,
+) -> IssuedBlock:
     if ext_clients is None:
         ext_clients = list(partner.ext_clients.filter(is_active=True))
     payload = services.OnboardResult(partner=partner, ext_clients=ext_clients, credentials=issued).credentials_payload()
@@ -189,8 +195,12 @@ def issued_block(partner: Partner, issued: dict[str, services.IssuedCredential],
             value = payload[key]
             rows.append((key, value if isinstance(value, str) else json.dumps(value), is_secret))
     return IssuedBlock(
-        partner=partner, title=title, rows=rows, payload_json=json.dumps(payload, indent=2),
-        credentials=[i.credential for i in issued.values()], note=note,
+        partner=partner,
+        title=title,
+        rows=rows,
+        payload_json=json.dumps(payload, indent=2),
+        credentials=[i.credential for i in issued.values()],
+        note=note,
     )
 
 
@@ -215,8 +225,17 @@ class SecretsResponseMixin:
         response["Referrer-Policy"] = "no-referrer"
         return response
 
-    def action_form_step(self, request, queryset, form_class, *, action: str, title: str, intro: str = "",
-                         form_kwargs: dict | None = None):
+    def action_form_step(
+        self,
+        request,
+        queryset,
+        form_class,
+        *,
+        action: str,
+        title: str,
+        intro: str = "",
+        form_kwargs: dict | None = None,
+    ):
         """Intermediate page of an action: (valid form, None) once submitted, else (None, the page)."""
         form_kwargs = {"prefix": ACTION_FORM_PREFIX, **(form_kwargs or {})}
         if "apply" in request.POST:
@@ -261,8 +280,10 @@ class SecretsResponseMixin:
 
 def _rotation_note(old: Credential) -> str:
     if old.state == CredentialState.RETIRING and old.expires_at:
-        return (f"The previous key (fingerprint {old.fingerprint}) keeps verifying until "
-                f"{timezone.localtime(old.expires_at):%Y-%m-%d %H:%M %Z}; then it stops.")
+        return (
+            f"The previous key (fingerprint {old.fingerprint}) keeps verifying until "
+            f"{timezone.localtime(old.expires_at):%Y-%m-%d %H:%M %Z}; then it stops."
+        )
     return f"The previous key (fingerprint {old.fingerprint}) is revoked."
 
 
@@ -345,15 +366,18 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             main.append("submission")
         fieldsets = [
             (None, {"fields": main}),
-            ("Protocols", {
-                "fields": ["igsp_enabled", "igsp_hooks_url", "public_api_enabled"],
-                "description": (
-                    "Saving a new partner issues its keys (IGSP key pair; Core API and Integration API keys) "
-                    "and shows them once."
-                    if obj is None else
-                    "Enabling a protocol issues its missing keys and shows them once."
-                ),
-            }),
+            (
+                "Protocols",
+                {
+                    "fields": ["igsp_enabled", "igsp_hooks_url", "public_api_enabled"],
+                    "description": (
+                        "Saving a new partner issues its keys (IGSP key pair; Core API and Integration API keys) "
+                        "and shows them once."
+                        if obj is None
+                        else "Enabling a protocol issues its missing keys and shows them once."
+                    ),
+                },
+            ),
             ("Currencies and network", {"fields": ["default_currency", "allowed_currencies", "ip_allowlist"]}),
             ("Game page embedding", {"fields": ["frame_origins"]}),
         ]
@@ -418,38 +442,53 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
     def _onboard(self, request, form, ext_formset) -> None:
         data = form.cleaned_data
         self.call_service(services.form_submission_claim, token=data.get("submission") or "", actor=request.user)
-        ext_forms = [f for f in (ext_formset.forms if ext_formset is not None else [])
-                     if f.has_changed() and f.cleaned_data]
+        ext_forms = [
+            f for f in (ext_formset.forms if ext_formset is not None else []) if f.has_changed() and f.cleaned_data
+        ]
         manager = data.get("account_manager") if request.user.is_superuser else request.user
         result = self.call_service(
             services.partner_onboard,
-            name=data["name"], actor=request.user,
-            igsp=bool(data.get("igsp_enabled")), public_api=bool(data.get("public_api_enabled")),
-            default_currency=data["default_currency"], allowed_currencies=data.get("allowed_currencies") or [],
-            igsp_hooks_url=data.get("igsp_hooks_url") or "", ip_allowlist=data.get("ip_allowlist") or [],
+            name=data["name"],
+            actor=request.user,
+            igsp=bool(data.get("igsp_enabled")),
+            public_api=bool(data.get("public_api_enabled")),
+            default_currency=data["default_currency"],
+            allowed_currencies=data.get("allowed_currencies") or [],
+            igsp_hooks_url=data.get("igsp_hooks_url") or "",
+            ip_allowlist=data.get("ip_allowlist") or [],
             ext_clients=[
-                {"ext_cid": f.cleaned_data["ext_cid"], "base_url": f.cleaned_data["base_url"],
-                 "name": f.cleaned_data.get("name", ""), "currencies": f.cleaned_data.get("currencies") or []}
+                {
+                    "ext_cid": f.cleaned_data["ext_cid"],
+                    "base_url": f.cleaned_data["base_url"],
+                    "name": f.cleaned_data.get("name", ""),
+                    "currencies": f.cleaned_data.get("currencies") or [],
+                }
                 for f in ext_forms
             ],
-            account_manager=manager, status=data.get("status") or PartnerStatus.ACTIVE,
+            account_manager=manager,
+            status=data.get("status") or PartnerStatus.ACTIVE,
             frame_origins=data.get("frame_origins") or [],
         )
         partner = result.partner
         if data.get("slug") and data["slug"] != partner.slug:
-            partner = self.call_service(services.partner_update, partner=partner, actor=request.user,
-                                        slug=data["slug"])
+            partner = self.call_service(services.partner_update, partner=partner, actor=request.user, slug=data["slug"])
             result.partner = partner
         ext_by_cid = {ec.ext_cid: ec for ec in result.ext_clients}
         for f in ext_forms:
             ext = ext_by_cid[f.cleaned_data["ext_cid"]]
             if not f.cleaned_data.get("is_active", True):
-                ext = self.call_service(services.ext_client_update, label=f"ExtCID {ext.ext_cid}",
-                                        ext_client=ext, actor=request.user, is_active=False)
+                ext = self.call_service(
+                    services.ext_client_update,
+                    label=f"ExtCID {ext.ext_cid}",
+                    ext_client=ext,
+                    actor=request.user,
+                    is_active=False,
+                )
             ext_formset.new_objects.append(ext)
         _sync_instance(form.instance, partner)
-        request._hub_issued = [issued_block(partner, result.credentials, title=f"Keys of {partner.name}",
-                                            ext_clients=result.ext_clients)]
+        request._hub_issued = [
+            issued_block(partner, result.credentials, title=f"Keys of {partner.name}", ext_clients=result.ext_clients)
+        ]
 
     def _save_ext_clients(self, request, partner: Partner, formset) -> None:
         for f in formset.forms:
@@ -459,17 +498,28 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             label = f"ExtCID {data.get('ext_cid') or f.instance.ext_cid}"
             if f.instance.pk is None:
                 ext = self.call_service(
-                    services.ext_client_create, label=label, partner=partner, actor=request.user,
-                    ext_cid=data["ext_cid"], base_url=data["base_url"], name=data.get("name", ""),
-                    currencies=data.get("currencies") or partner.currencies, is_active=data.get("is_active", True),
+                    services.ext_client_create,
+                    label=label,
+                    partner=partner,
+                    actor=request.user,
+                    ext_cid=data["ext_cid"],
+                    base_url=data["base_url"],
+                    name=data.get("name", ""),
+                    currencies=data.get("currencies") or partner.currencies,
+                    is_active=data.get("is_active", True),
                 )
                 formset.new_objects.append(ext)
             else:
                 changed = [n for n in f.changed_data if n in EXT_CLIENT_EDITABLE_FIELDS]
                 if not changed:
                     continue
-                ext = self.call_service(services.ext_client_update, label=label, ext_client=f.instance,
-                                        actor=request.user, **{n: data[n] for n in changed})
+                ext = self.call_service(
+                    services.ext_client_update,
+                    label=label,
+                    ext_client=f.instance,
+                    actor=request.user,
+                    **{n: data[n] for n in changed},
+                )
                 formset.changed_objects.append((ext, changed))
 
     def _issue_keys_for_enabled_protocols(self, request, form) -> None:
@@ -479,23 +529,29 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             wanted.append(CredentialPurpose.IGSP)
         if "public_api_enabled" in form.changed_data and partner.public_api_enabled:
             wanted += [CredentialPurpose.CORE_API, CredentialPurpose.INTEGRATION_API]
-        wanted = [p for p in wanted
-                  if not partner.credentials.filter(purpose=p, state=CredentialState.ACTIVE).exists()]
+        wanted = [p for p in wanted if not partner.credentials.filter(purpose=p, state=CredentialState.ACTIVE).exists()]
         if not wanted:
             return
         if not self.has_manage_credentials_permission(request):
-            self.message_user(request, "The protocol is enabled but has no key; someone allowed to manage keys "
-                                       "must issue one.", messages.WARNING)
+            self.message_user(
+                request,
+                "The protocol is enabled but has no key; someone allowed to manage keys must issue one.",
+                messages.WARNING,
+            )
             return
-        issued = {p: self.call_service(services.credential_issue, partner=partner, purpose=p, actor=request.user)
-                  for p in wanted}
+        issued = {
+            p: self.call_service(services.credential_issue, partner=partner, purpose=p, actor=request.user)
+            for p in wanted
+        }
         request._hub_issued = [issued_block(partner, issued, title=f"New keys of {partner.name}")]
 
     def response_add(self, request, obj, post_url_continue=None):
         blocks = getattr(request, "_hub_issued", None)
         if blocks:
             return self.secrets_response(
-                request, blocks, title="Partner created: copy its keys now",
+                request,
+                blocks,
+                title="Partner created: copy its keys now",
                 next_url=reverse("admin:tenants_partner_change", args=[obj.pk]),
             )
         return super().response_add(request, obj, post_url_continue)
@@ -504,7 +560,9 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
         blocks = getattr(request, "_hub_issued", None)
         if blocks:
             return self.secrets_response(
-                request, blocks, title="Keys issued: copy them now",
+                request,
+                blocks,
+                title="Keys issued: copy them now",
                 next_url=reverse("admin:tenants_partner_change", args=[obj.pk]),
             )
         return super().response_change(request, obj)
@@ -514,7 +572,11 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
     @admin.action(description="Issue a new key…", permissions=["manage_credentials"], location=BOTH_LOCATIONS)
     def issue_keys(self, request, queryset):
         form, page = self.action_form_step(
-            request, queryset, IssueKeyForm, action="issue_keys", title="Issue a new key",
+            request,
+            queryset,
+            IssueKeyForm,
+            action="issue_keys",
+            title="Issue a new key",
             intro="A new active key is added next to the existing ones. Its secret is shown once.",
         )
         if page:
@@ -532,36 +594,51 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             except SERVICE_ERRORS as exc:
                 self.report_failure(request, partner, exc)
                 continue
-            blocks.append(issued_block(partner, {purpose: issued},
-                                       title=f"{partner.name}: new {CredentialPurpose(purpose).label}"))
+            blocks.append(
+                issued_block(
+                    partner, {purpose: issued}, title=f"{partner.name}: new {CredentialPurpose(purpose).label}"
+                )
+            )
         if not blocks:
             return None
         return self.secrets_response(request, blocks, title="New keys: copy them now")
 
-    @admin.action(description="Rotate a key (grace period)…", permissions=["manage_credentials"],
-                  location=BOTH_LOCATIONS)
+    @admin.action(
+        description="Rotate a key (grace period)…", permissions=["manage_credentials"], location=BOTH_LOCATIONS
+    )
     def rotate_keys(self, request, queryset):
         form, page = self.action_form_step(
-            request, queryset, RotateKeyForm, action="rotate_keys", title="Rotate a key",
+            request,
+            queryset,
+            RotateKeyForm,
+            action="rotate_keys",
+            title="Rotate a key",
             intro="A new key becomes active at once; the current one keeps verifying requests for the grace "
-                  "period, then stops. The new secret is shown once.",
+            "period, then stops. The new secret is shown once.",
         )
         if page:
             return page
         with transaction.atomic():  # a failure to render the page takes the new keys back
             if not self._claim_submission(request, form):
                 return None
-            return self._rotate_keys(request, queryset, form.cleaned_data["purpose"],
-                                     form.cleaned_data["grace_seconds"])
+            return self._rotate_keys(
+                request, queryset, form.cleaned_data["purpose"], form.cleaned_data["grace_seconds"]
+            )
 
     def _rotate_keys(self, request, queryset, purpose, grace):
         blocks = []
         for partner in queryset:
-            current = (partner.credentials.filter(purpose=purpose, state=CredentialState.ACTIVE)
-                       .order_by("-created_at").first())
+            current = (
+                partner.credentials.filter(purpose=purpose, state=CredentialState.ACTIVE)
+                .order_by("-created_at")
+                .first()
+            )
             if current is None:
-                self.message_user(request, f"{partner}: no active {CredentialPurpose(purpose).label} to rotate; "
-                                           "use “Issue a new key”.", messages.WARNING)
+                self.message_user(
+                    request,
+                    f"{partner}: no active {CredentialPurpose(purpose).label} to rotate; use “Issue a new key”.",
+                    messages.WARNING,
+                )
                 continue
             try:
                 issued = services.credential_rotate(credential=current, actor=request.user, grace_seconds=grace)
@@ -569,8 +646,14 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                 self.report_failure(request, partner, exc)
                 continue
             current.refresh_from_db(fields=["state", "expires_at"])
-            blocks.append(issued_block(partner, {purpose: issued}, note=_rotation_note(current),
-                                       title=f"{partner.name}: rotated {CredentialPurpose(purpose).label}"))
+            blocks.append(
+                issued_block(
+                    partner,
+                    {purpose: issued},
+                    note=_rotation_note(current),
+                    title=f"{partner.name}: rotated {CredentialPurpose(purpose).label}",
+                )
+            )
         if not blocks:
             return None
         return self.secrets_response(request, blocks, title="Rotated keys: copy them now")
@@ -578,7 +661,11 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
     @admin.action(description="Revoke keys now…", permissions=["manage_credentials"], location=BOTH_LOCATIONS)
     def revoke_keys(self, request, queryset):
         form, page = self.action_form_step(
-            request, queryset, RevokeKeyForm, action="revoke_keys", title="Revoke keys now",
+            request,
+            queryset,
+            RevokeKeyForm,
+            action="revoke_keys",
+            title="Revoke keys now",
             intro="Revoked keys stop verifying immediately, with no grace period.",
         )
         if page:
@@ -601,13 +688,18 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
     @admin.action(description="Suspend…", permissions=["change_partner_status"], location=BOTH_LOCATIONS)
     def suspend_partners(self, request, queryset):
         form, page = self.action_form_step(
-            request, queryset, SuspendForm, action="suspend_partners", title="Suspend partners",
+            request,
+            queryset,
+            SuspendForm,
+            action="suspend_partners",
+            title="Suspend partners",
             intro="A suspended partner's API calls are refused until it is activated again. Keys are kept.",
         )
         if page:
             return page
-        self._set_status(request, queryset, services.partner_suspend, "suspended",
-                         reason=form.cleaned_data.get("reason", ""))
+        self._set_status(
+            request, queryset, services.partner_suspend, "suspended", reason=form.cleaned_data.get("reason", "")
+        )
         return None
 
     @admin.action(description="Activate", permissions=["change_partner_status"], location=BOTH_LOCATIONS)
@@ -677,9 +769,14 @@ class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
         else:
             partner = data["partner"]
             saved = self.call_service(
-                services.ext_client_create, partner=partner, actor=request.user, ext_cid=data["ext_cid"],
-                base_url=data["base_url"], name=data.get("name", ""),
-                currencies=data.get("currencies") or partner.currencies, is_active=data.get("is_active", True),
+                services.ext_client_create,
+                partner=partner,
+                actor=request.user,
+                ext_cid=data["ext_cid"],
+                base_url=data["base_url"],
+                name=data.get("name", ""),
+                currencies=data.get("currencies") or partner.currencies,
+                is_active=data.get("is_active", True),
             )
         _sync_instance(obj, saved)
 
@@ -703,8 +800,9 @@ class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             except SERVICE_ERRORS as exc:
                 self.report_failure(request, ext, exc)
         if done:
-            self.message_user(request, f"{done} ExtCID(s) {'activated' if active else 'deactivated'}.",
-                              messages.SUCCESS)
+            self.message_user(
+                request, f"{done} ExtCID(s) {'activated' if active else 'deactivated'}.", messages.SUCCESS
+            )
 
 
 # -------------------------------------------------------------- credentials --
@@ -714,13 +812,32 @@ class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
 class CredentialAdmin(ReadOnlyAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
     """Read-only: keys change only through the rotate / revoke actions (and issue on the partner)."""
 
-    list_display = ("partner", "purpose", "public_id", "fingerprint", "state", "expires_at", "created_by",
-                    "created_at", "last_used_at")
+    list_display = (
+        "partner",
+        "purpose",
+        "public_id",
+        "fingerprint",
+        "state",
+        "expires_at",
+        "created_by",
+        "created_at",
+        "last_used_at",
+    )
     list_filter = ("purpose", "state", ("partner", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("partner", "created_by")
     search_fields = ("public_id", "fingerprint", "partner__name", "partner__slug")
-    fields = ("partner", "purpose", "public_id", "fingerprint", "state", "expires_at", "revoked_at", "created_by",
-              "created_at", "last_used_at")
+    fields = (
+        "partner",
+        "purpose",
+        "public_id",
+        "fingerprint",
+        "state",
+        "expires_at",
+        "revoked_at",
+        "created_by",
+        "created_at",
+        "last_used_at",
+    )
     readonly_fields = fields
     exclude = ("secret_encrypted",)
     actions = ["rotate", "revoke"]
@@ -734,9 +851,13 @@ class CredentialAdmin(ReadOnlyAdminMixin, SecretsResponseMixin, admin.ModelAdmin
     @admin.action(description="Rotate (grace period)…", permissions=["manage_credentials"], location=BOTH_LOCATIONS)
     def rotate(self, request, queryset):
         form, page = self.action_form_step(
-            request, queryset, RotateKeyForm, action="rotate", title="Rotate keys",
+            request,
+            queryset,
+            RotateKeyForm,
+            action="rotate",
+            title="Rotate keys",
             intro="Each selected key is replaced by a new active key; the old one keeps verifying requests for "
-                  "the grace period, then stops. The new secrets are shown once.",
+            "the grace period, then stops. The new secrets are shown once.",
             form_kwargs={"with_purpose": False},
         )
         if page:
@@ -753,8 +874,14 @@ class CredentialAdmin(ReadOnlyAdminMixin, SecretsResponseMixin, admin.ModelAdmin
                 self.report_failure(request, cred, exc)
                 continue
             cred.refresh_from_db(fields=["state", "expires_at"])
-            blocks.append(issued_block(cred.partner, {cred.purpose: issued}, note=_rotation_note(cred),
-                                       title=f"{cred.partner.name}: rotated {cred.get_purpose_display()}"))
+            blocks.append(
+                issued_block(
+                    cred.partner,
+                    {cred.purpose: issued},
+                    note=_rotation_note(cred),
+                    title=f"{cred.partner.name}: rotated {cred.get_purpose_display()}",
+                )
+            )
         if not blocks:
             return None
         return self.secrets_response(request, blocks, title="Rotated keys: copy them now")
@@ -762,7 +889,11 @@ class CredentialAdmin(ReadOnlyAdminMixin, SecretsResponseMixin, admin.ModelAdmin
     @admin.action(description="Revoke now…", permissions=["manage_credentials"], location=BOTH_LOCATIONS)
     def revoke(self, request, queryset):
         form, page = self.action_form_step(
-            request, queryset, RevokeKeyForm, action="revoke", title="Revoke keys now",
+            request,
+            queryset,
+            RevokeKeyForm,
+            action="revoke",
+            title="Revoke keys now",
             intro="Revoked keys stop verifying immediately, with no grace period.",
             form_kwargs={"with_purpose": False},
         )
@@ -771,8 +902,9 @@ class CredentialAdmin(ReadOnlyAdminMixin, SecretsResponseMixin, admin.ModelAdmin
         revoked = 0
         for cred in queryset:
             try:
-                services.credential_revoke(credential=cred, actor=request.user,
-                                           reason=form.cleaned_data.get("reason", ""))
+                services.credential_revoke(
+                    credential=cred, actor=request.user, reason=form.cleaned_data.get("reason", "")
+                )
                 revoked += 1
             except SERVICE_ERRORS as exc:
                 self.report_failure(request, cred, exc)
@@ -790,8 +922,7 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("partner",)
     search_fields = ("actor_label", "action", "object_id", "partner__name", "partner__slug")
     date_hierarchy = "created_at"
-    fields = ("created_at", "actor", "actor_label", "action", "partner", "object_type", "object_id",
-              "changes_pretty")
+    fields = ("created_at", "actor", "actor_label", "action", "partner", "object_type", "object_id", "changes_pretty")
     readonly_fields = fields
     actions = None
 

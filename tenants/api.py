@@ -50,8 +50,11 @@ class PartnerRegisterView(APIView):
             child=serializers.CharField(max_length=10, validators=[_django_validator(validate_currency_code)]),
             required=False,
         )
-        ipAllowlist = serializers.ListField(child=serializers.CharField(max_length=64), required=False,
-                                            validators=[_django_validator(validate_cidr_list)])
+        ipAllowlist = serializers.ListField(
+            child=serializers.CharField(max_length=64),
+            required=False,
+            validators=[_django_validator(validate_cidr_list)],
+        )
         extClients = ExtClientSerializer(many=True, required=False)
 
         def validate(self, attrs):
@@ -78,8 +81,12 @@ class PartnerRegisterView(APIView):
             igsp_hooks_url=v.get("igspHooksUrl", ""),
             ip_allowlist=v.get("ipAllowlist") or [],
             ext_clients=[
-                {"ext_cid": ec["extCID"], "base_url": ec["baseUrl"], "name": ec.get("name", ""),
-                 "currencies": ec.get("currencies")}
+                {
+                    "ext_cid": ec["extCID"],
+                    "base_url": ec["baseUrl"],
+                    "name": ec.get("name", ""),
+                    "currencies": ec.get("currencies"),
+                }
                 for ec in v.get("extClients") or []
             ],
         )

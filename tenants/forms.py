@@ -85,8 +85,7 @@ def new_submission_token() -> str:
 
 def submission_field(*, required: bool = True) -> forms.CharField:
     """A hidden one-time token: the view accepts each rendered form once (services.form_submission_claim)."""
-    return forms.CharField(widget=forms.HiddenInput, initial=new_submission_token, max_length=64,
-                           required=required)
+    return forms.CharField(widget=forms.HiddenInput, initial=new_submission_token, max_length=64, required=required)
 
 
 class PartnerAdminForm(forms.ModelForm):
@@ -94,26 +93,39 @@ class PartnerAdminForm(forms.ModelForm):
     submission = submission_field(required=False)
     default_currency = forms.CharField(max_length=10, initial="USD", validators=[validate_currency_code])
     allowed_currencies = ListTextField(
-        normalize=normalize_currency, item_validators=[validate_currency_code],
+        normalize=normalize_currency,
+        item_validators=[validate_currency_code],
         help_text="Extra currency codes, separated by commas (e.g. EUR, USD, uBTC). Empty = the default only.",
     )
     ip_allowlist = ListTextField(
-        label="Inbound IP allowlist", item_validators=[_validate_cidr],
+        label="Inbound IP allowlist",
+        item_validators=[_validate_cidr],
         help_text="CIDRs allowed to call our APIs, separated by commas. Empty = any address.",
     )
     frame_origins = ListTextField(
-        label="Game page embedding origins", normalize=normalize_origin, item_validators=[validate_frame_origin],
+        label="Game page embedding origins",
+        normalize=normalize_origin,
+        item_validators=[validate_frame_origin],
         help_text="The casino sites that embed the game page in an iframe (and receive its events), separated by "
-                  "commas: scheme, host and optional port only, e.g. https://casino.example, "
-                  "https://m.casino.example. Empty = only the hub's own pages (the demo lobby): set it before the "
-                  "partner goes live, or its iframes stay blank.",
+        "commas: scheme, host and optional port only, e.g. https://casino.example, "
+        "https://m.casino.example. Empty = only the hub's own pages (the demo lobby): set it before the "
+        "partner goes live, or its iframes stay blank.",
     )
 
     class Meta:
         model = Partner
         fields = [
-            "name", "slug", "status", "account_manager", "igsp_enabled", "igsp_hooks_url", "public_api_enabled",
-            "default_currency", "allowed_currencies", "ip_allowlist", "frame_origins",
+            "name",
+            "slug",
+            "status",
+            "account_manager",
+            "igsp_enabled",
+            "igsp_hooks_url",
+            "public_api_enabled",
+            "default_currency",
+            "allowed_currencies",
+            "ip_allowlist",
+            "frame_origins",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -148,7 +160,8 @@ class PartnerAdminForm(forms.ModelForm):
 
 class ExtClientForm(forms.ModelForm):
     currencies = ListTextField(
-        normalize=normalize_currency, item_validators=[validate_currency_code],
+        normalize=normalize_currency,
+        item_validators=[validate_currency_code],
         help_text="Empty = the partner's currencies.",
     )
 
@@ -174,9 +187,11 @@ class IssueKeyForm(forms.Form):
 class RotateKeyForm(forms.Form):
     purpose = forms.ChoiceField(choices=CredentialPurpose.choices, label="Key to rotate")
     grace_seconds = forms.IntegerField(
-        label="Grace period (seconds)", min_value=0, max_value=MAX_GRACE_SECONDS,
+        label="Grace period (seconds)",
+        min_value=0,
+        max_value=MAX_GRACE_SECONDS,
         help_text="The old key keeps verifying requests for this long (3600 = 1 hour, 86400 = 24 hours). "
-                  "0 revokes it immediately.",
+        "0 revokes it immediately.",
     )
     submission = submission_field()
 
@@ -189,11 +204,14 @@ class RotateKeyForm(forms.Form):
 
 class RevokeKeyForm(forms.Form):
     purpose = forms.ChoiceField(
-        choices=[("", "Every key of the partner"), *CredentialPurpose.choices], required=False, label="Keys to revoke",
+        choices=[("", "Every key of the partner"), *CredentialPurpose.choices],
+        required=False,
+        label="Keys to revoke",
     )
     reason = forms.CharField(max_length=200, required=False)
     confirm = forms.BooleanField(
-        label="Yes, revoke now: requests signed with these keys fail from this moment.", required=True,
+        label="Yes, revoke now: requests signed with these keys fail from this moment.",
+        required=True,
     )
 
     def __init__(self, *args, with_purpose: bool = True, **kwargs):
@@ -205,5 +223,6 @@ class RevokeKeyForm(forms.Form):
 class SuspendForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False)
     confirm = forms.BooleanField(
-        label="Yes, suspend: the hub refuses the partner's API calls until it is activated again.", required=True,
+        label="Yes, suspend: the hub refuses the partner's API calls until it is activated again.",
+        required=True,
     )

@@ -33,30 +33,40 @@ class Partner(models.Model):
     allowed_currencies = models.JSONField(
         default=list, blank=True, validators=[validate_currency_list], help_text="Currency codes; empty = default only."
     )
-    igsp_hooks_url = models.CharField(
-        "IGSP hooks URL", max_length=500, blank=True, validators=[validate_partner_url]
-    )
+    igsp_hooks_url = models.CharField("IGSP hooks URL", max_length=500, blank=True, validators=[validate_partner_url])
     ip_allowlist = models.JSONField(
-        "inbound IP allowlist", default=list, blank=True, validators=[validate_cidr_list],
+        "inbound IP allowlist",
+        default=list,
+        blank=True,
+        validators=[validate_cidr_list],
         help_text="CIDRs allowed to call our APIs; empty = any address.",
     )
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_partners"
     )
     max_in_flight = models.PositiveSmallIntegerField(
-        "concurrent payout calls", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(256)],
+        "concurrent payout calls",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(256)],
         help_text="Wins and refunds the hub sends this partner's wallet at once; empty = the hub's default "
-                  "(HUB_PARTNER_MAX_IN_FLIGHT, 32).",
+        "(HUB_PARTNER_MAX_IN_FLIGHT, 32).",
     )
     max_bets_in_flight = models.PositiveSmallIntegerField(
-        "concurrent bet calls", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(256)],
+        "concurrent bet calls",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(256)],
         help_text="Bets the hub sends this partner's wallet at once; one more is refused at once (503, retry). "
-                  "Empty = the hub's default (HUB_PARTNER_MAX_BETS_IN_FLIGHT, 8).",
+        "Empty = the hub's default (HUB_PARTNER_MAX_BETS_IN_FLIGHT, 8).",
     )
     frame_origins = models.JSONField(
-        "game page embedding origins", default=list, blank=True, validators=[validate_origin_list],
+        "game page embedding origins",
+        default=list,
+        blank=True,
+        validators=[validate_origin_list],
         help_text="Origins (https://casino.example) whose pages may embed the game page in an iframe and receive "
-                  "its events; empty = only the hub's own pages (the demo lobby).",
+        "its events; empty = only the hub's own pages (the demo lobby).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -152,8 +162,9 @@ class FormSubmission(models.Model):
     form, and must not onboard the partner again or issue another key (the token is unique)."""
 
     token = models.CharField(max_length=64, unique=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -164,7 +175,9 @@ class AuditLog(models.Model):
     """Who changed what, when. Never holds a secret."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=200, blank=True, help_text="The user, or the script/API that acted.")
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries")
     action = models.CharField(max_length=64, db_index=True)
@@ -178,7 +191,9 @@ class AuditLog(models.Model):
         verbose_name_plural = "audit log"
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
+        )
 
 
 class SeenSignature(models.Model):

@@ -35,8 +35,11 @@ def igsp_key_for_public_id(public_id: str) -> VerifyingKey | None:
     """The IGSP key named by ``Authorization: Bearer <public id>``, if it still verifies."""
     if not public_id or len(public_id) > 64:
         return None
-    cred = get_or_none(Credential.objects.select_related("partner").filter(_verifying_q()),
-                       public_id=public_id, purpose=CredentialPurpose.IGSP)
+    cred = get_or_none(
+        Credential.objects.select_related("partner").filter(_verifying_q()),
+        public_id=public_id,
+        purpose=CredentialPurpose.IGSP,
+    )
     if cred is None:
         return None
     try:

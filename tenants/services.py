@@ -18,12 +18,12 @@ from core.errors import ApplicationError, Conflict
 
 from . import crypto
 from .models import (
-    FormSubmission,
     AuditLog,
     Credential,
     CredentialPurpose,
     CredentialState,
     ExtClient,
+    FormSubmission,
     Partner,
     PartnerStatus,
 )
@@ -36,9 +36,19 @@ PUBLIC_ID_PREFIX = {CredentialPurpose.IGSP: "gp_live_"}
 # text (core.logging). Keys issued before carry none and stay valid (a key is compared whole).
 SECRET_PREFIX = {CredentialPurpose.CORE_API: "hub_core_", CredentialPurpose.INTEGRATION_API: "hub_int_"}
 PARTNER_FIELDS = (
-    "name", "slug", "status", "igsp_enabled", "public_api_enabled", "default_currency", "allowed_currencies",
-    "igsp_hooks_url", "ip_allowlist", "account_manager", "max_in_flight",
-    "max_bets_in_flight", "frame_origins",
+    "name",
+    "slug",
+    "status",
+    "igsp_enabled",
+    "public_api_enabled",
+    "default_currency",
+    "allowed_currencies",
+    "igsp_hooks_url",
+    "ip_allowlist",
+    "account_manager",
+    "max_in_flight",
+    "max_bets_in_flight",
+    "frame_origins",
 )
 EXT_CLIENT_FIELDS = ("ext_cid", "name", "base_url", "is_active", "currencies")
 
@@ -59,8 +69,12 @@ class OnboardResult:
 
     def credentials_payload(self) -> dict[str, Any]:
         """Credentials under the protocols' own key names (shown once)."""
-        payload: dict[str, Any] = {"partnerId": str(self.partner.id), "name": self.partner.name,
-                                   "slug": self.partner.slug, "status": self.partner.status}
+        payload: dict[str, Any] = {
+            "partnerId": str(self.partner.id),
+            "name": self.partner.name,
+            "slug": self.partner.slug,
+            "status": self.partner.status,
+        }
         igsp = self.credentials.get(CredentialPurpose.IGSP)
         if igsp:
             payload["integrationMode"] = "igsp"
@@ -131,8 +145,9 @@ def _normalize_partner_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if fields.get("ip_allowlist") is not None:
         fields["ip_allowlist"] = [str(c).strip() for c in fields["ip_allowlist"] if str(c).strip()]
     if isinstance(fields.get("frame_origins"), (list, tuple)):
-        fields["frame_origins"] = list(dict.fromkeys(normalize_origin(o) for o in fields["frame_origins"]
-                                                     if str(o or "").strip()))
+        fields["frame_origins"] = list(
+            dict.fromkeys(normalize_origin(o) for o in fields["frame_origins"] if str(o or "").strip())
+        )
     return fields
 
 
@@ -149,8 +164,13 @@ def partner_create(*, name: str, actor: Actor, slug: str | None = None, **fields
             partner.save(force_insert=True)
     except IntegrityError as exc:
         raise Conflict("A partner with this slug already exists.") from exc
-    audit_record(actor=actor, action="partner.create", obj=partner, partner=partner,
-                 changes={f: getattr(partner, f) for f in PARTNER_FIELDS})
+    audit_record(
+        actor=actor,
+        action="partner.create",
+        obj=partner,
+        partner=partner,
+        changes={f: getattr(partner, f) for f in PARTNER_FIELDS},
+    )
     return partner
 
 
@@ -191,8 +211,13 @@ def _partner_set_status(*, partner: Partner, status: str, actor: Actor, reason: 
     old = locked.status
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action=f"partner.{'suspend' if status == PartnerStatus.SUSPENDED else 'activate'}",
-                 obj=locked, partner=locked, changes={"status": {"from": old, "to": status}, "reason": reason})
+    audit_record(
+        actor=actor,
+        action=f"partner.{'suspend' if status == PartnerStatus.SUSPENDED else 'activate'}",
+        obj=locked,
+        partner=locked,
+        changes={"status": {"from": old, "to": status}, "reason": reason},
+    )
     return locked
 
 
@@ -200,19 +225,37 @@ def _partner_set_status(*, partner: Partner, status: str, actor: Actor, reason: 
 
 
 @transaction.atomic
-def ext_client_create(*, partner: Partner, ext_cid: str, base_url: str, actor: Actor, name: str = "",
-                      currencies: list[str] | None = None, is_active: bool = True) -> ExtClient:
-    ext = ExtClient(partner=partner, ext_cid=(ext_cid or "").strip(), name=name, base_url=(base_url or "").strip(),
-                    is_active=is_active,
-                    currencies=list(dict.fromkeys(normalize_currency(c) for c in (currencies or []))))
+def ext_client_create(
+    *,
+    partner: Partner,
+    ext_cid: str,
+    base_url: str,
+    actor: Actor,
+    name: str = "",
+    currencies: list[str] | None = None,
+    is_active: bool = True,
+) -> ExtClient:
+    ext = ExtClient(
+        partner=partner,
+        ext_cid=(ext_cid or "").strip(),
+        name=name,
+        base_url=(base_url or "").strip(),
+        is_active=is_active,
+        currencies=list(dict.fromkeys(normalize_currency(c) for c in (currencies or []))),
+    )
     ext.full_clean(validate_unique=False)
     try:
         with transaction.atomic():
             ext.save(force_insert=True)
     except IntegrityError as exc:
         raise Conflict(f"ExtCID {ext.ext_cid!r} is already taken.", code="ext_cid_taken") from exc
-    audit_record(actor=actor, action="extclient.create", obj=ext, partner=partner,
-                 changes={f: getattr(ext, f) for f in EXT_CLIENT_FIELDS})
+    audit_record(
+        actor=actor,
+        action="extclient.create",
+        obj=ext,
+        partner=partner,
+        changes={f: getattr(ext, f) for f in EXT_CLIENT_FIELDS},
+    )
     return ext
 
 
@@ -269,8 +312,13 @@ def credential_issue(*, partner: Partner, purpose: str, actor: Actor) -> IssuedC
         state=CredentialState.ACTIVE,
         created_by=actor if isinstance(actor, AbstractBaseUser) else None,
     )
-    audit_record(actor=actor, action="credential.issue", obj=cred, partner=partner,
-                 changes={"purpose": purpose, "public_id": cred.public_id, "fingerprint": cred.fingerprint})
+    audit_record(
+        actor=actor,
+        action="credential.issue",
+        obj=cred,
+        partner=partner,
+        changes={"purpose": purpose, "public_id": cred.public_id, "fingerprint": cred.fingerprint},
+    )
     _signing_keys_changed()
     return IssuedCredential(credential=cred, secret=secret)
 
@@ -284,8 +332,10 @@ def credential_rotate(*, credential: Credential, actor: Actor, grace_seconds: in
     if locked.state == CredentialState.RETIRING:
         # It was replaced already: rotating it again would issue yet another key and push its end further out.
         until = f" (it stops verifying at {locked.expires_at:%Y-%m-%d %H:%M:%S} UTC)" if locked.expires_at else ""
-        raise ApplicationError(f"This key is already retiring{until}: rotate the active key instead, or revoke "
-                               "this one now.", code="credential_retiring")
+        raise ApplicationError(
+            f"This key is already retiring{until}: rotate the active key instead, or revoke this one now.",
+            code="credential_retiring",
+        )
     grace = settings.HUB_KEY_GRACE_SECONDS if grace_seconds is None else int(grace_seconds)
     if grace < 0:
         raise ApplicationError("The grace period cannot be negative.")
@@ -296,9 +346,18 @@ def credential_rotate(*, credential: Credential, actor: Actor, grace_seconds: in
     else:
         locked.state, locked.expires_at = CredentialState.RETIRING, now + timedelta(seconds=grace)
     locked.save(update_fields=["state", "expires_at", "revoked_at"])
-    audit_record(actor=actor, action="credential.rotate", obj=locked, partner=locked.partner,
-                 changes={"replaced_by": str(issued.credential.pk), "state": locked.state,
-                          "expires_at": locked.expires_at, "grace_seconds": grace})
+    audit_record(
+        actor=actor,
+        action="credential.rotate",
+        obj=locked,
+        partner=locked.partner,
+        changes={
+            "replaced_by": str(issued.credential.pk),
+            "state": locked.state,
+            "expires_at": locked.expires_at,
+            "grace_seconds": grace,
+        },
+    )
     return issued
 
 
@@ -310,8 +369,13 @@ def credential_revoke(*, credential: Credential, actor: Actor, reason: str = "")
     old = locked.state
     locked.state, locked.revoked_at, locked.expires_at = CredentialState.REVOKED, timezone.now(), None
     locked.save(update_fields=["state", "revoked_at", "expires_at"])
-    audit_record(actor=actor, action="credential.revoke", obj=locked, partner=locked.partner,
-                 changes={"state": {"from": old, "to": CredentialState.REVOKED}, "reason": reason})
+    audit_record(
+        actor=actor,
+        action="credential.revoke",
+        obj=locked,
+        partner=locked.partner,
+        changes={"state": {"from": old, "to": CredentialState.REVOKED}, "reason": reason},
+    )
     _signing_keys_changed()
     return locked
 
@@ -319,16 +383,18 @@ def credential_revoke(*, credential: Credential, actor: Actor, reason: str = "")
 def form_submission_claim(*, token: str, actor: Actor) -> None:
     """Accept a secret-issuing admin form once (call it in the transaction that issues the keys)."""
     if not isinstance(token, str) or not 16 <= len(token) <= 64:
-        raise ApplicationError("The form has no submission token: reload the page and submit it again.",
-                               code="submission_token_missing")
+        raise ApplicationError(
+            "The form has no submission token: reload the page and submit it again.", code="submission_token_missing"
+        )
     try:
         with transaction.atomic():
-            FormSubmission.objects.create(token=token,
-                                          actor=actor if isinstance(actor, AbstractBaseUser) else None)
+            FormSubmission.objects.create(token=token, actor=actor if isinstance(actor, AbstractBaseUser) else None)
     except IntegrityError as exc:
-        raise Conflict("This form was already submitted (a refresh sends it again): nothing was changed this "
-                       "time, and the keys it issued were shown once. Open the page afresh to start over.",
-                       code="already_submitted") from exc
+        raise Conflict(
+            "This form was already submitted (a refresh sends it again): nothing was changed this "
+            "time, and the keys it issued were shown once. Open the page afresh to start over.",
+            code="already_submitted",
+        ) from exc
 
 
 def _signing_keys_changed() -> None:
@@ -375,11 +441,21 @@ def credentials_reencrypt_all() -> int:
 
 
 @transaction.atomic
-def partner_onboard(*, name: str, actor: Actor, igsp: bool, public_api: bool, default_currency: str = "USD",
-                    allowed_currencies: list[str] | None = None, igsp_hooks_url: str = "",
-                    ext_clients: list[dict[str, Any]] | None = None, ip_allowlist: list[str] | None = None,
-                    account_manager=None, status: str = PartnerStatus.ACTIVE,
-                    frame_origins: list[str] | None = None) -> OnboardResult:
+def partner_onboard(
+    *,
+    name: str,
+    actor: Actor,
+    igsp: bool,
+    public_api: bool,
+    default_currency: str = "USD",
+    allowed_currencies: list[str] | None = None,
+    igsp_hooks_url: str = "",
+    ext_clients: list[dict[str, Any]] | None = None,
+    ip_allowlist: list[str] | None = None,
+    account_manager=None,
+    status: str = PartnerStatus.ACTIVE,
+    frame_origins: list[str] | None = None,
+) -> OnboardResult:
     """Create a partner with its ExtCIDs and issue the keys its protocols need, in one transaction."""
     if not (igsp or public_api):
         raise ApplicationError("Enable at least one protocol (IGSP or Public API).")
@@ -388,14 +464,27 @@ def partner_onboard(*, name: str, actor: Actor, igsp: bool, public_api: bool, de
     if public_api and not ext_clients:
         raise ApplicationError("Public API partners need at least one ExtCID with its base URL.")
     partner = partner_create(
-        name=name, actor=actor, status=status, igsp_enabled=igsp, public_api_enabled=public_api,
-        default_currency=default_currency, allowed_currencies=allowed_currencies or [],
-        igsp_hooks_url=igsp_hooks_url or "", ip_allowlist=ip_allowlist or [], account_manager=account_manager,
+        name=name,
+        actor=actor,
+        status=status,
+        igsp_enabled=igsp,
+        public_api_enabled=public_api,
+        default_currency=default_currency,
+        allowed_currencies=allowed_currencies or [],
+        igsp_hooks_url=igsp_hooks_url or "",
+        ip_allowlist=ip_allowlist or [],
+        account_manager=account_manager,
         frame_origins=frame_origins or [],
     )
     created_ext = [
-        ext_client_create(partner=partner, actor=actor, ext_cid=ec["ext_cid"], base_url=ec["base_url"],
-                          name=ec.get("name", ""), currencies=ec.get("currencies") or partner.currencies)
+        ext_client_create(
+            partner=partner,
+            actor=actor,
+            ext_cid=ec["ext_cid"],
+            base_url=ec["base_url"],
+            name=ec.get("name", ""),
+            currencies=ec.get("currencies") or partner.currencies,
+        )
         for ec in (ext_clients or [])
     ]
     issued: dict[str, IssuedCredential] = {}
@@ -403,7 +492,9 @@ def partner_onboard(*, name: str, actor: Actor, igsp: bool, public_api: bool, de
         issued[CredentialPurpose.IGSP] = credential_issue(partner=partner, purpose=CredentialPurpose.IGSP, actor=actor)
     if public_api:
         issued[CredentialPurpose.CORE_API] = credential_issue(
-            partner=partner, purpose=CredentialPurpose.CORE_API, actor=actor)
+            partner=partner, purpose=CredentialPurpose.CORE_API, actor=actor
+        )
         issued[CredentialPurpose.INTEGRATION_API] = credential_issue(
-            partner=partner, purpose=CredentialPurpose.INTEGRATION_API, actor=actor)
+            partner=partner, purpose=CredentialPurpose.INTEGRATION_API, actor=actor
+        )
     return OnboardResult(partner=partner, ext_clients=created_ext, credentials=issued)

@@ -16,12 +16,13 @@ CURRENCY_RE = re.compile(r"^[A-Za-z]{1,2}[A-Z0-9]{2,8}$")
 _HOST_ERRORS = {
     "invalid_host": "Enter a valid host name or IP address.",
     "nonstandard_ip": "Write an IP address in its standard form (four decimal numbers, e.g. 192.0.2.10 "
-                      "written as 192.0.2.10, not as one number, hex or octal).",
-    "private_destination": "The URL must point to a public internet host, not a private, loopback or "
-                           "internal address.",
+    "written as 192.0.2.10, not as one number, hex or octal).",
+    "private_destination": "The URL must point to a public internet host, not a private, loopback or internal address.",
 }
-_RESOLVED_ERROR = ("The URL's host name resolves to a private, loopback or internal address; partner URLs "
-                   "must point to a public internet host.")
+_RESOLVED_ERROR = (
+    "The URL's host name resolves to a private, loopback or internal address; partner URLs "
+    "must point to a public internet host."
+)
 
 
 def validate_partner_url(value: str) -> None:
@@ -111,8 +112,16 @@ def normalize_origin(value: str) -> str:
     except ValueError:
         return value
     scheme, host = parts.scheme.lower(), (parts.hostname or "")
-    if (not scheme or not host or parts.path not in ("", "/") or parts.query or parts.fragment
-            or "@" in parts.netloc or "?" in value or "#" in value):
+    if (
+        not scheme
+        or not host
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+        or "?" in value
+        or "#" in value
+    ):
         return value
     if ":" in host:
         host = f"[{host}]"
@@ -129,19 +138,27 @@ def validate_frame_origin(value) -> None:
         raise ValidationError(f"{value!s} is not an origin: {example}.", code="invalid_origin")
     try:
         parts = urlsplit(value)
-        parts.port  # raises on a bad port
+        _ = parts.port  # raises on a bad port
     except ValueError as exc:
         raise ValidationError(f"{value} is not an origin: {example}.", code="invalid_origin") from exc
     scheme, host = parts.scheme.lower(), (parts.hostname or "")
-    if (scheme not in ("https", "http") or not host or parts.path not in ("", "/") or parts.query
-            or parts.fragment or "?" in value or "#" in value or "@" in parts.netloc):
+    if (
+        scheme not in ("https", "http")
+        or not host
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or "?" in value
+        or "#" in value
+        or "@" in parts.netloc
+    ):
         raise ValidationError(f"{value} is not an origin: {example}.", code="invalid_origin")
     try:
         ipaddress.ip_address(host)
     except ValueError:
         if not _HOST_RE.match(host):
             raise ValidationError(f"{value} is not an origin: {example}.", code="invalid_origin") from None
-    if scheme == "http" and not (_is_loopback(host) and settings.HUB_ALLOW_HTTP_LOOPBACK):
+    if scheme == "http" and not (net.is_loopback_host(host) and settings.HUB_ALLOW_HTTP_LOOPBACK):
         raise ValidationError(
             f"{value}: the origin must use https (plain http is allowed only for loopback hosts in development).",
             code="insecure_scheme",

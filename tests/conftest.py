@@ -30,8 +30,13 @@ def api_client() -> APIClient:
 def igsp_partner(db):
     """An active IGSP partner; ``.secret`` and ``.api_key`` are its plaintext key pair."""
     result = services.partner_onboard(
-        name="Lucky Platform", actor="test", igsp=True, public_api=False,
-        default_currency="EUR", allowed_currencies=["USD"], igsp_hooks_url="https://hooks.lucky.example/igsp",
+        name="Lucky Platform",
+        actor="test",
+        igsp=True,
+        public_api=False,
+        default_currency="EUR",
+        allowed_currencies=["USD"],
+        igsp_hooks_url="https://hooks.lucky.example/igsp",
     )
     issued = result.credentials[CredentialPurpose.IGSP]
     partner = result.partner
@@ -45,7 +50,11 @@ def igsp_partner(db):
 def public_partner(db):
     """An active Public API partner with one ExtCID; ``.api_key`` signs Core API calls."""
     result = services.partner_onboard(
-        name="Swipe Aggregator", actor="test", igsp=False, public_api=True, default_currency="USD",
+        name="Swipe Aggregator",
+        actor="test",
+        igsp=False,
+        public_api=True,
+        default_currency="USD",
         ext_clients=[{"ext_cid": "brand-one", "base_url": "https://wallet.brand-one.example/api"}],
     )
     partner = result.partner
@@ -98,8 +107,9 @@ def games_catalog(db):
     if not Provider.objects.filter(pk=catalog.PROVIDER_ID).exists():
         import_module("games.migrations.0003_seed_catalog").seed(apps, None)
         import_module("games.migrations.0005_free_rounds_traderhero_only").forwards(apps, None)
-    return {slug: Game.objects.get(slug=slug) for slug in (catalog.PREDICTION_MARKETS_SLUG,
-                                                           catalog.TRADERHERO_JACKPOT_SLUG)}
+    return {
+        slug: Game.objects.get(slug=slug) for slug in (catalog.PREDICTION_MARKETS_SLUG, catalog.TRADERHERO_JACKPOT_SLUG)
+    }
 
 
 @pytest.fixture
@@ -145,14 +155,21 @@ def wired(sandbox, live_hub, transactional_db):
 
     slug = "sb-" + _uuid.uuid4().hex[:8]
     result = services.partner_onboard(
-        name=f"Sandbox {slug}", actor="test", igsp=True, public_api=True, default_currency="USD",
-        allowed_currencies=["EUR", "BTC"], igsp_hooks_url=f"{live_hub.url}/t/{slug}/igsp/hooks",
+        name=f"Sandbox {slug}",
+        actor="test",
+        igsp=True,
+        public_api=True,
+        default_currency="USD",
+        allowed_currencies=["EUR", "BTC"],
+        igsp_hooks_url=f"{live_hub.url}/t/{slug}/igsp/hooks",
         ext_clients=[{"ext_cid": slug, "base_url": f"{live_hub.url}/t/{slug}/adapter"}],
     )
     creds = result.credentials
     sandbox.configure_tenant(
-        slug, igsp_api_key=creds[CredentialPurpose.IGSP].credential.public_id,
+        slug,
+        igsp_api_key=creds[CredentialPurpose.IGSP].credential.public_id,
         igsp_secret=creds[CredentialPurpose.IGSP].secret,
-        integration_api_key=creds[CredentialPurpose.INTEGRATION_API].secret, default_balance="1000.00",
+        integration_api_key=creds[CredentialPurpose.INTEGRATION_API].secret,
+        default_balance="1000.00",
     )
     return Wired(result.partner, slug, sandbox, creds)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,7 +31,7 @@ def _nullable_31(node, is_31: bool):
     return node
 
 
-@lru_cache(maxsize=None)
+@cache
 def _api(name: str) -> OpenAPI:
     import yaml
     from jsonschema_path import SchemaPath
@@ -49,8 +49,9 @@ class _Request:
         self.path = parts.path
         self.full_url_pattern = server + path
         self.method = raw.method.lower()
-        self.parameters = RequestParameters(query=ImmutableMultiDict(raw.url.params.multi_items()),
-                                            header=Headers(dict(raw.headers)))
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(raw.url.params.multi_items()), header=Headers(dict(raw.headers))
+        )
         self.content_type = raw.headers.get("content-type", "application/json").split(";")[0]
         self.body = raw.content or None
 

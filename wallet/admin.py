@@ -123,17 +123,47 @@ class LedgerAdmin(admin.ModelAdmin):
 
 @admin.register(GameSession)
 class GameSessionAdmin(LedgerAdmin):
-    list_display = ("id", "created_at", "partner", "protocol", "game", "player_id", "currency", "is_demo", "status",
-                    "balance_mismatch")
+    list_display = (
+        "id",
+        "created_at",
+        "partner",
+        "protocol",
+        "game",
+        "player_id",
+        "currency",
+        "is_demo",
+        "status",
+        "balance_mismatch",
+    )
     list_filter = (PartnerFilter, "status", "protocol", "is_demo", "balance_mismatch", "created_at")
     list_select_related = ("partner", "game")
     search_fields = ("id__exact", "^player_id", "=partner_session_ref")
     date_hierarchy = "created_at"
     # Never key_hash: the session key is the player's bearer credential.
-    fields = ("id", "partner", "ext_client", "protocol", "game", "player_id", "player_name", "currency",
-              "partner_session_ref", "is_demo", "demo_balance", "last_balance", "balance_mismatch", "status",
-              "device", "language", "return_url", "deposit_url", "created_at", "expires_at", "settings_snapshot",
-              "ledger_links")
+    fields = (
+        "id",
+        "partner",
+        "ext_client",
+        "protocol",
+        "game",
+        "player_id",
+        "player_name",
+        "currency",
+        "partner_session_ref",
+        "is_demo",
+        "demo_balance",
+        "last_balance",
+        "balance_mismatch",
+        "status",
+        "device",
+        "language",
+        "return_url",
+        "deposit_url",
+        "created_at",
+        "expires_at",
+        "settings_snapshot",
+        "ledger_links",
+    )
     exclude = ("key_hash",)
 
     def get_queryset(self, request):
@@ -141,9 +171,11 @@ class GameSessionAdmin(LedgerAdmin):
 
     @admin.display(description="ledger")
     def ledger_links(self, obj: GameSession):
-        return format_html('<a href="{}">Rounds</a> · <a href="{}">Transactions</a>',
-                           _changelist_url("round", session__exact=obj.pk),
-                           _changelist_url("transaction", session__exact=obj.pk))
+        return format_html(
+            '<a href="{}">Rounds</a> · <a href="{}">Transactions</a>',
+            _changelist_url("round", session__exact=obj.pk),
+            _changelist_url("transaction", session__exact=obj.pk),
+        )
 
 
 # ------------------------------------------------------------------- rounds --
@@ -172,9 +204,12 @@ class RoundAdmin(LedgerAdmin):
 
 class ResolveManuallyForm(forms.Form):
     reason = forms.CharField(
-        max_length=500, required=True, strip=True, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=500,
+        required=True,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Why this delivery no longer needs to reach the partner (e.g. the partner credited it by hand). "
-                  "Kept in the audit log and on the transaction.",
+        "Kept in the audit log and on the transaction.",
     )
 
 
@@ -198,8 +233,11 @@ class DeliveryAttemptInline(admin.TabularInline):
         tx_pk = getattr(request, "_wallet_inline_tx_pk", None)
         if tx_pk is None:
             return qs
-        latest = list(DeliveryAttempt.objects.filter(transaction_id=tx_pk).order_by("-started_at")
-                      .values_list("pk", flat=True)[:INLINE_ATTEMPTS_SHOWN])
+        latest = list(
+            DeliveryAttempt.objects.filter(transaction_id=tx_pk)
+            .order_by("-started_at")
+            .values_list("pk", flat=True)[:INLINE_ATTEMPTS_SHOWN]
+        )
         return qs.filter(pk__in=latest)
 
     def has_add_permission(self, request, obj=None):
@@ -214,8 +252,10 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 class ReconciliationForm(forms.Form):
     partner = forms.ModelChoiceField(queryset=None, to_field_name="slug")
-    date = forms.DateField(help_text="UTC day (YYYY-MM-DD) on which the partner confirmed the transactions.",
-                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(
+        help_text="UTC day (YYYY-MM-DD) on which the partner confirmed the transactions.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -224,16 +264,51 @@ class ReconciliationForm(forms.Form):
 
 @admin.register(Transaction)
 class TransactionAdmin(LedgerAdmin):
-    list_display = ("short_id", "created_at", "partner", "kind", "amount_display", "currency", "status", "stuck",
-                    "attempts", "player", "last_error")
+    list_display = (
+        "short_id",
+        "created_at",
+        "partner",
+        "kind",
+        "amount_display",
+        "currency",
+        "status",
+        "stuck",
+        "attempts",
+        "player",
+        "last_error",
+    )
     list_filter = (PartnerFilter, "status", "kind", "stuck", "session__protocol", "created_at")
     list_select_related = ("partner",)
     search_fields = ("id__exact", "round__id__exact", "session__id__exact", "=partner_tx_id", "^session__player_id")
     date_hierarchy = "created_at"
-    fields = ("id", "partner", "session", "round", "kind", "tx_type", "amount", "currency", "status", "finished",
-              "free_rounds_id", "refunds", "partner_tx_id", "partner_balance", "attempts", "next_attempt_at",
-              "lease_until", "stuck", "last_error", "error_code", "error_message", "resolution_note", "created_at",
-              "updated_at", "confirmed_at", "attempt_links")
+    fields = (
+        "id",
+        "partner",
+        "session",
+        "round",
+        "kind",
+        "tx_type",
+        "amount",
+        "currency",
+        "status",
+        "finished",
+        "free_rounds_id",
+        "refunds",
+        "partner_tx_id",
+        "partner_balance",
+        "attempts",
+        "next_attempt_at",
+        "lease_until",
+        "stuck",
+        "last_error",
+        "error_code",
+        "error_message",
+        "resolution_note",
+        "created_at",
+        "updated_at",
+        "confirmed_at",
+        "attempt_links",
+    )
     inlines = [DeliveryAttemptInline]
     actions = ["retry_now", "resolve_manually"]
 
@@ -251,8 +326,13 @@ class TransactionAdmin(LedgerAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and not _is_change_form_action(request):
             raise PermissionDenied("Transactions are read-only; use the actions.")
-        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False,
-                         "show_save_and_add_another": False, "show_delete": False}
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_form(self, request, form, change):
@@ -286,9 +366,11 @@ class TransactionAdmin(LedgerAdmin):
 
     @admin.display(description="attempts")
     def attempt_links(self, obj: Transaction):
-        return format_html('<a href="{}">All delivery attempts</a> · <a href="{}">Audit log</a>',
-                           _changelist_url("deliveryattempt", transaction__exact=obj.pk),
-                           reverse("admin:tenants_auditlog_changelist") + "?" + urlencode({"q": str(obj.pk)}))
+        return format_html(
+            '<a href="{}">All delivery attempts</a> · <a href="{}">Audit log</a>',
+            _changelist_url("deliveryattempt", transaction__exact=obj.pk),
+            reverse("admin:tenants_auditlog_changelist") + "?" + urlencode({"q": str(obj.pk)}),
+        )
 
     # -- actions --------------------------------------------------------------
 
@@ -298,11 +380,19 @@ class TransactionAdmin(LedgerAdmin):
 
     def _report_skipped(self, request, skipped: list[Transaction], what: str) -> None:
         if skipped:
-            self.message_user(request, f"Skipped {len(skipped)} transaction(s) that are not pending wins or refunds "
-                                       f"({what} applies only to those).", messages.WARNING)
+            self.message_user(
+                request,
+                f"Skipped {len(skipped)} transaction(s) that are not pending wins or refunds "
+                f"({what} applies only to those).",
+                messages.WARNING,
+            )
 
-    @admin.action(description="Retry delivery now", description_plural="Retry delivery of the selected now",
-                  permissions=["change"], location=BOTH_LOCATIONS)
+    @admin.action(
+        description="Retry delivery now",
+        description_plural="Retry delivery of the selected now",
+        permissions=["change"],
+        location=BOTH_LOCATIONS,
+    )
     def retry_now(self, request, queryset):
         done, skipped = 0, []
         for tx in queryset.select_related("partner"):
@@ -317,11 +407,16 @@ class TransactionAdmin(LedgerAdmin):
             done += 1
         self._report_skipped(request, skipped, "retry")
         if done:
-            self.message_user(request, f"Queued {done} deliver{'y' if done == 1 else 'ies'} for an immediate retry.",
-                              messages.SUCCESS)
+            self.message_user(
+                request, f"Queued {done} deliver{'y' if done == 1 else 'ies'} for an immediate retry.", messages.SUCCESS
+            )
 
-    @admin.action(description="Mark resolved manually…", description_plural="Mark the selected resolved manually…",
-                  permissions=["change"], location=BOTH_LOCATIONS)
+    @admin.action(
+        description="Mark resolved manually…",
+        description_plural="Mark the selected resolved manually…",
+        permissions=["change"],
+        location=BOTH_LOCATIONS,
+    )
     def resolve_manually(self, request, queryset):
         txs = list(queryset.select_related("partner"))
         pending = [tx for tx in txs if self._is_pending_delivery(tx)]
@@ -366,16 +461,20 @@ class TransactionAdmin(LedgerAdmin):
             else:  # delivered (or resolved by someone else) in the meantime
                 self.message_user(request, f"{tx.pk} was no longer pending; left as it is.", messages.WARNING)
         if done:
-            self.message_user(request, f"Marked {done} deliver{'y' if done == 1 else 'ies'} resolved manually.",
-                              messages.SUCCESS)
+            self.message_user(
+                request, f"Marked {done} deliver{'y' if done == 1 else 'ies'} resolved manually.", messages.SUCCESS
+            )
 
     # -- reconciliation -------------------------------------------------------
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
-            path("reconciliation/", self.admin_site.admin_view(self.reconciliation_view),
-                 name="%s_%s_reconciliation" % info),
+            path(
+                "reconciliation/",
+                self.admin_site.admin_view(self.reconciliation_view),
+                name="{}_{}_reconciliation".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -412,22 +511,43 @@ class TransactionAdmin(LedgerAdmin):
 
 @admin.register(DeliveryAttempt)
 class DeliveryAttemptAdmin(LedgerAdmin):
-    list_display = ("started_at", "transaction_link", "partner", "kind", "outcome", "http_status", "duration_ms",
-                    "error_code", "error")
+    list_display = (
+        "started_at",
+        "transaction_link",
+        "partner",
+        "kind",
+        "outcome",
+        "http_status",
+        "duration_ms",
+        "error_code",
+        "error",
+    )
     list_filter = (PartnerFilter, "outcome", "transaction__kind", "started_at")
     list_select_related = ("partner",)
     search_fields = ("transaction__id__exact", "^transaction__session__player_id", "=error_code")
     date_hierarchy = "started_at"
-    fields = ("transaction", "partner", "started_at", "duration_ms", "outcome", "http_status", "error_code", "error",
-              "response")
+    fields = (
+        "transaction",
+        "partner",
+        "started_at",
+        "duration_ms",
+        "outcome",
+        "http_status",
+        "error_code",
+        "error",
+        "response",
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(tx_kind=F("transaction__kind"))
 
     @admin.display(description="transaction", ordering="transaction")
     def transaction_link(self, obj: DeliveryAttempt):
-        return format_html('<a href="{}">{}</a>', reverse("admin:wallet_transaction_change", args=[obj.transaction_id]),
-                           obj.transaction_id)
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:wallet_transaction_change", args=[obj.transaction_id]),
+            obj.transaction_id,
+        )
 
     @admin.display(description="kind", ordering="transaction__kind")
     def kind(self, obj: DeliveryAttempt) -> str:

@@ -120,8 +120,11 @@ class RedisSlots:
 
     def _mark_down(self, exc: Exception) -> None:
         self._down_until = time.monotonic() + REDIS_RETRY_SECONDS
-        logger.warning("bulkhead: Redis unavailable (%s); bet caps hold per process for %.0f s",
-                       type(exc).__name__, REDIS_RETRY_SECONDS)
+        logger.warning(
+            "bulkhead: Redis unavailable (%s); bet caps hold per process for %.0f s",
+            type(exc).__name__,
+            REDIS_RETRY_SECONDS,
+        )
 
     def acquire(self, key: str, cap: int, ttl: float) -> str | None:
         import redis
@@ -140,7 +143,7 @@ class RedisSlots:
         import redis
 
         if token.startswith(self.LOCAL):
-            self._fallback.release(key, token[len(self.LOCAL):])
+            self._fallback.release(key, token[len(self.LOCAL) :])
             return
         try:
             self._client.zrem(KEY_PREFIX + key, token)

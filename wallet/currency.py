@@ -5,8 +5,20 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 
 CRYPTO_PRECISION = {
-    "BTC": 8, "uBTC": 2, "mBTC": 5, "ETH": 8, "mETH": 5, "USDT": 6, "USDC": 6, "LTC": 8, "mLTC": 5,
-    "DOGE": 8, "TRX": 6, "SOL": 8, "BNB": 8, "TON": 8,
+    "BTC": 8,
+    "uBTC": 2,
+    "mBTC": 5,
+    "ETH": 8,
+    "mETH": 5,
+    "USDT": 6,
+    "USDC": 6,
+    "LTC": 8,
+    "mLTC": 5,
+    "DOGE": 8,
+    "TRX": 6,
+    "SOL": 8,
+    "BNB": 8,
+    "TON": 8,
 }
 
 

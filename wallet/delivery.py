@@ -28,19 +28,19 @@ from __future__ import annotations
 import logging
 import random
 import time
-import uuid
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from core.db import get_or_none
 from core.tasks import publish
 
+from . import outbox
 from .models import (
     DeliveryAttempt,
     PartnerDeliveryState,
@@ -48,7 +48,6 @@ from .models import (
     TxKind,
     TxStatus,
 )
-from . import outbox
 from .outbox import _pump_release, _pump_ttl, _state_row, enqueue, lease_seconds
 from .services import refund_record
 from .transport import FAILED, WalletResult, transport_for
@@ -95,7 +94,8 @@ def _breaker_gate(partner_id, now) -> tuple[str, object]:
     # Half-open: let exactly one probe through by pushing open_until forward atomically.
     probe_window = now + timedelta(seconds=lease_seconds())
     took = PartnerDeliveryState.objects.filter(pk=state["pk"], open_until=state["open_until"]).update(
-        open_until=probe_window)
+        open_until=probe_window
+    )
     return (PROBE, None) if took == 1 else (OPEN, probe_window)
 
 
@@ -121,7 +121,8 @@ def _breaker_record(partner_id, ok: bool, now, failures: int = 1) -> bool:
     if state.consecutive_failures >= _breaker_threshold():  # open, or re-open after a failed probe
         PartnerDeliveryState.objects.filter(pk=state.pk).update(
             open_until=now + timedelta(seconds=_breaker_cooldown(state.opened_count)),
-            opened_count=F("opened_count") + 1)
+            opened_count=F("opened_count") + 1,
+        )
         return True
     return False
 
@@ -138,8 +139,9 @@ def partner_cap(partner_id) -> int:
 
 
 def _in_flight(partner_id, now) -> int:
-    return Transaction.objects.filter(partner_id=partner_id, status=TxStatus.PENDING, lease_until__gt=now,
-                                      kind__in=[TxKind.WIN, TxKind.REFUND]).count()
+    return Transaction.objects.filter(
+        partner_id=partner_id, status=TxStatus.PENDING, lease_until__gt=now, kind__in=[TxKind.WIN, TxKind.REFUND]
+    ).count()
 
 
 def _defer(tx_id, until) -> None:
@@ -148,9 +150,11 @@ def _defer(tx_id, until) -> None:
 
 def _due(now, *, slack: float = 1.0) -> Q:
     """Pending wins/refunds whose lease is free and whose next attempt is due."""
-    return (Q(status=TxStatus.PENDING, kind__in=[TxKind.WIN, TxKind.REFUND])
-            & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=slack))))
+    return (
+        Q(status=TxStatus.PENDING, kind__in=[TxKind.WIN, TxKind.REFUND])
+        & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=slack)))
+    )
 
 
 def claim(tx_id, now=None) -> Transaction | None:
@@ -170,8 +174,7 @@ def _claim(qs, limit: int, now) -> list[Transaction]:
     if limit <= 0:
         return []
     with transaction.atomic():
-        qs = (qs.filter(_due(now)).select_related("session__partner", "session__ext_client")
-              .order_by("next_attempt_at"))
+        qs = qs.filter(_due(now)).select_related("session__partner", "session__ext_client").order_by("next_attempt_at")
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         rows = list(qs[:limit])
@@ -179,7 +182,8 @@ def _claim(qs, limit: int, now) -> list[Transaction]:
             return []
         lease_until = now + timedelta(seconds=lease_seconds())
         Transaction.objects.filter(pk__in=[row.pk for row in rows]).update(
-            lease_until=lease_until, attempts=F("attempts") + 1, updated_at=now)
+            lease_until=lease_until, attempts=F("attempts") + 1, updated_at=now
+        )
     for row in rows:
         row.lease_until, row.attempts = lease_until, row.attempts + 1
     return rows
@@ -196,8 +200,9 @@ def _send(tx: Transaction, *, in_worker_thread: bool) -> tuple[object, WalletRes
         result = transport.win(tx) if tx.kind == TxKind.WIN else transport.refund(tx)
     except Exception as exc:  # noqa: BLE001 - a bug must not lose the row: it is retried
         logger.error("delivery of %s raised %s", tx.pk, type(exc).__name__)
-        result = WalletResult(FAILED, error=f"internal error: {type(exc).__name__}",
-                              message="The delivery could not be sent.")
+        result = WalletResult(
+            FAILED, error=f"internal error: {type(exc).__name__}", message="The delivery could not be sent."
+        )
     finally:
         if in_worker_thread:  # a signing-key lookup may have opened this thread's own connection
             for conn in connections.all(initialized_only=True):
@@ -209,8 +214,9 @@ OK_FIELDS = ["status", "confirmed_at", "lease_until", "partner_tx_id", "partner_
 RETRY_FIELDS = ["lease_until", "next_attempt_at", "last_error", "error_code", "error_message", "updated_at"]
 
 
-def _record(partner_id, sent: list[tuple[Transaction, object, WalletResult]], *,
-            breaker_clean: bool = False) -> tuple[list[str], bool]:
+def _record(
+    partner_id, sent: list[tuple[Transaction, object, WalletResult]], *, breaker_clean: bool = False
+) -> tuple[list[str], bool]:
     """Write a batch's attempts and outcomes in one transaction; (outcome per row, breaker now open).
 
     ``breaker_clean``: the caller knows the breaker has no failures on record (skips the reset).
@@ -219,10 +225,19 @@ def _record(partner_id, sent: list[tuple[Transaction, object, WalletResult]], *,
     attempts, ok_rows, retry_rows, outcomes = [], [], [], []
     failures = 0
     for tx, started, result in sent:
-        attempts.append(DeliveryAttempt(
-            transaction_id=tx.pk, partner_id=tx.partner_id, started_at=started, duration_ms=result.duration_ms,
-            http_status=result.http_status, outcome=result.outcome, error=result.error[:500],
-            error_code=result.error_code[:64], response=result.error_body()))
+        attempts.append(
+            DeliveryAttempt(
+                transaction_id=tx.pk,
+                partner_id=tx.partner_id,
+                started_at=started,
+                duration_ms=result.duration_ms,
+                http_status=result.http_status,
+                outcome=result.outcome,
+                error=result.error[:500],
+                error_code=result.error_code[:64],
+                response=result.error_body(),
+            )
+        )
         tx.lease_until, tx.updated_at = None, finished
         if result.ok:
             tx.status, tx.confirmed_at = TxStatus.CONFIRMED, finished
@@ -259,12 +274,15 @@ def _update_rows(model, rows: list, fields: list[str], *, only_pending: bool = F
         return
     meta, quote = model._meta, connection.ops.quote_name
     columns = [meta.get_field(name) for name in fields]
-    sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(c.column)} = %s' for c in columns)} "
-           f"WHERE {quote(meta.pk.column)} = %s"
-           + (f" AND {quote(meta.get_field('status').column)} = %s" if only_pending else ""))
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(c.column)} = %s' for c in columns)} "
+        f"WHERE {quote(meta.pk.column)} = %s"
+        + (f" AND {quote(meta.get_field('status').column)} = %s" if only_pending else "")
+    )
     params = [
         [c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns]
-        + [meta.pk.get_db_prep_save(row.pk, connection)] + ([TxStatus.PENDING] if only_pending else [])
+        + [meta.pk.get_db_prep_save(row.pk, connection)]
+        + ([TxStatus.PENDING] if only_pending else [])
         for row in rows
     ]
     with connection.cursor() as cursor:
@@ -300,8 +318,12 @@ def deliver(tx_id, now=None) -> str:
 
 
 def _pump_refresh(partner_id, token) -> bool:
-    return PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
-        pump_until=timezone.now() + timedelta(seconds=_pump_ttl())) == 1
+    return (
+        PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
+            pump_until=timezone.now() + timedelta(seconds=_pump_ttl())
+        )
+        == 1
+    )
 
 
 def _has_due(partner_id, now=None) -> bool:
@@ -356,8 +378,7 @@ def pump(partner_id, token, *, max_seconds: float | None = None) -> Counter:
             if now_mono - last_refresh > _pump_ttl() / 3:
                 owner, last_refresh = _pump_refresh(partner_id, token), now_mono
             free = cap - len(in_flight) - (0 if clean else len(finished))
-            accepting = (owner and not paused and not probing and not exhausted
-                         and now_mono - started < max_seconds)
+            accepting = owner and not paused and not probing and not exhausted and now_mono - started < max_seconds
             if accepting and free > 0 and (free >= refill or not in_flight):
                 # Only this pump sends the partner's deliveries: after a clean batch the breaker is closed.
                 gate = CLOSED if clean else _breaker_gate(partner_id, timezone.now())[0]
@@ -418,7 +439,8 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
     partner_ids = list(
         Transaction.objects.filter(_due(now, slack=0), partner_id__isnull=False)
         .exclude(partner__delivery_state__open_until__gt=now)  # paused: kicked when the pause ends
-        .values_list("partner_id", flat=True).distinct()[:limit]
+        .values_list("partner_id", flat=True)
+        .distinct()[:limit]
     )
     kicked = 0
     for partner_id in partner_ids:
@@ -429,8 +451,9 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
     # Rows without a partner have no pump: one task each, once their own task had its chance.
     overdue = now - timedelta(seconds=_setting("HUB_SWEEP_GRACE_SECONDS", lease_seconds()))
     enqueued = 0
-    for tx_id in (Transaction.objects.filter(_due(overdue, slack=0), partner_id__isnull=True)
-                  .values_list("pk", flat=True)[:limit]):
+    for tx_id in Transaction.objects.filter(_due(overdue, slack=0), partner_id__isnull=True).values_list(
+        "pk", flat=True
+    )[:limit]:
         try:
             publish("wallet.deliver_transaction", str(tx_id))
             enqueued += 1
@@ -438,8 +461,9 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
             logger.warning("sweeper could not enqueue: %s", type(exc).__name__)
             break
     stuck_before = now - timedelta(seconds=settings.HUB_STUCK_AFTER)
-    stuck = Transaction.objects.filter(status=TxStatus.PENDING, stuck=False, created_at__lt=stuck_before,
-                                       kind__in=[TxKind.WIN, TxKind.REFUND]).update(stuck=True)
+    stuck = Transaction.objects.filter(
+        status=TxStatus.PENDING, stuck=False, created_at__lt=stuck_before, kind__in=[TxKind.WIN, TxKind.REFUND]
+    ).update(stuck=True)
     orphans = orphaned_bets_resolve(now=now)
     return {"kicked": kicked, "enqueued": enqueued, "stuck_flagged": stuck, "orphaned_bets": orphans}
 
@@ -449,8 +473,9 @@ def orphaned_bets_resolve(*, now=None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=_setting("HUB_ORPHAN_BET_SECONDS", 60))
     count = 0
-    for tx_id in Transaction.objects.filter(kind=TxKind.BET, status=TxStatus.PENDING,
-                                            created_at__lt=cutoff).values_list("pk", flat=True)[:500]:
+    for tx_id in Transaction.objects.filter(
+        kind=TxKind.BET, status=TxStatus.PENDING, created_at__lt=cutoff
+    ).values_list("pk", flat=True)[:500]:
         with transaction.atomic():
             tx = Transaction.objects.select_for_update().filter(pk=tx_id, status=TxStatus.PENDING).first()
             if tx is None:
@@ -469,8 +494,9 @@ def delivery_retry_now(*, tx: Transaction, actor) -> None:
     from tenants.services import audit_record
 
     with transaction.atomic():
-        Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(next_attempt_at=timezone.now(),
-                                                                             lease_until=None)
+        Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(
+            next_attempt_at=timezone.now(), lease_until=None
+        )
         audit_record(actor=actor, action="delivery.retry_now", obj=tx, partner=tx.partner, changes={})
         transaction.on_commit(lambda: enqueue(tx))
 
@@ -483,7 +509,13 @@ def delivery_resolve_manually(*, tx: Transaction, actor, reason: str) -> None:
         raise ApplicationError("A reason is required to resolve a delivery manually.")
     with transaction.atomic():
         updated = Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(
-            status=TxStatus.RESOLVED, resolution_note=reason[:500], lease_until=None)
+            status=TxStatus.RESOLVED, resolution_note=reason[:500], lease_until=None
+        )
         if updated:
-            audit_record(actor=actor, action="delivery.resolve_manually", obj=tx, partner=tx.partner,
-                         changes={"reason": reason[:500], "kind": tx.kind, "amount": str(tx.amount)})
+            audit_record(
+                actor=actor,
+                action="delivery.resolve_manually",
+                obj=tx,
+                partner=tx.partner,
+                changes={"reason": reason[:500], "kind": tx.kind, "amount": str(tx.amount)},
+            )

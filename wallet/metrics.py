@@ -54,8 +54,16 @@ logger = logging.getLogger(__name__)
 
 # Histogram upper bounds: (label in seconds, the same bound in whole milliseconds).
 DURATION_BUCKETS = (
-    ("0.005", 5), ("0.01", 10), ("0.025", 25), ("0.05", 50), ("0.1", 100), ("0.25", 250),
-    ("0.5", 500), ("1.0", 1000), ("2.5", 2500), ("5.0", 5000),
+    ("0.005", 5),
+    ("0.01", 10),
+    ("0.025", 25),
+    ("0.05", 50),
+    ("0.1", 100),
+    ("0.25", 250),
+    ("0.5", 500),
+    ("1.0", 1000),
+    ("2.5", 2500),
+    ("5.0", 5000),
 )
 
 
@@ -82,17 +90,21 @@ class HubCollector(Collector):
         else:
             up = 1
         yield from families
-        yield GaugeMetricFamily("hub_metrics_database_up", "1 when the hub metrics could be read from the database.",
-                                value=up)
+        yield GaugeMetricFamily(
+            "hub_metrics_database_up", "1 when the hub metrics could be read from the database.", value=up
+        )
 
     def _families(self):
         rows = _attempt_rows()
 
-        attempts = CounterMetricFamily("hub_delivery_attempts", "Delivery attempts of wins and refunds by outcome.",
-                                       labels=["outcome", "kind"])
-        duration = HistogramMetricFamily("hub_delivery_attempt_duration_seconds",
-                                         "Duration of delivery attempts (partner wallet calls for wins and refunds).",
-                                         labels=["outcome", "kind"])
+        attempts = CounterMetricFamily(
+            "hub_delivery_attempts", "Delivery attempts of wins and refunds by outcome.", labels=["outcome", "kind"]
+        )
+        duration = HistogramMetricFamily(
+            "hub_delivery_attempt_duration_seconds",
+            "Duration of delivery attempts (partner wallet calls for wins and refunds).",
+            labels=["outcome", "kind"],
+        )
         seen = set()
         for row in rows:
             labels = [row["outcome"], row["kind"] or ""]
@@ -104,29 +116,41 @@ class HubCollector(Collector):
             for kind in (TxKind.WIN, TxKind.REFUND):
                 if (outcome, kind) not in seen:
                     attempts.add_metric([outcome, kind], 0)
-                    duration.add_metric([outcome, kind], [(le, 0) for le, _ in DURATION_BUCKETS] + [("+Inf", 0)],
-                                        sum_value=0)
+                    duration.add_metric(
+                        [outcome, kind], [(le, 0) for le, _ in DURATION_BUCKETS] + [("+Inf", 0)], sum_value=0
+                    )
         yield attempts
         yield duration
 
         pending = pending_deliveries()
         summary = pending.aggregate(n=Count("pk"), stuck=Count("pk", filter=Q(stuck=True)), oldest=Min("created_at"))
-        yield GaugeMetricFamily("hub_deliveries_pending", "Wins and refunds waiting for the partner's 200.",
-                                value=summary["n"])
-        yield GaugeMetricFamily("hub_deliveries_stuck",
-                                "Pending deliveries older than HUB_STUCK_AFTER (flagged for account managers).",
-                                value=summary["stuck"])
+        yield GaugeMetricFamily(
+            "hub_deliveries_pending", "Wins and refunds waiting for the partner's 200.", value=summary["n"]
+        )
+        yield GaugeMetricFamily(
+            "hub_deliveries_stuck",
+            "Pending deliveries older than HUB_STUCK_AFTER (flagged for account managers).",
+            value=summary["stuck"],
+        )
         age = 0
         if summary["oldest"] is not None:
             age = max(0, int((timezone.now() - summary["oldest"]).total_seconds()))
-        yield GaugeMetricFamily("hub_deliveries_oldest_pending_age_seconds",
-                                "Age of the oldest pending win or refund (0 when none).", value=age)
+        yield GaugeMetricFamily(
+            "hub_deliveries_oldest_pending_age_seconds",
+            "Age of the oldest pending win or refund (0 when none).",
+            value=age,
+        )
 
-        transactions = GaugeMetricFamily("hub_transactions_total", "Transactions by kind and current status.",
-                                         labels=["kind", "status"])
-        counts = {(r["kind"], r["status"]): r["n"]  # real money only: demo sessions' play money is not counted
-                  for r in Transaction.objects.filter(session__is_demo=False).values("kind", "status")
-                  .annotate(n=Count("pk")).order_by()}
+        transactions = GaugeMetricFamily(
+            "hub_transactions_total", "Transactions by kind and current status.", labels=["kind", "status"]
+        )
+        counts = {
+            (r["kind"], r["status"]): r["n"]  # real money only: demo sessions' play money is not counted
+            for r in Transaction.objects.filter(session__is_demo=False)
+            .values("kind", "status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        }
         for kind in TxKind.values:
             for status in TxStatus.values:
                 transactions.add_metric([kind, status], counts.get((kind, status), 0))
@@ -169,8 +193,9 @@ def _authorized(request, token: str) -> bool:
 def metrics_view(request):
     token = settings.HUB_METRICS_TOKEN
     if not token and settings.HUB_PRODUCTION:
-        return HttpResponse("Forbidden: /metrics is disabled until HUB_METRICS_TOKEN is set.\n", status=403,
-                            content_type="text/plain")
+        return HttpResponse(
+            "Forbidden: /metrics is disabled until HUB_METRICS_TOKEN is set.\n", status=403, content_type="text/plain"
+        )
     if token and not _authorized(request, token):
         response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'

@@ -26,17 +26,25 @@ class SessionStatus(models.TextChoices):
 
 class GameSession(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, help_text="Our session id (gsID).")
-    partner = models.ForeignKey("tenants.Partner", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="game_sessions", help_text="Empty for public demo sessions.")
-    ext_client = models.ForeignKey("tenants.ExtClient", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="game_sessions")
+    partner = models.ForeignKey(
+        "tenants.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="game_sessions",
+        help_text="Empty for public demo sessions.",
+    )
+    ext_client = models.ForeignKey(
+        "tenants.ExtClient", null=True, blank=True, on_delete=models.PROTECT, related_name="game_sessions"
+    )
     protocol = models.CharField(max_length=20, choices=Protocol.choices)
     game = models.ForeignKey("games.Game", on_delete=models.PROTECT, related_name="sessions")
     player_id = models.CharField(max_length=200)
     player_name = models.CharField(max_length=200, blank=True)
     currency = models.CharField(max_length=10)
-    partner_session_ref = models.CharField(max_length=200, blank=True,
-                                           help_text="The partner's session_id / sessionID, echoed in wallet calls.")
+    partner_session_ref = models.CharField(
+        max_length=200, blank=True, help_text="The partner's session_id / sessionID, echoed in wallet calls."
+    )
     key_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the session key.")
     device = models.CharField(max_length=20, default="mobile")
     language = models.CharField(max_length=20, default="en")
@@ -45,9 +53,9 @@ class GameSession(models.Model):
     is_demo = models.BooleanField(default=False)
     demo_balance = models.DecimalField(**MONEY, null=True, blank=True)
     last_balance = models.DecimalField(**MONEY, null=True, blank=True, help_text="Last balance the partner reported.")
-    last_balance_at = models.DateTimeField(null=True, blank=True,
-                                           help_text="When last_balance was reported: an older balance hook "
-                                                     "does not overwrite it.")
+    last_balance_at = models.DateTimeField(
+        null=True, blank=True, help_text="When last_balance was reported: an older balance hook does not overwrite it."
+    )
     balance_mismatch = models.BooleanField(default=False, help_text="A partner hook disagreed with our ledger.")
     status = models.CharField(max_length=20, choices=SessionStatus.choices, default=SessionStatus.ACTIVE)
     expires_at = models.DateTimeField()
@@ -64,11 +72,15 @@ class GameSession(models.Model):
                 condition=~Q(partner_session_ref="") & Q(is_demo=False, protocol="igsp"),
                 name="session_unique_igsp_partner_ref",
             ),
-            models.CheckConstraint(condition=Q(demo_balance__gte=0) | Q(demo_balance__isnull=True),
-                                   name="session_demo_balance_non_negative"),
+            models.CheckConstraint(
+                condition=Q(demo_balance__gte=0) | Q(demo_balance__isnull=True),
+                name="session_demo_balance_non_negative",
+            ),
         ]
-        indexes = [models.Index(fields=["partner", "player_id"]),
-                   models.Index(fields=["partner", "partner_session_ref"])]
+        indexes = [
+            models.Index(fields=["partner", "player_id"]),
+            models.Index(fields=["partner", "partner_session_ref"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.id} ({self.player_id})"
@@ -83,8 +95,9 @@ class RoundStatus(models.TextChoices):
 class Round(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, help_text="roundID")
     session = models.ForeignKey(GameSession, on_delete=models.PROTECT, related_name="rounds")
-    partner = models.ForeignKey("tenants.Partner", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="rounds")
+    partner = models.ForeignKey(
+        "tenants.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="rounds"
+    )
     status = models.CharField(max_length=20, choices=RoundStatus.choices, default=RoundStatus.OPEN)
     free_rounds_id = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -104,9 +117,9 @@ class TxKind(models.TextChoices):
 
 
 class TxStatus(models.TextChoices):
-    PENDING = "pending", "Pending"          # bet: in flight; win/refund: in the outbox, to deliver
-    CONFIRMED = "confirmed", "Confirmed"    # the partner answered 200 (or demo money moved)
-    DECLINED = "declined", "Declined"       # bet refused (or failed: then a refund exists)
+    PENDING = "pending", "Pending"  # bet: in flight; win/refund: in the outbox, to deliver
+    CONFIRMED = "confirmed", "Confirmed"  # the partner answered 200 (or demo money moved)
+    DECLINED = "declined", "Declined"  # bet refused (or failed: then a refund exists)
     RESOLVED = "resolved", "Resolved manually"
 
 
@@ -114,16 +127,24 @@ class Transaction(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, help_text="txID / transaction_id")
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="transactions")
     session = models.ForeignKey(GameSession, on_delete=models.PROTECT, related_name="transactions")
-    partner = models.ForeignKey("tenants.Partner", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="transactions")
+    partner = models.ForeignKey(
+        "tenants.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+    )
     kind = models.CharField(max_length=10, choices=TxKind.choices)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=10)
-    tx_type = models.CharField(max_length=20, default="regular",
-                               help_text="regular/free (Public API); bet/tip/freespin, win/jackpot/… (IGSP).")
+    tx_type = models.CharField(
+        max_length=20, default="regular", help_text="regular/free (Public API); bet/tip/freespin, win/jackpot/… (IGSP)."
+    )
     free_rounds_id = models.CharField(max_length=200, blank=True)
-    refunds = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunded_by",
-                                help_text="For refunds: the bet it reverses.")
+    refunds = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunded_by",
+        help_text="For refunds: the bet it reverses.",
+    )
     status = models.CharField(max_length=20, choices=TxStatus.choices, default=TxStatus.PENDING, db_index=True)
     finished = models.BooleanField(default=False, help_text="Closes the round (IGSP `finished`).")
     partner_tx_id = models.CharField(max_length=200, blank=True)
@@ -145,24 +166,31 @@ class Transaction(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="tx_amount_non_negative"),
             # One bet and at most one win per round: a bet cashes out once.
-            models.UniqueConstraint(fields=["round", "kind"], condition=Q(kind__in=["bet", "win"]),
-                                    name="tx_one_bet_one_win_per_round"),
+            models.UniqueConstraint(
+                fields=["round", "kind"], condition=Q(kind__in=["bet", "win"]), name="tx_one_bet_one_win_per_round"
+            ),
             # A bet is refunded at most once.
             models.UniqueConstraint(fields=["refunds"], condition=Q(kind="refund"), name="tx_one_refund_per_bet"),
-            models.CheckConstraint(condition=~Q(kind="refund") | Q(refunds__isnull=False),
-                                   name="tx_refund_names_its_bet"),
+            models.CheckConstraint(
+                condition=~Q(kind="refund") | Q(refunds__isnull=False), name="tx_refund_names_its_bet"
+            ),
         ]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="tx_due_idx",
-                         condition=Q(status="pending")),
+            models.Index(fields=["status", "next_attempt_at"], name="tx_due_idx", condition=Q(status="pending")),
             models.Index(fields=["partner", "created_at"]),
             models.Index(fields=["partner", "confirmed_at"]),
             # The per-partner in-flight count reads only leased rows.
-            models.Index(fields=["partner", "lease_until"], name="tx_inflight_idx",
-                         condition=Q(status="pending", lease_until__isnull=False)),
+            models.Index(
+                fields=["partner", "lease_until"],
+                name="tx_inflight_idx",
+                condition=Q(status="pending", lease_until__isnull=False),
+            ),
             # The partner pump claims its due rows in next_attempt_at order.
-            models.Index(fields=["partner", "next_attempt_at"], name="tx_partner_due_idx",
-                         condition=Q(status="pending", kind__in=["win", "refund"])),
+            models.Index(
+                fields=["partner", "next_attempt_at"],
+                name="tx_partner_due_idx",
+                condition=Q(status="pending", kind__in=["win", "refund"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -177,8 +205,9 @@ class AttemptOutcome(models.TextChoices):
 
 class DeliveryAttempt(models.Model):
     transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="delivery_attempts")
-    partner = models.ForeignKey("tenants.Partner", null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="delivery_attempts")
+    partner = models.ForeignKey(
+        "tenants.Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="delivery_attempts"
+    )
     started_at = models.DateTimeField(db_index=True)
     duration_ms = models.PositiveIntegerField(default=0)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)

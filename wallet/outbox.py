@@ -55,8 +55,7 @@ def kick(partner_id, now=None, *, ensure_row: bool = False) -> bool:
     token = uuid.uuid4()
     # Free flag, and no circuit-breaker pause: a paused partner's pump is kicked by the sweeper when the
     # pause ends (not once per new win while it lasts).
-    free = ((Q(pump_until__isnull=True) | Q(pump_until__lt=now))
-            & (Q(open_until__isnull=True) | Q(open_until__lte=now)))
+    free = (Q(pump_until__isnull=True) | Q(pump_until__lt=now)) & (Q(open_until__isnull=True) | Q(open_until__lte=now))
     values = {"pump_until": now + timedelta(seconds=_pump_ttl()), "pump_token": token}
     took = PartnerDeliveryState.objects.filter(free, partner_id=partner_id).update(**values)
     if not took and (ensure_row or partner_id not in _state_rows_seen):
@@ -84,7 +83,8 @@ def kick_quietly(partner_id) -> None:
 
 def _pump_release(partner_id, token) -> None:
     PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
-        pump_until=None, pump_token=None)
+        pump_until=None, pump_token=None
+    )
 
 
 def enqueue(tx: Transaction) -> None:

@@ -74,10 +74,15 @@ def _confirmed_on(partner: Partner, day: date) -> QuerySet[Transaction]:
     start, end = day_bounds(day)
     return (
         transactions_for_partner(partner=partner)
-        .filter(status=TxStatus.CONFIRMED, session__is_demo=False, confirmed_at__gte=start, confirmed_at__lt=end,
-                # confirmed_at >= created_at (give or take clock skew between machines): lets the
-                # (partner, created_at) index bound the scan from above
-                created_at__lt=end + CLOCK_SKEW_MARGIN)
+        .filter(
+            status=TxStatus.CONFIRMED,
+            session__is_demo=False,
+            confirmed_at__gte=start,
+            confirmed_at__lt=end,
+            # confirmed_at >= created_at (give or take clock skew between machines): lets the
+            # (partner, created_at) index bound the scan from above
+            created_at__lt=end + CLOCK_SKEW_MARGIN,
+        )
         .annotate(bet_status=F("refunds__status"))
     )
 
@@ -102,7 +107,8 @@ def reconciliation_report(*, partner: Partner, date: date) -> list[Reconciliatio
     """One row per currency with confirmed money movements of ``partner`` on the UTC day ``date``."""
     day = date
     per_currency: dict[str, dict[str, list]] = defaultdict(
-        lambda: {name: [0, ZERO] for name in ("bets", "wins", "refunds", "void_refunds")})
+        lambda: {name: [0, ZERO] for name in ("bets", "wins", "refunds", "void_refunds")}
+    )
     for (cur, kind, bet_status), (n, total) in _totals(_confirmed_on(partner, day)).items():
         if kind == TxKind.BET:
             bucket = "bets"
@@ -118,14 +124,23 @@ def reconciliation_report(*, partner: Partner, date: date) -> list[Reconciliatio
     rows = []
     for cur in sorted(per_currency):
         t = per_currency[cur]
-        rows.append(ReconciliationRow(
-            partner_id=str(partner.pk), partner_slug=partner.slug, date=day, currency=cur,
-            bets_count=t["bets"][0], bets_sum=t["bets"][1],
-            wins_count=t["wins"][0], wins_sum=t["wins"][1],
-            refunds_count=t["refunds"][0], refunds_sum=t["refunds"][1],
-            ggr=t["bets"][1] - t["wins"][1] - t["refunds"][1],
-            void_refunds_count=t["void_refunds"][0], void_refunds_sum=t["void_refunds"][1],
-        ))
+        rows.append(
+            ReconciliationRow(
+                partner_id=str(partner.pk),
+                partner_slug=partner.slug,
+                date=day,
+                currency=cur,
+                bets_count=t["bets"][0],
+                bets_sum=t["bets"][1],
+                wins_count=t["wins"][0],
+                wins_sum=t["wins"][1],
+                refunds_count=t["refunds"][0],
+                refunds_sum=t["refunds"][1],
+                ggr=t["bets"][1] - t["wins"][1] - t["refunds"][1],
+                void_refunds_count=t["void_refunds"][0],
+                void_refunds_sum=t["void_refunds"][1],
+            )
+        )
     return rows
 
 

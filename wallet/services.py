@@ -32,10 +32,9 @@ from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, Upstre
 
 from . import bulkhead
 from . import currency as money
-from .outbox import enqueue
 from .models import GameSession, Round, RoundStatus, SessionStatus, Transaction, TxKind, TxStatus
+from .outbox import enqueue
 from .transport import transport_for
-
 
 SESSION_KEY_PREFIX = "igsp_"
 MAX_AMOUNT = Decimal(10) ** 15  # the ledger's columns hold 16 integer digits
@@ -46,15 +45,26 @@ class BetDeclined(ApplicationError):
 
     status_code = 402
 
-    def __init__(self, message: str, *, code: str = "bet_declined", action: str = "", action_data: str = "",
-                 status_code: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "bet_declined",
+        action: str = "",
+        action_data: str = "",
+        status_code: int | None = None,
+    ):
         extra = {}
         if action:
             extra["action"] = action
         if action_data:
             extra["actionData"] = action_data
-        super().__init__(message or "The bet was declined by the casino wallet.", code=code or "bet_declined",
-                         status_code=status_code, extra=extra)
+        super().__init__(
+            message or "The bet was declined by the casino wallet.",
+            code=code or "bet_declined",
+            status_code=status_code,
+            extra=extra,
+        )
 
 
 def hash_session_key(key: str) -> str:
@@ -73,19 +83,44 @@ class NewSession:
         return f"NewSession({self.session.pk})"
 
 
-def session_create(*, protocol: str, game, player_id: str, currency: str, partner=None, ext_client=None,
-                   player_name: str = "", partner_session_ref: str = "", device: str = "mobile",
-                   language: str = "en", return_url: str = "", deposit_url: str = "", is_demo: bool = False,
-                   demo_balance: Decimal | None = None, balance: Decimal | None = None,
-                   settings_snapshot: dict | None = None) -> NewSession:
+def session_create(
+    *,
+    protocol: str,
+    game,
+    player_id: str,
+    currency: str,
+    partner=None,
+    ext_client=None,
+    player_name: str = "",
+    partner_session_ref: str = "",
+    device: str = "mobile",
+    language: str = "en",
+    return_url: str = "",
+    deposit_url: str = "",
+    is_demo: bool = False,
+    demo_balance: Decimal | None = None,
+    balance: Decimal | None = None,
+    settings_snapshot: dict | None = None,
+) -> NewSession:
     """Create a game session. A duplicate partner session reference answers Conflict (409)."""
     key = SESSION_KEY_PREFIX + secrets.token_urlsafe(32)
     session = GameSession(
-        partner=partner, ext_client=ext_client, protocol=protocol, game=game, player_id=player_id,
-        player_name=player_name, currency=currency, partner_session_ref=partner_session_ref or "",
-        key_hash=hash_session_key(key), device=device, language=language, return_url=return_url or "",
-        deposit_url=deposit_url or "", is_demo=is_demo,
-        demo_balance=(Decimal(demo_balance) if is_demo else None), last_balance=balance,
+        partner=partner,
+        ext_client=ext_client,
+        protocol=protocol,
+        game=game,
+        player_id=player_id,
+        player_name=player_name,
+        currency=currency,
+        partner_session_ref=partner_session_ref or "",
+        key_hash=hash_session_key(key),
+        device=device,
+        language=language,
+        return_url=return_url or "",
+        deposit_url=deposit_url or "",
+        is_demo=is_demo,
+        demo_balance=(Decimal(demo_balance) if is_demo else None),
+        last_balance=balance,
         last_balance_at=timezone.now() if balance is not None else None,
         expires_at=timezone.now() + timedelta(seconds=settings.HUB_SESSION_TTL_SECONDS),
         settings_snapshot=settings_snapshot or {},
@@ -94,8 +129,9 @@ def session_create(*, protocol: str, game, player_id: str, currency: str, partne
         with transaction.atomic():
             session.save(force_insert=True)
     except IntegrityError as exc:
-        raise Conflict("A session with this session_id already exists for this partner.",
-                       code="duplicate_session") from exc
+        raise Conflict(
+            "A session with this session_id already exists for this partner.", code="duplicate_session"
+        ) from exc
     return NewSession(session=session, key=key)
 
 
@@ -122,8 +158,13 @@ def session_balance(*, session: GameSession) -> Decimal:
         return result.balance
     if result.failed or result.ok:
         raise UpstreamUnavailable("The casino wallet is unreachable.", code="partner_unreachable")
-    raise BetDeclined(result.message, code=result.error_code or "balance_unavailable", action=result.action,
-                      action_data=result.action_data, status_code=_declined_status(result.http_status, result.error_code))
+    raise BetDeclined(
+        result.message,
+        code=result.error_code or "balance_unavailable",
+        action=result.action,
+        action_data=result.action_data,
+        status_code=_declined_status(result.http_status, result.error_code),
+    )
 
 
 def _declined_status(http_status: int | None, code: str = "") -> int:
@@ -159,8 +200,16 @@ def _validate_amount(amount: Decimal, currency: str, *, allow_zero: bool = False
     return amount
 
 
-def bet_place(*, session: GameSession, amount: Decimal, tx_type: str = "regular", free_rounds_id: str = "",
-              on_reserve: Hook = None, on_confirm: Hook = None, on_decline: Hook = None) -> BetResult:
+def bet_place(
+    *,
+    session: GameSession,
+    amount: Decimal,
+    tx_type: str = "regular",
+    free_rounds_id: str = "",
+    on_reserve: Hook = None,
+    on_confirm: Hook = None,
+    on_decline: Hook = None,
+) -> BetResult:
     """Debit a stake. Hooks let the game reserve and release its own state:
 
     ``on_reserve(round)`` runs in the transaction that creates the pending bet,
@@ -177,9 +226,17 @@ def bet_place(*, session: GameSession, amount: Decimal, tx_type: str = "regular"
     with bulkhead.bet_slot(session.partner):
         with transaction.atomic():
             rnd = Round.objects.create(session=session, partner_id=session.partner_id, free_rounds_id=free_rounds_id)
-            tx = Transaction.objects.create(round=rnd, session=session, partner_id=session.partner_id,
-                                            kind=TxKind.BET, amount=amount, currency=session.currency,
-                                            tx_type=tx_type, free_rounds_id=free_rounds_id, status=TxStatus.PENDING)
+            tx = Transaction.objects.create(
+                round=rnd,
+                session=session,
+                partner_id=session.partner_id,
+                kind=TxKind.BET,
+                amount=amount,
+                currency=session.currency,
+                tx_type=tx_type,
+                free_rounds_id=free_rounds_id,
+                status=TxStatus.PENDING,
+            )
             if on_reserve:
                 on_reserve(rnd)
 
@@ -197,13 +254,15 @@ def bet_place(*, session: GameSession, amount: Decimal, tx_type: str = "regular"
             fields = ["status", "last_error"]
         # A conditional UPDATE: it also takes the row lock the orphan sweeper would need.
         if not Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(
-                **{name: getattr(tx, name) for name in [*fields, "error_code", "error_message", "updated_at"]}):
+            **{name: getattr(tx, name) for name in [*fields, "error_code", "error_message", "updated_at"]}
+        ):
             # The sweeper already gave up on it (and refunded).
             raise UpstreamUnavailable("The casino wallet did not answer in time.", code="partner_unreachable")
         if result.ok:
             if tx.partner_balance is not None:
-                GameSession.objects.filter(pk=session.pk).update(last_balance=tx.partner_balance,
-                                                                 last_balance_at=timezone.now())
+                GameSession.objects.filter(pk=session.pk).update(
+                    last_balance=tx.partner_balance, last_balance_at=timezone.now()
+                )
             rejected = _confirm_or_refund(rnd, tx, on_confirm)
         else:
             rejected = None
@@ -217,10 +276,16 @@ def bet_place(*, session: GameSession, amount: Decimal, tx_type: str = "regular"
             raise rejected
         return BetResult(round=rnd, transaction=tx, balance=tx.partner_balance)
     if result.failed:
-        raise UpstreamUnavailable("The casino wallet is unreachable; the bet was not placed.",
-                                  code="partner_unreachable")
-    raise BetDeclined(result.message, code=result.error_code or "bet_declined", action=result.action,
-                      action_data=result.action_data, status_code=_declined_status(result.http_status, result.error_code))
+        raise UpstreamUnavailable(
+            "The casino wallet is unreachable; the bet was not placed.", code="partner_unreachable"
+        )
+    raise BetDeclined(
+        result.message,
+        code=result.error_code or "bet_declined",
+        action=result.action,
+        action_data=result.action_data,
+        status_code=_declined_status(result.http_status, result.error_code),
+    )
 
 
 def _confirm_or_refund(rnd, tx, on_confirm) -> ApplicationError | None:
@@ -247,10 +312,19 @@ def _demo_bet(session, amount, tx_type, free_rounds_id, on_reserve, on_confirm) 
         if on_reserve:
             on_reserve(rnd)
         now = timezone.now()
-        tx = Transaction.objects.create(round=rnd, session=session, partner_id=session.partner_id, kind=TxKind.BET,
-                                        amount=amount, currency=session.currency, tx_type=tx_type,
-                                        free_rounds_id=free_rounds_id, status=TxStatus.CONFIRMED, confirmed_at=now,
-                                        partner_balance=locked.demo_balance - amount)
+        tx = Transaction.objects.create(
+            round=rnd,
+            session=session,
+            partner_id=session.partner_id,
+            kind=TxKind.BET,
+            amount=amount,
+            currency=session.currency,
+            tx_type=tx_type,
+            free_rounds_id=free_rounds_id,
+            status=TxStatus.CONFIRMED,
+            confirmed_at=now,
+            partner_balance=locked.demo_balance - amount,
+        )
         rejected = _confirm_or_refund(rnd, tx, on_confirm)
     if rejected is not None:
         raise rejected
@@ -260,8 +334,9 @@ def _demo_bet(session, amount, tx_type, free_rounds_id, on_reserve, on_confirm) 
 # ---------------------------------------------------------- wins, refunds --
 
 
-def win_record(*, round: Round, amount: Decimal, tx_type: str = "regular", free_rounds_id: str = "",
-               finished: bool = True) -> Transaction:
+def win_record(
+    *, round: Round, amount: Decimal, tx_type: str = "regular", free_rounds_id: str = "", finished: bool = True
+) -> Transaction:
     """Write a win (possibly zero) to the outbox; it is delivered after commit. One win per round (DB)."""
     session = round.session
     amount = _validate_amount(amount, session.currency, allow_zero=True)
@@ -276,9 +351,18 @@ def win_record(*, round: Round, amount: Decimal, tx_type: str = "regular", free_
         try:
             with transaction.atomic():
                 tx = Transaction.objects.create(
-                    round=round, session=session, partner_id=round.partner_id, kind=TxKind.WIN, amount=amount,
-                    currency=session.currency, tx_type=tx_type, free_rounds_id=free_rounds_id, finished=finished,
-                    status=status, confirmed_at=confirmed_at, partner_balance=balance,
+                    round=round,
+                    session=session,
+                    partner_id=round.partner_id,
+                    kind=TxKind.WIN,
+                    amount=amount,
+                    currency=session.currency,
+                    tx_type=tx_type,
+                    free_rounds_id=free_rounds_id,
+                    finished=finished,
+                    status=status,
+                    confirmed_at=confirmed_at,
+                    partner_balance=balance,
                     next_attempt_at=timezone.now(),
                 )
         except IntegrityError as exc:
@@ -299,18 +383,27 @@ def refund_record(*, bet_tx: Transaction) -> Transaction:
         try:
             with transaction.atomic():
                 tx = Transaction.objects.create(
-                    round_id=bet_tx.round_id, session_id=bet_tx.session_id, partner_id=bet_tx.partner_id,
-                    kind=TxKind.REFUND, amount=bet_tx.amount, currency=bet_tx.currency, tx_type=bet_tx.tx_type,
-                    free_rounds_id=bet_tx.free_rounds_id, refunds=bet_tx, finished=True,
+                    round_id=bet_tx.round_id,
+                    session_id=bet_tx.session_id,
+                    partner_id=bet_tx.partner_id,
+                    kind=TxKind.REFUND,
+                    amount=bet_tx.amount,
+                    currency=bet_tx.currency,
+                    tx_type=bet_tx.tx_type,
+                    free_rounds_id=bet_tx.free_rounds_id,
+                    refunds=bet_tx,
+                    finished=True,
                     status=TxStatus.PENDING if pending else TxStatus.CONFIRMED,
-                    confirmed_at=None if pending else timezone.now(), next_attempt_at=timezone.now(),
+                    confirmed_at=None if pending else timezone.now(),
+                    next_attempt_at=timezone.now(),
                 )
         except IntegrityError as exc:
             raise Conflict("This bet has already been refunded.", code="already_refunded") from exc
         if not pending and bet_tx.status == TxStatus.CONFIRMED:
             GameSession.objects.filter(pk=session.pk).update(demo_balance=F("demo_balance") + bet_tx.amount)
         Round.objects.filter(pk=bet_tx.round_id).exclude(status=RoundStatus.SETTLED).update(
-            status=RoundStatus.CANCELLED, settled_at=timezone.now())
+            status=RoundStatus.CANCELLED, settled_at=timezone.now()
+        )
         if pending:
             _enqueue_after_commit(tx)
     return tx

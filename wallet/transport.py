@@ -152,10 +152,15 @@ class _CheckedPeer:
         for address in dict.fromkeys(allowed):  # in the resolver's order, each once
             try:
                 sock = urllib3_connection.create_connection(
-                    (address, self.port), self.timeout, source_address=self.source_address,
-                    socket_options=self.socket_options)
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
             except TimeoutError as e:
-                error = ConnectTimeoutError(self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})")
+                error = ConnectTimeoutError(
+                    self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
+                )
                 error.__cause__ = e
                 continue
             except OSError as e:
@@ -199,8 +204,13 @@ def http_client() -> urllib3.PoolManager:
         return current[1]
     with _pool_lock:
         if _pool is None or _pool[0] != pid:
-            manager = urllib3.PoolManager(num_pools=200, maxsize=POOL_MAXSIZE, block=False, retries=False,
-                                          headers={"User-Agent": "integration-hub/1.0"})
+            manager = urllib3.PoolManager(
+                num_pools=200,
+                maxsize=POOL_MAXSIZE,
+                block=False,
+                retries=False,
+                headers={"User-Agent": "integration-hub/1.0"},
+            )
             manager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
             _pool = (pid, manager)
         return _pool[1]
@@ -253,8 +263,15 @@ def _discard(raw) -> None:
     raw.release_conn()
 
 
-def send(method: str, url: str, *, content: bytes | None = None, headers: dict | None = None,
-         params: dict | None = None, timeout: float | None = None) -> tuple[HttpResponse | None, str, int]:
+def send(
+    method: str,
+    url: str,
+    *,
+    content: bytes | None = None,
+    headers: dict | None = None,
+    params: dict | None = None,
+    timeout: float | None = None,
+) -> tuple[HttpResponse | None, str, int]:
     """One HTTP call: (response or None, redacted error text, duration ms). Never raises for network errors.
 
     The whole call (connect, headers, body) keeps to ``timeout``; the body is read up to
@@ -270,8 +287,16 @@ def send(method: str, url: str, *, content: bytes | None = None, headers: dict |
         return int((time.perf_counter() - started) * 1000)
 
     try:
-        raw = http_client().request(method, url, body=content, headers=headers, redirect=False, retries=False,
-                                    timeout=urllib3.Timeout(total=seconds), preload_content=False)
+        raw = http_client().request(
+            method,
+            url,
+            body=content,
+            headers=headers,
+            redirect=False,
+            retries=False,
+            timeout=urllib3.Timeout(total=seconds),
+            preload_content=False,
+        )
         response = HttpResponse(raw.status, _read_bounded(raw, limit, started + seconds))
         raw.release_conn()
         raw = None
@@ -305,8 +330,13 @@ def parse_json_decimal(response: HttpResponse):
 def classify(response: HttpResponse | None, error: str, duration_ms: int) -> WalletResult:
     """200 → ok; 5xx / timeout / connection error → failed; any other status → declined."""
     if response is None:
-        return WalletResult(FAILED, error=error, message="The casino wallet did not answer.",
-                            error_code="client_connection_error", duration_ms=duration_ms)
+        return WalletResult(
+            FAILED,
+            error=error,
+            message="The casino wallet did not answer.",
+            error_code="client_connection_error",
+            duration_ms=duration_ms,
+        )
     body = parse_json_decimal(response)
     body = body if isinstance(body, dict) else None
     if response.status_code == 200:
@@ -318,9 +348,17 @@ def classify(response: HttpResponse | None, error: str, duration_ms: int) -> Wal
         action = partner_text(body.get("action") or "", 32)
         action_data = partner_text(body.get("actionData") or "", 500)
     outcome = FAILED if response.status_code >= 500 else DECLINED
-    return WalletResult(outcome, http_status=response.status_code, error_code=code, message=message, action=action,
-                        action_data=action_data, error=f"HTTP {response.status_code}", duration_ms=duration_ms,
-                        body=body)
+    return WalletResult(
+        outcome,
+        http_status=response.status_code,
+        error_code=code,
+        message=message,
+        action=action,
+        action_data=action_data,
+        error=f"HTTP {response.status_code}",
+        duration_ms=duration_ms,
+        body=body,
+    )
 
 
 _registry: dict[str, WalletTransport] = {}

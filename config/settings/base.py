@@ -6,8 +6,9 @@ Every variable is documented in ``.env.example`` and the README.
 
 from __future__ import annotations
 
-import hashlib
 import base64
+import hashlib
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -287,9 +288,7 @@ AXES_VERBOSE = False  # no banner at every start; lockouts are still logged (add
 HUB_METRICS_CACHE_SECONDS = env.int("HUB_METRICS_CACHE_SECONDS", default=15)
 # Outbound calls to partners (core.net, wallet.transport): private ranges an on-premises install
 # may reach (CIDRs, comma-separated; default none: partner URLs must be public), and the largest answer read.
-import ipaddress as _ipaddress
-
 HUB_OUTBOUND_ALLOWED_NETWORKS = env.list("HUB_OUTBOUND_ALLOWED_NETWORKS", default=[])
 for _cidr in HUB_OUTBOUND_ALLOWED_NETWORKS:
-    _ipaddress.ip_network(_cidr.strip(), strict=False)  # a typo fails at start, not at the first call
+    ipaddress.ip_network(_cidr.strip(), strict=False)  # a typo fails at start, not at the first call
 HUB_WALLET_MAX_RESPONSE_BYTES = env.int("HUB_WALLET_MAX_RESPONSE_BYTES", default=64 * 1024)

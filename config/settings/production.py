@@ -12,7 +12,12 @@ HUB_WARN_EMPTY_IP_ALLOWLIST = env.bool("HUB_WARN_EMPTY_IP_ALLOWLIST", default=Tr
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING["handlers"]["default"]["formatter"] = "json" if LOG_FORMAT == "json" else "console"  # noqa: F405
 
-if not SECRET_KEY or SECRET_KEY == DEV_INSECURE_SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 32:
+if (
+    not SECRET_KEY
+    or SECRET_KEY == DEV_INSECURE_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure")
+    or len(SECRET_KEY) < 32
+):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a real secret (32+ characters) in production.")
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")

@@ -17,6 +17,7 @@ from core.net import client_ip, ip_allowed
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass
 class PartnerPrincipal:
     """``request.user`` for a request signed by a partner."""
@@ -108,8 +109,9 @@ class AdminKeyAuthentication:
         ip = client_ip(request)
         wait = admin_key_locked_for(ip)
         if wait:
-            raise exceptions.Throttled(wait=wait, detail="Too many failed X-Admin-Key attempts from this address; "
-                                                         "try again later.")
+            raise exceptions.Throttled(
+                wait=wait, detail="Too many failed X-Admin-Key attempts from this address; try again later."
+            )
         expected = settings.HUB_ADMIN_API_KEY
         if not expected or not constant_time_equals(provided, expected):
             admin_key_failure(ip)

@@ -62,8 +62,14 @@ _STATUS_CODES = {
 }
 
 
-def render_error(style: str, status_code: int, message: str, code: str | None = None,
-                 details: str | None = None, extra: dict | None = None) -> dict:
+def render_error(
+    style: str,
+    status_code: int,
+    message: str,
+    code: str | None = None,
+    details: str | None = None,
+    extra: dict | None = None,
+) -> dict:
     if style == "public_api":
         body: dict = {"message": message}
         if details:

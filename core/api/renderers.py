@@ -27,8 +27,9 @@ def _default(obj):
 
 def dumps_exact(value, **kwargs) -> bytes:
     """Compact JSON bytes; Decimal('100.50') is written as 100.50."""
-    return simplejson.dumps(value, use_decimal=True, default=_default, separators=(",", ":"),
-                            ensure_ascii=False, **kwargs).encode("utf-8")
+    return simplejson.dumps(
+        value, use_decimal=True, default=_default, separators=(",", ":"), ensure_ascii=False, **kwargs
+    ).encode("utf-8")
 
 
 class DecimalJSONRenderer(JSONRenderer):

@@ -6,60 +6,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('games', '0004_seed_demo_markets'),
-        ('tenants', '0002_account_managers_group'),
+        ("games", "0004_seed_demo_markets"),
+        ("tenants", "0002_account_managers_group"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FreeRoundsCampaign',
+            name="FreeRoundsCampaign",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('ext_id', models.CharField(max_length=200, verbose_name='extID')),
-                ('game_ids', models.JSONField(blank=True, default=list, help_text='Game ids (UUIDs); empty = any game.')),
-                ('user_ids', models.JSONField(blank=True, default=list, help_text='Player ids; empty = every player.')),
-                ('currency', models.CharField(max_length=10)),
-                ('quantity', models.PositiveSmallIntegerField()),
-                ('bet_line', models.PositiveSmallIntegerField()),
-                ('bet_amount', models.DecimalField(decimal_places=8, help_text="The line's max bet: the stake of each free round.", max_digits=24)),
-                ('max_multiplier', models.DecimalField(decimal_places=4, max_digits=12)),
-                ('valid_from', models.DateTimeField()),
-                ('valid_until', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('cancelled', 'Cancelled')], default='active', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('ext_client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='free_rounds', to='tenants.extclient')),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='free_rounds', to='tenants.partner')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("ext_id", models.CharField(max_length=200, verbose_name="extID")),
+                (
+                    "game_ids",
+                    models.JSONField(blank=True, default=list, help_text="Game ids (UUIDs); empty = any game."),
+                ),
+                ("user_ids", models.JSONField(blank=True, default=list, help_text="Player ids; empty = every player.")),
+                ("currency", models.CharField(max_length=10)),
+                ("quantity", models.PositiveSmallIntegerField()),
+                ("bet_line", models.PositiveSmallIntegerField()),
+                (
+                    "bet_amount",
+                    models.DecimalField(
+                        decimal_places=8, help_text="The line's max bet: the stake of each free round.", max_digits=24
+                    ),
+                ),
+                ("max_multiplier", models.DecimalField(decimal_places=4, max_digits=12)),
+                ("valid_from", models.DateTimeField()),
+                ("valid_until", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("cancelled", "Cancelled")], default="active", max_length=20
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "ext_client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="free_rounds", to="tenants.extclient"
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="free_rounds", to="tenants.partner"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='FreeRoundsProgress',
+            name="FreeRoundsProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('player_id', models.CharField(max_length=200)),
-                ('rounds_used', models.PositiveSmallIntegerField(default=0)),
-                ('total_win', models.DecimalField(decimal_places=8, default=0, max_digits=24)),
-                ('status', models.CharField(choices=[('in_progress', 'In progress'), ('finished', 'Finished (bonus sent)')], default='in_progress', max_length=20)),
-                ('bonus_transaction', models.UUIDField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress', to='freerounds.freeroundscampaign')),
-                ('game', models.ForeignKey(help_text='Locked to the game it started in.', on_delete=django.db.models.deletion.PROTECT, to='games.game')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("player_id", models.CharField(max_length=200)),
+                ("rounds_used", models.PositiveSmallIntegerField(default=0)),
+                ("total_win", models.DecimalField(decimal_places=8, default=0, max_digits=24)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("in_progress", "In progress"), ("finished", "Finished (bonus sent)")],
+                        default="in_progress",
+                        max_length=20,
+                    ),
+                ),
+                ("bonus_transaction", models.UUIDField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="progress",
+                        to="freerounds.freeroundscampaign",
+                    ),
+                ),
+                (
+                    "game",
+                    models.ForeignKey(
+                        help_text="Locked to the game it started in.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="games.game",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='freeroundscampaign',
-            constraint=models.UniqueConstraint(fields=('partner', 'ext_id'), name='free_rounds_unique_ext_id'),
+            model_name="freeroundscampaign",
+            constraint=models.UniqueConstraint(fields=("partner", "ext_id"), name="free_rounds_unique_ext_id"),
         ),
         migrations.AddConstraint(
-            model_name='freeroundsprogress',
-            constraint=models.UniqueConstraint(fields=('campaign', 'player_id'), name='free_rounds_one_per_player'),
+            model_name="freeroundsprogress",
+            constraint=models.UniqueConstraint(fields=("campaign", "player_id"), name="free_rounds_one_per_player"),
         ),
     ]

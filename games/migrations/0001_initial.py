@@ -6,49 +6,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Provider',
+            name="Provider",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('currencies', models.JSONField(blank=True, default=list)),
-                ('restricted_countries', models.JSONField(blank=True, default=list)),
-                ('images', models.JSONField(blank=True, default=list)),
-                ('min_age', models.PositiveSmallIntegerField(default=18)),
-                ('min_kyc_level', models.CharField(default='basic', max_length=32)),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                ("currencies", models.JSONField(blank=True, default=list)),
+                ("restricted_countries", models.JSONField(blank=True, default=list)),
+                ("images", models.JSONField(blank=True, default=list)),
+                ("min_age", models.PositiveSmallIntegerField(default=18)),
+                ("min_kyc_level", models.CharField(default="basic", max_length=32)),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Game',
+            name="Game",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('rtp', models.DecimalField(decimal_places=4, help_text='Return to player, e.g. 0.9500.', max_digits=5)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('inactive', 'Inactive'), ('pending', 'Pending'), ('deprecated', 'Deprecated')], default='active', max_length=20)),
-                ('categories', models.JSONField(blank=True, default=list)),
-                ('currencies', models.JSONField(blank=True, default=list)),
-                ('locales', models.JSONField(blank=True, default=list)),
-                ('platforms', models.JSONField(blank=True, default=list)),
-                ('images', models.JSONField(blank=True, default=dict)),
-                ('has_free_spins', models.BooleanField(default=False)),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='games', to='games.provider')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "rtp",
+                    models.DecimalField(decimal_places=4, help_text="Return to player, e.g. 0.9500.", max_digits=5),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("inactive", "Inactive"),
+                            ("pending", "Pending"),
+                            ("deprecated", "Deprecated"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("categories", models.JSONField(blank=True, default=list)),
+                ("currencies", models.JSONField(blank=True, default=list)),
+                ("locales", models.JSONField(blank=True, default=list)),
+                ("platforms", models.JSONField(blank=True, default=list)),
+                ("images", models.JSONField(blank=True, default=dict)),
+                ("has_free_spins", models.BooleanField(default=False)),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
+                ("deleted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="games", to="games.provider"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
     ]

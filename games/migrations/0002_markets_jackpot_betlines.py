@@ -7,112 +7,218 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('games', '0001_initial'),
+        ("games", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='JackpotRound',
+            name="JackpotRound",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('session_id', models.UUIDField(db_index=True, help_text='The wallet GameSession id (no FK across apps).')),
-                ('round_id', models.UUIDField(help_text='The wallet Round id.', unique=True)),
-                ('direction', models.CharField(choices=[('up', 'Up'), ('down', 'Down')], max_length=4)),
-                ('stake', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('currency', models.CharField(max_length=12)),
-                ('rtp', models.DecimalField(decimal_places=4, help_text='Target RTP of the table used.', max_digits=5)),
-                ('server_seed', models.CharField(help_text='Secret until the round is settled.', max_length=64)),
-                ('server_seed_hash', models.CharField(max_length=64)),
-                ('client_seed', models.CharField(max_length=64)),
-                ('nonce', models.PositiveBigIntegerField(default=0)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('settled', 'Settled'), ('refunded', 'Refunded')], default='open', max_length=20)),
-                ('tier', models.CharField(blank=True, max_length=16)),
-                ('multiplier', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True)),
-                ('payout', models.DecimalField(blank=True, decimal_places=8, max_digits=20, null=True)),
-                ('path', models.JSONField(blank=True, null=True)),
-                ('settle_at', models.DateTimeField(db_index=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('settled_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "session_id",
+                    models.UUIDField(db_index=True, help_text="The wallet GameSession id (no FK across apps)."),
+                ),
+                ("round_id", models.UUIDField(help_text="The wallet Round id.", unique=True)),
+                ("direction", models.CharField(choices=[("up", "Up"), ("down", "Down")], max_length=4)),
+                ("stake", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("currency", models.CharField(max_length=12)),
+                ("rtp", models.DecimalField(decimal_places=4, help_text="Target RTP of the table used.", max_digits=5)),
+                ("server_seed", models.CharField(help_text="Secret until the round is settled.", max_length=64)),
+                ("server_seed_hash", models.CharField(max_length=64)),
+                ("client_seed", models.CharField(max_length=64)),
+                ("nonce", models.PositiveBigIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("settled", "Settled"), ("refunded", "Refunded")],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("tier", models.CharField(blank=True, max_length=16)),
+                ("multiplier", models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True)),
+                ("payout", models.DecimalField(blank=True, decimal_places=8, max_digits=20, null=True)),
+                ("path", models.JSONField(blank=True, null=True)),
+                ("settle_at", models.DateTimeField(db_index=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("settled_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at', 'id'],
-                'indexes': [models.Index(fields=['status', 'settle_at'], name='games_jackpot_due')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('stake__gt', 0)), name='games_jackpot_stake_gt_0')],
+                "ordering": ["-created_at", "id"],
+                "indexes": [models.Index(fields=["status", "settle_at"], name="games_jackpot_due")],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("stake__gt", 0)), name="games_jackpot_stake_gt_0")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Market',
+            name="Market",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('title', models.CharField(max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('suspended', 'Suspended'), ('resolved', 'Resolved'), ('cancelled', 'Cancelled'), ('voided', 'Voided')], db_index=True, default='open', max_length=20)),
-                ('b', models.DecimalField(decimal_places=6, help_text='LMSR liquidity: larger = prices move less per share.', max_digits=24)),
-                ('q_yes', models.DecimalField(decimal_places=6, default=0, help_text='Outstanding YES shares.', max_digits=24)),
-                ('q_no', models.DecimalField(decimal_places=6, default=0, help_text='Outstanding NO shares.', max_digits=24)),
-                ('close_at', models.DateTimeField(help_text='No bets or cash-outs from this time on.')),
-                ('outcome', models.CharField(blank=True, choices=[('YES', 'Yes'), ('NO', 'No')], max_length=3, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("title", models.CharField(max_length=300)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("suspended", "Suspended"),
+                            ("resolved", "Resolved"),
+                            ("cancelled", "Cancelled"),
+                            ("voided", "Voided"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "b",
+                    models.DecimalField(
+                        decimal_places=6,
+                        help_text="LMSR liquidity: larger = prices move less per share.",
+                        max_digits=24,
+                    ),
+                ),
+                (
+                    "q_yes",
+                    models.DecimalField(
+                        decimal_places=6, default=0, help_text="Outstanding YES shares.", max_digits=24
+                    ),
+                ),
+                (
+                    "q_no",
+                    models.DecimalField(decimal_places=6, default=0, help_text="Outstanding NO shares.", max_digits=24),
+                ),
+                ("close_at", models.DateTimeField(help_text="No bets or cash-outs from this time on.")),
+                (
+                    "outcome",
+                    models.CharField(blank=True, choices=[("YES", "Yes"), ("NO", "No")], max_length=3, null=True),
+                ),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['close_at', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('b__gt', 0)), name='games_market_b_gt_0'), models.CheckConstraint(condition=models.Q(('q_no__gte', 0), ('q_yes__gte', 0)), name='games_market_q_gte_0')],
+                "ordering": ["close_at", "id"],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("b__gt", 0)), name="games_market_b_gt_0"),
+                    models.CheckConstraint(
+                        condition=models.Q(("q_no__gte", 0), ("q_yes__gte", 0)), name="games_market_q_gte_0"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MarketEvent',
+            name="MarketEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=32)),
-                ('actor', models.CharField(blank=True, max_length=200)),
-                ('details', models.JSONField(blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder)),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('market', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='games.market')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("action", models.CharField(max_length=32)),
+                ("actor", models.CharField(blank=True, max_length=200)),
+                (
+                    "details",
+                    models.JSONField(blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "market",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="events", to="games.market"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='BetLine',
+            name="BetLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('currency', models.CharField(max_length=12)),
-                ('position', models.PositiveSmallIntegerField(help_text='1-based bet line number.')),
-                ('max_bet', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('max_multiplier', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('game', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bet_lines', to='games.game')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("currency", models.CharField(max_length=12)),
+                ("position", models.PositiveSmallIntegerField(help_text="1-based bet line number.")),
+                ("max_bet", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("max_multiplier", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "game",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="bet_lines", to="games.game"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['game', 'currency', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('game', 'currency', 'position'), name='games_betline_unique_position'), models.CheckConstraint(condition=models.Q(('position__gte', 1)), name='games_betline_position_gte_1'), models.CheckConstraint(condition=models.Q(('max_bet__gt', 0)), name='games_betline_max_bet_gt_0')],
+                "ordering": ["game", "currency", "position"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("game", "currency", "position"), name="games_betline_unique_position"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("position__gte", 1)), name="games_betline_position_gte_1"
+                    ),
+                    models.CheckConstraint(condition=models.Q(("max_bet__gt", 0)), name="games_betline_max_bet_gt_0"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Position',
+            name="Position",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('session_id', models.UUIDField(db_index=True, help_text='The wallet GameSession id (no FK across apps).')),
-                ('round_id', models.UUIDField(help_text='The wallet Round id.', unique=True)),
-                ('outcome', models.CharField(choices=[('YES', 'Yes'), ('NO', 'No')], max_length=3)),
-                ('stake', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('shares', models.DecimalField(decimal_places=6, max_digits=24)),
-                ('currency', models.CharField(max_length=12)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('cashed_out', 'Cashed out'), ('won', 'Won'), ('lost', 'Lost'), ('refunded', 'Refunded')], default='open', max_length=20)),
-                ('cash_out_value', models.DecimalField(blank=True, decimal_places=8, max_digits=20, null=True)),
-                ('payout', models.DecimalField(blank=True, decimal_places=8, help_text='What the settlement pays (win, refund, cash-out; 0 when lost).', max_digits=20, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('settled_at', models.DateTimeField(blank=True, null=True)),
-                ('market', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='positions', to='games.market')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "session_id",
+                    models.UUIDField(db_index=True, help_text="The wallet GameSession id (no FK across apps)."),
+                ),
+                ("round_id", models.UUIDField(help_text="The wallet Round id.", unique=True)),
+                ("outcome", models.CharField(choices=[("YES", "Yes"), ("NO", "No")], max_length=3)),
+                ("stake", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("shares", models.DecimalField(decimal_places=6, max_digits=24)),
+                ("currency", models.CharField(max_length=12)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("cashed_out", "Cashed out"),
+                            ("won", "Won"),
+                            ("lost", "Lost"),
+                            ("refunded", "Refunded"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("cash_out_value", models.DecimalField(blank=True, decimal_places=8, max_digits=20, null=True)),
+                (
+                    "payout",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=8,
+                        help_text="What the settlement pays (win, refund, cash-out; 0 when lost).",
+                        max_digits=20,
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("settled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "market",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="positions", to="games.market"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', 'id'],
-                'indexes': [models.Index(fields=['market', 'status'], name='games_pos_market_status'), models.Index(fields=['session_id', 'status', 'settled_at'], name='games_pos_session_status')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('shares__gt', 0), ('stake__gt', 0)), name='games_position_positive')],
+                "ordering": ["-created_at", "id"],
+                "indexes": [
+                    models.Index(fields=["market", "status"], name="games_pos_market_status"),
+                    models.Index(fields=["session_id", "status", "settled_at"], name="games_pos_session_status"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("shares__gt", 0), ("stake__gt", 0)), name="games_position_positive"
+                    )
+                ],
             },
         ),
     ]

@@ -11,22 +11,35 @@ def seed(apps, schema_editor):
     BetLine = apps.get_model("games", "BetLine")
     provider, _ = Provider.objects.update_or_create(
         id=catalog.PROVIDER_ID,
-        defaults={"name": catalog.PROVIDER_NAME, "currencies": list(catalog.CURRENCIES),
-                  "restricted_countries": [], "images": catalog.PROVIDER_IMAGES},
+        defaults={
+            "name": catalog.PROVIDER_NAME,
+            "currencies": list(catalog.CURRENCIES),
+            "restricted_countries": [],
+            "images": catalog.PROVIDER_IMAGES,
+        },
     )
     for spec in catalog.GAMES:
         game, _ = Game.objects.update_or_create(
             id=spec["id"],
             defaults={
-                "provider": provider, "slug": spec["slug"], "name": spec["name"], "rtp": spec["rtp"],
-                "status": "active", "categories": spec["categories"], "currencies": list(catalog.CURRENCIES),
-                "locales": list(catalog.LOCALES), "platforms": list(catalog.PLATFORMS),
-                "images": catalog.game_images(spec["slug"]), "has_free_spins": True,
+                "provider": provider,
+                "slug": spec["slug"],
+                "name": spec["name"],
+                "rtp": spec["rtp"],
+                "status": "active",
+                "categories": spec["categories"],
+                "currencies": list(catalog.CURRENCIES),
+                "locales": list(catalog.LOCALES),
+                "platforms": list(catalog.PLATFORMS),
+                "images": catalog.game_images(spec["slug"]),
+                "has_free_spins": True,
             },
         )
         for position, max_bet in enumerate(catalog.BET_LINE_MAX_BETS, start=1):
             BetLine.objects.update_or_create(
-                game=game, currency=catalog.BET_LINE_CURRENCY, position=position,
+                game=game,
+                currency=catalog.BET_LINE_CURRENCY,
+                position=position,
                 defaults={"max_bet": max_bet, "max_multiplier": spec["bet_line_multiplier"]},
             )
 

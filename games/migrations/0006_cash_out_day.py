@@ -4,22 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('games', '0005_free_rounds_traderhero_only'),
+        ("games", "0005_free_rounds_traderhero_only"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CashOutDay',
+            name="CashOutDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('player_key', models.CharField(max_length=300)),
-                ('day', models.DateField()),
-                ('count', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("player_key", models.CharField(max_length=300)),
+                ("day", models.DateField()),
+                ("count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('player_key', 'day'), name='games_cashoutday_unique')],
+                "constraints": [models.UniqueConstraint(fields=("player_key", "day"), name="games_cashoutday_unique")],
             },
         ),
     ]

@@ -22,46 +22,78 @@ def split_into_books(apps, schema_editor):
         if created is not None and "q_yes" in created.details and "q_no" in created.details:
             opening = (Decimal(str(created.details["q_yes"])), Decimal(str(created.details["q_no"])))
         else:
-            opening = (market.q_yes - sum(v["YES"] for v in open_shares.values()),
-                       market.q_no - sum(v["NO"] for v in open_shares.values()))
+            opening = (
+                market.q_yes - sum(v["YES"] for v in open_shares.values()),
+                market.q_no - sum(v["NO"] for v in open_shares.values()),
+            )
         opening = (max(opening[0], Decimal(0)), max(opening[1], Decimal(0)))
         market.q_yes, market.q_no = opening
         market.save(update_fields=["q_yes", "q_no"])
         for currency, per in open_shares.items():
-            MarketBook.objects.create(market=market, currency=currency, q_yes=opening[0] + per["YES"],
-                                      q_no=opening[1] + per["NO"])
+            MarketBook.objects.create(
+                market=market, currency=currency, q_yes=opening[0] + per["YES"], q_no=opening[1] + per["NO"]
+            )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('games', '0006_cash_out_day'),
+        ("games", "0006_cash_out_day"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='market',
-            name='q_no',
-            field=models.DecimalField(decimal_places=6, default=0, help_text="Opening NO shares: where each currency's book starts.", max_digits=24),
+            model_name="market",
+            name="q_no",
+            field=models.DecimalField(
+                decimal_places=6,
+                default=0,
+                help_text="Opening NO shares: where each currency's book starts.",
+                max_digits=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='market',
-            name='q_yes',
-            field=models.DecimalField(decimal_places=6, default=0, help_text="Opening YES shares: where each currency's book starts.", max_digits=24),
+            model_name="market",
+            name="q_yes",
+            field=models.DecimalField(
+                decimal_places=6,
+                default=0,
+                help_text="Opening YES shares: where each currency's book starts.",
+                max_digits=24,
+            ),
         ),
         migrations.CreateModel(
-            name='MarketBook',
+            name="MarketBook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('currency', models.CharField(max_length=12)),
-                ('q_yes', models.DecimalField(decimal_places=6, default=0, help_text='Outstanding YES shares in this currency.', max_digits=24)),
-                ('q_no', models.DecimalField(decimal_places=6, default=0, help_text='Outstanding NO shares in this currency.', max_digits=24)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('market', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='books', to='games.market')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("currency", models.CharField(max_length=12)),
+                (
+                    "q_yes",
+                    models.DecimalField(
+                        decimal_places=6, default=0, help_text="Outstanding YES shares in this currency.", max_digits=24
+                    ),
+                ),
+                (
+                    "q_no",
+                    models.DecimalField(
+                        decimal_places=6, default=0, help_text="Outstanding NO shares in this currency.", max_digits=24
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "market",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="books", to="games.market"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['market', 'currency'],
-                'constraints': [models.UniqueConstraint(fields=('market', 'currency'), name='games_marketbook_unique'), models.CheckConstraint(condition=models.Q(('q_no__gte', 0), ('q_yes__gte', 0)), name='games_marketbook_q_gte_0')],
+                "ordering": ["market", "currency"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("market", "currency"), name="games_marketbook_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("q_no__gte", 0), ("q_yes__gte", 0)), name="games_marketbook_q_gte_0"
+                    ),
+                ],
             },
         ),
         migrations.RunPython(split_into_books, migrations.RunPython.noop),

@@ -17,8 +17,12 @@ def split_demo_books(apps, schema_editor):
     demo_sessions = GameSession.objects.filter(is_demo=True).values("pk")
     Position.objects.filter(session_id__in=demo_sessions).update(demo=True)
     open_demo: dict[tuple, dict[str, Decimal]] = {}
-    rows = (Position.objects.filter(demo=True, status="open").values("market_id", "currency", "outcome")
-            .annotate(total=Sum("shares")).order_by())
+    rows = (
+        Position.objects.filter(demo=True, status="open")
+        .values("market_id", "currency", "outcome")
+        .annotate(total=Sum("shares"))
+        .order_by()
+    )
     for row in rows:
         per = open_demo.setdefault((row["market_id"], row["currency"]), {"YES": Decimal(0), "NO": Decimal(0)})
         per[row["outcome"]] += row["total"] or Decimal(0)
@@ -29,39 +33,43 @@ def split_demo_books(apps, schema_editor):
             real.q_yes = max(real.q_yes - per["YES"], Decimal(0))
             real.q_no = max(real.q_no - per["NO"], Decimal(0))
             real.save(update_fields=["q_yes", "q_no"])
-        MarketBook.objects.create(market=market, currency=currency, demo=True, q_yes=market.q_yes + per["YES"],
-                                  q_no=market.q_no + per["NO"])
+        MarketBook.objects.create(
+            market=market, currency=currency, demo=True, q_yes=market.q_yes + per["YES"], q_no=market.q_no + per["NO"]
+        )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('games', '0007_market_books'),
-        ('wallet', '0001_initial'),  # GameSession.is_demo
+        ("games", "0007_market_books"),
+        ("wallet", "0001_initial"),  # GameSession.is_demo
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='marketbook',
-            options={'ordering': ['market', 'demo', 'currency']},
+            name="marketbook",
+            options={"ordering": ["market", "demo", "currency"]},
         ),
         migrations.RemoveConstraint(
-            model_name='marketbook',
-            name='games_marketbook_unique',
+            model_name="marketbook",
+            name="games_marketbook_unique",
         ),
         migrations.AddField(
-            model_name='marketbook',
-            name='demo',
-            field=models.BooleanField(default=False, help_text='The book demo sessions trade against (play money).'),
+            model_name="marketbook",
+            name="demo",
+            field=models.BooleanField(default=False, help_text="The book demo sessions trade against (play money)."),
         ),
         migrations.AddField(
-            model_name='position',
-            name='demo',
-            field=models.BooleanField(default=False, help_text='Opened by a demo session: play money, on the demo book.'),
+            model_name="position",
+            name="demo",
+            field=models.BooleanField(
+                default=False, help_text="Opened by a demo session: play money, on the demo book."
+            ),
         ),
         migrations.AddConstraint(
-            model_name='marketbook',
-            constraint=models.UniqueConstraint(fields=('market', 'currency', 'demo'), name='games_marketbook_unique_book'),
+            model_name="marketbook",
+            constraint=models.UniqueConstraint(
+                fields=("market", "currency", "demo"), name="games_marketbook_unique_book"
+            ),
         ),
         migrations.RunPython(split_demo_books, migrations.RunPython.noop),
     ]

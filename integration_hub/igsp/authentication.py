@@ -10,8 +10,8 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import SAFE_METHODS
 
 from core import signing
-from integration_hub import replay
 from core.api.authentication import PartnerPrincipal, auth_failed, enforce_partner_access
+from integration_hub import replay
 from tenants import selectors, services
 
 
@@ -30,8 +30,9 @@ class IgspHmacAuthentication(BaseAuthentication):
         if key is None:
             raise auth_failed()
         try:
-            signing.igsp_verify([key.secret], request._request.body, timestamp, signature,
-                                skew_seconds=settings.HUB_CLOCK_SKEW_SECONDS)
+            signing.igsp_verify(
+                [key.secret], request._request.body, timestamp, signature, skew_seconds=settings.HUB_CLOCK_SKEW_SECONDS
+            )
         except signing.SignatureError:
             raise auth_failed() from None
         partner = key.credential.partner
@@ -39,7 +40,8 @@ class IgspHmacAuthentication(BaseAuthentication):
             raise auth_failed()
         enforce_partner_access(request, partner)
         if request.method not in SAFE_METHODS and not replay.signature_first_use(
-                key_id=str(key.credential.pk), signature=signature):
+            key_id=str(key.credential.pk), signature=signature
+        ):
             raise auth_failed()  # a replay: the same 401 as every other failure
         services.credential_touch(credential=key.credential)
         return PartnerPrincipal(partner=partner, credential=key.credential), key.credential

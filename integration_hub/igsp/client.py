@@ -27,30 +27,50 @@ def _amount(value: Decimal, currency: str) -> Decimal:
 def _money_payload(tx, action: str) -> dict:
     session = tx.session
     return {
-        "action": action, "player_id": session.player_id, "amount": _amount(tx.amount, tx.currency),
-        "currency": tx.currency, "game_id": str(session.game_id), "transaction_id": str(tx.pk),
+        "action": action,
+        "player_id": session.player_id,
+        "amount": _amount(tx.amount, tx.currency),
+        "currency": tx.currency,
+        "game_id": str(session.game_id),
+        "transaction_id": str(tx.pk),
         "session_id": session.partner_session_ref,
     }
 
 
 def bet_payload(tx) -> dict:
-    return {**_money_payload(tx, "bet"), "type": BET_TYPES.get(tx.tx_type, "bet"), "round_id": str(tx.round_id),
-            "finished": False}
+    return {
+        **_money_payload(tx, "bet"),
+        "type": BET_TYPES.get(tx.tx_type, "bet"),
+        "round_id": str(tx.round_id),
+        "finished": False,
+    }
 
 
 def win_payload(tx) -> dict:
-    return {**_money_payload(tx, "win"), "type": WIN_TYPES.get(tx.tx_type, "win"), "round_id": str(tx.round_id),
-            "finished": bool(tx.finished)}
+    return {
+        **_money_payload(tx, "win"),
+        "type": WIN_TYPES.get(tx.tx_type, "win"),
+        "round_id": str(tx.round_id),
+        "finished": bool(tx.finished),
+    }
 
 
 def refund_payload(tx) -> dict:
-    return {**_money_payload(tx, "refund"), "type": BET_TYPES.get(tx.tx_type, "bet"),
-            "bet_transaction_id": str(tx.refunds_id), "finished": True}
+    return {
+        **_money_payload(tx, "refund"),
+        "type": BET_TYPES.get(tx.tx_type, "bet"),
+        "bet_transaction_id": str(tx.refunds_id),
+        "finished": True,
+    }
 
 
 def balance_payload(session) -> dict:
-    return {"action": "balance", "player_id": session.player_id, "currency": session.currency,
-            "session_id": session.partner_session_ref}
+    return {
+        "action": "balance",
+        "player_id": session.player_id,
+        "currency": session.currency,
+        "session_id": session.partner_session_ref,
+    }
 
 
 class IgspHooksTransport:
@@ -80,4 +100,3 @@ class IgspHooksTransport:
 
     def refund(self, tx) -> WalletResult:
         return self._post(tx.session.partner, refund_payload(tx))
-

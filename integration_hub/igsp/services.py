@@ -45,10 +45,17 @@ def igsp_session_create(*, partner, data: dict) -> CreatedSession:
     _check_precision(data["balance"], currency)
     is_demo = bool(data.get("is_demo"))
     created = wallet_services.session_create(
-        protocol=Protocol.IGSP, partner=partner, game=data["game_id"], player_id=data["player_id"],
-        player_name=data["player_name"], currency=currency, partner_session_ref=data["session_id"],
-        device=data.get("device") or "mobile", language=data.get("language") or "en",
-        return_url=data.get("return_url") or "", is_demo=is_demo,
+        protocol=Protocol.IGSP,
+        partner=partner,
+        game=data["game_id"],
+        player_id=data["player_id"],
+        player_name=data["player_name"],
+        currency=currency,
+        partner_session_ref=data["session_id"],
+        device=data.get("device") or "mobile",
+        language=data.get("language") or "en",
+        return_url=data.get("return_url") or "",
+        is_demo=is_demo,
         demo_balance=(data["balance"] or DEFAULT_DEMO_BALANCE) if is_demo else None,
         balance=None if is_demo else data["balance"],
     )
@@ -62,10 +69,17 @@ def igsp_demo_session_create(*, data: dict) -> CreatedSession:
     currency = _currency_for(data, list(catalog.CURRENCIES))
     _check_precision(data["balance"], currency)
     created = wallet_services.session_create(
-        protocol=Protocol.IGSP, partner=None, game=data["game_id"], player_id=data["player_id"],
-        player_name=data["player_name"], currency=currency, partner_session_ref=data["session_id"],
-        device=data.get("device") or "mobile", language=data.get("language") or "en",
-        return_url=data.get("return_url") or "", is_demo=True,
+        protocol=Protocol.IGSP,
+        partner=None,
+        game=data["game_id"],
+        player_id=data["player_id"],
+        player_name=data["player_name"],
+        currency=currency,
+        partner_session_ref=data["session_id"],
+        device=data.get("device") or "mobile",
+        language=data.get("language") or "en",
+        return_url=data.get("return_url") or "",
+        is_demo=True,
         demo_balance=data["balance"] or DEFAULT_DEMO_BALANCE,
     )
     return CreatedSession(created.session, wallet_services.launch_url(created))
@@ -75,8 +89,13 @@ def _find_session(partner, data) -> GameSession | None:
     qs = GameSession.objects.filter(partner=partner, protocol=Protocol.IGSP, is_demo=False)
     if data.get("session_id"):
         return qs.filter(partner_session_ref=data["session_id"]).first()
-    return (qs.filter(player_id=data["player_id"], currency=normalize_currency(data["currency"]),
-                      status=SessionStatus.ACTIVE).order_by("-created_at").first())
+    return (
+        qs.filter(
+            player_id=data["player_id"], currency=normalize_currency(data["currency"]), status=SessionStatus.ACTIVE
+        )
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def _balance_apply(*, session: GameSession, amount: Decimal, reported_at: datetime) -> bool:
@@ -88,8 +107,9 @@ def _balance_apply(*, session: GameSession, amount: Decimal, reported_at: dateti
     conditional UPDATE, so concurrent hooks cannot interleave a read and a write."""
     resolution = timedelta(seconds=1) if reported_at.microsecond == 0 else timedelta(microseconds=1)
     not_newer = Q(last_balance_at__isnull=True) | Q(last_balance_at__lt=reported_at + resolution)
-    return bool(GameSession.objects.filter(not_newer, pk=session.pk)
-                .update(last_balance=amount, last_balance_at=reported_at))
+    return bool(
+        GameSession.objects.filter(not_newer, pk=session.pk).update(last_balance=amount, last_balance_at=reported_at)
+    )
 
 
 def inbound_hook_receive(*, partner, data: dict, raw: dict, reported_at: datetime) -> tuple[dict, int]:
@@ -119,8 +139,12 @@ def inbound_hook_receive(*, partner, data: dict, raw: dict, reported_at: datetim
             reconciled = True
             mismatch = mismatch or ours.kind != data["action"] or ours.amount != amount
             session = session or ours.session
-    response = {"status": "ok", "reconciled": reconciled and not mismatch, "mismatch": mismatch,
-                "session_id": str(session.pk) if session else None}
+    response = {
+        "status": "ok",
+        "reconciled": reconciled and not mismatch,
+        "mismatch": mismatch,
+        "session_id": str(session.pk) if session else None,
+    }
     if data["action"] == "balance":
         response["stale"] = stale
     if mismatch and session is not None:
@@ -128,9 +152,16 @@ def inbound_hook_receive(*, partner, data: dict, raw: dict, reported_at: datetim
     if tx_id:
         try:
             with transaction.atomic():
-                InboundHook.objects.create(partner=partner, transaction_id=tx_id, action=data["action"],
-                                           payload=_jsonable(raw), response=response, response_status=200,
-                                           session=session, mismatch=mismatch)
+                InboundHook.objects.create(
+                    partner=partner,
+                    transaction_id=tx_id,
+                    action=data["action"],
+                    payload=_jsonable(raw),
+                    response=response,
+                    response_status=200,
+                    session=session,
+                    mismatch=mismatch,
+                )
         except IntegrityError:  # a concurrent duplicate won: answer as it did
             first = InboundHook.objects.get(partner=partner, transaction_id=tx_id)
             return first.response, first.response_status
@@ -154,5 +185,3 @@ def _jsonable(value):
     if isinstance(value, list):
         return [_jsonable(v) for v in value]
     return value
-
-

@@ -14,13 +14,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from games import selectors as game_selectors
-from core.api.authentication import IsPartner
 from core import signing
-from core.errors import ApplicationError
+from core.api.authentication import IsPartner
 from core.api.fields import StrictBooleanField, StrictCharField
-from core.net import client_ip
 from core.api.pagination import CursorParams, paginate
+from core.errors import ApplicationError
+from core.net import client_ip
+from games import selectors as game_selectors
 from wallet import currency as money
 from wallet import services as wallet_services
 
@@ -54,14 +54,22 @@ class ProvidersView(HmacView):
         params = CursorParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
-        rows, cursor, meta = paginate(game_selectors.providers_list(p.get("updated_after")),
-                                      cursor=p.get("cursor"), limit=p["limit"])
-        data = [{
-            "id": str(row.id), "name": row.name, "currencies": row.currencies,
-            "restricted_countries": row.restricted_countries,
-            "images": [{**img, "url": _absolute(img.get("url", ""))} for img in row.images],
-            "min_age": row.min_age, "min_kyc_level": row.min_kyc_level, "updated_at": _iso(row.updated_at),
-        } for row in rows]
+        rows, cursor, meta = paginate(
+            game_selectors.providers_list(p.get("updated_after")), cursor=p.get("cursor"), limit=p["limit"]
+        )
+        data = [
+            {
+                "id": str(row.id),
+                "name": row.name,
+                "currencies": row.currencies,
+                "restricted_countries": row.restricted_countries,
+                "images": [{**img, "url": _absolute(img.get("url", ""))} for img in row.images],
+                "min_age": row.min_age,
+                "min_kyc_level": row.min_kyc_level,
+                "updated_at": _iso(row.updated_at),
+            }
+            for row in rows
+        ]
         return Response({"data": data, "cursor": cursor, "meta": meta})
 
 
@@ -74,13 +82,25 @@ class GamesView(HmacView):
         params = CursorParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
-        rows, cursor, meta = paginate(game_selectors.games_list(p.get("updated_after")),
-                                      cursor=p.get("cursor"), limit=p["limit"])
-        data = [{
-            "id": str(g.id), "provider_id": str(g.provider_id), "name": g.name, "slug": g.slug,
-            "rtp": g.rtp, "status": g.status, "updated_at": _iso(g.updated_at), "deleted_at": _iso(g.deleted_at),
-            "categories": g.categories, "currencies": g.currencies, "platforms": g.platforms,
-        } for g in rows]
+        rows, cursor, meta = paginate(
+            game_selectors.games_list(p.get("updated_after")), cursor=p.get("cursor"), limit=p["limit"]
+        )
+        data = [
+            {
+                "id": str(g.id),
+                "provider_id": str(g.provider_id),
+                "name": g.name,
+                "slug": g.slug,
+                "rtp": g.rtp,
+                "status": g.status,
+                "updated_at": _iso(g.updated_at),
+                "deleted_at": _iso(g.deleted_at),
+                "categories": g.categories,
+                "currencies": g.currencies,
+                "platforms": g.platforms,
+            }
+            for g in rows
+        ]
         return Response({"data": data, "cursor": cursor, "meta": meta})
 
 
@@ -183,8 +203,11 @@ class InboundHooksView(HmacView):
         body = InboundHookSerializer(data=_object(request))
         body.is_valid(raise_exception=True)
         response, code = igsp_services.inbound_hook_receive(
-            partner=request.user.partner, data=body.validated_data, raw=request.data,
-            reported_at=signing.parse_igsp_timestamp(request.META["HTTP_X_TIMESTAMP"]))  # verified: it parses
+            partner=request.user.partner,
+            data=body.validated_data,
+            raw=request.data,
+            reported_at=signing.parse_igsp_timestamp(request.META["HTTP_X_TIMESTAMP"]),
+        )  # verified: it parses
         return Response(response, status=code)
 
 
@@ -241,7 +264,6 @@ class CashOutView(SessionApiView):
 
         session = self.session(request, session_id)
         return Response(play.cash_out(session=session, data=_object(request)))
-
 
 
 class SessionBetDetailView(SessionApiView):

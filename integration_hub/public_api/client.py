@@ -25,8 +25,13 @@ def _type(tx) -> str:
 
 
 def bet_payload(tx) -> dict:
-    body = {"type": _type(tx), "sessionID": tx.session.partner_session_ref, "amount": _amount(tx.amount, tx.currency),
-            "txID": str(tx.pk), "roundID": str(tx.round_id)}
+    body = {
+        "type": _type(tx),
+        "sessionID": tx.session.partner_session_ref,
+        "amount": _amount(tx.amount, tx.currency),
+        "txID": str(tx.pk),
+        "roundID": str(tx.round_id),
+    }
     if tx.free_rounds_id:
         body["frID"] = tx.free_rounds_id
     return body
@@ -37,8 +42,13 @@ def win_payload(tx) -> dict:
 
 
 def refund_payload(tx) -> dict:
-    return {"sessionID": tx.session.partner_session_ref, "txID": str(tx.pk), "origTxID": str(tx.refunds_id),
-            "roundID": str(tx.round_id), "amount": _amount(tx.amount, tx.currency)}
+    return {
+        "sessionID": tx.session.partner_session_ref,
+        "txID": str(tx.pk),
+        "origTxID": str(tx.refunds_id),
+        "roundID": str(tx.round_id),
+        "amount": _amount(tx.amount, tx.currency),
+    }
 
 
 class AdapterTransport:
@@ -63,8 +73,8 @@ class AdapterTransport:
             return WalletResult(FAILED, error="no active integration key or base URL", message="Wallet not configured.")
         body, sig = signing.public_sign_body(key.secret, payload)
         response, error, duration = transport.send(
-            "POST", f"{base}{path}", content=body,
-            headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"})
+            "POST", f"{base}{path}", content=body, headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"}
+        )
         return self._finish(response, error, duration)
 
     def balance(self, session) -> WalletResult:
@@ -73,8 +83,9 @@ class AdapterTransport:
             return WalletResult(FAILED, error="no active integration key or base URL", message="Wallet not configured.")
         params = {"sessionID": session.partner_session_ref}
         sig = signing.public_sign(key.secret, signing.canonical_query(params))
-        response, error, duration = transport.send("GET", f"{base}/balance", params=params,
-                                                   headers={"X-REQUEST-SIGN": sig})
+        response, error, duration = transport.send(
+            "GET", f"{base}/balance", params=params, headers={"X-REQUEST-SIGN": sig}
+        )
         return self._finish(response, error, duration)
 
     def bet(self, tx) -> WalletResult:
@@ -85,4 +96,3 @@ class AdapterTransport:
 
     def refund(self, tx) -> WalletResult:
         return self._post(tx.session, "/refund", refund_payload(tx))
-

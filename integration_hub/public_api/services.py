@@ -10,12 +10,12 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.api.renderers import dumps_exact
+from core.db import get_or_none
+from core.errors import AccountBlocked, ApplicationError, Conflict, NotFound
 from freerounds.models import CampaignStatus, FreeRoundsCampaign
 from games import catalog
 from games import selectors as game_selectors
-from core.db import get_or_none
-from core.errors import AccountBlocked, ApplicationError, Conflict, NotFound
-from core.api.renderers import dumps_exact
 from tenants.models import ExtClient
 from tenants.validators import normalize_currency
 from wallet import currency as money
@@ -25,11 +25,24 @@ from wallet.models import Protocol
 DEMO_BALANCE_USD = Decimal("10000.00")
 # Rough USD equivalents for demo money only (no FX feed): units per 10,000 USD.
 DEMO_BALANCE = {
-    "BTC": Decimal("0.1"), "uBTC": Decimal("100000"), "mBTC": Decimal("100"), "ETH": Decimal("3"),
-    "mETH": Decimal("3000"), "LTC": Decimal("100"), "mLTC": Decimal("100000"), "DOGE": Decimal("50000"),
-    "TRX": Decimal("40000"), "SOL": Decimal("50"), "BNB": Decimal("15"), "TON": Decimal("2000"),
-    "JPY": Decimal("1500000"), "KRW": Decimal("13000000"), "IDR": Decimal("160000000"),
-    "VND": Decimal("250000000"), "INR": Decimal("850000"), "UZS": Decimal("125000000"),
+    "BTC": Decimal("0.1"),
+    "uBTC": Decimal("100000"),
+    "mBTC": Decimal("100"),
+    "ETH": Decimal("3"),
+    "mETH": Decimal("3000"),
+    "LTC": Decimal("100"),
+    "mLTC": Decimal("100000"),
+    "DOGE": Decimal("50000"),
+    "TRX": Decimal("40000"),
+    "SOL": Decimal("50"),
+    "BNB": Decimal("15"),
+    "TON": Decimal("2000"),
+    "JPY": Decimal("1500000"),
+    "KRW": Decimal("13000000"),
+    "IDR": Decimal("160000000"),
+    "VND": Decimal("250000000"),
+    "INR": Decimal("850000"),
+    "UZS": Decimal("125000000"),
 }
 GAMES_CACHE_VERSION_KEY = "public_api:games:version"
 
@@ -72,19 +85,34 @@ def create_new_game(*, partner, data: dict) -> CreatedGame:
     user = data.get("user") or {}
     demo_balance = None
     if demo:
-        demo_balance = Decimal(data["initDemoBalance"]) if data.get("initDemoBalance") else \
-            DEMO_BALANCE.get(currency, DEMO_BALANCE_USD)
-        if demo_balance <= 0 or demo_balance >= wallet_services.MAX_AMOUNT \
-                or not money.has_valid_precision(demo_balance, currency):
-            raise ApplicationError("initDemoBalance must be a positive amount in the currency's precision.",
-                                   details="initDemoBalance")
+        demo_balance = (
+            Decimal(data["initDemoBalance"])
+            if data.get("initDemoBalance")
+            else DEMO_BALANCE.get(currency, DEMO_BALANCE_USD)
+        )
+        if (
+            demo_balance <= 0
+            or demo_balance >= wallet_services.MAX_AMOUNT
+            or not money.has_valid_precision(demo_balance, currency)
+        ):
+            raise ApplicationError(
+                "initDemoBalance must be a positive amount in the currency's precision.", details="initDemoBalance"
+            )
     created = wallet_services.session_create(
-        protocol=Protocol.PUBLIC_API, partner=partner, ext_client=ext, game=game,
+        protocol=Protocol.PUBLIC_API,
+        partner=partner,
+        ext_client=ext,
+        game=game,
         player_id=user.get("id") or f"demo-{timezone.now():%Y%m%d%H%M%S%f}",
         player_name=user.get("nickName") or user.get("firstName") or "",
-        currency=currency, partner_session_ref=data.get("sessionID") or "", device=data["platform"],
-        language=locale, return_url=data.get("returnURL") or "", deposit_url=data.get("depositURL") or "",
-        is_demo=demo, demo_balance=demo_balance,
+        currency=currency,
+        partner_session_ref=data.get("sessionID") or "",
+        device=data["platform"],
+        language=locale,
+        return_url=data.get("returnURL") or "",
+        deposit_url=data.get("depositURL") or "",
+        is_demo=demo,
+        demo_balance=demo_balance,
         settings_snapshot={"country": user.get("country") or ""},
     )
     return CreatedGame(created.session, wallet_services.launch_url(created))
@@ -123,8 +151,12 @@ def _games_info(ext: ExtClient, exclude_bet_lines: bool) -> list[dict]:
             images["baseURL"] = settings.HUB_PUBLIC_URL + images["baseURL"]
         currencies = [c for c in (game.currencies or sorted(allowed)) if c in allowed]
         info = {
-            "title": game.name, "id": game.slug, "locales": game.locales, "currencies": currencies,
-            "images": images, "platforms": game.platforms,
+            "title": game.name,
+            "id": game.slug,
+            "locales": game.locales,
+            "currencies": currencies,
+            "images": images,
+            "platforms": game.platforms,
             "hasFreeSpins": bool(game.has_free_spins) and not exclude_bet_lines,
             "rtp": int((game.rtp * 100).to_integral_value()),
         }
@@ -134,8 +166,13 @@ def _games_info(ext: ExtClient, exclude_bet_lines: bool) -> list[dict]:
                 if line.currency in allowed:
                     grouped.setdefault(line.currency, []).append(line)
             info["betLines"] = [
-                {"currency": cur, "values": [{"maxBet": money.money_str(line.max_bet, cur),
-                                              "maxCoeff": str(line.max_multiplier)} for line in lines]}
+                {
+                    "currency": cur,
+                    "values": [
+                        {"maxBet": money.money_str(line.max_bet, cur), "maxCoeff": str(line.max_multiplier)}
+                        for line in lines
+                    ],
+                }
                 for cur, lines in sorted(grouped.items())
             ]
             info["hasFreeSpins"] = bool(info["betLines"])
@@ -163,18 +200,26 @@ def free_rounds_create(*, partner, data: dict) -> FreeRoundsCampaign:
         lines = game_selectors.bet_lines_for(game=game, currency=currency).get(currency, [])
         match = next((bl for bl in lines if bl.position == data["betLine"]), None)
         if match is None:
-            raise ApplicationError(f"Bet line {data['betLine']} is not configured for {game.slug} in {currency}.",
-                                   details="betLine")
+            raise ApplicationError(
+                f"Bet line {data['betLine']} is not configured for {game.slug} in {currency}.", details="betLine"
+            )
         line = line or match
     if line is None:
         raise ApplicationError(f"No game has bet lines in {currency}.", details="betLine")
     try:
         with transaction.atomic():
             return FreeRoundsCampaign.objects.create(
-                partner=partner, ext_client=ext, ext_id=data["extID"], game_ids=[str(g.pk) for g in games],
-                user_ids=list(dict.fromkeys(data.get("userIDs") or [])), currency=currency,
-                quantity=data["quantity"], bet_line=data["betLine"], bet_amount=line.max_bet,
-                max_multiplier=line.max_multiplier, valid_from=data["validFrom"],
+                partner=partner,
+                ext_client=ext,
+                ext_id=data["extID"],
+                game_ids=[str(g.pk) for g in games],
+                user_ids=list(dict.fromkeys(data.get("userIDs") or [])),
+                currency=currency,
+                quantity=data["quantity"],
+                bet_line=data["betLine"],
+                bet_amount=line.max_bet,
+                max_multiplier=line.max_multiplier,
+                valid_from=data["validFrom"],
                 valid_until=data.get("validUntil"),
             )
     except IntegrityError as exc:
@@ -195,8 +240,9 @@ def free_rounds_cancel(*, partner, data: dict) -> FreeRoundsCampaign:
         from freerounds.services import campaign_cancelled
 
         with transaction.atomic():
-            FreeRoundsCampaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CANCELLED,
-                                                                     cancelled_at=timezone.now())
+            FreeRoundsCampaign.objects.filter(pk=campaign.pk).update(
+                status=CampaignStatus.CANCELLED, cancelled_at=timezone.now()
+            )
             campaign.refresh_from_db()
             campaign_cancelled(campaign=campaign)
     return campaign

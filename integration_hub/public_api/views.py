@@ -11,12 +11,12 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core.api.authentication import IsPartner
-from core.errors import ApplicationError
 from core.api.fields import (
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
 )
+from core.errors import ApplicationError
 
 from . import services
 from .authentication import PublicApiSignatureAuthentication
@@ -53,8 +53,12 @@ class CreateNewGameSerializer(serializers.Serializer):
     locale = StrictCharField(max_length=10)
     platform = serializers.ChoiceField(choices=["desktop", "mobile"])
     demo = StrictBooleanField()
-    initDemoBalance = serializers.RegexField(r"^(0|[1-9]\d*)(\.\d+)?$", max_length=30, required=False,
-                                             error_messages={"invalid": "Must be a decimal string like \"10000.00\"."})
+    initDemoBalance = serializers.RegexField(
+        r"^(0|[1-9]\d*)(\.\d+)?$",
+        max_length=30,
+        required=False,
+        error_messages={"invalid": 'Must be a decimal string like "10000.00".'},
+    )
     user = UserSerializer(required=False)
 
     def validate(self, attrs):
@@ -84,8 +88,11 @@ class GamesView(CoreApiView):
     def get(self, request):
         query = GamesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        raw = services.games_info_json(partner=request.user.partner, ext_cid=query.validated_data["extCID"],
-                                       exclude_bet_lines=query.validated_data["excludeBetLines"] == "true")
+        raw = services.games_info_json(
+            partner=request.user.partner,
+            ext_cid=query.validated_data["extCID"],
+            exclude_bet_lines=query.validated_data["excludeBetLines"] == "true",
+        )
         return HttpResponse(raw, content_type="application/json")
 
 
@@ -124,7 +131,8 @@ class DeleteFreeRoundsSerializer(serializers.Serializer):
         extra = sorted(str(k) for k in data if k not in self.fields) if isinstance(data, dict) else []
         if extra:
             raise serializers.ValidationError(
-                {api_settings.NON_FIELD_ERRORS_KEY: [f"Fields not allowed in a cancel request: {', '.join(extra)}."]})
+                {api_settings.NON_FIELD_ERRORS_KEY: [f"Fields not allowed in a cancel request: {', '.join(extra)}."]}
+            )
         return super().to_internal_value(data)
 
     def validate(self, attrs):
@@ -145,5 +153,3 @@ class FreeRoundsView(CoreApiView):
         body.is_valid(raise_exception=True)
         services.free_rounds_cancel(partner=request.user.partner, data=body.validated_data)
         return Response(status=status.HTTP_200_OK)
-
-

@@ -7,114 +7,168 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SandboxTenant',
+            name="SandboxTenant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('igsp_api_key', models.CharField(blank=True, max_length=200, verbose_name='IGSP API key (public id)')),
-                ('igsp_secret', models.CharField(blank=True, max_length=500, verbose_name='IGSP secret')),
-                ('integration_api_key', models.CharField(blank=True, max_length=500, verbose_name='Integration API key')),
-                ('igsp_previous_credentials', models.JSONField(blank=True, default=list)),
-                ('integration_previous_keys', models.JSONField(blank=True, default=list)),
-                ('default_balance', models.DecimalField(decimal_places=8, default=Decimal('1000.00'), max_digits=20)),
-                ('default_currency', models.CharField(default='USD', max_length=12)),
-                ('currency_precision', models.JSONField(blank=True, default=dict)),
-                ('strict_sessions', models.BooleanField(default=False)),
-                ('faults', models.JSONField(blank=True, default=dict)),
-                ('fault_seed', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("igsp_api_key", models.CharField(blank=True, max_length=200, verbose_name="IGSP API key (public id)")),
+                ("igsp_secret", models.CharField(blank=True, max_length=500, verbose_name="IGSP secret")),
+                (
+                    "integration_api_key",
+                    models.CharField(blank=True, max_length=500, verbose_name="Integration API key"),
+                ),
+                ("igsp_previous_credentials", models.JSONField(blank=True, default=list)),
+                ("integration_previous_keys", models.JSONField(blank=True, default=list)),
+                ("default_balance", models.DecimalField(decimal_places=8, default=Decimal("1000.00"), max_digits=20)),
+                ("default_currency", models.CharField(default="USD", max_length=12)),
+                ("currency_precision", models.JSONField(blank=True, default=dict)),
+                ("strict_sessions", models.BooleanField(default=False)),
+                ("faults", models.JSONField(blank=True, default=dict)),
+                ("fault_seed", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='SandboxSession',
+            name="SandboxSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_id', models.CharField(max_length=255)),
-                ('player_id', models.CharField(max_length=255)),
-                ('currency', models.CharField(max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='sandbox.sandboxtenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("session_id", models.CharField(max_length=255)),
+                ("player_id", models.CharField(max_length=255)),
+                ("currency", models.CharField(max_length=12)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sessions", to="sandbox.sandboxtenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['tenant', 'session_id'],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'session_id'), name='sandbox_session_unique')],
+                "ordering": ["tenant", "session_id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "session_id"), name="sandbox_session_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SandboxFaultCounter',
+            name="SandboxFaultCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=10)),
-                ('count', models.PositiveBigIntegerField(default=0)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fault_counters', to='sandbox.sandboxtenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("action", models.CharField(max_length=10)),
+                ("count", models.PositiveBigIntegerField(default=0)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fault_counters",
+                        to="sandbox.sandboxtenant",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'action'), name='sandbox_fault_counter_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "action"), name="sandbox_fault_counter_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SandboxAccount',
+            name="SandboxAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('player_id', models.CharField(max_length=255)),
-                ('currency', models.CharField(max_length=12)),
-                ('balance', models.DecimalField(decimal_places=8, max_digits=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='accounts', to='sandbox.sandboxtenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("player_id", models.CharField(max_length=255)),
+                ("currency", models.CharField(max_length=12)),
+                ("balance", models.DecimalField(decimal_places=8, max_digits=20)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="accounts", to="sandbox.sandboxtenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['tenant', 'player_id', 'currency'],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'player_id', 'currency'), name='sandbox_account_unique'), models.CheckConstraint(condition=models.Q(('balance__gte', 0)), name='sandbox_account_balance_gte_0')],
+                "ordering": ["tenant", "player_id", "currency"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "player_id", "currency"), name="sandbox_account_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("balance__gte", 0)), name="sandbox_account_balance_gte_0"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SandboxTransaction',
+            name="SandboxTransaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('protocol', models.CharField(choices=[('igsp', 'IGSP'), ('public', 'Public API')], max_length=10)),
-                ('tx_id', models.CharField(max_length=255)),
-                ('action', models.CharField(choices=[('bet', 'Bet'), ('win', 'Win'), ('refund', 'Refund')], max_length=10)),
-                ('kind', models.CharField(blank=True, max_length=20, verbose_name='protocol type')),
-                ('amount', models.DecimalField(decimal_places=8, default=Decimal('0'), max_digits=20)),
-                ('delta', models.DecimalField(decimal_places=8, default=Decimal('0'), max_digits=20)),
-                ('moved', models.BooleanField(default=False)),
-                ('free', models.BooleanField(default=False)),
-                ('player_id', models.CharField(max_length=255)),
-                ('currency', models.CharField(max_length=12)),
-                ('session_id', models.CharField(blank=True, max_length=255)),
-                ('game_id', models.CharField(blank=True, max_length=255)),
-                ('round_id', models.CharField(blank=True, max_length=255)),
-                ('fr_id', models.CharField(blank=True, max_length=255)),
-                ('ref_tx_id', models.CharField(blank=True, max_length=255)),
-                ('refunded_by', models.CharField(blank=True, max_length=255)),
-                ('partner_tx_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('status', models.CharField(choices=[('applied', 'Applied'), ('refund_without_bet', 'Refund without bet'), ('rejected', 'Rejected')], max_length=20)),
-                ('note', models.CharField(blank=True, max_length=50)),
-                ('balance_after', models.DecimalField(blank=True, decimal_places=8, max_digits=20, null=True)),
-                ('response_status', models.PositiveSmallIntegerField()),
-                ('response_body', models.TextField()),
-                ('replays', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transactions', to='sandbox.sandboxtenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("protocol", models.CharField(choices=[("igsp", "IGSP"), ("public", "Public API")], max_length=10)),
+                ("tx_id", models.CharField(max_length=255)),
+                (
+                    "action",
+                    models.CharField(choices=[("bet", "Bet"), ("win", "Win"), ("refund", "Refund")], max_length=10),
+                ),
+                ("kind", models.CharField(blank=True, max_length=20, verbose_name="protocol type")),
+                ("amount", models.DecimalField(decimal_places=8, default=Decimal("0"), max_digits=20)),
+                ("delta", models.DecimalField(decimal_places=8, default=Decimal("0"), max_digits=20)),
+                ("moved", models.BooleanField(default=False)),
+                ("free", models.BooleanField(default=False)),
+                ("player_id", models.CharField(max_length=255)),
+                ("currency", models.CharField(max_length=12)),
+                ("session_id", models.CharField(blank=True, max_length=255)),
+                ("game_id", models.CharField(blank=True, max_length=255)),
+                ("round_id", models.CharField(blank=True, max_length=255)),
+                ("fr_id", models.CharField(blank=True, max_length=255)),
+                ("ref_tx_id", models.CharField(blank=True, max_length=255)),
+                ("refunded_by", models.CharField(blank=True, max_length=255)),
+                ("partner_tx_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("applied", "Applied"),
+                            ("refund_without_bet", "Refund without bet"),
+                            ("rejected", "Rejected"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=50)),
+                ("balance_after", models.DecimalField(blank=True, decimal_places=8, max_digits=20, null=True)),
+                ("response_status", models.PositiveSmallIntegerField()),
+                ("response_body", models.TextField()),
+                ("replays", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transactions",
+                        to="sandbox.sandboxtenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['tenant', 'player_id', 'currency'], name='sandbox_tx_player_idx')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'tx_id'), name='sandbox_tx_unique'), models.UniqueConstraint(condition=models.Q(('action', 'refund'), ('moved', True)), fields=('tenant', 'ref_tx_id'), name='sandbox_tx_one_refund_per_bet')],
+                "ordering": ["id"],
+                "indexes": [models.Index(fields=["tenant", "player_id", "currency"], name="sandbox_tx_player_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "tx_id"), name="sandbox_tx_unique"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("action", "refund"), ("moved", True)),
+                        fields=("tenant", "ref_tx_id"),
+                        name="sandbox_tx_one_refund_per_bet",
+                    ),
+                ],
             },
         ),
     ]

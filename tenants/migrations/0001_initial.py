@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,85 +16,223 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Partner',
+            name="Partner",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, help_text='The Public API cID.', primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('status', models.CharField(choices=[('onboarding', 'Onboarding'), ('active', 'Active'), ('suspended', 'Suspended')], default='onboarding', max_length=20)),
-                ('igsp_enabled', models.BooleanField(default=False, verbose_name='IGSP enabled')),
-                ('public_api_enabled', models.BooleanField(default=False, verbose_name='Public API enabled')),
-                ('default_currency', models.CharField(default='USD', max_length=10)),
-                ('allowed_currencies', models.JSONField(blank=True, default=list, help_text='Currency codes; empty = default only.', validators=[tenants.validators.validate_currency_list])),
-                ('igsp_hooks_url', models.CharField(blank=True, max_length=500, validators=[tenants.validators.validate_partner_url], verbose_name='IGSP hooks URL')),
-                ('ip_allowlist', models.JSONField(blank=True, default=list, help_text='CIDRs allowed to call our APIs; empty = any address.', validators=[tenants.validators.validate_cidr_list], verbose_name='inbound IP allowlist')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account_manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='managed_partners', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        help_text="The Public API cID.",
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("onboarding", "Onboarding"), ("active", "Active"), ("suspended", "Suspended")],
+                        default="onboarding",
+                        max_length=20,
+                    ),
+                ),
+                ("igsp_enabled", models.BooleanField(default=False, verbose_name="IGSP enabled")),
+                ("public_api_enabled", models.BooleanField(default=False, verbose_name="Public API enabled")),
+                ("default_currency", models.CharField(default="USD", max_length=10)),
+                (
+                    "allowed_currencies",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Currency codes; empty = default only.",
+                        validators=[tenants.validators.validate_currency_list],
+                    ),
+                ),
+                (
+                    "igsp_hooks_url",
+                    models.CharField(
+                        blank=True,
+                        max_length=500,
+                        validators=[tenants.validators.validate_partner_url],
+                        verbose_name="IGSP hooks URL",
+                    ),
+                ),
+                (
+                    "ip_allowlist",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="CIDRs allowed to call our APIs; empty = any address.",
+                        validators=[tenants.validators.validate_cidr_list],
+                        verbose_name="inbound IP allowlist",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account_manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="managed_partners",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'permissions': [('manage_credentials', 'Can issue, rotate and revoke partner keys'), ('change_partner_status', 'Can suspend and activate partners')],
+                "ordering": ["name"],
+                "permissions": [
+                    ("manage_credentials", "Can issue, rotate and revoke partner keys"),
+                    ("change_partner_status", "Can suspend and activate partners"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ExtClient',
+            name="ExtClient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ext_cid', models.CharField(max_length=100, unique=True, verbose_name='ExtCID')),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('base_url', models.CharField(help_text='Reverse calls go to this URL.', max_length=500, validators=[tenants.validators.validate_partner_url], verbose_name='base URL')),
-                ('is_active', models.BooleanField(default=True)),
-                ('currencies', models.JSONField(blank=True, default=list, validators=[tenants.validators.validate_currency_list])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ext_clients', to='tenants.partner')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ext_cid", models.CharField(max_length=100, unique=True, verbose_name="ExtCID")),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "base_url",
+                    models.CharField(
+                        help_text="Reverse calls go to this URL.",
+                        max_length=500,
+                        validators=[tenants.validators.validate_partner_url],
+                        verbose_name="base URL",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "currencies",
+                    models.JSONField(blank=True, default=list, validators=[tenants.validators.validate_currency_list]),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="ext_clients", to="tenants.partner"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ExtCID',
-                'verbose_name_plural': 'ExtCIDs',
-                'ordering': ['ext_cid'],
+                "verbose_name": "ExtCID",
+                "verbose_name_plural": "ExtCIDs",
+                "ordering": ["ext_cid"],
             },
         ),
         migrations.CreateModel(
-            name='AuditLog',
+            name="AuditLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor_label', models.CharField(blank=True, help_text='The user, or the script/API that acted.', max_length=200)),
-                ('action', models.CharField(db_index=True, max_length=64)),
-                ('object_type', models.CharField(max_length=64)),
-                ('object_id', models.CharField(max_length=64)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit_entries', to='tenants.partner')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "actor_label",
+                    models.CharField(blank=True, help_text="The user, or the script/API that acted.", max_length=200),
+                ),
+                ("action", models.CharField(db_index=True, max_length=64)),
+                ("object_type", models.CharField(max_length=64)),
+                ("object_id", models.CharField(max_length=64)),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit_entries",
+                        to="tenants.partner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit log entry',
-                'verbose_name_plural': 'audit log',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "audit log entry",
+                "verbose_name_plural": "audit log",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Credential',
+            name="Credential",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('purpose', models.CharField(choices=[('igsp', 'IGSP key pair'), ('core_api', 'Core API key'), ('integration_api', 'Integration API key')], max_length=20)),
-                ('public_id', models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True)),
-                ('secret_encrypted', models.TextField(editable=False)),
-                ('fingerprint', models.CharField(editable=False, help_text='Short SHA-256 of the secret.', max_length=32)),
-                ('state', models.CharField(choices=[('active', 'Active'), ('retiring', 'Retiring'), ('revoked', 'Revoked')], default='active', max_length=20)),
-                ('expires_at', models.DateTimeField(blank=True, help_text='When a retiring key stops verifying.', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='credentials', to='tenants.partner')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("igsp", "IGSP key pair"),
+                            ("core_api", "Core API key"),
+                            ("integration_api", "Integration API key"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("public_id", models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True)),
+                ("secret_encrypted", models.TextField(editable=False)),
+                (
+                    "fingerprint",
+                    models.CharField(editable=False, help_text="Short SHA-256 of the secret.", max_length=32),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("active", "Active"), ("retiring", "Retiring"), ("revoked", "Revoked")],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "expires_at",
+                    models.DateTimeField(blank=True, help_text="When a retiring key stops verifying.", null=True),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="credentials", to="tenants.partner"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['partner', 'purpose', 'state'], name='tenants_cre_partner_51c8ad_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('state', 'retiring'), _negated=True), ('expires_at__isnull', False), _connector='OR'), name='credential_retiring_has_expiry')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["partner", "purpose", "state"], name="tenants_cre_partner_51c8ad_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state", "retiring"), _negated=True),
+                            ("expires_at__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="credential_retiring_has_expiry",
+                    )
+                ],
             },
         ),
     ]

@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0003_form_submission'),
+        ("tenants", "0003_form_submission"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partner',
-            name='max_in_flight',
-            field=models.PositiveSmallIntegerField(blank=True, help_text="Wins and refunds the hub sends this partner's wallet at once; empty = the hub's default (HUB_PARTNER_MAX_IN_FLIGHT, 32).", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(256)], verbose_name='concurrent payout calls'),
+            model_name="partner",
+            name="max_in_flight",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Wins and refunds the hub sends this partner's wallet at once; empty = the hub's default (HUB_PARTNER_MAX_IN_FLIGHT, 32).",
+                null=True,
+                validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(256)],
+                verbose_name="concurrent payout calls",
+            ),
         ),
     ]

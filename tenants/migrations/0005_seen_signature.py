@@ -4,17 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0004_partner_max_in_flight'),
+        ("tenants", "0004_partner_max_in_flight"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SeenSignature',
+            name="SeenSignature",
             fields=[
-                ('digest', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('expires_at', models.DateTimeField(db_index=True)),
+                ("digest", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("expires_at", models.DateTimeField(db_index=True)),
             ],
         ),
     ]

@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0006_partner_max_bets_in_flight'),
+        ("tenants", "0006_partner_max_bets_in_flight"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partner',
-            name='frame_origins',
-            field=models.JSONField(blank=True, default=list, help_text="Origins (https://casino.example) whose pages may embed the game page in an iframe and receive its events; empty = only the hub's own pages (the demo lobby).", validators=[tenants.validators.validate_origin_list], verbose_name='game page embedding origins'),
+            model_name="partner",
+            name="frame_origins",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Origins (https://casino.example) whose pages may embed the game page in an iframe and receive its events; empty = only the hub's own pages (the demo lobby).",
+                validators=[tenants.validators.validate_origin_list],
+                verbose_name="game page embedding origins",
+            ),
         ),
     ]

@@ -15,8 +15,15 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 DESKTOP = {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1}
@@ -27,7 +34,8 @@ EXPECTED_HTTP_ERROR = re.compile(r"Failed to load resource: the server responded
 
 
 needs_chromium = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason=f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    not os.path.exists(CHROMIUM), reason=f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +75,11 @@ class Watched:
         self.allowed_http_errors.update(str(s) for s in statuses)
 
     def check(self) -> None:
-        foreign = [url for url in self.requests
-                   if not (url.startswith(self.origin + "/") or url.startswith(("data:", "blob:", "about:")))]
+        foreign = [
+            url
+            for url in self.requests
+            if not (url.startswith(self.origin + "/") or url.startswith(("data:", "blob:", "about:")))
+        ]
         assert not foreign, f"requests to other hosts: {foreign}"
         assert not self.page_errors, f"uncaught page errors: {self.page_errors}"
         unexpected = []
@@ -117,12 +128,15 @@ def open_markets(games_catalog):
 
     from games.models import Market
 
-    rows = [("Will BTC close above $100k this month?", Decimal("100"), Decimal("30"), Decimal("0")),
-            ("Will it rain in Lisbon on Saturday?", Decimal("200"), Decimal("0"), Decimal("60"))]
+    rows = [
+        ("Will BTC close above $100k this month?", Decimal("100"), Decimal("30"), Decimal("0")),
+        ("Will it rain in Lisbon on Saturday?", Decimal("200"), Decimal("0"), Decimal("60")),
+    ]
     if not Market.objects.filter(status="open").exists():  # data-migrated, unless a transactional test flushed them
         for i, (title, b, q_yes, q_no) in enumerate(rows):
-            Market.objects.create(title=title, b=b, q_yes=q_yes, q_no=q_no,
-                                  close_at=timezone.now() + timedelta(days=7 + i * 5))
+            Market.objects.create(
+                title=title, b=b, q_yes=q_yes, q_no=q_no, close_at=timezone.now() + timedelta(days=7 + i * 5)
+            )
     return list(Market.objects.filter(status="open").order_by("close_at", "id"))
 
 

@@ -59,8 +59,15 @@ def casino_site():
 
 def launch_url(hub, partner, games_catalog) -> str:
     created = wallet_services.session_create(
-        protocol="igsp", game=games_catalog["traderhero-jackpot"], player_id="p", currency="USD", partner=partner,
-        partner_session_ref=f"ref-{uuid.uuid4().hex[:8]}", is_demo=True, demo_balance=100)
+        protocol="igsp",
+        game=games_catalog["traderhero-jackpot"],
+        player_id="p",
+        currency="USD",
+        partner=partner,
+        partner_session_ref=f"ref-{uuid.uuid4().hex[:8]}",
+        is_demo=True,
+        demo_balance=100,
+    )
     return f"{hub.url}/launch/{created.session.pk}#key={created.key}"
 
 
@@ -77,8 +84,11 @@ def game_loaded(page) -> bool:
     deadline = time.monotonic() + 8
     while time.monotonic() < deadline:
         frame = next((f for f in page.frames if "/launch/" in f.url), None)
-        if frame is not None and frame.evaluate(
-                "() => document.querySelector('[data-testid=balance]')?.dataset.amount || ''") == "100.00":
+        if (
+            frame is not None
+            and frame.evaluate("() => document.querySelector('[data-testid=balance]')?.dataset.amount || ''")
+            == "100.00"
+        ):
             return True
         if any(f.url.startswith("chrome-error:") for f in page.frames):
             return False
@@ -117,8 +127,7 @@ def test_only_the_partners_configured_site_embeds_the_game_and_hears_it(chromium
             context.close()
 
 
-def test_a_partner_without_configured_sites_is_embedded_by_no_other_site(chromium, hub, games_catalog,
-                                                                          public_partner):
+def test_a_partner_without_configured_sites_is_embedded_by_no_other_site(chromium, hub, games_catalog, public_partner):
     with casino_site() as casino:
         page, context = open_casino(chromium, casino, launch_url(hub, public_partner, games_catalog))
         try:

@@ -52,10 +52,20 @@ def start_from_lobby(watched, hub, tile: str):
 
 def demo_session(hub, game: str, language: str = "en", balance: str = "1000") -> tuple[str, str]:
     """A demo session created over HTTP; returns (session id, launch URL)."""
-    resp = httpx.post(f"{hub.url}/igsp/v1/demo/sessions", json={
-        "game_id": game, "player_id": "p-browser", "player_name": "Guest", "currency": "USD",
-        "session_id": f"browser-{timezone.now().timestamp()}", "balance": balance, "language": language,
-        "return_url": f"{hub.url}/demo/"}, timeout=10)
+    resp = httpx.post(
+        f"{hub.url}/igsp/v1/demo/sessions",
+        json={
+            "game_id": game,
+            "player_id": "p-browser",
+            "player_name": "Guest",
+            "currency": "USD",
+            "session_id": f"browser-{timezone.now().timestamp()}",
+            "balance": balance,
+            "language": language,
+            "return_url": f"{hub.url}/demo/",
+        },
+        timeout=10,
+    )
     assert resp.status_code == 201, resp.text
     url = resp.json()["url"]
     return url.split("/launch/")[1].split("#")[0], url
@@ -214,8 +224,13 @@ def test_partner_errors_show_in_plain_words(open_page, hub, open_markets):
     expect(error).to_contain_text("acima do máximo")
 
     # A partner's responsible-gaming refusal asking for a refresh (faked at the network layer)
-    page.route("**/bet", lambda route: route.fulfill(status=402, json={
-        "error": "loss_limit", "message": "Loss limit reached", "status": 402, "action": "refresh"}))
+    page.route(
+        "**/bet",
+        lambda route: route.fulfill(
+            status=402,
+            json={"error": "loss_limit", "message": "Loss limit reached", "status": 402, "action": "refresh"},
+        ),
+    )
     page.get_by_test_id("stake-input").fill("1")
     page.get_by_test_id("bet-yes").first.click()
     expect(error).to_have_attribute("data-code", "loss_limit")
@@ -224,8 +239,12 @@ def test_partner_errors_show_in_plain_words(open_page, hub, open_markets):
 
     # An unknown code shows the partner's own message
     page.unroute("**/bet")
-    page.route("**/bet", lambda route: route.fulfill(status=400, json={
-        "error": "kyc_required", "message": "Please verify your identity first.", "status": 400}))
+    page.route(
+        "**/bet",
+        lambda route: route.fulfill(
+            status=400, json={"error": "kyc_required", "message": "Please verify your identity first.", "status": 400}
+        ),
+    )
     page.get_by_test_id("bet-yes").first.click()
     expect(error).to_have_attribute("data-code", "kyc_required")
     expect(error).to_have_text(re.compile("Please verify your identity first."))
@@ -239,10 +258,19 @@ def _fair_case(server_seed: str, client_seed: str, nonce: int, direction: str, r
     from games import jackpot
 
     out = jackpot.play(server_seed, client_seed, nonce, direction, rtp)
-    return {"serverSeed": server_seed, "serverSeedHash": jackpot.hash_server_seed(server_seed),
-            "clientSeed": client_seed, "nonce": nonce, "direction": direction, "rtp": str(rtp), "stake": stake,
-            "tier": out.tier, "multiplier": str(out.multiplier),
-            "payout": str(jackpot.payout(Decimal(stake), out.multiplier, 2)), "path": out.path}
+    return {
+        "serverSeed": server_seed,
+        "serverSeedHash": jackpot.hash_server_seed(server_seed),
+        "clientSeed": client_seed,
+        "nonce": nonce,
+        "direction": direction,
+        "rtp": str(rtp),
+        "stake": stake,
+        "tier": out.tier,
+        "multiplier": str(out.multiplier),
+        "payout": str(jackpot.payout(Decimal(stake), out.multiplier, 2)),
+        "path": out.path,
+    }
 
 
 def test_browser_fairness_check_agrees_with_the_server_algorithm(open_page, hub):
@@ -262,23 +290,30 @@ def test_browser_fairness_check_agrees_with_the_server_algorithm(open_page, hub)
                 break
         assert found == wanted
     cases.append(_fair_case("ab" * 32, "ünïcode seed ✓", 12, "down", Decimal("0.97"), stake="0.35"))
-    tampered = [dict(cases[0], payout="999.00"), dict(cases[1], serverSeed="0" * 64),
-                dict(cases[2], path=cases[2]["path"][:-1] + [1]), dict(cases[3], tier="jackpot", multiplier="100")]
+    tampered = [
+        dict(cases[0], payout="999.00"),
+        dict(cases[1], serverSeed="0" * 64),
+        dict(cases[2], path=cases[2]["path"][:-1] + [1]),
+        dict(cases[3], tier="jackpot", multiplier="100"),
+    ]
     published = jackpot.tier_table(Decimal("0.95")).as_dict()
 
     page = open_page(MOBILE).page
     page.goto(f"{hub.url}/demo/")
     expect(page.get_by_test_id("tile-prediction-markets")).to_be_visible()
     screenshot(page, "demo-lobby-mobile.png")
-    results = page.evaluate("""async ([cases, published]) => {
+    results = page.evaluate(
+        """async ([cases, published]) => {
         const fair = await import("/static/hub/fair.js");
         const out = [];
         for (const c of cases) out.push(await fair.verifyRound(c, published));
         const table = fair.tierTable("0.88").map((t) => [t.name, t.threshold.toString()]);
         return {out, table};
-    }""", [cases + tampered, published])
+    }""",
+        [cases + tampered, published],
+    )
     verdicts = results["out"]
-    assert [v["ok"] for v in verdicts[:len(cases)]] == [True] * len(cases), verdicts
-    assert [v["reason"] for v in verdicts[len(cases):]] == ["payout", "hash", "path", "outcome"]
+    assert [v["ok"] for v in verdicts[: len(cases)]] == [True] * len(cases), verdicts
+    assert [v["reason"] for v in verdicts[len(cases) :]] == ["payout", "hash", "path", "outcome"]
     expected = [[t.name, str(t.threshold)] for t in jackpot.tier_table(Decimal("0.88")).tiers]
     assert results["table"] == expected

@@ -28,8 +28,15 @@ def test_launch_page_knows_the_session_language_and_way_back_but_no_secret(clien
     from wallet import services as wallet_services
 
     created = wallet_services.session_create(
-        protocol="igsp", game=games_catalog["traderhero-jackpot"], player_id="p", currency="USD", is_demo=True,
-        demo_balance=10, language="pt-br", return_url="https://casino.example/lobby")
+        protocol="igsp",
+        game=games_catalog["traderhero-jackpot"],
+        player_id="p",
+        currency="USD",
+        is_demo=True,
+        demo_balance=10,
+        language="pt-br",
+        return_url="https://casino.example/lobby",
+    )
     html = client.get(f"/launch/{created.session.pk}").content.decode()
     assert 'data-language="pt-br"' in html and 'data-return-url="https://casino.example/lobby"' in html
     assert created.key not in html and created.session.key_hash not in html

@@ -13,13 +13,33 @@ from games.models import Market
 
 
 def make_market(*, b="100", q_yes="0", q_no="0", days: int = 30, title: str = "Will it rain tomorrow?") -> Market:
-    return markets.market_create(title=title, b=Decimal(b), q_yes=Decimal(q_yes), q_no=Decimal(q_no),
-                                 close_at=timezone.now() + timedelta(days=days), actor="test")
+    return markets.market_create(
+        title=title,
+        b=Decimal(b),
+        q_yes=Decimal(q_yes),
+        q_no=Decimal(q_no),
+        close_at=timezone.now() + timedelta(days=days),
+        actor="test",
+    )
 
 
-def open_position(market: Market, *, outcome: str = "YES", stake="10.00", currency: str = "USD",
-                  session_id: uuid.UUID | None = None, round_id: uuid.UUID | None = None, demo: bool = False):
+def open_position(
+    market: Market,
+    *,
+    outcome: str = "YES",
+    stake="10.00",
+    currency: str = "USD",
+    session_id: uuid.UUID | None = None,
+    round_id: uuid.UUID | None = None,
+    demo: bool = False,
+):
     return markets.position_open(
-        market_id=market.pk, session_id=session_id or uuid.uuid4(), round_id=round_id or uuid.uuid4(),
-        outcome=outcome, stake=Decimal(stake), currency=currency, demo=demo, actor="test",
+        market_id=market.pk,
+        session_id=session_id or uuid.uuid4(),
+        round_id=round_id or uuid.uuid4(),
+        outcome=outcome,
+        stake=Decimal(stake),
+        currency=currency,
+        demo=demo,
+        actor="test",
     )

@@ -29,8 +29,9 @@ def url(model: str, view: str, *args) -> str:
 
 
 def run_action(client, model: str, action: str, pks) -> list[str]:
-    response = client.post(url(model, "changelist"), {"action": action, "_selected_action": [str(pk) for pk in pks]},
-                           follow=True)
+    response = client.post(
+        url(model, "changelist"), {"action": action, "_selected_action": [str(pk) for pk in pks]}, follow=True
+    )
     assert response.status_code == 200
     return [str(m) for m in response.context["messages"]]
 
@@ -38,8 +39,9 @@ def run_action(client, model: str, action: str, pks) -> list[str]:
 def test_changelists_and_change_pages_render(admin_client):
     market = make_market()
     position = open_position(market)
-    rnd = services.jackpot_round_open(session_id=uuid.uuid4(), round_id=uuid.uuid4(), direction="up",
-                                      stake=Decimal("1"), currency="USD")
+    rnd = services.jackpot_round_open(
+        session_id=uuid.uuid4(), round_id=uuid.uuid4(), direction="up", stake=Decimal("1"), currency="USD"
+    )
     for model in ("provider", "game", "market", "marketevent", "position", "jackpotround"):
         assert admin_client.get(url(model, "changelist")).status_code == 200
     assert admin_client.get(url("game", "change", catalog.TRADERHERO_JACKPOT_ID)).status_code == 200
@@ -77,7 +79,9 @@ def queued(monkeypatch):
     return sent
 
 
-def test_market_actions_call_the_services_and_queue_settlements(admin_client, queued, django_capture_on_commit_callbacks):
+def test_market_actions_call_the_services_and_queue_settlements(
+    admin_client, queued, django_capture_on_commit_callbacks
+):
     market = make_market()
     open_position(market, outcome="NO", stake="4.00")
     assert "suspended" in run_action(admin_client, "market", "suspend", [market.pk])[0]
@@ -91,10 +95,12 @@ def test_market_actions_call_the_services_and_queue_settlements(admin_client, qu
     assert Market.objects.get(pk=market.pk).status == MarketStatus.SUSPENDED  # the worker settles it
 
 
-@pytest.mark.parametrize("action, expected", [("cancel", ("cancel", None)), ("void", ("void", None)),
-                                              ("resolve_yes", ("resolve", "YES"))])
-def test_market_settling_actions_queue_the_settlement(admin_client, queued, django_capture_on_commit_callbacks,
-                                                      action, expected):
+@pytest.mark.parametrize(
+    "action, expected", [("cancel", ("cancel", None)), ("void", ("void", None)), ("resolve_yes", ("resolve", "YES"))]
+)
+def test_market_settling_actions_queue_the_settlement(
+    admin_client, queued, django_capture_on_commit_callbacks, action, expected
+):
     market = make_market()
     open_position(market, stake="2.50")
     with django_capture_on_commit_callbacks(execute=True):
@@ -117,17 +123,31 @@ def test_resume_action(admin_client):
 
 
 def test_market_add_and_edit_go_through_services(admin_client):
-    response = admin_client.post(url("market", "add"), {
-        "title": "Will it snow?", "description": "", "close_at_0": "2099-01-01", "close_at_1": "12:00:00",
-        "b": "250", "q_yes": "0", "q_no": "10",
-    })
+    response = admin_client.post(
+        url("market", "add"),
+        {
+            "title": "Will it snow?",
+            "description": "",
+            "close_at_0": "2099-01-01",
+            "close_at_1": "12:00:00",
+            "b": "250",
+            "q_yes": "0",
+            "q_no": "10",
+        },
+    )
     assert response.status_code == 302
     market = Market.objects.get(title="Will it snow?")
     assert (market.b, market.q_no) == (Decimal("250"), Decimal("10"))
     assert MarketEvent.objects.filter(market=market, action="create", actor="admin:root@example.com").exists()
-    response = admin_client.post(url("market", "change", market.pk), {
-        "title": "Will it snow in May?", "description": "x", "close_at_0": "2099-01-02", "close_at_1": "12:00:00",
-    })
+    response = admin_client.post(
+        url("market", "change", market.pk),
+        {
+            "title": "Will it snow in May?",
+            "description": "x",
+            "close_at_0": "2099-01-02",
+            "close_at_1": "12:00:00",
+        },
+    )
     assert response.status_code == 302
     market.refresh_from_db()
     assert market.title == "Will it snow in May?" and market.b == Decimal("250")
@@ -137,15 +157,17 @@ def test_market_add_and_edit_go_through_services(admin_client):
 
 
 def test_jackpot_round_seed_is_shown_once_settled(admin_client):
-    rnd = services.jackpot_round_open(session_id=uuid.uuid4(), round_id=uuid.uuid4(), direction="down",
-                                      stake=Decimal("1"), currency="USD")
+    rnd = services.jackpot_round_open(
+        session_id=uuid.uuid4(), round_id=uuid.uuid4(), direction="down", stake=Decimal("1"), currency="USD"
+    )
     services.jackpot_round_settle(bet_id=rnd.pk, force=True)
     page = admin_client.get(url("jackpotround", "change", rnd.pk)).content.decode()
     assert JackpotRound.objects.get(pk=rnd.pk).server_seed in page
 
 
-def test_account_managers_see_demo_books_and_positions_apart_from_real_money(admin_client, queued,
-                                                                             django_capture_on_commit_callbacks):
+def test_account_managers_see_demo_books_and_positions_apart_from_real_money(
+    admin_client, queued, django_capture_on_commit_callbacks
+):
     market = make_market()
     open_position(market, outcome="NO", stake="4.00")
     open_position(market, outcome="YES", stake="400.00", demo=True)

@@ -31,8 +31,11 @@ def test_provider_and_games_are_seeded_with_fixed_ids():
         assert game.platforms == ["desktop", "mobile"]
         assert game.currencies == provider.currencies and game.categories
         assert game.images == {
-            "baseURL": f"/static/games/{game.slug}", "square": "/square.png", "horizontal": "/horizontal.png",
-            "widescreen": "/widescreen.png", "vertical": "/vertical.png",
+            "baseURL": f"/static/games/{game.slug}",
+            "square": "/square.png",
+            "horizontal": "/horizontal.png",
+            "widescreen": "/widescreen.png",
+            "vertical": "/vertical.png",
         }
     # Free rounds are TraderHero's (migration 0005): a market position settles weeks later.
     assert th.has_free_spins and not pm.has_free_spins
@@ -45,7 +48,8 @@ def test_bet_lines_are_a_usd_menu_numbered_from_one():
         lines = selectors.bet_lines_for(game=game)
         assert list(lines) == ["USD"]
         assert [(line.position, line.max_bet, line.max_multiplier) for line in lines["USD"]] == [
-            (i, Decimal(bet), Decimal(coeff)) for i, bet in enumerate(["0.10", "0.20", "0.50", "1.00", "2.00"], 1)]
+            (i, Decimal(bet), Decimal(coeff)) for i, bet in enumerate(["0.10", "0.20", "0.50", "1.00", "2.00"], 1)
+        ]
         assert selectors.bet_lines_for(game=game, currency="EUR") == {}
 
 
@@ -70,8 +74,15 @@ def test_demo_markets_are_seeded_open_with_varied_prices():
     assert any(m.q_yes or m.q_no for m in demo)
 
 
-@pytest.mark.parametrize("ref", [catalog.TRADERHERO_JACKPOT_ID, str(catalog.TRADERHERO_JACKPOT_ID),
-                                 str(catalog.TRADERHERO_JACKPOT_ID).upper(), "traderhero-jackpot"])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        catalog.TRADERHERO_JACKPOT_ID,
+        str(catalog.TRADERHERO_JACKPOT_ID),
+        str(catalog.TRADERHERO_JACKPOT_ID).upper(),
+        "traderhero-jackpot",
+    ],
+)
 def test_game_get_by_uuid_or_slug(ref):
     assert selectors.game_get(ref).pk == catalog.TRADERHERO_JACKPOT_ID
 

@@ -25,11 +25,18 @@ pytestmark = pytest.mark.django_db
 
 
 def demo_session(games_catalog, player="guest", balance="100000.00", currency="USD"):
-    return wallet.session_create(protocol="igsp", game=games_catalog["prediction-markets"], player_id=player,
-                                 currency=currency, is_demo=True, demo_balance=Decimal(balance)).session
+    return wallet.session_create(
+        protocol="igsp",
+        game=games_catalog["prediction-markets"],
+        player_id=player,
+        currency=currency,
+        is_demo=True,
+        demo_balance=Decimal(balance),
+    ).session
 
 
 # ------------------------------------------------------------------- books --
+
 
 def test_a_demo_position_moves_the_demo_book_only():
     market = make_market(b="100", q_no="20")
@@ -52,8 +59,9 @@ def test_demo_cash_out_and_quote_use_the_demo_book_and_leave_the_real_one():
     demo = open_position(market, outcome="YES", stake="500.00", demo=True)
     assert markets.position_cash_out_quote(position=real)["cashOutValue"] == real_quote
     demo_quote = markets.position_cash_out_quote(position=demo)
-    assert demo_quote["cashOutValue"] == lmsr.cash_out_value(demo.shares, 0, 100, "YES", demo.shares,
-                                                             markets.market_margin(), 2)
+    assert demo_quote["cashOutValue"] == lmsr.cash_out_value(
+        demo.shares, 0, 100, "YES", demo.shares, markets.market_margin(), 2
+    )
     markets.position_cash_out(position_id=demo.pk)
     assert markets.book_q(market, "USD", demo=True) == (0, 0)
     assert markets.book_q(market, "USD") == (0, real.shares)
@@ -78,8 +86,7 @@ def test_the_exposure_limit_is_counted_per_book(settings):
     with pytest.raises(markets.MarketError) as refused:
         markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("100"), currency="USD", demo=True)
     assert refused.value.code == "exposure_limit"
-    assert markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("100"), currency="USD",
-                                    demo=False) > 0
+    assert markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("100"), currency="USD", demo=False) > 0
 
 
 def test_settlement_totals_keep_demo_money_apart():
@@ -115,8 +122,16 @@ def test_the_migration_moves_open_demo_shares_out_of_the_real_book(games_catalog
     real_session = uuid.uuid4()  # not a demo session (no such session row: real by default)
 
     def legacy_position(session_id, outcome, shares, status="open"):
-        return Position.objects.create(market=market, session_id=session_id, round_id=uuid.uuid4(), outcome=outcome,
-                                       stake=Decimal("10"), shares=Decimal(shares), currency="USD", status=status)
+        return Position.objects.create(
+            market=market,
+            session_id=session_id,
+            round_id=uuid.uuid4(),
+            outcome=outcome,
+            stake=Decimal("10"),
+            shares=Decimal(shares),
+            currency="USD",
+            status=status,
+        )
 
     legacy_position(demo.pk, "YES", "30")
     legacy_position(demo.pk, "NO", "4")
@@ -135,20 +150,33 @@ def test_the_migration_moves_open_demo_shares_out_of_the_real_book(games_catalog
 # One session's moves on an open market: a bet (outcome, stake) or a cash-out of one of its open positions.
 MOVES = st.lists(
     st.one_of(
-        st.tuples(st.just("bet"), st.sampled_from(["YES", "NO"]),
-                  st.decimals(min_value=Decimal("0.10"), max_value=Decimal("500"), places=2)),
+        st.tuples(
+            st.just("bet"),
+            st.sampled_from(["YES", "NO"]),
+            st.decimals(min_value=Decimal("0.10"), max_value=Decimal("500"), places=2),
+        ),
         st.tuples(st.just("cash_out"), st.integers(min_value=0, max_value=50)),
     ),
-    min_size=1, max_size=25,
+    min_size=1,
+    max_size=25,
 )
 
 
-@settings(max_examples=40, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(moves=MOVES, b=st.sampled_from(["10", "100", "1000"]), q_no=st.sampled_from(["0", "28.19", "400"]),
-       places=st.sampled_from([2, 8]), demo=st.booleans(), margin=st.sampled_from(["0.05", "0"]))
-def test_no_sequence_of_bets_and_cash_outs_returns_more_than_it_staked(moves, b, q_no, places, demo, margin,
-                                                                       settings):
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    moves=MOVES,
+    b=st.sampled_from(["10", "100", "1000"]),
+    q_no=st.sampled_from(["0", "28.19", "400"]),
+    places=st.sampled_from([2, 8]),
+    demo=st.booleans(),
+    margin=st.sampled_from(["0.05", "0"]),
+)
+def test_no_sequence_of_bets_and_cash_outs_returns_more_than_it_staked(moves, b, q_no, places, demo, margin, settings):
     """The house never pays out more than one session staked while the market is open, whatever it buys and
     sells in whatever order (LMSR is path-independent; every rounding favours the house, so this holds with
     the configured margin and even with none)."""
@@ -162,9 +190,16 @@ def test_no_sequence_of_bets_and_cash_outs_returns_more_than_it_staked(moves, b,
         if move[0] == "bet":
             _, outcome, stake = move
             try:
-                position = markets.position_open(market_id=market.pk, session_id=session_id, round_id=uuid.uuid4(),
-                                                 outcome=outcome, stake=stake, currency="USD", places=places,
-                                                 demo=demo)
+                position = markets.position_open(
+                    market_id=market.pk,
+                    session_id=session_id,
+                    round_id=uuid.uuid4(),
+                    outcome=outcome,
+                    stake=stake,
+                    currency="USD",
+                    places=places,
+                    demo=demo,
+                )
             except markets.MarketError:  # exposure limit, a stake too small to buy a share
                 continue
             staked += position.stake
@@ -180,15 +215,20 @@ def test_no_sequence_of_bets_and_cash_outs_returns_more_than_it_staked(moves, b,
         assert returned <= staked, (returned, staked, moves)
     for position in held:  # even selling everything left back returns no more than was staked
         try:
-            returned += markets.position_cash_out(position_id=position.pk, session_id=session_id,
-                                                  places=places).cash_out_value
+            returned += markets.position_cash_out(
+                position_id=position.pk, session_id=session_id, places=places
+            ).cash_out_value
         except markets.MarketError as exc:
             assert exc.code == "cash_out_unavailable"
     assert returned <= staked, (returned, staked, moves)
 
 
-@settings(max_examples=25, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(moves=MOVES)
 def test_a_demo_session_through_the_wallet_never_ends_richer(moves, games_catalog, settings):
     """The same property through the player's own path (games.play and the wallet's demo balance)."""
@@ -199,8 +239,11 @@ def test_a_demo_session_through_the_wallet_never_ends_richer(moves, games_catalo
     for move in moves:
         if move[0] == "bet":
             try:
-                bets.append(play.bet(session=session, data={"marketId": str(market.pk), "outcome": move[1],
-                                                            "amount": str(move[2])})["betId"])
+                bets.append(
+                    play.bet(
+                        session=session, data={"marketId": str(market.pk), "outcome": move[1], "amount": str(move[2])}
+                    )["betId"]
+                )
             except markets.MarketError:
                 continue
         elif bets:

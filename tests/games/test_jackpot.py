@@ -13,11 +13,34 @@ from games import jackpot
 
 SEED = "0" * 63 + "1"
 SEED_HASH = "c386d8e8d07342f2e39e189c8e6c57bb205bb373fe4e3a6f69404a8bb767b417"
-FULL_WIN_PATH = [10000, 10149, 10086, 9923, 9818, 9845, 10010, 10199, 10412, 10361, 10200, 10183, 9980, 9957,
-                 10018, 9923, 10128, 10005, 9932, 10089, 10206, 10397]
+FULL_WIN_PATH = [
+    10000,
+    10149,
+    10086,
+    9923,
+    9818,
+    9845,
+    10010,
+    10199,
+    10412,
+    10361,
+    10200,
+    10183,
+    9980,
+    9957,
+    10018,
+    9923,
+    10128,
+    10005,
+    9932,
+    10089,
+    10206,
+    10397,
+]
 
 
 # ------------------------------------------------------------------ table --
+
 
 @pytest.mark.parametrize("rtp", ["0.85", "0.90", "0.95", "0.97"])
 def test_table_expected_return_is_exactly_the_target(rtp):
@@ -35,7 +58,11 @@ def test_table_expected_return_is_exactly_the_target(rtp):
 def test_table_has_a_rare_jackpot_and_fixed_multipliers():
     table = jackpot.tier_table("0.95")
     assert [(t.name, t.multiplier) for t in table.tiers] == [
-        ("jackpot", Decimal(100)), ("x5", Decimal(5)), ("x2", Decimal(2)), ("x1.5", Decimal("1.5"))]
+        ("jackpot", Decimal(100)),
+        ("x5", Decimal(5)),
+        ("x2", Decimal(2)),
+        ("x1.5", Decimal("1.5")),
+    ]
     jackpot_p = table.tiers[0].probability
     assert Fraction(1, 20000) < jackpot_p < Fraction(1, 5000)
     # A higher RTP only raises the win probability; the relative weights stay.
@@ -57,6 +84,7 @@ def test_table_dict_is_json_friendly():
 
 
 # -------------------------------------------------------------- fairness --
+
 
 def test_known_answer_vector():
     """The vector a JavaScript verifier must reproduce (see the module docstring)."""
@@ -95,8 +123,10 @@ def test_verify_rejects_a_seed_that_does_not_match_its_hash():
     assert jackpot.verify(SEED, SEED_HASH.upper(), "player-seed", 0, "down").multiplier == Decimal("1.5")
 
 
-@pytest.mark.parametrize("kwargs", [{"nonce": -1}, {"nonce": True}, {"direction": "sideways"},
-                                    {"server_seed": "A" * 64}, {"client_seed": None}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"nonce": -1}, {"nonce": True}, {"direction": "sideways"}, {"server_seed": "A" * 64}, {"client_seed": None}],
+)
 def test_bad_inputs_are_refused(kwargs):
     args = {"server_seed": SEED, "client_seed": "c", "nonce": 0, "direction": "up", **kwargs}
     with pytest.raises(jackpot.FairnessError):
@@ -109,17 +139,21 @@ def test_fresh_seeds_are_random_and_hash_is_sha256_of_the_text():
     assert jackpot.hash_server_seed(a) == hashlib.sha256(a.encode("ascii")).hexdigest()
 
 
-@pytest.mark.parametrize("stake, multiplier, places, expected", [
-    ("0.03", "1.5", 2, "0.04"),  # 0.045 → rounded down
-    ("1.00", "100", 2, "100.00"),
-    ("0.00012345", "1.5", 8, "0.00018517"),
-    ("10", "0", 2, "0.00"),
-])
+@pytest.mark.parametrize(
+    "stake, multiplier, places, expected",
+    [
+        ("0.03", "1.5", 2, "0.04"),  # 0.045 → rounded down
+        ("1.00", "100", 2, "100.00"),
+        ("0.00012345", "1.5", 8, "0.00018517"),
+        ("10", "0", 2, "0.00"),
+    ],
+)
 def test_payout_is_rounded_down_to_the_currency(stake, multiplier, places, expected):
     assert jackpot.payout(Decimal(stake), Decimal(multiplier), places) == Decimal(expected)
 
 
 # ------------------------------------------------------------- simulation --
+
 
 def _tolerance(rtp: str, rounds: int, sigmas: int = 4) -> Decimal:
     variance = jackpot.tier_table(rtp).variance()

@@ -9,16 +9,22 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from core.errors import ApplicationError, Conflict, NotFound
 from games import catalog, jackpot, selectors, services
 from games.models import Game, JackpotRound, JackpotRoundStatus
-from core.errors import ApplicationError, Conflict, NotFound
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
 
 def open_round(**overrides) -> JackpotRound:
-    args = {"session_id": uuid.uuid4(), "round_id": uuid.uuid4(), "direction": "up", "stake": Decimal("2.00"),
-            "currency": "USD", **overrides}
+    args = {
+        "session_id": uuid.uuid4(),
+        "round_id": uuid.uuid4(),
+        "direction": "up",
+        "stake": Decimal("2.00"),
+        "currency": "USD",
+        **overrides,
+    }
     return services.jackpot_round_open(**args)
 
 
@@ -36,7 +42,9 @@ def test_open_commits_to_a_hidden_seed_and_uses_the_catalog_rtp(settings):
 
 
 def test_settle_plays_the_committed_round_and_reveals_the_seed():
-    rnd = open_round(direction="down", stake=Decimal("3.33"), client_seed="c", nonce=1, now=timezone.now() - timedelta(seconds=10))
+    rnd = open_round(
+        direction="down", stake=Decimal("3.33"), client_seed="c", nonce=1, now=timezone.now() - timedelta(seconds=10)
+    )
     settled = services.jackpot_round_settle(bet_id=rnd.pk)
     expected = jackpot.verify(rnd.server_seed, rnd.server_seed_hash, "c", 1, "down", Decimal("0.95"))
     assert settled.status == JackpotRoundStatus.SETTLED and settled.settled_at
@@ -92,16 +100,19 @@ def test_open_is_idempotent_on_the_round_id():
         open_round(round_id=round_id, direction="down")
 
 
-@pytest.mark.parametrize("overrides, code", [
-    ({"direction": "left"}, "invalid_direction"),
-    ({"stake": Decimal("0")}, "invalid_amount"),
-    ({"stake": Decimal("1.005")}, "invalid_amount"),
-    ({"stake": "x"}, "invalid_amount"),
-    ({"stake": Decimal("1e40")}, "invalid_amount"),
-    ({"client_seed": ""}, "invalid_client_seed"),
-    ({"client_seed": "x" * 65}, "invalid_client_seed"),
-    ({"nonce": -1}, "invalid_nonce"),
-])
+@pytest.mark.parametrize(
+    "overrides, code",
+    [
+        ({"direction": "left"}, "invalid_direction"),
+        ({"stake": Decimal("0")}, "invalid_amount"),
+        ({"stake": Decimal("1.005")}, "invalid_amount"),
+        ({"stake": "x"}, "invalid_amount"),
+        ({"stake": Decimal("1e40")}, "invalid_amount"),
+        ({"client_seed": ""}, "invalid_client_seed"),
+        ({"client_seed": "x" * 65}, "invalid_client_seed"),
+        ({"nonce": -1}, "invalid_nonce"),
+    ],
+)
 def test_open_validates_its_input(overrides, code):
     with pytest.raises(ApplicationError) as exc:
         open_round(**overrides)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Context, Decimal, localcontext
-
 import subprocess
 import sys
+from decimal import Context, Decimal, localcontext
 from pathlib import Path
 
 import pytest
@@ -28,10 +27,13 @@ def _after_buy(q_yes, q_no, outcome, shares):
 
 # ------------------------------------------------------------------ prices --
 
+
 @PROPS
-@given(q_yes=st.decimals(min_value=0, max_value=10**7, places=6, allow_nan=False, allow_infinity=False),
-       q_no=st.decimals(min_value=0, max_value=10**7, places=6, allow_nan=False, allow_infinity=False),
-       b=st.decimals(min_value=1, max_value=10_000, places=2, allow_nan=False, allow_infinity=False))
+@given(
+    q_yes=st.decimals(min_value=0, max_value=10**7, places=6, allow_nan=False, allow_infinity=False),
+    q_no=st.decimals(min_value=0, max_value=10**7, places=6, allow_nan=False, allow_infinity=False),
+    b=st.decimals(min_value=1, max_value=10_000, places=2, allow_nan=False, allow_infinity=False),
+)
 def test_prices_are_strictly_inside_0_1_and_sum_to_exactly_1(q_yes, q_no, b):
     yes, no = lmsr.prices(q_yes, q_no, b)
     assert Decimal(0) < yes < Decimal(1)
@@ -52,6 +54,7 @@ def test_price_matches_the_logistic_form():
 
 
 # -------------------------------------------------------------- buy / sell --
+
 
 @PROPS
 @given(q_yes=qs, q_no=qs, b=bs, outcome=outcomes, stake=stakes)
@@ -85,10 +88,14 @@ def test_shares_are_the_closed_form_inverse_of_the_cost(q_yes, q_no, b, outcome,
 
 
 @PROPS
-@given(q_yes=qs, q_no=qs, b=bs, outcome=outcomes,
-       s1=st.decimals(min_value=0, max_value=10_000, places=6, allow_nan=False, allow_infinity=False),
-       extra=st.decimals(min_value=Decimal("0.000001"), max_value=10_000, places=6, allow_nan=False,
-                         allow_infinity=False))
+@given(
+    q_yes=qs,
+    q_no=qs,
+    b=bs,
+    outcome=outcomes,
+    s1=st.decimals(min_value=0, max_value=10_000, places=6, allow_nan=False, allow_infinity=False),
+    extra=st.decimals(min_value=Decimal("0.000001"), max_value=10_000, places=6, allow_nan=False, allow_infinity=False),
+)
 def test_cost_is_strictly_increasing_in_shares(q_yes, q_no, b, outcome, s1, extra):
     s2 = s1 + extra
     # The price of more shares, C(q + s·e_o) − C(q), in its stable form: strictly increasing.
@@ -116,8 +123,11 @@ def test_shares_at_even_odds_match_the_textbook_formula():
 
 # --------------------------------------------------------------- extremes --
 
-@pytest.mark.parametrize("q_big, b", [(Decimal("1e6"), Decimal(10)), (Decimal("1e9"), Decimal(1)),
-                                      (Decimal("123456789.123456"), Decimal("0.5"))])
+
+@pytest.mark.parametrize(
+    "q_big, b",
+    [(Decimal("1e6"), Decimal(10)), (Decimal("1e9"), Decimal(1)), (Decimal("123456789.123456"), Decimal("0.5"))],
+)
 def test_no_overflow_for_huge_q_over_b(q_big, b):
     assert lmsr.prices(q_big, 0, b) == (Decimal("0.9999"), Decimal("0.0001"))
     assert lmsr.prices(0, q_big, b) == (Decimal("0.0001"), Decimal("0.9999"))
@@ -153,8 +163,15 @@ def test_max_loss_is_b_ln_2():
 
 
 def test_pure_modules_import_without_django_or_other_apps():
-    code = ("import sys, games.lmsr, games.jackpot; "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'django', 'wallet', 'integration_hub'}))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(lmsr.__file__).resolve().parents[1])
+    code = (
+        "import sys, games.lmsr, games.jackpot; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'django', 'wallet', 'integration_hub'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(lmsr.__file__).resolve().parents[1],
+    )
     assert out.stdout.strip() == "[]"

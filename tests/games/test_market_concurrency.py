@@ -28,8 +28,15 @@ def test_parallel_bets_each_pay_the_price_of_the_state_they_saw():
     def bet(outcome: str):
         try:
             barrier.wait()
-            markets.position_open(market_id=market.pk, session_id=uuid.uuid4(), round_id=uuid.uuid4(),
-                                  outcome=outcome, stake=Decimal("25.00"), currency="USD", demo=False)
+            markets.position_open(
+                market_id=market.pk,
+                session_id=uuid.uuid4(),
+                round_id=uuid.uuid4(),
+                outcome=outcome,
+                stake=Decimal("25.00"),
+                currency="USD",
+                demo=False,
+            )
         except Exception as exc:  # pragma: no cover - surfaced below
             errors.append(exc)
         finally:
@@ -55,9 +62,18 @@ def test_parallel_bets_each_pay_the_price_of_the_state_they_saw():
 def test_two_cash_outs_at_once_cannot_both_take_the_last_slot_of_the_day(settings):
     """Positions in two markets (two different market locks), one player, one slot left: one cash-out wins."""
     settings.HUB_CASHOUT_LIMIT_PER_DAY = 2
-    positions = [markets.position_open(market_id=make_market().pk, session_id=uuid.uuid4(), round_id=uuid.uuid4(),
-                                       outcome="YES", stake=Decimal("5.00"), currency="USD", demo=False)
-                 for _ in range(3)]
+    positions = [
+        markets.position_open(
+            market_id=make_market().pk,
+            session_id=uuid.uuid4(),
+            round_id=uuid.uuid4(),
+            outcome="YES",
+            stake=Decimal("5.00"),
+            currency="USD",
+            demo=False,
+        )
+        for _ in range(3)
+    ]
     markets.position_cash_out(position_id=positions.pop().pk, player_key="partner:p-1")  # the day's first
     barrier, outcomes = threading.Barrier(2), []
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from core.errors import ApplicationError, Conflict, NotFound
 from games import lmsr, markets, selectors
 from games.models import CashOutDay, Market, MarketEvent, MarketStatus, Position, PositionStatus
-from core.errors import ApplicationError, Conflict, NotFound
 
 from .factories import make_market, open_position
 
@@ -24,27 +24,30 @@ def code_of(excinfo) -> str:
 
 # ------------------------------------------------------------------ quotes --
 
+
 def test_quote_returns_the_lmsr_shares_and_writes_nothing():
     market = make_market(b="100")
-    shares = markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("10.00"), currency="USD",
-                                      demo=False)
+    shares = markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("10.00"), currency="USD", demo=False)
     assert shares == lmsr.shares_for_stake(0, 0, 100, "YES", Decimal("10")) == Decimal("19.090282")
     market.refresh_from_db()
     assert (market.q_yes, market.q_no) == (0, 0)
     assert not Position.objects.exists()
 
 
-@pytest.mark.parametrize("amount, currency, code", [
-    (Decimal("0.09"), "USD", "stake_too_low"),
-    (Decimal("500.01"), "EUR", "stake_too_high"),
-    (Decimal("1.001"), "USD", "invalid_amount"),  # more decimals than the currency has
-    (Decimal("0"), "USD", "invalid_amount"),
-    (Decimal("-5"), "USD", "invalid_amount"),
-    ("abc", "USD", "invalid_amount"),
-    (Decimal("1e40"), "USD", "invalid_amount"),
-    (Decimal("1e-40"), "USD", "invalid_amount"),
-    (Decimal("NaN"), "USD", "invalid_amount"),
-])
+@pytest.mark.parametrize(
+    "amount, currency, code",
+    [
+        (Decimal("0.09"), "USD", "stake_too_low"),
+        (Decimal("500.01"), "EUR", "stake_too_high"),
+        (Decimal("1.001"), "USD", "invalid_amount"),  # more decimals than the currency has
+        (Decimal("0"), "USD", "invalid_amount"),
+        (Decimal("-5"), "USD", "invalid_amount"),
+        ("abc", "USD", "invalid_amount"),
+        (Decimal("1e40"), "USD", "invalid_amount"),
+        (Decimal("1e-40"), "USD", "invalid_amount"),
+        (Decimal("NaN"), "USD", "invalid_amount"),
+    ],
+)
 def test_quote_validates_the_stake(amount, currency, code):
     market = make_market()
     with pytest.raises(ApplicationError) as exc:
@@ -54,8 +57,7 @@ def test_quote_validates_the_stake(amount, currency, code):
 
 def test_quote_refuses_an_unknown_outcome():
     with pytest.raises(ApplicationError) as exc:
-        markets.market_quote_bet(market=make_market(), outcome="MAYBE", amount=Decimal("1"), currency="USD",
-                                 demo=False)
+        markets.market_quote_bet(market=make_market(), outcome="MAYBE", amount=Decimal("1"), currency="USD", demo=False)
     assert code_of(exc) == "invalid_outcome"
 
 
@@ -70,12 +72,19 @@ def test_stake_limits_come_from_settings_with_a_fallback(settings):
     assert code_of(exc) == "stake_too_high"
     assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("5"), currency="CAD", demo=False) > 0
     # Crypto stakes keep their own precision.
-    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("0.50000001"), currency="BTC",
-                                    demo=False) > 0
+    assert (
+        markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("0.50000001"), currency="BTC", demo=False)
+        > 0
+    )
 
 
 def test_default_limits_without_settings(settings):
-    for name in ("HUB_MARKET_STAKE_LIMITS", "HUB_MARKET_MAX_EXPOSURE", "HUB_MARKET_MARGIN", "HUB_CASHOUT_LIMIT_PER_DAY"):
+    for name in (
+        "HUB_MARKET_STAKE_LIMITS",
+        "HUB_MARKET_MAX_EXPOSURE",
+        "HUB_MARKET_MARGIN",
+        "HUB_CASHOUT_LIMIT_PER_DAY",
+    ):
         if hasattr(settings, name):
             delattr(settings, name)
     assert markets.stake_limits("GBP") == (Decimal("0.10"), Decimal("500"))
@@ -93,8 +102,14 @@ def test_default_limits_without_settings(settings):
     assert markets.cashout_limit_per_day() == 10
 
 
-@pytest.mark.parametrize("change", [{"status": MarketStatus.SUSPENDED}, {"status": MarketStatus.RESOLVED},
-                                    {"close_at": timezone.now() - timedelta(seconds=1)}])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": MarketStatus.SUSPENDED},
+        {"status": MarketStatus.RESOLVED},
+        {"close_at": timezone.now() - timedelta(seconds=1)},
+    ],
+)
 def test_closed_markets_take_no_bets(change):
     market = make_market()
     Market.objects.filter(pk=market.pk).update(**change)
@@ -113,10 +128,8 @@ def test_exposure_limit_counts_open_shares_per_outcome_and_currency(settings):
         markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("20"), currency="USD", demo=False)
     assert code_of(exc) == "exposure_limit"
     # The other side and other currencies have their own exposure.
-    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("20"), currency="USD",
-                                    demo=False) > 0
-    assert markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("20"), currency="EUR",
-                                    demo=False) > 0
+    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("20"), currency="USD", demo=False) > 0
+    assert markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("20"), currency="EUR", demo=False) > 0
 
 
 def test_exposure_limit_stops_a_long_shot_that_would_owe_a_fortune():
@@ -129,11 +142,11 @@ def test_exposure_limit_stops_a_long_shot_that_would_owe_a_fortune():
 
 # --------------------------------------------------------------- positions --
 
+
 def test_position_open_moves_the_market_and_is_audited():
     market = make_market(b="200")
     session, round_id = uuid.uuid4(), uuid.uuid4()
-    quoted = markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("25.00"), currency="USD",
-                                      demo=False)
+    quoted = markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("25.00"), currency="USD", demo=False)
     position = open_position(market, outcome="NO", stake="25.00", session_id=session, round_id=round_id)
     assert (position.status, position.shares, position.stake) == (PositionStatus.OPEN, quoted, Decimal("25.00"))
     market.refresh_from_db()
@@ -170,14 +183,18 @@ def test_each_currency_trades_against_its_own_book():
     """A stake in one currency never moves the price another currency pays (no cross-currency arbitrage:
     500 units of a currency worth a fraction of a cent would otherwise swing a dollar market)."""
     market = make_market(b="100", q_no="20")
-    usd_quote = markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD",
-                                         demo=False)
+    usd_quote = markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD", demo=False)
     for _ in range(5):
         open_position(market, outcome="YES", stake="500", currency="IDR")
-    assert markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD",
-                                    demo=False) == usd_quote
-    assert (markets.book_prices(market, "IDR", demo=False)[0] > Decimal("0.99")
-            > markets.book_prices(market, "USD", demo=False)[0])
+    assert (
+        markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("10"), currency="USD", demo=False)
+        == usd_quote
+    )
+    assert (
+        markets.book_prices(market, "IDR", demo=False)[0]
+        > Decimal("0.99")
+        > markets.book_prices(market, "USD", demo=False)[0]
+    )
     usd = open_position(market, outcome="NO", stake="10", currency="USD")
     assert usd.shares == usd_quote  # the USD book opened at the market's opening q
     assert markets.book_q(market, "USD") == (0, Decimal("20") + usd.shares)
@@ -204,6 +221,7 @@ def test_apply_bet_and_sell_primitives_move_q_and_log():
 
 
 # ---------------------------------------------------------------- cash-out --
+
 
 def test_cash_out_quote_never_beats_the_stake_right_after_buying():
     market = make_market(b="150", q_yes="40")
@@ -292,7 +310,10 @@ def test_without_a_player_a_session_counts_on_its_own(settings):
     settings.HUB_CASHOUT_LIMIT_PER_DAY = 1
     market = make_market()
     session = uuid.uuid4()
-    first, second = open_position(market, stake="1", session_id=session), open_position(market, stake="1", session_id=session)
+    first, second = (
+        open_position(market, stake="1", session_id=session),
+        open_position(market, stake="1", session_id=session),
+    )
     markets.position_cash_out(position_id=first.pk)
     with pytest.raises(ApplicationError) as exc:
         markets.position_cash_out(position_id=second.pk)
@@ -310,6 +331,7 @@ def test_no_cash_out_while_suspended():
 
 
 # ------------------------------------------------------ status and settlement --
+
 
 def test_suspend_and_resume():
     market = make_market()
@@ -354,8 +376,9 @@ def test_resolve_pays_winners_their_shares_and_losers_nothing(settings):
     assert code_of(exc) == "position_settled"
 
 
-@pytest.mark.parametrize("service, status", [(markets.market_cancel, MarketStatus.CANCELLED),
-                                             (markets.market_void, MarketStatus.VOIDED)])
+@pytest.mark.parametrize(
+    "service, status", [(markets.market_cancel, MarketStatus.CANCELLED), (markets.market_void, MarketStatus.VOIDED)]
+)
 def test_cancel_and_void_refund_every_open_stake(service, status):
     market = make_market()
     a = open_position(market, outcome="YES", stake="7.50")
@@ -363,7 +386,9 @@ def test_cancel_and_void_refund_every_open_stake(service, status):
     change = service(market_id=market.pk, actor="am", reason="event postponed")
     assert change.market.status == status and change.market.resolved_at is not None
     assert {(p.position_id, p.kind, p.amount) for p in change.payouts} == {
-        (a.pk, "refund", Decimal("7.50")), (b.pk, "refund", Decimal("2.00"))}
+        (a.pk, "refund", Decimal("7.50")),
+        (b.pk, "refund", Decimal("2.00")),
+    }
     assert change.total == {"USD": Decimal("7.50"), "EUR": Decimal("2.00")}
     assert set(Position.objects.values_list("status", flat=True)) == {PositionStatus.REFUNDED}
 
@@ -389,8 +414,16 @@ def test_the_migration_splits_a_shared_q_into_one_book_per_currency(with_create_
     market = make_market(b="100", q_no="20")  # opens at (0, 20)
 
     def position(outcome, shares, currency, status=PositionStatus.OPEN):
-        Position.objects.create(market=market, session_id=uuid.uuid4(), round_id=uuid.uuid4(), outcome=outcome,
-                                stake=Decimal("10"), shares=Decimal(shares), currency=currency, status=status)
+        Position.objects.create(
+            market=market,
+            session_id=uuid.uuid4(),
+            round_id=uuid.uuid4(),
+            outcome=outcome,
+            stake=Decimal("10"),
+            shares=Decimal(shares),
+            currency=currency,
+            status=status,
+        )
 
     # Before books, every currency moved the market's one q.
     position("YES", "15", "USD")

@@ -25,8 +25,14 @@ def market(games_catalog):
 
 
 def demo_session(games_catalog, player, balance="100.00"):
-    return wallet.session_create(protocol="igsp", game=games_catalog["prediction-markets"], player_id=player,
-                                 currency="USD", is_demo=True, demo_balance=Decimal(balance)).session
+    return wallet.session_create(
+        protocol="igsp",
+        game=games_catalog["prediction-markets"],
+        player_id=player,
+        currency="USD",
+        is_demo=True,
+        demo_balance=Decimal(balance),
+    ).session
 
 
 def balance(session) -> Decimal:
@@ -66,16 +72,22 @@ def test_void_and_cancel_refund_every_open_stake(games_catalog, market, action):
 
 
 def test_real_session_payouts_go_to_the_outbox(games_catalog, market, igsp_partner, monkeypatch):
-    from wallet.transport import WalletResult
     from wallet import transport
+    from wallet.transport import WalletResult
 
     class Accepting:
         def bet(self, tx):
             return WalletResult("ok", http_status=200, balance=Decimal("50.00"))
 
     monkeypatch.setitem(transport._registry, "igsp", Accepting())
-    session = wallet.session_create(protocol="igsp", partner=igsp_partner, game=games_catalog["prediction-markets"],
-                                    player_id="p", currency="EUR", partner_session_ref="r1").session
+    session = wallet.session_create(
+        protocol="igsp",
+        partner=igsp_partner,
+        game=games_catalog["prediction-markets"],
+        player_id="p",
+        currency="EUR",
+        partner_session_ref="r1",
+    ).session
     play.bet(session=session, data={"marketId": str(market.pk), "outcome": "NO", "amount": "3.00"})
     settlement.market_settle(market_id=market.pk, action="resolve", outcome="NO", actor="test")
     win = Transaction.objects.get(kind=TxKind.WIN)

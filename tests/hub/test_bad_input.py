@@ -13,20 +13,53 @@ import pytest
 from rest_framework.test import APIClient
 
 from core import signing
-from wallet import services as wallet_services
 from tests.conftest import igsp_signed_headers
+from wallet import services as wallet_services
 from wallet.models import GameSession
 
 pytestmark = pytest.mark.django_db
 
 ODD_VALUES = [
-    None, "", " ", 0, -1, 10**30, 1.5e308, -0.0, True, [], {}, [1, 2], {"a": {"b": [None]}},
-    "NaN", "Infinity", "-1", "1e999", "0.000000001", "x" * 5000, "\u0000", "\ud7ff\ue000", "' OR 1=1 --",
-    "../../etc/passwd", "2026-13-45T99:99:99Z", str(uuid.uuid4()),
+    None,
+    "",
+    " ",
+    0,
+    -1,
+    10**30,
+    1.5e308,
+    -0.0,
+    True,
+    [],
+    {},
+    [1, 2],
+    {"a": {"b": [None]}},
+    "NaN",
+    "Infinity",
+    "-1",
+    "1e999",
+    "0.000000001",
+    "x" * 5000,
+    "\u0000",
+    "\ud7ff\ue000",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "2026-13-45T99:99:99Z",
+    str(uuid.uuid4()),
 ]
 RAW_BODIES = [
-    b"", b"null", b"[]", b'"a string"', b"123", b"{", b"\xff\xfe\x00", b"[" * 2000 + b"]" * 2000, b"[" * 100_000 + b"]" * 100_000,
-    b'{"amount": 1e999}', b'{"amount": -1e-999}', b'{"a": 1, "a": 2}', b"{}",
+    b"",
+    b"null",
+    b"[]",
+    b'"a string"',
+    b"123",
+    b"{",
+    b"\xff\xfe\x00",
+    b"[" * 2000 + b"]" * 2000,
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"amount": 1e999}',
+    b'{"amount": -1e-999}',
+    b'{"a": 1, "a": 2}',
+    b"{}",
 ]
 
 
@@ -76,8 +109,14 @@ def _sweep(send, base: dict, protocol: str) -> Sweep:
 
 def _igsp_poster(client: APIClient, partner, path: str):
     def send(raw: bytes):
-        return client.generic("POST", path, raw, content_type="application/json",
-                              **igsp_signed_headers(partner.api_key, partner.secret, raw))
+        return client.generic(
+            "POST",
+            path,
+            raw,
+            content_type="application/json",
+            **igsp_signed_headers(partner.api_key, partner.secret, raw),
+        )
+
     return send
 
 
@@ -89,14 +128,24 @@ def _public_poster(client: APIClient, partner, path: str, method: str = "POST"):
             canonical = raw
         sig = signing.public_sign(partner.api_key, canonical)
         return client.generic(method, path, raw, content_type="application/json", HTTP_X_REQUEST_SIGN=sig)
+
     return send
 
 
 def test_igsp_session_creation(igsp_partner, games_catalog):
-    base = {"game_id": "traderhero-jackpot", "player_id": "player-912", "player_name": "LuckyFox",
-            "currency": "USD", "session_id": "sess-1", "balance": 100.5, "device": "desktop", "language": "en",
-            "return_url": "https://casino.example/lobby", "deposit_url": "https://casino.example/cashier",
-            "is_demo": False}
+    base = {
+        "game_id": "traderhero-jackpot",
+        "player_id": "player-912",
+        "player_name": "LuckyFox",
+        "currency": "USD",
+        "session_id": "sess-1",
+        "balance": 100.5,
+        "device": "desktop",
+        "language": "en",
+        "return_url": "https://casino.example/lobby",
+        "deposit_url": "https://casino.example/cashier",
+        "is_demo": False,
+    }
     before = GameSession.objects.count()
     problems = _sweep(_igsp_poster(APIClient(), igsp_partner, "/igsp/v1/sessions"), base, "igsp")
     assert problems == []
@@ -106,17 +155,33 @@ def test_igsp_session_creation(igsp_partner, games_catalog):
 
 def test_igsp_demo_sessions(games_catalog):
     client = APIClient()
-    base = {"game_id": "prediction-markets", "player_id": "demo-1", "currency": "USD", "balance": 50,
-            "language": "en", "device": "mobile"}
-    problems = _sweep(lambda raw: client.generic("POST", "/igsp/v1/demo/sessions", raw,
-                                                 content_type="application/json"), base, "igsp")
+    base = {
+        "game_id": "prediction-markets",
+        "player_id": "demo-1",
+        "currency": "USD",
+        "balance": 50,
+        "language": "en",
+        "device": "mobile",
+    }
+    problems = _sweep(
+        lambda raw: client.generic("POST", "/igsp/v1/demo/sessions", raw, content_type="application/json"), base, "igsp"
+    )
     assert [p for p in problems if "429" not in p] == []
 
 
 def test_igsp_inbound_hooks(igsp_partner):
-    base = {"action": "bet", "player_id": "p-1", "currency": "USD", "amount": 5.25, "game_id": "traderhero-jackpot",
-            "transaction_id": "ext-tx-1", "session_id": "sess-1", "type": "bet", "round_id": "r-1",
-            "finished": True}
+    base = {
+        "action": "bet",
+        "player_id": "p-1",
+        "currency": "USD",
+        "amount": 5.25,
+        "game_id": "traderhero-jackpot",
+        "transaction_id": "ext-tx-1",
+        "session_id": "sess-1",
+        "type": "bet",
+        "round_id": "r-1",
+        "finished": True,
+    }
     assert _sweep(_igsp_poster(APIClient(), igsp_partner, "/igsp/v1/hooks"), base, "igsp") == []
 
 
@@ -137,30 +202,47 @@ def demo_session(games_catalog):
     from games.models import Game
 
     created = wallet_services.session_create(
-        protocol="igsp", game=Game.objects.get(slug="prediction-markets"), player_id="fuzz", currency="USD",
-        is_demo=True, demo_balance=Decimal("1000"))
+        protocol="igsp",
+        game=Game.objects.get(slug="prediction-markets"),
+        player_id="fuzz",
+        currency="USD",
+        is_demo=True,
+        demo_balance=Decimal("1000"),
+    )
     return created
 
 
-@pytest.mark.parametrize("action, base", [
-    ("bet", {"marketId": None, "outcome": "YES", "amount": "2.00"}),
-    ("cash-out/preview", {"betId": None}),
-    ("cash-out", {"betId": None, "minValue": "0.01"}),
-])
+@pytest.mark.parametrize(
+    "action, base",
+    [
+        ("bet", {"marketId": None, "outcome": "YES", "amount": "2.00"}),
+        ("cash-out/preview", {"betId": None}),
+        ("cash-out", {"betId": None, "minValue": "0.01"}),
+    ],
+)
 def test_session_api_bodies(demo_session, action, base):
     from games.models import Market
 
     market = Market.objects.filter(status="open").first() or Market.objects.create(
-        title="Fuzz", b=Decimal("100"), close_at="2099-01-01T00:00:00Z")
+        title="Fuzz", b=Decimal("100"), close_at="2099-01-01T00:00:00Z"
+    )
     client = APIClient()
     sid = demo_session.session.pk
-    placed = client.post(f"/igsp/v1/sessions/{sid}/bet", {"marketId": str(market.pk), "outcome": "NO",
-                                                            "amount": "1.00"},
-                         format="json", HTTP_X_CASINO_KEY=demo_session.key)
+    placed = client.post(
+        f"/igsp/v1/sessions/{sid}/bet",
+        {"marketId": str(market.pk), "outcome": "NO", "amount": "1.00"},
+        format="json",
+        HTTP_X_CASINO_KEY=demo_session.key,
+    )
     assert placed.status_code == 201, placed.content
     base = {**base, **({"marketId": str(market.pk)} if "marketId" in base else {"betId": placed.json()["betId"]})}
-    send = lambda raw: client.generic("POST", f"/igsp/v1/sessions/{sid}/{action}", raw,  # noqa: E731
-                                      content_type="application/json", HTTP_X_CASINO_KEY=demo_session.key)
+    send = lambda raw: client.generic(  # noqa: E731
+        "POST",
+        f"/igsp/v1/sessions/{sid}/{action}",
+        raw,
+        content_type="application/json",
+        HTTP_X_CASINO_KEY=demo_session.key,
+    )
     assert _sweep(send, base, "igsp") == []
 
 
@@ -176,9 +258,18 @@ def test_session_api_paths_and_keys(demo_session):
 
 
 def test_core_api_create_new_game(public_partner, games_catalog):
-    base = {"cID": str(public_partner.pk), "extCID": public_partner.ext_cid, "gameID": "traderhero-jackpot",
-            "demo": False, "platform": "desktop", "currency": "USD", "locale": "en_us", "sessionID": "ext-1",
-            "returnURL": "https://casino.example/lobby", "user": {"id": "u-1", "country": "DE"}}
+    base = {
+        "cID": str(public_partner.pk),
+        "extCID": public_partner.ext_cid,
+        "gameID": "traderhero-jackpot",
+        "demo": False,
+        "platform": "desktop",
+        "currency": "USD",
+        "locale": "en_us",
+        "sessionID": "ext-1",
+        "returnURL": "https://casino.example/lobby",
+        "user": {"id": "u-1", "country": "DE"},
+    }
     before = GameSession.objects.count()
     problems = _sweep(_public_poster(APIClient(), public_partner, "/api/v1/create-new-game"), base, "public_api")
     assert problems == []
@@ -187,9 +278,18 @@ def test_core_api_create_new_game(public_partner, games_catalog):
 
 @pytest.mark.parametrize("method", ["POST", "DELETE"])
 def test_core_api_free_rounds(public_partner, games_catalog, method):
-    base = {"extID": "fr-1", "cID": str(public_partner.pk), "extCID": public_partner.ext_cid, "currency": "USD",
-            "quantity": 5, "betLine": 1, "validFrom": "2026-01-01T00:00:00.000Z",
-            "validUntil": "2099-01-01T00:00:00.000Z", "gameIDs": ["traderhero-jackpot"], "userIDs": ["u-1"]}
+    base = {
+        "extID": "fr-1",
+        "cID": str(public_partner.pk),
+        "extCID": public_partner.ext_cid,
+        "currency": "USD",
+        "quantity": 5,
+        "betLine": 1,
+        "validFrom": "2026-01-01T00:00:00.000Z",
+        "validUntil": "2099-01-01T00:00:00.000Z",
+        "gameIDs": ["traderhero-jackpot"],
+        "userIDs": ["u-1"],
+    }
     if method == "DELETE":
         base = {"extID": "fr-1", "cID": str(public_partner.pk), "extCID": public_partner.ext_cid}
     send = _public_poster(APIClient(), public_partner, "/api/v1/free-rounds", method)

@@ -12,40 +12,57 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fuzz import properties
 from core import signing
+from fuzz import properties
 
 REGRESSIONS = Path(__file__).resolve().parents[2] / "fuzz" / "regressions"
-BOUNDED = settings(max_examples=300, deadline=None, derandomize=True, database=None,
-                   suppress_health_check=list(HealthCheck))
+BOUNDED = settings(
+    max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 
 
 # ------------------------------------------------------ found by fuzzing --
 
 
 def test_a_partner_sending_the_canonical_bytes_of_a_body_with_a_large_number_is_authenticated(
-        live_server, public_partner, games_catalog):
+    live_server, public_partner, games_catalog
+):
     """atheris (fuzz_canonical): the canonical form of 1.5e17 is the integer literal 150000000000000000
     (RFC 8785 writes every number as ECMAScript does). A partner's SDK sends exactly the bytes it signed; we
     used to parse that literal as a Python int beyond 2^53, which rfc8785 refuses, and answered 401 to a
     correctly signed request. RFC 8785 reads every JSON number as an IEEE double."""
-    body = {"cID": str(public_partner.pk), "extCID": public_partner.ext_cid, "gameID": "traderhero-jackpot",
-            "currency": "USD", "locale": "en_us", "platform": "desktop", "demo": True, "extra": 1.5e17}
+    body = {
+        "cID": str(public_partner.pk),
+        "extCID": public_partner.ext_cid,
+        "gameID": "traderhero-jackpot",
+        "currency": "USD",
+        "locale": "en_us",
+        "platform": "desktop",
+        "demo": True,
+        "extra": 1.5e17,
+    }
     raw, sig = signing.public_sign_body(public_partner.api_key, body)
     assert b'"extra":150000000000000000' in raw
-    resp = requests.post(f"{live_server.url}/api/v1/create-new-game", data=raw, timeout=30,
-                         headers={"Content-Type": "application/json", "X-REQUEST-SIGN": sig})
+    resp = requests.post(
+        f"{live_server.url}/api/v1/create-new-game",
+        data=raw,
+        timeout=30,
+        headers={"Content-Type": "application/json", "X-REQUEST-SIGN": sig},
+    )
     assert resp.status_code == 200, resp.text
     assert signing.canonicalize_raw(raw) == raw
 
 
-HUGE_EXPONENT = b'{"game_id": "traderhero-jackpot", "player_id": "p-1", "player_name": "Fox", "currency": "USD", ' \
-                b'"session_id": "s-huge", "balance": 5e99999999999999999999999}'
+HUGE_EXPONENT = (
+    b'{"game_id": "traderhero-jackpot", "player_id": "p-1", "player_name": "Fox", "currency": "USD", '
+    b'"session_id": "s-huge", "balance": 5e99999999999999999999999}'
+)
 
 
 @pytest.mark.parametrize("path, signed", [("/igsp/v1/sessions", True), ("/igsp/v1/demo/sessions", False)])
-def test_a_number_with_an_exponent_decimal_cannot_hold_is_a_400_not_a_500(live_server, igsp_partner, games_catalog,
-                                                                            path, signed):
+def test_a_number_with_an_exponent_decimal_cannot_hold_is_a_400_not_a_500(
+    live_server, igsp_partner, games_catalog, path, signed
+):
     """atheris (fuzz_parsers): ``5e99999999999999999999999`` makes Decimal() raise InvalidOperation (an
     ArithmeticError, not a ValueError), which the request parser let through: a 500 on every endpoint that
     reads a body, for a client's typo. Now a 400 in the protocol's shape, and nothing written."""
@@ -78,7 +95,8 @@ def test_a_partner_wallet_answer_with_an_exponent_decimal_cannot_hold_is_no_body
 
 
 def test_a_partner_balance_with_an_exponent_beyond_the_decimal_context_is_no_balance_not_a_500(
-        monkeypatch, igsp_partner, games_catalog):
+    monkeypatch, igsp_partner, games_catalog
+):
     """atheris (fuzz_parsers): a partner wallet answering ``{"balance": 1e4444444441498449}`` made
     partner_balance raise decimal.Overflow (``abs()`` rounds to the context), so the player's balance call
     answered 500."""
@@ -92,11 +110,24 @@ def test_a_partner_balance_with_an_exponent_beyond_the_decimal_context_is_no_bal
         content = b'{"balance": 1e4444444441498449, "transaction_id": "t-1"}'
 
     monkeypatch.setattr(transport, "send", lambda *a, **k: (Answer(), "", 3))
-    raw = json.dumps({"game_id": "traderhero-jackpot", "player_id": "p-1", "player_name": "Fox", "currency": "USD",
-                      "session_id": "s-overflow", "balance": 10}).encode()
+    raw = json.dumps(
+        {
+            "game_id": "traderhero-jackpot",
+            "player_id": "p-1",
+            "player_name": "Fox",
+            "currency": "USD",
+            "session_id": "s-overflow",
+            "balance": 10,
+        }
+    ).encode()
     client = APIClient()
-    created = client.generic("POST", "/igsp/v1/sessions", raw, content_type="application/json",
-                             **igsp_signed_headers(igsp_partner.api_key, igsp_partner.secret, raw))
+    created = client.generic(
+        "POST",
+        "/igsp/v1/sessions",
+        raw,
+        content_type="application/json",
+        **igsp_signed_headers(igsp_partner.api_key, igsp_partner.secret, raw),
+    )
     assert created.status_code == 201, created.content
     session_id, key = created.json()["url"].split("/launch/")[1].split("#key=")
     balance = client.get(f"/igsp/v1/sessions/{session_id}/balance", HTTP_X_CASINO_KEY=key)
@@ -126,7 +157,8 @@ def test_kept_fuzz_inputs_hold_every_property(target, data):
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=12)
+    max_leaves=12,
+)
 
 
 @BOUNDED
@@ -142,9 +174,15 @@ def test_canonical_query_properties(pairs):
 
 
 @BOUNDED
-@given(st.one_of(JSON.map(lambda v: json.dumps(v).encode()), st.binary(max_size=64),
-                 st.from_regex(r"\A-?\d{0,30}(\.\d{0,30})?([eE][-+]?\d{1,6})?\Z").map(str.encode)))
-@pytest.mark.parametrize("target", ["decimal_json_parser", "parse_amount", "partner_wallet_answer",
-                                    "renderer_roundtrip"])
+@given(
+    st.one_of(
+        JSON.map(lambda v: json.dumps(v).encode()),
+        st.binary(max_size=64),
+        st.from_regex(r"\A-?\d{0,30}(\.\d{0,30})?([eE][-+]?\d{1,6})?\Z").map(str.encode),
+    )
+)
+@pytest.mark.parametrize(
+    "target", ["decimal_json_parser", "parse_amount", "partner_wallet_answer", "renderer_roundtrip"]
+)
 def test_parser_properties(target, data):
     properties.CHECKS[target](data)

@@ -42,11 +42,13 @@ def legacy_key() -> str:
 def test_core_and_integration_api_keys_are_redacted_in_free_text(public_partner):
     keys = [public_partner.api_key, public_partner.integration_key, legacy_key(), legacy_key().replace("-", "_")]
     for key in keys:
-        out = logged(lambda log: (
-            log.warning(f"calling with {key} failed", extra={"detail": ""}),
-            log.warning("retrying %s against %s", key, "https://wallet.example/api", extra={"detail": [key]}),
-            log.warning("partner said: %r", {"note": f"your key ({key}) is wrong"}, extra={"detail": f"<{key}>"}),
-        ))
+        out = logged(
+            lambda log, key=key: (
+                log.warning(f"calling with {key} failed", extra={"detail": ""}),
+                log.warning("retrying %s against %s", key, "https://wallet.example/api", extra={"detail": [key]}),
+                log.warning("partner said: %r", {"note": f"your key ({key}) is wrong"}, extra={"detail": f"<{key}>"}),
+            )
+        )
         assert key not in out, key
         assert out.count(REDACTED) == 5
         assert "calling with" in out and "failed" in out and "https://wallet.example/api" in out
@@ -62,7 +64,9 @@ def test_new_keys_are_redacted_wherever_they_appear_even_glued_to_text(public_pa
 
 def test_ids_that_logs_need_stay_readable():
     tx_id, session_id = str(uuid.uuid4()), str(uuid.uuid4())
-    text = (f"win {tx_id} of session {session_id} round {uuid.uuid4().hex[:12]} public id gp_live_{'ab12' * 8} "
-            f"ExtCID brand-one-with-a-rather-long-name-for-the-casino player player-912 "
-            f"task wallet.deliver_partner[{uuid.uuid4()}] market prediction_markets_daily_close_at_midnight_x")
+    text = (
+        f"win {tx_id} of session {session_id} round {uuid.uuid4().hex[:12]} public id gp_live_{'ab12' * 8} "
+        f"ExtCID brand-one-with-a-rather-long-name-for-the-casino player player-912 "
+        f"task wallet.deliver_partner[{uuid.uuid4()}] market prediction_markets_daily_close_at_midnight_x"
+    )
     assert redact_text(text) == text

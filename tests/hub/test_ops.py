@@ -52,20 +52,29 @@ def test_openapi_schema_and_self_hosted_docs(client):
 def _import_production(extra_env: dict) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HUB_FERNET"))}
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **extra_env})
-    return subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 GOOD_KEY = "k" * 50
 FERNET = "Q2hhbmdlTWVDaGFuZ2VNZUNoYW5nZU1lQ2hhbmdlTWU="
 
 
-@pytest.mark.parametrize("extra,message", [
-    ({}, "DJANGO_SECRET_KEY"),
-    ({"DJANGO_SECRET_KEY": "django-insecure-dev-only-key-do-not-use-in-production"}, "DJANGO_SECRET_KEY"),
-    ({"DJANGO_SECRET_KEY": GOOD_KEY, "DJANGO_DEBUG": "true", "HUB_FERNET_KEYS": FERNET}, "DJANGO_DEBUG"),
-    ({"DJANGO_SECRET_KEY": GOOD_KEY}, "HUB_FERNET_KEYS"),
-])
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        ({}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "django-insecure-dev-only-key-do-not-use-in-production"}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": GOOD_KEY, "DJANGO_DEBUG": "true", "HUB_FERNET_KEYS": FERNET}, "DJANGO_DEBUG"),
+        ({"DJANGO_SECRET_KEY": GOOD_KEY}, "HUB_FERNET_KEYS"),
+    ],
+)
 def test_production_settings_refuse_unsafe_defaults(extra, message):
     proc = _import_production(extra)
     assert proc.returncode != 0
@@ -73,8 +82,9 @@ def test_production_settings_refuse_unsafe_defaults(extra, message):
 
 
 def test_production_settings_start_when_configured():
-    proc = _import_production({"DJANGO_SECRET_KEY": GOOD_KEY, "HUB_FERNET_KEYS": FERNET,
-                               "DJANGO_ALLOWED_HOSTS": "hub.example.com"})
+    proc = _import_production(
+        {"DJANGO_SECRET_KEY": GOOD_KEY, "HUB_FERNET_KEYS": FERNET, "DJANGO_ALLOWED_HOSTS": "hub.example.com"}
+    )
     assert proc.returncode == 0, proc.stderr
 
 

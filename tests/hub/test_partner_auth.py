@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -25,8 +25,9 @@ def http(live_server):
         yield client
 
 
-def igsp_request(http, partner, *, body: bytes = b"", method="POST", key=None, secret=None, now=None, ts=None,
-                 sig=None, headers=None):
+def igsp_request(
+    http, partner, *, body: bytes = b"", method="POST", key=None, secret=None, now=None, ts=None, sig=None, headers=None
+):
     key = key or partner.api_key
     secret = secret or partner.secret
     h = signing.igsp_headers(key, secret, body, now=now)
@@ -57,7 +58,9 @@ def test_igsp_signed_get_and_post_are_accepted(http, igsp_partner):
     body = b'{"amount": 12.50, "player_id": "p1"}'
     resp = igsp_request(http, igsp_partner, body=body)
     assert resp.status_code == 200, resp.text
-    assert resp.content == ('{"partner":"%s","echo":{"amount":12.50,"player_id":"p1"}}' % igsp_partner.pk).encode()
+    assert (
+        resp.content == ('{"partner":"' + str(igsp_partner.pk) + '","echo":{"amount":12.50,"player_id":"p1"}}').encode()
+    )
     resp = igsp_request(http, igsp_partner, method="GET")
     assert resp.status_code == 200
 
@@ -72,23 +75,28 @@ def test_igsp_no_headers_at_all_is_401(http, igsp_partner):
 
 
 def test_igsp_failure_matrix_gets_one_body(http, igsp_partner, db):
-    other = services.partner_onboard(name="Other", actor="t", igsp=True, public_api=False,
-                                     igsp_hooks_url="https://other.example/h")
+    other = services.partner_onboard(
+        name="Other", actor="t", igsp=True, public_api=False, igsp_hooks_url="https://other.example/h"
+    )
     other_cred = other.credentials[CredentialPurpose.IGSP]
     body = b'{"a":1}'
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cases = {
         "bad signature": igsp_request(http, igsp_partner, body=body, sig="0" * 64),
         "stale timestamp": igsp_request(http, igsp_partner, body=body, now=now - timedelta(seconds=330)),
         "future timestamp": igsp_request(http, igsp_partner, body=body, now=now + timedelta(seconds=330)),
         "garbage timestamp": igsp_request(http, igsp_partner, body=body, ts="yesterday"),
-        "tampered body": http.post("/test/igsp-echo", content=b'{"a":2}',
-                                   headers=signing.igsp_headers(igsp_partner.api_key, igsp_partner.secret, body)),
+        "tampered body": http.post(
+            "/test/igsp-echo",
+            content=b'{"a":2}',
+            headers=signing.igsp_headers(igsp_partner.api_key, igsp_partner.secret, body),
+        ),
         "unknown key": igsp_request(http, igsp_partner, body=body, key="gp_live_doesnotexist"),
         "another partner's secret": igsp_request(http, igsp_partner, body=body, secret=other_cred.secret),
         "another partner's key id": igsp_request(http, igsp_partner, body=body, key=other_cred.credential.public_id),
-        "basic scheme": igsp_request(http, igsp_partner, body=body,
-                                     headers={"Authorization": f"Basic {igsp_partner.api_key}"}),
+        "basic scheme": igsp_request(
+            http, igsp_partner, body=body, headers={"Authorization": f"Basic {igsp_partner.api_key}"}
+        ),
     }
     for name, resp in cases.items():
         assert resp.status_code == 401, name
@@ -104,13 +112,23 @@ def test_igsp_rotation_window(http, igsp_partner):
     new = services.credential_rotate(credential=igsp_partner.credential, actor="t", grace_seconds=3600)
     # Both the old (retiring) and the new key verify during the grace period.
     assert igsp_request(http, igsp_partner, body=b"{}").status_code == 200
-    assert igsp_request(http, igsp_partner, body=b"{}", key=new.credential.public_id,
-                        secret=new.secret).status_code == 200
+    assert (
+        igsp_request(http, igsp_partner, body=b"{}", key=new.credential.public_id, secret=new.secret).status_code == 200
+    )
     # After the grace period only the new key verifies.
     Credential.objects.filter(pk=igsp_partner.credential.pk).update(expires_at=dj_tz.now() - timedelta(seconds=1))
     assert_auth_failed(igsp_request(http, igsp_partner, body=b"{}"))
-    assert igsp_request(http, igsp_partner, body=b"{}", key=new.credential.public_id, secret=new.secret,
-                        now=datetime.now(timezone.utc) + timedelta(seconds=1)).status_code == 200  # not a replay
+    assert (
+        igsp_request(
+            http,
+            igsp_partner,
+            body=b"{}",
+            key=new.credential.public_id,
+            secret=new.secret,
+            now=datetime.now(UTC) + timedelta(seconds=1),
+        ).status_code
+        == 200
+    )  # not a replay
 
 
 def test_igsp_ip_allowlist_enforced(http, igsp_partner):
@@ -168,8 +186,9 @@ def public_request(http, partner, payload=None, *, key=None, raw: bytes | None =
     body, good = signing.public_sign_body(key or partner.api_key, payload)
     if raw is not None:
         body = raw
-    return http.post("/test/public-echo", content=body,
-                     headers={"X-REQUEST-SIGN": sig or good, "Content-Type": "application/json"})
+    return http.post(
+        "/test/public-echo", content=body, headers={"X-REQUEST-SIGN": sig or good, "Content-Type": "application/json"}
+    )
 
 
 def test_public_signed_post_is_accepted(http, public_partner):
@@ -179,8 +198,12 @@ def test_public_signed_post_is_accepted(http, public_partner):
 
 
 def test_public_body_formatted_differently_but_correctly_signed_is_accepted(http, public_partner):
-    payload = {"extCID": public_partner.ext_cid, "cID": str(public_partner.pk), "amount": "1.50",
-               "nested": {"b": [1, 2.5], "a": "é"}}
+    payload = {
+        "extCID": public_partner.ext_cid,
+        "cID": str(public_partner.pk),
+        "amount": "1.50",
+        "nested": {"b": [1, 2.5], "a": "é"},
+    }
     pretty = json.dumps(payload, indent=4, ensure_ascii=True).encode()
     resp = public_request(http, public_partner, payload, raw=pretty)
     assert resp.status_code == 200, resp.text
@@ -191,13 +214,19 @@ def test_public_signed_get_query(http, public_partner):
     params = {"cID": str(public_partner.pk), "extCID": public_partner.ext_cid}
     sig = signing.public_sign(public_partner.api_key, signing.canonical_query(params))
     assert http.get("/test/public-echo", params=params, headers={"X-REQUEST-SIGN": sig}).status_code == 200
-    assert_auth_failed(http.get("/test/public-echo", params={**params, "extCID": "x"},
-                                headers={"X-REQUEST-SIGN": sig}), style="public")
+    assert_auth_failed(
+        http.get("/test/public-echo", params={**params, "extCID": "x"}, headers={"X-REQUEST-SIGN": sig}), style="public"
+    )
 
 
 def test_public_failure_matrix(http, public_partner, db):
-    other = services.partner_onboard(name="Other PA", actor="t", igsp=False, public_api=True,
-                                     ext_clients=[{"ext_cid": "other-brand", "base_url": "https://o.example/api"}])
+    other = services.partner_onboard(
+        name="Other PA",
+        actor="t",
+        igsp=False,
+        public_api=True,
+        ext_clients=[{"ext_cid": "other-brand", "base_url": "https://o.example/api"}],
+    )
     other_key = other.credentials[CredentialPurpose.CORE_API].secret
     cases = {
         "no signature": http.post("/test/public-echo", json={"cID": str(public_partner.pk)}),
@@ -206,8 +235,9 @@ def test_public_failure_matrix(http, public_partner, db):
         "integration key instead of API key": public_request(http, public_partner, key=public_partner.integration_key),
         "unknown cID": public_request(http, public_partner, {"cID": "00000000-0000-0000-0000-000000000000"}),
         "malformed cID": public_request(http, public_partner, {"cID": "nope"}),
-        "tampered body": public_request(http, public_partner, raw=json.dumps(
-            {"cID": str(public_partner.pk), "extCID": "someone-else"}).encode()),
+        "tampered body": public_request(
+            http, public_partner, raw=json.dumps({"cID": str(public_partner.pk), "extCID": "someone-else"}).encode()
+        ),
         "not json": public_request(http, public_partner, raw=b"{oops"),
     }
     for name, resp in cases.items():

@@ -46,8 +46,9 @@ def run_production(extra_env: dict, args: list[str] | None = None) -> subprocess
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HUB_"))}
     env["HUB_VAR_DIR"] = os.environ.get("HUB_VAR_DIR", str(ROOT / "var"))
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **extra_env})
-    return subprocess.run(args or [sys.executable, "-c", DUMP], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        args or [sys.executable, "-c", DUMP], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def production_settings(extra_env: dict) -> dict:
@@ -59,13 +60,16 @@ def production_settings(extra_env: dict) -> dict:
 # ------------------------------------------------------------------ settings --
 
 
-@pytest.mark.parametrize("extra,message", [
-    ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
-    ({"DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS"),
-    ({"HUB_ADMIN_API_KEY": "dev-admin-key"}, "HUB_ADMIN_API_KEY"),
-    ({"HUB_ADMIN_API_KEY": "x" * 31}, "HUB_ADMIN_API_KEY"),
-    ({"HUB_ROOT_URLCONF": "sandbox.urls"}, "sandbox"),
-])
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
+        ({"DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS"),
+        ({"HUB_ADMIN_API_KEY": "dev-admin-key"}, "HUB_ADMIN_API_KEY"),
+        ({"HUB_ADMIN_API_KEY": "x" * 31}, "HUB_ADMIN_API_KEY"),
+        ({"HUB_ROOT_URLCONF": "sandbox.urls"}, "sandbox"),
+    ],
+)
 def test_production_refuses_to_start_unsafe(extra, message):
     env = {**VALID, **extra}
     if not env["DJANGO_ALLOWED_HOSTS"]:
@@ -86,15 +90,23 @@ def test_production_defaults_are_safe():
 
 
 def test_production_security_settings_are_overridable():
-    s = production_settings({"DJANGO_SECURE_HSTS_SECONDS": "60", "DJANGO_SECURE_SSL_REDIRECT": "false",
-                             "HUB_NUM_PROXIES": "1", "HUB_ADMIN_API_KEY": ADMIN_KEY})
+    s = production_settings(
+        {
+            "DJANGO_SECURE_HSTS_SECONDS": "60",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "HUB_NUM_PROXIES": "1",
+            "HUB_ADMIN_API_KEY": ADMIN_KEY,
+        }
+    )
     assert s["hsts"] == 60 and s["ssl_redirect"] is False
     assert s["proxy_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]  # trusted only behind a proxy
 
 
 def test_production_passes_check_deploy():
-    proc = run_production({**VALID, "HUB_ADMIN_API_KEY": ADMIN_KEY},
-                          [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"])
+    proc = run_production(
+        {**VALID, "HUB_ADMIN_API_KEY": ADMIN_KEY},
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"],
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout + proc.stderr
     issues = [line for line in out.splitlines() if "(security." in line or "(axes." in line or "(admin." in line]
@@ -140,8 +152,9 @@ def test_metrics_under_production_need_a_token(client, settings):
 
 
 def admin_login(client, ip: str, password: str):
-    return client.post("/admin/login/?next=/admin/", {"username": "root@example.com", "password": password},
-                       REMOTE_ADDR=ip)
+    return client.post(
+        "/admin/login/?next=/admin/", {"username": "root@example.com", "password": password}, REMOTE_ADDR=ip
+    )
 
 
 @pytest.mark.django_db
@@ -164,18 +177,30 @@ def test_admin_login_lockout_uses_the_trusted_proxy_address(client, django_user_
     django_user_model.objects.create_superuser("root@example.com", "root@example.com", "right-password")
     settings.HUB_NUM_PROXIES = 1
     for _ in range(settings.HUB_AUTH_FAILURE_LIMIT):
-        client.post("/admin/login/", {"username": "root@example.com", "password": "wrong"},
-                    REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1")
-    resp = client.post("/admin/login/?next=/admin/", {"username": "root@example.com", "password": "right-password"},
-                       REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.2")
+        client.post(
+            "/admin/login/",
+            {"username": "root@example.com", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="198.51.100.1",
+        )
+    resp = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "root@example.com", "password": "right-password"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.2",
+    )
     assert resp.status_code == 302  # same proxy, other client: not locked
 
 
 # ---------------------------------------------------------- X-Admin-Key throttle --
 
 
-REGISTER = {"name": "Fox Casino", "integrationMode": "igsp", "igspHooksUrl": "https://fox.example/igsp/hooks",
-            "defaultCurrency": "EUR"}
+REGISTER = {
+    "name": "Fox Casino",
+    "integrationMode": "igsp",
+    "igspHooksUrl": "https://fox.example/igsp/hooks",
+    "defaultCurrency": "EUR",
+}
 
 
 @pytest.fixture
@@ -200,16 +225,21 @@ def test_admin_key_failures_are_throttled_per_client_address(http, settings):
     body = resp.json()
     assert body["error"] == "too_many_requests" and body["status"] == 429 and body["message"]
     # The right key from that address is refused too while the lock holds (no oracle for a brute force).
-    resp = http.post("/api/v1/partners/register", json=REGISTER,
-                     headers={**attacker, "X-Admin-Key": "test-admin-key"})
+    resp = http.post("/api/v1/partners/register", json=REGISTER, headers={**attacker, "X-Admin-Key": "test-admin-key"})
     assert resp.status_code == 429
     assert not Partner.objects.exists()
-    other = http.post("/api/v1/partners/register", json=REGISTER,
-                      headers={"X-Forwarded-For": "198.51.100.9", "X-Admin-Key": "test-admin-key"})
+    other = http.post(
+        "/api/v1/partners/register",
+        json=REGISTER,
+        headers={"X-Forwarded-For": "198.51.100.9", "X-Admin-Key": "test-admin-key"},
+    )
     assert other.status_code == 201, other.text
     time.sleep(2.2)
-    resp = http.post("/api/v1/partners/register", json={**REGISTER, "name": "Fox 2"},
-                     headers={**attacker, "X-Admin-Key": "test-admin-key"})
+    resp = http.post(
+        "/api/v1/partners/register",
+        json={**REGISTER, "name": "Fox 2"},
+        headers={**attacker, "X-Admin-Key": "test-admin-key"},
+    )
     assert resp.status_code == 201, resp.text
 
 

@@ -24,9 +24,16 @@ def http(live_server):
 
 
 def test_register_igsp_partner_returns_working_keys_once(http, settings):
-    resp = http.post("/api/v1/partners/register", headers=ADMIN_KEY, json={
-        "name": "Fox Casino", "integrationMode": "igsp", "igspHooksUrl": "https://fox.example/igsp/hooks",
-        "defaultCurrency": "eur"})
+    resp = http.post(
+        "/api/v1/partners/register",
+        headers=ADMIN_KEY,
+        json={
+            "name": "Fox Casino",
+            "integrationMode": "igsp",
+            "igspHooksUrl": "https://fox.example/igsp/hooks",
+            "defaultCurrency": "eur",
+        },
+    )
     assert resp.status_code == 201, resp.text
     assert resp.headers["Cache-Control"] == "no-store"
     body = resp.json()
@@ -42,42 +49,60 @@ def test_register_igsp_partner_returns_working_keys_once(http, settings):
 
 def test_registered_public_api_partner_can_sign_core_api_calls(http, settings):
     settings.ROOT_URLCONF = "tests.hub.urls"
-    resp = http.post("/api/v1/partners/register", headers=ADMIN_KEY, json={
-        "name": "Swipe Agg", "integrationMode": "public_api", "defaultCurrency": "USD",
-        "extClients": [{"extCID": "agg-1", "baseUrl": "https://agg.example/v1"},
-                       {"extCID": "agg-2", "baseUrl": "https://agg2.example/v1"}]})
+    resp = http.post(
+        "/api/v1/partners/register",
+        headers=ADMIN_KEY,
+        json={
+            "name": "Swipe Agg",
+            "integrationMode": "public_api",
+            "defaultCurrency": "USD",
+            "extClients": [
+                {"extCID": "agg-1", "baseUrl": "https://agg.example/v1"},
+                {"extCID": "agg-2", "baseUrl": "https://agg2.example/v1"},
+            ],
+        },
+    )
     assert resp.status_code == 201, resp.text
     body = resp.json()
     assert set(body) >= {"cID", "apiKey", "integrationApiKey", "extCIDs"}
     assert [e["extCID"] for e in body["extCIDs"]] == ["agg-1", "agg-2"]
     payload = {"cID": body["cID"], "extCID": "agg-1"}
     raw, sig = signing.public_sign_body(body["apiKey"], payload)
-    echo = http.post("/test/public-echo", content=raw, headers={"X-REQUEST-SIGN": sig,
-                                                                "Content-Type": "application/json"})
+    echo = http.post(
+        "/test/public-echo", content=raw, headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"}
+    )
     assert echo.status_code == 200, echo.text
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Admin-Key": "wrong"}, {"X-Admin-Key": ""}])
 def test_register_requires_the_admin_key(http, headers):
-    resp = http.post("/api/v1/partners/register", headers=headers, json={
-        "name": "X", "integrationMode": "igsp", "igspHooksUrl": "https://x.example/h", "defaultCurrency": "USD"})
+    resp = http.post(
+        "/api/v1/partners/register",
+        headers=headers,
+        json={"name": "X", "integrationMode": "igsp", "igspHooksUrl": "https://x.example/h", "defaultCurrency": "USD"},
+    )
     assert resp.status_code == 401
     assert resp.json()["error"] == "unauthorized"
     assert not Partner.objects.exists()
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({"integrationMode": "igsp", "igspHooksUrl": "http://casino.example/hooks"}, "igspHooksUrl"),
-    ({"integrationMode": "igsp", "igspHooksUrl": "https://user:pw@casino.example/hooks"}, "igspHooksUrl"),
-    ({"integrationMode": "igsp", "igspHooksUrl": "ftp://casino.example/hooks"}, "igspHooksUrl"),
-    ({"integrationMode": "igsp", "igspHooksUrl": "javascript:alert(1)"}, "igspHooksUrl"),
-    ({"integrationMode": "igsp"}, "igspHooksUrl"),
-    ({"integrationMode": "public_api"}, "extClients"),
-    ({"integrationMode": "public_api", "extClients": [{"extCID": "a", "baseUrl": "http://10.0.0.1/x"}]},
-     "extClients"),
-    ({"integrationMode": "soap", "igspHooksUrl": "https://x.example"}, "integrationMode"),
-    ({"integrationMode": "igsp", "igspHooksUrl": "https://x.example", "defaultCurrency": "€€"}, "defaultCurrency"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"integrationMode": "igsp", "igspHooksUrl": "http://casino.example/hooks"}, "igspHooksUrl"),
+        ({"integrationMode": "igsp", "igspHooksUrl": "https://user:pw@casino.example/hooks"}, "igspHooksUrl"),
+        ({"integrationMode": "igsp", "igspHooksUrl": "ftp://casino.example/hooks"}, "igspHooksUrl"),
+        ({"integrationMode": "igsp", "igspHooksUrl": "javascript:alert(1)"}, "igspHooksUrl"),
+        ({"integrationMode": "igsp"}, "igspHooksUrl"),
+        ({"integrationMode": "public_api"}, "extClients"),
+        (
+            {"integrationMode": "public_api", "extClients": [{"extCID": "a", "baseUrl": "http://10.0.0.1/x"}]},
+            "extClients",
+        ),
+        ({"integrationMode": "soap", "igspHooksUrl": "https://x.example"}, "integrationMode"),
+        ({"integrationMode": "igsp", "igspHooksUrl": "https://x.example", "defaultCurrency": "€€"}, "defaultCurrency"),
+    ],
+)
 def test_register_validation_errors_are_400_and_write_nothing(http, payload, field):
     body = {"name": "Bad", "defaultCurrency": "USD", **payload}
     resp = http.post("/api/v1/partners/register", headers=ADMIN_KEY, json=body)
@@ -88,8 +113,12 @@ def test_register_validation_errors_are_400_and_write_nothing(http, payload, fie
 
 
 def test_register_loopback_http_allowed_only_when_enabled(http, settings):
-    body = {"name": "Local", "integrationMode": "igsp", "igspHooksUrl": "http://127.0.0.1:9/hooks",
-            "defaultCurrency": "USD"}
+    body = {
+        "name": "Local",
+        "integrationMode": "igsp",
+        "igspHooksUrl": "http://127.0.0.1:9/hooks",
+        "defaultCurrency": "USD",
+    }
     assert http.post("/api/v1/partners/register", headers=ADMIN_KEY, json=body).status_code == 201
     settings.HUB_ALLOW_HTTP_LOOPBACK = False
     body["name"] = "Local 2"
@@ -97,11 +126,21 @@ def test_register_loopback_http_allowed_only_when_enabled(http, settings):
 
 
 def test_register_duplicate_ext_cid_is_409_and_atomic(http):
-    first = {"name": "A", "integrationMode": "public_api", "defaultCurrency": "USD",
-             "extClients": [{"extCID": "shared", "baseUrl": "https://a.example"}]}
+    first = {
+        "name": "A",
+        "integrationMode": "public_api",
+        "defaultCurrency": "USD",
+        "extClients": [{"extCID": "shared", "baseUrl": "https://a.example"}],
+    }
     assert http.post("/api/v1/partners/register", headers=ADMIN_KEY, json=first).status_code == 201
-    second = {**first, "name": "B", "extClients": [{"extCID": "fresh", "baseUrl": "https://b.example"},
-                                                    {"extCID": "shared", "baseUrl": "https://b.example"}]}
+    second = {
+        **first,
+        "name": "B",
+        "extClients": [
+            {"extCID": "fresh", "baseUrl": "https://b.example"},
+            {"extCID": "shared", "baseUrl": "https://b.example"},
+        ],
+    }
     resp = http.post("/api/v1/partners/register", headers=ADMIN_KEY, json=second)
     assert resp.status_code == 409, resp.text
     assert "shared" in resp.json()["message"]
@@ -111,20 +150,41 @@ def test_register_duplicate_ext_cid_is_409_and_atomic(http):
 
 def test_register_rejects_non_object_and_bad_json(http):
     assert http.post("/api/v1/partners/register", headers=ADMIN_KEY, json=[1, 2]).status_code == 400
-    resp = http.post("/api/v1/partners/register", headers={**ADMIN_KEY, "Content-Type": "application/json"},
-                     content=b"{nope")
+    resp = http.post(
+        "/api/v1/partners/register", headers={**ADMIN_KEY, "Content-Type": "application/json"}, content=b"{nope"
+    )
     assert resp.status_code == 400
 
 
 def test_onboard_partner_command_prints_credentials_json():
     out = io.StringIO()
-    call_command("onboard_partner", "--name", "Cmd IGSP", "--mode", "igsp", "--hooks-url",
-                 "https://cmd.example/hooks", "--json", stdout=out)
+    call_command(
+        "onboard_partner",
+        "--name",
+        "Cmd IGSP",
+        "--mode",
+        "igsp",
+        "--hooks-url",
+        "https://cmd.example/hooks",
+        "--json",
+        stdout=out,
+    )
     body = json.loads(out.getvalue())
     assert body["igspApiKey"].startswith("gp_live_") and body["igspSecretKey"]
     out = io.StringIO()
-    call_command("onboard_partner", "--name", "Cmd PA", "--mode", "public_api", "--ext-cid", "cmd-1",
-                 "--base-url", "https://cmd.example/api", "--json", stdout=out)
+    call_command(
+        "onboard_partner",
+        "--name",
+        "Cmd PA",
+        "--mode",
+        "public_api",
+        "--ext-cid",
+        "cmd-1",
+        "--base-url",
+        "https://cmd.example/api",
+        "--json",
+        stdout=out,
+    )
     body = json.loads(out.getvalue())
     assert body["cID"] and body["apiKey"] and body["integrationApiKey"]
     assert body["extCIDs"] == [{"extCID": "cmd-1", "baseUrl": "https://cmd.example/api"}]

@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -47,13 +47,26 @@ def signed_request(partner, body: dict | None, *, when: datetime | None = None) 
 
 
 def session_body(**over) -> dict:
-    return {"game_id": "traderhero-jackpot", "player_id": "player-1", "player_name": "Fox", "currency": "EUR",
-            "session_id": "sess-replay-1", "balance": 100.00, **over}
+    return {
+        "game_id": "traderhero-jackpot",
+        "player_id": "player-1",
+        "player_name": "Fox",
+        "currency": "EUR",
+        "session_id": "sess-replay-1",
+        "balance": 100.00,
+        **over,
+    }
 
 
 def balance_hook(amount, **over) -> dict:
-    return {"action": "balance", "player_id": "player-1", "currency": "EUR", "amount": amount,
-            "session_id": "sess-replay-1", **over}
+    return {
+        "action": "balance",
+        "player_id": "player-1",
+        "currency": "EUR",
+        "amount": amount,
+        "session_id": "sess-replay-1",
+        **over,
+    }
 
 
 def test_a_replayed_balance_hook_is_refused_with_the_igsp_401_and_changes_nothing(http, igsp_partner, game):
@@ -61,7 +74,7 @@ def test_a_replayed_balance_hook_is_refused_with_the_igsp_401_and_changes_nothin
     created = http.post("/igsp/v1/sessions", content=raw, headers=headers)
     assert created.status_code == 201, created.text
     session = GameSession.objects.get(partner=igsp_partner)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     captured_raw, captured = signed_request(igsp_partner, balance_hook(10), when=now + timedelta(seconds=5))
     assert http.post("/igsp/v1/hooks", content=captured_raw, headers=captured).status_code == 200
     newer_raw, newer = signed_request(igsp_partner, balance_hook(20), when=now + timedelta(seconds=6))
@@ -87,7 +100,7 @@ def test_a_replayed_session_create_is_401_not_a_second_session_nor_409(http, igs
 
 
 def test_a_retry_re_signed_with_a_new_timestamp_is_accepted(http, igsp_partner):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     body = balance_hook(5, session_id="nope")
     first_raw, first = signed_request(igsp_partner, body, when=now - timedelta(seconds=1))
     retry_raw, retry = signed_request(igsp_partner, body, when=now)
@@ -145,9 +158,9 @@ def test_the_store_answers_first_use_once_and_keeps_entries_for_twice_the_window
         from tenants.models import SeenSignature
 
         row = SeenSignature.objects.get(digest=replay.digest(key_id, sig))
-        left = (row.expires_at - datetime.now(timezone.utc)).total_seconds()
+        left = (row.expires_at - datetime.now(UTC)).total_seconds()
         assert 590 <= left <= 600
-        SeenSignature.objects.filter(pk=row.pk).update(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1))
+        SeenSignature.objects.filter(pk=row.pk).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
         assert replay.seen_signatures_purge() == 1
         assert SeenSignature.objects.filter(digest=replay.digest(other_key, sig)).exists()
 
@@ -196,16 +209,39 @@ class HubProcess:
 
     def start(self) -> HubProcess:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
-        env.update({"DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _database_url(),
-                    "CELERY_BROKER_URL": "memory://", "LOG_LEVEL": "WARNING"})
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "config.settings.test",
+                "DATABASE_URL": _database_url(),
+                "CELERY_BROKER_URL": "memory://",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
         if settings.REDIS_URL:
             env["REDIS_URL"] = settings.REDIS_URL
         gunicorn = Path(sys.executable).with_name("gunicorn")
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [str(gunicorn), "config.wsgi", "-k", "gthread", "--threads", "4", "--workers", "1",
-                 "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "--no-control-socket"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                [
+                    str(gunicorn),
+                    "config.wsgi",
+                    "-k",
+                    "gthread",
+                    "--threads",
+                    "4",
+                    "--workers",
+                    "1",
+                    "-b",
+                    f"127.0.0.1:{self.port}",
+                    "--graceful-timeout",
+                    "2",
+                    "--no-control-socket",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -266,7 +302,7 @@ def test_beat_purges_expired_entries_of_the_database_store(db, settings):
 
     beat = {"task": "integration_hub.purge_seen_signatures", "schedule": 300.0}
     assert beat in settings.CELERY_BEAT_SCHEDULE.values()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     SeenSignature.objects.create(digest=replay.digest("k", "old"), expires_at=now - timedelta(seconds=1))
     SeenSignature.objects.create(digest=replay.digest("k", "live"), expires_at=now + timedelta(seconds=600))
 
@@ -280,7 +316,7 @@ def test_an_expired_entry_not_purged_yet_does_not_block_a_first_use(db, settings
     from tenants.models import SeenSignature
 
     settings.REDIS_URL = ""  # the database store
-    SeenSignature.objects.create(digest=replay.digest("k", "sig"), expires_at=datetime.now(timezone.utc))
+    SeenSignature.objects.create(digest=replay.digest("k", "sig"), expires_at=datetime.now(UTC))
 
     assert replay.signature_first_use(key_id="k", signature="sig") is True
     assert replay.signature_first_use(key_id="k", signature="sig") is False

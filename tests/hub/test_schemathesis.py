@@ -58,8 +58,13 @@ def no_server_error(ctx, response, case):
 
 
 CHECKS = [no_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-HYPOTHESIS = dict(deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate, Phase.shrink],
-                  suppress_health_check=list(HealthCheck))
+HYPOTHESIS = dict(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def _hub_schema(*, with_security_parameters: bool):
@@ -68,8 +73,9 @@ def _hub_schema(*, with_security_parameters: bool):
 
     raw = SchemaGenerator(urlconf="config.urls").get_schema(request=None, public=True)
     schema = schemathesis.openapi.from_dict(json.loads(OpenApiJsonRenderer().render(raw)))
-    schema.config.generation.update(deterministic=True, database="none", allow_x00=False,
-                                    with_security_parameters=with_security_parameters)
+    schema.config.generation.update(
+        deterministic=True, database="none", allow_x00=False, with_security_parameters=with_security_parameters
+    )
     return schema
 
 
@@ -80,6 +86,7 @@ def _fuzz(schema, send, examples: dict) -> list[str]:
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode, count in examples.items():
+
             @settings(max_examples=count, **HYPOTHESIS)
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case):
@@ -90,8 +97,10 @@ def _fuzz(schema, send, examples: dict) -> list[str]:
             except Unsatisfiable:  # negative mode: nothing in this operation's schema can be made invalid
                 continue
             except Exception as exc:  # noqa: BLE001 - collected: every operation is fuzzed, all failures shown
-                failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): "
-                                f"{type(exc).__name__}: {_describe(exc)}"[:4000])
+                failures.append(
+                    f"{operation.method.upper()} {operation.path} ({mode.value}): "
+                    f"{type(exc).__name__}: {_describe(exc)}"[:4000]
+                )
     return failures
 
 
@@ -117,19 +126,46 @@ class Signer:
         rules, a language code)."""
         now = timezone.now()
         return {
-            "/igsp/v1/sessions": {"game_id": "traderhero-jackpot", "currency": "USD", "language": "en",
-                                  "balance": "100.00", "return_url": None},
-            "/igsp/v1/demo/sessions": {"game_id": "traderhero-jackpot", "currency": "USD", "language": "en",
-                                       "balance": "100.00", "return_url": None},
+            "/igsp/v1/sessions": {
+                "game_id": "traderhero-jackpot",
+                "currency": "USD",
+                "language": "en",
+                "balance": "100.00",
+                "return_url": None,
+            },
+            "/igsp/v1/demo/sessions": {
+                "game_id": "traderhero-jackpot",
+                "currency": "USD",
+                "language": "en",
+                "balance": "100.00",
+                "return_url": None,
+            },
             "/igsp/v1/hooks": {"currency": "USD", "amount": "1.00", "type": None},
-            "/api/v1/create-new-game": {"gameID": "traderhero-jackpot", "currency": "USD", "locale": "en_us",
-                                        "demo": True, "returnURL": None, "depositURL": None,
-                                        "initDemoBalance": None, "user": None},
-            "/api/v1/free-rounds": {"gameIDs": ["traderhero-jackpot"], "userIDs": None, "currency": "USD",
-                                    "validFrom": now.isoformat(), "validUntil": (now + timedelta(days=1)).isoformat()},
-            "/api/v1/partners/register": {"integrationMode": "igsp", "igspHooksUrl": "https://hooks.example/igsp",
-                                          "defaultCurrency": "USD", "allowedCurrencies": None, "ipAllowlist": None,
-                                          "extClients": None},
+            "/api/v1/create-new-game": {
+                "gameID": "traderhero-jackpot",
+                "currency": "USD",
+                "locale": "en_us",
+                "demo": True,
+                "returnURL": None,
+                "depositURL": None,
+                "initDemoBalance": None,
+                "user": None,
+            },
+            "/api/v1/free-rounds": {
+                "gameIDs": ["traderhero-jackpot"],
+                "userIDs": None,
+                "currency": "USD",
+                "validFrom": now.isoformat(),
+                "validUntil": (now + timedelta(days=1)).isoformat(),
+            },
+            "/api/v1/partners/register": {
+                "integrationMode": "igsp",
+                "igspHooksUrl": "https://hooks.example/igsp",
+                "defaultCurrency": "USD",
+                "allowedCurrencies": None,
+                "ipAllowlist": None,
+                "extClients": None,
+            },
         }.get(path, {})
 
     def _fill(self, case) -> None:
@@ -138,8 +174,11 @@ class Signer:
         real = self.count % 2 == 0
         path = case.operation.path
         if path.startswith("/igsp/v1/sessions/{session_id}"):
-            slug = "prediction-markets" if ("cash-out" in path or "bets" in path or self.count % 3) \
+            slug = (
+                "prediction-markets"
+                if ("cash-out" in path or "bets" in path or self.count % 3)
                 else "traderhero-jackpot"
+            )
             params = {"session_id": self.sessions[slug][0]}
             if real and "bet_id" in (case.path_parameters or {}):
                 params["bet_id"] = self.positions["preview"]
@@ -167,8 +206,9 @@ class Signer:
         kwargs = case.as_transport_kwargs(base_url=self.base_url)
         if "json" in kwargs:
             kwargs["data"] = json.dumps(kwargs.pop("json")).encode()
-        prepared = requests.Request(**{k: v for k, v in kwargs.items() if k in (
-            "method", "url", "headers", "params", "data", "cookies")}).prepare()
+        prepared = requests.Request(
+            **{k: v for k, v in kwargs.items() if k in ("method", "url", "headers", "params", "data", "cookies")}
+        ).prepare()
         raw = prepared.body or b""
         raw = raw.encode() if isinstance(raw, str) else raw
         path = case.operation.path
@@ -202,13 +242,20 @@ class Signer:
 
 
 def _igsp_session(base_url, wired, game_slug: str) -> tuple[str, str]:
-    body = {"game_id": game_slug, "player_id": "fuzz-player", "player_name": "Fuzz", "currency": "USD",
-            "session_id": f"fuzz-{uuid.uuid4()}", "balance": 500}
+    body = {
+        "game_id": game_slug,
+        "player_id": "fuzz-player",
+        "player_name": "Fuzz",
+        "currency": "USD",
+        "session_id": f"fuzz-{uuid.uuid4()}",
+        "balance": 500,
+    }
     raw = json.dumps(body).encode()
     creds = wired.credentials["igsp"]
     headers = signing.igsp_headers(creds.credential.public_id, creds.secret, raw)
-    resp = requests.post(f"{base_url}/igsp/v1/sessions", data=raw, timeout=30,
-                         headers={**headers, "Content-Type": "application/json"})
+    resp = requests.post(
+        f"{base_url}/igsp/v1/sessions", data=raw, timeout=30, headers={**headers, "Content-Type": "application/json"}
+    )
     assert resp.status_code == 201, resp.text
     session_id, key = resp.json()["url"].split("/launch/")[1].split("#key=")
     return session_id, key
@@ -220,17 +267,21 @@ def signer(wired, live_hub, games_catalog, settings):
 
     settings.HUB_ADMIN_API_KEY = "test-admin-key"
     market = Market.objects.filter(status="open").first() or Market.objects.create(
-        title="Fuzz", b=Decimal("100"), close_at=timezone.now() + timedelta(days=30))
+        title="Fuzz", b=Decimal("100"), close_at=timezone.now() + timedelta(days=30)
+    )
     wired.sandbox.set_balance(wired.slug, "fuzz-player", "USD", "100000.00")
-    sessions = {slug: _igsp_session(live_hub.url, wired, slug) for slug in ("prediction-markets",
-                                                                          "traderhero-jackpot")}
+    sessions = {slug: _igsp_session(live_hub.url, wired, slug) for slug in ("prediction-markets", "traderhero-jackpot")}
     sessions["prediction-markets:bet"] = {"marketId": str(market.pk), "outcome": "YES", "amount": "1.00"}
     sessions["traderhero-jackpot:bet"] = {"direction": "up", "amount": "1.00"}
     pm_sid, pm_key = sessions["prediction-markets"]
     positions = {}
     for name in ("preview", "cash-out"):
-        placed = requests.post(f"{live_hub.url}/igsp/v1/sessions/{pm_sid}/bet", timeout=30,
-                               json=sessions["prediction-markets:bet"], headers={"X-Casino-Key": pm_key})
+        placed = requests.post(
+            f"{live_hub.url}/igsp/v1/sessions/{pm_sid}/bet",
+            timeout=30,
+            json=sessions["prediction-markets:bet"],
+            headers={"X-Casino-Key": pm_key},
+        )
         assert placed.status_code == 201, placed.text
         positions[name] = placed.json()["betId"]
     with requests.Session() as http:
@@ -246,18 +297,28 @@ def test_signed_requests_get_no_5xx_and_conform_to_the_schema(signer):
     assert {op: codes for op, codes in signer.statuses.items() if set(codes) <= {401}} == {}
     assert len(signer.statuses) == 16, sorted(signer.statuses)
     # And the fuzzing reaches success paths: sessions created, bets placed and cashed out, free rounds made.
-    for op in ("POST /igsp/v1/sessions", "POST /igsp/v1/demo/sessions", "POST /igsp/v1/hooks",
-               "GET /igsp/v1/sessions/{session_id}/state", "GET /igsp/v1/sessions/{session_id}/balance",
-               "POST /igsp/v1/sessions/{session_id}/bet", "GET /igsp/v1/sessions/{session_id}/bets/{bet_id}",
-               "POST /igsp/v1/sessions/{session_id}/cash-out/preview",
-               "POST /igsp/v1/sessions/{session_id}/cash-out", "GET /api/v1/games", "POST /api/v1/create-new-game",
-               "POST /api/v1/free-rounds", "POST /api/v1/partners/register"):
+    for op in (
+        "POST /igsp/v1/sessions",
+        "POST /igsp/v1/demo/sessions",
+        "POST /igsp/v1/hooks",
+        "GET /igsp/v1/sessions/{session_id}/state",
+        "GET /igsp/v1/sessions/{session_id}/balance",
+        "POST /igsp/v1/sessions/{session_id}/bet",
+        "GET /igsp/v1/sessions/{session_id}/bets/{bet_id}",
+        "POST /igsp/v1/sessions/{session_id}/cash-out/preview",
+        "POST /igsp/v1/sessions/{session_id}/cash-out",
+        "GET /api/v1/games",
+        "POST /api/v1/create-new-game",
+        "POST /api/v1/free-rounds",
+        "POST /api/v1/partners/register",
+    ):
         assert any(200 <= code < 300 for code in signer.statuses[op]), (op, signer.statuses[op])
 
 
 def test_unsigned_requests_get_no_5xx_and_conform_to_the_schema(live_hub, settings):
     settings.HUB_ADMIN_API_KEY = "test-admin-key"
     with requests.Session() as http:
+
         def send(case):
             kwargs = case.as_transport_kwargs(base_url=live_hub.url)
             response = http.request(**kwargs, timeout=30)

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from django.utils import timezone
 
+from core import signing
 from games import lmsr, markets
 from games.models import Position
-from core import signing
 from wallet import delivery
 from wallet.models import GameSession, Transaction, TxKind, TxStatus
 
@@ -37,8 +37,14 @@ def http(live_hub, settings):
 @pytest.fixture
 def market(games_catalog):
     """A fresh open market whose YES opens at 0.43, as in the issue (b = 100, q_no − q_yes = 28.19)."""
-    created = markets.market_create(title="Demo isolation", b=Decimal("100"), q_yes=Decimal("0"),
-                                    q_no=Decimal("28.19"), close_at=timezone.now() + timedelta(days=7), actor="test")
+    created = markets.market_create(
+        title="Demo isolation",
+        b=Decimal("100"),
+        q_yes=Decimal("0"),
+        q_no=Decimal("28.19"),
+        close_at=timezone.now() + timedelta(days=7),
+        actor="test",
+    )
     assert lmsr.prices(created.q_yes, created.q_no, created.b)[0] == Decimal("0.4300")
     return created
 
@@ -48,11 +54,19 @@ def _launch(url: str) -> tuple[str, dict]:
     return sid, {"X-Casino-Key": key}
 
 
-def igsp_session(http, wired, *, player: str, balance: str = "1000.00", currency: str = "USD",
-                 demo: bool = False) -> tuple[str, dict]:
+def igsp_session(
+    http, wired, *, player: str, balance: str = "1000.00", currency: str = "USD", demo: bool = False
+) -> tuple[str, dict]:
     """A session the wired partner opens (HMAC); a real one's balance is set in the sandbox wallet."""
-    body = {"game_id": "prediction-markets", "player_id": player, "player_name": "Fox", "currency": currency,
-            "session_id": f"s-{player}-{timezone.now().timestamp()}", "balance": "BALANCE", "is_demo": demo}
+    body = {
+        "game_id": "prediction-markets",
+        "player_id": player,
+        "player_name": "Fox",
+        "currency": currency,
+        "session_id": f"s-{player}-{timezone.now().timestamp()}",
+        "balance": "BALANCE",
+        "is_demo": demo,
+    }
     raw = json.dumps(body).replace('"BALANCE"', balance).encode()
     creds = wired.credentials["igsp"]
     headers = signing.igsp_headers(creds.credential.public_id, creds.secret, raw)
@@ -65,24 +79,41 @@ def igsp_session(http, wired, *, player: str, balance: str = "1000.00", currency
 
 def free_demo_session(http, *, n: int, balance: str = "500", currency: str = "USD") -> tuple[str, dict]:
     """Anyone's demo session: no HMAC, no partner."""
-    resp = http.post("/igsp/v1/demo/sessions", json={
-        "game_id": "prediction-markets", "player_id": f"guest-{n}", "player_name": "Guest", "currency": currency,
-        "session_id": f"demo-{n}-{timezone.now().timestamp()}", "balance": int(balance)})
+    resp = http.post(
+        "/igsp/v1/demo/sessions",
+        json={
+            "game_id": "prediction-markets",
+            "player_id": f"guest-{n}",
+            "player_name": "Guest",
+            "currency": currency,
+            "session_id": f"demo-{n}-{timezone.now().timestamp()}",
+            "balance": int(balance),
+        },
+    )
     assert resp.status_code == 201, resp.text
     return _launch(resp.json()["url"])
 
 
-def core_game(http, wired, *, demo: bool, user_id: str, session_ref: str | None = None,
-              game: str = "prediction-markets") -> tuple[str, dict]:
+def core_game(
+    http, wired, *, demo: bool, user_id: str, session_ref: str | None = None, game: str = "prediction-markets"
+) -> tuple[str, dict]:
     """A Public API game (create-new-game, signed with the Core API key)."""
-    payload = {"cID": str(wired.partner.pk), "extCID": wired.slug, "gameID": game, "demo": demo,
-               "platform": "desktop", "currency": "USD", "locale": "en_us",
-               "user": {"id": user_id, "nickName": "Zed", "country": "DE"}}
+    payload = {
+        "cID": str(wired.partner.pk),
+        "extCID": wired.slug,
+        "gameID": game,
+        "demo": demo,
+        "platform": "desktop",
+        "currency": "USD",
+        "locale": "en_us",
+        "user": {"id": user_id, "nickName": "Zed", "country": "DE"},
+    }
     if session_ref:
         payload["sessionID"] = session_ref
     body, sig = signing.public_sign_body(wired.credentials["core_api"].secret, payload)
-    resp = http.post("/api/v1/create-new-game", content=body,
-                     headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"})
+    resp = http.post(
+        "/api/v1/create-new-game", content=body, headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"}
+    )
     assert resp.status_code == 200, resp.text
     return _launch(resp.json()["gameURL"])
 
@@ -94,8 +125,11 @@ def yes_price(http, sid, key, market_id) -> Decimal:
 
 
 def place(http, sid, key, market_id, outcome: str, amount: str, expect: int = 201) -> dict:
-    resp = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
-                     json={"marketId": str(market_id), "outcome": outcome, "amount": amount})
+    resp = http.post(
+        f"/igsp/v1/sessions/{sid}/bet",
+        headers=key,
+        json={"marketId": str(market_id), "outcome": outcome, "amount": amount},
+    )
     assert resp.status_code == expect, resp.text
     return resp.json()
 
@@ -175,8 +209,11 @@ def test_demo_positions_do_not_count_toward_the_real_exposure_limit(http, wired,
     accepted = 0
     for n in range(5):  # demo play fills the demo book up to its exposure limit
         sid, key = free_demo_session(http, n=n, balance="500")
-        resp = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
-                         json={"marketId": str(market.pk), "outcome": "YES", "amount": "500.00"})
+        resp = http.post(
+            f"/igsp/v1/sessions/{sid}/bet",
+            headers=key,
+            json={"marketId": str(market.pk), "outcome": "YES", "amount": "500.00"},
+        )
         if resp.status_code != 201:
             assert resp.status_code == 400 and resp.json()["error"] == "exposure_limit", resp.text
             break
@@ -190,8 +227,10 @@ def test_demo_cash_outs_never_take_a_real_players_daily_slot(http, wired, market
     """A Public API demo game carries the real player's id (and the partner): its cash-outs must count on
     their own, not against the real player's HUB_CASHOUT_LIMIT_PER_DAY."""
     settings.HUB_CASHOUT_LIMIT_PER_DAY = 2
-    demo_games = [core_game(http, wired, demo=True, user_id="u-77"),
-                  igsp_session(http, wired, player="u-77", balance="100.00", demo=True)]
+    demo_games = [
+        core_game(http, wired, demo=True, user_id="u-77"),
+        igsp_session(http, wired, player="u-77", balance="100.00", demo=True),
+    ]
     for demo_sid, demo_key in demo_games:
         bet = place(http, demo_sid, demo_key, market.pk, "NO", "5.00")
         cash_out(http, demo_sid, demo_key, bet["betId"])
@@ -226,29 +265,43 @@ def test_settling_a_market_pays_demo_positions_in_demo_money_only(http, wired, m
     assert {k: Decimal(v) for k, v in event.details["demo_totals"].items()} == {"USD": won}
 
 
-def test_a_demo_session_of_the_same_player_never_receives_the_real_free_rounds_bonus(http, wired, games_catalog,
-                                                                                       settings):
+def test_a_demo_session_of_the_same_player_never_receives_the_real_free_rounds_bonus(
+    http, wired, games_catalog, settings
+):
     """Cancelling a campaign pays the bonus so far to the player's session: never to a demo game the
     partner opened for the same player later (the bonus is real money owed at the partner)."""
     from games.models import BetLine
 
     settings.HUB_JACKPOT_ROUND_SECONDS = 0
     jackpot = games_catalog["traderhero-jackpot"]
-    BetLine.objects.filter(game=jackpot, currency="USD", position=1).update(max_bet=Decimal("0.50"),
-                                                                           max_multiplier=Decimal("5"))
+    BetLine.objects.filter(game=jackpot, currency="USD", position=1).update(
+        max_bet=Decimal("0.50"), max_multiplier=Decimal("5")
+    )
 
     def core(path, payload, method="POST"):
         body, sig = signing.public_sign_body(wired.credentials["core_api"].secret, payload)
-        return http.request(method, f"/api/v1{path}", content=body,
-                            headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"})
+        return http.request(
+            method, f"/api/v1{path}", content=body, headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"}
+        )
 
     ids = {"cID": str(wired.partner.pk), "extCID": wired.slug}
-    created = core("/free-rounds", {**ids, "extID": "fr-demo", "currency": "USD", "quantity": 3, "betLine": 1,
-                                    "validFrom": (timezone.now() - timedelta(minutes=1)).isoformat(),
-                                    "gameIDs": ["traderhero-jackpot"], "userIDs": ["u-9"]})
+    created = core(
+        "/free-rounds",
+        {
+            **ids,
+            "extID": "fr-demo",
+            "currency": "USD",
+            "quantity": 3,
+            "betLine": 1,
+            "validFrom": (timezone.now() - timedelta(minutes=1)).isoformat(),
+            "gameIDs": ["traderhero-jackpot"],
+            "userIDs": ["u-9"],
+        },
+    )
     assert created.status_code == 200, created.text
-    real, real_key = core_game(http, wired, demo=False, user_id="u-9", session_ref="ext-fr-1",
-                               game="traderhero-jackpot")
+    real, real_key = core_game(
+        http, wired, demo=False, user_id="u-9", session_ref="ext-fr-1", game="traderhero-jackpot"
+    )
     wired.sandbox.register_session(wired.slug, "ext-fr-1", "u-9", "USD", balance="100.00")
     r = http.post(f"/igsp/v1/sessions/{real}/bet", headers=real_key, json={"direction": "up", "amount": "1.00"})
     assert r.status_code == 201 and r.json()["freeRound"] is True, r.text
@@ -268,8 +321,7 @@ def test_metrics_count_real_transactions_only(http, wired, market, settings):
         text = http.get("/metrics").text
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
-                if sample.name == "hub_transactions_total" and sample.labels == {"kind": "bet",
-                                                                                 "status": "confirmed"}:
+                if sample.name == "hub_transactions_total" and sample.labels == {"kind": "bet", "status": "confirmed"}:
                     return sample.value
         raise AssertionError("hub_transactions_total{kind=bet,status=confirmed} missing")
 

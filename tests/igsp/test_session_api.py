@@ -10,9 +10,9 @@ import httpx
 import pytest
 from django.utils import timezone
 
+from core import signing
 from games import catalog
 from games.models import Market
-from core import signing
 from wallet import delivery
 from wallet.models import GameSession, Transaction, TxKind, TxStatus
 
@@ -27,16 +27,25 @@ def http(live_hub):
 def markets_seed(games_catalog):
     """Open demo markets (data-migrated; re-created after a transactional flush)."""
     if not Market.objects.filter(status="open").exists():
-        for i, (b, qy, qn) in enumerate([(Decimal("100"), Decimal("0"), Decimal("0")),
-                                          (Decimal("200"), Decimal("50"), Decimal("10"))]):
-            Market.objects.create(title=f"Market {i}", b=b, q_yes=qy, q_no=qn,
-                                  close_at=timezone.now() + timedelta(days=30))
+        for i, (b, qy, qn) in enumerate(
+            [(Decimal("100"), Decimal("0"), Decimal("0")), (Decimal("200"), Decimal("50"), Decimal("10"))]
+        ):
+            Market.objects.create(
+                title=f"Market {i}", b=b, q_yes=qy, q_no=qn, close_at=timezone.now() + timedelta(days=30)
+            )
     return list(Market.objects.filter(status="open"))
 
 
 def igsp_create(http, wired, game_slug, *, player="p-1", balance="500.00", currency="USD", demo=False):
-    body = {"game_id": game_slug, "player_id": player, "player_name": "Fox", "currency": currency,
-            "session_id": f"s-{timezone.now().timestamp()}", "balance": Decimal(balance), "is_demo": demo}
+    body = {
+        "game_id": game_slug,
+        "player_id": player,
+        "player_name": "Fox",
+        "currency": currency,
+        "session_id": f"s-{timezone.now().timestamp()}",
+        "balance": Decimal(balance),
+        "is_demo": demo,
+    }
     raw = json.dumps(body, default=str).encode().replace(f'"{balance}"'.encode(), balance.encode())
     creds = wired.credentials["igsp"]
     headers = signing.igsp_headers(creds.credential.public_id, creds.secret, raw)
@@ -58,8 +67,11 @@ def test_prediction_market_bet_preview_and_cash_out(http, wired, markets_seed):
     market = body["markets"][0]
     assert {"id", "title", "yesPrice", "noPrice", "status"} <= set(market)
     assert Decimal(market["yesPrice"]) + Decimal(market["noPrice"]) == 1
-    bet = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
-                    json={"marketId": market["id"], "outcome": "YES", "amount": "20.00"})
+    bet = http.post(
+        f"/igsp/v1/sessions/{sid}/bet",
+        headers=key,
+        json={"marketId": market["id"], "outcome": "YES", "amount": "20.00"},
+    )
     assert bet.status_code == 201, bet.text
     placed = bet.json()
     assert placed["balance"] == "480.00" and Decimal(placed["shares"]) > 0
@@ -90,8 +102,9 @@ def test_traderhero_round_is_provably_fair_and_pays_through_the_wallet(http, wir
     sid, key = igsp_create(http, wired, "traderhero-jackpot")
     state = http.get(f"/igsp/v1/sessions/{sid}/state", headers=key).json()
     assert state["jackpot"]["table"]["tiers"]
-    resp = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
-                     json={"direction": "up", "amount": 10, "clientSeed": "lucky"})
+    resp = http.post(
+        f"/igsp/v1/sessions/{sid}/bet", headers=key, json={"direction": "up", "amount": 10, "clientSeed": "lucky"}
+    )
     assert resp.status_code == 201, resp.text
     r = resp.json()
     assert r["status"] == "settled" and r["serverSeed"] and r["serverSeedHash"]
@@ -117,26 +130,36 @@ def test_session_api_errors(http, wired, markets_seed):
     assert http.get(f"/igsp/v1/sessions/{sid}/state", headers=key2).status_code == 401
     assert http.get("/igsp/v1/sessions/not-a-uuid/state", headers=key).status_code == 401
     # 400: bad bodies, nothing written
-    for body in ({"marketId": market_id, "outcome": "MAYBE", "amount": "1"},
-                 {"marketId": market_id, "outcome": "YES", "amount": "-1"},
-                 {"marketId": market_id, "outcome": "YES", "amount": "abc"},
-                 {"marketId": market_id, "outcome": "YES", "amount": "0.001"},
-                 {"marketId": market_id, "outcome": "YES"}, [1, 2]):
+    for body in (
+        {"marketId": market_id, "outcome": "MAYBE", "amount": "1"},
+        {"marketId": market_id, "outcome": "YES", "amount": "-1"},
+        {"marketId": market_id, "outcome": "YES", "amount": "abc"},
+        {"marketId": market_id, "outcome": "YES", "amount": "0.001"},
+        {"marketId": market_id, "outcome": "YES"},
+        [1, 2],
+    ):
         resp = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key, json=body)
         assert resp.status_code == 400, (body, resp.text)
-    assert http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
-                     json={"marketId": "00000000-0000-0000-0000-000000000000", "outcome": "YES",
-                           "amount": "1"}).status_code == 404
+    assert (
+        http.post(
+            f"/igsp/v1/sessions/{sid}/bet",
+            headers=key,
+            json={"marketId": "00000000-0000-0000-0000-000000000000", "outcome": "YES", "amount": "1"},
+        ).status_code
+        == 404
+    )
     assert not Transaction.objects.exists()
     # The partner's insufficient funds reaches the game as a 4xx with its message
     wired.sandbox.set_balance(wired.slug, "p-1", "USD", "0.50")
-    short = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
-                      json={"marketId": market_id, "outcome": "YES", "amount": "1.00"})
+    short = http.post(
+        f"/igsp/v1/sessions/{sid}/bet", headers=key, json={"marketId": market_id, "outcome": "YES", "amount": "1.00"}
+    )
     assert short.status_code == 402 and short.json()["error"] == "insufficient_funds"
     # 502: the partner's hooks are unreachable
     wired.faults(bet={"error_rate": 1.0}, balance={"error_rate": 1.0})
-    down = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
-                     json={"marketId": market_id, "outcome": "YES", "amount": "0.50"})
+    down = http.post(
+        f"/igsp/v1/sessions/{sid}/bet", headers=key, json={"marketId": market_id, "outcome": "YES", "amount": "0.50"}
+    )
     assert down.status_code == 502, down.text
     assert http.get(f"/igsp/v1/sessions/{sid}/balance", headers=key).status_code == 502
     assert Transaction.objects.filter(kind=TxKind.REFUND, status=TxStatus.PENDING).count() == 1
@@ -144,8 +167,12 @@ def test_session_api_errors(http, wired, markets_seed):
     GameSession.objects.filter(pk=sid).update(expires_at=timezone.now() - timedelta(seconds=1))
     gone = http.get(f"/igsp/v1/sessions/{sid}/state", headers=key)
     assert gone.status_code == 410 and gone.json()["error"] == "session_expired"
-    assert http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
-                     json={"marketId": market_id, "outcome": "YES", "amount": "1"}).status_code == 410
+    assert (
+        http.post(
+            f"/igsp/v1/sessions/{sid}/bet", headers=key, json={"marketId": market_id, "outcome": "YES", "amount": "1"}
+        ).status_code
+        == 410
+    )
 
 
 def test_demo_session_plays_without_any_partner(http, games_catalog, markets_seed, settings, monkeypatch):
@@ -153,9 +180,17 @@ def test_demo_session_plays_without_any_partner(http, games_catalog, markets_see
 
     settings.HUB_JACKPOT_ROUND_SECONDS = 0
     monkeypatch.setattr(transport, "send", lambda *a, **k: pytest.fail("a demo session called a wallet"))
-    resp = http.post("/igsp/v1/demo/sessions", json={
-        "game_id": catalog.TRADERHERO_JACKPOT_SLUG, "player_id": "guest", "player_name": "Guest",
-        "currency": "EUR", "session_id": "demo-1", "balance": 100})
+    resp = http.post(
+        "/igsp/v1/demo/sessions",
+        json={
+            "game_id": catalog.TRADERHERO_JACKPOT_SLUG,
+            "player_id": "guest",
+            "player_name": "Guest",
+            "currency": "EUR",
+            "session_id": "demo-1",
+            "balance": 100,
+        },
+    )
     assert resp.status_code == 201, resp.text
     sid, key = resp.json()["url"].split("/launch/")[1].split("#key=")
     headers = {"X-Casino-Key": key}
@@ -171,14 +206,18 @@ def test_a_suspended_partners_sessions_take_no_bets(http, wired, markets_seed):
 
     sid, key = igsp_create(http, wired, "prediction-markets")
     tenant_services.partner_suspend(partner=wired.partner, actor="t")
-    resp = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
-                     json={"marketId": str(markets_seed[0].pk), "outcome": "YES", "amount": "1.00"})
+    resp = http.post(
+        f"/igsp/v1/sessions/{sid}/bet",
+        headers=key,
+        json={"marketId": str(markets_seed[0].pk), "outcome": "YES", "amount": "1.00"},
+    )
     assert resp.status_code == 403 and resp.json()["error"] == "account_blocked"
     assert not Transaction.objects.exists()
 
 
-def test_traderhero_settle_task_is_published_after_the_player_has_the_answer(http, wired, games_catalog,
-                                                                               settings, monkeypatch):
+def test_traderhero_settle_task_is_published_after_the_player_has_the_answer(
+    http, wired, games_catalog, settings, monkeypatch
+):
     """With timed rounds the bet's answer does not wait for the broker: the settle task goes out after
     the response is written (a publish that blocks does not delay the 201)."""
     import threading
@@ -250,8 +289,11 @@ def test_the_daily_cash_out_limit_follows_the_player_across_sessions(http, wired
     placed = []
     for _ in range(2):  # a second session of the same player does not reset the limit
         sid, key = igsp_create(http, wired, "prediction-markets", player="p-limit")
-        bet = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key,
-                        json={"marketId": market_id, "outcome": "YES", "amount": "5.00"})
+        bet = http.post(
+            f"/igsp/v1/sessions/{sid}/bet",
+            headers=key,
+            json={"marketId": market_id, "outcome": "YES", "amount": "5.00"},
+        )
         assert bet.status_code == 201, bet.text
         placed.append((sid, key, bet.json()["betId"]))
     (sid1, key1, bet1), (sid2, key2, bet2) = placed
@@ -259,10 +301,15 @@ def test_the_daily_cash_out_limit_follows_the_player_across_sessions(http, wired
     refused = http.post(f"/igsp/v1/sessions/{sid2}/cash-out", headers=key2, json={"betId": bet2})
     assert refused.status_code == 429 and refused.json()["error"] == "cashout_limit", refused.text
     other, other_key = igsp_create(http, wired, "prediction-markets", player="p-other")
-    bet = http.post(f"/igsp/v1/sessions/{other}/bet", headers=other_key,
-                    json={"marketId": market_id, "outcome": "NO", "amount": "5.00"}).json()
-    assert http.post(f"/igsp/v1/sessions/{other}/cash-out", headers=other_key,
-                     json={"betId": bet["betId"]}).status_code == 200
+    bet = http.post(
+        f"/igsp/v1/sessions/{other}/bet",
+        headers=other_key,
+        json={"marketId": market_id, "outcome": "NO", "amount": "5.00"},
+    ).json()
+    assert (
+        http.post(f"/igsp/v1/sessions/{other}/cash-out", headers=other_key, json={"betId": bet["betId"]}).status_code
+        == 200
+    )
 
 
 def test_a_bet_moves_the_price_for_its_own_currency_only(http, wired, markets_seed):
@@ -276,8 +323,11 @@ def test_a_bet_moves_the_price_for_its_own_currency_only(http, wired, markets_se
     market_id = str(markets_seed[0].pk)
     before = yes_price(eur, eur_key, market_id)
     assert yes_price(usd, usd_key, market_id) == before
-    bet = http.post(f"/igsp/v1/sessions/{usd}/bet", headers=usd_key,
-                    json={"marketId": market_id, "outcome": "YES", "amount": "100.00"})
+    bet = http.post(
+        f"/igsp/v1/sessions/{usd}/bet",
+        headers=usd_key,
+        json={"marketId": market_id, "outcome": "YES", "amount": "100.00"},
+    )
     assert bet.status_code == 201, bet.text
     assert Decimal(bet.json()["market"]["yesPrice"]) > before
     assert yes_price(usd, usd_key, market_id) > before
@@ -297,8 +347,13 @@ def test_the_state_of_a_market_session_costs_the_same_queries_for_1_or_12_positi
     from wallet import services as wallet_services
 
     session = wallet_services.session_create(
-        protocol="igsp", game=Game.objects.get(slug="prediction-markets"), player_id="many", currency="USD",
-        is_demo=True, demo_balance=Decimal("1000")).session
+        protocol="igsp",
+        game=Game.objects.get(slug="prediction-markets"),
+        player_id="many",
+        currency="USD",
+        is_demo=True,
+        demo_balance=Decimal("1000"),
+    ).session
 
     def state_queries() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -308,8 +363,15 @@ def test_the_state_of_a_market_session_costs_the_same_queries_for_1_or_12_positi
 
     def open_positions(n):
         for i in range(n):
-            markets.position_open(market_id=markets_seed[i % 2].pk, session_id=session.pk, round_id=uuid.uuid4(),
-                                  outcome="YES", stake=Decimal("1.00"), currency="USD", demo=True)
+            markets.position_open(
+                market_id=markets_seed[i % 2].pk,
+                session_id=session.pk,
+                round_id=uuid.uuid4(),
+                outcome="YES",
+                stake=Decimal("1.00"),
+                currency="USD",
+                demo=True,
+            )
 
     open_positions(1)
     one = state_queries()
@@ -318,8 +380,9 @@ def test_the_state_of_a_market_session_costs_the_same_queries_for_1_or_12_positi
 
 
 @pytest.mark.parametrize("gone", ["closed", "expired"])
-def test_a_bet_of_a_closed_or_expired_session_answers_410_like_every_session_route(http, wired, games_catalog,
-                                                                                  settings, gone):
+def test_a_bet_of_a_closed_or_expired_session_answers_410_like_every_session_route(
+    http, wired, games_catalog, settings, gone
+):
     settings.HUB_JACKPOT_ROUND_SECONDS = 0
     sid, key = igsp_create(http, wired, "traderhero-jackpot")
     bet = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key, json={"direction": "up", "amount": "1.00"})

@@ -35,13 +35,20 @@ def parent_origins(html: str) -> list[str]:
 
 def session_of(partner, games_catalog, **kwargs):
     return wallet_services.session_create(
-        protocol="igsp", game=games_catalog["traderhero-jackpot"], player_id="p", currency="USD", partner=partner,
-        partner_session_ref=f"ref-{uuid.uuid4().hex[:8]}", **kwargs).session
+        protocol="igsp",
+        game=games_catalog["traderhero-jackpot"],
+        player_id="p",
+        currency="USD",
+        partner=partner,
+        partner_session_ref=f"ref-{uuid.uuid4().hex[:8]}",
+        **kwargs,
+    ).session
 
 
 def test_a_partners_session_may_be_framed_only_by_its_configured_origins(live_server, games_catalog, igsp_partner):
-    tenant_services.partner_update(partner=igsp_partner, actor="am",
-                                   frame_origins=["https://casino.example", "https://m.casino.example:8443"])
+    tenant_services.partner_update(
+        partner=igsp_partner, actor="am", frame_origins=["https://casino.example", "https://m.casino.example:8443"]
+    )
     session = session_of(igsp_partner, games_catalog)
 
     resp = httpx.get(f"{live_server.url}/launch/{session.pk}", timeout=10)
@@ -53,11 +60,16 @@ def test_a_partners_session_may_be_framed_only_by_its_configured_origins(live_se
     assert parent_origins(resp.text) == ["https://casino.example", "https://m.casino.example:8443"]
 
 
-def test_without_configured_origins_only_the_hubs_own_pages_may_frame_it(live_server, games_catalog,
-                                                                         igsp_partner):
+def test_without_configured_origins_only_the_hubs_own_pages_may_frame_it(live_server, games_catalog, igsp_partner):
     partner_session = session_of(igsp_partner, games_catalog)
-    demo = wallet_services.session_create(protocol="igsp", game=games_catalog["traderhero-jackpot"], player_id="g",
-                                          currency="USD", is_demo=True, demo_balance=10).session
+    demo = wallet_services.session_create(
+        protocol="igsp",
+        game=games_catalog["traderhero-jackpot"],
+        player_id="g",
+        currency="USD",
+        is_demo=True,
+        demo_balance=10,
+    ).session
     for launch in (f"/launch/{partner_session.pk}", f"/launch/{demo.pk}", f"/launch/{uuid.uuid4()}"):
         resp = httpx.get(f"{live_server.url}{launch}", timeout=10)
         assert resp.status_code == 200, launch
@@ -87,7 +99,8 @@ def test_a_stored_value_that_is_not_an_origin_never_reaches_the_header(live_serv
     from tenants.models import Partner
 
     Partner.objects.filter(pk=igsp_partner.pk).update(  # bypassing validation, as a bad data fix might
-        frame_origins=["https://casino.example; script-src *", "https://ok.example", "*"])
+        frame_origins=["https://casino.example; script-src *", "https://ok.example", "*"]
+    )
     session = session_of(igsp_partner, games_catalog)
     resp = httpx.get(f"{live_server.url}/launch/{session.pk}", timeout=10)
     assert frame_ancestors(resp) == ["https://ok.example"]

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from games.models import BetLine
 from core import signing
+from games.models import BetLine
 from tenants import services as tenant_services
 from tests import contracts
 from wallet import delivery
@@ -32,15 +32,28 @@ def api_key(wired) -> str:
 
 def post(http, wired, path, payload, *, key=None, raw=None, method="POST"):
     body, sig = signing.public_sign_body(key or api_key(wired), payload)
-    return http.request(method, f"/api/v1{path}", content=raw if raw is not None else body,
-                        headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"})
+    return http.request(
+        method,
+        f"/api/v1{path}",
+        content=raw if raw is not None else body,
+        headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"},
+    )
 
 
 def game_request(wired, **over):
-    body = {"cID": str(wired.partner.pk), "extCID": wired.slug, "gameID": "traderhero-jackpot", "demo": False,
-            "platform": "desktop", "currency": "USD", "locale": "en_us", "sessionID": "ext-sess-1",
-            "returnURL": "https://casino.example/lobby", "depositURL": "https://casino.example/deposit",
-            "user": {"id": "u-77", "nickName": "Zed", "country": "DE"}}
+    body = {
+        "cID": str(wired.partner.pk),
+        "extCID": wired.slug,
+        "gameID": "traderhero-jackpot",
+        "demo": False,
+        "platform": "desktop",
+        "currency": "USD",
+        "locale": "en_us",
+        "sessionID": "ext-sess-1",
+        "returnURL": "https://casino.example/lobby",
+        "depositURL": "https://casino.example/deposit",
+        "user": {"id": "u-77", "nickName": "Zed", "country": "DE"},
+    }
     body.update(over)
     return {k: v for k, v in body.items() if v is not None}
 
@@ -57,8 +70,11 @@ def test_create_real_game_and_play_through_reverse_calls(http, wired, games_cata
     assert session.ext_client.ext_cid == wired.slug and session.language == "en_us"
     wired.sandbox.register_session(wired.slug, "ext-sess-1", "u-77", "USD", balance="100.00")
     key = body["gameURL"].split("#key=")[1]
-    played = http.post(f"/igsp/v1/sessions/{body['gsID']}/bet", headers={"X-Casino-Key": key},
-                       json={"direction": "up", "amount": "4.00"})
+    played = http.post(
+        f"/igsp/v1/sessions/{body['gsID']}/bet",
+        headers={"X-Casino-Key": key},
+        json={"direction": "up", "amount": "4.00"},
+    )
     assert played.status_code == 201, played.text
     win = Transaction.objects.get(kind=TxKind.WIN)
     assert delivery.deliver(win.pk) == "delivered"
@@ -67,8 +83,12 @@ def test_create_real_game_and_play_through_reverse_calls(http, wired, games_cata
 
 
 def test_create_demo_game_uses_our_balance(http, wired, games_catalog):
-    resp = post(http, wired, "/create-new-game", game_request(wired, demo=True, sessionID=None, user=None,
-                                                              initDemoBalance="250.00"))
+    resp = post(
+        http,
+        wired,
+        "/create-new-game",
+        game_request(wired, demo=True, sessionID=None, user=None, initDemoBalance="250.00"),
+    )
     assert resp.status_code == 200, resp.text
     session = GameSession.objects.get(pk=resp.json()["gsID"])
     assert session.is_demo and session.demo_balance == Decimal("250.00")
@@ -83,17 +103,20 @@ def test_body_formatted_differently_but_correctly_signed_is_accepted(http, wired
     assert resp.status_code == 200, resp.text
 
 
-@pytest.mark.parametrize("over,status,code", [
-    ({"gameID": "sg_catch_97"}, 404, "game_not_found"),
-    ({"currency": "JPY"}, 400, "currency_not_supported"),
-    ({"locale": "xx_yy"}, 400, "locale_not_supported"),
-    ({"extCID": "someone-elses"}, 404, None),
-    ({"sessionID": None}, 400, None),
-    ({"user": None}, 400, None),
-    ({"platform": "console"}, 400, None),
-    ({"demo": "yes"}, 400, None),
-    ({"demo": True, "initDemoBalance": "-5"}, 400, None),
-])
+@pytest.mark.parametrize(
+    "over,status,code",
+    [
+        ({"gameID": "sg_catch_97"}, 404, "game_not_found"),
+        ({"currency": "JPY"}, 400, "currency_not_supported"),
+        ({"locale": "xx_yy"}, 400, "locale_not_supported"),
+        ({"extCID": "someone-elses"}, 404, None),
+        ({"sessionID": None}, 400, None),
+        ({"user": None}, 400, None),
+        ({"platform": "console"}, 400, None),
+        ({"demo": "yes"}, 400, None),
+        ({"demo": True, "initDemoBalance": "-5"}, 400, None),
+    ],
+)
 def test_create_new_game_errors_use_the_contract_shape(http, wired, games_catalog, over, status, code):
     resp = post(http, wired, "/create-new-game", game_request(wired, **over))
     assert resp.status_code == status, resp.text
@@ -111,8 +134,13 @@ def test_account_blocked(http, wired, games_catalog):
 
 
 def test_auth_failures_are_401(http, wired, games_catalog):
-    other = tenant_services.partner_onboard(name="Other", actor="t", igsp=False, public_api=True,
-                                            ext_clients=[{"ext_cid": "o-1", "base_url": "https://o.example"}])
+    other = tenant_services.partner_onboard(
+        name="Other",
+        actor="t",
+        igsp=False,
+        public_api=True,
+        ext_clients=[{"ext_cid": "o-1", "base_url": "https://o.example"}],
+    )
     for resp in (
         post(http, wired, "/create-new-game", game_request(wired), key="wrong-key"),
         post(http, wired, "/create-new-game", game_request(wired), key=other.credentials["core_api"].secret),
@@ -131,8 +159,9 @@ def games_get(http, wired, **params):
 
 def test_games_list_schema_bet_lines_and_gzip(http, wired, games_catalog):
     jackpot = games_catalog["traderhero-jackpot"]
-    BetLine.objects.filter(game=jackpot, currency="USD", position=1).update(max_bet=Decimal("0.10"),
-                                                                           max_multiplier=Decimal("5"))
+    BetLine.objects.filter(game=jackpot, currency="USD", position=1).update(
+        max_bet=Decimal("0.10"), max_multiplier=Decimal("5")
+    )
     resp = games_get(http, wired)
     assert resp.status_code == 200, resp.text
     assert resp.headers.get("content-encoding") == "gzip"
@@ -150,17 +179,34 @@ def test_games_list_schema_bet_lines_and_gzip(http, wired, games_catalog):
     jackpot.name = "TraderHero Jackpot Deluxe"
     jackpot.save()
     assert {g["title"] for g in games_get(http, wired).json()} >= {"TraderHero Jackpot Deluxe"}
-    raw = httpx.get(f"{http.base_url}/api/v1/games", params={"cID": str(wired.partner.pk), "extCID": wired.slug},
-                    headers={"X-REQUEST-SIGN": signing.public_sign(api_key(wired), signing.canonical_query(
-                        {"cID": str(wired.partner.pk), "extCID": wired.slug})), "Accept-Encoding": "gzip"})
-    assert raw.status_code == 200 and json.loads(gzip.decompress(raw.read()) if raw.headers.get(
-        "content-encoding") == "gzip" and raw.content[:2] == b"\x1f\x8b" else raw.content)
+    raw = httpx.get(
+        f"{http.base_url}/api/v1/games",
+        params={"cID": str(wired.partner.pk), "extCID": wired.slug},
+        headers={
+            "X-REQUEST-SIGN": signing.public_sign(
+                api_key(wired), signing.canonical_query({"cID": str(wired.partner.pk), "extCID": wired.slug})
+            ),
+            "Accept-Encoding": "gzip",
+        },
+    )
+    assert raw.status_code == 200 and json.loads(
+        gzip.decompress(raw.read())
+        if raw.headers.get("content-encoding") == "gzip" and raw.content[:2] == b"\x1f\x8b"
+        else raw.content
+    )
 
 
 def free_rounds_body(wired, **over):
-    body = {"extID": "fr-1", "cID": str(wired.partner.pk), "extCID": wired.slug, "currency": "USD",
-            "quantity": 3, "betLine": 1, "validFrom": (timezone.now() - timedelta(minutes=1)).isoformat(),
-            "gameIDs": ["traderhero-jackpot"]}
+    body = {
+        "extID": "fr-1",
+        "cID": str(wired.partner.pk),
+        "extCID": wired.slug,
+        "currency": "USD",
+        "quantity": 3,
+        "betLine": 1,
+        "validFrom": (timezone.now() - timedelta(minutes=1)).isoformat(),
+        "gameIDs": ["traderhero-jackpot"],
+    }
     body.update(over)
     return {k: v for k, v in body.items() if v is not None}
 
@@ -168,8 +214,9 @@ def free_rounds_body(wired, **over):
 @pytest.fixture
 def bet_lines(games_catalog):
     jackpot = games_catalog["traderhero-jackpot"]
-    BetLine.objects.filter(game=jackpot, currency="USD", position=1).update(max_bet=Decimal("0.50"),
-                                                                           max_multiplier=Decimal("5"))
+    BetLine.objects.filter(game=jackpot, currency="USD", position=1).update(
+        max_bet=Decimal("0.50"), max_multiplier=Decimal("5")
+    )
     return jackpot
 
 
@@ -180,15 +227,31 @@ def test_free_rounds_create_conflict_cancel_and_not_found(http, wired, bet_lines
     assert resp.json()["extID"] == "fr-1"
     dup = post(http, wired, "/free-rounds", free_rounds_body(wired))
     assert dup.status_code == 409 and dup.json()["message"]
-    for bad in ({"quantity": 0}, {"quantity": 100}, {"betLine": 0}, {"betLine": 100}, {"betLine": 7},
-                {"validUntil": (timezone.now() + timedelta(days=31)).isoformat(), "extID": "fr-x"},
-                {"currency": "JPY", "extID": "fr-y"}):
+    for bad in (
+        {"quantity": 0},
+        {"quantity": 100},
+        {"betLine": 0},
+        {"betLine": 100},
+        {"betLine": 7},
+        {"validUntil": (timezone.now() + timedelta(days=31)).isoformat(), "extID": "fr-x"},
+        {"currency": "JPY", "extID": "fr-y"},
+    ):
         assert post(http, wired, "/free-rounds", free_rounds_body(wired, **bad)).status_code in (400, 404, 409)
-    gone = post(http, wired, "/free-rounds", {"cID": str(wired.partner.pk), "extCID": wired.slug, "extID": "fr-1"},
-                method="DELETE")
+    gone = post(
+        http,
+        wired,
+        "/free-rounds",
+        {"cID": str(wired.partner.pk), "extCID": wired.slug, "extID": "fr-1"},
+        method="DELETE",
+    )
     assert gone.status_code == 200, gone.text
-    missing = post(http, wired, "/free-rounds", {"cID": str(wired.partner.pk), "extCID": wired.slug,
-                                                 "extID": "nope"}, method="DELETE")
+    missing = post(
+        http,
+        wired,
+        "/free-rounds",
+        {"cID": str(wired.partner.pk), "extCID": wired.slug, "extID": "nope"},
+        method="DELETE",
+    )
     assert missing.status_code == 404
     contracts.validate_response("core-api", "/free-rounds", missing)
 
@@ -201,8 +264,9 @@ def test_free_rounds_play_and_bonus_withdrawal(http, wired, bet_lines, settings)
     headers = {"X-Casino-Key": game["gameURL"].split("#key=")[1]}
     payouts = []
     for _ in range(3):
-        r = http.post(f"/igsp/v1/sessions/{game['gsID']}/bet", headers=headers,
-                      json={"direction": "up", "amount": "9.99"})
+        r = http.post(
+            f"/igsp/v1/sessions/{game['gsID']}/bet", headers=headers, json={"direction": "up", "amount": "9.99"}
+        )
         assert r.status_code == 201, r.text
         assert r.json()["freeRound"] is True and r.json()["stake"] == "0.50"
         payouts.append(Decimal(r.json()["payout"]))
@@ -228,8 +292,12 @@ def test_one_partner_session_may_open_several_games(http, wired, games_catalog):
 
 
 def test_absurd_demo_balance_is_a_400_not_a_500(http, wired, games_catalog):
-    resp = post(http, wired, "/create-new-game", game_request(wired, demo=True, sessionID=None, user=None,
-                                                              initDemoBalance="1" + "0" * 40))
+    resp = post(
+        http,
+        wired,
+        "/create-new-game",
+        game_request(wired, demo=True, sessionID=None, user=None, initDemoBalance="1" + "0" * 40),
+    )
     assert resp.status_code == 400 and resp.json()["message"]
 
 
@@ -261,6 +329,11 @@ def test_free_rounds_cancel_refuses_fields_beyond_its_request_shape(http, wired,
 
     assert resp.status_code == 400, resp.text
     assert FreeRoundsCampaign.objects.get(ext_id="fr-1").status != CampaignStatus.CANCELLED
-    exact = post(http, wired, "/free-rounds", {"cID": str(wired.partner.pk), "extCID": wired.slug, "extID": "fr-1"},
-                 method="DELETE")
+    exact = post(
+        http,
+        wired,
+        "/free-rounds",
+        {"cID": str(wired.partner.pk), "extCID": wired.slug, "extID": "fr-1"},
+        method="DELETE",
+    )
     assert exact.status_code == 200

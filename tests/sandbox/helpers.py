@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -56,8 +56,15 @@ def igsp_headers(body: bytes, *, key: str = IGSP_KEY, secret: str = IGSP_SECRET,
 def igsp_body(action: str, **fields) -> dict:
     body = {"action": action, "player_id": "p1", "currency": "EUR"}
     if action != "balance":
-        body.update({"amount": Decimal("10.00"), "game_id": "g1", "transaction_id": uid(), "session_id": "s1",
-                     "type": {"bet": "bet", "win": "win", "refund": "bet"}[action]})
+        body.update(
+            {
+                "amount": Decimal("10.00"),
+                "game_id": "g1",
+                "transaction_id": uid(),
+                "session_id": "s1",
+                "type": {"bet": "bet", "win": "win", "refund": "bet"}[action],
+            }
+        )
     body.update(fields)
     return body
 
@@ -66,34 +73,46 @@ def encode(body) -> bytes:
     """JSON bytes with Decimal written as a JSON number (what the hub sends for IGSP)."""
     from sandbox import money
 
-    return money.dumps(body).encode() if not isinstance(body, (bytes, str)) else (
-        body.encode() if isinstance(body, str) else body
+    return (
+        money.dumps(body).encode()
+        if not isinstance(body, (bytes, str))
+        else (body.encode() if isinstance(body, str) else body)
     )
 
 
 def igsp_call(client, body, *, slug: str = SLUG, headers: dict | None = None, **sign):
     raw = encode(body)
     hdrs = headers if headers is not None else igsp_headers(raw, **sign)
-    return client.post(f"/t/{slug}/igsp/hooks", data=raw, content_type="application/json",
-                       headers=hdrs)
+    return client.post(f"/t/{slug}/igsp/hooks", data=raw, content_type="application/json", headers=hdrs)
 
 
 # --------------------------------------------------------------- Public API --
 
 
-def adapter_post(client, action: str, payload: dict, *, slug: str = SLUG, key: str = INTEGRATION_KEY,
-                 raw: bytes | None = None, sign: str | None = None):
+def adapter_post(
+    client,
+    action: str,
+    payload: dict,
+    *,
+    slug: str = SLUG,
+    key: str = INTEGRATION_KEY,
+    raw: bytes | None = None,
+    sign: str | None = None,
+):
     body, signature = signing.public_sign_body(key, payload)
     if raw is not None:
         body = raw
-    return client.post(f"/t/{slug}/adapter/{action}", data=body, content_type="application/json",
-                       headers={"X-REQUEST-SIGN": sign if sign is not None else signature})
+    return client.post(
+        f"/t/{slug}/adapter/{action}",
+        data=body,
+        content_type="application/json",
+        headers={"X-REQUEST-SIGN": sign if sign is not None else signature},
+    )
 
 
 def adapter_balance(client, session_id: str, *, slug: str = SLUG, key: str = INTEGRATION_KEY):
     signature = signing.public_sign(key, signing.canonical_query({"sessionID": session_id}))
-    return client.get(f"/t/{slug}/adapter/balance", {"sessionID": session_id},
-                      headers={"X-REQUEST-SIGN": signature})
+    return client.get(f"/t/{slug}/adapter/balance", {"sessionID": session_id}, headers={"X-REQUEST-SIGN": signature})
 
 
 def bet_payload(session_id: str, amount: str = "10.00", **fields) -> dict:
@@ -106,21 +125,29 @@ def bet_payload(session_id: str, amount: str = "10.00", **fields) -> dict:
 
 
 def stale(minutes: int = 10):
-    return datetime.now(timezone.utc) - timedelta(minutes=minutes)
+    return datetime.now(UTC) - timedelta(minutes=minutes)
 
 
 def live_igsp(client: httpx.Client, body, *, timeout=None, **sign) -> httpx.Response:
     raw = encode(body)
     kwargs = {"timeout": timeout} if timeout is not None else {}
-    return client.post(f"/t/{SLUG}/igsp/hooks", content=raw,
-                       headers={"Content-Type": "application/json", **igsp_headers(raw, **sign)}, **kwargs)
+    return client.post(
+        f"/t/{SLUG}/igsp/hooks",
+        content=raw,
+        headers={"Content-Type": "application/json", **igsp_headers(raw, **sign)},
+        **kwargs,
+    )
 
 
 def live_adapter(client: httpx.Client, action: str, payload: dict, *, timeout=None) -> httpx.Response:
     body, signature = signing.public_sign_body(INTEGRATION_KEY, payload)
     kwargs = {"timeout": timeout} if timeout is not None else {}
-    return client.post(f"/t/{SLUG}/adapter/{action}", content=body,
-                       headers={"Content-Type": "application/json", "X-REQUEST-SIGN": signature}, **kwargs)
+    return client.post(
+        f"/t/{SLUG}/adapter/{action}",
+        content=body,
+        headers={"Content-Type": "application/json", "X-REQUEST-SIGN": signature},
+        **kwargs,
+    )
 
 
 def loads(response) -> dict:

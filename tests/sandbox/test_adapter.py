@@ -27,8 +27,7 @@ pytestmark = [pytest.mark.urls("sandbox.urls"), pytest.mark.django_db]
 
 @pytest.fixture
 def session(tenant):
-    services.session_register(tenant=tenant, session_id="sess-1", player_id="alice", currency="USD",
-                              balance="100.10")
+    services.session_register(tenant=tenant, session_id="sess-1", player_id="alice", currency="USD", balance="100.10")
     return "sess-1"
 
 
@@ -46,8 +45,11 @@ def test_get_balance_signature_matches_the_documented_vector(client, db):
     make_tenant(integration_api_key="your-api-token-here")
     session_id = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
 
-    response = client.get(f"/t/{SLUG}/adapter/balance", {"sessionID": session_id},
-                          headers={"X-REQUEST-SIGN": "21389d22c89edb34a0f3d629a6810c71499979edd02236cb9563f3317ec9a51c"})
+    response = client.get(
+        f"/t/{SLUG}/adapter/balance",
+        {"sessionID": session_id},
+        headers={"X-REQUEST-SIGN": "21389d22c89edb34a0f3d629a6810c71499979edd02236cb9563f3317ec9a51c"},
+    )
 
     assert response.status_code == 200
 
@@ -73,8 +75,10 @@ def test_post_signature_covers_the_raw_bytes(client, tenant, session):
     pretty = canonical.replace(b",", b", ")  # same JSON value, other bytes
 
     assert adapter_post(client, "bet", payload, raw=pretty, sign=signature).status_code == 401
-    assert adapter_post(client, "bet", payload, raw=pretty,
-                        sign=signing.public_sign(INTEGRATION_KEY, pretty)).status_code == 200
+    assert (
+        adapter_post(client, "bet", payload, raw=pretty, sign=signing.public_sign(INTEGRATION_KEY, pretty)).status_code
+        == 200
+    )
 
 
 def test_bad_post_signature_moves_nothing(client, tenant, session):
@@ -129,8 +133,11 @@ def test_bet_win_refund_flow(client, tenant, session):
     win = adapter_post(client, "win", bet_payload(session, "5", roundID=bet["roundID"]))
     assert loads(win)["balance"] == "95.00"
 
-    refund = adapter_post(client, "refund", {"sessionID": session, "txID": uid(), "origTxID": bet["txID"],
-                                             "roundID": bet["roundID"], "amount": "10.10"})
+    refund = adapter_post(
+        client,
+        "refund",
+        {"sessionID": session, "txID": uid(), "origTxID": bet["txID"], "roundID": bet["roundID"], "amount": "10.10"},
+    )
     assert refund.status_code == 200
     assert loads(refund)["balance"] == "105.10"
     assert balance_of(tenant, "alice", "USD") == Decimal("105.10")
@@ -146,8 +153,9 @@ def test_insufficient_funds(client, tenant, session):
 
 def test_refund_of_unknown_bet_is_200_and_moves_nothing(client, tenant, session):
     orig = uid()
-    response = adapter_post(client, "refund", {"sessionID": session, "txID": uid(), "origTxID": orig,
-                                               "amount": "10.00"})
+    response = adapter_post(
+        client, "refund", {"sessionID": session, "txID": uid(), "origTxID": orig, "amount": "10.00"}
+    )
 
     assert response.status_code == 200
     assert loads(response)["balance"] == "100.10"
@@ -168,8 +176,10 @@ def test_free_round_bets_and_wins_do_not_move_the_balance_but_are_recorded(clien
     assert first.content == again.content
     assert loads(win)["balance"] == "100.10"
     txs = SandboxTransaction.objects.order_by("id")
-    assert [(t.action, t.free, t.moved, t.fr_id) for t in txs] == [("bet", True, False, "fr-1"),
-                                                                  ("win", True, False, "fr-1")]
+    assert [(t.action, t.free, t.moved, t.fr_id) for t in txs] == [
+        ("bet", True, False, "fr-1"),
+        ("win", True, False, "fr-1"),
+    ]
 
 
 def test_regular_win_with_frid_is_the_bonus_withdrawal_and_credits(client, tenant, session):
@@ -205,9 +215,18 @@ def test_refunding_a_free_bet_moves_nothing(client, tenant, session):
 @pytest.mark.parametrize(
     "change",
     [
-        {"amount": "01.5"}, {"amount": "1."}, {"amount": "-1"}, {"amount": 10}, {"amount": "1.001"},
-        {"amount": "1e3"}, {"amount": "١٢"},  # non-ASCII digits
-        {"txID": "not-a-uuid"}, {"roundID": None}, {"type": "bonus"}, {"sessionID": ""}, {"frID": 5},
+        {"amount": "01.5"},
+        {"amount": "1."},
+        {"amount": "-1"},
+        {"amount": 10},
+        {"amount": "1.001"},
+        {"amount": "1e3"},
+        {"amount": "١٢"},  # non-ASCII digits
+        {"txID": "not-a-uuid"},
+        {"roundID": None},
+        {"type": "bonus"},
+        {"sessionID": ""},
+        {"frID": 5},
     ],
 )
 def test_invalid_bet_bodies_are_400(client, tenant, session, change):

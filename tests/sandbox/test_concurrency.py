@@ -94,8 +94,9 @@ def test_bet_racing_its_refund_always_nets_to_zero(live, live_tenant):
         fire(base_url, [igsp_request(bet), igsp_request(refund), igsp_request(refund)])
 
         assert SandboxAccount.objects.get(player_id="p1").balance == Decimal("1000.00")
-        assert SandboxTransaction.objects.filter(action="refund", moved=True,
-                                                 ref_tx_id=bet["transaction_id"]).count() <= 1
+        assert (
+            SandboxTransaction.objects.filter(action="refund", moved=True, ref_tx_id=bet["transaction_id"]).count() <= 1
+        )
 
 
 def test_identical_refunds_of_an_unseen_bet_at_once(live, live_tenant):

@@ -27,9 +27,17 @@ def test_healthz(client, db):
 
 
 def test_put_tenant_creates_then_updates_and_never_echoes_secrets(client, db):
-    created = put(client, "/t/acme", {"igsp_api_key": IGSP_KEY, "igsp_secret": IGSP_SECRET,
-                                      "integration_api_key": INTEGRATION_KEY, "default_balance": "250.5",
-                                      "currency_precision": {"BTC": 8}})
+    created = put(
+        client,
+        "/t/acme",
+        {
+            "igsp_api_key": IGSP_KEY,
+            "igsp_secret": IGSP_SECRET,
+            "integration_api_key": INTEGRATION_KEY,
+            "default_balance": "250.5",
+            "currency_precision": {"BTC": 8},
+        },
+    )
     updated = put(client, "/t/acme", {"name": "Acme", "strict_sessions": True})
 
     assert created.status_code == 201 and updated.status_code == 200
@@ -37,19 +45,29 @@ def test_put_tenant_creates_then_updates_and_never_echoes_secrets(client, db):
     assert body["name"] == "Acme" and body["strict_sessions"] is True
     assert body["igsp_api_key"] == IGSP_KEY and body["has_igsp_secret"] is True
     assert body["default_balance"] == "250.5"
-    assert body["urls"] == {"igsp_hooks": "http://testserver/t/acme/igsp/hooks",
-                            "adapter_base": "http://testserver/t/acme/adapter"}
+    assert body["urls"] == {
+        "igsp_hooks": "http://testserver/t/acme/igsp/hooks",
+        "adapter_base": "http://testserver/t/acme/adapter",
+    }
     assert IGSP_SECRET not in updated.content.decode() and INTEGRATION_KEY not in updated.content.decode()
     assert set(body["faults"]) == {"balance", "bet", "win", "refund"}
     tenant = SandboxTenant.objects.get(slug="acme")
     assert tenant.default_balance == Decimal("250.5") and tenant.igsp_secret == IGSP_SECRET
 
 
-@pytest.mark.parametrize("body", [
-    {"default_balance": -1}, {"default_balance": "abc"}, {"strict_sessions": "yes"}, {"unknown": 1},
-    {"currency_precision": {"BTC": 9}}, {"faults": {"bet": {"error_rate": 5}}}, {"fault_seed": "x"},
-    {"igsp_previous_credentials": [{"api_key": "k"}]},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"default_balance": -1},
+        {"default_balance": "abc"},
+        {"strict_sessions": "yes"},
+        {"unknown": 1},
+        {"currency_precision": {"BTC": 9}},
+        {"faults": {"bet": {"error_rate": 5}}},
+        {"fault_seed": "x"},
+        {"igsp_previous_credentials": [{"api_key": "k"}]},
+    ],
+)
 def test_put_tenant_validation(client, db, body):
     response = put(client, "/t/acme", body)
 
@@ -65,8 +83,7 @@ def test_put_tenant_bad_json(client, db):
 
 
 def test_faults_replace_and_read(client, tenant):
-    response = put(client, f"/t/{tenant.slug}/faults", {"bet": {"error_rate": 0.25, "stall_seconds": 1.5},
-                                                       "seed": 9})
+    response = put(client, f"/t/{tenant.slug}/faults", {"bet": {"error_rate": 0.25, "stall_seconds": 1.5}, "seed": 9})
 
     assert response.status_code == 200
     body = response.json()
@@ -94,8 +111,7 @@ def test_set_balance_and_read_account(client, tenant):
 
 
 def test_register_session(client, tenant):
-    response = put(client, f"/t/{tenant.slug}/sessions/sess-7", {"playerId": "bob", "currency": "EUR",
-                                                                "balance": "50"})
+    response = put(client, f"/t/{tenant.slug}/sessions/sess-7", {"playerId": "bob", "currency": "EUR", "balance": "50"})
 
     assert response.status_code == 200
     assert response.json() == {"session_id": "sess-7", "player_id": "bob", "currency": "EUR", "balance": "50.00"}
@@ -121,16 +137,31 @@ def test_ledger_lists_accounts_transactions_and_totals(client, tenant):
 
     assert ledger["accounts"] == [{"player_id": "p1", "currency": "EUR", "balance": "1004.00"}]
     actions = [(t["action"], t["status"], t["moved"]) for t in ledger["transactions"]]
-    assert actions == [("bet", "applied", True), ("win", "applied", True), ("refund", "applied", True),
-                       ("bet", "rejected", False), ("refund", "refund_without_bet", False)]
+    assert actions == [
+        ("bet", "applied", True),
+        ("win", "applied", True),
+        ("refund", "applied", True),
+        ("bet", "rejected", False),
+        ("refund", "refund_without_bet", False),
+    ]
     assert ledger["transactions"][0]["replays"] == 1
     assert ledger["transactions"][0]["refunded_by"] == ledger["transactions"][2]["tx_id"]
     summary = ledger["summary"]
     assert summary["transactions"] == 5 and summary["money_movements"] == 3
     assert summary["max_movements_per_tx"] == 1
     assert summary["movements_by_tx"][bet["transaction_id"]] == 1
-    assert summary["per_player"] == [{"player_id": "p1", "currency": "EUR", "balance": "1004",
-                                      "bets": "10", "wins": "4", "refunds": "10", "net": "4", "movements": 3}]
+    assert summary["per_player"] == [
+        {
+            "player_id": "p1",
+            "currency": "EUR",
+            "balance": "1004",
+            "bets": "10",
+            "wins": "4",
+            "refunds": "10",
+            "net": "4",
+            "movements": 3,
+        }
+    ]
 
     assert client.delete(f"/t/{tenant.slug}/ledger").status_code == 204
     assert client.get(f"/t/{tenant.slug}/ledger").json()["transactions"] == []
@@ -152,9 +183,15 @@ def test_control_token_is_enforced_when_set(client, db, monkeypatch):
 def test_client_configures_a_running_sandbox(live_server, transactional_db):
     with SandboxClient(live_server.url) as sb:
         assert sb.healthz()["status"] == "ok"
-        tenant = sb.configure_tenant("demo", igsp_api_key=IGSP_KEY, igsp_secret=IGSP_SECRET,
-                                     integration_api_key=INTEGRATION_KEY, default_balance=Decimal("500"),
-                                     faults={"win": {"error_rate": Decimal("0.5")}}, fault_seed=3)
+        tenant = sb.configure_tenant(
+            "demo",
+            igsp_api_key=IGSP_KEY,
+            igsp_secret=IGSP_SECRET,
+            integration_api_key=INTEGRATION_KEY,
+            default_balance=Decimal("500"),
+            faults={"win": {"error_rate": Decimal("0.5")}},
+            fault_seed=3,
+        )
         assert tenant["urls"]["igsp_hooks"] == f"{live_server.url}/t/demo/igsp/hooks"
         assert sb.igsp_hooks_url("demo") == tenant["urls"]["igsp_hooks"]
         assert sb.adapter_base_url("demo") == tenant["urls"]["adapter_base"]
@@ -165,8 +202,9 @@ def test_client_configures_a_running_sandbox(live_server, transactional_db):
         assert sb.register_session("demo", "s-1", "p2", "USD", "7")["balance"] == "7.00"
         ledger = sb.ledger("demo")
         assert {a["player_id"] for a in ledger["accounts"]} == {"p 1/x", "p2"}
-        assert sb.ledger("demo", player_id="p2")["accounts"] == [{"player_id": "p2", "currency": "USD",
-                                                                  "balance": "7.00"}]
+        assert sb.ledger("demo", player_id="p2")["accounts"] == [
+            {"player_id": "p2", "currency": "USD", "balance": "7.00"}
+        ]
         sb.reset_ledger("demo")
         assert sb.ledger("demo")["accounts"] == []
         with pytest.raises(SandboxError) as excinfo:
@@ -179,8 +217,9 @@ def test_client_configures_a_running_sandbox(live_server, transactional_db):
 def test_tenant_configure_keyword_service(db):
     from sandbox import services
 
-    tenant = services.tenant_configure(slug="demo", igsp_api_key=IGSP_KEY, igsp_secret=IGSP_SECRET,
-                                       integration_api_key=INTEGRATION_KEY)
+    tenant = services.tenant_configure(
+        slug="demo", igsp_api_key=IGSP_KEY, igsp_secret=IGSP_SECRET, integration_api_key=INTEGRATION_KEY
+    )
     again = services.tenant_configure(slug="demo", default_balance="5")
 
     assert again.pk == tenant.pk and again.igsp_secret == IGSP_SECRET and again.default_balance == Decimal("5")

@@ -195,8 +195,9 @@ def test_seeded_faults_repeat_the_same_sequence(live, live_tenant):
 
 
 def test_plan_from_draw_partitions_the_unit_interval():
-    cfg = faults.normalize_action({"drop_rate": 0.1, "stall_rate": 0.2, "error_rate": 0.3, "stall_mode": "after"},
-                                  "bet")
+    cfg = faults.normalize_action(
+        {"drop_rate": 0.1, "stall_rate": 0.2, "error_rate": 0.3, "stall_mode": "after"}, "bet"
+    )
 
     assert faults.plan_from_draw(cfg, 0.05).kind == "drop"
     assert faults.plan_from_draw(cfg, 0.25) == faults.FaultPlan("stall", "after", 6.0)
@@ -204,8 +205,17 @@ def test_plan_from_draw_partitions_the_unit_interval():
     assert faults.plan_from_draw(cfg, 0.65) is faults.NO_FAULT
 
 
-@pytest.mark.parametrize("bad", [{"bet": {"error_rate": 2}}, {"bet": {"stall_mode": "during"}}, {"bet": {"x": 1}},
-                                 {"jackpot": {}}, {"bet": {"latency_ms": -1}}, {"bet": {"error_rate": True}}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"bet": {"error_rate": 2}},
+        {"bet": {"stall_mode": "during"}},
+        {"bet": {"x": 1}},
+        {"jackpot": {}},
+        {"bet": {"latency_ms": -1}},
+        {"bet": {"error_rate": True}},
+    ],
+)
 def test_invalid_fault_settings_are_rejected(bad):
     with pytest.raises(faults.FaultConfigError):
         faults.normalize(bad)

@@ -82,8 +82,11 @@ def test_missing_headers_are_401(client, tenant):
 def test_previous_credentials_still_verify_during_rotation(client, db):
     from .helpers import make_tenant
 
-    make_tenant(igsp_api_key="gp_live_new", igsp_secret="new-secret",
-                igsp_previous_credentials=[{"api_key": IGSP_KEY, "secret": IGSP_SECRET}])
+    make_tenant(
+        igsp_api_key="gp_live_new",
+        igsp_secret="new-secret",
+        igsp_previous_credentials=[{"api_key": IGSP_KEY, "secret": IGSP_SECRET}],
+    )
 
     assert igsp_call(client, igsp_body("balance")).status_code == 200
     assert igsp_call(client, igsp_body("balance"), key="gp_live_new", secret="new-secret").status_code == 200
@@ -100,11 +103,11 @@ def test_unknown_tenant_is_404(client, tenant):
 @pytest.mark.parametrize(
     "change",
     [
-        {"amount": "10.00"},                 # a string, not a JSON number
+        {"amount": "10.00"},  # a string, not a JSON number
         {"amount": Decimal("-1")},
-        {"amount": Decimal("1.001")},        # more decimals than EUR has
+        {"amount": Decimal("1.001")},  # more decimals than EUR has
         {"amount": True},
-        {"type": "jackpot"},                 # a win type on a bet
+        {"type": "jackpot"},  # a win type on a bet
         {"transaction_id": 123},
         {"transaction_id": ""},
         {"currency": "E"},
@@ -123,8 +126,9 @@ def test_invalid_bet_bodies_are_400(client, tenant, change):
     assert not SandboxTransaction.objects.exists()
 
 
-@pytest.mark.parametrize("missing", ["player_id", "amount", "currency", "game_id", "transaction_id", "session_id",
-                                     "type"])
+@pytest.mark.parametrize(
+    "missing", ["player_id", "amount", "currency", "game_id", "transaction_id", "session_id", "type"]
+)
 def test_missing_required_bet_field_is_400(client, tenant, missing):
     body = igsp_body("bet")
     del body[missing]

@@ -44,23 +44,42 @@ def _free_port() -> int:
 def sandbox_process(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("sandbox-var")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "HUB_ROOT_URLCONF": "sandbox.urls",
-        "HUB_VAR_DIR": str(var_dir),
-        "HUB_SANDBOX_CONTROL_TOKEN": TOKEN,
-        "LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "HUB_ROOT_URLCONF": "sandbox.urls",
+            "HUB_VAR_DIR": str(var_dir),
+            "HUB_SANDBOX_CONTROL_TOKEN": TOKEN,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     # migrate (only the sandbox's tables) while gunicorn boots: both pay one Django start-up
-    migrate = subprocess.Popen([sys.executable, "manage.py", "migrate", "sandbox", "--noinput", "-v", "0"],
-                               cwd=ROOT, env=env)
+    migrate = subprocess.Popen(
+        [sys.executable, "manage.py", "migrate", "sandbox", "--noinput", "-v", "0"], cwd=ROOT, env=env
+    )
     port = _free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = open(var_dir / "gunicorn.log", "wb")
     proc = subprocess.Popen(
-        [str(gunicorn), "config.wsgi", "-k", "gthread", "--threads", "16", "--workers", "1",
-         "-b", f"127.0.0.1:{port}", "--graceful-timeout", "2", "--no-control-socket"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            str(gunicorn),
+            "config.wsgi",
+            "-k",
+            "gthread",
+            "--threads",
+            "16",
+            "--workers",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "2",
+            "--no-control-socket",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -77,8 +96,13 @@ def sandbox_process(tmp_path_factory):
                 pytest.fail(f"sandbox did not start: {(var_dir / 'gunicorn.log').read_text()[-2000:]}")
             time.sleep(0.1)
         with SandboxClient(base_url, token=TOKEN) as sb:
-            sb.configure_tenant(SLUG, igsp_api_key=IGSP_KEY, igsp_secret=IGSP_SECRET,
-                                integration_api_key=INTEGRATION_KEY, default_balance="1000.00")
+            sb.configure_tenant(
+                SLUG,
+                igsp_api_key=IGSP_KEY,
+                igsp_secret=IGSP_SECRET,
+                integration_api_key=INTEGRATION_KEY,
+                default_balance="1000.00",
+            )
             yield base_url, sb
     finally:
         proc.terminate()
@@ -100,8 +124,12 @@ def sb(sandbox_process):
 
 def post_igsp(base_url: str, body, timeout: float = 5.0) -> httpx.Response:
     raw = encode(body)
-    return httpx.post(f"{base_url}/t/{SLUG}/igsp/hooks", content=raw, timeout=timeout,
-                      headers={"Content-Type": "application/json", **igsp_headers(raw)})
+    return httpx.post(
+        f"{base_url}/t/{SLUG}/igsp/hooks",
+        content=raw,
+        timeout=timeout,
+        headers={"Content-Type": "application/json", **igsp_headers(raw)},
+    )
 
 
 def test_control_api_needs_the_token(sandbox_process):
@@ -165,8 +193,11 @@ def test_concurrent_identical_public_api_bets_under_gunicorn(sandbox_process, sb
     def send(_):
         with httpx.Client(timeout=15) as client:
             barrier.wait()
-            return client.post(f"{base_url}/t/{SLUG}/adapter/bet", content=body,
-                               headers={"Content-Type": "application/json", "X-REQUEST-SIGN": signature})
+            return client.post(
+                f"{base_url}/t/{SLUG}/adapter/bet",
+                content=body,
+                headers={"Content-Type": "application/json", "X-REQUEST-SIGN": signature},
+            )
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         responses = list(pool.map(send, range(10)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-
 from datetime import timedelta
 from unittest import mock
 
@@ -99,8 +98,12 @@ def run_action(client, model: str, action: str, pks, **form_fields):
 
 def apply_action(client, model: str, action: str, pks, **form_fields):
     """Submit an action's intermediate form (what action_form.html posts)."""
-    data = {"action": action, "_selected_action": [str(pk) for pk in pks], "apply": "1",
-            "keys-submission": secrets.token_urlsafe(24)}  # the form's one-time token, as rendered
+    data = {
+        "action": action,
+        "_selected_action": [str(pk) for pk in pks],
+        "apply": "1",
+        "keys-submission": secrets.token_urlsafe(24),
+    }  # the form's one-time token, as rendered
     data.update({f"keys-{name}": value for name, value in form_fields.items()})
     return client.post(url(model, "changelist"), data)
 
@@ -217,8 +220,9 @@ def test_refreshing_the_keys_page_does_not_onboard_twice_or_rotate_twice(admin_c
     assert partner.credentials.count() == 1
     assert plaintext(partner.credentials.get()) not in again.content.decode()
     # A form without its token (not rendered by us) is refused too.
-    missing = admin_client.post(url("partner", "add"), onboarding_data(name="Tokenless", submission=None,
-                                                                       public_api_enabled=None))
+    missing = admin_client.post(
+        url("partner", "add"), onboarding_data(name="Tokenless", submission=None, public_api_enabled=None)
+    )
     assert "no submission token" in missing.content.decode() and not Partner.objects.filter(name="Tokenless").exists()
     # The same for a key action's confirmation page.
     token = secrets.token_urlsafe(24)
@@ -232,8 +236,10 @@ def test_refreshing_the_keys_page_does_not_onboard_twice_or_rotate_twice(admin_c
 
 
 def test_onboarding_public_api_only_with_chosen_slug(admin_client):
-    response = admin_client.post(url("partner", "add"), onboarding_data(
-        igsp_enabled=None, igsp_hooks_url="", slug="acme-main", status="onboarding"))
+    response = admin_client.post(
+        url("partner", "add"),
+        onboarding_data(igsp_enabled=None, igsp_hooks_url="", slug="acme-main", status="onboarding"),
+    )
 
     body = assert_shown_once_page(response)
     partner = Partner.objects.get(slug="acme-main")
@@ -244,8 +250,12 @@ def test_onboarding_public_api_only_with_chosen_slug(admin_client):
 
 def test_onboarding_accepts_http_loopback_in_development(admin_client, settings):
     settings.HUB_ALLOW_HTTP_LOOPBACK = True
-    response = admin_client.post(url("partner", "add"), onboarding_data(
-        igsp_hooks_url="http://127.0.0.1:8001/igsp", **{"ext_clients-0-base_url": "http://localhost:8001/api"}))
+    response = admin_client.post(
+        url("partner", "add"),
+        onboarding_data(
+            igsp_hooks_url="http://127.0.0.1:8001/igsp", **{"ext_clients-0-base_url": "http://localhost:8001/api"}
+        ),
+    )
 
     assert_shown_once_page(response)
     assert Partner.objects.get().igsp_hooks_url == "http://127.0.0.1:8001/igsp"
@@ -283,8 +293,12 @@ def test_onboarding_rejects_bad_input_as_form_errors(admin_client, overrides, er
 
 def test_onboarding_service_refusal_is_a_form_error(admin_client):
     """partner_onboard itself refuses (Public API without ExtCID): a form error, not a 500."""
-    response = admin_client.post(url("partner", "add"), onboarding_data(
-        igsp_enabled=None, **{"ext_clients-0-ext_cid": "", "ext_clients-0-name": "", "ext_clients-0-base_url": ""}))
+    response = admin_client.post(
+        url("partner", "add"),
+        onboarding_data(
+            igsp_enabled=None, **{"ext_clients-0-ext_cid": "", "ext_clients-0-name": "", "ext_clients-0-base_url": ""}
+        ),
+    )
 
     assert response.status_code == 200
     assert "Public API partners need at least one ExtCID" in response.content.decode()
@@ -369,8 +383,13 @@ def test_add_and_edit_ext_cids_inline(admin_client, public_partner):
     data = change_form_data(admin_client.get(url("partner", "change", public_partner.pk)))
     total = int(data["ext_clients-TOTAL_FORMS"])
     new = f"ext_clients-{total - 1}"  # the empty extra form
-    data.update({f"{new}-ext_cid": "brand-two", f"{new}-base_url": "https://wallet.brand-two.example/api",
-                 f"{new}-currencies": "EUR"})
+    data.update(
+        {
+            f"{new}-ext_cid": "brand-two",
+            f"{new}-base_url": "https://wallet.brand-two.example/api",
+            f"{new}-currencies": "EUR",
+        }
+    )
     data.pop("ext_clients-0-is_active")  # deactivate brand-one
 
     response = admin_client.post(url("partner", "change", public_partner.pk), data)
@@ -436,8 +455,9 @@ def test_rotate_partner_key_old_retiring_for_grace_new_active_shown_once(admin_c
     assert Credential.objects.filter(partner=igsp_partner).count() == 1  # nothing happens before confirming
 
     before = timezone.now()
-    response = apply_action(admin_client, "partner", "rotate_keys", [igsp_partner.pk],
-                            purpose="igsp", grace_seconds="3600")
+    response = apply_action(
+        admin_client, "partner", "rotate_keys", [igsp_partner.pk], purpose="igsp", grace_seconds="3600"
+    )
 
     body = assert_shown_once_page(response)
     old.refresh_from_db()
@@ -448,7 +468,9 @@ def test_rotate_partner_key_old_retiring_for_grace_new_active_shown_once(admin_c
     assert new_secret in body and new.public_id in body and "igspSecretKey" in body
     assert igsp_partner.secret not in body
     assert {k.credential.pk for k in selectors.partner_verifying_keys(partner=igsp_partner, purpose="igsp")} == {
-        old.pk, new.pk}
+        old.pk,
+        new.pk,
+    }
     entry = AuditLog.objects.get(action="credential.rotate")
     assert entry.actor == admin_user and entry.changes["grace_seconds"] == 3600
     assert_not_in_messages(response, [new_secret])
@@ -527,8 +549,9 @@ def test_revoke_credential_requires_confirmation_then_revokes(admin_client, admi
 
 
 def test_revoke_partner_keys_by_purpose(admin_client, public_partner):
-    response = apply_action(admin_client, "partner", "revoke_keys", [public_partner.pk],
-                            purpose="core_api", confirm="on")
+    response = apply_action(
+        admin_client, "partner", "revoke_keys", [public_partner.pk], purpose="core_api", confirm="on"
+    )
 
     assert response.status_code == 302
     states = dict(public_partner.credentials.values_list("purpose", "state"))
@@ -539,8 +562,9 @@ def test_suspend_and_activate_partner_with_audit(admin_client, admin_user, igsp_
     first = run_action(admin_client, "partner", "suspend_partners", [igsp_partner.pk])
     assert first.status_code == 200 and ACTION_TEMPLATE in template_names(first)
 
-    response = apply_action(admin_client, "partner", "suspend_partners", [igsp_partner.pk],
-                            reason="unpaid invoices", confirm="on")
+    response = apply_action(
+        admin_client, "partner", "suspend_partners", [igsp_partner.pk], reason="unpaid invoices", confirm="on"
+    )
     assert response.status_code == 302
     igsp_partner.refresh_from_db()
     assert igsp_partner.status == PartnerStatus.SUSPENDED
@@ -562,9 +586,14 @@ def test_actions_run_from_the_partner_page(admin_client, admin_user, igsp_partne
     page = admin_client.get(url("partner", "change", igsp_partner.pk))
     assert 'name="CHANGE_FORM-action"' in page.content.decode()
 
-    response = admin_client.post(url("partner", "change", igsp_partner.pk), {
-        "CHANGE_FORM-action": "activate_partners", "_selected_action": [str(igsp_partner.pk)], "index": "0",
-    })
+    response = admin_client.post(
+        url("partner", "change", igsp_partner.pk),
+        {
+            "CHANGE_FORM-action": "activate_partners",
+            "_selected_action": [str(igsp_partner.pk)],
+            "index": "0",
+        },
+    )
 
     assert response.status_code == 302
     igsp_partner.refresh_from_db()
@@ -589,10 +618,17 @@ def test_deactivate_ext_cid_instead_of_delete(admin_client, admin_user, public_p
 
 def test_ext_cid_admin_form_rejects_credentials_in_url(admin_client, public_partner):
     ext = public_partner.ext_clients.get()
-    response = admin_client.post(url("extclient", "change", ext.pk), {
-        "ext_cid": ext.ext_cid, "name": "", "base_url": "https://u:p@wallet.brand-one.example/api",
-        "is_active": "on", "currencies": "USD", "_save": "Save",
-    })
+    response = admin_client.post(
+        url("extclient", "change", ext.pk),
+        {
+            "ext_cid": ext.ext_cid,
+            "name": "",
+            "base_url": "https://u:p@wallet.brand-one.example/api",
+            "is_active": "on",
+            "currencies": "USD",
+            "_save": "Save",
+        },
+    )
 
     assert response.status_code == 200
     assert "must not contain credentials" in response.content.decode()
@@ -601,10 +637,18 @@ def test_ext_cid_admin_form_rejects_credentials_in_url(admin_client, public_part
 
 
 def test_ext_cid_admin_add_through_service(admin_client, public_partner):
-    response = admin_client.post(url("extclient", "add"), {
-        "partner": str(public_partner.pk), "ext_cid": "brand-three", "name": "Three",
-        "base_url": "https://wallet.three.example/api", "is_active": "on", "currencies": "", "_save": "Save",
-    })
+    response = admin_client.post(
+        url("extclient", "add"),
+        {
+            "partner": str(public_partner.pk),
+            "ext_cid": "brand-three",
+            "name": "Three",
+            "base_url": "https://wallet.three.example/api",
+            "is_active": "on",
+            "currencies": "",
+            "_save": "Save",
+        },
+    )
 
     assert response.status_code == 302
     ext = ExtClient.objects.get(ext_cid="brand-three")
@@ -630,8 +674,11 @@ def test_credentials_and_partners_cannot_be_deleted_or_added_by_hand(admin_clien
 
 def test_credential_pages_never_show_the_encrypted_secret(admin_client, igsp_partner):
     cred = igsp_partner.credential
-    for page in (url("credential", "change", cred.pk), url("credential", "changelist"),
-                 url("partner", "change", igsp_partner.pk)):
+    for page in (
+        url("credential", "change", cred.pk),
+        url("credential", "changelist"),
+        url("partner", "change", igsp_partner.pk),
+    ):
         body = admin_client.get(page).content.decode()
         assert cred.secret_encrypted not in body
         assert "secret_encrypted" not in body

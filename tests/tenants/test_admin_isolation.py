@@ -34,8 +34,13 @@ def manager_b(django_user_model):
 
 def _onboard(name: str, slug_word: str, manager):
     return services.partner_onboard(
-        name=name, actor="test", igsp=True, public_api=True, default_currency="EUR",
-        igsp_hooks_url=f"https://hooks.{slug_word}.example/igsp", account_manager=manager,
+        name=name,
+        actor="test",
+        igsp=True,
+        public_api=True,
+        default_currency="EUR",
+        igsp_hooks_url=f"https://hooks.{slug_word}.example/igsp",
+        account_manager=manager,
         ext_clients=[{"ext_cid": f"{slug_word}-brand", "base_url": f"https://wallet.{slug_word}.example/api"}],
     ).partner
 
@@ -86,12 +91,22 @@ def assert_not_shown(client, page, partner_b):
 def test_migration_creates_account_managers_group():
     group = Group.objects.get(name=GROUP)
     perms = set(group.permissions.filter(content_type__app_label="tenants").values_list("codename", flat=True))
-    assert perms == set((
-        "view_partner", "add_partner", "change_partner", "manage_credentials", "change_partner_status",
-        "view_extclient", "add_extclient", "change_extclient",
-        "view_credential", "add_credential", "change_credential",
-        "view_auditlog",
-    ))
+    assert perms == set(
+        (
+            "view_partner",
+            "add_partner",
+            "change_partner",
+            "manage_credentials",
+            "change_partner_status",
+            "view_extclient",
+            "add_extclient",
+            "change_extclient",
+            "view_credential",
+            "add_credential",
+            "change_credential",
+            "view_auditlog",
+        )
+    )
     assert not group.permissions.filter(codename__startswith="delete_", content_type__app_label="tenants").exists()
 
 
@@ -214,10 +229,17 @@ def test_manager_cannot_reassign_partner(client_a, manager_b, partner_a):
 
 
 def test_manager_cannot_add_ext_cid_to_another_partner(client_a, partner_a, partner_b):
-    response = client_a.post(url("extclient", "add"), {
-        "partner": str(partner_b.pk), "ext_cid": "sneaky", "base_url": "https://wallet.sneaky.example/api",
-        "is_active": "on", "currencies": "", "_save": "Save",
-    })
+    response = client_a.post(
+        url("extclient", "add"),
+        {
+            "partner": str(partner_b.pk),
+            "ext_cid": "sneaky",
+            "base_url": "https://wallet.sneaky.example/api",
+            "is_active": "on",
+            "currencies": "",
+            "_save": "Save",
+        },
+    )
 
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()

@@ -134,10 +134,15 @@ def test_public_destinations_are_accepted(settings, url):
 
 def test_a_name_resolving_inside_is_refused(settings, monkeypatch):
     settings.HUB_ALLOW_HTTP_LOOPBACK = False
-    fake_dns(monkeypatch, {"wallet.sneaky.example": ["93.184.216.34", "127.0.0.1"],
-                           "meta.sneaky.example": ["169.254.169.254"],
-                           "v6.sneaky.example": ["::1"],
-                           "wallet.fine.example": ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"]})
+    fake_dns(
+        monkeypatch,
+        {
+            "wallet.sneaky.example": ["93.184.216.34", "127.0.0.1"],
+            "meta.sneaky.example": ["169.254.169.254"],
+            "v6.sneaky.example": ["::1"],
+            "wallet.fine.example": ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"],
+        },
+    )
     for host in ("wallet.sneaky.example", "meta.sneaky.example", "v6.sneaky.example"):
         error = refused(f"https://{host}/hooks")
         assert error.code == "private_destination"
@@ -164,8 +169,9 @@ def test_extra_private_networks_an_on_premises_install_allows(settings, monkeypa
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("bad_url", ["https://169.254.169.254/latest", "https://0x7f000001/hooks",
-                                     "https://metadata.google.internal/x"])
+@pytest.mark.parametrize(
+    "bad_url", ["https://169.254.169.254/latest", "https://0x7f000001/hooks", "https://metadata.google.internal/x"]
+)
 def test_admin_change_form_refuses_an_inside_hooks_url(admin_client, igsp_partner, bad_url):
     from tests.tenants.test_admin import change_form_data
 
@@ -201,12 +207,17 @@ def test_admin_inline_refuses_an_inside_base_url(admin_client, public_partner):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("payload, field", [
-    ({"integrationMode": "igsp", "igspHooksUrl": "https://169.254.169.254/latest"}, "igspHooksUrl"),
-    ({"integrationMode": "igsp", "igspHooksUrl": "https://2130706433/hooks"}, "igspHooksUrl"),
-    ({"integrationMode": "public_api", "extClients": [{"extCID": "a", "baseUrl": "https://[fd00::1]/v1"}]},
-     "extClients"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"integrationMode": "igsp", "igspHooksUrl": "https://169.254.169.254/latest"}, "igspHooksUrl"),
+        ({"integrationMode": "igsp", "igspHooksUrl": "https://2130706433/hooks"}, "igspHooksUrl"),
+        (
+            {"integrationMode": "public_api", "extClients": [{"extCID": "a", "baseUrl": "https://[fd00::1]/v1"}]},
+            "extClients",
+        ),
+    ],
+)
 def test_registration_api_refuses_an_inside_url(live_server, payload, field):
     body = {"name": "Inside", "defaultCurrency": "USD", **payload}
     with httpx.Client(base_url=live_server.url, timeout=10) as client:
@@ -219,10 +230,13 @@ def test_registration_api_refuses_an_inside_url(live_server, payload, field):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("args", [
-    ["--mode", "igsp", "--hooks-url", "https://metadata.google.internal/computeMetadata/v1/"],
-    ["--mode", "public_api", "--ext-cid", "x", "--base-url", "https://10.0.0.1/v1"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--mode", "igsp", "--hooks-url", "https://metadata.google.internal/computeMetadata/v1/"],
+        ["--mode", "public_api", "--ext-cid", "x", "--base-url", "https://10.0.0.1/v1"],
+    ],
+)
 def test_onboard_command_refuses_an_inside_url(args):
     out = io.StringIO()
     with pytest.raises(CommandError) as err:

@@ -30,15 +30,21 @@ def wire_partner(sandbox, live_hub) -> Wired:
     """A second partner like the ``wired`` fixture's: both protocols, its wallet a sandbox tenant."""
     slug = "sb-" + uuid.uuid4().hex[:8]
     result = tenant_services.partner_onboard(
-        name=f"Sandbox {slug}", actor="test", igsp=True, public_api=True, default_currency="USD",
+        name=f"Sandbox {slug}",
+        actor="test",
+        igsp=True,
+        public_api=True,
+        default_currency="USD",
         igsp_hooks_url=f"{live_hub.url}/t/{slug}/igsp/hooks",
         ext_clients=[{"ext_cid": slug, "base_url": f"{live_hub.url}/t/{slug}/adapter"}],
     )
     creds = result.credentials
     sandbox.configure_tenant(
-        slug, igsp_api_key=creds[CredentialPurpose.IGSP].credential.public_id,
+        slug,
+        igsp_api_key=creds[CredentialPurpose.IGSP].credential.public_id,
         igsp_secret=creds[CredentialPurpose.IGSP].secret,
-        integration_api_key=creds[CredentialPurpose.INTEGRATION_API].secret, default_balance="1000.00",
+        integration_api_key=creds[CredentialPurpose.INTEGRATION_API].secret,
+        default_balance="1000.00",
     )
     return Wired(result.partner, slug, sandbox, creds)
 
@@ -46,8 +52,14 @@ def wire_partner(sandbox, live_hub) -> Wired:
 def open_session(wired: Wired, game) -> tuple[str, str]:
     """A real-money IGSP session (id, player key) whose player has 1000 USD at the partner."""
     player = "p-" + uuid.uuid4().hex[:8]
-    created = services.session_create(protocol="igsp", partner=wired.partner, game=game, player_id=player,
-                                      currency="USD", partner_session_ref=f"s-{uuid.uuid4().hex[:10]}")
+    created = services.session_create(
+        protocol="igsp",
+        partner=wired.partner,
+        game=game,
+        player_id=player,
+        currency="USD",
+        partner_session_ref=f"s-{uuid.uuid4().hex[:10]}",
+    )
     wired.sandbox.set_balance(wired.slug, player, "USD", "1000.00")
     return str(created.session.pk), created.key
 
@@ -55,8 +67,12 @@ def open_session(wired: Wired, game) -> tuple[str, str]:
 def timed_bet(base_url: str, session: tuple[str, str]) -> tuple[httpx.Response, float]:
     sid, key = session
     started = time.perf_counter()
-    response = httpx.post(f"{base_url}/igsp/v1/sessions/{sid}/bet", headers={"X-Casino-Key": key},
-                          json={"direction": "up", "amount": "1.00"}, timeout=15)
+    response = httpx.post(
+        f"{base_url}/igsp/v1/sessions/{sid}/bet",
+        headers={"X-Casino-Key": key},
+        json={"direction": "up", "amount": "1.00"},
+        timeout=15,
+    )
     return response, time.perf_counter() - started
 
 
@@ -79,8 +95,11 @@ def test_a_slow_partner_is_capped_and_the_fast_partner_keeps_its_latency(wired, 
     with ThreadPoolExecutor(max_workers=2) as pool:
         # Given: the slow partner has as many bets in flight as its cap allows.
         in_cap = [pool.submit(timed_bet, live_hub.url, s) for s in slow_sessions[:2]]
-        wait_for(lambda: Transaction.objects.filter(partner=slow.partner, kind=TxKind.BET,
-                                                    status=TxStatus.PENDING).count() == 2)
+        wait_for(
+            lambda: (
+                Transaction.objects.filter(partner=slow.partner, kind=TxKind.BET, status=TxStatus.PENDING).count() == 2
+            )
+        )
         # When: more bets for the slow partner come, and bets for the fast one.
         over_cap = [timed_bet(live_hub.url, s) for s in slow_sessions[2:]]
         fast_bets = [timed_bet(live_hub.url, s) for s in fast_sessions]
@@ -90,8 +109,11 @@ def test_a_slow_partner_is_capped_and_the_fast_partner_keeps_its_latency(wired, 
     # Then: over the cap, the bet is refused at once with a retryable error in the IGSP shape.
     for response, seconds in over_cap:
         assert response.status_code == 503, response.text
-        assert response.json() == {"error": "partner_busy", "message": "The casino wallet is busy; try again.",
-                                   "status": 503}
+        assert response.json() == {
+            "error": "partner_busy",
+            "message": "The casino wallet is busy; try again.",
+            "status": 503,
+        }
         assert response.headers["Retry-After"] == "1"
         assert seconds < QUICK, seconds
     assert still_busy  # the refusals and the fast bets happened while the slow partner was saturated
@@ -172,8 +194,15 @@ def test_demo_bets_take_no_slot(igsp_partner, game, settings):
     from wallet import bulkhead
 
     settings.HUB_PARTNER_MAX_BETS_IN_FLIGHT = 1
-    created = services.session_create(protocol="igsp", partner=igsp_partner, game=game, player_id="demo",
-                                      currency="EUR", is_demo=True, demo_balance=Decimal("100"))
+    created = services.session_create(
+        protocol="igsp",
+        partner=igsp_partner,
+        game=game,
+        player_id="demo",
+        currency="EUR",
+        is_demo=True,
+        demo_balance=Decimal("100"),
+    )
     held = bulkhead.store().acquire(bulkhead.bet_key(igsp_partner.pk), 1, 30)
     try:
         assert services.bet_place(session=created.session, amount=Decimal("1.00")).balance == Decimal("99.00")
@@ -186,8 +215,11 @@ def test_demo_bets_take_no_slot(igsp_partner, game, settings):
 
 def _stores():
     params = [pytest.param("local", id="local")]
-    params.append(pytest.param("redis", id="redis", marks=pytest.mark.skipif(
-        not django_settings.REDIS_URL, reason="REDIS_URL is not set")))
+    params.append(
+        pytest.param(
+            "redis", id="redis", marks=pytest.mark.skipif(not django_settings.REDIS_URL, reason="REDIS_URL is not set")
+        )
+    )
     return params
 
 

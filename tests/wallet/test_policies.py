@@ -24,9 +24,16 @@ PROTOCOLS = ["igsp", "public_api"]
 def new_session(wired, game, protocol, *, player="p-1", currency="USD"):
     ref = f"sess-{uuid.uuid4().hex[:10]}"
     ext = wired.ext_client if protocol == "public_api" else None
-    created = services.session_create(protocol=protocol, partner=wired.partner, ext_client=ext, game=game,
-                                      player_id=player, player_name="Fox", currency=currency,
-                                      partner_session_ref=ref)
+    created = services.session_create(
+        protocol=protocol,
+        partner=wired.partner,
+        ext_client=ext,
+        game=game,
+        player_id=player,
+        player_name="Fox",
+        currency=currency,
+        partner_session_ref=ref,
+    )
     if protocol == "public_api":
         wired.sandbox.register_session(wired.slug, ref, player, currency, balance="1000.00")
     else:
@@ -40,8 +47,11 @@ def balance_at_sandbox(wired, player="p-1", currency="USD") -> Decimal:
 
 def movements(wired, tx_id) -> int:
     ledger = wired.ledger()
-    return sum(1 for t in ledger["transactions"] if t["tx_id"] == str(tx_id) and t.get("moved", True)
-               and t["status"] == "applied")
+    return sum(
+        1
+        for t in ledger["transactions"]
+        if t["tx_id"] == str(tx_id) and t.get("moved", True) and t["status"] == "applied"
+    )
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -73,10 +83,13 @@ def test_bet_500_is_declined_and_refunded_until_200(wired, game, protocol):
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-@pytest.mark.parametrize("fault", [
-    {"stall_rate": 1.0, "stall_seconds": 1.6, "stall_mode": "after"},
-    {"drop_rate": 1.0, "drop_mode": "after"},
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"stall_rate": 1.0, "stall_seconds": 1.6, "stall_mode": "after"},
+        {"drop_rate": 1.0, "drop_mode": "after"},
+    ],
+)
 def test_bet_timeout_or_drop_after_debit_is_refunded_back(wired, game, protocol, fault):
     session = new_session(wired, game, protocol)
     wired.faults(bet=fault)
@@ -214,8 +227,9 @@ def test_circuit_breaker_pauses_without_counting_attempts(wired, game, settings)
     assert PartnerDeliveryState.objects.get(pk=state.pk).open_until is None
 
 
-def test_sweeper_kicks_the_pump_of_lost_deliveries_flags_stuck_and_refunds_orphaned_bets(wired, game, settings,
-                                                                                        monkeypatch):
+def test_sweeper_kicks_the_pump_of_lost_deliveries_flags_stuck_and_refunds_orphaned_bets(
+    wired, game, settings, monkeypatch
+):
     from wallet import tasks
 
     sent: list[tuple[str, str]] = []
@@ -224,11 +238,18 @@ def test_sweeper_kicks_the_pump_of_lost_deliveries_flags_stuck_and_refunds_orpha
     bet = services.bet_place(session=session, amount=Decimal("1.00"))
     win = services.win_record(round=bet.round, amount=Decimal("2.00"))
     orphan_round = services.Round.objects.create(session=session, partner=wired.partner)
-    orphan = Transaction.objects.create(round=orphan_round, session=session, partner=wired.partner,
-                                        kind=TxKind.BET, amount=Decimal("3.00"), currency="USD")
+    orphan = Transaction.objects.create(
+        round=orphan_round,
+        session=session,
+        partner=wired.partner,
+        kind=TxKind.BET,
+        amount=Decimal("3.00"),
+        currency="USD",
+    )
     Transaction.objects.filter(pk=orphan.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    Transaction.objects.filter(pk=win.pk).update(created_at=timezone.now() - timedelta(hours=2),
-                                                 next_attempt_at=timezone.now() - timedelta(minutes=1))
+    Transaction.objects.filter(pk=win.pk).update(
+        created_at=timezone.now() - timedelta(hours=2), next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
     # The pump's message was lost and its flag expired (a killed worker, a broker restart).
     PartnerDeliveryState.objects.filter(partner=wired.partner).update(pump_until=timezone.now() - timedelta(seconds=1))
     sent.clear()
@@ -262,8 +283,15 @@ def test_per_partner_cap_on_concurrent_deliveries(wired, game, settings):
 def test_demo_sessions_never_call_the_partner(wired, game, monkeypatch):
     calls = []
     monkeypatch.setattr(transport_module, "send", lambda *a, **k: calls.append(a))
-    created = services.session_create(protocol="igsp", partner=None, game=game, player_id="demo-1",
-                                      currency="USD", is_demo=True, demo_balance=Decimal("100.00"))
+    created = services.session_create(
+        protocol="igsp",
+        partner=None,
+        game=game,
+        player_id="demo-1",
+        currency="USD",
+        is_demo=True,
+        demo_balance=Decimal("100.00"),
+    )
     session = created.session
     bet = services.bet_place(session=session, amount=Decimal("30.00"))
     assert bet.balance == Decimal("70.00")
@@ -285,8 +313,9 @@ def wire(monkeypatch):
     original = transport_module.send
 
     def recording_send(method, url, *, content=None, headers=None, params=None, timeout=None):
-        captured.append({"method": method, "url": url, "content": content, "headers": dict(headers or {}),
-                         "params": params})
+        captured.append(
+            {"method": method, "url": url, "content": content, "headers": dict(headers or {}), "params": params}
+        )
         return original(method, url, content=content, headers=headers, params=params, timeout=timeout)
 
     monkeypatch.setattr(transport_module, "send", recording_send)
@@ -318,10 +347,13 @@ def test_igsp_bodies_validate_against_the_platform_contract(wired, game, wire):
     for call in wire:
         body = json.loads(call["content"], parse_float=Decimal)
         OAS31Validator(_schema(SPECS / "igsp" / "igsp-platforms.yaml", names[body["action"]])).validate(
-            json.loads(call["content"]))
+            json.loads(call["content"])
+        )
         assert call["headers"]["Authorization"] == f"Bearer {wired.credentials['igsp'].credential.public_id}"
-        assert signing.igsp_sign(wired.credentials["igsp"].secret, call["content"], call["headers"]["X-Timestamp"]) \
+        assert (
+            signing.igsp_sign(wired.credentials["igsp"].secret, call["content"], call["headers"]["X-Timestamp"])
             == call["headers"]["X-Signature"]
+        )
         seen.add(body["action"])
         if body["action"] == "win":
             assert body["amount"] == Decimal("6.20") and b'"amount":6.20' in call["content"]
@@ -346,7 +378,9 @@ def test_public_api_bodies_are_canonical_and_validate_against_the_adapter_contra
         path = "/" + call["url"].rsplit("/", 1)[1]
         if call["method"] == "GET":
             assert path == "/balance" and call["params"] == {"sessionID": session.partner_session_ref}
-            assert call["headers"]["X-REQUEST-SIGN"] == signing.public_sign(key, signing.canonical_query(call["params"]))
+            assert call["headers"]["X-REQUEST-SIGN"] == signing.public_sign(
+                key, signing.canonical_query(call["params"])
+            )
             seen.add(path)
             continue
         body = json.loads(call["content"])

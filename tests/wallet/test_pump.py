@@ -30,7 +30,8 @@ def take_flag(partner) -> str:
 
     token = uuid.uuid4()
     PartnerDeliveryState.objects.update_or_create(
-        partner=partner, defaults={"pump_until": timezone.now() + timedelta(seconds=30), "pump_token": token})
+        partner=partner, defaults={"pump_until": timezone.now() + timedelta(seconds=30), "pump_token": token}
+    )
     return str(token)
 
 
@@ -61,8 +62,9 @@ def no_broker(monkeypatch):
 
 
 @pytest.mark.parametrize("protocol", ["igsp", "public_api"])
-def test_pump_delivers_a_batch_concurrently_under_the_partner_cap(wired, game, settings, monkeypatch, no_broker,
-                                                                   protocol):
+def test_pump_delivers_a_batch_concurrently_under_the_partner_cap(
+    wired, game, settings, monkeypatch, no_broker, protocol
+):
     settings.HUB_PARTNER_MAX_IN_FLIGHT = 4
     wins = pending_wins(wired, game, 12, protocol=protocol)
     no_broker.clear()  # the kick of the first win's commit; this test runs the pump itself
@@ -72,8 +74,12 @@ def test_pump_delivers_a_batch_concurrently_under_the_partner_cap(wired, game, s
     stats = delivery.pump(wired.partner.pk, take_flag(wired.partner))
     assert stats["delivered"] == 12
     assert peak[0] == 4  # calls overlap, never more than the cap
-    assert Transaction.objects.filter(pk__in=[w.pk for w in wins], status=TxStatus.CONFIRMED,
-                                      attempts=1, lease_until=None).count() == 12
+    assert (
+        Transaction.objects.filter(
+            pk__in=[w.pk for w in wins], status=TxStatus.CONFIRMED, attempts=1, lease_until=None
+        ).count()
+        == 12
+    )
     assert DeliveryAttempt.objects.filter(transaction__in=wins, outcome="ok").count() == 12
     assert all(movements(wired, w.pk) == 1 for w in wins)
     assert balance_at_sandbox(wired) == Decimal("1000.00") - 12 + 24
@@ -156,7 +162,6 @@ def test_rows_not_yet_due_wait_and_a_pump_hands_over_when_its_slice_ends(wired, 
     assert Transaction.objects.filter(kind=TxKind.WIN, status=TxStatus.CONFIRMED).count() == 2
 
 
-
 def test_worker_threads_that_read_the_signing_key_close_their_connections(wired, game, settings, no_broker):
     from django.db import connection
 
@@ -189,8 +194,12 @@ def test_odd_partner_answers_are_recorded_without_failing_the_batch(wired, game,
     tx_key = "transaction_id" if protocol == "igsp" else "txID"
     answers = {
         str(wins[0].pk): (200, json.dumps({"balance": "1e999", tx_key: "ab\u0000c", "txID": "ab\u0000c"}).encode()),
-        str(wins[1].pk): (400, json.dumps({"error": "odd\u0000", "code": "odd\u0000", "message": "no\u0000pe",
-                                           "action": "x\u0000"}).encode()),
+        str(wins[1].pk): (
+            400,
+            json.dumps(
+                {"error": "odd\u0000", "code": "odd\u0000", "message": "no\u0000pe", "action": "x\u0000"}
+            ).encode(),
+        ),
         str(wins[2].pk): (200, b"[" * 100_000 + b"]" * 100_000),
         str(wins[3].pk): (200, b'{"balance": NaN}'),
     }

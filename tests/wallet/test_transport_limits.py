@@ -64,8 +64,13 @@ class Wallet:
                 wallet.requests.append(action)
                 wallet.connections.add(self.client_address)
                 mode = wallet.behaviour.get(action, "ok")
-                ok = json.dumps({"balance": "100.00", "transaction_id": f"p-{uuid.uuid4().hex[:8]}",
-                                 "txID": f"p-{uuid.uuid4().hex[:8]}"}).encode()
+                ok = json.dumps(
+                    {
+                        "balance": "100.00",
+                        "transaction_id": f"p-{uuid.uuid4().hex[:8]}",
+                        "txID": f"p-{uuid.uuid4().hex[:8]}",
+                    }
+                ).encode()
                 try:
                     if mode == "ok":
                         self._send(200, ok)
@@ -93,7 +98,7 @@ class Wallet:
                         self.send_header("Content-Length", str(len(ok)))
                         self.end_headers()
                         for i in range(len(ok)):
-                            self.wfile.write(ok[i:i + 1])
+                            self.wfile.write(ok[i : i + 1])
                             self.wfile.flush()
                             time.sleep(0.3)
                 except OSError:
@@ -128,7 +133,11 @@ def wallet():
 @pytest.fixture
 def partner(wallet, transactional_db):
     result = tenant_services.partner_onboard(
-        name=f"Odd wallet {uuid.uuid4().hex[:6]}", actor="test", igsp=True, public_api=True, default_currency="USD",
+        name=f"Odd wallet {uuid.uuid4().hex[:6]}",
+        actor="test",
+        igsp=True,
+        public_api=True,
+        default_currency="USD",
         igsp_hooks_url=f"{wallet.url}/igsp/hooks",
         ext_clients=[{"ext_cid": f"odd-{uuid.uuid4().hex[:6]}", "base_url": f"{wallet.url}/adapter"}],
     )
@@ -137,9 +146,16 @@ def partner(wallet, transactional_db):
 
 def new_session(partner, game, protocol):
     ext = partner.ext_clients.get() if protocol == "public_api" else None
-    return services.session_create(protocol=protocol, partner=partner, ext_client=ext, game=game, player_id="p-1",
-                                   player_name="Fox", currency="USD",
-                                   partner_session_ref=f"s-{uuid.uuid4().hex[:10]}").session
+    return services.session_create(
+        protocol=protocol,
+        partner=partner,
+        ext_client=ext,
+        game=game,
+        player_id="p-1",
+        player_name="Fox",
+        currency="USD",
+        partner_session_ref=f"s-{uuid.uuid4().hex[:10]}",
+    ).session
 
 
 def map_name(monkeypatch, name: str, ip: str = "127.0.0.1"):
@@ -167,8 +183,9 @@ def test_send_reads_at_most_the_bound_within_the_total_timeout(wallet, settings,
     wallet.behaviour["win"] = mode
     gzip_bomb()  # compressed before the clock starts
     started = time.monotonic()
-    response, error, _ = transport.send("POST", f"{wallet.url}/hooks", content=b'{"action": "win"}',
-                                        headers={"Content-Type": "application/json"})
+    response, error, _ = transport.send(
+        "POST", f"{wallet.url}/hooks", content=b'{"action": "win"}', headers={"Content-Type": "application/json"}
+    )
     elapsed = time.monotonic() - started
     assert response is None
     assert error.startswith("response too large" if mode != "drip" else "timeout"), error
@@ -228,8 +245,9 @@ def test_a_win_with_an_oversized_answer_stays_pending_and_is_retried(partner, ga
 def test_a_name_that_now_resolves_to_loopback_is_refused_at_connect(wallet, settings, monkeypatch):
     settings.HUB_ALLOW_HTTP_LOOPBACK = False
     map_name(monkeypatch, "wallet.rebound.example")
-    response, error, _ = transport.send("POST", f"http://wallet.rebound.example:{wallet.port}/hooks",
-                                        content=b'{"action": "balance"}')
+    response, error, _ = transport.send(
+        "POST", f"http://wallet.rebound.example:{wallet.port}/hooks", content=b'{"action": "balance"}'
+    )
     assert response is None and error.startswith("connection error: refused"), error
     response, error, _ = transport.send("POST", f"https://wallet.rebound.example:{wallet.port}/hooks", content=b"{}")
     assert response is None and error.startswith("connection error: refused"), error  # before any TLS
@@ -237,16 +255,22 @@ def test_a_name_that_now_resolves_to_loopback_is_refused_at_connect(wallet, sett
     # The same socket path with loopback allowed (the test settings) connects: the check is what refused.
     settings.HUB_ALLOW_HTTP_LOOPBACK = True
     map_name(monkeypatch, "wallet.rebound2.example")
-    response, error, _ = transport.send("POST", f"http://wallet.rebound2.example:{wallet.port}/hooks",
-                                        content=b'{"action": "balance"}')
+    response, error, _ = transport.send(
+        "POST", f"http://wallet.rebound2.example:{wallet.port}/hooks", content=b'{"action": "balance"}'
+    )
     assert error == "" and response.status_code == 200 and wallet.requests == ["balance"]
 
 
 def test_literal_inside_addresses_are_refused_at_connect(wallet, settings):
     settings.HUB_ALLOW_HTTP_LOOPBACK = False
-    for url in (f"http://127.0.0.1:{wallet.port}/x", f"http://2130706433:{wallet.port}/x",
-                f"http://0x7f000001:{wallet.port}/x", f"http://127.1:{wallet.port}/x",
-                f"http://0.0.0.0:{wallet.port}/x", f"http://[::ffff:127.0.0.1]:{wallet.port}/x"):
+    for url in (
+        f"http://127.0.0.1:{wallet.port}/x",
+        f"http://2130706433:{wallet.port}/x",
+        f"http://0x7f000001:{wallet.port}/x",
+        f"http://127.1:{wallet.port}/x",
+        f"http://0.0.0.0:{wallet.port}/x",
+        f"http://[::ffff:127.0.0.1]:{wallet.port}/x",
+    ):
         response, error, _ = transport.send("GET", url)
         assert response is None and error.startswith("connection error: refused"), (url, error)
     # With the development flag loopback is reachable, 0.0.0.0 (this host, on Linux) never.

@@ -51,12 +51,39 @@ def _reset_broker_pools() -> None:
 @pytest.fixture
 def worker(live_hub):
     queue = f"test-{uuid.uuid4().hex[:8]}"  # a private queue: no other worker can take our tasks
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "DATABASE_URL": _database_url(),
-           "CELERY_BROKER_URL": BROKER, "HUB_ALLOW_HTTP_LOOPBACK": "1", "HUB_WALLET_TIMEOUT_SECONDS": "2"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": BROKER,
+        "HUB_ALLOW_HTTP_LOOPBACK": "1",
+        "HUB_WALLET_TIMEOUT_SECONDS": "2",
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", "4",
-         "-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "4",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     original = (celery_app.conf.broker_url, celery_app.conf.task_default_queue)
     celery_app.conf.broker_url, celery_app.conf.task_default_queue = BROKER, queue
     _reset_broker_pools()
@@ -82,11 +109,19 @@ def wait_confirmed(tx_id, timeout=30.0) -> Transaction:
     raise AssertionError(f"{tx_id} still {Transaction.objects.get(pk=tx_id).status} after {timeout}s")
 
 
-def test_win_is_delivered_by_a_real_worker_after_commit_and_lost_messages_by_the_sweeper(wired, game, worker,
-                                                                                          monkeypatch):
+def test_win_is_delivered_by_a_real_worker_after_commit_and_lost_messages_by_the_sweeper(
+    wired, game, worker, monkeypatch
+):
     ref = f"s-{uuid.uuid4().hex[:8]}"
-    session = services.session_create(protocol="public_api", partner=wired.partner, ext_client=wired.ext_client,
-                                      game=game, player_id="w-1", currency="USD", partner_session_ref=ref).session
+    session = services.session_create(
+        protocol="public_api",
+        partner=wired.partner,
+        ext_client=wired.ext_client,
+        game=game,
+        player_id="w-1",
+        currency="USD",
+        partner_session_ref=ref,
+    ).session
     wired.sandbox.register_session(wired.slug, ref, "w-1", "USD", balance="50.00")
     bet = services.bet_place(session=session, amount=Decimal("5.00"))
     win = services.win_record(round=bet.round, amount=Decimal("12.00"))  # enqueued on commit
@@ -116,8 +151,9 @@ def test_a_burst_of_wins_is_one_pump_message_and_every_win_moves_money_once(wire
     from django.db import transaction
 
     ref = f"s-{uuid.uuid4().hex[:8]}"
-    session = services.session_create(protocol="igsp", partner=wired.partner, game=game, player_id="w-2",
-                                      currency="USD", partner_session_ref=ref).session
+    session = services.session_create(
+        protocol="igsp", partner=wired.partner, game=game, player_id="w-2", currency="USD", partner_session_ref=ref
+    ).session
     wired.sandbox.set_balance(wired.slug, "w-2", "USD", "100.00")
     rounds = [services.bet_place(session=session, amount=Decimal("1.00")).round for _ in range(25)]
     published = []  # kicks that enqueued the pump

@@ -43,8 +43,13 @@ def make_manager(django_user_model, username: str, *, perms=WALLET_PERMS):
 
 def onboard(name: str, word: str, manager, currency: str = "EUR"):
     return services.partner_onboard(
-        name=name, actor="test", igsp=True, public_api=False, default_currency=currency,
-        allowed_currencies=["USD", "BTC"], igsp_hooks_url=f"https://hooks.{word}.example/igsp",
+        name=name,
+        actor="test",
+        igsp=True,
+        public_api=False,
+        default_currency=currency,
+        allowed_currencies=["USD", "BTC"],
+        igsp_hooks_url=f"https://hooks.{word}.example/igsp",
         account_manager=manager,
     ).partner
 
@@ -82,22 +87,48 @@ class Ledger:
 
     def session(self, partner, *, currency="EUR", player="player-1", demo=False, protocol=Protocol.IGSP):
         return GameSession.objects.create(
-            partner=partner, protocol=protocol, game=self.game, player_id=player, currency=currency,
-            key_hash=secrets.token_hex(32), is_demo=demo, demo_balance=Decimal("100") if demo else None,
+            partner=partner,
+            protocol=protocol,
+            game=self.game,
+            player_id=player,
+            currency=currency,
+            key_hash=secrets.token_hex(32),
+            is_demo=demo,
+            demo_balance=Decimal("100") if demo else None,
             partner_session_ref="" if demo else f"ref-{uuid.uuid4().hex[:12]}",
             expires_at=timezone.now() + timedelta(hours=4),
         )
 
-    def tx(self, session, kind, amount, *, status=TxStatus.CONFIRMED, at: datetime | None = None, rnd=None,
-           refunds=None, stuck=False, attempts=0) -> Transaction:
+    def tx(
+        self,
+        session,
+        kind,
+        amount,
+        *,
+        status=TxStatus.CONFIRMED,
+        at: datetime | None = None,
+        rnd=None,
+        refunds=None,
+        stuck=False,
+        attempts=0,
+    ) -> Transaction:
         """A transaction created (and, when confirmed, confirmed) at ``at`` (default: now)."""
         at = at or timezone.now()
         if rnd is None:
-            rnd = refunds.round if refunds is not None else Round.objects.create(session=session,
-                                                                                partner=session.partner)
+            rnd = (
+                refunds.round if refunds is not None else Round.objects.create(session=session, partner=session.partner)
+            )
         tx = Transaction.objects.create(
-            round=rnd, session=session, partner=session.partner, kind=kind, amount=Decimal(amount),
-            currency=session.currency, status=status, refunds=refunds, stuck=stuck, attempts=attempts,
+            round=rnd,
+            session=session,
+            partner=session.partner,
+            kind=kind,
+            amount=Decimal(amount),
+            currency=session.currency,
+            status=status,
+            refunds=refunds,
+            stuck=stuck,
+            attempts=attempts,
             confirmed_at=at if status == TxStatus.CONFIRMED else None,
         )
         Transaction.objects.filter(pk=tx.pk).update(created_at=at)  # auto_now_add: set the past explicitly
@@ -111,8 +142,13 @@ class Ledger:
 
     def attempt(self, tx, *, outcome=AttemptOutcome.FAILED, duration_ms=120, http_status=500, error="HTTP 500"):
         return DeliveryAttempt.objects.create(
-            transaction=tx, partner=tx.partner, started_at=timezone.now(), duration_ms=duration_ms,
-            http_status=http_status, outcome=outcome, error=error,
+            transaction=tx,
+            partner=tx.partner,
+            started_at=timezone.now(),
+            duration_ms=duration_ms,
+            http_status=http_status,
+            outcome=outcome,
+            error=error,
         )
 
 

@@ -56,9 +56,16 @@ def test_superuser_sees_every_partner_with_filters_and_search(client, superuser,
         body = resp.content.decode()
         assert "Alpha Casino" in body and "Bravo Casino" in body, model
     a_win = two_ledgers["a"]["win"]
-    resp = client.get(url("transaction"), {"partner": str(a_win.partner_id), "status__exact": "pending",
-                                           "kind__exact": "win", "stuck__exact": "1",
-                                           "created_at__year": str(a_win.created_at.year)})
+    resp = client.get(
+        url("transaction"),
+        {
+            "partner": str(a_win.partner_id),
+            "status__exact": "pending",
+            "kind__exact": "win",
+            "stuck__exact": "1",
+            "created_at__year": str(a_win.created_at.year),
+        },
+    )
     assert list(resp.context["cl"].result_list) == [a_win]
     resp = client.get(url("transaction"), {"q": "bravo-player"})
     assert {t.partner.name for t in resp.context["cl"].result_list} == {"Bravo Casino"}
@@ -66,8 +73,10 @@ def test_superuser_sees_every_partner_with_filters_and_search(client, superuser,
     assert list(resp.context["cl"].result_list) == [a_win]
     resp = client.get(url("gamesession"), {"q": "alice-player", "status__exact": "active", "is_demo__exact": "0"})
     assert list(resp.context["cl"].result_list) == [two_ledgers["a"]["session"]]
-    resp = client.get(url("deliveryattempt"), {"outcome__exact": AttemptOutcome.FAILED,
-                                               "transaction__kind__exact": TxKind.WIN, "q": str(a_win.pk)})
+    resp = client.get(
+        url("deliveryattempt"),
+        {"outcome__exact": AttemptOutcome.FAILED, "transaction__kind__exact": TxKind.WIN, "q": str(a_win.pk)},
+    )
     assert list(resp.context["cl"].result_list) == [two_ledgers["a"]["attempt"]]
 
 
@@ -85,8 +94,12 @@ def test_manager_sees_only_own_partner_rows(client, manager_a, two_ledgers):
     resp = client.get(url("transaction"), {"partner": str(b["win"].partner_id)})
     assert list(resp.context["cl"].result_list) == []
     # B's objects answer like missing ones.
-    for model, obj in (("gamesession", b["session"]), ("round", b["bet"].round), ("transaction", b["win"]),
-                       ("deliveryattempt", b["attempt"])):
+    for model, obj in (
+        ("gamesession", b["session"]),
+        ("round", b["bet"].round),
+        ("transaction", b["win"]),
+        ("deliveryattempt", b["attempt"]),
+    ):
         resp = client.get(url(model, "change", obj.pk))
         assert resp.status_code in (302, 404), model
         if resp.status_code == 302:
@@ -115,8 +128,8 @@ def posted_back(client, tx, **extra) -> dict:
     """What a browser sends when the transaction page's form is submitted as rendered (hidden inputs: the CSRF
     token, the attempts inline's management form and ids), plus ``extra``."""
     html = client.get(url("transaction", "change", tx.pk)).content.decode()
-    form = html[html.index('id="transaction_form"'):]
-    form = form[:form.index("</form>")]
+    form = html[html.index('id="transaction_form"') :]
+    form = form[: form.index("</form>")]
     data = {}
     for tag in re.findall(r"<input[^>]*>", form):
         name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
@@ -126,9 +139,17 @@ def posted_back(client, tx, **extra) -> dict:
     return {**data, **extra}
 
 
-@pytest.mark.parametrize("data", [{}, {"_addanother": "1"}, {"_popup": "1"}, {"status": "resolved", "amount": "9"},
-                                  {"CHANGE_FORM-action": "retry_now", helpers.ACTION_CHECKBOX_NAME: "x", "_save": "1"}],
-                         ids=["no-button", "addanother", "popup", "fields", "action-with-save"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"_addanother": "1"},
+        {"_popup": "1"},
+        {"status": "resolved", "amount": "9"},
+        {"CHANGE_FORM-action": "retry_now", helpers.ACTION_CHECKBOX_NAME: "x", "_save": "1"},
+    ],
+    ids=["no-button", "addanother", "popup", "fields", "action-with-save"],
+)
 def test_a_transaction_post_that_is_not_an_action_changes_nothing(client, manager_a, two_ledgers, data):
     from django.contrib.admin.models import LogEntry
 
@@ -155,8 +176,9 @@ def test_a_stale_transaction_page_posted_back_does_not_undo_a_delivery(client, m
 
     def get_object_then_the_pump_delivers(self, request, object_id, from_field=None):
         obj = real_get_object(self, request, object_id, from_field)
-        Transaction.objects.filter(pk=win.pk).update(status=TxStatus.CONFIRMED, partner_tx_id="ptx-1",
-                                                     confirmed_at=timezone.now(), stuck=False)
+        Transaction.objects.filter(pk=win.pk).update(
+            status=TxStatus.CONFIRMED, partner_tx_id="ptx-1", confirmed_at=timezone.now(), stuck=False
+        )
         pump_left.append(row(win))
         return obj
 
@@ -175,24 +197,33 @@ def test_the_change_form_still_runs_the_delivery_actions_and_nothing_else_saves(
     win = two_ledgers["a"]["win"]
     admin_obj = admin.site.get_model_admin(Transaction)
     request = client.get(url("transaction", "change", win.pk)).wsgi_request
-    for call in (lambda: admin_obj.save_model(request, win, None, True),
-                 lambda: admin_obj.delete_model(request, win),
-                 lambda: admin_obj.delete_queryset(request, Transaction.objects.filter(pk=win.pk)),
-                 lambda: admin_obj.save_related(request, None, [], True)):
+    for call in (
+        lambda: admin_obj.save_model(request, win, None, True),
+        lambda: admin_obj.delete_model(request, win),
+        lambda: admin_obj.delete_queryset(request, Transaction.objects.filter(pk=win.pk)),
+        lambda: admin_obj.save_related(request, None, [], True),
+    ):
         with pytest.raises(PermissionDenied):
             call()
     assert Transaction.objects.filter(pk=win.pk).exists()
     with mock.patch("wallet.tasks.deliver_partner.delay"):
-        resp = client.post(url("transaction", "change", win.pk),
-                           {"CHANGE_FORM-action": "resolve_manually", helpers.ACTION_CHECKBOX_NAME: str(win.pk)})
+        resp = client.post(
+            url("transaction", "change", win.pk),
+            {"CHANGE_FORM-action": "resolve_manually", helpers.ACTION_CHECKBOX_NAME: str(win.pk)},
+        )
     assert resp.status_code == 200 and "resolve-reason" in resp.content.decode()
 
 
 def test_session_key_hash_never_shown(client, superuser, two_ledgers):
     client.force_login(superuser)
     session = two_ledgers["a"]["session"]
-    for page in (url("gamesession"), url("gamesession", "change", session.pk), url("round"), url("transaction"),
-                 url("transaction", "change", two_ledgers["a"]["win"].pk)):
+    for page in (
+        url("gamesession"),
+        url("gamesession", "change", session.pk),
+        url("round"),
+        url("transaction"),
+        url("transaction", "change", two_ledgers["a"]["win"].pk),
+    ):
         body = client.get(page).content.decode()
         assert session.key_hash not in body, page
         assert "key_hash" not in body and "Key hash" not in body, page
@@ -214,8 +245,9 @@ def test_transaction_page_shows_its_attempts_inline(client, manager_a, ledger, t
     assert not inline[0].has_add_permission and not inline[0].has_change_permission
 
 
-def test_changelist_query_count_does_not_grow_with_rows(client, superuser, ledger, partner_a,
-                                                        django_assert_max_num_queries):
+def test_changelist_query_count_does_not_grow_with_rows(
+    client, superuser, ledger, partner_a, django_assert_max_num_queries
+):
     client.force_login(superuser)
     session = ledger.session(partner_a)
     for _ in range(3):
@@ -231,14 +263,14 @@ def test_changelist_query_count_does_not_grow_with_rows(client, superuser, ledge
 # ------------------------------------------------------------------ actions --
 
 
-def test_retry_now_requeues_pending_delivery_and_audits(client, manager_a, two_ledgers,
-                                                        django_capture_on_commit_callbacks):
+def test_retry_now_requeues_pending_delivery_and_audits(
+    client, manager_a, two_ledgers, django_capture_on_commit_callbacks
+):
     client.force_login(manager_a)
     win, bet = two_ledgers["a"]["win"], two_ledgers["a"]["bet"]
     later = timezone.now() + timedelta(hours=1)
     Transaction.objects.filter(pk=win.pk).update(next_attempt_at=later, lease_until=later)
-    with mock.patch("wallet.tasks.deliver_partner.delay") as schedule, \
-            django_capture_on_commit_callbacks(execute=True):
+    with mock.patch("wallet.tasks.deliver_partner.delay") as schedule, django_capture_on_commit_callbacks(execute=True):
         resp = run_action(client, "retry_now", win, bet)
     assert resp.status_code == 302
     schedule.assert_called_once()  # the partner's delivery pump is queued
@@ -257,8 +289,7 @@ def test_retry_now_from_the_transaction_page(client, manager_a, two_ledgers, dja
     win = two_ledgers["a"]["win"]
     page = url("transaction", "change", win.pk)
     assert "retry_now" in client.get(page).content.decode()
-    with mock.patch("wallet.tasks.deliver_partner.delay") as schedule, \
-            django_capture_on_commit_callbacks(execute=True):
+    with mock.patch("wallet.tasks.deliver_partner.delay") as schedule, django_capture_on_commit_callbacks(execute=True):
         resp = client.post(page, {"CHANGE_FORM-action": "retry_now", helpers.ACTION_CHECKBOX_NAME: str(win.pk)})
     assert resp.status_code == 302
     schedule.assert_called_once()
@@ -281,8 +312,9 @@ def test_resolve_manually_asks_a_reason_then_resolves_and_audits(client, manager
     assert win.status == TxStatus.PENDING
     assert not AuditLog.objects.filter(action="delivery.resolve_manually").exists()
     # Step 2: with a reason.
-    resp = run_action(client, "resolve_manually", win, apply="1",
-                      **{"resolve-reason": "Partner credited by hand, ticket 4711"})
+    resp = run_action(
+        client, "resolve_manually", win, apply="1", **{"resolve-reason": "Partner credited by hand, ticket 4711"}
+    )
     assert resp.status_code == 302
     win.refresh_from_db()
     assert win.status == TxStatus.RESOLVED and win.resolution_note == "Partner credited by hand, ticket 4711"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from unittest import mock
-
 import time
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -28,8 +27,11 @@ def scrape(client, **headers) -> dict:
     resp = client.get("/metrics", **headers)
     assert resp.status_code == 200
     assert resp["Content-Type"].startswith("text/plain")
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(resp.content.decode()) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(resp.content.decode())
+        for s in family.samples
+    }
 
 
 def value(samples, name, **labels):
@@ -42,8 +44,8 @@ def deliveries(ledger, partner_a, partner_b):
     b = ledger.session(partner_b)
     _, win = ledger.bet_and_win(a, "10.00", "20.00", win_status=TxStatus.PENDING)
     Transaction.objects.filter(pk=win.pk).update(stuck=True)
-    ledger.attempt(win, outcome=AttemptOutcome.FAILED, duration_ms=5000)      # a timeout: le 5.0
-    ledger.attempt(win, outcome=AttemptOutcome.FAILED, duration_ms=7000)      # beyond the last bucket
+    ledger.attempt(win, outcome=AttemptOutcome.FAILED, duration_ms=5000)  # a timeout: le 5.0
+    ledger.attempt(win, outcome=AttemptOutcome.FAILED, duration_ms=7000)  # beyond the last bucket
     bet, win2 = ledger.bet_and_win(b, "5.00", "6.00", win_status=TxStatus.PENDING)
     ledger.attempt(win2, outcome=AttemptOutcome.OK, duration_ms=3, http_status=200, error="")
     ledger.attempt(win2, outcome=AttemptOutcome.OK, duration_ms=120, http_status=200, error="")
@@ -112,8 +114,7 @@ def test_metrics_token(client, settings):
     assert value(s, "hub_metrics_database_up") == 1
 
 
-def test_a_scrape_within_the_cache_window_runs_no_query(client, deliveries, settings,
-                                                        django_assert_num_queries):
+def test_a_scrape_within_the_cache_window_runs_no_query(client, deliveries, settings, django_assert_num_queries):
     settings.HUB_METRICS_CACHE_SECONDS = 15
     first = scrape(client)
     assert value(first, "hub_deliveries_pending") == 2

@@ -78,7 +78,12 @@ def test_report_numbers(books):
 def test_the_day_a_win_is_confirmed_is_the_day_it_counts(books):
     (eur,) = reconciliation_report(partner=books, date=DAY + timedelta(days=1))
     assert (eur.bets_count, eur.bets_sum, eur.wins_count, eur.wins_sum, eur.ggr) == (
-        1, Decimal("200.00"), 1, Decimal("4.00"), Decimal("196.00"))
+        1,
+        Decimal("200.00"),
+        1,
+        Decimal("4.00"),
+        Decimal("196.00"),
+    )
 
 
 def test_empty_day_and_other_partner(books, partner_b):
@@ -111,8 +116,18 @@ def test_command_table(books):
     out = run("--partner", "alpha-casino", "--date", "2025-03-14")
     lines = out.splitlines()
     assert lines[0].startswith("Reconciliation: Alpha Casino (alpha-casino")
-    assert lines[1].split() == ["currency", "bets_count", "bets_sum", "wins_count", "wins_sum", "refunds_count",
-                                "refunds_sum", "ggr", "void_refunds_count", "void_refunds_sum"]
+    assert lines[1].split() == [
+        "currency",
+        "bets_count",
+        "bets_sum",
+        "wins_count",
+        "wins_sum",
+        "refunds_count",
+        "refunds_sum",
+        "ggr",
+        "void_refunds_count",
+        "void_refunds_sum",
+    ]
     assert lines[3].split() == ["EUR", "5", "25.50", "1", "25.00", "1", "5.50", "-5.00", "1", "3.00"]
     assert "No confirmed transactions" in run("--partner", "alpha-casino", "--date", "2020-01-01")
 

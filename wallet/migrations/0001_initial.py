@@ -6,178 +6,387 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('games', '0001_initial'),
-        ('tenants', '0002_account_managers_group'),
+        ("games", "0001_initial"),
+        ("tenants", "0002_account_managers_group"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GameSession',
+            name="GameSession",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, help_text='Our session id (gsID).', primary_key=True, serialize=False)),
-                ('protocol', models.CharField(choices=[('igsp', 'IGSP'), ('public_api', 'Public API')], max_length=20)),
-                ('player_id', models.CharField(max_length=200)),
-                ('player_name', models.CharField(blank=True, max_length=200)),
-                ('currency', models.CharField(max_length=10)),
-                ('partner_session_ref', models.CharField(blank=True, help_text="The partner's session_id / sessionID, echoed in wallet calls.", max_length=200)),
-                ('key_hash', models.CharField(help_text='SHA-256 of the session key.', max_length=64, unique=True)),
-                ('device', models.CharField(default='mobile', max_length=20)),
-                ('language', models.CharField(default='en', max_length=20)),
-                ('return_url', models.CharField(blank=True, max_length=1000)),
-                ('deposit_url', models.CharField(blank=True, max_length=1000)),
-                ('is_demo', models.BooleanField(default=False)),
-                ('demo_balance', models.DecimalField(blank=True, decimal_places=8, max_digits=24, null=True)),
-                ('last_balance', models.DecimalField(blank=True, decimal_places=8, help_text='Last balance the partner reported.', max_digits=24, null=True)),
-                ('balance_mismatch', models.BooleanField(default=False, help_text='A partner hook disagreed with our ledger.')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('closed', 'Closed')], default='active', max_length=20)),
-                ('expires_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('settings_snapshot', models.JSONField(blank=True, default=dict, help_text='Bet limits etc. fixed at creation.')),
-                ('ext_client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='game_sessions', to='tenants.extclient')),
-                ('game', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='games.game')),
-                ('partner', models.ForeignKey(blank=True, help_text='Empty for public demo sessions.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='game_sessions', to='tenants.partner')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        help_text="Our session id (gsID).",
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("protocol", models.CharField(choices=[("igsp", "IGSP"), ("public_api", "Public API")], max_length=20)),
+                ("player_id", models.CharField(max_length=200)),
+                ("player_name", models.CharField(blank=True, max_length=200)),
+                ("currency", models.CharField(max_length=10)),
+                (
+                    "partner_session_ref",
+                    models.CharField(
+                        blank=True,
+                        help_text="The partner's session_id / sessionID, echoed in wallet calls.",
+                        max_length=200,
+                    ),
+                ),
+                ("key_hash", models.CharField(help_text="SHA-256 of the session key.", max_length=64, unique=True)),
+                ("device", models.CharField(default="mobile", max_length=20)),
+                ("language", models.CharField(default="en", max_length=20)),
+                ("return_url", models.CharField(blank=True, max_length=1000)),
+                ("deposit_url", models.CharField(blank=True, max_length=1000)),
+                ("is_demo", models.BooleanField(default=False)),
+                ("demo_balance", models.DecimalField(blank=True, decimal_places=8, max_digits=24, null=True)),
+                (
+                    "last_balance",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=8,
+                        help_text="Last balance the partner reported.",
+                        max_digits=24,
+                        null=True,
+                    ),
+                ),
+                (
+                    "balance_mismatch",
+                    models.BooleanField(default=False, help_text="A partner hook disagreed with our ledger."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("closed", "Closed")], default="active", max_length=20
+                    ),
+                ),
+                ("expires_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "settings_snapshot",
+                    models.JSONField(blank=True, default=dict, help_text="Bet limits etc. fixed at creation."),
+                ),
+                (
+                    "ext_client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="game_sessions",
+                        to="tenants.extclient",
+                    ),
+                ),
+                (
+                    "game",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="sessions", to="games.game"
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for public demo sessions.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="game_sessions",
+                        to="tenants.partner",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='InboundHook',
+            name="InboundHook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('transaction_id', models.CharField(max_length=200)),
-                ('action', models.CharField(max_length=20)),
-                ('payload', models.JSONField(default=dict)),
-                ('response', models.JSONField(default=dict)),
-                ('response_status', models.PositiveSmallIntegerField(default=200)),
-                ('mismatch', models.BooleanField(default=False)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inbound_hooks', to='tenants.partner')),
-                ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='wallet.gamesession')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("transaction_id", models.CharField(max_length=200)),
+                ("action", models.CharField(max_length=20)),
+                ("payload", models.JSONField(default=dict)),
+                ("response", models.JSONField(default=dict)),
+                ("response_status", models.PositiveSmallIntegerField(default=200)),
+                ("mismatch", models.BooleanField(default=False)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="inbound_hooks", to="tenants.partner"
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="wallet.gamesession"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at'],
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='PartnerDeliveryState',
+            name="PartnerDeliveryState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('open_until', models.DateTimeField(blank=True, null=True)),
-                ('opened_count', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('partner', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='delivery_state', to='tenants.partner')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                ("open_until", models.DateTimeField(blank=True, null=True)),
+                ("opened_count", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "partner",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="delivery_state", to="tenants.partner"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Round',
+            name="Round",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, help_text='roundID', primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('settled', 'Settled'), ('cancelled', 'Cancelled')], default='open', max_length=20)),
-                ('free_rounds_id', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('settled_at', models.DateTimeField(blank=True, null=True)),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='rounds', to='tenants.partner')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rounds', to='wallet.gamesession')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, help_text="roundID", primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("settled", "Settled"), ("cancelled", "Cancelled")],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("free_rounds_id", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("settled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rounds",
+                        to="tenants.partner",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="rounds", to="wallet.gamesession"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Transaction',
+            name="Transaction",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, help_text='txID / transaction_id', primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('bet', 'Bet'), ('win', 'Win'), ('refund', 'Refund')], max_length=10)),
-                ('amount', models.DecimalField(decimal_places=8, max_digits=24)),
-                ('currency', models.CharField(max_length=10)),
-                ('tx_type', models.CharField(default='regular', help_text='regular/free (Public API); bet/tip/freespin, win/jackpot/… (IGSP).', max_length=20)),
-                ('free_rounds_id', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('resolved', 'Resolved manually')], db_index=True, default='pending', max_length=20)),
-                ('finished', models.BooleanField(default=False, help_text='Closes the round (IGSP `finished`).')),
-                ('partner_tx_id', models.CharField(blank=True, max_length=200)),
-                ('partner_balance', models.DecimalField(blank=True, decimal_places=8, max_digits=24, null=True)),
-                ('error_code', models.CharField(blank=True, max_length=64)),
-                ('error_message', models.CharField(blank=True, max_length=500)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
-                ('stuck', models.BooleanField(default=False, help_text='Undelivered for longer than HUB_STUCK_AFTER.')),
-                ('resolution_note', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='tenants.partner')),
-                ('refunds', models.ForeignKey(blank=True, help_text='For refunds: the bet it reverses.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='refunded_by', to='wallet.transaction')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='wallet.round')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='wallet.gamesession')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        help_text="txID / transaction_id",
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(choices=[("bet", "Bet"), ("win", "Win"), ("refund", "Refund")], max_length=10),
+                ),
+                ("amount", models.DecimalField(decimal_places=8, max_digits=24)),
+                ("currency", models.CharField(max_length=10)),
+                (
+                    "tx_type",
+                    models.CharField(
+                        default="regular",
+                        help_text="regular/free (Public API); bet/tip/freespin, win/jackpot/… (IGSP).",
+                        max_length=20,
+                    ),
+                ),
+                ("free_rounds_id", models.CharField(blank=True, max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("confirmed", "Confirmed"),
+                            ("declined", "Declined"),
+                            ("resolved", "Resolved manually"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("finished", models.BooleanField(default=False, help_text="Closes the round (IGSP `finished`).")),
+                ("partner_tx_id", models.CharField(blank=True, max_length=200)),
+                ("partner_balance", models.DecimalField(blank=True, decimal_places=8, max_digits=24, null=True)),
+                ("error_code", models.CharField(blank=True, max_length=64)),
+                ("error_message", models.CharField(blank=True, max_length=500)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.CharField(blank=True, max_length=500)),
+                ("stuck", models.BooleanField(default=False, help_text="Undelivered for longer than HUB_STUCK_AFTER.")),
+                ("resolution_note", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transactions",
+                        to="tenants.partner",
+                    ),
+                ),
+                (
+                    "refunds",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For refunds: the bet it reverses.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refunded_by",
+                        to="wallet.transaction",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="transactions", to="wallet.round"
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transactions",
+                        to="wallet.gamesession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='DeliveryAttempt',
+            name="DeliveryAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(db_index=True)),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('http_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('outcome', models.CharField(choices=[('ok', 'OK'), ('declined', 'Declined'), ('failed', 'Failed')], max_length=10)),
-                ('error', models.CharField(blank=True, max_length=500)),
-                ('error_code', models.CharField(blank=True, max_length=64)),
-                ('response', models.JSONField(blank=True, help_text="The partner's error body (message, code, action).", null=True)),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='delivery_attempts', to='tenants.partner')),
-                ('transaction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delivery_attempts', to='wallet.transaction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField(db_index=True)),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
+                ("http_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("ok", "OK"), ("declined", "Declined"), ("failed", "Failed")], max_length=10
+                    ),
+                ),
+                ("error", models.CharField(blank=True, max_length=500)),
+                ("error_code", models.CharField(blank=True, max_length=64)),
+                (
+                    "response",
+                    models.JSONField(
+                        blank=True, help_text="The partner's error body (message, code, action).", null=True
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delivery_attempts",
+                        to="tenants.partner",
+                    ),
+                ),
+                (
+                    "transaction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delivery_attempts",
+                        to="wallet.transaction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='gamesession',
-            index=models.Index(fields=['partner', 'player_id'], name='wallet_game_partner_24fef0_idx'),
+            model_name="gamesession",
+            index=models.Index(fields=["partner", "player_id"], name="wallet_game_partner_24fef0_idx"),
         ),
         migrations.AddConstraint(
-            model_name='gamesession',
-            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('partner_session_ref', ''), _negated=True), ('is_demo', False)), fields=('partner', 'protocol', 'partner_session_ref'), name='session_unique_partner_ref'),
+            model_name="gamesession",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(models.Q(("partner_session_ref", ""), _negated=True), ("is_demo", False)),
+                fields=("partner", "protocol", "partner_session_ref"),
+                name="session_unique_partner_ref",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gamesession',
-            constraint=models.CheckConstraint(condition=models.Q(('demo_balance__gte', 0), ('demo_balance__isnull', True), _connector='OR'), name='session_demo_balance_non_negative'),
+            model_name="gamesession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("demo_balance__gte", 0), ("demo_balance__isnull", True), _connector="OR"),
+                name="session_demo_balance_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboundhook',
-            constraint=models.UniqueConstraint(fields=('partner', 'transaction_id'), name='inbound_hook_unique_tx'),
+            model_name="inboundhook",
+            constraint=models.UniqueConstraint(fields=("partner", "transaction_id"), name="inbound_hook_unique_tx"),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['status', 'next_attempt_at'], name='tx_due_idx'),
+            model_name="transaction",
+            index=models.Index(
+                condition=models.Q(("status", "pending")), fields=["status", "next_attempt_at"], name="tx_due_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(fields=['partner', 'created_at'], name='wallet_tran_partner_f32073_idx'),
+            model_name="transaction",
+            index=models.Index(fields=["partner", "created_at"], name="wallet_tran_partner_f32073_idx"),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='tx_amount_non_negative'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gte", 0)), name="tx_amount_non_negative"),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['bet', 'win'])), fields=('round', 'kind'), name='tx_one_bet_one_win_per_round'),
+            model_name="transaction",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind__in", ["bet", "win"])),
+                fields=("round", "kind"),
+                name="tx_one_bet_one_win_per_round",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'refund')), fields=('refunds',), name='tx_one_refund_per_bet'),
+            model_name="transaction",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "refund")), fields=("refunds",), name="tx_one_refund_per_bet"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'refund'), _negated=True), ('refunds__isnull', False), _connector='OR'), name='tx_refund_names_its_bet'),
+            model_name="transaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "refund"), _negated=True), ("refunds__isnull", False), _connector="OR"
+                ),
+                name="tx_refund_names_its_bet",
+            ),
         ),
     ]

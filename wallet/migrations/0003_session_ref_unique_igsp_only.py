@@ -4,28 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('games', '0005_free_rounds_traderhero_only'),
-        ('tenants', '0002_account_managers_group'),
-        ('wallet', '0002_account_managers_wallet_perms'),
+        ("games", "0005_free_rounds_traderhero_only"),
+        ("tenants", "0002_account_managers_group"),
+        ("wallet", "0002_account_managers_wallet_perms"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='gamesession',
-            name='session_unique_partner_ref',
+            model_name="gamesession",
+            name="session_unique_partner_ref",
         ),
         migrations.AddIndex(
-            model_name='gamesession',
-            index=models.Index(fields=['partner', 'partner_session_ref'], name='wallet_game_partner_761e53_idx'),
+            model_name="gamesession",
+            index=models.Index(fields=["partner", "partner_session_ref"], name="wallet_game_partner_761e53_idx"),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(fields=['partner', 'confirmed_at'], name='wallet_tran_partner_736391_idx'),
+            model_name="transaction",
+            index=models.Index(fields=["partner", "confirmed_at"], name="wallet_tran_partner_736391_idx"),
         ),
         migrations.AddConstraint(
-            model_name='gamesession',
-            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('partner_session_ref', ''), _negated=True), ('is_demo', False), ('protocol', 'igsp')), fields=('partner', 'partner_session_ref'), name='session_unique_igsp_partner_ref'),
+            model_name="gamesession",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    models.Q(("partner_session_ref", ""), _negated=True), ("is_demo", False), ("protocol", "igsp")
+                ),
+                fields=("partner", "partner_session_ref"),
+                name="session_unique_igsp_partner_ref",
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0002_account_managers_group'),
-        ('wallet', '0003_session_ref_unique_igsp_only'),
+        ("tenants", "0002_account_managers_group"),
+        ("wallet", "0003_session_ref_unique_igsp_only"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(condition=models.Q(('lease_until__isnull', False), ('status', 'pending')), fields=['partner', 'lease_until'], name='tx_inflight_idx'),
+            model_name="transaction",
+            index=models.Index(
+                condition=models.Q(("lease_until__isnull", False), ("status", "pending")),
+                fields=["partner", "lease_until"],
+                name="tx_inflight_idx",
+            ),
         ),
     ]

@@ -4,25 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0002_account_managers_group'),
-        ('wallet', '0004_inflight_index'),
+        ("tenants", "0002_account_managers_group"),
+        ("wallet", "0004_inflight_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partnerdeliverystate',
-            name='pump_token',
+            model_name="partnerdeliverystate",
+            name="pump_token",
             field=models.UUIDField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='partnerdeliverystate',
-            name='pump_until',
+            model_name="partnerdeliverystate",
+            name="pump_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(condition=models.Q(('kind__in', ['win', 'refund']), ('status', 'pending')), fields=['partner', 'next_attempt_at'], name='tx_partner_due_idx'),
+            model_name="transaction",
+            index=models.Index(
+                condition=models.Q(("kind__in", ["win", "refund"]), ("status", "pending")),
+                fields=["partner", "next_attempt_at"],
+                name="tx_partner_due_idx",
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('wallet', '0005_delivery_pump'),
+        ("wallet", "0005_delivery_pump"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='gamesession',
-            name='last_balance_at',
-            field=models.DateTimeField(blank=True, help_text='When last_balance was reported: an older balance hook does not overwrite it.', null=True),
+            model_name="gamesession",
+            name="last_balance_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When last_balance was reported: an older balance hook does not overwrite it.",
+                null=True,
+            ),
         ),
     ]

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from games import settlement
 from core.errors import ApplicationError
+from games import settlement
 
 
 class Command(BaseCommand):
@@ -15,8 +15,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         try:
-            paid = settlement.market_settle(market_id=opts["market_id"], action="resolve",
-                                            outcome=opts["outcome"].upper(), actor="command:resolve_market")
+            paid = settlement.market_settle(
+                market_id=opts["market_id"],
+                action="resolve",
+                outcome=opts["outcome"].upper(),
+                actor="command:resolve_market",
+            )
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         except Exception as exc:  # noqa: BLE001 - e.g. a malformed id

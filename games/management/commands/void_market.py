@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from games import settlement
 from core.errors import ApplicationError
+from games import settlement
 
 
 class Command(BaseCommand):

@@ -18,12 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True)
         parser.add_argument("--mode", required=True, choices=["igsp", "public_api"])
         parser.add_argument("--hooks-url", default="", help="IGSP hooks URL (https).")
-        parser.add_argument("--ext-cid", action="append", default=[], help="ExtCID (repeatable, pairs with --base-url).")
+        parser.add_argument(
+            "--ext-cid", action="append", default=[], help="ExtCID (repeatable, pairs with --base-url)."
+        )
         parser.add_argument("--base-url", action="append", default=[], help="Base URL for the ExtCID's reverse calls.")
         parser.add_argument("--currency", default="USD", help="Default currency.")
         parser.add_argument("--currencies", default="", help="Other allowed currencies, comma-separated.")
-        parser.add_argument("--ip-allowlist", default="",
-                            help="CIDRs allowed to call our APIs, comma-separated (empty = any address).")
+        parser.add_argument(
+            "--ip-allowlist", default="", help="CIDRs allowed to call our APIs, comma-separated (empty = any address)."
+        )
         parser.add_argument("--json", action="store_true", help="Print the credentials as JSON.")
 
     def handle(self, *args, **opts):
@@ -38,11 +41,17 @@ class Command(BaseCommand):
                 default_currency=opts["currency"],
                 allowed_currencies=[c.strip() for c in opts["currencies"].split(",") if c.strip()],
                 igsp_hooks_url=opts["hooks_url"],
-                ext_clients=[{"ext_cid": e, "base_url": u} for e, u in zip(opts["ext_cid"], opts["base_url"])],
+                ext_clients=[
+                    {"ext_cid": e, "base_url": u} for e, u in zip(opts["ext_cid"], opts["base_url"], strict=False)
+                ],
                 ip_allowlist=[c.strip() for c in opts["ip_allowlist"].split(",") if c.strip()],
             )
         except ValidationError as exc:
-            messages = [f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items()] if hasattr(exc, "error_dict") else exc.messages
+            messages = (
+                [f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items()]
+                if hasattr(exc, "error_dict")
+                else exc.messages
+            )
             raise CommandError("; ".join(messages)) from None
         except ApplicationError as exc:
             raise CommandError(exc.message) from None

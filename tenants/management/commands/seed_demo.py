@@ -49,11 +49,20 @@ class Command(BaseCommand):
             return
         sandbox = settings.HUB_SANDBOX_URL
         result = services.partner_onboard(
-            name="Demo Casino", actor="command:seed_demo", igsp=True, public_api=True,
-            default_currency="USD", allowed_currencies=["EUR", "GBP"],
+            name="Demo Casino",
+            actor="command:seed_demo",
+            igsp=True,
+            public_api=True,
+            default_currency="USD",
+            allowed_currencies=["EUR", "GBP"],
             igsp_hooks_url=f"{sandbox}/t/{DEMO_SANDBOX_TENANT}/igsp/hooks",
-            ext_clients=[{"ext_cid": DEMO_EXT_CID, "base_url": f"{sandbox}/t/{DEMO_SANDBOX_TENANT}/adapter",
-                          "name": "Demo Casino brand"}],
+            ext_clients=[
+                {
+                    "ext_cid": DEMO_EXT_CID,
+                    "base_url": f"{sandbox}/t/{DEMO_SANDBOX_TENANT}/adapter",
+                    "name": "Demo Casino brand",
+                }
+            ],
         )
         Partner.objects.filter(pk=result.partner.pk).update(slug=DEMO_SLUG)
         self._configure_sandbox(result)

@@ -30,8 +30,10 @@ def _day(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = ("Reconciliation of one partner on one UTC day, per currency: confirmed bets, wins, refunds and GGR "
-            "(demo sessions excluded).")
+    help = (
+        "Reconciliation of one partner on one UTC day, per currency: confirmed bets, wins, refunds and GGR "
+        "(demo sessions excluded)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--partner", required=True, help="Partner id (the Public API cID) or slug.")
@@ -50,7 +52,9 @@ class Command(BaseCommand):
             self.stdout.write("No confirmed transactions on this day.")
             return
         shown = [c for c in COLUMNS if c not in ("partner_id", "partner_slug", "date")]
-        table = [shown] + [[v for c, v in zip(COLUMNS, row_values(r)) if c in shown] for r in rows]
+        table = [shown] + [[v for c, v in zip(COLUMNS, row_values(r), strict=False) if c in shown] for r in rows]
         widths = [max(len(line[i]) for line in table) for i in range(len(shown))]
         for n, line in enumerate(table):
-            self.stdout.write("  ".join(v.rjust(w) if n else v.ljust(w) for v, w in zip(line, widths)).rstrip())
+            self.stdout.write(
+                "  ".join(v.rjust(w) if n else v.ljust(w) for v, w in zip(line, widths, strict=False)).rstrip()
+            )
