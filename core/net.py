@@ -14,7 +14,7 @@ from django.conf import settings
 def client_ip(request) -> str:
     """REMOTE_ADDR, or the address HUB_NUM_PROXIES trusted proxies put in X-Forwarded-For."""
     meta = getattr(request, "META", {})
-    num_proxies = getattr(settings, "HUB_NUM_PROXIES", 0)
+    num_proxies = settings.HUB_NUM_PROXIES
     forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
     if num_proxies > 0 and forwarded:
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]

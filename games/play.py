@@ -149,7 +149,7 @@ def jackpot_config(currency: str) -> dict:
 
 
 def round_seconds() -> int:
-    return int(getattr(settings, "HUB_JACKPOT_ROUND_SECONDS", 3))
+    return int(settings.HUB_JACKPOT_ROUND_SECONDS)
 
 
 def state(*, session: GameSession) -> dict:

@@ -108,7 +108,7 @@ def jackpot_round_open(
                 server_seed_hash=jackpot.hash_server_seed(server_seed),
                 client_seed=client_seed,
                 nonce=nonce,
-                settle_at=now + timedelta(seconds=getattr(settings, "HUB_JACKPOT_ROUND_SECONDS", 3)),
+                settle_at=now + timedelta(seconds=settings.HUB_JACKPOT_ROUND_SECONDS),
             )
     except IntegrityError:
         if new_round:

@@ -113,7 +113,7 @@ def authenticate(request: HttpRequest, tenant, raw: bytes) -> str | None:
             raw,
             request.headers.get("X-Timestamp", ""),
             request.headers.get("X-Signature", ""),
-            skew_seconds=getattr(settings, "HUB_CLOCK_SKEW_SECONDS", signing.DEFAULT_SKEW_SECONDS),
+            skew_seconds=settings.HUB_CLOCK_SKEW_SECONDS,
         )
     except signing.SignatureError as exc:
         return {"stale timestamp": "Stale timestamp", "bad timestamp": "Bad or missing X-Timestamp"}.get(

@@ -77,7 +77,7 @@ def partner_signing_key(*, partner: Partner, purpose: str) -> VerifyingKey | Non
     of the process that made them; another process picks a rotation up within the TTL, well
     inside the key grace period (the retiring key still verifies at the partner meanwhile).
     """
-    ttl = getattr(settings, "HUB_SIGNING_KEY_CACHE_SECONDS", 2.0)
+    ttl = settings.HUB_SIGNING_KEY_CACHE_SECONDS
     cache_key = (partner.pk, purpose)
     if ttl > 0:
         hit = _signing_keys.get(cache_key)

@@ -55,14 +55,10 @@ from .transport import FAILED, WalletResult, transport_for
 logger = logging.getLogger(__name__)
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
     """Exponential backoff with jitter: ~5 s, 10 s, 20 s … capped at 10 min (jitter 50–100 %)."""
-    base = _setting("HUB_RETRY_BASE_SECONDS", 5.0)
-    cap = _setting("HUB_RETRY_MAX_SECONDS", 600.0)
+    base = settings.HUB_RETRY_BASE_SECONDS
+    cap = settings.HUB_RETRY_MAX_SECONDS
     raw = min(cap, base * (2 ** max(0, attempts - 1)))
     return raw * (0.5 + 0.5 * (rng or random).random())
 
@@ -71,11 +67,11 @@ def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float
 
 
 def _breaker_threshold() -> int:
-    return _setting("HUB_BREAKER_FAILURES", 5)
+    return settings.HUB_BREAKER_FAILURES
 
 
 def _breaker_cooldown(opened_count: int) -> float:
-    base = _setting("HUB_BREAKER_COOLDOWN_SECONDS", 10.0)
+    base = settings.HUB_BREAKER_COOLDOWN_SECONDS
     return min(300.0, base * (2 ** min(opened_count, 5)))
 
 
@@ -135,7 +131,7 @@ def partner_cap(partner_id) -> int:
     from tenants.models import Partner
 
     own = get_or_none(Partner.objects.values_list("max_in_flight", flat=True), pk=partner_id)
-    return max(1, int(own or _setting("HUB_PARTNER_MAX_IN_FLIGHT", 32)))
+    return max(1, int(own or settings.HUB_PARTNER_MAX_IN_FLIGHT))
 
 
 def _in_flight(partner_id, now) -> int:
@@ -343,7 +339,7 @@ def pump(partner_id, token, *, max_seconds: float | None = None) -> Counter:
         return stats
     cap = partner_cap(partner_id)
     refill = max(1, cap // 2)
-    max_seconds = _setting("HUB_PUMP_MAX_SECONDS", 60.0) if max_seconds is None else max_seconds
+    max_seconds = settings.HUB_PUMP_MAX_SECONDS if max_seconds is None else max_seconds
     started = last_refresh = time.monotonic()
     in_flight: dict = {}
     finished: list = []
@@ -449,7 +445,7 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
         except Exception as exc:  # noqa: BLE001
             logger.warning("sweeper could not kick %s: %s", partner_id, type(exc).__name__)
     # Rows without a partner have no pump: one task each, once their own task had its chance.
-    overdue = now - timedelta(seconds=_setting("HUB_SWEEP_GRACE_SECONDS", lease_seconds()))
+    overdue = now - timedelta(seconds=settings.HUB_SWEEP_GRACE_SECONDS)
     enqueued = 0
     for tx_id in Transaction.objects.filter(_due(overdue, slack=0), partner_id__isnull=True).values_list(
         "pk", flat=True
@@ -471,7 +467,7 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
 def orphaned_bets_resolve(*, now=None) -> int:
     """A bet still pending long after its request must have died: decline it and refund it (seed: timeout → refund)."""
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=_setting("HUB_ORPHAN_BET_SECONDS", 60))
+    cutoff = now - timedelta(seconds=settings.HUB_ORPHAN_BET_SECONDS)
     count = 0
     for tx_id in Transaction.objects.filter(
         kind=TxKind.BET, status=TxStatus.PENDING, created_at__lt=cutoff

@@ -117,7 +117,7 @@ class WalletTransport(TypingProtocol):
 def wallet_timeout() -> float:
     from django.conf import settings
 
-    return getattr(settings, "HUB_WALLET_TIMEOUT_SECONDS", WALLET_TIMEOUT_SECONDS)
+    return settings.HUB_WALLET_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,7 @@ class DemoSessionThrottle(SimpleRateThrottle):
     scope = "igsp_demo_sessions"
 
     def get_rate(self):
-        return getattr(settings, "HUB_DEMO_SESSIONS_RATE", "30/min")
+        return settings.HUB_DEMO_SESSIONS_RATE
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
