@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -37,14 +38,14 @@ def _run(callbacks: list[Callable[[], None]]) -> None:
             logger.exception("after-response callback failed")
 
 
-def _started(**kwargs) -> None:
+def _started(**kwargs: Any) -> None:
     leftover = getattr(_local, "callbacks", None)
     _local.callbacks = []
     if leftover:  # a previous request on this thread ended without closing its response
         _run(leftover)
 
 
-def _finished(**kwargs) -> None:
+def _finished(**kwargs: Any) -> None:
     callbacks = getattr(_local, "callbacks", None)
     _local.callbacks = None
     if callbacks:

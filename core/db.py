@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Model, QuerySet
 
 
-def get_or_none(qs: QuerySet, **lookup) -> Model | None:
+def get_or_none(qs: QuerySet, **lookup: Any) -> Model | None:
     """The row a unique lookup names, or None.
 
     ``get()`` rather than ``filter().first()``: ``first()`` orders by the model's ordering (or the primary

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 REDACTED = "[REDACTED]"
 
@@ -56,7 +57,7 @@ def _redact_key_shape(match: re.Match) -> str:
     return REDACTED if any(c.isupper() for c in run) and any(c.islower() for c in run) else run
 
 
-def redact_value(value, depth: int = 0):
+def redact_value(value: Any, depth: int = 0) -> Any:
     if depth > 4:
         return REDACTED
     if isinstance(value, str):

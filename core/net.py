@@ -7,11 +7,12 @@ import ipaddress
 import re
 import socket
 import threading
+from typing import Any
 
 from django.conf import settings
 
 
-def client_ip(request) -> str:
+def client_ip(request: Any) -> str:
     """REMOTE_ADDR, or the address HUB_NUM_PROXIES trusted proxies put in X-Forwarded-For."""
     meta = getattr(request, "META", {})
     num_proxies = settings.HUB_NUM_PROXIES
@@ -134,7 +135,7 @@ def _is_public(ip: IpAddress) -> bool:
     return ip.is_global and not any(ip in net for net in _BLOCKED_NETWORKS if net.version == ip.version)
 
 
-def outbound_address_allowed(address) -> bool:
+def outbound_address_allowed(address: str | IpAddress) -> bool:
     """May the hub connect to this IP address? Public, or loopback while HUB_ALLOW_HTTP_LOOPBACK is on,
     or inside HUB_OUTBOUND_ALLOWED_NETWORKS. An IPv6 address that carries an IPv4 one is judged by both."""
     try:
@@ -191,7 +192,7 @@ def _resolve(host: str) -> list[str] | None:
     """The addresses a name resolves to, or None when it does not resolve (in RESOLVE_TIMEOUT_SECONDS)."""
     box: dict = {}
 
-    def run():
+    def run() -> None:
         try:
             box["infos"] = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError):

@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import rfc8785
 
@@ -102,7 +103,7 @@ def igsp_verify(
     return _match_any(secrets, lambda s: igsp_sign(s, body, timestamp), signature)
 
 
-def _match_any(secrets: Iterable[str | bytes], compute, signature: str) -> int:
+def _match_any(secrets: Iterable[str | bytes], compute: Callable[[str | bytes], str], signature: str) -> int:
     signature = (signature or "").strip().lower()
     if not signature:
         raise SignatureError("missing signature")
@@ -118,7 +119,7 @@ def _match_any(secrets: Iterable[str | bytes], compute, signature: str) -> int:
 # --------------------------------------------------------------- Public API --
 
 
-def canonical_json(value) -> bytes:
+def canonical_json(value: Any) -> bytes:
     """RFC 8785 canonical bytes of a JSON value (dict, list, str, int, float, bool, None)."""
     try:
         return rfc8785.dumps(value)
@@ -129,7 +130,7 @@ def canonical_json(value) -> bytes:
 _SAFE_INTEGER = 2**53
 
 
-def _json_int(text: str):
+def _json_int(text: str) -> int | float:
     """An integer literal beyond the I-JSON safe range is read as the double it is the RFC 8785 form of (the
     canonical form of 1.5e17 is ``150000000000000000``, and canonical bytes must canonicalize to themselves);
     any other such literal (``9007199254740993``: no double is written so) stays an int, which rfc8785 refuses."""
@@ -166,7 +167,7 @@ def public_sign(key: str | bytes, canonical: bytes) -> str:
     return hmac_sha256_hex(key, canonical)
 
 
-def public_sign_body(key: str | bytes, value) -> tuple[bytes, str]:
+def public_sign_body(key: str | bytes, value: Any) -> tuple[bytes, str]:
     """Canonicalize a body and sign it: returns the exact bytes to send and the signature."""
     body = canonical_json(value)
     return body, public_sign(key, body)

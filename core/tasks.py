@@ -8,15 +8,17 @@ every process (web, worker, beat, commands).
 
 from __future__ import annotations
 
-from celery import current_app
+from typing import Any
+
+from celery import Task, current_app
 
 
-def task(name: str):
+def task(name: str) -> Task:
     """The registered task object (the same one ``<app>.tasks.<name>`` is)."""
     return current_app.tasks[name]
 
 
-def publish(name: str, *args, countdown: float | None = None) -> None:
+def publish(name: str, *args: Any, countdown: float | None = None) -> None:
     """Send ``name(*args)`` to the broker (raises the broker's error; callers that must not fail catch it)."""
     if countdown is None:
         task(name).delay(*args)

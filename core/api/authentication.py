@@ -6,11 +6,14 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from core.errors import AUTH_FAILED_MESSAGE, AccountBlocked
 from core.net import client_ip, ip_allowed
@@ -36,7 +39,7 @@ def auth_failed() -> exceptions.AuthenticationFailed:
     return exceptions.AuthenticationFailed(AUTH_FAILED_MESSAGE)
 
 
-def enforce_partner_access(request, partner) -> None:
+def enforce_partner_access(request: Request, partner: Any) -> None:
     """After a valid signature: the partner's IP allowlist and status."""
     if not ip_allowed(client_ip(request), partner.ip_allowlist):
         raise exceptions.PermissionDenied("Requests from this IP address are not allowed for this partner.")
@@ -47,7 +50,7 @@ def enforce_partner_access(request, partner) -> None:
 class IsPartner(BasePermission):
     message = AUTH_FAILED_MESSAGE
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return isinstance(request.user, PartnerPrincipal)
 
 
@@ -100,7 +103,7 @@ class AdminKeyAuthentication:
     HUB_AUTH_LOCKOUT_SECONDS, even with the right key (a brute force learns nothing while locked).
     A right key before the lock clears the address's failures."""
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[AdminKeyPrincipal, None] | None:
         from core.signing import constant_time_equals
 
         provided = request.META.get("HTTP_X_ADMIN_KEY")
@@ -119,12 +122,12 @@ class AdminKeyAuthentication:
         admin_key_throttle_reset(ip)
         return AdminKeyPrincipal(), None
 
-    def authenticate_header(self, request) -> str:
+    def authenticate_header(self, request: Request) -> str:
         return 'X-Admin-Key realm="hub"'
 
 
 class IsPlatformAdmin(BasePermission):
     message = AUTH_FAILED_MESSAGE
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return isinstance(request.user, AdminKeyPrincipal)

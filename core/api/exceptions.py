@@ -15,6 +15,7 @@ page; Django errors outside DRF views are rendered by the handlers in ``config.v
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -30,7 +31,7 @@ from core.errors import AUTH_FAILED_MESSAGE, INTERNAL_ERROR_MESSAGE, PUBLIC_API_
 logger = logging.getLogger(__name__)
 
 
-def _flatten(detail, prefix: str = "") -> list[str]:
+def _flatten(detail: Any, prefix: str = "") -> list[str]:
     if isinstance(detail, dict):
         out: list[str] = []
         for key, value in detail.items():
@@ -87,7 +88,7 @@ def render_error(
     return body
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     view = context.get("view")
     style = getattr(view, "error_style", "igsp")
 
@@ -109,10 +110,11 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.APIException):
         set_rollback()
         headers = {}
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        auth_header, wait = getattr(exc, "auth_header", None), getattr(exc, "wait", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        if wait:
+            headers["Retry-After"] = str(int(wait))
         code = _STATUS_CODES.get(exc.status_code)
         if isinstance(exc, exceptions.ValidationError):
             message = "; ".join(_flatten(exc.detail)) or "Invalid request."

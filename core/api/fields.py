@@ -7,13 +7,15 @@ stored as something it did not mean.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 
 class StrictCharField(serializers.CharField):
     default_error_messages = {"invalid": "Must be a string."}
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -22,7 +24,7 @@ class StrictCharField(serializers.CharField):
 class StrictBooleanField(serializers.BooleanField):
     """JSON true/false only."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
@@ -31,7 +33,7 @@ class StrictBooleanField(serializers.BooleanField):
 class StrictIntegerField(serializers.IntegerField):
     """A JSON integer only (not a string, a boolean or a float)."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)

@@ -18,7 +18,7 @@ from rest_framework import serializers
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 
 
-def encode_cursor(updated_at: datetime, pk, direction: str) -> str:
+def encode_cursor(updated_at: datetime, pk: object, direction: str) -> str:
     raw = json.dumps({"u": updated_at.isoformat(), "i": str(pk), "d": direction}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode()
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import IO, Any, NoReturn
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 
-def _not_json(name: str):
+def _not_json(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
@@ -20,14 +22,16 @@ def _decimal(text: str) -> Decimal:
         raise ValueError("a number out of range") from None
 
 
-def loads_decimal(raw: bytes | str):
+def loads_decimal(raw: bytes | str) -> Any:
     """Parse JSON with every non-integer number as Decimal (and no NaN/Infinity literals, which JSON lacks).
     Raises ValueError (or RecursionError) for anything that is not such a document."""
     return json.loads(raw, parse_float=_decimal, parse_constant=_not_json)
 
 
 class DecimalJSONParser(JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         raw = stream.read() if stream is not None else b""
         try:
             return loads_decimal(raw.decode("utf-8"))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import simplejson
 from rest_framework.renderers import JSONRenderer
 
 
-def _default(obj):
+def _default(obj: Any) -> Any:
     if isinstance(obj, uuid.UUID):
         return str(obj)
     if isinstance(obj, datetime.datetime):
@@ -25,7 +27,7 @@ def _default(obj):
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
-def dumps_exact(value, **kwargs) -> bytes:
+def dumps_exact(value: Any, **kwargs: Any) -> bytes:
     """Compact JSON bytes; Decimal('100.50') is written as 100.50."""
     return simplejson.dumps(
         value, use_decimal=True, default=_default, separators=(",", ":"), ensure_ascii=False, **kwargs
@@ -33,7 +35,9 @@ def dumps_exact(value, **kwargs) -> bytes:
 
 
 class DecimalJSONRenderer(JSONRenderer):
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> bytes:
         if data is None:
             return b""
         return dumps_exact(data)
