@@ -273,9 +273,9 @@ def test_a_traderhero_bet_costs_a_bounded_number_of_statements(http, wired, game
     settings.HUB_JACKPOT_ROUND_SECONDS = 3
     sid, _ = igsp_create(http, wired, "traderhero-jackpot")
     session = GameSession.objects.select_related("partner", "ext_client", "game").get(pk=sid)
-    play.bet(session=session, data={"direction": "up", "amount": "1.00"})  # the signing key is cached now
+    play.bet_jackpot(session=session, direction="up", amount=Decimal("1.00"))  # the signing key is cached now
     with CaptureQueriesContext(connection) as queries:
-        body = play.bet(session=session, data={"direction": "up", "amount": "1.00"})
+        body = play.bet_jackpot(session=session, direction="up", amount=Decimal("1.00"))
     assert body["status"] == "open"
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     assert statements.count("SAVEPOINT") == 1, statements  # _confirm_or_refund's, not one per insert
