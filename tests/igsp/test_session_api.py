@@ -449,6 +449,10 @@ def test_bad_session_api_bodies_answer_the_codes_the_game_page_reads(http, wired
             f"/igsp/v1/sessions/{sid}/{path}", headers={**key, "Content-Type": "application/json"}, content=b"null"
         )
         assert (null.status_code, null.json()) == err(400, "invalid_request", "The body must be a JSON object.")
+    # A JSON number is read as a Decimal, never a float (as a float this would be 1.0, a valid stake).
+    raw = b'{"marketId": "' + market_id.encode() + b'", "outcome": "YES", "amount": 1.0000000000000001}'
+    exact = http.post(f"/igsp/v1/sessions/{sid}/bet", headers={**key, "Content-Type": "application/json"}, content=raw)
+    assert exact.status_code == 400 and exact.json()["error"] == "invalid_amount", exact.text
     placed = answer("bet", {"marketId": market_id, "outcome": "no", "amount": 2})  # a JSON number, any case
     assert placed[0] == 201 and placed[1]["outcome"] == "NO" and placed[1]["amount"] == "2.00", placed
     bad_floor = answer("cash-out", {"betId": placed[1]["betId"], "minValue": "x"})
