@@ -418,19 +418,19 @@ def profile_bets(stack: Stack, wired, n: int = 200) -> dict:
     transport.send = send
     try:
         for _ in range(20):
-            play.bet(session=session, data={"direction": "up", "amount": "1.00"})
+            play.bet_jackpot(session=session, direction="up", amount=Decimal("1.00"))
         timers.clear()
         counts.clear()
         with connection.execute_wrapper(db_wrapper):
             started = time.perf_counter()
             for _ in range(n):
-                play.bet(session=session, data={"direction": "up", "amount": "1.00"})
+                play.bet_jackpot(session=session, direction="up", amount=Decimal("1.00"))
             total = time.perf_counter() - started
         snap_t, snap_c = Counter(timers), Counter(counts)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(100):
-            play.bet(session=session, data={"direction": "up", "amount": "1.00"})
+            play.bet_jackpot(session=session, direction="up", amount=Decimal("1.00"))
         profiler.disable()
     finally:
         transport.send = original

@@ -14,7 +14,7 @@ with atheris.instrument_imports(include=["integration_hub", "games", "wallet", "
     import core.api.parsers  # noqa: F401
     import core.api.renderers  # noqa: F401
     import core.signing  # noqa: F401
-    import games.play  # noqa: F401
+    import integration_hub.session_api.serializers  # noqa: F401
     import wallet.transport  # noqa: F401
 
 

@@ -1,5 +1,5 @@
 """Fuzz the money-bearing parsers: the DRF request parser (DecimalJSONParser), the Session API stake parser
-(games.play.parse_amount), a partner wallet's answer (wallet.transport.parse_json_decimal / partner_balance) and
+(integration_hub.session_api.serializers.parse_amount), a partner wallet's answer (wallet.transport.parse_json_decimal / partner_balance) and
 the renderer round trip. Run: ``make fuzz`` or
 ``.venv/bin/python -m fuzz.fuzz_parsers -max_total_time=60 fuzz/corpus/parsers``."""
 

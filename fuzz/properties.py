@@ -135,7 +135,7 @@ def check_parse_amount(data: bytes) -> None:
     """A player's stake: a finite, positive Decimal, or ApplicationError (a 400) -- for the raw text and for
     every JSON value it parses to."""
     from core.errors import ApplicationError
-    from games.play import parse_amount
+    from integration_hub.session_api.serializers import parse_amount
 
     candidates: list = [data.decode("utf-8", "replace")]
     try:

@@ -1,9 +1,16 @@
-"""Player actions for the Session API: every stake, payout and refund goes through the wallet services,
-so both protocols and demo sessions get the same game logic."""
+"""Player actions behind the Session API (``integration_hub/session_api/views.py``): every stake, payout and refund
+goes through the wallet services, so both protocols and demo sessions get the same game logic.
+
+The edge parses the game page's bodies (``integration_hub/session_api/serializers.py``) and checks the session is
+open; the functions here take typed arguments (``bet_market``, ``bet_jackpot``, ``cash_out_preview``,
+``cash_out``, ``bet_get``, ``state``) and answer the response bodies (dicts in the shapes documented in
+``integration_hub/openapi.py``: money as decimal strings at the currency's precision). TraderHero's timed rounds
+are settled here too (``jackpot_settle``, published by task name through ``core.tasks.publish``)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -25,19 +32,6 @@ def _s(value: Decimal | None, currency: str | None = None) -> str | None:
     if value is None:
         return None
     return money.money_str(value, currency) if currency else str(value)
-
-
-def parse_amount(value, field: str = "amount") -> Decimal:
-    """A decimal string or JSON number (parsed as Decimal): never a float."""
-    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
-        raise ApplicationError(f"{field}: a decimal amount is required.", code="invalid_amount")
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ApplicationError(f"{field}: {value!r} is not a decimal amount.", code="invalid_amount") from None
-    if not amount.is_finite() or amount <= 0:
-        raise ApplicationError(f"{field}: must be a positive amount.", code="invalid_amount")
-    return amount
 
 
 def _balance_view(session: GameSession) -> tuple[Decimal | None, bool]:
@@ -201,21 +195,12 @@ def state(*, session: GameSession) -> dict:
 # ------------------------------------------------------------------- bets --
 
 
-def bet(*, session: GameSession, data: dict) -> dict:
-    wallet.session_check_open(session)
-    if session.game.slug == Game.PREDICTION_MARKETS:
-        return _market_bet(session, data)
-    if session.game.slug == Game.TRADERHERO_JACKPOT:
-        return _jackpot_bet(session, data)
-    raise ApplicationError("This game takes no bets.", code="invalid_request")
-
-
-def _market_bet(session: GameSession, data: dict) -> dict:
-    outcome = str(data.get("outcome") or "").upper()
-    if outcome not in ("YES", "NO"):
-        raise ApplicationError('outcome: must be "YES" or "NO".', code="invalid_outcome")
-    amount = parse_amount(data.get("amount"))
-    market = sel.market_get(data.get("marketId"))
+def bet_market(*, session: GameSession, market_id: uuid.UUID | None, outcome: str, amount: Decimal) -> dict:
+    """Buy ``amount`` of ``outcome`` (YES|NO) in a market: the stake is debited through the wallet (which refuses
+    a closed session) and the position opens in the bet's confirmation."""
+    if session.game.slug != Game.PREDICTION_MARKETS:
+        raise ApplicationError("This game takes no bets.", code="invalid_request")
+    market = sel.market_get(market_id)
     if market is None:
         raise NotFound("marketId: market not found.", code="market_not_found")
     places = money.precision(session.currency)
@@ -253,24 +238,31 @@ def _market_bet(session: GameSession, data: dict) -> dict:
     }
 
 
-def _jackpot_bet(session: GameSession, data: dict) -> dict:
+def bet_jackpot(
+    *, session: GameSession, direction: str, amount: Decimal | None, client_seed: str | None = None
+) -> dict:
+    """Open a TraderHero round betting ``amount`` on ``direction`` (up|down); in a free round the bet line's
+    fixed stake is played instead (``amount`` may then be ``None``). With ``HUB_JACKPOT_ROUND_SECONDS`` 0 the
+    round settles in the bet's own transaction, else a task settles it when it is due."""
     from freerounds import services as free_rounds
 
-    direction = str(data.get("direction") or "").lower()
+    if session.game.slug != Game.TRADERHERO_JACKPOT:
+        raise ApplicationError("This game takes no bets.", code="invalid_request")
     if direction not in jackpot.DIRECTIONS:
         raise ApplicationError('direction: must be "up" or "down".', code="invalid_direction")
     campaign = free_rounds.campaign_for(session)
     if campaign is not None:  # a free round: the bet line's fixed stake, no real money
         amount, tx_type, fr_id = campaign.bet_amount, "free", campaign.ext_id
     else:
-        amount, tx_type, fr_id = parse_amount(data.get("amount")), "regular", ""
+        if amount is None:
+            raise ApplicationError("amount: a decimal amount is required.", code="invalid_amount")
+        tx_type, fr_id = "regular", ""
         low, high = markets.stake_limits(session.currency)
         if amount < low:
             raise ApplicationError(f"amount: the minimum stake is {low} {session.currency}.", code="stake_too_low")
         if amount > high:
             raise ApplicationError(f"amount: the maximum stake is {high} {session.currency}.", code="stake_too_high")
-    client_seed = data.get("clientSeed")
-    if client_seed is not None and (not isinstance(client_seed, str) or not 0 < len(client_seed) <= 64):
+    if client_seed is not None and not 0 < len(client_seed) <= 64:  # before any money moves, whoever calls
         raise ApplicationError("clientSeed: 1–64 characters.", code="invalid_client_seed")
     created = {}
     settle_now = round_seconds() <= 0
@@ -357,7 +349,8 @@ def jackpot_settle_due(*, limit: int = 500) -> int:
     return count
 
 
-def bet_get(*, session: GameSession, bet_id) -> dict:
+def bet_get(*, session: GameSession, bet_id: str) -> dict:
+    """One of the session's bets (a position or a TraderHero round); another session's id is not found."""
     if session.game.slug == Game.PREDICTION_MARKETS:
         position = sel.position_get(bet_id=bet_id, session_id=session.pk)
         if position is None:
@@ -372,18 +365,18 @@ def bet_get(*, session: GameSession, bet_id) -> dict:
 # -------------------------------------------------------------- cash-out --
 
 
-def _position_for(session: GameSession, data: dict):
+def _position_for(session: GameSession, bet_id: uuid.UUID | None):
     if session.game.slug != Game.PREDICTION_MARKETS:
         raise ApplicationError("Cash-out is available in prediction markets only.", code="cash_out_unavailable")
-    position = sel.position_get(bet_id=data.get("betId"), session_id=session.pk)
+    position = sel.position_get(bet_id=bet_id, session_id=session.pk)
     if position is None:
         raise NotFound("betId: bet not found.", code="bet_not_found")
     return position
 
 
-def cash_out_preview(*, session: GameSession, data: dict) -> dict:
-    wallet.session_check_open(session)
-    position = _position_for(session, data)
+def cash_out_preview(*, session: GameSession, bet_id: uuid.UUID | None) -> dict:
+    """What selling the position back would pay now; no money moves."""
+    position = _position_for(session, bet_id)
     quote = markets.position_cash_out_quote(
         position=position, places=money.precision(session.currency), player_key=cash_out_player_key(session)
     )
@@ -399,16 +392,19 @@ def cash_out_preview(*, session: GameSession, data: dict) -> dict:
     }
 
 
-def cash_out(*, session: GameSession, data: dict) -> dict:
-    """Sell the position back and credit the value as the round's win (one DB transaction)."""
+def cash_out(*, session: GameSession, bet_id: uuid.UUID | None, min_value: Decimal | None = None) -> dict:
+    """Sell the position back and credit the value as the round's win (one DB transaction); ``min_value`` (the
+    previewed value the player accepted) refuses a sale for less.
+
+    Money moves here without a bet, so the session is checked open here too (as ``wallet.bet_place`` does for
+    bets), whoever the caller is; the Session API has already answered 410 for a closed one."""
     wallet.session_check_open(session)
-    position = _position_for(session, data)
-    min_value = data.get("minValue")
+    position = _position_for(session, bet_id)
     with transaction.atomic():
         sold = markets.position_cash_out(
             position_id=position.pk,
             session_id=session.pk,
-            min_value=parse_amount(min_value, "minValue") if min_value else None,
+            min_value=min_value,
             places=money.precision(session.currency),
             actor=f"session:{session.pk}",
             player_key=cash_out_player_key(session),

@@ -53,7 +53,7 @@ class _PublicSign(OpenApiAuthenticationExtension):
 
 
 class _CasinoKey(OpenApiAuthenticationExtension):
-    target_class = "integration_hub.igsp.session_auth.SessionKeyAuthentication"
+    target_class = "integration_hub.session_api.authentication.SessionKeyAuthentication"
     name = "casinoKey"
 
     def get_security_definition(self, auto_schema):
@@ -401,26 +401,26 @@ def _annotations() -> dict[str, dict[str, dict]]:
                 responses={200: HOOK_RESULT, **igsp_errors(409)},
             )
         },
-        "integration_hub.igsp.views.SessionStateView": {
+        "integration_hub.session_api.views.SessionStateView": {
             "get": session_op(200, SESSION_STATE, operation_id="igsp_session_state")
         },
-        "integration_hub.igsp.views.SessionBalanceView": {
+        "integration_hub.session_api.views.SessionBalanceView": {
             "get": session_op(200, BALANCE, operation_id="igsp_session_balance")
         },
-        "integration_hub.igsp.views.SessionBetView": {
+        "integration_hub.session_api.views.SessionBetView": {
             "post": session_op(201, BET_PLACED, BET_BODY, operation_id="igsp_session_bet")
         },
-        "integration_hub.igsp.views.SessionBetDetailView": {
+        "integration_hub.session_api.views.SessionBetDetailView": {
             "get": session_op(
                 200, {"oneOf": [POSITION, JACKPOT_ROUND]}, parameters=[BET_ID], operation_id="igsp_session_bet_get"
             )
         },
-        "integration_hub.igsp.views.CashOutPreviewView": {
+        "integration_hub.session_api.views.CashOutPreviewView": {
             "post": session_op(
                 200, CASH_OUT_PREVIEW, CASH_OUT_BODY, extra=(409,), operation_id="igsp_session_cash_out_preview"
             )
         },
-        "integration_hub.igsp.views.CashOutView": {
+        "integration_hub.session_api.views.CashOutView": {
             "post": session_op(200, CASHED_OUT, CASH_OUT_BODY, extra=(409,), operation_id="igsp_session_cash_out")
         },
         "integration_hub.public_api.views.CreateNewGameView": {

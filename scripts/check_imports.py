@@ -9,7 +9,7 @@ remove them), then reports:
   module importing itself);
 - every layering violation: domain code (models, services, selectors, domain modules of the
   apps) importing Django REST framework or a protocol edge (``integration_hub.igsp`` /
-  ``integration_hub.public_api``), listed in ``FORBIDDEN`` below.
+  ``integration_hub.public_api`` / ``integration_hub.session_api``), listed in ``FORBIDDEN`` below.
 
 Tests, migrations and the hand-run benchmarks are not part of the graph. Exit 1 when anything
 is found; ``--graph`` prints the edges.
@@ -40,10 +40,11 @@ DOMAIN = (
     "games.markets",
     "games.lmsr",
     "games.jackpot",
+    "games.play",
     "freerounds.models",
     "freerounds.services",
 )
-FORBIDDEN = ("rest_framework", "integration_hub.igsp", "integration_hub.public_api")
+FORBIDDEN = ("rest_framework", "integration_hub.igsp", "integration_hub.public_api", "integration_hub.session_api")
 
 
 def module_name(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""IGSP edge: provider API (HMAC), demo sessions, inbound hooks, and the Session API.
+"""IGSP edge: provider API (HMAC), demo sessions and inbound hooks (the Session API is integration_hub/session_api/).
 
 Thin views: authenticate, validate with a serializer, call one service, serialize.
 """
@@ -21,12 +21,9 @@ from core.api.pagination import CursorParams, paginate
 from core.errors import ApplicationError
 from core.net import client_ip
 from games import selectors as game_selectors
-from wallet import currency as money
-from wallet import services as wallet_services
 
 from . import services as igsp_services
 from .authentication import IgspHmacAuthentication
-from .session_auth import IsGameSession, SessionKeyAuthentication
 
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2}([-_][a-zA-Z0-9]{2,4})?$")
 
@@ -209,67 +206,3 @@ class InboundHooksView(HmacView):
             reported_at=signing.parse_igsp_timestamp(request.META["HTTP_X_TIMESTAMP"]),
         )  # verified: it parses
         return Response(response, status=code)
-
-
-# -------------------------------------------------------------- Session API --
-
-
-class SessionApiView(IgspView):
-    authentication_classes = [SessionKeyAuthentication]
-    permission_classes = [IsGameSession]
-
-    def session(self, request, session_id):
-        session = request.user.session
-        if str(session.pk) != str(session_id):
-            raise ApplicationError("Session not found.", code="not_found", status_code=404)
-        return session
-
-
-class SessionStateView(SessionApiView):
-    def get(self, request, session_id):
-        from games import play
-
-        session = self.session(request, session_id)
-        wallet_services.session_check_open(session)
-        return Response(play.state(session=session))
-
-
-class SessionBalanceView(SessionApiView):
-    def get(self, request, session_id):
-        session = self.session(request, session_id)
-        wallet_services.session_check_open(session)
-        balance = wallet_services.session_balance(session=session)
-        return Response({"balance": money.money_str(balance, session.currency), "currency": session.currency})
-
-
-class SessionBetView(SessionApiView):
-    def post(self, request, session_id):
-        from games import play
-
-        session = self.session(request, session_id)
-        return Response(play.bet(session=session, data=_object(request)), status=status.HTTP_201_CREATED)
-
-
-class CashOutPreviewView(SessionApiView):
-    def post(self, request, session_id):
-        from games import play
-
-        session = self.session(request, session_id)
-        return Response(play.cash_out_preview(session=session, data=_object(request)))
-
-
-class CashOutView(SessionApiView):
-    def post(self, request, session_id):
-        from games import play
-
-        session = self.session(request, session_id)
-        return Response(play.cash_out(session=session, data=_object(request)))
-
-
-class SessionBetDetailView(SessionApiView):
-    def get(self, request, session_id, bet_id):
-        from games import play
-
-        session = self.session(request, session_id)
-        wallet_services.session_check_open(session)
-        return Response(play.bet_get(session=session, bet_id=bet_id))

@@ -102,7 +102,7 @@ def test_settlement_totals_keep_demo_money_apart():
 def test_the_session_state_shows_each_session_its_own_book(games_catalog):
     market = make_market(b="100")
     demo = demo_session(games_catalog)
-    placed = play.bet(session=demo, data={"marketId": str(market.pk), "outcome": "YES", "amount": "500.00"})
+    placed = play.bet_market(session=demo, market_id=market.pk, outcome="YES", amount=Decimal("500.00"))
     assert Position.objects.get(pk=placed["betId"]).demo
     demo_view = next(m for m in play.state(session=demo)["markets"] if m["id"] == str(market.pk))
     assert Decimal(demo_view["yesPrice"]) > Decimal("0.9")
@@ -240,8 +240,8 @@ def test_a_demo_session_through_the_wallet_never_ends_richer(moves, games_catalo
         if move[0] == "bet":
             try:
                 bets.append(
-                    play.bet(
-                        session=session, data={"marketId": str(market.pk), "outcome": move[1], "amount": str(move[2])}
+                    play.bet_market(
+                        session=session, market_id=market.pk, outcome=move[1], amount=Decimal(str(move[2]))
                     )["betId"]
                 )
             except markets.MarketError:
@@ -249,12 +249,12 @@ def test_a_demo_session_through_the_wallet_never_ends_richer(moves, games_catalo
         elif bets:
             bet_id = bets.pop(move[1] % len(bets))
             try:
-                play.cash_out(session=session, data={"betId": bet_id})
+                play.cash_out(session=session, bet_id=uuid.UUID(bet_id))
             except markets.MarketError:
                 continue
     for bet_id in bets:
         try:
-            play.cash_out(session=session, data={"betId": bet_id})
+            play.cash_out(session=session, bet_id=uuid.UUID(bet_id))
         except markets.MarketError:
             pass
     assert GameSession.objects.get(pk=session.pk).demo_balance <= Decimal("100000.00")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -41,10 +42,10 @@ def balance(session) -> Decimal:
 
 def test_resolve_pays_winners_shares_and_closes_losers_with_zero_wins(games_catalog, market):
     alice, bob, carol = (demo_session(games_catalog, p) for p in ("alice", "bob", "carol"))
-    a = play.bet(session=alice, data={"marketId": str(market.pk), "outcome": "YES", "amount": "10.00"})
-    b = play.bet(session=bob, data={"marketId": str(market.pk), "outcome": "NO", "amount": "5.00"})
-    c = play.bet(session=carol, data={"marketId": str(market.pk), "outcome": "YES", "amount": "2.00"})
-    play.cash_out(session=carol, data={"betId": c["betId"]})
+    a = play.bet_market(session=alice, market_id=market.pk, outcome="YES", amount=Decimal("10.00"))
+    b = play.bet_market(session=bob, market_id=market.pk, outcome="NO", amount=Decimal("5.00"))
+    c = play.bet_market(session=carol, market_id=market.pk, outcome="YES", amount=Decimal("2.00"))
+    play.cash_out(session=carol, bet_id=uuid.UUID(c["betId"]))
     carol_after_cash_out = balance(carol)
     paid = settlement.market_settle(market_id=market.pk, action="resolve", outcome="YES", actor="test")
     assert paid == 2  # the cashed-out position is already settled
@@ -64,8 +65,8 @@ def test_resolve_pays_winners_shares_and_closes_losers_with_zero_wins(games_cata
 @pytest.mark.parametrize("action", ["void", "cancel"])
 def test_void_and_cancel_refund_every_open_stake(games_catalog, market, action):
     alice, bob = demo_session(games_catalog, "alice"), demo_session(games_catalog, "bob")
-    play.bet(session=alice, data={"marketId": str(market.pk), "outcome": "YES", "amount": "10.00"})
-    play.bet(session=bob, data={"marketId": str(market.pk), "outcome": "NO", "amount": "7.50"})
+    play.bet_market(session=alice, market_id=market.pk, outcome="YES", amount=Decimal("10.00"))
+    play.bet_market(session=bob, market_id=market.pk, outcome="NO", amount=Decimal("7.50"))
     assert settlement.market_settle(market_id=market.pk, action=action, actor="test") == 2
     assert balance(alice) == Decimal("100.00") and balance(bob) == Decimal("100.00")
     assert Transaction.objects.filter(kind=TxKind.REFUND).count() == 2
@@ -88,7 +89,7 @@ def test_real_session_payouts_go_to_the_outbox(games_catalog, market, igsp_partn
         currency="EUR",
         partner_session_ref="r1",
     ).session
-    play.bet(session=session, data={"marketId": str(market.pk), "outcome": "NO", "amount": "3.00"})
+    play.bet_market(session=session, market_id=market.pk, outcome="NO", amount=Decimal("3.00"))
     settlement.market_settle(market_id=market.pk, action="resolve", outcome="NO", actor="test")
     win = Transaction.objects.get(kind=TxKind.WIN)
     assert win.status == TxStatus.PENDING and win.amount > Decimal("3.00")
@@ -96,7 +97,7 @@ def test_real_session_payouts_go_to_the_outbox(games_catalog, market, igsp_partn
 
 def test_resolve_and_void_commands(games_catalog, market):
     alice = demo_session(games_catalog, "alice")
-    play.bet(session=alice, data={"marketId": str(market.pk), "outcome": "YES", "amount": "1.00"})
+    play.bet_market(session=alice, market_id=market.pk, outcome="YES", amount=Decimal("1.00"))
     out = io.StringIO()
     call_command("resolve_market", str(market.pk), "NO", stdout=out)
     assert "1 position" in out.getvalue()
@@ -105,6 +106,6 @@ def test_resolve_and_void_commands(games_catalog, market):
     with pytest.raises(CommandError):
         call_command("void_market", "not-a-market")
     other = markets.market_create(title="Other", b=Decimal("50"), close_at=timezone.now() + timedelta(days=1))
-    play.bet(session=alice, data={"marketId": str(other.pk), "outcome": "YES", "amount": "1.00"})
+    play.bet_market(session=alice, market_id=other.pk, outcome="YES", amount=Decimal("1.00"))
     call_command("void_market", str(other.pk), stdout=io.StringIO())
     assert Transaction.objects.filter(kind=TxKind.REFUND).count() == 1

@@ -273,9 +273,9 @@ def test_a_traderhero_bet_costs_a_bounded_number_of_statements(http, wired, game
     settings.HUB_JACKPOT_ROUND_SECONDS = 3
     sid, _ = igsp_create(http, wired, "traderhero-jackpot")
     session = GameSession.objects.select_related("partner", "ext_client", "game").get(pk=sid)
-    play.bet(session=session, data={"direction": "up", "amount": "1.00"})  # the signing key is cached now
+    play.bet_jackpot(session=session, direction="up", amount=Decimal("1.00"))  # the signing key is cached now
     with CaptureQueriesContext(connection) as queries:
-        body = play.bet(session=session, data={"direction": "up", "amount": "1.00"})
+        body = play.bet_jackpot(session=session, direction="up", amount=Decimal("1.00"))
     assert body["status"] == "open"
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     assert statements.count("SAVEPOINT") == 1, statements  # _confirm_or_refund's, not one per insert
@@ -399,3 +399,116 @@ def test_a_bet_of_a_closed_or_expired_session_answers_410_like_every_session_rou
     # Same answer as the state route.
     state = http.get(f"/igsp/v1/sessions/{sid}/state", headers=key)
     assert (state.status_code, state.json()["error"]) == (410, f"session_{gone}")
+
+
+def test_bad_session_api_bodies_answer_the_codes_the_game_page_reads(http, wired, markets_seed, games_catalog):
+    """The game page shows each refusal by its ``error`` code (static/hub/i18n.js ``err_<code>``): the input
+    serializers answer exactly the domain errors the hand-written parsing did, in the IGSP error shape."""
+    sid, key = igsp_create(http, wired, "prediction-markets")
+    market_id = str(markets_seed[0].pk)
+
+    def answer(path, body, headers=key, session=sid):
+        resp = http.post(f"/igsp/v1/sessions/{session}/{path}", headers=headers, json=body)
+        return resp.status_code, resp.json()
+
+    def err(status, code, message):
+        return status, {"error": code, "message": message, "status": status}
+
+    amount_required = err(400, "invalid_amount", "amount: a decimal amount is required.")
+    for body, expected in [
+        (
+            {"marketId": market_id, "outcome": "maybe", "amount": "1"},
+            err(400, "invalid_outcome", 'outcome: must be "YES" or "NO".'),
+        ),
+        ({"marketId": market_id, "amount": "1"}, err(400, "invalid_outcome", 'outcome: must be "YES" or "NO".')),
+        (
+            {"marketId": market_id, "outcome": "yes", "amount": "abc"},
+            err(400, "invalid_amount", "amount: 'abc' is not a decimal amount."),
+        ),
+        (
+            {"marketId": market_id, "outcome": "YES", "amount": "0"},
+            err(400, "invalid_amount", "amount: must be a positive amount."),
+        ),
+        ({"marketId": market_id, "outcome": "YES", "amount": None}, amount_required),
+        ({"marketId": market_id, "outcome": "YES", "amount": True}, amount_required),
+        ({"marketId": market_id, "outcome": "YES"}, amount_required),
+        (
+            {"marketId": "nope", "outcome": "YES", "amount": "1"},
+            err(404, "market_not_found", "marketId: market not found."),
+        ),
+        ({"marketId": 7, "outcome": "YES", "amount": "1"}, err(404, "market_not_found", "marketId: market not found.")),
+        ({"outcome": "YES", "amount": "1"}, err(404, "market_not_found", "marketId: market not found.")),
+        ([1, 2], err(400, "invalid_request", "The body must be a JSON object.")),
+        ("YES", err(400, "invalid_request", "The body must be a JSON object.")),
+    ]:
+        assert answer("bet", body) == expected, body
+    for path in ("cash-out/preview", "cash-out"):
+        assert answer(path, {"betId": "nope"}) == err(404, "bet_not_found", "betId: bet not found."), path
+        assert answer(path, {}) == err(404, "bet_not_found", "betId: bet not found."), path
+        null = http.post(  # a JSON null body (httpx sends no body for json=None)
+            f"/igsp/v1/sessions/{sid}/{path}", headers={**key, "Content-Type": "application/json"}, content=b"null"
+        )
+        assert (null.status_code, null.json()) == err(400, "invalid_request", "The body must be a JSON object.")
+    # A JSON number is read as a Decimal, never a float (as a float this would be 1.0, a valid stake).
+    raw = b'{"marketId": "' + market_id.encode() + b'", "outcome": "YES", "amount": 1.0000000000000001}'
+    exact = http.post(f"/igsp/v1/sessions/{sid}/bet", headers={**key, "Content-Type": "application/json"}, content=raw)
+    assert exact.status_code == 400 and exact.json()["error"] == "invalid_amount", exact.text
+    placed = answer("bet", {"marketId": market_id, "outcome": "no", "amount": 2})  # a JSON number, any case
+    assert placed[0] == 201 and placed[1]["outcome"] == "NO" and placed[1]["amount"] == "2.00", placed
+    bad_floor = answer("cash-out", {"betId": placed[1]["betId"], "minValue": "x"})
+    assert bad_floor == err(400, "invalid_amount", "minValue: 'x' is not a decimal amount.")
+
+    jsid, jkey = igsp_create(http, wired, "traderhero-jackpot", player="p-3")
+    for body, expected in [
+        ({"direction": "left", "amount": "1"}, err(400, "invalid_direction", 'direction: must be "up" or "down".')),
+        ({"amount": "1"}, err(400, "invalid_direction", 'direction: must be "up" or "down".')),
+        ({"direction": "UP"}, amount_required),
+        (
+            {"direction": "up", "amount": "1", "clientSeed": ""},
+            err(400, "invalid_client_seed", "clientSeed: 1–64 characters."),
+        ),
+        (
+            {"direction": "up", "amount": "1", "clientSeed": "x" * 65},
+            err(400, "invalid_client_seed", "clientSeed: 1–64 characters."),
+        ),
+        (
+            {"direction": "up", "amount": "1", "clientSeed": 5},
+            err(400, "invalid_client_seed", "clientSeed: 1–64 characters."),
+        ),
+    ]:
+        assert answer("bet", body, jkey, jsid) == expected, body
+    unavailable = err(400, "cash_out_unavailable", "Cash-out is available in prediction markets only.")
+    assert answer("cash-out/preview", {"betId": "nope"}, jkey, jsid) == unavailable
+    # Nothing written but the one good bet.
+    assert list(Transaction.objects.values_list("kind", flat=True)) == [TxKind.BET]
+
+
+@pytest.mark.parametrize("gone", ["closed", "expired"])
+def test_every_session_route_answers_410_once_the_session_is_gone(http, wired, markets_seed, gone):
+    """The open-session check runs once, in the Session API's base view, before any body is read."""
+    sid, key = igsp_create(http, wired, "prediction-markets")
+    placed = http.post(
+        f"/igsp/v1/sessions/{sid}/bet",
+        headers=key,
+        json={"marketId": str(markets_seed[0].pk), "outcome": "YES", "amount": "1"},
+    )
+    assert placed.status_code == 201, placed.text
+    bet_id = placed.json()["betId"]
+    if gone == "closed":
+        GameSession.objects.filter(pk=sid).update(status="closed")
+    else:
+        GameSession.objects.filter(pk=sid).update(expires_at=timezone.now() - timedelta(seconds=1))
+    base = f"/igsp/v1/sessions/{sid}"
+    for method, path, body in [
+        ("GET", "state", None),
+        ("GET", "balance", None),
+        ("GET", f"bets/{bet_id}", None),
+        ("POST", "bet", {"marketId": str(markets_seed[0].pk), "outcome": "YES", "amount": "1"}),
+        ("POST", "bet", [1]),
+        ("POST", "cash-out/preview", {"betId": bet_id}),
+        ("POST", "cash-out", {"betId": bet_id}),
+    ]:
+        resp = http.request(method, f"{base}/{path}", headers=key, json=body)
+        assert resp.status_code == 410, (path, resp.text)
+        assert resp.json()["error"] == f"session_{gone}", (path, resp.json())
+    assert Transaction.objects.filter(kind=TxKind.WIN).count() == 0

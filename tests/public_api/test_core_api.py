@@ -337,3 +337,23 @@ def test_free_rounds_cancel_refuses_fields_beyond_its_request_shape(http, wired,
         method="DELETE",
     )
     assert exact.status_code == 200
+
+
+def test_a_free_round_bet_with_a_malformed_amount_is_refused(http, wired, bet_lines, settings):
+    """A free round plays the bet line's stake, but a body whose ``amount`` is not an amount is a client's
+    mistake like any other (400 ``invalid_amount``, nothing written): the Session API's input serializer
+    parses the body before the game decides which stake to play."""
+    settings.HUB_JACKPOT_ROUND_SECONDS = 0
+    assert post(http, wired, "/free-rounds", free_rounds_body(wired, userIDs=["u-77"])).status_code == 200
+    game = post(http, wired, "/create-new-game", game_request(wired)).json()
+    wired.sandbox.register_session(wired.slug, "ext-sess-1", "u-77", "USD", balance="100.00")
+    headers = {"X-Casino-Key": game["gameURL"].split("#key=")[1]}
+    url = f"/igsp/v1/sessions/{game['gsID']}/bet"
+    for amount in ("abc", True, [1], "-1"):
+        r = http.post(url, headers=headers, json={"direction": "up", "amount": amount})
+        assert r.status_code == 400, (amount, r.text)
+        assert r.json()["error"] == "invalid_amount", r.json()
+    assert not Transaction.objects.exists()  # no bet, so no free round taken
+    # Without an amount the free round is played at the bet line's stake, as ever.
+    r = http.post(url, headers=headers, json={"direction": "up"})
+    assert r.status_code == 201 and r.json()["freeRound"] is True and r.json()["stake"] == "0.50", r.text

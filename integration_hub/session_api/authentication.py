@@ -1,4 +1,8 @@
-"""Session API authentication: ``X-Casino-Key: igsp_<secret>``, checked against the session's key hash."""
+"""Session API authentication: ``X-Casino-Key: igsp_<secret>``, checked against the session's key hash.
+
+``SessionKeyAuthentication`` answers ``None`` without the header and one 401 for every failure (unknown
+session, wrong key, a session id that is not a UUID); ``IsGameSession`` requires the session principal. Used by
+the views in ``integration_hub/session_api/views.py``."""
 
 from __future__ import annotations
 

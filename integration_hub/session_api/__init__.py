@@ -1,0 +1,8 @@
+"""The Session API edge: what the game page (static/hub/igsp-init.js) calls under /igsp/v1/sessions/<id>/, for
+IGSP, Public API and demo sessions alike.
+
+- ``authentication.py``: ``X-Casino-Key`` (the session token) and the permission that requires it;
+- ``serializers.py``: the input bodies (bet, cash-out preview, cash-out), parsed into typed values;
+- ``views.py``: one ``APIView`` per operation, each calling one function of ``games/play.py``;
+- ``urls.py``: the routes, included by ``integration_hub/igsp/urls.py`` (same paths and names as ever).
+"""

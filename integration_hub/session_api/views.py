@@ -1,0 +1,105 @@
+"""Session API views: one ``APIView`` per operation of /igsp/v1/sessions/<id>/…, for every session (IGSP, Public
+API, demo).
+
+Each view authenticates the session token (``authentication.py``), has the base view check the session (the id
+in the path, open, its partner not suspended: 404, 410, 403 on every route), validates its body with an input
+serializer (``serializers.py``) and calls one function of ``games/play.py``. The response bodies are the ones
+``games/play.py`` builds (its view models) and the balance below, in the shapes ``integration_hub/openapi.py``
+documents (``SESSION_STATE``, ``BALANCE``, ``BET_PLACED``, ``POSITION`` / ``JACKPOT_ROUND``,
+``CASH_OUT_PREVIEW``, ``CASHED_OUT``): money as decimal strings at the currency's precision.
+"""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import ApplicationError
+from games import play
+from games.models import Game
+from wallet import currency as money
+from wallet import services as wallet_services
+from wallet.models import GameSession
+
+from . import serializers
+from .authentication import IsGameSession, SessionKeyAuthentication
+
+
+class SessionApiView(APIView):
+    """Authenticates the session token and checks the session once, before any handler runs."""
+
+    error_style = "igsp"
+    authentication_classes = [SessionKeyAuthentication]
+    permission_classes = [IsGameSession]
+    game_session: GameSession
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        method = request.method.lower()
+        if method == "options" or not hasattr(self, method):  # OPTIONS and 405 answer as for any view
+            return
+        session = request.user.session
+        if str(session.pk) != str(kwargs.get("session_id")):
+            raise ApplicationError("Session not found.", code="not_found", status_code=404)
+        wallet_services.session_check_open(session)  # 403 suspended partner, 410 closed or expired
+        self.game_session = session
+
+
+class SessionStateView(SessionApiView):
+    """``GET …/state``: the launch page's bootstrap (session, player, balance, game config, markets/rounds)."""
+
+    def get(self, request, session_id):
+        return Response(play.state(session=self.game_session))
+
+
+class SessionBalanceView(SessionApiView):
+    """``GET …/balance``: live from the partner's wallet (ours for demo sessions); 502 when unreachable."""
+
+    def get(self, request, session_id):
+        session = self.game_session
+        balance = wallet_services.session_balance(session=session)
+        return Response({"balance": money.money_str(balance, session.currency), "currency": session.currency})
+
+
+class SessionBetView(SessionApiView):
+    """``POST …/bet``: the body the session's game takes, debited through the partner's wallet."""
+
+    def post(self, request, session_id):
+        session = self.game_session
+        if session.game.slug == Game.PREDICTION_MARKETS:
+            market_bet = serializers.MarketBetInput(data=request.data)
+            market_bet.is_valid(raise_exception=True)
+            placed = play.bet_market(session=session, **market_bet.validated_data)
+        elif session.game.slug == Game.TRADERHERO_JACKPOT:
+            jackpot_bet = serializers.JackpotBetInput(data=request.data)
+            jackpot_bet.is_valid(raise_exception=True)
+            placed = play.bet_jackpot(session=session, **jackpot_bet.validated_data)
+        else:
+            raise ApplicationError("This game takes no bets.", code="invalid_request")
+        return Response(placed, status=status.HTTP_201_CREATED)
+
+
+class SessionBetDetailView(SessionApiView):
+    """``GET …/bets/<betId>``: one of the session's bets."""
+
+    def get(self, request, session_id, bet_id):
+        return Response(play.bet_get(session=self.game_session, bet_id=bet_id))
+
+
+class CashOutPreviewView(SessionApiView):
+    """``POST …/cash-out/preview`` ``{betId}``: the value selling back would pay; no money moves."""
+
+    def post(self, request, session_id):
+        body = serializers.CashOutPreviewInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(play.cash_out_preview(session=self.game_session, **body.validated_data))
+
+
+class CashOutView(SessionApiView):
+    """``POST …/cash-out`` ``{betId, minValue?}``: sells the position back; the win goes out through the hooks."""
+
+    def post(self, request, session_id):
+        body = serializers.CashOutInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(play.cash_out(session=self.game_session, **body.validated_data))
