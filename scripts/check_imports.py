@@ -38,8 +38,7 @@ DOMAIN = (
     "games.services",
     "games.selectors",
     "games.markets",
-    "games.lmsr",
-    "games.jackpot",
+    "games.traderhero",
     "freerounds.models",
     "freerounds.services",
 )
