@@ -47,9 +47,10 @@ from django.utils import timezone
 
 from core.db import get_or_none
 from core.errors import ApplicationError, Conflict, NotFound
+from core.money import fits, quantum, to_decimal
 
 from ..models import CashOutDay, Market, MarketBook, MarketEvent, MarketStatus, Outcome, Position, PositionStatus
-from ..money import fits, precision_for, quantum, to_decimal
+from ..money import precision_for
 from . import lmsr
 
 DEFAULT_MARGIN = Decimal("0.05")

@@ -17,10 +17,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, NotFound
+from core.money import fits, to_decimal
 
 from .. import catalog
 from ..models import Game, JackpotRound, JackpotRoundStatus
-from ..money import fits, precision_for, to_decimal
+from ..money import precision_for
 from . import fairness
 
 CLIENT_SEED_MAX = 64
