@@ -1,1 +1,2 @@
-"""Shared code that imports no app: domain errors, db helpers, signing, URL/IP policy, logging."""
+"""Shared code that imports no app: domain errors, db helpers, money, signing, URL/IP policy, the pooled HTTP
+client, logging."""

@@ -1,8 +1,8 @@
 """Catalog and game operations for account managers.
 
-Market status changes (suspend, resume, resolve, cancel, void) call
-``games.markets``; the wallet-side payouts they imply are not wired yet, so
-the admin shows what is owed. Positions and jackpot rounds are read-only.
+Market status changes call ``games/markets/services.py`` (suspend, resume) or queue a settlement
+(resolve, cancel, void: ``games/markets/settlement.py`` in a worker, which pays every position through the
+wallet). Positions and jackpot rounds are read-only.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from django.utils.html import format_html, format_html_join
 
 from core.errors import ApplicationError
 
-from . import lmsr, markets, services
+from . import services
+from .markets import lmsr
+from .markets import services as markets
 from .models import (
     BetLine,
     Game,
@@ -242,7 +244,7 @@ class MarketAdmin(admin.ModelAdmin):
     def _settle(self, request, queryset, action: str, outcome: str | None = None):
         """Resolve / cancel / void: the settlement and every payout run in a worker (thousands of positions
         never settle inside a request); the delivery engine then pays them."""
-        from . import settlement
+        from .markets import settlement
 
         for market in queryset:
             if market.status not in (MarketStatus.OPEN, MarketStatus.SUSPENDED):

@@ -112,7 +112,7 @@ GAMES = (
         "name": "TraderHero Jackpot",
         "rtp": Decimal("0.9500"),
         "categories": ["trading", "jackpot", "instant win"],
-        # The jackpot tier pays 100x (games.jackpot.TIERS), so the true maximum coefficient is 100.
+        # The jackpot tier pays 100x (games.traderhero.fairness.TIERS), so the true maximum coefficient is 100.
         "bet_line_multiplier": Decimal("100.00"),
     },
 )

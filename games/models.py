@@ -101,7 +101,7 @@ class MarketStatus(models.TextChoices):
 
 
 class Market(models.Model):
-    """A two-outcome market priced by LMSR (``games.lmsr``) with liquidity ``b``."""
+    """A two-outcome market priced by LMSR (``games/markets/lmsr.py``) with liquidity ``b``."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     title = models.CharField(max_length=300)
@@ -228,7 +228,7 @@ class JackpotRoundStatus(models.TextChoices):
 
 
 class JackpotRound(models.Model):
-    """One TraderHero round (provably fair, see ``games.jackpot``). ``id`` is the betId."""
+    """One TraderHero round (provably fair, see ``games/traderhero/fairness.py``). ``id`` is the betId."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session_id = models.UUIDField(db_index=True, help_text="The wallet GameSession id (no FK across apps).")

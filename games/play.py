@@ -22,10 +22,12 @@ from wallet import currency as money
 from wallet import services as wallet
 from wallet.models import GameSession, Round
 
-from . import jackpot, markets
 from . import selectors as sel
-from . import services as game_services
+from .markets import services as markets
 from .models import Game, JackpotRound, JackpotRoundStatus, Market, PositionStatus
+from .traderhero import fairness as jackpot
+from .traderhero import services as game_services
+from .traderhero.settlement import _settle_and_pay
 
 
 def _s(value: Decimal | None, currency: str | None = None) -> str | None:
@@ -312,41 +314,6 @@ def _safe_publish(bet_id: str, countdown: int) -> None:
         publish("games.settle_jackpot_round", bet_id, countdown=countdown)
     except Exception:  # noqa: BLE001 - the periodic sweep settles due rounds anyway
         pass
-
-
-def jackpot_settle(*, bet_id, force: bool = False) -> bool:
-    """Settle a due round: reveal the seed, compute the outcome, pay through the wallet (zero win on a loss).
-
-    The round's settlement and its win are one database transaction; running it twice pays once."""
-    with transaction.atomic():
-        jr = JackpotRound.objects.select_for_update().filter(pk=bet_id, status=JackpotRoundStatus.OPEN).first()
-        if jr is None:
-            return False
-        rnd = Round.objects.select_related("session", "session__game").get(pk=jr.round_id)
-        _settle_and_pay(jr, rnd, force=force)
-    return True
-
-
-def _settle_and_pay(jr: JackpotRound, rnd: Round, *, force: bool) -> JackpotRound:
-    """Play a round the caller holds and pay it through the wallet (a zero win on a loss), in the caller's
-    transaction."""
-    from freerounds import services as free_rounds
-
-    jr = game_services.jackpot_round_play(jr, places=money.precision(jr.currency), force=force)
-    if rnd.free_rounds_id:
-        tx_type = "free"
-    else:
-        tx_type = "jackpot" if jr.tier == "jackpot" else "regular"
-    wallet.win_record(round=rnd, amount=jr.payout, tx_type=tx_type, free_rounds_id=rnd.free_rounds_id)
-    free_rounds.free_round_settled(round=rnd, payout=jr.payout)
-    return jr
-
-
-def jackpot_settle_due(*, limit: int = 500) -> int:
-    count = 0
-    for bet_id in sel.jackpot_rounds_due().values_list("pk", flat=True)[:limit]:
-        count += jackpot_settle(bet_id=bet_id)
-    return count
 
 
 def bet_get(*, session: GameSession, bet_id: str) -> dict:

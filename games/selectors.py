@@ -13,8 +13,9 @@ from datetime import datetime
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from . import catalog, jackpot
+from . import catalog
 from .models import BetLine, Game, JackpotRound, JackpotRoundStatus, Market, MarketStatus, Position, Provider
+from .traderhero import fairness
 
 
 def _as_uuid(value) -> uuid.UUID | None:
@@ -153,7 +154,7 @@ def jackpot_round_state(rnd: JackpotRound) -> dict:
         "clientSeed": rnd.client_seed,
         "nonce": rnd.nonce,
         "settleAt": rnd.settle_at,
-        "table": jackpot.tier_table(rnd.rtp).as_dict(),
+        "table": fairness.tier_table(rnd.rtp).as_dict(),
     }
     if rnd.status != JackpotRoundStatus.OPEN:
         state.update(

@@ -1,21 +1,25 @@
-"""Money helpers for the sandbox partner: precision per currency, parsing, JSON rendering.
+"""Money helpers for the sandbox partner: its precision table, amount validation, JSON rendering.
 
 Money is ``Decimal`` end to end. Responses render balances as JSON numbers (IGSP)
 or decimal strings (Public API) with the currency's precision; no float ever
-touches an amount.
+touches an amount. The shared arithmetic and the Decimal JSON parser are ``core/money.py``'s; what is
+here is the sandbox's own: a partner's precision table (its tenants may override it), storage limits,
+the two protocols' amount formats and the digit-for-digit JSON writer.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+
+from core import money as core_money
 
 # Stored with DecimalField(max_digits=20, decimal_places=8).
 MAX_DECIMAL_PLACES = 8
 MAX_INTEGER_DIGITS = 12
 MAX_AMOUNT = Decimal(10) ** MAX_INTEGER_DIGITS
-DEFAULT_PRECISION = 2  # fiat
+DEFAULT_PRECISION = core_money.DEFAULT_PLACES  # fiat
 
 # Crypto units named in PROTOCOLS.md; a tenant's ``currency_precision`` overrides these.
 BUILTIN_PRECISION: dict[str, int] = {
@@ -50,17 +54,9 @@ def precision_for(overrides: dict | None, currency: str) -> int:
     return BUILTIN_PRECISION.get(currency, DEFAULT_PRECISION)
 
 
-def quantum(places: int) -> Decimal:
-    return Decimal(1).scaleb(-places)
-
-
-def fits_precision(amount: Decimal, places: int) -> bool:
-    return amount == amount.quantize(quantum(places), rounding=ROUND_DOWN)
-
-
 def display(amount: Decimal, places: int) -> Decimal:
     """The amount cut to the currency's precision (never shows more than there is)."""
-    value = Decimal(amount).quantize(quantum(places), rounding=ROUND_DOWN)
+    value = core_money.quantize_down(amount, places)
     return value.copy_abs() if value.is_zero() else value
 
 
@@ -76,7 +72,7 @@ def check_amount(amount: Decimal, places: int) -> Decimal:
         raise AmountError("must be >= 0")
     if amount >= MAX_AMOUNT:
         raise AmountError("is too large")
-    if not fits_precision(amount, min(places, MAX_DECIMAL_PLACES)):
+    if not core_money.fits(amount, min(places, MAX_DECIMAL_PLACES)):
         raise AmountError(f"has more than {places} decimal places")
     return amount
 
@@ -107,14 +103,11 @@ def parse_control_amount(value) -> Decimal:
 
 
 def loads(raw: bytes | str):
-    """Parse JSON with non-integers as Decimal; NaN/Infinity are rejected."""
-
-    def _reject(token):
-        raise ValueError(f"invalid JSON constant {token}")
-
+    """Parse JSON (UTF-8) with non-integers as Decimal; NaN/Infinity and numbers no Decimal holds raise
+    ValueError."""
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8")
-    return json.loads(raw, parse_float=Decimal, parse_constant=_reject)
+    return core_money.loads_decimal(raw)
 
 
 def dumps(value) -> str:

@@ -1,8 +1,14 @@
-"""Per-currency precision: fiat and FUN carry 2 decimals on the wire, crypto units more."""
+"""The wallet's per-currency precision: fiat and FUN carry 2 decimals on the wire, crypto units more.
+
+The arithmetic (quantum, rounding down) is ``core/money.py``'s; this module only knows which currency has how
+many decimals.
+"""
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
+
+from core import money
 
 CRYPTO_PRECISION = {
     "BTC": 8,
@@ -23,16 +29,16 @@ CRYPTO_PRECISION = {
 
 
 def precision(currency: str) -> int:
-    return CRYPTO_PRECISION.get(currency, 2)
+    return CRYPTO_PRECISION.get(currency, money.DEFAULT_PLACES)
 
 
 def quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-precision(currency))
+    return money.quantum(precision(currency))
 
 
 def quantize_down(amount: Decimal, currency: str) -> Decimal:
     """Round towards zero at the currency's precision (never in the player's favour on payouts)."""
-    return Decimal(amount).quantize(quantum(currency), rounding=ROUND_DOWN)
+    return money.quantize_down(amount, precision(currency))
 
 
 def has_valid_precision(amount: Decimal, currency: str) -> bool:

@@ -1,4 +1,4 @@
-// TraderHero provably-fair check, recomputed in the browser (algorithm version 1, see games/jackpot.py):
+// TraderHero provably-fair check, recomputed in the browser (algorithm version 1, see games/traderhero/fairness.py):
 //   hash  = hex(SHA-256(ascii(serverSeed)))                      must equal the committed serverSeedHash
 //   d     = HMAC-SHA256(key = ascii(serverSeed), msg = utf8(clientSeed + ":" + nonce))
 //   draw  = first 6 bytes of d, big-endian (< 2^48)
@@ -15,7 +15,7 @@ const PATH_MOVES = 21;
 const PATH_START = 10000;
 const DRAW_SPACE = 2n ** 48n;
 
-// (name, multiplier, relative weight among winning rounds) — games.jackpot.TIERS, version 1.
+// (name, multiplier, relative weight among winning rounds) — games.traderhero.fairness.TIERS, version 1.
 const TIERS_V1 = [["jackpot", "100", 2n], ["x5", "5", 998n], ["x2", "2", 3000n], ["x1.5", "1.5", 6000n]];
 
 const encoder = new TextEncoder();
@@ -29,7 +29,7 @@ function fraction(value) {
   return { num: a.n, den: 10n ** BigInt(a.s) };
 }
 
-/** The integer tier table for ``rtp``, computed exactly like games.jackpot.tier_table. */
+/** The integer tier table for ``rtp``, computed exactly like games.traderhero.fairness.tier_table. */
 export function tierTable(rtp) {
   const r = fraction(rtp);
   // Σ(m·w) as a fraction over a common denominator

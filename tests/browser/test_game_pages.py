@@ -255,7 +255,7 @@ def test_partner_errors_show_in_plain_words(open_page, hub, open_markets):
 
 
 def _fair_case(server_seed: str, client_seed: str, nonce: int, direction: str, rtp: Decimal, stake: str = "10.00"):
-    from games import jackpot
+    from games.traderhero import fairness as jackpot
 
     out = jackpot.play(server_seed, client_seed, nonce, direction, rtp)
     return {
@@ -274,8 +274,8 @@ def _fair_case(server_seed: str, client_seed: str, nonce: int, direction: str, r
 
 
 def test_browser_fairness_check_agrees_with_the_server_algorithm(open_page, hub):
-    """fair.js against games.jackpot on every tier (jackpot included), two RTPs, and tampered rounds."""
-    from games import jackpot
+    """fair.js against games.traderhero.fairness on every tier (jackpot included), two RTPs, and tampered rounds."""
+    from games.traderhero import fairness as jackpot
 
     seed = "7" * 64
     cases, wanted = [], {"jackpot", "x5", "x2", "x1.5", "lose"}

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from games import markets
+from games.markets import services as markets
 from games.models import Market
 
 

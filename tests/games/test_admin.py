@@ -9,8 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from games import catalog, services
+from games import catalog
 from games.models import Game, JackpotRound, Market, MarketEvent, MarketStatus
+from games.traderhero import services
 
 from .factories import make_market, open_position
 

@@ -14,7 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from games import lmsr, markets, play
+from games import play
+from games.markets import lmsr
+from games.markets import services as markets
 from games.models import MarketBook, MarketEvent, Position
 from wallet import services as wallet
 from wallet.models import GameSession

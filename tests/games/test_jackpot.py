@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 
-from games import jackpot
+from games.traderhero import fairness as jackpot
 
 SEED = "0" * 63 + "1"
 SEED_HASH = "c386d8e8d07342f2e39e189c8e6c57bb205bb373fe4e3a6f69404a8bb767b417"

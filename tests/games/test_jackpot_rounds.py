@@ -10,8 +10,10 @@ import pytest
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, NotFound
-from games import catalog, jackpot, selectors, services
+from games import catalog, selectors
 from games.models import Game, JackpotRound, JackpotRoundStatus
+from games.traderhero import fairness as jackpot
+from games.traderhero import services
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

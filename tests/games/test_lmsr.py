@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from games import lmsr
+from games.markets import lmsr
 
 PROPS = settings(max_examples=60, deadline=None, database=None)  # no .hypothesis/ example store
 
@@ -164,7 +164,7 @@ def test_max_loss_is_b_ln_2():
 
 def test_pure_modules_import_without_django_or_other_apps():
     code = (
-        "import sys, games.lmsr, games.jackpot; "
+        "import sys, games.markets.lmsr, games.traderhero.fairness; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'django', 'wallet', 'integration_hub'}))"
     )
     out = subprocess.run(
@@ -172,6 +172,6 @@ def test_pure_modules_import_without_django_or_other_apps():
         capture_output=True,
         text=True,
         check=True,
-        cwd=Path(lmsr.__file__).resolve().parents[1],
+        cwd=Path(lmsr.__file__).resolve().parents[2],
     )
     assert out.stdout.strip() == "[]"

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
-from games import lmsr, markets
+from games.markets import lmsr
+from games.markets import services as markets
 from games.models import Market, Position
 
 from .factories import make_market

@@ -10,7 +10,9 @@ import pytest
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, NotFound
-from games import lmsr, markets, selectors
+from games import selectors
+from games.markets import lmsr
+from games.markets import services as markets
 from games.models import CashOutDay, Market, MarketEvent, MarketStatus, Position, PositionStatus
 
 from .factories import make_market, open_position

@@ -12,7 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from games import markets, play, settlement
+from games import play
+from games.markets import services as markets
+from games.markets import settlement
 from games.models import Market, MarketStatus, Position, PositionStatus
 from wallet import services as wallet
 from wallet.models import GameSession, Transaction, TxKind, TxStatus

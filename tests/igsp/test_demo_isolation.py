@@ -18,7 +18,8 @@ import pytest
 from django.utils import timezone
 
 from core import signing
-from games import lmsr, markets
+from games.markets import lmsr
+from games.markets import services as markets
 from games.models import Position
 from wallet import delivery
 from wallet.models import GameSession, Transaction, TxKind, TxStatus
@@ -244,7 +245,7 @@ def test_demo_cash_outs_never_take_a_real_players_daily_slot(http, wired, market
 
 
 def test_settling_a_market_pays_demo_positions_in_demo_money_only(http, wired, market, monkeypatch):
-    from games import settlement
+    from games.markets import settlement
 
     real, real_key = igsp_session(http, wired, player="p-set", balance="100.00")
     demo, demo_key = free_demo_session(http, n=1, balance="100")

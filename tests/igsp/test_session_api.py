@@ -96,7 +96,7 @@ def test_prediction_market_bet_preview_and_cash_out(http, wired, markets_seed):
 
 
 def test_traderhero_round_is_provably_fair_and_pays_through_the_wallet(http, wired, games_catalog, settings):
-    from games import jackpot
+    from games.traderhero import fairness as jackpot
 
     settings.HUB_JACKPOT_ROUND_SECONDS = 0
     sid, key = igsp_create(http, wired, "traderhero-jackpot")
@@ -342,7 +342,8 @@ def test_the_state_of_a_market_session_costs_the_same_queries_for_1_or_12_positi
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from games import markets, play
+    from games import play
+    from games.markets import services as markets
     from games.models import Game
     from wallet import services as wallet_services
 

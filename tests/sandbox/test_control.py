@@ -82,6 +82,13 @@ def test_put_tenant_bad_json(client, db):
     assert response.status_code == 400 and response.json()["error"] == "invalid_json"
 
 
+def test_put_tenant_number_no_decimal_holds(client, db):
+    response = client.put("/t/acme", data=b'{"balance": 5e99999999999999999999}', content_type="application/json")
+
+    assert response.status_code == 400 and response.json()["error"] == "invalid_json"
+    assert not SandboxTenant.objects.exists()
+
+
 def test_faults_replace_and_read(client, tenant):
     response = put(client, f"/t/{tenant.slug}/faults", {"bet": {"error_rate": 0.25, "stall_seconds": 1.5}, "seed": 9})
 

@@ -147,6 +147,14 @@ def test_not_json_is_400_after_auth(client, tenant):
     assert loads(response)["error"] == "invalid_json"
 
 
+def test_number_no_decimal_holds_is_400_not_500(client, tenant):
+    """An exponent no Decimal holds is not JSON money: 400 invalid_json, not the last-resort 500."""
+    response = igsp_call(client, b'{"action": "bet", "amount": 5e99999999999999999999}')
+
+    assert response.status_code == 400
+    assert loads(response)["error"] == "invalid_json"
+
+
 # ------------------------------------------------------------ money movement --
 
 

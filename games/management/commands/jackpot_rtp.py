@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
 
-from games import jackpot
+from games.traderhero import fairness
 
 
 class Command(BaseCommand):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--rounds", type=int, default=1_000_000)
-        parser.add_argument("--rtp", default=str(jackpot.DEFAULT_RTP), help="target RTP, 0.85–0.97")
+        parser.add_argument("--rtp", default=str(fairness.DEFAULT_RTP), help="target RTP, 0.85–0.97")
         parser.add_argument("--seed", type=int, default=None, help="PRNG seed (repeatable runs)")
         parser.add_argument("--tolerance", default="0.005", help="allowed |measured − target| (default 0.005)")
         parser.add_argument(
@@ -29,14 +29,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, rounds, rtp, seed, tolerance, full, **opts):
         try:
-            table = jackpot.tier_table(Decimal(rtp))
+            table = fairness.tier_table(Decimal(rtp))
             tolerance = Decimal(tolerance)
-        except (InvalidOperation, jackpot.FairnessError) as exc:
+        except (InvalidOperation, fairness.FairnessError) as exc:
             raise CommandError(str(exc)) from exc
         if rounds <= 0:
             raise CommandError("--rounds must be > 0")
         started = time.monotonic()
-        result = jackpot.simulate(rounds, table.rtp, seed=seed, full=full)
+        result = fairness.simulate(rounds, table.rtp, seed=seed, full=full)
         elapsed = time.monotonic() - started
         diff = result.measured - table.rtp
         self.stdout.write(f"rounds          {rounds:,} ({'full HMAC' if full else 'fast draw'}, {elapsed:.2f} s)")
@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 f"hits={result.counts[tier.name]:,}"
             )
         self.stdout.write(
-            f"  {jackpot.LOSE:<8} x0      p={self._fmt(table.lose_probability)}  hits={result.counts[jackpot.LOSE]:,}"
+            f"  {fairness.LOSE:<8} x0      p={self._fmt(table.lose_probability)}  hits={result.counts[fairness.LOSE]:,}"
         )
         if abs(diff) > tolerance:
             raise CommandError(f"measured RTP {result.measured} is off the target {table.rtp} by more than {tolerance}")

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError
-from games import settlement
+from games.markets import settlement
 
 
 class Command(BaseCommand):

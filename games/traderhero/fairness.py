@@ -50,7 +50,7 @@ from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 from functools import lru_cache
 
-from .money import quantum, to_decimal
+from core.money import quantum, to_decimal
 
 ALGORITHM_VERSION = 1
 UP = "up"

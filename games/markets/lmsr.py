@@ -43,7 +43,7 @@ from decimal import (
     localcontext,
 )
 
-from .money import quantum, to_decimal
+from core.money import quantum, to_decimal
 
 YES = "YES"
 NO = "NO"

@@ -47,10 +47,11 @@ from django.utils import timezone
 
 from core.db import get_or_none
 from core.errors import ApplicationError, Conflict, NotFound
+from core.money import fits, quantum, to_decimal
 
+from ..models import CashOutDay, Market, MarketBook, MarketEvent, MarketStatus, Outcome, Position, PositionStatus
+from ..money import precision_for
 from . import lmsr
-from .models import CashOutDay, Market, MarketBook, MarketEvent, MarketStatus, Outcome, Position, PositionStatus
-from .money import fits, precision_for, quantum, to_decimal
 
 DEFAULT_MARGIN = Decimal("0.05")
 # Defaults worth roughly $0.10–$500 a stake. Crypto units get their own: the fiat fallback would let a

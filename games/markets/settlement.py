@@ -14,7 +14,7 @@ from core.tasks import publish
 from wallet import services as wallet
 from wallet.models import Round, Transaction, TxKind
 
-from . import markets
+from . import services as markets
 
 ACTIONS = ("resolve", "cancel", "void")
 

@@ -1,0 +1,241 @@
+"""The pooled outbound HTTP client (urllib3) the hub calls partners with: checked peers, bounded answers.
+
+One keep-alive ``urllib3.PoolManager`` per process (thread-safe, re-created after a fork, so Celery's prefork
+children do not share sockets), the caller's timeout for the whole call (connect + response, so a delivery never
+outlives its lease, also for a body that trickles in), no retries, no redirects. urllib3 rather than httpx here:
+the delivery pump sends from many threads at once, and httpcore's pool spent ~4 ms CPU per request assigning
+connections under that load (``make bench``); urllib3's per-host pool is a queue.
+
+Every new connection of the pool resolves the host itself and connects only to an address
+``core.net.outbound_address_allowed`` accepts (the peer is checked again after connect), keeping the host name
+for SNI, Host and certificate checks: a partner URL whose name is re-pointed at 127.0.0.1, 10/8 or
+169.254.169.254 after it was saved (DNS rebinding) is a failed call, never a request inside. Kept-alive
+connections are not checked again (no cost per call). An answer is read up to
+``HUB_WALLET_MAX_RESPONSE_BYTES`` (64 KiB); a larger or endless one is a failed call and its connection is closed.
+
+The wallet's transport (``wallet/transport.py``) sends through ``send`` with the wallet timeout; the protocol
+edges' clients call it there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+import urllib3
+from django.conf import settings
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util import connection as urllib3_connection
+
+from core import net
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status_code: int
+    content: bytes
+
+
+POOL_MAXSIZE = 64  # kept-alive connections per partner host (the pump's cap is 32 by default)
+
+
+class PeerRefused(NewConnectionError):
+    """The partner host resolved (or connected) only to addresses the outbound policy refuses."""
+
+
+_REFUSED = "Refused: the partner host is a private, loopback or internal address."
+
+
+if TYPE_CHECKING:  # a mixin of urllib3's connections: type-checked as one
+    _Connection = HTTPConnection
+else:
+    _Connection = object
+
+
+class _CheckedPeer(_Connection):
+    """``_new_conn`` of urllib3's connections, connecting only to addresses the outbound policy allows."""
+
+    def _new_conn(self) -> socket.socket:
+        host = self._dns_host.strip("[]")
+        try:
+            infos = socket.getaddrinfo(host, self.port, urllib3_connection.allowed_gai_family(), socket.SOCK_STREAM)
+        except socket.gaierror as e:
+            raise NameResolutionError(self.host, self, e) from e
+        allowed = [str(info[4][0]) for info in infos if net.outbound_address_allowed(str(info[4][0]))]
+        if not allowed:
+            raise PeerRefused(self, _REFUSED)
+        error: Exception | None = None
+        for address in dict.fromkeys(allowed):  # in the resolver's order, each once
+            try:
+                sock = urllib3_connection.create_connection(
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
+            except TimeoutError as e:
+                error = ConnectTimeoutError(
+                    self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
+                )
+                error.__cause__ = e
+                continue
+            except OSError as e:
+                error = NewConnectionError(self, f"Failed to establish a new connection: {e}")
+                continue
+            if not net.outbound_address_allowed(sock.getpeername()[0]):  # the socket's real peer
+                sock.close()
+                error = PeerRefused(self, _REFUSED)
+                continue
+            sys.audit("http.client.connect", self, self.host, self.port)
+            return sock
+        assert error is not None  # `allowed` is not empty: every address failed
+        raise error
+
+
+class CheckedHTTPConnection(_CheckedPeer, HTTPConnection):
+    pass
+
+
+class CheckedHTTPSConnection(_CheckedPeer, HTTPSConnection):
+    pass
+
+
+class _CheckedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = CheckedHTTPConnection
+
+
+class _CheckedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = CheckedHTTPSConnection
+
+
+_pool_lock = threading.Lock()
+_pool: tuple[int, urllib3.PoolManager] | None = None
+
+
+def http_client() -> urllib3.PoolManager:
+    """The process-wide pool (keep-alive; one connection pool per partner host; peers checked on connect)."""
+    global _pool
+    pid = os.getpid()
+    current = _pool
+    if current is not None and current[0] == pid:
+        return current[1]
+    with _pool_lock:
+        if _pool is None or _pool[0] != pid:
+            manager = urllib3.PoolManager(
+                num_pools=200,
+                maxsize=POOL_MAXSIZE,
+                block=False,
+                retries=False,
+                headers={"User-Agent": "integration-hub/1.0"},
+            )
+            manager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
+            _pool = (pid, manager)
+        return _pool[1]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def max_response_bytes() -> int:
+    return settings.HUB_WALLET_MAX_RESPONSE_BYTES
+
+
+def _read_bounded(raw: urllib3.BaseHTTPResponse, limit: int, deadline: float) -> bytes:
+    """The body, read up to ``limit`` bytes and until ``deadline`` (each read waits at most the time left)."""
+    declared = (raw.headers.get("Content-Length") or "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            raise _TooSlow
+        # Only while the response still holds its connection: once the body is complete urllib3 hands it
+        # back to the pool (another thread may be using it); its next request() sets its own timeout.
+        sock = getattr(raw.connection, "sock", None)
+        if sock is not None:
+            sock.settimeout(left)
+        chunk = raw.read1(limit + 1 - size)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _discard(raw: urllib3.BaseHTTPResponse) -> None:
+    """Close a response's connection (never hand a half-read one back to the pool) and free its slot."""
+    with contextlib.suppress(OSError, urllib3.exceptions.HTTPError):  # closing a broken socket
+        raw.close()
+    raw.release_conn()
+
+
+def send(
+    method: str,
+    url: str,
+    *,
+    content: bytes | None = None,
+    headers: dict | None = None,
+    params: dict | None = None,
+    timeout: float,
+) -> tuple[HttpResponse | None, str, int]:
+    """One HTTP call: (response or None, redacted error text, duration ms). Never raises for network errors.
+
+    The whole call (connect, headers, body) keeps to ``timeout`` seconds; the body is read up to
+    HUB_WALLET_MAX_RESPONSE_BYTES, more is a failed call ("response too large")."""
+    if params:
+        url = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+    seconds = timeout
+    limit = max_response_bytes()
+    started = time.perf_counter()
+    raw = None
+
+    def elapsed() -> int:
+        return int((time.perf_counter() - started) * 1000)
+
+    try:
+        raw = http_client().request(
+            method,
+            url,
+            body=content,
+            headers=headers,
+            redirect=False,
+            retries=False,
+            timeout=urllib3.Timeout(total=seconds),
+            preload_content=False,
+        )
+        response = HttpResponse(raw.status, _read_bounded(raw, limit, started + seconds))
+        raw.release_conn()
+        raw = None
+        return response, "", elapsed()
+    except _TooLarge:
+        return None, f"response too large: more than {limit} bytes", elapsed()
+    except _TooSlow:
+        return None, f"timeout: the response took more than {seconds:g} s", elapsed()
+    except PeerRefused:
+        return None, "connection error: refused, the partner host is a private or internal address", elapsed()
+    except NewConnectionError as exc:  # urllib3 makes it a TimeoutError, but nothing waited: refused, unreachable
+        return None, f"connection error: {type(exc).__name__}", elapsed()
+    except (urllib3.exceptions.TimeoutError, TimeoutError) as exc:
+        return None, f"timeout: {type(exc).__name__}", elapsed()
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        return None, f"connection error: {type(exc).__name__}", elapsed()
+    finally:
+        if raw is not None:
+            _discard(raw)
