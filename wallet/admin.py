@@ -2,8 +2,9 @@
 
 Rules kept here:
 - the ledger is read-only in the admin: no add, no delete, no edit; the only
-  writes are the delivery actions, which call ``wallet.delivery`` services
-  with ``actor=request.user`` (those services write the audit entries);
+  writes are the delivery actions, which call ``wallet.services``
+  (``delivery_retry_now``, ``delivery_resolve_manually``) with
+  ``actor=request.user`` (those services write the audit entries);
 - account managers see only rows of the partners they manage
   (``wallet.selectors.scope_to_user`` → ``partners_visible_to``); superusers
   see all, partner-less public demo sessions included; another partner's row
@@ -32,7 +33,7 @@ from django.utils.html import format_html
 from core.errors import ApplicationError
 from tenants.selectors import partners_visible_to
 
-from . import delivery
+from . import services
 from .models import DeliveryAttempt, GameSession, Round, Transaction, TxKind, TxStatus
 from .reconciliation import (
     COLUMNS,
@@ -400,7 +401,7 @@ class TransactionAdmin(LedgerAdmin):
                 skipped.append(tx)
                 continue
             try:
-                delivery.delivery_retry_now(tx=tx, actor=request.user)
+                services.delivery_retry_now(tx=tx, actor=request.user)
             except SERVICE_ERRORS as exc:
                 self.message_user(request, f"{tx.pk}: {_error_text(exc)}", messages.ERROR)
                 continue
@@ -452,7 +453,7 @@ class TransactionAdmin(LedgerAdmin):
         done = 0
         for tx in txs:
             try:
-                delivery.delivery_resolve_manually(tx=tx, actor=request.user, reason=reason)
+                services.delivery_resolve_manually(tx=tx, actor=request.user, reason=reason)
             except SERVICE_ERRORS as exc:
                 self.message_user(request, f"{tx.pk}: {_error_text(exc)}", messages.ERROR)
                 continue

@@ -12,6 +12,8 @@ Policies (PROTOCOLS.md, seed 004):
 - bulkhead: at most ``Partner.max_bets_in_flight`` (else HUB_PARTNER_MAX_BETS_IN_FLIGHT) bet calls in
   flight per partner; over it a bet is refused at once with ``PartnerBusy`` (503, Retry-After), nothing
   written (``wallet.bulkhead``).
+- account managers' actions on a delivery (``delivery_retry_now``, ``delivery_resolve_manually``): the
+  admin (``wallet/admin.py``) calls them with ``actor=request.user``; they write the audit entry.
 """
 
 from __future__ import annotations
@@ -416,3 +418,42 @@ def _enqueue_after_commit(tx: Transaction) -> None:
 def launch_url(created: NewSession) -> str:
     """The game page for a session; the key travels in the fragment (never sent to servers or in referrers)."""
     return f"{settings.HUB_PUBLIC_URL}/launch/{created.session.pk}#key={created.key}"
+
+
+# ------------------------------------------------------- account managers --
+
+
+def delivery_retry_now(*, tx: Transaction, actor) -> None:
+    """Make a pending win or refund due now and hand it to the workers (the admin's "Retry now"); audited."""
+    from tenants.services import audit_record
+
+    with transaction.atomic():
+        Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(
+            next_attempt_at=timezone.now(), lease_until=None
+        )
+        audit_record(actor=actor, action="delivery.retry_now", obj=tx, partner=tx.partner, changes={})
+        transaction.on_commit(lambda: enqueue(tx))
+
+
+def delivery_resolve_manually(*, tx: Transaction, actor, reason: str) -> None:
+    """Close a pending win or refund as settled outside the hub (a reason is required); audited.
+
+    Only a row still pending changes: one the pump confirmed meanwhile keeps its confirmation, and a
+    batch the pump records afterwards leaves this resolution alone (``wallet.delivery.attempts._record``).
+    """
+    from tenants.services import audit_record
+
+    if not reason.strip():
+        raise ApplicationError("A reason is required to resolve a delivery manually.")
+    with transaction.atomic():
+        updated = Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(
+            status=TxStatus.RESOLVED, resolution_note=reason[:500], lease_until=None
+        )
+        if updated:
+            audit_record(
+                actor=actor,
+                action="delivery.resolve_manually",
+                obj=tx,
+                partner=tx.partner,
+                changes={"reason": reason[:500], "kind": tx.kind, "amount": str(tx.amount)},
+            )

@@ -24,9 +24,10 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from core.errors import ApplicationError
+from games.traderhero import fairness
 
 OUTCOMES = ("YES", "NO")
-DIRECTIONS = ("up", "down")  # TraderHero's (games/jackpot.py ``DIRECTIONS``), as the contract names them
+DIRECTIONS = fairness.DIRECTIONS  # TraderHero's ("up", "down"), games/traderhero/fairness.py
 
 
 def parse_amount(value, field: str = "amount") -> Decimal:

@@ -246,3 +246,26 @@ def test_a_partners_cap_must_be_between_1_and_256(wired, value):
     with pytest.raises(ValidationError):
         tenant_services.partner_update(partner=wired.partner, actor="test", max_in_flight=value)
     assert delivery.partner_cap(wired.partner.pk) == 32
+
+
+def test_the_bench_kicks_the_pump_and_times_the_steps_the_pump_calls(wired, game, monkeypatch, no_broker):
+    """``make bench`` kicks a partner's pump and times the pump's steps by patching them where the pump looks
+    them up: each patch must reach the pump (one that no longer applies would time nothing, silently)."""
+    from collections import Counter
+
+    from bench import bench
+
+    wins = pending_wins(wired, game, 3)
+    no_broker.clear()
+    PartnerDeliveryState.objects.filter(partner=wired.partner).update(pump_until=None, pump_token=None)
+    bench.enqueue(wired.partner.pk)
+    assert len(no_broker) == 1 and no_broker[0][0] == str(wired.partner.pk)
+    calls: Counter = Counter()
+    for module, name in bench.pump_steps():
+        real = getattr(module, name)
+        monkeypatch.setattr(
+            module, name, lambda *a, _real=real, _name=name, **k: calls.update([_name]) or _real(*a, **k)
+        )
+    assert delivery.pump(*no_broker[0])["delivered"] == 3
+    assert all(calls[name] >= 1 for _, name in bench.pump_steps()), calls
+    assert all(movements(wired, w.pk) == 1 for w in wins)

@@ -1,0 +1,86 @@
+"""Leases of the delivery engine (``wallet.delivery``): which deliveries are due, and who sends them.
+
+A delivery is *claimed* before it is sent: a row lock (``SELECT … FOR UPDATE SKIP LOCKED`` on
+PostgreSQL; SQLite serializes writers) sets ``Transaction.lease_until`` longer than the HTTP timeout
+(``HUB_DELIVERY_LEASE_SECONDS``, ``wallet.outbox.lease_seconds``) and counts the attempt, so two
+workers never send the same attempt at once; a killed worker's lease simply expires. Also the
+partner's cap on concurrent deliveries (:func:`partner_cap`), and the deferral of a row that waits
+for the breaker or the cap (no attempt counted).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core.db import get_or_none
+
+from ..models import Transaction, TxKind, TxStatus
+from ..outbox import lease_seconds
+
+
+def partner_cap(partner_id) -> int:
+    """Concurrent deliveries to a partner: its own setting (admin), else HUB_PARTNER_MAX_IN_FLIGHT."""
+    from tenants.models import Partner
+
+    own = get_or_none(Partner.objects.values_list("max_in_flight", flat=True), pk=partner_id)
+    return max(1, int(own or settings.HUB_PARTNER_MAX_IN_FLIGHT))
+
+
+def _in_flight(partner_id, now) -> int:
+    return Transaction.objects.filter(
+        partner_id=partner_id, status=TxStatus.PENDING, lease_until__gt=now, kind__in=[TxKind.WIN, TxKind.REFUND]
+    ).count()
+
+
+def _defer(tx_id, until) -> None:
+    Transaction.objects.filter(pk=tx_id, status=TxStatus.PENDING).update(next_attempt_at=until)
+
+
+def _due(now, *, slack: float = 1.0) -> Q:
+    """Pending wins/refunds whose lease is free and whose next attempt is due."""
+    return (
+        Q(status=TxStatus.PENDING, kind__in=[TxKind.WIN, TxKind.REFUND])
+        & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=slack)))
+    )
+
+
+def _has_due(partner_id, now=None) -> bool:
+    return Transaction.objects.filter(_due(now or timezone.now(), slack=0), partner_id=partner_id).exists()
+
+
+def claim(tx_id, now=None) -> Transaction | None:
+    """Take the lease on a due delivery, or None if someone else has it / it is not due / it is done."""
+    rows = _claim(Transaction.objects.filter(pk=tx_id), 1, now or timezone.now())
+    return rows[0] if rows else None
+
+
+def claim_batch(partner_id, limit: int, now=None) -> list[Transaction]:
+    """Lease up to ``limit`` of a partner's due deliveries (oldest due first)."""
+    return _claim(Transaction.objects.filter(partner_id=partner_id), limit, now or timezone.now())
+
+
+def _claim(qs, limit: int, now) -> list[Transaction]:
+    """Lease the due rows of ``qs`` (row locks, SKIP LOCKED on PostgreSQL) and count the attempt; the rows
+    come with their sessions, partners and ExtCIDs, ready to send."""
+    if limit <= 0:
+        return []
+    with transaction.atomic():
+        qs = qs.filter(_due(now)).select_related("session__partner", "session__ext_client").order_by("next_attempt_at")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        rows = list(qs[:limit])
+        if not rows:
+            return []
+        lease_until = now + timedelta(seconds=lease_seconds())
+        Transaction.objects.filter(pk__in=[row.pk for row in rows]).update(
+            lease_until=lease_until, attempts=F("attempts") + 1, updated_at=now
+        )
+    for row in rows:
+        row.lease_until, row.attempts = lease_until, row.attempts + 1
+    return rows

@@ -1,0 +1,181 @@
+"""The per-partner delivery pump (``wallet.delivery``): the Celery task ``wallet.deliver_partner`` runs one.
+
+A committed win or refund *kicks* its partner's pump (``wallet.outbox.kick``: one conditional UPDATE of
+``PartnerDeliveryState.pump_until``, whose winner publishes the task with a fresh ``pump_token``). The
+pump (:class:`Pump`) then, for one time slice (``HUB_PUMP_MAX_SECONDS``):
+
+- claims the partner's due rows in batches (``wallet.delivery.lease.claim_batch``) and keeps up to the
+  partner's cap (``lease.partner_cap``) calls in flight on worker threads, which never touch the
+  database (rows arrive with their sessions; the signing key is warmed here, on the main thread);
+- records finished calls in bulk (``wallet.delivery.attempts._record``): failures before anything else
+  is claimed (they may open the breaker), a batch of successes while the next calls are in flight;
+- asks the breaker (``wallet.delivery.breaker.gate``) before each claim, unless the last batch was
+  clean: open → the pump pauses (the sweeper kicks it when the pause ends); probe → one row is sent
+  and its answer decides;
+- refreshes its flag every third of its TTL and stops claiming when the flag has changed hands; a
+  stale duplicate message (another token) exits at once;
+- releases the flag at the end, and kicks the next turn if rows are still due.
+
+The module is ``pumping``, not ``pump``: the package re-exports the function :func:`pump`, which would
+shadow a submodule of the same name (``import wallet.delivery.pump as m`` would give the function).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .. import outbox
+from ..models import PartnerDeliveryState
+from ..outbox import _pump_release, _pump_ttl
+from . import attempts, breaker, lease
+
+
+def pump(partner_id, token, *, max_seconds: float | None = None) -> Counter:
+    """Deliver a partner's due rows until none is left (or the time slice ends); one pump per partner."""
+    return Pump(partner_id, token, max_seconds).run()
+
+
+class Pump:
+    """One time slice of one partner's pump; ``run()`` returns the outcomes counted (``delivered``,
+    ``retry``, ``breaker_open``, ``not_owner``)."""
+
+    def __init__(self, partner_id, token, max_seconds: float | None = None) -> None:
+        self.partner_id, self.token = partner_id, token
+        self.max_seconds = settings.HUB_PUMP_MAX_SECONDS if max_seconds is None else max_seconds
+        self.stats: Counter = Counter()
+        self.cap = self.refill = 1  # the partner's cap and the batch size worth a claim; set by run()
+        self.started = self.last_refresh = 0.0
+        self.in_flight: dict = {}  # future → row
+        self.finished: list = []  # (row, started, result) not recorded yet
+        self.owner = True  # the flag is still ours
+        self.paused = False  # the breaker is open
+        self.probing = False  # the one row in flight is the breaker's probe
+        self.exhausted = False  # a claim found nothing due
+        self.breaker_clean = False  # known after the first recorded success
+
+    def run(self) -> Counter:
+        if not PartnerDeliveryState.objects.filter(partner_id=self.partner_id, pump_token=self.token).exists():
+            self.stats["not_owner"] += 1  # a stale duplicate: the current pump has another token
+            return self.stats
+        self.cap = lease.partner_cap(self.partner_id)
+        self.refill = max(1, self.cap // 2)
+        self.started = self.last_refresh = time.monotonic()
+        executor = ThreadPoolExecutor(max_workers=self.cap, thread_name_prefix="hub-deliver")
+        try:
+            self._loop(executor)
+        finally:
+            self._finish(executor)
+        if self.owner and not self.paused and lease._has_due(self.partner_id):
+            outbox.kick(self.partner_id)  # rows arrived after the last claim, or the time slice ended: next turn
+        return self.stats
+
+    def _loop(self, executor: ThreadPoolExecutor) -> None:
+        while True:
+            if self.in_flight:
+                done, _ = wait(list(self.in_flight), timeout=0.05, return_when=FIRST_COMPLETED)
+                for future in done:
+                    self.finished.append((self.in_flight.pop(future), *future.result()))
+            # Calls that failed are recorded before anything else is claimed (they may open the breaker);
+            # a batch of successes is recorded after the next claim, while the new calls are in flight.
+            clean = self.breaker_clean and not any(result.failed for _, _, result in self.finished)
+            if not clean and self._batch_ready():
+                self._record()
+            now_mono = time.monotonic()
+            if now_mono - self.last_refresh > _pump_ttl() / 3:
+                self.owner, self.last_refresh = _pump_refresh(self.partner_id, self.token), now_mono
+            free = self.cap - len(self.in_flight) - (0 if clean else len(self.finished))
+            if self._accepting(now_mono) and free > 0 and (free >= self.refill or not self.in_flight):
+                if self._claim(executor, free, clean):
+                    continue
+            if self._batch_ready():
+                self._record()
+                continue
+            if not self.in_flight and not self.finished:
+                break
+
+    def _accepting(self, now_mono: float) -> bool:
+        """Claim more rows: the flag is ours, no pause, no probe in flight, rows left, time left."""
+        return (
+            self.owner
+            and not self.paused
+            and not self.probing
+            and not self.exhausted
+            and now_mono - self.started < self.max_seconds
+        )
+
+    def _batch_ready(self) -> bool:
+        """Finished calls worth a write: the last ones, or at least a refill's worth."""
+        return bool(self.finished) and (not self.in_flight or len(self.finished) >= self.refill)
+
+    def _claim(self, executor: ThreadPoolExecutor, free: int, clean: bool) -> bool:
+        """Ask the breaker, claim up to ``free`` rows and send them; False when nothing was due."""
+        # Only this pump sends the partner's deliveries: after a clean batch the breaker is closed.
+        gate = breaker.CLOSED if clean else breaker.gate(self.partner_id, timezone.now())[0]
+        if gate == breaker.OPEN:
+            self.paused = True
+            self.stats["breaker_open"] += 1
+            return True
+        self.probing = gate == breaker.PROBE
+        rows = lease.claim_batch(self.partner_id, 1 if self.probing else free)
+        if not rows:
+            self.probing, self.exhausted = False, True  # rows coming due later: kicked at the end
+            return False
+        _warm_signing_keys(rows)
+        send = attempts._send
+        for tx in rows:
+            self.in_flight[executor.submit(send, tx, in_worker_thread=True)] = tx
+        if self._batch_ready():
+            self._record()
+        return True
+
+    def _record(self) -> None:
+        outcomes, opened = attempts._record(self.partner_id, self.finished, breaker_clean=self.breaker_clean)
+        # A success resets the breaker's count; any failure (or a 4xx-only batch) leaves it unknown.
+        self.breaker_clean = "delivered" in outcomes and "retry" not in outcomes
+        self.stats.update(outcomes)
+        self.finished = []
+        self.paused = self.paused or opened
+        if self.probing:  # the probe's answer decides: closed again, or paused again
+            self.probing = False
+            self.paused = self.paused or "delivered" not in outcomes
+
+    def _finish(self, executor: ThreadPoolExecutor) -> None:
+        """After the loop (or an exception in it): let the calls in flight finish, record, release the flag."""
+        if self.in_flight:
+            for future in list(self.in_flight):
+                self.finished.append((self.in_flight.pop(future), *future.result()))
+        executor.shutdown(wait=True)
+        try:
+            if self.finished:
+                self._record()
+        finally:
+            _pump_release(self.partner_id, self.token)
+
+
+def _pump_refresh(partner_id, token) -> bool:
+    return (
+        PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
+            pump_until=timezone.now() + timedelta(seconds=_pump_ttl())
+        )
+        == 1
+    )
+
+
+def _warm_signing_keys(rows) -> None:
+    """Look the signing key up here (main thread), so worker threads find it cached."""
+    from tenants import selectors
+    from tenants.models import CredentialPurpose
+
+    purposes = {"igsp": CredentialPurpose.IGSP, "public_api": CredentialPurpose.INTEGRATION_API}
+    seen = set()
+    for tx in rows:
+        key = (tx.session.partner_id, tx.session.protocol)
+        if key not in seen and tx.session.protocol in purposes:
+            seen.add(key)
+            selectors.partner_signing_key(partner=tx.session.partner, purpose=purposes[tx.session.protocol])
