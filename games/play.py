@@ -27,7 +27,7 @@ from .markets import services as markets
 from .models import Game, JackpotRound, JackpotRoundStatus, Market, PositionStatus
 from .traderhero import fairness as jackpot
 from .traderhero import services as game_services
-from .traderhero.settlement import _settle_and_pay
+from .traderhero.settlement import settle_and_pay
 
 
 def _s(value: Decimal | None, currency: str | None = None) -> str | None:
@@ -284,7 +284,7 @@ def bet_jackpot(
             new_round=True,
         )
         if settle_now:  # the round plays out in the bet's own transaction: bet, outcome and win commit together
-            jr = _settle_and_pay(jr, rnd, force=True)
+            jr = settle_and_pay(jr, rnd, force=True)
         created["round"] = jr
 
     result = wallet.bet_place(

@@ -19,7 +19,6 @@ from typing import Protocol as TypingProtocol
 from core import http
 from core.http import HttpResponse
 
-WALLET_TIMEOUT_SECONDS = 5.0
 OK, DECLINED, FAILED = "ok", "declined", "failed"
 BALANCE_LIMIT = Decimal(10) ** 15  # the ledger's balance columns: 24 digits, 8 of them decimals
 BALANCE_QUANTUM = Decimal("1e-8")

@@ -3,7 +3,7 @@
 The round's outcome (``games/traderhero/services.py``) and its win (``wallet/services.py``) are written in one
 database transaction, so settling twice pays once. Celery runs ``jackpot_settle`` per round and
 ``jackpot_settle_due`` as the periodic sweep (``games/tasks.py``); a round that plays out in its bet's own
-transaction is paid by ``_settle_and_pay`` from ``games/play.py``.
+transaction is paid by ``settle_and_pay`` from ``games/play.py``.
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ def jackpot_settle(*, bet_id, force: bool = False) -> bool:
         if jr is None:
             return False
         rnd = Round.objects.select_related("session", "session__game").get(pk=jr.round_id)
-        _settle_and_pay(jr, rnd, force=force)
+        settle_and_pay(jr, rnd, force=force)
     return True
 
 
-def _settle_and_pay(jr: JackpotRound, rnd: Round, *, force: bool) -> JackpotRound:
+def settle_and_pay(jr: JackpotRound, rnd: Round, *, force: bool) -> JackpotRound:
     """Play a round the caller holds and pay it through the wallet (a zero win on a loss), in the caller's
     transaction."""
     from freerounds import services as free_rounds
