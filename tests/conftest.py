@@ -149,8 +149,8 @@ class Wired:
         return self.sandbox.ledger(self.slug, player_id)
 
 
-@pytest.fixture
-def wired(sandbox, live_hub, transactional_db):
+def wire_partner(sandbox, live_hub) -> Wired:
+    """A partner speaking both protocols whose wallet is a new sandbox tenant (1000.00 per player)."""
     import uuid as _uuid
 
     slug = "sb-" + _uuid.uuid4().hex[:8]
@@ -173,3 +173,8 @@ def wired(sandbox, live_hub, transactional_db):
         default_balance="1000.00",
     )
     return Wired(result.partner, slug, sandbox, creds)
+
+
+@pytest.fixture
+def wired(sandbox, live_hub, transactional_db):
+    return wire_partner(sandbox, live_hub)

@@ -40,10 +40,10 @@ def _check_precision(amount: Decimal, currency: str) -> None:
         raise ApplicationError(f"balance: {currency} allows at most {money.precision(currency)} decimals.")
 
 
-def igsp_session_create(*, partner, data: dict) -> CreatedSession:
-    currency = _currency_for(data, partner.currencies)
+def _session_open(*, partner, data: dict, allowed: list[str], is_demo: bool) -> CreatedSession:
+    """Both IGSP session kinds: the request's fields, the currency and balance checked; demo money is ours."""
+    currency = _currency_for(data, allowed)
     _check_precision(data["balance"], currency)
-    is_demo = bool(data.get("is_demo"))
     created = wallet_services.session_create(
         protocol=Protocol.IGSP,
         partner=partner,
@@ -62,27 +62,15 @@ def igsp_session_create(*, partner, data: dict) -> CreatedSession:
     return CreatedSession(created.session, wallet_services.launch_url(created))
 
 
+def igsp_session_create(*, partner, data: dict) -> CreatedSession:
+    return _session_open(partner=partner, data=data, allowed=partner.currencies, is_demo=bool(data.get("is_demo")))
+
+
 def igsp_demo_session_create(*, data: dict) -> CreatedSession:
     """Public demo: no partner, demo money held by us, never calls a wallet."""
     from games import catalog
 
-    currency = _currency_for(data, list(catalog.CURRENCIES))
-    _check_precision(data["balance"], currency)
-    created = wallet_services.session_create(
-        protocol=Protocol.IGSP,
-        partner=None,
-        game=data["game_id"],
-        player_id=data["player_id"],
-        player_name=data["player_name"],
-        currency=currency,
-        partner_session_ref=data["session_id"],
-        device=data.get("device") or "mobile",
-        language=data.get("language") or "en",
-        return_url=data.get("return_url") or "",
-        is_demo=True,
-        demo_balance=data["balance"] or DEFAULT_DEMO_BALANCE,
-    )
-    return CreatedSession(created.session, wallet_services.launch_url(created))
+    return _session_open(partner=None, data=data, allowed=list(catalog.CURRENCIES), is_demo=True)
 
 
 def _find_session(partner, data) -> GameSession | None:

@@ -17,36 +17,13 @@ import pytest
 from django.conf import settings as django_settings
 
 from tenants import services as tenant_services
-from tenants.models import AuditLog, CredentialPurpose
-from tests.conftest import Wired
+from tenants.models import AuditLog
+from tests.conftest import Wired, wire_partner
 from wallet import services
 from wallet.models import GameSession, Round, Transaction, TxKind, TxStatus
 
 SLOW_MS = 2500  # the slow partner's answer to every bet
 QUICK = 1.0  # seconds: a refusal, or a fast partner's bet, takes far less than the slow partner's answer
-
-
-def wire_partner(sandbox, live_hub) -> Wired:
-    """A second partner like the ``wired`` fixture's: both protocols, its wallet a sandbox tenant."""
-    slug = "sb-" + uuid.uuid4().hex[:8]
-    result = tenant_services.partner_onboard(
-        name=f"Sandbox {slug}",
-        actor="test",
-        igsp=True,
-        public_api=True,
-        default_currency="USD",
-        igsp_hooks_url=f"{live_hub.url}/t/{slug}/igsp/hooks",
-        ext_clients=[{"ext_cid": slug, "base_url": f"{live_hub.url}/t/{slug}/adapter"}],
-    )
-    creds = result.credentials
-    sandbox.configure_tenant(
-        slug,
-        igsp_api_key=creds[CredentialPurpose.IGSP].credential.public_id,
-        igsp_secret=creds[CredentialPurpose.IGSP].secret,
-        integration_api_key=creds[CredentialPurpose.INTEGRATION_API].secret,
-        default_balance="1000.00",
-    )
-    return Wired(result.partner, slug, sandbox, creds)
 
 
 def open_session(wired: Wired, game) -> tuple[str, str]:
