@@ -206,8 +206,10 @@ class Stack:
         self.name = name
         self.hub_port = hub_port
         self.sandbox_port = sandbox_port
-        self.hub_db = f"hub_{name}"
-        self.sandbox_db = f"hub_{name}_sandbox"
+        # BENCH_DB_SUFFIX keeps two runs on one PostgreSQL apart (hub_bench_h4, hub_bench_h4_sandbox).
+        suffix = os.environ.get("BENCH_DB_SUFFIX", "")
+        self.hub_db = f"hub_{name}{suffix}"
+        self.sandbox_db = f"hub_{name}{suffix}_sandbox"
         self.redis_db = redis_db
         self.var_dir = ROOT / "var" / name
         self.log_dir = self.var_dir / "logs"
