@@ -142,6 +142,12 @@ class DeleteFreeRoundsSerializer(serializers.Serializer):
 
 
 class FreeRoundsView(CoreApiView):
+    def get(self, request):
+        """``GET /free-rounds?cID&(id|extID|userID)``: granted, used, remaining and won so far, per player."""
+        from .lookup import free_rounds_status
+
+        return free_rounds_status(request)
+
     def post(self, request):
         body = CreateFreeRoundsSerializer(data=_object(request))
         body.is_valid(raise_exception=True)

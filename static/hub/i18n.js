@@ -13,6 +13,7 @@ const en = {
   returnToCasino: "Back to the casino",
   stake: "Stake",
   stakeHint: "Min {min} · Max {max}",
+  freeRoundsLeft: "Free rounds left: {n}",
   // prediction markets
   openMarkets: "Open markets",
   live: "Live",
