@@ -129,7 +129,7 @@ class ReconciliationView(HmacView):
         return reconciliation_response(request, igsp_reconciliation_json)
 
 
-class TerminateBody(serializers.Serializer):
+class IgspTerminateBody(serializers.Serializer):
     player_id = StrictCharField(required=False, max_length=200)
     session_id = StrictCharField(required=False, max_length=200, help_text="Your `session_id` of the session.")
     reason = StrictCharField(required=False, max_length=500, allow_blank=True)
@@ -145,7 +145,7 @@ class SessionsTerminateView(HmacView):
     next call answers 410 ``session_closed``."""
 
     def post(self, request):
-        body = TerminateBody(data=_object(request))
+        body = IgspTerminateBody(data=_object(request))
         body.is_valid(raise_exception=True)
         b = body.validated_data
         closed = wallet_services.sessions_terminate(

@@ -210,7 +210,7 @@ def free_rounds_status(request) -> Response:
     )
 
 
-class TerminateBody(serializers.Serializer):
+class CoreTerminateBody(serializers.Serializer):
     cID = serializers.UUIDField()
     userID = StrictCharField(required=False, max_length=200)
     sessionID = StrictCharField(required=False, max_length=200, help_text="Your sessionID of the game(s).")
@@ -228,7 +228,7 @@ class TerminateSessionsView(CoreApiView):
     call answers 410 ``session_closed``."""
 
     def post(self, request):
-        body = TerminateBody(data=_object(request))
+        body = CoreTerminateBody(data=_object(request))
         body.is_valid(raise_exception=True)
         b = body.validated_data
         closed = wallet_services.sessions_terminate(
