@@ -24,7 +24,7 @@ from wallet import services as wallet_services
 from wallet.models import Transaction, TxStatus
 from wallet.round_links import round_details_link
 
-from .views import CoreApiView, _object
+from .base import CoreApiView, _object
 
 
 def _iso(dt):
