@@ -257,6 +257,12 @@ SESSION_STATE = obj(
         "limits": {"type": "object"},
         "jackpot": {"type": "object"},
         "rounds": {"type": "array", "items": JACKPOT_ROUND},
+        "freeRounds": {
+            **obj({"id": STR, "extID": STR, "granted": INT, "used": INT, "remaining": INT, "betAmount": DEC}),
+            "nullable": True,
+            "description": "TraderHero: the free-rounds campaign this session plays now (Core API free rounds), "
+            "with the rounds left; null when none.",
+        },
     },
 )
 BALANCE = obj({"balance": DEC, "currency": STR})
