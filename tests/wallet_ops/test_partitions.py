@@ -132,11 +132,14 @@ def test_the_command_refuses_negative_numbers():
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_converts_a_filled_ledger_and_back(ledger, partner_a):
+def test_the_migration_converts_a_filled_ledger_and_back(ledger):
     """Today's plain tables with rows in them → partitioned (and back): every row, sum and guard kept.
 
     A million rows: ``python -m bench.partition_migration`` (hand-run); here a few thousand.
     """
+    from .conftest import onboard
+
+    partner_a = onboard("Alpha Casino", "alpha", None)  # no manager: a transactional test may run after a flush
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
     executor.migrate([("wallet", "0006_session_last_balance_at")])
