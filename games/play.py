@@ -188,7 +188,10 @@ def state(*, session: GameSession) -> dict:
             "margin": str(markets.market_margin()),
         }
     else:
+        from freerounds import selectors as free_rounds
+
         body["jackpot"] = jackpot_config(session.currency)
+        body["freeRounds"] = free_rounds.free_rounds_left_for_session(session)
         rounds = JackpotRound.objects.filter(session_id=session.pk).order_by("-created_at")[:20]
         body["rounds"] = [jackpot_view(r) for r in rounds]
     return body
@@ -197,11 +200,34 @@ def state(*, session: GameSession) -> dict:
 # ------------------------------------------------------------------- bets --
 
 
+def session_country(session: GameSession) -> str:
+    """The player's country (ISO 3166-1 alpha-2) the session was opened with: the Public API's ``user.country``,
+    IGSP's optional ``country``; empty when the partner sent none."""
+    return str((session.settings_snapshot or {}).get("country") or "").upper()
+
+
+def country_is_restricted(game: Game, country: str | None) -> bool:
+    if not country:
+        return False
+    return country.upper() in {str(c).upper() for c in (game.provider.restricted_countries or [])}
+
+
+def check_country_allowed(session: GameSession) -> None:
+    """Refuse play from a country our provider record publishes as ``restricted_countries`` (the IGSP providers
+    list), when the session carries a country: 403 ``country_restricted``, before any money moves."""
+    country = session_country(session)
+    if country_is_restricted(session.game, country):
+        raise ApplicationError(
+            f"Play is not available in the player's country ({country}).", code="country_restricted", status_code=403
+        )
+
+
 def bet_market(*, session: GameSession, market_id: uuid.UUID | None, outcome: str, amount: Decimal) -> dict:
     """Buy ``amount`` of ``outcome`` (YES|NO) in a market: the stake is debited through the wallet (which refuses
     a closed session) and the position opens in the bet's confirmation."""
     if session.game.slug != Game.PREDICTION_MARKETS:
         raise ApplicationError("This game takes no bets.", code="invalid_request")
+    check_country_allowed(session)
     market = sel.market_get(market_id)
     if market is None:
         raise NotFound("marketId: market not found.", code="market_not_found")
@@ -250,6 +276,7 @@ def bet_jackpot(
 
     if session.game.slug != Game.TRADERHERO_JACKPOT:
         raise ApplicationError("This game takes no bets.", code="invalid_request")
+    check_country_allowed(session)
     if direction not in jackpot.DIRECTIONS:
         raise ApplicationError('direction: must be "up" or "down".', code="invalid_direction")
     campaign = free_rounds.campaign_for(session)

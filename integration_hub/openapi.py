@@ -19,7 +19,7 @@ from drf_spectacular.extensions import (
 )
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 
 # ------------------------------------------------------------- security --
 
@@ -257,6 +257,12 @@ SESSION_STATE = obj(
         "limits": {"type": "object"},
         "jackpot": {"type": "object"},
         "rounds": {"type": "array", "items": JACKPOT_ROUND},
+        "freeRounds": {
+            **obj({"id": STR, "extID": STR, "granted": INT, "used": INT, "remaining": INT, "betAmount": DEC}),
+            "nullable": True,
+            "description": "TraderHero: the free-rounds campaign this session plays now (Core API free rounds), "
+            "with the rounds left; null when none.",
+        },
     },
 )
 BALANCE = obj({"balance": DEC, "currency": STR})
@@ -335,6 +341,158 @@ REGISTERED = obj(
     },
 )
 
+
+# ---------------------------------------------------- lookups (issue 16, section 1) --
+
+IGSP_TX = obj(
+    {
+        "transaction_id": STR,
+        "partner_transaction_id": NSTR,
+        "action": {"type": "string", "enum": ["bet", "win", "refund"]},
+        "type": STR,
+        "amount": DEC,
+        "currency": STR,
+        "status": {"type": "string", "enum": ["pending", "confirmed", "declined", "resolved"]},
+        "round_id": STR,
+        "bet_transaction_id": NSTR,
+        "player_id": STR,
+        "session_id": NSTR,
+        "game_id": STR,
+        "is_demo": BOOL,
+        "created_at": STR,
+        "confirmed_at": NSTR,
+    }
+)
+CORE_TX = obj(
+    {
+        "txID": STR,
+        "partnerTxID": NSTR,
+        "action": {"type": "string", "enum": ["bet", "win", "refund"]},
+        "type": STR,
+        "amount": DEC,
+        "currency": STR,
+        "status": {"type": "string", "enum": ["pending", "confirmed", "declined", "resolved"]},
+        "roundID": STR,
+        "betTxID": NSTR,
+        "frID": NSTR,
+        "userID": STR,
+        "sessionID": NSTR,
+        "gsID": STR,
+        "gameID": STR,
+        "demo": BOOL,
+        "createdAt": STR,
+        "confirmedAt": NSTR,
+    }
+)
+_ROUND_SUMMARY = {"status": STR, "outcome": STR, "currency": STR, "stake": NDEC, "payout": NDEC}
+IGSP_ROUND_LINK = obj(
+    {
+        "round_id": STR,
+        "url": STR,
+        "expires_at": STR,
+        "game_id": STR,
+        "player_id": STR,
+        "session_id": NSTR,
+        **_ROUND_SUMMARY,
+        "transactions": {"type": "array", "items": IGSP_TX},
+    }
+)
+CORE_ROUND_LINK = obj(
+    {
+        "roundID": STR,
+        "url": STR,
+        "expiresAt": STR,
+        "gameID": STR,
+        "userID": STR,
+        "sessionID": NSTR,
+        "gsID": STR,
+        **_ROUND_SUMMARY,
+        "transactions": {"type": "array", "items": CORE_TX},
+    }
+)
+CORE_TX_PAGE = obj(
+    {
+        "transactions": {"type": "array", "items": CORE_TX},
+        "nextCursor": NSTR,
+        "previousCursor": NSTR,
+        "hasMore": BOOL,
+    }
+)
+_RECON_IGSP = [
+    "currency",
+    "bets_count",
+    "bets_sum",
+    "wins_count",
+    "wins_sum",
+    "refunds_count",
+    "refunds_sum",
+    "ggr",
+    "void_refunds_count",
+    "void_refunds_sum",
+]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.capitalize() for p in rest)
+
+
+def _recon(names: list[str]) -> dict:
+    row = obj({n: (STR if n == "currency" or n.endswith("count") else DEC) for n in names})
+    return obj({"date": STR, "currencies": {"type": "array", "items": row}})
+
+
+IGSP_RECON = _recon(_RECON_IGSP)
+CORE_RECON = _recon([_camel(n) for n in _RECON_IGSP])
+RECON_CSV = {
+    "type": "string",
+    "description": "The admin's CSV: partner_id, partner_slug, date, currency, bets_count, bets_sum, wins_count, "
+    "wins_sum, refunds_count, refunds_sum, ggr, void_refunds_count, void_refunds_sum.",
+}
+IGSP_TERMINATED = obj(
+    {
+        "terminated": INT,
+        "sessions": {
+            "type": "array",
+            "items": obj({"session_id": NSTR, "game_session_id": STR, "player_id": STR}),
+        },
+    }
+)
+CORE_TERMINATED = obj(
+    {"terminated": INT, "sessions": {"type": "array", "items": obj({"gsID": STR, "sessionID": NSTR, "userID": STR})}}
+)
+FREE_ROUNDS_STATUS = obj(
+    {
+        "freeRounds": {
+            "type": "array",
+            "items": obj(
+                {
+                    "id": STR,
+                    "extID": STR,
+                    "extCID": STR,
+                    "userID": NSTR,
+                    "campaignStatus": STR,
+                    "currency": STR,
+                    "betAmount": DEC,
+                    "granted": INT,
+                    "used": INT,
+                    "remaining": INT,
+                    "winnings": DEC,
+                    "finished": BOOL,
+                    "bonusTxID": NSTR,
+                    "validFrom": STR,
+                    "validUntil": NSTR,
+                }
+            ),
+        }
+    }
+)
+ROUND_ID = OpenApiParameter(
+    "round_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="Our round id (`round_id` of the wallet calls)."
+)
+_EXAMPLE_ROUND = "7d0f1c62-3b8e-4a5e-9d6c-2f1e0a9b8c7d"
+_EXAMPLE_TX = "0b6c3a55-9f0e-4a1d-8f7e-5b4c3d2e1f00"
+
 SESSION_ID = OpenApiParameter(
     "session_id",
     OpenApiTypes.STR,
@@ -348,8 +506,11 @@ IGSP_TAG, SESSION_TAG, CORE_TAG = ["IGSP provider API"], ["IGSP Session API"], [
 def _annotations() -> dict[str, dict[str, dict]]:
     """view class path → HTTP method → extend_schema arguments."""
     from core.api.pagination import CursorParams
+    from integration_hub.igsp import lookup as igsp_lookup
     from integration_hub.igsp import views as igsp
+    from integration_hub.public_api import lookup as core_lookup
     from integration_hub.public_api import views as core
+    from integration_hub.reports import ReconciliationQuery
     from tenants.api import PartnerRegisterView
 
     def igsp_op(**kw):
@@ -440,6 +601,44 @@ def _annotations() -> dict[str, dict[str, dict]]:
             }
         },
         "integration_hub.public_api.views.FreeRoundsView": {
+            "get": {
+                "tags": CORE_TAG,
+                "operation_id": "core_free_rounds_status",
+                "summary": "Free rounds of a campaign (id or extID) or of a player (userID): granted, used, remaining, won",
+                "parameters": [core_lookup.FreeRoundsQuery],
+                "responses": {
+                    200: OpenApiResponse(
+                        FREE_ROUNDS_STATUS,
+                        examples=[
+                            OpenApiExample(
+                                "A player halfway through",
+                                value={
+                                    "freeRounds": [
+                                        {
+                                            "id": "9c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f",
+                                            "extID": "welcome-10",
+                                            "extCID": "brand-one",
+                                            "userID": "u-77",
+                                            "campaignStatus": "active",
+                                            "currency": "USD",
+                                            "betAmount": "1.00",
+                                            "granted": 10,
+                                            "used": 4,
+                                            "remaining": 6,
+                                            "winnings": "3.50",
+                                            "finished": False,
+                                            "bonusTxID": None,
+                                            "validFrom": "2026-12-01T00:00:00Z",
+                                            "validUntil": "2026-12-08T00:00:00Z",
+                                        }
+                                    ]
+                                },
+                            )
+                        ],
+                    ),
+                    **public_errors(404),
+                },
+            },
             "post": {
                 "tags": CORE_TAG,
                 "operation_id": "core_free_rounds_create",
@@ -452,6 +651,205 @@ def _annotations() -> dict[str, dict[str, dict]]:
                 "request": core.DeleteFreeRoundsSerializer,
                 "responses": {200: OpenApiResponse(description="Cancelled"), **public_errors(404, 409)},
             },
+        },
+        "integration_hub.igsp.lookup.RoundDetailsView": {
+            "get": igsp_op(
+                operation_id="igsp_round_details",
+                summary="Round details: a short-lived signed link to the round's page, and its transactions",
+                parameters=[ROUND_ID],
+                responses={
+                    200: OpenApiResponse(
+                        IGSP_ROUND_LINK,
+                        examples=[
+                            OpenApiExample(
+                                "A settled TraderHero round",
+                                value={
+                                    "round_id": _EXAMPLE_ROUND,
+                                    "url": "https://hub.example/rounds/7d0f1c62-…:1vJ2xk:abc…",
+                                    "expires_at": "2026-12-02T05:15:00Z",
+                                    "game_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                                    "player_id": "player-912",
+                                    "session_id": "sess-20250101-0001",
+                                    "status": "settled",
+                                    "outcome": "won",
+                                    "currency": "EUR",
+                                    "stake": "1.00",
+                                    "payout": "2.00",
+                                    "transactions": [],
+                                },
+                            )
+                        ],
+                    ),
+                    **igsp_errors(404),
+                },
+            )
+        },
+        "integration_hub.igsp.lookup.TransactionsView": {
+            "get": igsp_op(
+                operation_id="igsp_transactions_list",
+                summary="Transaction lookup by time range, player, round or transaction id (ours or yours)",
+                parameters=[igsp_lookup.TransactionsQuery],
+                responses={200: page_of(IGSP_TX), **igsp_errors()},
+            )
+        },
+        "integration_hub.igsp.lookup.ReconciliationView": {
+            "get": igsp_op(
+                operation_id="igsp_reconciliation",
+                summary="Reconciliation totals of a UTC day per currency (JSON, or CSV with format=csv)",
+                parameters=[ReconciliationQuery],
+                responses={
+                    (200, "application/json"): OpenApiResponse(
+                        IGSP_RECON,
+                        examples=[
+                            OpenApiExample(
+                                "One currency",
+                                value={
+                                    "date": "2026-12-01",
+                                    "currencies": [
+                                        {
+                                            "currency": "EUR",
+                                            "bets_count": "3",
+                                            "bets_sum": "30.00",
+                                            "wins_count": "1",
+                                            "wins_sum": "20.00",
+                                            "refunds_count": "0",
+                                            "refunds_sum": "0.00",
+                                            "ggr": "10.00",
+                                            "void_refunds_count": "0",
+                                            "void_refunds_sum": "0.00",
+                                        }
+                                    ],
+                                },
+                            )
+                        ],
+                    ),
+                    (200, "text/csv"): RECON_CSV,
+                    **igsp_errors(),
+                },
+            )
+        },
+        "integration_hub.igsp.lookup.SessionsTerminateView": {
+            "post": igsp_op(
+                operation_id="igsp_sessions_terminate",
+                summary="Close a player's open sessions (responsible gaming, account closure)",
+                request=igsp_lookup.IgspTerminateBody,
+                examples=[
+                    OpenApiExample(
+                        "Self-exclusion",
+                        value={"player_id": "player-912", "reason": "self-exclusion"},
+                        request_only=True,
+                    )
+                ],
+                responses={200: IGSP_TERMINATED, **igsp_errors()},
+            )
+        },
+        "integration_hub.public_api.lookup.RoundsView": {
+            "get": {
+                "tags": CORE_TAG,
+                "operation_id": "core_round_details",
+                "summary": "Round details: a short-lived signed link to the round's page, and its transactions",
+                "parameters": [core_lookup.RoundsQuery],
+                "responses": {
+                    200: OpenApiResponse(
+                        CORE_ROUND_LINK,
+                        examples=[
+                            OpenApiExample(
+                                "A cashed-out prediction market position",
+                                value={
+                                    "roundID": _EXAMPLE_ROUND,
+                                    "url": "https://hub.example/rounds/7d0f1c62-…:1vJ2xk:abc…",
+                                    "expiresAt": "2026-12-02T05:15:00Z",
+                                    "gameID": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                                    "userID": "u-77",
+                                    "sessionID": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+                                    "gsID": "5a0c2e41-8c3e-4c1f-9d2a-1b2c3d4e5f60",
+                                    "status": "settled",
+                                    "outcome": "won",
+                                    "currency": "USD",
+                                    "stake": "5.00",
+                                    "payout": "6.12",
+                                    "transactions": [],
+                                },
+                            )
+                        ],
+                    ),
+                    **public_errors(404),
+                },
+            }
+        },
+        "integration_hub.public_api.lookup.TransactionsView": {
+            "get": {
+                "tags": CORE_TAG,
+                "operation_id": "core_transactions_list",
+                "summary": "Transaction lookup by time range, player, round or transaction id (ours or yours)",
+                "parameters": [core_lookup.TransactionsQuery],
+                "responses": {
+                    200: OpenApiResponse(
+                        CORE_TX_PAGE,
+                        examples=[
+                            OpenApiExample(
+                                "One page",
+                                value={
+                                    "transactions": [
+                                        {
+                                            "txID": _EXAMPLE_TX,
+                                            "partnerTxID": "w-1001",
+                                            "action": "bet",
+                                            "type": "regular",
+                                            "amount": "5.00",
+                                            "currency": "USD",
+                                            "status": "confirmed",
+                                            "roundID": _EXAMPLE_ROUND,
+                                            "betTxID": None,
+                                            "frID": None,
+                                            "userID": "u-77",
+                                            "sessionID": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+                                            "gsID": "5a0c2e41-8c3e-4c1f-9d2a-1b2c3d4e5f60",
+                                            "gameID": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                                            "demo": False,
+                                            "createdAt": "2026-12-01T10:00:00.123456Z",
+                                            "confirmedAt": "2026-12-01T10:00:00.234567Z",
+                                        }
+                                    ],
+                                    "nextCursor": "eyJ1IjoiMjAyNi0xMi0wMVQxMDowMDowMC4xMjM0NTYrMDA6MDAiLCJpIjoi…",
+                                    "previousCursor": None,
+                                    "hasMore": True,
+                                },
+                            )
+                        ],
+                    ),
+                    **public_errors(),
+                },
+            }
+        },
+        "integration_hub.public_api.lookup.ReconciliationView": {
+            "get": {
+                "tags": CORE_TAG,
+                "operation_id": "core_reconciliation",
+                "summary": "Reconciliation totals of a UTC day per currency (JSON, or CSV with format=csv)",
+                "parameters": [core_lookup.ReconciliationQuery],
+                "responses": {
+                    (200, "application/json"): CORE_RECON,
+                    (200, "text/csv"): RECON_CSV,
+                    **public_errors(),
+                },
+            }
+        },
+        "integration_hub.public_api.lookup.TerminateSessionsView": {
+            "post": {
+                "tags": CORE_TAG,
+                "operation_id": "core_terminate_sessions",
+                "summary": "Close a player's open game sessions (responsible gaming, account closure)",
+                "request": core_lookup.CoreTerminateBody,
+                "examples": [
+                    OpenApiExample(
+                        "Account closure",
+                        value={"cID": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "userID": "u-77", "reason": "closed"},
+                        request_only=True,
+                    )
+                ],
+                "responses": {200: CORE_TERMINATED, **public_errors()},
+            }
         },
         "tenants.api.PartnerRegisterView": {
             "post": {

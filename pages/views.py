@@ -13,10 +13,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from wallet.models import GameSession
+from games import history
+from wallet import round_links
+from wallet.models import GameSession, Round
 
 # Everything the pages load comes from the hub itself: no CDN, no inline script or style.
 _BASE_POLICY = (
@@ -87,4 +90,29 @@ def demo(request):
     response = render(request, "pages/demo.html")
     response["Content-Security-Policy"] = _csp(f"frame-src {frames}", "frame-ancestors 'self'")
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_safe
+def round_details(request, token):
+    """A round's details (``games/history.py``) behind a short-lived signed link (``wallet/round_links.py``), in
+    the player's language; the TraderHero seed check runs in the page (``static/hub/round-details.js``, WebCrypto).
+    A forged or expired link answers 410 with a page saying so; nothing else about the round is revealed."""
+    round_id = round_links.round_id_from_token(token)
+    rnd = (
+        Round.objects.select_related("session", "session__game").filter(pk=round_id).first()
+        if round_id is not None
+        else None
+    )
+    language = history.round_language(rnd) if rnd else (request.GET.get("lang") or "en")
+    with translation.override(language):
+        if rnd is None:
+            response = render(request, "pages/round_details.html", {"expired": True, "language": language}, status=410)
+        else:
+            details = history.round_details(rnd=rnd)
+            response = render(request, "pages/round_details.html", {"d": details, "language": language})
+    response["Content-Security-Policy"] = _csp("frame-src 'none'", "frame-ancestors 'none'")
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -43,6 +43,7 @@ from .reconciliation import (
     reconciliation_report,
     row_values,
 )
+from .round_links import round_details_link
 from .selectors import DELIVERY_KINDS, scope_to_user
 
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
@@ -119,6 +120,14 @@ class LedgerAdmin(admin.ModelAdmin):
         return self.get_fields(request, obj)
 
 
+def round_details_anchor(round_id) -> str:
+    """A fresh signed link to the round's details page (``wallet/round_links.py``), valid for
+    HUB_ROUND_DETAILS_TTL_SECONDS: the page an account manager opens or sends to a partner's support agent. Only
+    rows the user may see (the admin's scoped querysets) get one."""
+    link = round_details_link(round_id)
+    return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">Round details</a>', link.url)
+
+
 # ----------------------------------------------------------------- sessions --
 
 
@@ -184,12 +193,35 @@ class GameSessionAdmin(LedgerAdmin):
 
 @admin.register(Round)
 class RoundAdmin(LedgerAdmin):
-    list_display = ("id", "created_at", "partner", "session", "status", "free_rounds_id", "settled_at")
+    list_display = (
+        "id",
+        "created_at",
+        "partner",
+        "session",
+        "status",
+        "free_rounds_id",
+        "settled_at",
+        "round_details",
+    )
     list_filter = (PartnerFilter, "status", "created_at")
     list_select_related = ("partner",)
     search_fields = ("id__exact", "session__id__exact", "^session__player_id", "=free_rounds_id")
     date_hierarchy = "created_at"
-    fields = ("id", "partner", "session", "status", "free_rounds_id", "created_at", "settled_at", "ledger_links")
+    fields = (
+        "id",
+        "partner",
+        "session",
+        "status",
+        "free_rounds_id",
+        "created_at",
+        "settled_at",
+        "round_details",
+        "ledger_links",
+    )
+
+    @admin.display(description="round details")
+    def round_details(self, obj: Round):
+        return round_details_anchor(obj.pk)
 
     def get_queryset(self, request):
         # The session column prints "<id> (<player>)": load only what that needs.
@@ -308,6 +340,7 @@ class TransactionAdmin(LedgerAdmin):
         "created_at",
         "updated_at",
         "confirmed_at",
+        "round_details",
         "attempt_links",
     )
     inlines = [DeliveryAttemptInline]
@@ -364,6 +397,10 @@ class TransactionAdmin(LedgerAdmin):
     @admin.display(description="player", ordering="session__player_id")
     def player(self, obj: Transaction) -> str:
         return getattr(obj, "player_ref", "") or ""
+
+    @admin.display(description="round details")
+    def round_details(self, obj: Transaction):
+        return round_details_anchor(obj.round_id)
 
     @admin.display(description="attempts")
     def attempt_links(self, obj: Transaction):

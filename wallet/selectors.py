@@ -8,12 +8,15 @@ the partners they manage).
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 
 from tenants.models import Partner
 from tenants.selectors import partners_visible_to
 
-from .models import DeliveryAttempt, GameSession, Round, Transaction, TxKind, TxStatus
+from .models import DeliveryAttempt, GameSession, Round, SessionStatus, Transaction, TxKind, TxStatus
 
 DELIVERY_KINDS = (TxKind.WIN, TxKind.REFUND)
 
@@ -62,3 +65,60 @@ def stuck_deliveries(qs: QuerySet[Transaction] | None = None) -> QuerySet[Transa
 
 def stuck_deliveries_count_for(user) -> int:
     return stuck_deliveries(scope_to_user(Transaction.objects.all(), user)).count()
+
+
+# ------------------------------------------------------------- partner lookup --
+
+
+def round_for_partner(*, partner: Partner, round_id) -> Round | None:
+    """One of ``partner``'s rounds by our roundID; another partner's id (or garbage) is ``None``."""
+    try:
+        return rounds_for_partner(partner=partner).select_related("session", "session__game").get(pk=round_id)
+    except (Round.DoesNotExist, ValueError, ValidationError):
+        return None
+
+
+def transactions_lookup(
+    *,
+    partner: Partner,
+    since=None,
+    until=None,
+    player_id: str | None = None,
+    round_id=None,
+    transaction_id: str | None = None,
+    status: str | None = None,
+) -> QuerySet[Transaction]:
+    """``partner``'s transactions in (created_at, id) order, filtered: ``created_at`` in [since, until), a player,
+    one of our roundIDs, a transaction id (ours, or the partner's own ``partner_tx_id``), a status."""
+    qs = transactions_for_partner(partner=partner).select_related("session")
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    if player_id:
+        qs = qs.filter(session__player_id=player_id)
+    if round_id is not None:
+        qs = qs.filter(round_id=round_id)
+    if transaction_id:
+        ours = Q(partner_tx_id=transaction_id)
+        try:
+            ours |= Q(pk=uuid.UUID(transaction_id))
+        except ValueError:
+            pass
+        qs = qs.filter(ours)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("created_at", "pk")
+
+
+def active_sessions_for_partner(
+    *, partner: Partner, player_id: str | None = None, session_ref: str | None = None, session_id=None
+) -> QuerySet[GameSession]:
+    qs = sessions_for_partner(partner=partner).filter(status=SessionStatus.ACTIVE)
+    if player_id:
+        qs = qs.filter(player_id=player_id)
+    if session_ref:
+        qs = qs.filter(partner_session_ref=session_ref)
+    if session_id is not None:
+        qs = qs.filter(pk=session_id)
+    return qs

@@ -44,6 +44,8 @@ HUB_WARN_EMPTY_IP_ALLOWLIST = env.bool("HUB_WARN_EMPTY_IP_ALLOWLIST", default=Fa
 HUB_SESSION_TTL_SECONDS = env.int("HUB_SESSION_TTL_SECONDS", default=4 * 3600)
 HUB_STUCK_AFTER = env.int("HUB_STUCK_AFTER", default=3600)
 HUB_JACKPOT_ROUND_SECONDS = env.int("HUB_JACKPOT_ROUND_SECONDS", default=3)
+# How long a signed round-details link (/rounds/<token>) stays valid.
+HUB_ROUND_DETAILS_TTL_SECONDS = env.int("HUB_ROUND_DETAILS_TTL_SECONDS", default=900)
 HUB_DEMO_SESSIONS_RATE = env.str("HUB_DEMO_SESSIONS_RATE", default="30/min")  # public demo sessions per client IP
 HUB_CASHOUT_LIMIT_PER_DAY = env.int("HUB_CASHOUT_LIMIT_PER_DAY", default=10)  # per player per UTC day; 0: none
 HUB_METRICS_TOKEN = env.str("HUB_METRICS_TOKEN", default="")  # optional bearer token for /metrics

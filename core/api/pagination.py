@@ -49,15 +49,16 @@ class CursorParams(serializers.Serializer):
     updated_after = serializers.DateTimeField(required=False)
 
 
-def paginate(qs: QuerySet, *, cursor: str | None, limit: int) -> tuple[list, dict, dict]:
-    """Returns (rows, cursor block, meta block). ``qs`` must be ordered by (updated_at, id)."""
+def paginate(qs: QuerySet, *, cursor: str | None, limit: int, field: str = "updated_at") -> tuple[list, dict, dict]:
+    """Returns (rows, cursor block, meta block). ``qs`` must be ordered by (``field``, id): ``updated_at`` for the
+    catalog's delta syncs, ``created_at`` for the transaction lookup."""
     direction = "n"
     if cursor:
         c = decode_cursor(cursor)
         direction = c.direction
-        after = Q(updated_at__gt=c.updated_at) | Q(updated_at=c.updated_at, pk__gt=c.pk)
-        before = Q(updated_at__lt=c.updated_at) | Q(updated_at=c.updated_at, pk__lt=c.pk)
-        qs = qs.filter(after) if direction == "n" else qs.filter(before).order_by("-updated_at", "-pk")
+        after = Q(**{f"{field}__gt": c.updated_at}) | Q(**{field: c.updated_at, "pk__gt": c.pk})
+        before = Q(**{f"{field}__lt": c.updated_at}) | Q(**{field: c.updated_at, "pk__lt": c.pk})
+        qs = qs.filter(after) if direction == "n" else qs.filter(before).order_by(f"-{field}", "-pk")
     rows = list(qs[: limit + 1])
     extra = len(rows) > limit
     rows = rows[:limit]
@@ -65,7 +66,7 @@ def paginate(qs: QuerySet, *, cursor: str | None, limit: int) -> tuple[list, dic
         rows.reverse()
     has_more_forward = extra if direction == "n" else bool(cursor)
     has_more_backward = bool(cursor) if direction == "n" else extra
-    nxt = encode_cursor(rows[-1].updated_at, rows[-1].pk, "n") if rows and has_more_forward else None
-    prev = encode_cursor(rows[0].updated_at, rows[0].pk, "p") if rows and has_more_backward else None
+    nxt = encode_cursor(getattr(rows[-1], field), rows[-1].pk, "n") if rows and has_more_forward else None
+    prev = encode_cursor(getattr(rows[0], field), rows[0].pk, "p") if rows and has_more_backward else None
     meta = {"limit": limit, "returned": len(rows), "has_more": nxt is not None}
     return rows, {"next": nxt, "previous": prev}, meta

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from core.errors import ApplicationError
+from games import play
 from tenants.validators import normalize_currency
 from wallet import currency as money
 from wallet import services as wallet_services
@@ -44,6 +45,11 @@ def _session_open(*, partner, data: dict, allowed: list[str], is_demo: bool) -> 
     """Both IGSP session kinds: the request's fields, the currency and balance checked; demo money is ours."""
     currency = _currency_for(data, allowed)
     _check_precision(data["balance"], currency)
+    country = (data.get("country") or "").upper()
+    if play.country_is_restricted(data["game_id"], country):
+        raise ApplicationError(
+            f"country: play is not available in {country}.", code="country_restricted", status_code=403
+        )
     created = wallet_services.session_create(
         protocol=Protocol.IGSP,
         partner=partner,
@@ -58,6 +64,7 @@ def _session_open(*, partner, data: dict, allowed: list[str], is_demo: bool) -> 
         is_demo=is_demo,
         demo_balance=(data["balance"] or DEFAULT_DEMO_BALANCE) if is_demo else None,
         balance=None if is_demo else data["balance"],
+        settings_snapshot={"country": country},
     )
     return CreatedSession(created.session, wallet_services.launch_url(created))
 

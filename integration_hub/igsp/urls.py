@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import lookup, views
 
 urlpatterns = [
     path("providers", views.ProvidersView.as_view(), name="igsp-providers"),
@@ -8,6 +8,10 @@ urlpatterns = [
     path("sessions", views.SessionsView.as_view(), name="igsp-sessions"),
     path("demo/sessions", views.DemoSessionsView.as_view(), name="igsp-demo-sessions"),
     path("hooks", views.InboundHooksView.as_view(), name="igsp-hooks"),
+    path("rounds/<str:round_id>", lookup.RoundDetailsView.as_view(), name="igsp-round-details"),
+    path("transactions", lookup.TransactionsView.as_view(), name="igsp-transactions"),
+    path("reconciliation", lookup.ReconciliationView.as_view(), name="igsp-reconciliation"),
+    path("sessions/terminate", lookup.SessionsTerminateView.as_view(), name="igsp-sessions-terminate"),
     # The Session API (the game page's calls): its own edge, integration_hub/session_api/.
     path("", include("integration_hub.session_api.urls")),
 ]

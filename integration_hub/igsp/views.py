@@ -124,6 +124,13 @@ class SessionCreateSerializer(serializers.Serializer):
     return_url = serializers.URLField(max_length=1000, required=False, allow_blank=True)
     language = StrictCharField(max_length=10, required=False, default="en")
     is_demo = StrictBooleanField(required=False, default=False)
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        required=False,
+        help_text="Hub extension: the player's country (ISO 3166-1 alpha-2). Play from a country the providers "
+        "list publishes in `restricted_countries` is refused (403 `country_restricted`).",
+        error_messages={"invalid": "Use an ISO 3166-1 alpha-2 country code such as 'DE'."},
+    )
 
     def validate_language(self, value: str) -> str:
         if not LANGUAGE_RE.match(value):

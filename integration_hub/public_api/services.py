@@ -14,7 +14,7 @@ from core.api.renderers import dumps_exact
 from core.db import get_or_none
 from core.errors import AccountBlocked, ApplicationError, Conflict, NotFound
 from freerounds.models import CampaignStatus, FreeRoundsCampaign
-from games import catalog
+from games import catalog, play
 from games import selectors as game_selectors
 from tenants.models import ExtClient
 from tenants.validators import normalize_currency
@@ -83,6 +83,12 @@ def create_new_game(*, partner, data: dict) -> CreatedGame:
         raise ApplicationError(f"Locale {data['locale']!r} is not supported.", code="locale_not_supported")
     demo = data["demo"]
     user = data.get("user") or {}
+    if play.country_is_restricted(game, user.get("country")):
+        raise ApplicationError(
+            f"Play is not available in the player's country ({user['country'].upper()}).",
+            code="country_restricted",
+            status_code=403,
+        )
     demo_balance = None
     if demo:
         demo_balance = (
@@ -113,7 +119,7 @@ def create_new_game(*, partner, data: dict) -> CreatedGame:
         deposit_url=data.get("depositURL") or "",
         is_demo=demo,
         demo_balance=demo_balance,
-        settings_snapshot={"country": user.get("country") or ""},
+        settings_snapshot={"country": (user.get("country") or "").upper()},
     )
     return CreatedGame(created.session, wallet_services.launch_url(created))
 

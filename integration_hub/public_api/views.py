@@ -8,30 +8,16 @@ from django.views.decorators.gzip import gzip_page
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import APIView
 
-from core.api.authentication import IsPartner
 from core.api.fields import (
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
 )
-from core.errors import ApplicationError
 
 from . import services
-from .authentication import PublicApiSignatureAuthentication
-
-
-class CoreApiView(APIView):
-    authentication_classes = [PublicApiSignatureAuthentication]
-    permission_classes = [IsPartner]
-    error_style = "public_api"
-
-
-def _object(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ApplicationError("The body must be a JSON object.")
-    return request.data
+from .base import CoreApiView, _object
+from .lookup import free_rounds_status
 
 
 class UserSerializer(serializers.Serializer):
@@ -142,6 +128,10 @@ class DeleteFreeRoundsSerializer(serializers.Serializer):
 
 
 class FreeRoundsView(CoreApiView):
+    def get(self, request):
+        """``GET /free-rounds?cID&(id|extID|userID)``: granted, used, remaining and won so far, per player."""
+        return free_rounds_status(request)
+
     def post(self, request):
         body = CreateFreeRoundsSerializer(data=_object(request))
         body.is_valid(raise_exception=True)

@@ -13,6 +13,7 @@ const en = {
   returnToCasino: "Back to the casino",
   stake: "Stake",
   stakeHint: "Min {min} · Max {max}",
+  freeRoundsLeft: "Free rounds left: {n}",
   // prediction markets
   openMarkets: "Open markets",
   live: "Live",
@@ -85,6 +86,7 @@ const en = {
   seedHidden: "revealed after the round",
   // session states
   expiredTitle: "Session expired",
+  closedTitle: "Session closed",
   expiredBody: "Your game session has ended. Please reopen the game from the casino to keep playing.",
   fatalTitle: "We couldn't open this game",
   missingKey: "This game link is incomplete. Please reopen the game from the casino.",
@@ -217,6 +219,7 @@ const es = {
   verifyUnavailable: "Tu navegador no puede verificar aquí (Web Crypto necesita una página https segura).",
   seedHidden: "se revela después de la ronda",
   expiredTitle: "Sesión caducada",
+  closedTitle: "Sesión cerrada",
   expiredBody: "Tu sesión de juego ha terminado. Vuelve a abrir el juego desde el casino para seguir jugando.",
   fatalTitle: "No pudimos abrir este juego",
   missingKey: "Este enlace del juego está incompleto. Vuelve a abrir el juego desde el casino.",
@@ -347,6 +350,7 @@ const pt = {
   verifyUnavailable: "Seu navegador não consegue verificar aqui (Web Crypto precisa de uma página https segura).",
   seedHidden: "revelada depois da rodada",
   expiredTitle: "Sessão expirada",
+  closedTitle: "Sessão encerrada",
   expiredBody: "Sua sessão de jogo terminou. Abra o jogo novamente pelo cassino para continuar jogando.",
   fatalTitle: "Não conseguimos abrir este jogo",
   missingKey: "Este link do jogo está incompleto. Abra o jogo novamente pelo cassino.",

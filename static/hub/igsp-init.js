@@ -168,7 +168,7 @@ ctx.errorText = (err) => {
 ctx.showError = (err) => {
   if (!(err instanceof ApiError)) err = new ApiError({ error: "generic" }, 0);
   if (err.status === 410 || ["session_expired", "session_closed"].includes(err.code)) {
-    showExpired();
+    showExpired(err.code === "session_closed");
     return;
   }
   setText(els.errorText, ctx.errorText(err));
@@ -264,11 +264,13 @@ function returnButton() {
     ctx.t("returnToCasino")) : null;
 }
 
-function showExpired() {
+function showExpired(closed = false) {
   if (ctx.expired) return;
   ctx.expired = true;
   ctx.stop?.();
-  overlay("expired", ctx.t("expiredTitle"), ctx.t("expiredBody"), [returnButton()]);
+  // A session the casino closed (responsible gaming, account closure) says so rather than "expired".
+  overlay("expired", ctx.t(closed ? "closedTitle" : "expiredTitle"),
+    closed ? ctx.t("err_session_closed") : ctx.t("expiredBody"), [returnButton()]);
   ctx.post("igsp:expired", {});
 }
 

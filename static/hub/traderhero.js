@@ -228,6 +228,14 @@ export function mount(ctx, root, initialState) {
   let compactTimer = 0;
 
   const stake = ctx.stakeField("1");
+  // Free rounds granted by the casino (Core API free-rounds campaigns): the state says how many are left.
+  let freeLeft = initialState.freeRounds ? Number(initialState.freeRounds.remaining) || 0 : 0;
+  const freeRounds = h("p", { class: "hint center free-rounds", testid: "free-rounds", hidden: freeLeft <= 0 });
+  const showFreeRounds = () => {
+    freeRounds.hidden = freeLeft <= 0;
+    setText(freeRounds, t("freeRoundsLeft", { n: freeLeft }));
+  };
+  showFreeRounds();
   const canvas = h("canvas", { class: "chart", "aria-hidden": "true" });
   const chart = new Chart(canvas);
   const priceNow = h("strong", { class: "price-now", testid: "price" }, price(START));
@@ -280,6 +288,7 @@ export function mount(ctx, root, initialState) {
     h("div", { class: "th-side" },
       h("section", { class: "card th-controls" },
         stake.root,
+        freeRounds,
         h("div", { class: "direction-buttons" }, upButton, downButton),
         h("p", { class: "hint center" }, t("winUpTo", { max: maxMultiplier || 100, rtp: rtpPercent }))),
       h("section", { class: "card th-fair" },
@@ -408,6 +417,10 @@ export function mount(ctx, root, initialState) {
       }
       ctx.post("igsp:bet", { game: "traderhero-jackpot", betId: placed.betId, direction, amount: placed.stake,
         currency: ctx.currency });
+      if (placed.freeRound) {
+        freeLeft = Math.max(0, freeLeft - 1);
+        showFreeRounds();
+      }
       showFairness(placed);
       showPrice(START);
       chart.waiting();

@@ -398,3 +398,19 @@ def test_index_shows_stuck_count_scoped_to_the_user(client, manager_a, superuser
 def test_index_without_stuck_deliveries(client, manager_a, partner_a):
     client.force_login(manager_a)
     assert "No stuck deliveries" in client.get(reverse("admin:index")).content.decode()
+
+
+def test_round_and_transaction_pages_link_to_a_working_round_details_page(client, manager_a, two_ledgers):
+    import re
+
+    client.force_login(manager_a)
+    a = two_ledgers["a"]
+    for page in (url("round", "change", a["bet"].round_id), url("transaction", "change", a["win"].pk)):
+        body = client.get(page).content.decode()
+        links = re.findall(r'href="https?://[^"/]+(/rounds/[^"]+)"[^>]*>Round details<', body)
+        assert links, page
+        details = client.get(links[0])
+        assert details.status_code == 200
+        assert str(a["bet"].round_id) in details.content.decode() and str(a["win"].pk) in details.content.decode()
+    # The round list has the link column too.
+    assert ">Round details<" in client.get(url("round")).content.decode()

@@ -1,0 +1,170 @@
+"""IGSP partner lookups (HMAC-signed, snake_case, the provider API's cursor pages): round details links,
+the transaction lookup, the reconciliation report and session termination.
+
+Thin views: authenticate (IGSP HMAC; a signed GET signs the empty body + X-Timestamp), validate the query or
+body, call one selector or service scoped by the signing partner, serialize. Another partner's ids answer 404.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from core.api.fields import StrictCharField
+from core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from core.errors import NotFound
+from games import history
+from integration_hub.reports import FormatParamIsOurs, reconciliation_response
+from wallet import reconciliation
+from wallet import selectors as wallet_selectors
+from wallet import services as wallet_services
+from wallet.models import Transaction, TxStatus
+from wallet.round_links import round_details_link
+
+from .views import HmacView, _iso, _object
+
+
+def round_not_found() -> NotFound:
+    return NotFound("Round not found.", code="round_not_found")
+
+
+class RoundDetailsView(HmacView):
+    """``GET /igsp/v1/rounds/{round_id}``: a short-lived signed link to the round's details page, and its summary."""
+
+    def get(self, request, round_id):
+        rnd = wallet_selectors.round_for_partner(partner=request.user.partner, round_id=round_id)
+        if rnd is None:
+            raise round_not_found()
+        details = history.round_details(rnd=rnd)
+        link = round_details_link(rnd.pk)
+        return Response(
+            {
+                "round_id": details["roundId"],
+                "url": link.url,
+                "expires_at": _iso(link.expires_at),
+                "game_id": details["game"]["id"],
+                "player_id": details["playerId"],
+                "session_id": details["partnerSessionId"],
+                "status": details["status"],
+                "outcome": details["outcome"],
+                "currency": details["currency"],
+                "stake": details["stake"],
+                "payout": details["payout"],
+                "transactions": [igsp_transaction(t) for t in rnd.transactions.order_by("created_at", "pk")],
+            }
+        )
+
+
+def igsp_transaction(tx: Transaction) -> dict:
+    from wallet import currency as money
+
+    session = tx.session
+    return {
+        "transaction_id": str(tx.pk),
+        "partner_transaction_id": tx.partner_tx_id or None,
+        "action": tx.kind,
+        "type": tx.tx_type,
+        "amount": money.money_str(tx.amount, tx.currency),
+        "currency": tx.currency,
+        "status": tx.status,
+        "round_id": str(tx.round_id),
+        "bet_transaction_id": str(tx.refunds_id) if tx.refunds_id else None,
+        "player_id": session.player_id,
+        "session_id": session.partner_session_ref or None,
+        "game_id": str(session.game_id),
+        "is_demo": session.is_demo,
+        "created_at": _iso(tx.created_at),
+        "confirmed_at": _iso(tx.confirmed_at),
+    }
+
+
+class TransactionsQuery(serializers.Serializer):
+    cursor = serializers.CharField(required=False, max_length=500)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+    since = serializers.DateTimeField(required=False, help_text="Created at or after (UTC ISO-8601).")
+    until = serializers.DateTimeField(required=False, help_text="Created before (UTC ISO-8601).")
+    player_id = StrictCharField(required=False, max_length=200)
+    round_id = serializers.UUIDField(required=False, help_text="Our round id (`round_id` of the wallet calls).")
+    transaction_id = StrictCharField(
+        required=False, max_length=200, help_text="Our `transaction_id`, or your own id that your wallet answered."
+    )
+    status = serializers.ChoiceField(choices=TxStatus.values, required=False)
+
+
+class TransactionsView(HmacView):
+    """``GET /igsp/v1/transactions``: the partner's transactions, oldest first, in cursor pages."""
+
+    def get(self, request):
+        query = TransactionsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        qs = wallet_selectors.transactions_lookup(
+            partner=request.user.partner,
+            since=q.get("since"),
+            until=q.get("until"),
+            player_id=q.get("player_id"),
+            round_id=q.get("round_id"),
+            transaction_id=q.get("transaction_id"),
+            status=q.get("status"),
+        )
+        rows, cursor, meta = paginate(qs, cursor=q.get("cursor"), limit=q["limit"], field="created_at")
+        return Response({"data": [igsp_transaction(t) for t in rows], "cursor": cursor, "meta": meta})
+
+
+def igsp_reconciliation_json(day, rows) -> dict:
+    return {
+        "date": day.isoformat(),
+        "currencies": [
+            dict(zip(reconciliation.COLUMNS[3:], reconciliation.row_values(r)[3:], strict=True)) for r in rows
+        ],
+    }
+
+
+class ReconciliationView(HmacView):
+    """``GET /igsp/v1/reconciliation?date=YYYY-MM-DD[&format=csv]``: bets, wins, refunds and GGR per currency."""
+
+    content_negotiation_class = FormatParamIsOurs
+
+    def get(self, request):
+        return reconciliation_response(request, igsp_reconciliation_json)
+
+
+class IgspTerminateBody(serializers.Serializer):
+    player_id = StrictCharField(required=False, max_length=200)
+    session_id = StrictCharField(required=False, max_length=200, help_text="Your `session_id` of the session.")
+    reason = StrictCharField(required=False, max_length=500, allow_blank=True)
+
+    def validate(self, attrs):
+        if not attrs.get("player_id") and not attrs.get("session_id"):
+            raise serializers.ValidationError("One of player_id or session_id is required.")
+        return attrs
+
+
+class SessionsTerminateView(HmacView):
+    """``POST /igsp/v1/sessions/terminate``: close a player's open sessions (or one session); the game page's
+    next call answers 410 ``session_closed``."""
+
+    def post(self, request):
+        body = IgspTerminateBody(data=_object(request))
+        body.is_valid(raise_exception=True)
+        b = body.validated_data
+        closed = wallet_services.sessions_terminate(
+            partner=request.user.partner,
+            actor=f"partner:{request.user.partner.slug}",
+            player_id=b.get("player_id"),
+            session_ref=b.get("session_id"),
+            reason=b.get("reason", ""),
+        )
+        return Response(
+            {
+                "terminated": len(closed),
+                "sessions": [
+                    {
+                        "session_id": s.partner_session_ref or None,
+                        "game_session_id": str(s.pk),
+                        "player_id": s.player_id,
+                    }
+                    for s in closed
+                ],
+            }
+        )

@@ -1,0 +1,23 @@
+"""The Core API's base view: X-REQUEST-SIGN authentication, the signing partner required, errors in the Core API's
+``{message, details?, code?}`` shape. Shared by ``views.py`` and ``lookup.py``."""
+
+from __future__ import annotations
+
+from rest_framework.views import APIView
+
+from core.api.authentication import IsPartner
+from core.errors import ApplicationError
+
+from .authentication import PublicApiSignatureAuthentication
+
+
+class CoreApiView(APIView):
+    authentication_classes = [PublicApiSignatureAuthentication]
+    permission_classes = [IsPartner]
+    error_style = "public_api"
+
+
+def _object(request) -> dict:
+    if not isinstance(request.data, dict):
+        raise ApplicationError("The body must be a JSON object.")
+    return request.data
