@@ -5,7 +5,6 @@ free rounds without ``gameIDs``, every documented locale form, ``images.horizont
 from __future__ import annotations
 
 from decimal import Decimal
-
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,15 +13,11 @@ from freerounds.models import FreeRoundsCampaign
 from games import catalog
 from games.markets import services as markets
 from tests import contracts
-from tests.public_api.test_core_api import (  # noqa: F401  (fixtures)
-    bet_lines,
-    free_rounds_body,
-    game_request,
-    games_get,
-    http,
-    post,
-)
+from tests.public_api import test_core_api as core
+from tests.public_api.test_core_api import free_rounds_body, game_request, games_get, post
 from wallet.models import GameSession, Transaction, TxKind
+
+http, bet_lines = core.http, core.bet_lines  # the Core API suite's fixtures
 
 
 def test_free_rounds_without_game_ids_are_valid_in_every_game_with_free_spins_and_the_line(http, wired, bet_lines):
