@@ -27,3 +27,33 @@ def resolve_locale(code: str | None) -> str | None:
     if language in catalog.LOCALES:
         return language
     return next((loc for loc in catalog.LOCALES if loc.split("_")[0] == language), None)
+
+
+# The Django language (``locale/<dir>/LC_MESSAGES/django.po``) that speaks each advertised locale. English is the
+# source language (the msgids); every other one has its own catalog.
+UI_LANGUAGES = {
+    "pt_br": "pt-br",
+    "en_us": "en",
+    "es": "es",
+    "es_mx": "es-mx",
+    "ru": "ru",
+    "zh_tw": "zh-hant",
+    "ko": "ko",
+    "th": "th",
+    "vi": "vi",
+    "hi": "hi",
+    "ja": "ja",
+    "fr": "fr",
+    "tr": "tr",
+    "de": "de",
+    "id": "id",
+    "uz": "uz",
+}
+SOURCE_LANGUAGE = "en"
+SOURCE_LOCALE = "en_us"
+
+
+def ui_language(code: str | None) -> str:
+    """The Django language for a locale or language code in any form (English when we do not speak it)."""
+    locale = resolve_locale(code)
+    return UI_LANGUAGES[locale] if locale else SOURCE_LANGUAGE
