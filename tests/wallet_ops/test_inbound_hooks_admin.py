@@ -3,8 +3,11 @@ read-only, scoped to the account manager's partners (Django test client over the
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from wallet.models import InboundHook
 
@@ -31,12 +34,17 @@ def hook(partner, tx_id, *, mismatch=False, reconciled=False, stale=None, action
 
 @pytest.fixture
 def hooks(partner_a, partner_b):
-    return {
-        "a-ok": hook(partner_a, "a-ok-tx", reconciled=True),
+    made = {
         "a-bad": hook(partner_a, "a-bad-tx", mismatch=True),
+        "a-ok": hook(partner_a, "a-ok-tx", reconciled=True),
         "a-stale": hook(partner_a, "a-stale-tx", stale=True, action="balance"),
         "b-bad": hook(partner_b, "b-bad-tx", mismatch=True),
     }
+    # The mismatch is the oldest: newest-first alone would list it last.
+    now = timezone.now()
+    for minutes, name in enumerate(("b-bad", "a-stale", "a-ok", "a-bad")):
+        InboundHook.objects.filter(pk=made[name].pk).update(received_at=now - timedelta(minutes=minutes))
+    return made
 
 
 def test_the_account_manager_sees_only_own_partners_hooks_with_outcomes_mismatches_first(client, manager_a, hooks):
