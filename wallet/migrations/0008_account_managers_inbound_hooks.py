@@ -34,5 +34,5 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wallet", "0006_session_last_balance_at")]
+    dependencies = [("wallet", "0007_partition_ledger")]
     operations = [migrations.RunPython(grant, revoke)]
