@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HUB_PORT ?= 8000
 export HUB_PORT
 
-.PHONY: run test venv install migrate seed clean check bench chaos fuzz
+.PHONY: run test venv install migrate seed clean check bench chaos fuzz messages
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -41,6 +41,13 @@ check: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) scripts/check_imports.py
+
+# The player-facing texts (pages/messages.py, templates/pages/) into every locale/<lang>/LC_MESSAGES/django.po,
+# then the compiled .mo files (committed: a fresh clone needs no gettext). Needs GNU gettext (apt-get install gettext).
+messages: install
+	$(PY) manage.py makemessages --all --no-obsolete --no-location --ignore 'templates/admin/*' --ignore 'tests/*' \
+		--ignore 'bench/*' --ignore 'fuzz/*' --ignore 'sandbox/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean:
 	rm -rf var/ staticfiles/ .pytest_cache/

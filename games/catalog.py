@@ -85,10 +85,12 @@ PROVIDER_IMAGES = [{"name": "solex-logo.png", "url": "/static/games/solex/logo.p
 
 
 def game_images(slug: str) -> dict[str, str]:
+    """Paths under ``static/games/<slug>/`` (rendered from the game art by ``scripts/render_game_images.sh``)."""
     return {
         "baseURL": f"/static/games/{slug}",
         "square": "/square.png",
         "horizontal": "/horizontal.png",
+        "horizontal_337x181": "/horizontal_337x181.png",
         "widescreen": "/widescreen.png",
         "vertical": "/vertical.png",
     }

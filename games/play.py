@@ -22,6 +22,7 @@ from wallet import currency as money
 from wallet import services as wallet
 from wallet.models import GameSession, Round
 
+from . import locales
 from . import selectors as sel
 from .markets import services as markets
 from .models import Game, JackpotRound, JackpotRoundStatus, Market, PositionStatus
@@ -148,6 +149,26 @@ def round_seconds() -> int:
     return int(settings.HUB_JACKPOT_ROUND_SECONDS)
 
 
+def partner_config(session: GameSession) -> dict:
+    """The partner config the game page needs (seed 000: "session state and partner config"): where the deposit
+    and lobby buttons go, the player's locale and UI language, how to show the currency, the stake limits."""
+    low, high = markets.stake_limits(session.currency)
+    partner = session.partner
+    return {
+        "partner": partner.name if partner is not None else None,
+        "depositUrl": session.deposit_url or None,
+        "lobbyUrl": session.return_url or None,
+        "locale": locales.resolve_locale(session.language) or locales.SOURCE_LOCALE,
+        "language": locales.ui_language(session.language),
+        "currency": money.display(session.currency),
+        "limits": {
+            "minStake": _s(low, session.currency),
+            "maxStake": _s(high, session.currency),
+            "cashOutsPerDay": markets.cashout_limit_per_day(),
+        },
+    }
+
+
 def state(*, session: GameSession) -> dict:
     balance, stale = _balance_view(session)
     game: Game = session.game
@@ -168,6 +189,7 @@ def state(*, session: GameSession) -> dict:
         "balance": _s(balance, session.currency),
         "balanceStale": stale,
         "game": {"id": str(game.pk), "slug": game.slug, "name": game.name, "rtp": str(game.rtp)},
+        "config": partner_config(session),
     }
     if game.slug == Game.PREDICTION_MARKETS:
         low, high = markets.stake_limits(session.currency)

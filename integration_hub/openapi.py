@@ -250,6 +250,22 @@ SESSION_STATE = obj(
         "balance": NDEC,
         "balanceStale": BOOL,
         "game": obj({"id": STR, "slug": STR, "name": STR, "rtp": DEC}),
+        "config": {
+            **obj(
+                {
+                    "partner": {**NSTR, "description": "The partner's name (null for a partner-less demo session)."},
+                    "depositUrl": {**NSTR, "description": "Where the Deposit button goes (null: no button)."},
+                    "lobbyUrl": {**NSTR, "description": "Where the Lobby button goes: the session's return URL."},
+                    "locale": {**STR, "description": "The session's locale as advertised by GET /games (`pt_br`)."},
+                    "language": {**STR, "description": "The language the game page speaks (`pt-br`, `en`)."},
+                    "currency": obj(
+                        {"code": STR, "symbol": STR, "decimals": {**INT, "description": "Decimals on the wire."}}
+                    ),
+                    "limits": obj({"minStake": DEC, "maxStake": DEC, "cashOutsPerDay": INT}),
+                }
+            ),
+            "description": "The partner config the game page needs (additive to the session state).",
+        },
     },
     {
         "markets": {"type": "array", "items": MARKET},

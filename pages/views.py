@@ -21,6 +21,8 @@ from games import history
 from wallet import round_links
 from wallet.models import GameSession, Round
 
+from . import i18n
+
 # Everything the pages load comes from the hub itself: no CDN, no inline script or style.
 _BASE_POLICY = (
     "default-src 'self'",
@@ -69,14 +71,21 @@ def launch(request, session_id):
     # origins); else, and for partner-less demo sessions, only the hub's own pages (the demo lobby). The page
     # posts its events to the same origins only (to its own origin when there are none).
     origins = [o for o in (origins or []) if isinstance(o, str) and _ORIGIN_RE.fullmatch(o)]
+    # The page speaks the session's language (any documented form; English when we do not speak it): the template
+    # is rendered in it and the JavaScript gets the same gettext texts as a JSON catalog.
+    locale, ui = i18n.page_language(language)
     context = {
         "session_id": str(session_id),
         "api_base": state_url.removesuffix("state"),
-        "language": language,
+        "language": language or locale,
+        "ui_language": ui,
+        "html_lang": i18n.html_lang(ui),
+        "texts": i18n.catalog_for(ui),
         "return_url": return_url,
         "parent_origins": " ".join(origins),
     }
-    response = render(request, "pages/launch.html", context)
+    with translation.override(ui):
+        response = render(request, "pages/launch.html", context)
     response["Content-Security-Policy"] = _csp("frame-src 'none'", f"frame-ancestors {' '.join(origins) or SELF_ONLY}")
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-cache"
@@ -87,7 +96,18 @@ def launch(request, session_id):
 def demo(request):
     """A small casino lobby: creates demo sessions and embeds the launch URL as a partner would."""
     frames = " ".join(dict.fromkeys(src for src in ("'self'", _public_origin()) if src))
-    response = render(request, "pages/demo.html")
+    # The language: ?lang= (the picker reloads the page with it), else the browser's Accept-Language.
+    asked = request.GET.get("lang") or translation.get_language_from_request(request)
+    locale, ui = i18n.page_language(asked)
+    context = {
+        "locale": locale,
+        "ui_language": ui,
+        "html_lang": i18n.html_lang(ui),
+        "texts": i18n.catalog_for(ui),
+        "locales": i18n.picker(),
+    }
+    with translation.override(ui):
+        response = render(request, "pages/demo.html", context)
     response["Content-Security-Policy"] = _csp(f"frame-src {frames}", "frame-ancestors 'self'")
     response["Referrer-Policy"] = "no-referrer"
     return response

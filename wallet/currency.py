@@ -27,6 +27,57 @@ CRYPTO_PRECISION = {
     "TON": 8,
 }
 
+# Display symbols (the game page's "currency display"); a currency without one shows its code.
+SYMBOLS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "CAD": "CA$",
+    "AUD": "A$",
+    "NZD": "NZ$",
+    "CHF": "CHF",
+    "SEK": "kr",
+    "NOK": "kr",
+    "DKK": "kr",
+    "PLN": "zł",
+    "CZK": "Kč",
+    "HUF": "Ft",
+    "RON": "lei",
+    "BRL": "R$",
+    "MXN": "MX$",
+    "ARS": "AR$",
+    "CLP": "CL$",
+    "COP": "CO$",
+    "PEN": "S/",
+    "TRY": "₺",
+    "RUB": "₽",
+    "UAH": "₴",
+    "KZT": "₸",
+    "UZS": "soʻm",
+    "INR": "₹",
+    "IDR": "Rp",
+    "THB": "฿",
+    "VND": "₫",
+    "PHP": "₱",
+    "MYR": "RM",
+    "SGD": "S$",
+    "HKD": "HK$",
+    "TWD": "NT$",
+    "JPY": "¥",
+    "KRW": "₩",
+    "CNY": "CN¥",
+    "ZAR": "R",
+    "NGN": "₦",
+    "BTC": "₿",
+    "ETH": "Ξ",
+    "USDT": "₮",
+}
+
+
+def display(currency: str) -> dict:
+    """How the game page shows amounts in ``currency``: its code, symbol and decimals on the wire."""
+    return {"code": currency, "symbol": SYMBOLS.get(currency, currency), "decimals": precision(currency)}
+
 
 def precision(currency: str) -> int:
     return CRYPTO_PRECISION.get(currency, money.DEFAULT_PLACES)

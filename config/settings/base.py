@@ -203,6 +203,27 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The player-facing pages speak every locale GET /games advertises (games/locales.py maps each to one of these);
+# their catalogs are locale/<dir>/LC_MESSAGES/django.po (README, "Translations"). The admin stays in English.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGES = [
+    ("en", "English"),
+    ("pt-br", "Português (Brasil)"),
+    ("es", "Español"),
+    ("es-mx", "Español (México)"),
+    ("ru", "Русский"),
+    ("zh-hant", "繁體中文"),
+    ("ko", "한국어"),
+    ("th", "ไทย"),
+    ("vi", "Tiếng Việt"),
+    ("hi", "हिन्दी"),
+    ("ja", "日本語"),
+    ("fr", "Français"),
+    ("tr", "Türkçe"),
+    ("de", "Deutsch"),
+    ("id", "Bahasa Indonesia"),
+    ("uz", "Oʻzbekcha"),
+]
 USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -16,6 +16,8 @@ from core.errors import AccountBlocked, ApplicationError, Conflict, NotFound
 from freerounds.models import CampaignStatus, FreeRoundsCampaign
 from games import catalog, play
 from games import selectors as game_selectors
+from games.locales import resolve_locale
+from games.markets.services import stake_limits
 from tenants.models import ExtClient
 from tenants.validators import normalize_currency
 from wallet import currency as money
@@ -64,10 +66,6 @@ def ext_currencies(ext: ExtClient) -> list[str]:
     return list(ext.currencies or ext.partner.currencies)
 
 
-def normalize_locale(value: str) -> str:
-    return value.strip().lower().replace("-", "_")
-
-
 def create_new_game(*, partner, data: dict) -> CreatedGame:
     if partner.is_blocked:
         raise AccountBlocked("The account is blocked.", code="account_blocked")
@@ -78,8 +76,8 @@ def create_new_game(*, partner, data: dict) -> CreatedGame:
     currency = normalize_currency(data["currency"])
     if currency not in ext_currencies(ext) or (game.currencies and currency not in game.currencies):
         raise ApplicationError(f"Currency {currency} is not supported.", code="currency_not_supported")
-    locale = normalize_locale(data["locale"])
-    if locale not in catalog.LOCALES or (game.locales and locale not in game.locales):
+    locale = resolve_locale(data["locale"])
+    if locale is None or (game.locales and locale not in game.locales):
         raise ApplicationError(f"Locale {data['locale']!r} is not supported.", code="locale_not_supported")
     demo = data["demo"]
     user = data.get("user") or {}
@@ -96,13 +94,17 @@ def create_new_game(*, partner, data: dict) -> CreatedGame:
             if data.get("initDemoBalance")
             else DEMO_BALANCE.get(currency, DEMO_BALANCE_USD)
         )
+        # The contract: "Must be greater than the minimum bet."
+        min_bet, _ = stake_limits(currency)
         if (
-            demo_balance <= 0
+            demo_balance <= min_bet
             or demo_balance >= wallet_services.MAX_AMOUNT
             or not money.has_valid_precision(demo_balance, currency)
         ):
             raise ApplicationError(
-                "initDemoBalance must be a positive amount in the currency's precision.", details="initDemoBalance"
+                f"initDemoBalance must be greater than the minimum bet ({money.money_str(min_bet, currency)} "
+                f"{currency}) and in the currency's precision.",
+                details="initDemoBalance",
             )
     created = wallet_services.session_create(
         protocol=Protocol.PUBLIC_API,
@@ -200,18 +202,32 @@ def free_rounds_create(*, partner, data: dict) -> FreeRoundsCampaign:
         if game is None:
             raise NotFound(f"Game {ref!r} not found.", code="game_not_found")
         games.append(game)
-    candidates = games or [g for g in game_selectors.games_with_bet_lines() if g.status == "active"]
-    line = None
-    for game in candidates:
-        lines = game_selectors.bet_lines_for(game=game, currency=currency).get(currency, [])
-        match = next((bl for bl in lines if bl.position == data["betLine"]), None)
-        if match is None:
-            raise ApplicationError(
-                f"Bet line {data['betLine']} is not configured for {game.slug} in {currency}.", details="betLine"
-            )
-        line = line or match
-    if line is None:
-        raise ApplicationError(f"No game has bet lines in {currency}.", details="betLine")
+    position = data["betLine"]
+    if games:
+        # Named games: each must have the line (the campaign may start in any of them).
+        line = None
+        for game in games:
+            match = _bet_line(game, currency, position)
+            if match is None:
+                raise ApplicationError(
+                    f"Bet line {position} is not configured for {game.slug} in {currency}.", details="betLine"
+                )
+            line = line or match
+    else:
+        # No gameIDs: "the campaign can be started in any game", i.e. every live game with free spins and the
+        # line (a game without free spins is not a reason to refuse). The eligible games are stored, so a game
+        # without the line never plays it.
+        eligible = [
+            (game, match)
+            for game in game_selectors.games_with_bet_lines(currencies=[currency])
+            if game.status == "active"
+            and game.has_free_spins
+            and (match := next((bl for bl in game.bet_lines.all() if bl.position == position), None))
+        ]
+        if not eligible:
+            raise ApplicationError(f"No game with free spins has bet line {position} in {currency}.", details="betLine")
+        games = [game for game, _ in eligible]
+        line = eligible[0][1]
     try:
         with transaction.atomic():
             return FreeRoundsCampaign.objects.create(
@@ -230,6 +246,11 @@ def free_rounds_create(*, partner, data: dict) -> FreeRoundsCampaign:
             )
     except IntegrityError as exc:
         raise Conflict(f"A free rounds campaign with extID {data['extID']!r} already exists.") from exc
+
+
+def _bet_line(game, currency: str, position: int):
+    lines = game_selectors.bet_lines_for(game=game, currency=currency).get(currency, [])
+    return next((bl for bl in lines if bl.position == position), None)
 
 
 def free_rounds_cancel(*, partner, data: dict) -> FreeRoundsCampaign:

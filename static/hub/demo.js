@@ -17,16 +17,10 @@ const lobbyBalance = document.getElementById("lobby-balance");
 
 const CURRENCY = "USD";
 const BALANCE = "1000";
-let lang = pickLanguage(localStorageGet("hub:lang") || navigator.language);
-let t = translator(lang);
-
-function localStorageGet(name) {
-  try {
-    return window.localStorage.getItem(name);
-  } catch (_) {
-    return null;
-  }
-}
+// The server rendered the page in its language (?lang=, else the browser's); the session gets the same locale.
+const locale = body.dataset.locale || "en_us";
+const lang = pickLanguage(locale);
+const t = translator(lang);
 
 function randomHex(bytes) {
   const buffer = new Uint8Array(bytes);
@@ -35,19 +29,16 @@ function randomHex(bytes) {
 }
 
 function applyLanguage() {
-  t = translator(lang);
-  document.documentElement.lang = lang;
-  languageSelect.value = lang;
+  languageSelect.value = locale;
   applyTexts(document, t);
-  lobbyBalance.textContent = t("lobbyBalance", { value: formatMoney(BALANCE, CURRENCY, pickLocale(lang)) });
+  lobbyBalance.textContent = t("lobbyBalance", { value: formatMoney(BALANCE, CURRENCY, pickLocale(locale)) });
 }
 
+// Another language: the page again, rendered in it.
 languageSelect.addEventListener("change", () => {
-  lang = pickLanguage(languageSelect.value);
-  try {
-    window.localStorage.setItem("hub:lang", lang);
-  } catch (_) { /* not persisted */ }
-  applyLanguage();
+  const url = new URL(window.location.href);
+  url.searchParams.set("lang", languageSelect.value);
+  window.location.assign(url.href);
 });
 
 function showError(message) {
@@ -74,7 +65,7 @@ async function startGame(tile) {
         currency: CURRENCY,
         session_id: `demo-${randomHex(12)}`,
         balance: BALANCE,
-        language: lang,
+        language: locale,
         device: window.matchMedia("(max-width: 700px)").matches ? "mobile" : "desktop",
         return_url: new URL(body.dataset.lobby, window.location.href).href,
         is_demo: true,

@@ -34,6 +34,7 @@ def test_provider_and_games_are_seeded_with_fixed_ids():
             "baseURL": f"/static/games/{game.slug}",
             "square": "/square.png",
             "horizontal": "/horizontal.png",
+            "horizontal_337x181": "/horizontal_337x181.png",
             "widescreen": "/widescreen.png",
             "vertical": "/vertical.png",
         }

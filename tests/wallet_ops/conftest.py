@@ -25,7 +25,14 @@ from wallet.models import (
 
 GROUP = "Account managers"
 # What account managers need on the ledger (the wallet data migration proposed in the report grants these).
-WALLET_PERMS = ("view_gamesession", "view_round", "view_transaction", "change_transaction", "view_deliveryattempt")
+WALLET_PERMS = (
+    "view_gamesession",
+    "view_round",
+    "view_transaction",
+    "change_transaction",
+    "view_deliveryattempt",
+    "view_inboundhook",
+)
 
 
 def grant(user, *codenames: str) -> None:
