@@ -400,7 +400,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("status", PartnerStatus.ACTIVE)
+        initial.setdefault("status", services.default_partner_status())
         if request.user.is_superuser:
             initial.setdefault("account_manager", request.user.pk)
         return initial
@@ -466,7 +466,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                 for f in ext_forms
             ],
             account_manager=manager,
-            status=data.get("status") or PartnerStatus.ACTIVE,
+            status=data.get("status") or services.default_partner_status(),
             frame_origins=data.get("frame_origins") or [],
         )
         partner = result.partner
