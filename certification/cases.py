@@ -219,8 +219,13 @@ STAKE = Decimal("1.00")
 SIG_FIX = "Verify the signature of every call before acting on it, and answer 401 when it does not match."
 
 
-@case("sig_good", "signature", "A correctly signed balance call is accepted", "Sign-check with the key we issued: "
-      "IGSP HMAC-SHA256(secret, raw body + X-Timestamp); Public API HMAC-SHA256(key, RFC 8785 canonical JSON).")
+@case(
+    "sig_good",
+    "signature",
+    "A correctly signed balance call is accepted",
+    "Sign-check with the key we issued: "
+    "IGSP HMAC-SHA256(secret, raw body + X-Timestamp); Public API HMAC-SHA256(key, RFC 8785 canonical JSON).",
+)
 def sig_good(ctx: Context) -> Result:
     exchange = ctx.balance_call()
     passed, actual = ok_with_balance(ctx, exchange)
@@ -379,24 +384,36 @@ def bet_debits(ctx: Context) -> Result:
     return passed, f"HTTP 200, balance −{STAKE}", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("bet_shape", "bet", "Bet answer matches the contract", "Answer the contract's bet response: balance and your "
-      "own transaction id.")
+@case(
+    "bet_shape",
+    "bet",
+    "Bet answer matches the contract",
+    "Answer the contract's bet response: balance and your own transaction id.",
+)
 def bet_shape(ctx: Context) -> Result:
     exchange, _, _ = _bet_and_refund(ctx)
     problems = exchange.shape_errors if exchange.ok else [show(exchange)]
     return not problems, "a bet response per the contract", "; ".join(problems) or "conforms"
 
 
-@case("bet_partner_tx_id", "bet", "Bet answer carries the partner's own transaction id", "Return your own id for "
-      "the transaction (IGSP transaction_id / Public API txID); it is how support traces a bet.")
+@case(
+    "bet_partner_tx_id",
+    "bet",
+    "Bet answer carries the partner's own transaction id",
+    "Return your own id for the transaction (IGSP transaction_id / Public API txID); it is how support traces a bet.",
+)
 def bet_partner_tx_id(ctx: Context) -> Result:
     exchange, _, _ = _bet_and_refund(ctx)
     partner_tx = ctx.driver.partner_tx_of(exchange)
     return bool(exchange.ok and partner_tx), "a non-empty transaction id", partner_tx or show(exchange)
 
 
-@case("bet_balance_in_answer", "bet", "The balance in the bet answer is the balance after the bet", "Answer the "
-      "balance after the debit, read in the same database transaction.")
+@case(
+    "bet_balance_in_answer",
+    "bet",
+    "The balance in the bet answer is the balance after the bet",
+    "Answer the balance after the debit, read in the same database transaction.",
+)
 def bet_balance_in_answer(ctx: Context) -> Result:
     exchange, before, after = _bet_and_refund(ctx)
     answered = ctx.driver.balance_of(exchange)
@@ -420,16 +437,24 @@ def win_credits(ctx: Context) -> Result:
     return passed, f"HTTP 200, balance +{STAKE}", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("win_shape", "win", "Win answer matches the contract", "Answer the contract's win response: balance and your "
-      "own transaction id.")
+@case(
+    "win_shape",
+    "win",
+    "Win answer matches the contract",
+    "Answer the contract's win response: balance and your own transaction id.",
+)
 def win_shape(ctx: Context) -> Result:
     exchange, _, _ = _win_round(ctx, STAKE)
     problems = exchange.shape_errors if exchange.ok else [show(exchange)]
     return not problems, "a win response per the contract", "; ".join(problems) or "conforms"
 
 
-@case("win_zero", "win", "A round lost (win of 0) is accepted", "Accept a win of amount 0: it closes a lost round; "
-      "answer 200 with the unchanged balance.")
+@case(
+    "win_zero",
+    "win",
+    "A round lost (win of 0) is accepted",
+    "Accept a win of amount 0: it closes a lost round; answer 200 with the unchanged balance.",
+)
 def win_zero(ctx: Context) -> Result:
     round_id = new_id()
     bet, bet_tx = ctx.bet(STAKE, round_id=round_id)
@@ -441,16 +466,26 @@ def win_zero(ctx: Context) -> Result:
     return passed, "HTTP 200, balance unchanged", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("win_jackpot", "win", "A jackpot win (type jackpot) credits", "Accept every win type of the contract "
-      "(win, jackpot, freespin, tournament, prize).", (IGSP,))
+@case(
+    "win_jackpot",
+    "win",
+    "A jackpot win (type jackpot) credits",
+    "Accept every win type of the contract (win, jackpot, freespin, tournament, prize).",
+    (IGSP,),
+)
 def win_jackpot(ctx: Context) -> Result:
     exchange, before, after = _win_round(ctx, STAKE, kind="jackpot")
     passed = exchange.ok and before is not None and after == before + STAKE
     return passed, f"HTTP 200, balance +{STAKE}", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("win_partner_tx_id", "win", "Win answer carries the partner's own transaction id", "Return your own id for "
-      "the win (txID).", (PUBLIC,))
+@case(
+    "win_partner_tx_id",
+    "win",
+    "Win answer carries the partner's own transaction id",
+    "Return your own id for the win (txID).",
+    (PUBLIC,),
+)
 def win_partner_tx_id(ctx: Context) -> Result:
     exchange, _, _ = _win_round(ctx, STAKE)
     partner_tx = ctx.driver.partner_tx_of(exchange)
@@ -478,8 +513,13 @@ def refund_shape(ctx: Context) -> Result:
     return not problems, "a refund response per the contract", "; ".join(problems) or "conforms"
 
 
-@case("refund_unknown_bet", "refund", "A refund of a bet never seen answers 200 and moves nothing", "Answer 200 with "
-      "the current balance for a refund whose bet you never saw (we retry refunds until 200), and move no money.")
+@case(
+    "refund_unknown_bet",
+    "refund",
+    "A refund of a bet never seen answers 200 and moves nothing",
+    "Answer 200 with "
+    "the current balance for a refund whose bet you never saw (we retry refunds until 200), and move no money.",
+)
 def refund_unknown_bet(ctx: Context) -> Result:
     before = ctx.read()
     exchange, _ = ctx.refund(new_id(), STAKE)
@@ -488,8 +528,12 @@ def refund_unknown_bet(ctx: Context) -> Result:
     return passed, "HTTP 200, balance unchanged", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("refund_after_win", "refund", "A refund of a bet whose round was won is answered 200 and credits at most the "
-      "bet", "Answer 200 to a refund of a settled bet; credit its amount at most once, never more.")
+@case(
+    "refund_after_win",
+    "refund",
+    "A refund of a bet whose round was won is answered 200 and credits at most the bet",
+    "Answer 200 to a refund of a settled bet; credit its amount at most once, never more.",
+)
 def refund_after_win(ctx: Context) -> Result:
     round_id = new_id()
     bet, bet_tx = ctx.bet(STAKE, round_id=round_id)
@@ -503,8 +547,13 @@ def refund_after_win(ctx: Context) -> Result:
     return passed, f"HTTP 200, balance +0 or +{STAKE}", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("refund_bet_after_refund", "refund", "A bet arriving after its refund does not debit", "Remember refunded "
-      "transaction ids: a bet whose refund came first must not debit (answer 4xx or 200 without moving money).")
+@case(
+    "refund_bet_after_refund",
+    "refund",
+    "A bet arriving after its refund does not debit",
+    "Remember refunded "
+    "transaction ids: a bet whose refund came first must not debit (answer 4xx or 200 without moving money).",
+)
 def refund_bet_after_refund(ctx: Context) -> Result:
     bet_tx = new_id()
     ctx.refund(bet_tx, STAKE)
@@ -534,8 +583,12 @@ def idem_bet_twice(ctx: Context) -> Result:
     return passed, f"both HTTP 200, balance −{STAKE} once", f"{show(second)}; {delta_text(before, after)}"
 
 
-@case("idem_bet_same_answer", "idempotency", "A repeated bet answers the same transaction id", "Store the first "
-      "answer per transaction id and return it unchanged for a repeat.")
+@case(
+    "idem_bet_same_answer",
+    "idempotency",
+    "A repeated bet answers the same transaction id",
+    "Store the first answer per transaction id and return it unchanged for a repeat.",
+)
 def idem_bet_same_answer(ctx: Context) -> Result:
     tx, round_id = new_id(), new_id()
     first, _ = ctx.bet(STAKE, tx=tx, round_id=round_id)
@@ -569,8 +622,12 @@ def idem_refund_twice(ctx: Context) -> Result:
     return passed, f"both HTTP 200, balance +{STAKE} once", f"{show(second)}; {delta_text(before, after)}"
 
 
-@case("idem_two_refunds_one_bet", "idempotency", "Two refunds (different ids) of one bet credit it once", "Credit a "
-      "bet back at most once whatever the refund's own id (unique per refunded bet); answer the second 200.")
+@case(
+    "idem_two_refunds_one_bet",
+    "idempotency",
+    "Two refunds (different ids) of one bet credit it once",
+    "Credit a bet back at most once whatever the refund's own id (unique per refunded bet); answer the second 200.",
+)
 def idem_two_refunds_one_bet(ctx: Context) -> Result:
     bet, bet_tx = ctx.bet(STAKE)
     before = ctx.read()
@@ -581,8 +638,12 @@ def idem_two_refunds_one_bet(ctx: Context) -> Result:
     return passed, f"both HTTP 200, balance +{STAKE} once", f"{show(second)}; {delta_text(before, after)}"
 
 
-@case("idem_win_same_answer", "idempotency", "A repeated win answers the same balance and id", "Store the first "
-      "answer per transaction id and return it unchanged for a repeat.")
+@case(
+    "idem_win_same_answer",
+    "idempotency",
+    "A repeated win answers the same balance and id",
+    "Store the first answer per transaction id and return it unchanged for a repeat.",
+)
 def idem_win_same_answer(ctx: Context) -> Result:
     round_id, tx = new_id(), new_id()
     ctx.bet(STAKE, round_id=round_id)
@@ -604,23 +665,35 @@ def _over_balance(ctx: Context) -> tuple[Exchange, Decimal | None, Decimal | Non
     return exchange, before, after, amount
 
 
-@case("funds_insufficient_code", "funds", "A bet above the balance is refused with insufficient_funds", "Refuse with "
-      "HTTP 400 and the documented code insufficient_funds (IGSP error / Public API code), never 500.")
+@case(
+    "funds_insufficient_code",
+    "funds",
+    "A bet above the balance is refused with insufficient_funds",
+    "Refuse with HTTP 400 and the documented code insufficient_funds (IGSP error / Public API code), never 500.",
+)
 def funds_insufficient_code(ctx: Context) -> Result:
     exchange, _, _, _ = _over_balance(ctx)
     passed = exchange.status == 400 and ctx.driver.error_code(exchange) == "insufficient_funds"
     return passed, "HTTP 400 insufficient_funds", show(exchange)
 
 
-@case("funds_insufficient_nothing_moved", "funds", "A refused bet moves no money", "Check the balance and debit in "
-      "one locked update; a refused bet must leave the balance as it was.")
+@case(
+    "funds_insufficient_nothing_moved",
+    "funds",
+    "A refused bet moves no money",
+    "Check the balance and debit in one locked update; a refused bet must leave the balance as it was.",
+)
 def funds_insufficient_nothing_moved(ctx: Context) -> Result:
     exchange, before, after, _ = _over_balance(ctx)
     return before is not None and after == before, "balance unchanged", delta_text(before, after)
 
 
-@case("funds_error_shape", "funds", "The refusal matches the contract's error shape", "Answer errors in the "
-      "contract's error shape (IGSP {error, message}; Public API {message, code, action?}).")
+@case(
+    "funds_error_shape",
+    "funds",
+    "The refusal matches the contract's error shape",
+    "Answer errors in the contract's error shape (IGSP {error, message}; Public API {message, code, action?}).",
+)
 def funds_error_shape(ctx: Context) -> Result:
     exchange, _, _, _ = _over_balance(ctx)
     problems = exchange.shape_errors if exchange.status and exchange.status >= 400 else [show(exchange)]
@@ -630,8 +703,12 @@ def funds_error_shape(ctx: Context) -> Result:
 # --------------------------------------------------------------- unknown --
 
 
-@case("unknown_player_bet", "unknown", "A bet for an unknown player / session is refused", "Refuse (4xx; Public API "
-      "404 session_not_found) a bet for a player or session you do not know; never create one.")
+@case(
+    "unknown_player_bet",
+    "unknown",
+    "A bet for an unknown player / session is refused",
+    "Refuse (4xx; Public API 404 session_not_found) a bet for a player or session you do not know; never create one.",
+)
 def unknown_player_bet(ctx: Context) -> Result:
     exchange, tx = ctx.bet(STAKE, player_id="cert-unknown-" + uuid.uuid4().hex[:10])
     passed = refused(exchange)
@@ -640,16 +717,26 @@ def unknown_player_bet(ctx: Context) -> Result:
     return passed, "HTTP 4xx" if ctx.protocol == IGSP else "HTTP 404 session_not_found", show(exchange)
 
 
-@case("unknown_session_refresh", "unknown", "An unknown session asks the game to refresh", "Add action: refresh to a "
-      "404 session_not_found, so the game offers the player a reload.", (PUBLIC,))
+@case(
+    "unknown_session_refresh",
+    "unknown",
+    "An unknown session asks the game to refresh",
+    "Add action: refresh to a 404 session_not_found, so the game offers the player a reload.",
+    (PUBLIC,),
+)
 def unknown_session_refresh(ctx: Context) -> Result:
     exchange = ctx.balance_call(player_id="cert-unknown-" + uuid.uuid4().hex[:10])
     data = exchange.data if isinstance(exchange.data, dict) else {}
     return data.get("action") == "refresh", 'action "refresh"', show(exchange)
 
 
-@case("unknown_player_win", "unknown", "A win for an unknown player is refused", "Refuse a win for a player you do "
-      "not know (4xx); never credit an account created on the fly.", (IGSP,))
+@case(
+    "unknown_player_win",
+    "unknown",
+    "A win for an unknown player is refused",
+    "Refuse a win for a player you do not know (4xx); never credit an account created on the fly.",
+    (IGSP,),
+)
 def unknown_player_win(ctx: Context) -> Result:
     player = "cert-unknown-" + uuid.uuid4().hex[:10]
     payload = ctx.driver._money(ctx, new_id(), STAKE, {"type": "win", "round_id": new_id(), "finished": True}, player)
@@ -660,8 +747,13 @@ def unknown_player_win(ctx: Context) -> Result:
 # -------------------------------------------------------------- currency --
 
 
-@case("currency_mismatch_bet", "currency", "A bet in another currency than the player's is refused", "Check the "
-      "currency against the player's wallet; refuse (4xx) a mismatch, never convert or open a new wallet.", (IGSP,))
+@case(
+    "currency_mismatch_bet",
+    "currency",
+    "A bet in another currency than the player's is refused",
+    "Check the currency against the player's wallet; refuse (4xx) a mismatch, never convert or open a new wallet.",
+    (IGSP,),
+)
 def currency_mismatch_bet(ctx: Context) -> Result:
     before = ctx.read()
     other = "XTS" if ctx.currency != "XTS" else "XXX"
@@ -671,8 +763,13 @@ def currency_mismatch_bet(ctx: Context) -> Result:
     return passed, "HTTP 4xx, no money moved", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("currency_mismatch_balance", "currency", "A balance call in another currency is refused", "Refuse (4xx) a "
-      "balance call in a currency the player has no wallet in.", (IGSP,))
+@case(
+    "currency_mismatch_balance",
+    "currency",
+    "A balance call in another currency is refused",
+    "Refuse (4xx) a balance call in a currency the player has no wallet in.",
+    (IGSP,),
+)
 def currency_mismatch_balance(ctx: Context) -> Result:
     exchange = ctx.balance_call(currency="XTS" if ctx.currency != "XTS" else "XXX")
     return refused(exchange), "HTTP 4xx", show(exchange)
@@ -681,16 +778,24 @@ def currency_mismatch_balance(ctx: Context) -> Result:
 # ------------------------------------------------------------- precision --
 
 
-@case("precision_smallest_unit", "precision", "A bet of the currency's smallest unit debits exactly that",
-      "Store amounts as decimals with the currency's precision; never round to fewer places.")
+@case(
+    "precision_smallest_unit",
+    "precision",
+    "A bet of the currency's smallest unit debits exactly that",
+    "Store amounts as decimals with the currency's precision; never round to fewer places.",
+)
 def precision_smallest_unit(ctx: Context) -> Result:
     exchange, before, after = _bet_and_refund(ctx, ctx.unit)
     passed = exchange.ok and before is not None and after == before - ctx.unit
     return passed, f"balance −{ctx.unit}", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("precision_fraction", "precision", "A win at full precision credits exactly", "Keep every decimal of the "
-      "currency's precision (e.g. 1.23); parse amounts as decimals, never floats.")
+@case(
+    "precision_fraction",
+    "precision",
+    "A win at full precision credits exactly",
+    "Keep every decimal of the currency's precision (e.g. 1.23); parse amounts as decimals, never floats.",
+)
 def precision_fraction(ctx: Context) -> Result:
     amount = Decimal("1.23") if ctx.places >= 2 else Decimal(1)
     exchange, before, after = _win_round(ctx, amount)
@@ -698,8 +803,12 @@ def precision_fraction(ctx: Context) -> Result:
     return passed, f"balance +{amount}", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("precision_beyond_bet", "precision", "A bet with more decimals than the currency has is refused",
-      "Refuse (400) an amount with more decimals than the currency's precision instead of rounding it.")
+@case(
+    "precision_beyond_bet",
+    "precision",
+    "A bet with more decimals than the currency has is refused",
+    "Refuse (400) an amount with more decimals than the currency's precision instead of rounding it.",
+)
 def precision_beyond_bet(ctx: Context) -> Result:
     amount = ctx.unit / 10
     before = ctx.read()
@@ -710,8 +819,12 @@ def precision_beyond_bet(ctx: Context) -> Result:
     return passed, "HTTP 4xx, no money moved", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("precision_beyond_win", "precision", "A win with more decimals than the currency has is refused",
-      "Refuse (400) a win amount beyond the currency's precision instead of rounding it.")
+@case(
+    "precision_beyond_win",
+    "precision",
+    "A win with more decimals than the currency has is refused",
+    "Refuse (400) a win amount beyond the currency's precision instead of rounding it.",
+)
 def precision_beyond_win(ctx: Context) -> Result:
     amount = Decimal(1) + ctx.unit / 2
     round_id = new_id()
@@ -746,8 +859,12 @@ def precision_negative(ctx: Context) -> Result:
 # ----------------------------------------------------------------- large --
 
 
-@case("large_win_exact", "large", "A large win (123456789.12) and its bet back are exact", "Store amounts in a "
-      "decimal column wide enough for large wins (≥ 12 integer digits); never in a float.")
+@case(
+    "large_win_exact",
+    "large",
+    "A large win (123456789.12) and its bet back are exact",
+    "Store amounts in a decimal column wide enough for large wins (≥ 12 integer digits); never in a float.",
+)
 def large_win_exact(ctx: Context) -> Result:
     amount = Decimal("123456789.12") if ctx.places >= 2 else Decimal(123456789)
     round_id = new_id()
@@ -760,8 +877,12 @@ def large_win_exact(ctx: Context) -> Result:
     return passed, f"balance +{amount}", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("large_bet_refused", "large", "A bet far above the balance (10^11) is refused cleanly", "Refuse a huge bet with "
-      "a 4xx (insufficient_funds), never a 500 or an overflow.")
+@case(
+    "large_bet_refused",
+    "large",
+    "A bet far above the balance (10^11) is refused cleanly",
+    "Refuse a huge bet with a 4xx (insufficient_funds), never a 500 or an overflow.",
+)
 def large_bet_refused(ctx: Context) -> Result:
     before = ctx.read()
     amount = Decimal("100000000000.00")
@@ -775,8 +896,13 @@ def large_bet_refused(ctx: Context) -> Result:
 # --------------------------------------------------------------- unicode --
 
 
-@case("unicode_session_and_game", "unicode", "Unicode session, game and round ids are handled", "Treat ids as UTF-8 "
-      "strings end to end (columns, signature over the raw bytes).", (IGSP,))
+@case(
+    "unicode_session_and_game",
+    "unicode",
+    "Unicode session, game and round ids are handled",
+    "Treat ids as UTF-8 strings end to end (columns, signature over the raw bytes).",
+    (IGSP,),
+)
 def unicode_session_and_game(ctx: Context) -> Result:
     saved = ctx.session_id, ctx.game_id
     ctx.session_id, ctx.game_id = "séance-ü-€-🎰-" + uuid.uuid4().hex[:6], "jeu-ß-表-🎲"
@@ -788,8 +914,13 @@ def unicode_session_and_game(ctx: Context) -> Result:
     return passed, f"HTTP 200, balance −{STAKE}", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("unicode_transaction_id", "unicode", "A Unicode transaction id is idempotent like any other", "Key on the exact "
-      "transaction id string (UTF-8), not a normalised or truncated one.", (IGSP,))
+@case(
+    "unicode_transaction_id",
+    "unicode",
+    "A Unicode transaction id is idempotent like any other",
+    "Key on the exact transaction id string (UTF-8), not a normalised or truncated one.",
+    (IGSP,),
+)
 def unicode_transaction_id(ctx: Context) -> Result:
     tx = "tx-ünï-😀-" + uuid.uuid4().hex
     before = ctx.read()
@@ -847,8 +978,12 @@ for _action in ("balance", "bet", "win", "refund"):
 # ----------------------------------------------------------- free rounds --
 
 
-@case("free_bet_no_debit", "free_rounds", "A free-round bet moves no money", "A bet with type free (IGSP freespin) is "
-      "paid by us: record it, do not debit the real balance.")
+@case(
+    "free_bet_no_debit",
+    "free_rounds",
+    "A free-round bet moves no money",
+    "A bet with type free (IGSP freespin) is paid by us: record it, do not debit the real balance.",
+)
 def free_bet_no_debit(ctx: Context) -> Result:
     before = ctx.read()
     exchange, _ = ctx.bet(STAKE, free=True, fr_id="cert-fr-" + uuid.uuid4().hex[:8])
@@ -859,8 +994,14 @@ def free_bet_no_debit(ctx: Context) -> Result:
     return passed, "HTTP 200, balance unchanged", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("free_win_no_credit", "free_rounds", "A free-round win moves no money", "A win with type free is counted "
-      "towards the bonus; the real balance moves only with the final regular win carrying frID.", (PUBLIC,))
+@case(
+    "free_win_no_credit",
+    "free_rounds",
+    "A free-round win moves no money",
+    "A win with type free is counted "
+    "towards the bonus; the real balance moves only with the final regular win carrying frID.",
+    (PUBLIC,),
+)
 def free_win_no_credit(ctx: Context) -> Result:
     fr_id, round_id = "cert-fr-" + uuid.uuid4().hex[:8], new_id()
     ctx.bet(STAKE, free=True, fr_id=fr_id, round_id=round_id)
@@ -873,8 +1014,13 @@ def free_win_no_credit(ctx: Context) -> Result:
     return passed, "HTTP 200, balance unchanged", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("free_bonus_withdrawal", "free_rounds", "The bonus withdrawal (regular win with frID) credits", "Credit a "
-      "type regular win that carries frID: it pays the free rounds' total.", (PUBLIC,))
+@case(
+    "free_bonus_withdrawal",
+    "free_rounds",
+    "The bonus withdrawal (regular win with frID) credits",
+    "Credit a type regular win that carries frID: it pays the free rounds' total.",
+    (PUBLIC,),
+)
 def free_bonus_withdrawal(ctx: Context) -> Result:
     fr_id = "cert-fr-" + uuid.uuid4().hex[:8]
     before = ctx.read()
@@ -886,8 +1032,13 @@ def free_bonus_withdrawal(ctx: Context) -> Result:
     return passed, "HTTP 200, balance +2.50", f"{show(exchange)}; {delta_text(before, after)}"
 
 
-@case("free_spin_win", "free_rounds", "A free-spin win (type freespin) credits", "Accept win type freespin and credit "
-      "it: free-spin winnings are real money in IGSP.", (IGSP,))
+@case(
+    "free_spin_win",
+    "free_rounds",
+    "A free-spin win (type freespin) credits",
+    "Accept win type freespin and credit it: free-spin winnings are real money in IGSP.",
+    (IGSP,),
+)
 def free_spin_win(ctx: Context) -> Result:
     round_id = new_id()
     ctx.bet(STAKE, free=True, round_id=round_id)
@@ -903,8 +1054,12 @@ def free_spin_win(ctx: Context) -> Result:
 # -------------------------------------------------------------- sequence --
 
 
-@case("sequence_balances_add_up", "sequence", "Every reported balance adds up over the whole run", "Every movement "
-      "must show in the balance exactly once: no hidden credits on repeats, no rounding, nothing lost.")
+@case(
+    "sequence_balances_add_up",
+    "sequence",
+    "Every reported balance adds up over the whole run",
+    "Every movement must show in the balance exactly once: no hidden credits on repeats, no rounding, nothing lost.",
+)
 def sequence_balances_add_up(ctx: Context) -> Result:
     actual = ctx.read()
     if ctx.model_broken:

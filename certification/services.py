@@ -54,8 +54,11 @@ def run_start(
     ext_cid: str = "",
     groups: list[str] | None = None,
     budget_seconds: Decimal | None = None,
+    enqueue: bool = True,
 ) -> CertificationRun:
-    """Validate and queue a run; a worker executes it (``certification.execute_run``) after commit."""
+    """Validate and queue a run; a worker executes it (``certification.execute_run``) after commit.
+
+    ``enqueue=False`` (the command run in the foreground) leaves it queued for the caller's ``run_execute``."""
     groups = sorted(set(groups or []))
     unknown = [g for g in groups if g not in GROUPS]
     if unknown:
@@ -105,7 +108,8 @@ def run_start(
         partner=partner,
         changes={"run": str(run.pk), "protocol": protocol, "groups": groups, "via": via},
     )
-    transaction.on_commit(lambda: publish(TASK, str(run.pk)))
+    if enqueue:
+        transaction.on_commit(lambda: publish(TASK, str(run.pk)))
     return run
 
 
@@ -204,7 +208,10 @@ def missing_certifications(*, partner: Partner | None) -> list[str]:
         missing.append("IGSP hooks")
     if partner.public_api_enabled:
         for ext in ExtClient.objects.filter(partner=partner, is_active=True):
-            if selectors.passing_full_run(partner=partner, protocol="public_api", ext_client=ext, version=version) is None:
+            if (
+                selectors.passing_full_run(partner=partner, protocol="public_api", ext_client=ext, version=version)
+                is None
+            ):
                 missing.append(f"ExtCID {ext.ext_cid}")
     return missing
 

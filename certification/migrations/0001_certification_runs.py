@@ -5,77 +5,168 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
+GROUP_NAME = "Account managers"
+CODENAMES = ["view_certificationrun", "add_certificationrun", "view_caseresult"]
+
+
+def grant(apps, schema_editor):
+    """Account managers may certify their partners and read the runs (the admin scopes them to their partners)."""
+    from django.contrib.auth.management import create_permissions
+
+    using = schema_editor.connection.alias
+    app_config = apps.get_app_config("certification")
+    app_config.models_module = True
+    try:
+        create_permissions(app_config, apps=apps, verbosity=0, using=using)
+    finally:
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    perms = list(
+        Permission.objects.using(using).filter(content_type__app_label="certification", codename__in=CODENAMES)
+    )
+    group, _ = Group.objects.using(using).get_or_create(name=GROUP_NAME)
+    group.permissions.add(*perms)
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0007_partner_frame_origins'),
+        ("tenants", "0007_partner_frame_origins"),
+        ("tenants", "0002_account_managers_group"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CertificationRun',
+            name="CertificationRun",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('protocol', models.CharField(choices=[('igsp', 'IGSP hooks'), ('public_api', 'Public API (ExtCID base URL)')], max_length=20)),
-                ('target_url', models.CharField(help_text='The hooks URL or ExtCID base URL tested.', max_length=500)),
-                ('player_id', models.CharField(blank=True, help_text='IGSP: the test player.', max_length=255)),
-                ('session_id', models.CharField(blank=True, help_text="Public API: the test player's sessionID.", max_length=255)),
-                ('currency', models.CharField(max_length=12)),
-                ('groups', models.JSONField(blank=True, default=list, help_text='Case groups run; empty = all (a full run).')),
-                ('budget_seconds', models.DecimalField(decimal_places=2, default=5, max_digits=6)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('passed', 'Passed'), ('failed', 'Failed'), ('error', 'Error')], db_index=True, default='queued', max_length=20)),
-                ('hub_version', models.CharField(help_text="The hub's code version the run certified.", max_length=64)),
-                ('requested_via', models.CharField(default='admin', max_length=20)),
-                ('requested_label', models.CharField(blank=True, max_length=200)),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('passed_count', models.PositiveIntegerField(default=0)),
-                ('failed_count', models.PositiveIntegerField(default=0)),
-                ('start_balance', models.CharField(blank=True, max_length=40)),
-                ('end_balance', models.CharField(blank=True, max_length=40)),
-                ('adjustments', models.JSONField(blank=True, default=list, help_text='Movements made to restore the balance.')),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('ext_client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenants.extclient')),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='certification_runs', to='tenants.partner')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "protocol",
+                    models.CharField(
+                        choices=[("igsp", "IGSP hooks"), ("public_api", "Public API (ExtCID base URL)")], max_length=20
+                    ),
+                ),
+                ("target_url", models.CharField(help_text="The hooks URL or ExtCID base URL tested.", max_length=500)),
+                ("player_id", models.CharField(blank=True, help_text="IGSP: the test player.", max_length=255)),
+                (
+                    "session_id",
+                    models.CharField(blank=True, help_text="Public API: the test player's sessionID.", max_length=255),
+                ),
+                ("currency", models.CharField(max_length=12)),
+                (
+                    "groups",
+                    models.JSONField(blank=True, default=list, help_text="Case groups run; empty = all (a full run)."),
+                ),
+                ("budget_seconds", models.DecimalField(decimal_places=2, default=5, max_digits=6)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("passed", "Passed"),
+                            ("failed", "Failed"),
+                            ("error", "Error"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("hub_version", models.CharField(help_text="The hub's code version the run certified.", max_length=64)),
+                ("requested_via", models.CharField(default="admin", max_length=20)),
+                ("requested_label", models.CharField(blank=True, max_length=200)),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("done", models.PositiveIntegerField(default=0)),
+                ("passed_count", models.PositiveIntegerField(default=0)),
+                ("failed_count", models.PositiveIntegerField(default=0)),
+                ("start_balance", models.CharField(blank=True, max_length=40)),
+                ("end_balance", models.CharField(blank=True, max_length=40)),
+                (
+                    "adjustments",
+                    models.JSONField(blank=True, default=list, help_text="Movements made to restore the balance."),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "ext_client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tenants.extclient",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="certification_runs",
+                        to="tenants.partner",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='CaseResult',
+            name="CaseResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField()),
-                ('case_id', models.CharField(max_length=64)),
-                ('group', models.CharField(max_length=32)),
-                ('title', models.CharField(max_length=200)),
-                ('passed', models.BooleanField()),
-                ('expected', models.TextField(blank=True)),
-                ('actual', models.TextField(blank=True)),
-                ('fix', models.TextField(blank=True, help_text='How to fix, in one line.')),
-                ('exchanges', models.JSONField(blank=True, default=list, help_text="Every request sent and the partner's answer.")),
-                ('ms', models.PositiveIntegerField(default=0)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='certification.certificationrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveIntegerField()),
+                ("case_id", models.CharField(max_length=64)),
+                ("group", models.CharField(max_length=32)),
+                ("title", models.CharField(max_length=200)),
+                ("passed", models.BooleanField()),
+                ("expected", models.TextField(blank=True)),
+                ("actual", models.TextField(blank=True)),
+                ("fix", models.TextField(blank=True, help_text="How to fix, in one line.")),
+                (
+                    "exchanges",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Every request sent and the partner's answer."
+                    ),
+                ),
+                ("ms", models.PositiveIntegerField(default=0)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="certification.certificationrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'seq'],
+                "ordering": ["run", "seq"],
             },
         ),
         migrations.AddIndex(
-            model_name='certificationrun',
-            index=models.Index(fields=['partner', 'status', 'hub_version'], name='certificati_partner_f48405_idx'),
+            model_name="certificationrun",
+            index=models.Index(fields=["partner", "status", "hub_version"], name="certificati_partner_f48405_idx"),
         ),
         migrations.AddConstraint(
-            model_name='caseresult',
-            constraint=models.UniqueConstraint(fields=('run', 'case_id'), name='certification_case_once_per_run'),
+            model_name="caseresult",
+            constraint=models.UniqueConstraint(fields=("run", "case_id"), name="certification_case_once_per_run"),
         ),
+        migrations.RunPython(grant, migrations.RunPython.noop),
     ]
