@@ -17,6 +17,8 @@ def execute(ctx: Context, selected: list[Case], on_result: ProgressCallback) -> 
     """Every selected case in order (the sequence check last); returns (start balance, end balance)."""
     ctx.baseline = ctx.read()
     ctx.model = ctx.baseline
+    if ctx.baseline is None:  # nothing to certify against (unreachable, refused, unknown player): stop here
+        return None, None
     ctx.exchanges = []
     ordered = [c for c in selected if c.group != "sequence"] + [c for c in selected if c.group == "sequence"]
     for item in ordered:

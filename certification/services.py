@@ -23,7 +23,7 @@ from tenants.models import CredentialPurpose, ExtClient, Partner, PartnerStatus
 from wallet import currency as wallet_currency
 
 from . import runner, selectors
-from .cases import GROUPS, Context
+from .cases import GROUPS, Context, show
 from .drivers import AdapterDriver, IgspDriver
 from .models import CaseResult, CertificationRun, RunProtocol, RunStatus
 from .version import hub_version
@@ -183,7 +183,9 @@ def run_execute(*, run_id) -> CertificationRun:
     run.end_balance = "" if end is None else str(end)
     run.adjustments = ctx.adjustments
     if start is None:
-        return _finish(run, RunStatus.ERROR, error="The test player's balance could not be read: see balance_ok.")
+        first = ctx.exchanges[0] if ctx.exchanges else None
+        why = show(first) if first is not None else "no call made"
+        return _finish(run, RunStatus.ERROR, error=f"The test player's balance could not be read ({why}): no case run.")
     return _finish(run, RunStatus.PASSED if run.failed_count == 0 and run.done else RunStatus.FAILED)
 
 
