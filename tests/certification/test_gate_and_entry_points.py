@@ -20,21 +20,10 @@ from core import signing
 from core.errors import ApplicationError
 from tenants import services as tenant_services
 from tenants.models import AuditLog, CredentialPurpose, PartnerStatus
-from tests.conftest import wire_partner
 
-from .test_runner import PLAYER, SESSION, START
+from .conftest import PLAYER, SESSION
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def cert(sandbox, live_hub, transactional_db, settings):
-    settings.HUB_CERTIFICATION_BUDGET_SECONDS = 2.0
-    wired = wire_partner(sandbox, live_hub)
-    sandbox.configure_tenant(wired.slug, strict_sessions=True)
-    sandbox.set_balance(wired.slug, PLAYER, "USD", str(START))
-    sandbox.register_session(wired.slug, SESSION, PLAYER, "USD")
-    return wired
 
 
 def _passed_run(partner, protocol, **kw):

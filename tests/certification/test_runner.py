@@ -11,23 +11,10 @@ import pytest
 
 from certification import services, tasks
 from certification.models import CertificationRun, RunStatus
-from tests.conftest import wire_partner
+
+from .conftest import PLAYER, SESSION, START
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PLAYER = "cert-player"
-SESSION = "cert-session-1"
-START = Decimal("500.00")
-
-
-@pytest.fixture
-def cert(sandbox, live_hub, transactional_db, settings):
-    settings.HUB_CERTIFICATION_BUDGET_SECONDS = 2.0
-    wired = wire_partner(sandbox, live_hub)
-    sandbox.configure_tenant(wired.slug, strict_sessions=True)
-    sandbox.set_balance(wired.slug, PLAYER, "USD", str(START))
-    sandbox.register_session(wired.slug, SESSION, PLAYER, "USD")
-    return wired
 
 
 def run(wired, protocol: str, groups=None, budget=None) -> CertificationRun:
