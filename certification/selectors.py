@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from tenants.models import Partner
@@ -17,7 +18,7 @@ def runs_for_partner(*, partner: Partner) -> QuerySet[CertificationRun]:
 def run_for_partner(*, partner: Partner, run_id) -> CertificationRun | None:
     try:
         return CertificationRun.objects.filter(partner=partner, pk=run_id).first()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, ValidationError):
         return None
 
 

@@ -13,6 +13,8 @@ id answers 404).
 
 from __future__ import annotations
 
+import uuid
+
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,8 +53,12 @@ def _body(request) -> dict:
     return request.data
 
 
-def _run_or_404(partner, run_id):
-    run = selectors.run_for_partner(partner=partner, run_id=run_id)
+def _run_or_404(partner, run_id: str):
+    try:
+        run_uuid = uuid.UUID(run_id)
+    except ValueError:
+        raise NotFound("Unknown certification run.") from None
+    run = selectors.run_for_partner(partner=partner, run_id=run_uuid)
     if run is None:
         raise NotFound("Unknown certification run.")
     return run

@@ -372,7 +372,7 @@ CERT_INTRO = (
     "you name, on a worker; poll the run until its status is passed or failed. Only a passing full run (no groups) "
     "of the hub's current version lets you go live."
 )
-RUN_ID = OpenApiParameter("run_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+RUN_ID = OpenApiParameter("run_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The run's id (a UUID).")
 
 
 def _annotations() -> dict[str, dict[str, dict]]:

@@ -7,7 +7,7 @@ from . import views
 urlpatterns = [
     path("certification/runs", certification_api.IgspCertificationRunsView.as_view(), name="igsp-certification-runs"),
     path(
-        "certification/runs/<uuid:run_id>",
+        "certification/runs/<str:run_id>",
         certification_api.IgspCertificationRunView.as_view(),
         name="igsp-certification-run",
     ),

@@ -7,7 +7,7 @@ from . import views
 urlpatterns = [
     path("certification/runs", certification_api.PublicCertificationRunsView.as_view(), name="core-certification-runs"),
     path(
-        "certification/runs/<uuid:run_id>",
+        "certification/runs/<str:run_id>",
         certification_api.PublicCertificationRunView.as_view(),
         name="core-certification-run",
     ),
