@@ -519,9 +519,40 @@ BET_ID = OpenApiParameter("bet_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 IGSP_TAG, SESSION_TAG, CORE_TAG = ["IGSP provider API"], ["IGSP Session API"], ["Core API"]
 
 
+CERT_RUN = obj(
+    {
+        "id": STR,
+        "protocol": {"type": "string", "enum": ["igsp", "public_api"]},
+        "status": {"type": "string", "enum": ["queued", "running", "passed", "failed", "error"]},
+        "hubVersion": STR,
+        "total": INT,
+        "done": INT,
+        "passed": INT,
+        "failed": INT,
+        "progressPercent": INT,
+        "full": BOOL,
+        "currency": STR,
+    },
+    {"targetUrl": STR, "groups": STRS, "error": NSTR, "startBalance": NSTR, "endBalance": NSTR},
+)
+CERT_CASE = obj(
+    {"id": STR, "group": STR, "title": STR, "passed": BOOL, "expected": STR, "actual": STR},
+    {"howToFix": NSTR, "ms": INT, "exchanges": {"type": "array", "items": {"type": "object"}}},
+)
+CERT_DOCUMENT = {"allOf": [CERT_RUN, obj({"cases": {"type": "array", "items": CERT_CASE}})]}
+CERT_TAG = ["Certification"]
+CERT_INTRO = (
+    "Runs the certification cases against your own wallet (your hooks URL or ExtCID base URL) with the test player "
+    "you name, on a worker; poll the run until its status is passed or failed. Only a passing full run (no groups) "
+    "of the hub's current version lets you go live."
+)
+RUN_ID = OpenApiParameter("run_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The run's id (a UUID).")
+
+
 def _annotations() -> dict[str, dict[str, dict]]:
     """view class path → HTTP method → extend_schema arguments."""
     from core.api.pagination import CursorParams
+    from integration_hub import certification_api as cert
     from integration_hub.igsp import lookup as igsp_lookup
     from integration_hub.igsp import views as igsp
     from integration_hub.public_api import lookup as core_lookup
@@ -865,6 +896,43 @@ def _annotations() -> dict[str, dict[str, dict]]:
                     )
                 ],
                 "responses": {200: CORE_TERMINATED, **public_errors()},
+            }
+        },
+        "integration_hub.certification_api.IgspCertificationRunsView": {
+            "post": {
+                "tags": CERT_TAG,
+                "operation_id": "igsp_certification_run_start",
+                "description": CERT_INTRO,
+                "request": cert.IgspCertifySerializer,
+                "responses": {202: CERT_RUN, **igsp_errors()},
+            }
+        },
+        "integration_hub.certification_api.IgspCertificationRunView": {
+            "get": {
+                "tags": CERT_TAG,
+                "operation_id": "igsp_certification_run_get",
+                "parameters": [RUN_ID],
+                "responses": {200: CERT_DOCUMENT, **igsp_errors(404)},
+            }
+        },
+        "integration_hub.certification_api.PublicCertificationRunsView": {
+            "post": {
+                "tags": CERT_TAG,
+                "operation_id": "core_certification_run_start",
+                "description": CERT_INTRO,
+                "request": cert.PublicCertifySerializer,
+                "responses": {202: CERT_RUN, **public_errors(404)},
+            }
+        },
+        "integration_hub.certification_api.PublicCertificationRunView": {
+            "get": {
+                "tags": CERT_TAG,
+                "operation_id": "core_certification_run_get",
+                "parameters": [
+                    RUN_ID,
+                    OpenApiParameter("cID", OpenApiTypes.UUID, OpenApiParameter.QUERY, required=True),
+                ],
+                "responses": {200: CERT_DOCUMENT, **public_errors(404)},
             }
         },
         "tenants.api.PartnerRegisterView": {

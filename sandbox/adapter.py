@@ -9,6 +9,7 @@ query parameters as canonical JSON for GET. Amounts are decimal strings.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -141,7 +142,7 @@ def balance(request: HttpRequest, slug: str) -> HttpResponse:
     faults.sleep_latency(cfg)
     params = {key: value for key, value in request.GET.items()}
     reason = authenticate(request, tenant, signing.canonical_query(params))
-    if reason:
+    if reason and not cfg.get("ignore_signature"):
         return error_response(401, "unauthorized", reason)
     try:
         session_id = _session_id(params.get("sessionID"))
@@ -179,7 +180,7 @@ def _money_view(action: str):
         faults.sleep_latency(cfg)
         raw = request.body
         reason = authenticate(request, tenant, raw)
-        if reason:
+        if reason and not cfg.get("ignore_signature"):
             return error_response(401, "unauthorized", reason)
         try:
             payload = money.loads(raw)
@@ -219,7 +220,10 @@ def _money_view(action: str):
                 return problem
             places = money.precision_for(tenant.currency_precision, session.currency)
             try:
-                amount = money.parse_public_amount(payload["amount"], places)
+                raw_amount = payload["amount"]
+                if cfg.get("round_amounts"):
+                    raw_amount = format(faults.rounded(Decimal(raw_amount), cfg), "f")
+                amount = money.parse_public_amount(raw_amount, places)
             except money.AmountError as exc:
                 return error_response(400, "bad_request", f"amount {exc}")
             reply = services.wallet_apply(

@@ -6,7 +6,11 @@ Per action (``balance``, ``bet``, ``win``, ``refund``) a tenant stores::
      "stall_rate": 0..1, "stall_seconds": 6.0, "stall_mode": "before"|"after",
      "drop_rate": 0..1, "drop_mode": "before"|"after",   # TCP close, no HTTP response
      "latency_ms": 0,             # added to every call of that action
-     "decline_code": null}        # e.g. "insufficient_funds", "bet_limit": 400 on every call
+     "decline_code": null,        # e.g. "insufficient_funds", "bet_limit": 400 on every call
+     # Broken wallets for the certification runner's proof (certification/):
+     "double_credit": false,      # win: a repeated transaction id credits again (no idempotency)
+     "ignore_signature": false,   # the action's calls are processed whatever their signature
+     "round_amounts": false}      # the action's amounts are rounded half-up to 1 decimal place
 
 One draw ``u`` in [0, 1) per call picks at most one of drop / stall / error
 (``u < drop_rate`` → drop, then stall, then error). ``before`` means nothing
@@ -24,7 +28,7 @@ import random
 import socket
 import time
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +43,11 @@ DEFAULTS: dict = {
     "drop_mode": "before",
     "latency_ms": 0,
     "decline_code": None,
+    "double_credit": False,
+    "ignore_signature": False,
+    "round_amounts": False,
 }
+BOOL_KEYS = ("double_credit", "ignore_signature", "round_amounts")
 RATE_KEYS = ("error_rate", "stall_rate", "drop_rate")
 MAX_STALL_SECONDS = 300.0
 MAX_LATENCY_MS = 60_000
@@ -85,6 +93,11 @@ def normalize_action(data, action: str) -> dict:
         if code is not None and (not isinstance(code, str) or not code or len(code) > 64):
             raise FaultConfigError(f"{action}.decline_code must be a short string or null")
         out["decline_code"] = code or None
+    for key in BOOL_KEYS:
+        if key in data:
+            if not isinstance(data[key], bool):
+                raise FaultConfigError(f"{action}.{key} must be a boolean")
+            out[key] = data[key]
     return out
 
 
@@ -151,6 +164,13 @@ def plan_from_draw(cfg: dict, u: float) -> FaultPlan:
     if u < threshold:
         return FaultPlan("error")
     return NO_FAULT
+
+
+def rounded(amount: Decimal, cfg: dict) -> Decimal:
+    """The ``round_amounts`` fault: a wallet that keeps one decimal place (half-up) instead of the currency's."""
+    if cfg.get("round_amounts"):
+        return amount.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return amount
 
 
 def sleep_latency(cfg: dict) -> None:

@@ -326,6 +326,11 @@ def _replay(tx: SandboxTransaction, req: WalletRequest, render: Renderer, tenant
         status, body = render(Outcome("tx_conflict", None, tx.currency, places))
         return Reply(status, body, replayed=True, transaction=tx)
     SandboxTransaction.objects.filter(pk=tx.pk).update(replays=F("replays") + 1)
+    if tx.action == Action.WIN and tx.moved and faults.settings_for(tenant.faults, "win").get("double_credit"):
+        # The double_credit fault: a broken wallet that credits a repeated win again.
+        SandboxAccount.objects.filter(tenant=tenant, player_id=tx.player_id, currency=tx.currency).update(
+            balance=F("balance") + tx.amount
+        )
     return Reply(tx.response_status, tx.response_body, replayed=True, transaction=tx)
 
 

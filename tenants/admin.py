@@ -32,8 +32,16 @@ from django.utils.html import format_html
 from core.errors import ApplicationError
 
 from . import services
-from .forms import ExtClientForm, IssueKeyForm, PartnerAdminForm, RevokeKeyForm, RotateKeyForm, SuspendForm
-from .models import AuditLog, Credential, CredentialPurpose, CredentialState, ExtClient, Partner, PartnerStatus
+from .forms import (
+    ActivateForm,
+    ExtClientForm,
+    IssueKeyForm,
+    PartnerAdminForm,
+    RevokeKeyForm,
+    RotateKeyForm,
+    SuspendForm,
+)
+from .models import AuditLog, Credential, CredentialPurpose, CredentialState, ExtClient, Partner
 from .selectors import partners_visible_to
 
 SERVICE_ERRORS = (DjangoValidationError, ApplicationError)
@@ -337,7 +345,14 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
     list_select_related = ("account_manager",)
     search_fields = ("name", "slug", "ext_clients__ext_cid")
     prepopulated_fields = {"slug": ("name",)}
-    actions = ["issue_keys", "rotate_keys", "revoke_keys", "suspend_partners", "activate_partners"]
+    actions = [
+        "issue_keys",
+        "rotate_keys",
+        "revoke_keys",
+        "suspend_partners",
+        "activate_partners",
+        "activate_partners_override",
+    ]
 
     # -- visibility ----------------------------------------------------------
 
@@ -400,7 +415,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("status", PartnerStatus.ACTIVE)
+        initial.setdefault("status", services.default_partner_status())
         if request.user.is_superuser:
             initial.setdefault("account_manager", request.user.pk)
         return initial
@@ -466,7 +481,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                 for f in ext_forms
             ],
             account_manager=manager,
-            status=data.get("status") or PartnerStatus.ACTIVE,
+            status=data.get("status") or services.default_partner_status(),
             frame_origins=data.get("frame_origins") or [],
         )
         partner = result.partner
@@ -704,14 +719,34 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
 
     @admin.action(description="Activate", permissions=["change_partner_status"], location=BOTH_LOCATIONS)
     def activate_partners(self, request, queryset):
+        """An onboarding partner goes live only after a passing certification run of the current code."""
         self._set_status(request, queryset, services.partner_activate, "activated")
         return None
 
-    def _set_status(self, request, queryset, func, verb: str, reason: str = "") -> None:
+    @admin.action(
+        description="Go live with an override…", permissions=["change_partner_status"], location=BOTH_LOCATIONS
+    )
+    def activate_partners_override(self, request, queryset):
+        form, page = self.action_form_step(
+            request,
+            queryset,
+            ActivateForm,
+            action="activate_partners_override",
+            title="Go live with an override",
+            intro="An onboarding partner goes live only after a passing certification run of the current code "
+            "(Certify on the partner page). Without one, say why it may go live anyway: the reason is audited.",
+        )
+        if page:
+            return page
+        override = form.cleaned_data["override_reason"]
+        self._set_status(request, queryset, services.partner_activate, "activated", override_reason=override)
+        return None
+
+    def _set_status(self, request, queryset, func, verb: str, reason: str = "", **extra) -> None:
         done = 0
         for partner in queryset:
             try:
-                func(partner=partner, actor=request.user, reason=reason)
+                func(partner=partner, actor=request.user, reason=reason, **extra)
                 done += 1
             except SERVICE_ERRORS as exc:
                 self.report_failure(request, partner, exc)

@@ -226,3 +226,14 @@ class SuspendForm(forms.Form):
         label="Yes, suspend: the hub refuses the partner's API calls until it is activated again.",
         required=True,
     )
+
+
+class ActivateForm(forms.Form):
+    override_reason = forms.CharField(
+        label="Go-live override reason",
+        max_length=500,
+        required=True,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why this partner may go live without a passing certification run of the current code. "
+        "Recorded in the audit log.",
+    )

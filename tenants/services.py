@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -152,7 +153,9 @@ def _normalize_partner_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def partner_create(*, name: str, actor: Actor, slug: str | None = None, **fields: Any) -> Partner:
+def partner_create(
+    *, name: str, actor: Actor, slug: str | None = None, go_live_override: str = "", **fields: Any
+) -> Partner:
     unknown = set(fields) - set(PARTNER_FIELDS)
     if unknown:
         raise TypeError(f"unknown partner fields: {sorted(unknown)}")
@@ -171,6 +174,8 @@ def partner_create(*, name: str, actor: Actor, slug: str | None = None, **fields
         partner=partner,
         changes={f: getattr(partner, f) for f in PARTNER_FIELDS},
     )
+    if partner.status == PartnerStatus.ACTIVE:  # created live: the go-live gates decide (rolled back if refused)
+        go_live_gates_check(partner=partner, actor=actor, override_reason=go_live_override)
     return partner
 
 
@@ -189,6 +194,8 @@ def partner_update(*, partner: Partner, actor: Actor, **fields: Any) -> Partner:
             setattr(locked, name, value)
     if not changes:
         return locked
+    if changes.get("status", {}).get("to") == PartnerStatus.ACTIVE and changes["status"]["from"] == "onboarding":
+        go_live_gates_check(partner=locked, actor=actor)
     locked.full_clean()
     locked.save()
     audit_record(actor=actor, action="partner.update", obj=locked, partner=locked, changes=changes)
@@ -199,16 +206,38 @@ def partner_suspend(*, partner: Partner, actor: Actor, reason: str = "") -> Part
     return _partner_set_status(partner=partner, status=PartnerStatus.SUSPENDED, actor=actor, reason=reason)
 
 
-def partner_activate(*, partner: Partner, actor: Actor, reason: str = "") -> Partner:
-    return _partner_set_status(partner=partner, status=PartnerStatus.ACTIVE, actor=actor, reason=reason)
+def partner_activate(*, partner: Partner, actor: Actor, reason: str = "", override_reason: str = "") -> Partner:
+    """Switch a partner live. From onboarding, every registered go-live gate must agree (the certification
+    runner's: a passing run of the current code), unless ``override_reason`` is given (audited by the gate)."""
+    return _partner_set_status(
+        partner=partner, status=PartnerStatus.ACTIVE, actor=actor, reason=reason, override_reason=override_reason
+    )
+
+
+def default_partner_status() -> str:
+    return PartnerStatus.ONBOARDING if settings.HUB_CERTIFICATION_GATE else PartnerStatus.ACTIVE
+
+
+# Callables (partner, actor, override_reason) that raise to refuse a partner going live; registered by the apps
+# that own a condition (certification.apps), so tenants imports none of them.
+GO_LIVE_GATES: list[Callable[..., None]] = []
+
+
+def go_live_gates_check(*, partner: Partner | None, actor: Actor, override_reason: str = "") -> None:
+    for gate in GO_LIVE_GATES:
+        gate(partner=partner, actor=actor, override_reason=override_reason)
 
 
 @transaction.atomic
-def _partner_set_status(*, partner: Partner, status: str, actor: Actor, reason: str) -> Partner:
+def _partner_set_status(
+    *, partner: Partner, status: str, actor: Actor, reason: str, override_reason: str = ""
+) -> Partner:
     locked = Partner.objects.select_for_update().get(pk=partner.pk)
     if locked.status == status:
         return locked
     old = locked.status
+    if status == PartnerStatus.ACTIVE and old == PartnerStatus.ONBOARDING:
+        go_live_gates_check(partner=locked, actor=actor, override_reason=override_reason)
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
     audit_record(
@@ -453,10 +482,16 @@ def partner_onboard(
     ext_clients: list[dict[str, Any]] | None = None,
     ip_allowlist: list[str] | None = None,
     account_manager=None,
-    status: str = PartnerStatus.ACTIVE,
+    status: str | None = None,
     frame_origins: list[str] | None = None,
+    go_live_override: str = "",
 ) -> OnboardResult:
-    """Create a partner with its ExtCIDs and issue the keys its protocols need, in one transaction."""
+    """Create a partner with its ExtCIDs and issue the keys its protocols need, in one transaction.
+
+    ``status`` defaults to onboarding while the go-live gate is on (``HUB_CERTIFICATION_GATE``): the partner
+    works as usual and goes live (active) after a passing certification run; else to active."""
+    if status is None:
+        status = default_partner_status()
     if not (igsp or public_api):
         raise ApplicationError("Enable at least one protocol (IGSP or Public API).")
     if igsp and not igsp_hooks_url:
@@ -467,6 +502,7 @@ def partner_onboard(
         name=name,
         actor=actor,
         status=status,
+        go_live_override=go_live_override,
         igsp_enabled=igsp,
         public_api_enabled=public_api,
         default_currency=default_currency,

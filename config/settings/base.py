@@ -36,6 +36,11 @@ HUB_ADMIN_API_KEY = env.str("HUB_ADMIN_API_KEY", default="")
 HUB_ALLOW_HTTP_LOOPBACK = env.bool("HUB_ALLOW_HTTP_LOOPBACK", default=False)
 HUB_KEY_GRACE_SECONDS = env.int("HUB_KEY_GRACE_SECONDS", default=24 * 3600)
 HUB_CLOCK_SKEW_SECONDS = env.int("HUB_CLOCK_SKEW_SECONDS", default=300)
+# Certification runner (certification/): the answer-time budget per call, the code version a run certifies
+# (default: the git commit), and the go-live gate (a partner goes live only after a passing run of this version).
+HUB_CERTIFICATION_BUDGET_SECONDS = env.float("HUB_CERTIFICATION_BUDGET_SECONDS", default=5.0)
+HUB_VERSION = env.str("HUB_VERSION", default="")
+HUB_CERTIFICATION_GATE = env.bool("HUB_CERTIFICATION_GATE", default=True)
 HUB_LAST_USED_RESOLUTION_SECONDS = env.int("HUB_LAST_USED_RESOLUTION_SECONDS", default=60)
 HUB_NUM_PROXIES = env.int("HUB_NUM_PROXIES", default=0)
 # Warn (keys page, partner page, registration API, onboard command) about partners with no inbound IP
@@ -79,6 +84,7 @@ INSTALLED_APPS = [
     "wallet",
     "games",
     "freerounds",
+    "certification",
     "sandbox",
     "pages",
 ]

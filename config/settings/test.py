@@ -21,6 +21,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEBUG = False
 HUB_ALLOW_HTTP_LOOPBACK = True
+# Tests create live partners freely; the certification tests turn the go-live gate on.
+HUB_CERTIFICATION_GATE = False
 HUB_ADMIN_API_KEY = "test-admin-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUB_JACKPOT_ROUND_SECONDS = env.int("HUB_JACKPOT_ROUND_SECONDS", default=0)

@@ -1,8 +1,16 @@
 from django.urls import include, path
 
+from integration_hub import certification_api
+
 from . import lookup, views
 
 urlpatterns = [
+    path("certification/runs", certification_api.IgspCertificationRunsView.as_view(), name="igsp-certification-runs"),
+    path(
+        "certification/runs/<str:run_id>",
+        certification_api.IgspCertificationRunView.as_view(),
+        name="igsp-certification-run",
+    ),
     path("providers", views.ProvidersView.as_view(), name="igsp-providers"),
     path("games", views.GamesView.as_view(), name="igsp-games"),
     path("sessions", views.SessionsView.as_view(), name="igsp-sessions"),

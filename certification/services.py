@@ -1,0 +1,247 @@
+"""Certification writes: start a run, execute it (on a worker), and the go-live gate.
+
+The admin's "Certify" page, ``manage.py certify_partner`` and the partners' own signed API endpoint all call
+``run_start``; the Celery task ``certification.execute_run`` calls ``run_execute``. The gate
+(``go_live_check``) is registered with ``tenants.services`` (``certification.apps``), so every path that
+switches a partner live (admin action, registration API, command) obeys it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.errors import ApplicationError
+from core.tasks import publish
+from tenants import selectors as tenant_selectors
+from tenants import services as tenant_services
+from tenants.models import CredentialPurpose, ExtClient, Partner, PartnerStatus
+from wallet import currency as wallet_currency
+
+from . import runner, selectors
+from .cases import GROUPS, Context, show
+from .drivers import AdapterDriver, IgspDriver
+from .models import CaseResult, CertificationRun, RunProtocol, RunStatus
+from .version import hub_version
+
+TASK = "certification.execute_run"
+DEFAULT_GAME_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+
+
+class CertificationRequired(ApplicationError):
+    status_code = 409
+    code = "certification_required"
+
+
+def _budget() -> Decimal:
+    return Decimal(str(getattr(settings, "HUB_CERTIFICATION_BUDGET_SECONDS", 5)))
+
+
+@transaction.atomic
+def run_start(
+    *,
+    partner: Partner,
+    protocol: str,
+    actor: tenant_services.Actor,
+    via: str,
+    currency: str,
+    player_id: str = "",
+    session_id: str = "",
+    ext_cid: str = "",
+    groups: list[str] | None = None,
+    budget_seconds: Decimal | None = None,
+    enqueue: bool = True,
+) -> CertificationRun:
+    """Validate and queue a run; a worker executes it (``certification.execute_run``) after commit.
+
+    ``enqueue=False`` (the command run in the foreground) leaves it queued for the caller's ``run_execute``."""
+    groups = sorted(set(groups or []))
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown:
+        raise ApplicationError(f"Unknown case groups: {', '.join(unknown)}.", code="invalid_request")
+    currency = (currency or "").strip()
+    if currency not in partner.currencies:
+        raise ApplicationError(f"Currency {currency or '(none)'} is not one of the partner's currencies.")
+    ext_client = None
+    if protocol == RunProtocol.IGSP:
+        if not partner.igsp_enabled or not partner.igsp_hooks_url:
+            raise ApplicationError("The partner has no IGSP hooks URL.")
+        if not player_id.strip():
+            raise ApplicationError("Name the test player (player_id) the partner created for certification.")
+        target = partner.igsp_hooks_url
+    elif protocol == RunProtocol.PUBLIC_API:
+        if not partner.public_api_enabled:
+            raise ApplicationError("The partner does not use the Public API.")
+        qs = ExtClient.objects.filter(partner=partner, is_active=True)
+        ext_client = qs.filter(ext_cid=ext_cid).first() if ext_cid else qs.order_by("ext_cid").first()
+        if ext_client is None:
+            raise ApplicationError("Unknown or inactive ExtCID.")
+        if not session_id.strip():
+            raise ApplicationError("Name the test player's sessionID the partner created for certification.")
+        target = ext_client.base_url
+    else:
+        raise ApplicationError("protocol must be igsp or public_api.", code="invalid_request")
+    run = CertificationRun.objects.create(
+        partner=partner,
+        protocol=protocol,
+        ext_client=ext_client,
+        target_url=target,
+        player_id=player_id.strip(),
+        session_id=session_id.strip(),
+        currency=currency,
+        groups=groups,
+        budget_seconds=budget_seconds if budget_seconds is not None else _budget(),
+        hub_version=hub_version(),
+        requested_via=via,
+        requested_by=actor if actor is not None and not isinstance(actor, str) else None,
+        requested_label=tenant_services._actor_fields(actor)["actor_label"],
+        total=len(runner.select(protocol, groups)),
+    )
+    tenant_services.audit_record(
+        actor=actor,
+        action="certification.start",
+        obj=partner,
+        partner=partner,
+        changes={"run": str(run.pk), "protocol": protocol, "groups": groups, "via": via},
+    )
+    if enqueue:
+        transaction.on_commit(lambda: publish(TASK, str(run.pk)))
+    return run
+
+
+def _context(run: CertificationRun) -> Context:
+    # A slow answer is a timing failure, not a lost call: wait well past the budget before giving up.
+    timeout = max(float(run.budget_seconds) * 2, float(run.budget_seconds) + 2)
+    places = wallet_currency.precision(run.currency)
+    if run.protocol == RunProtocol.IGSP:
+        key = tenant_selectors.partner_signing_key(partner=run.partner, purpose=CredentialPurpose.IGSP)
+        if key is None:
+            raise ApplicationError("The partner has no active IGSP key.")
+        driver: IgspDriver | AdapterDriver = IgspDriver(
+            url=run.target_url, api_key=key.credential.public_id or "", secret=key.secret, timeout=timeout
+        )
+        session_id = f"cert-{run.pk}"
+    else:
+        key = tenant_selectors.partner_signing_key(partner=run.partner, purpose=CredentialPurpose.INTEGRATION_API)
+        if key is None:
+            raise ApplicationError("The partner has no active Integration API key.")
+        driver = AdapterDriver(base_url=run.target_url, key=key.secret, timeout=timeout)
+        session_id = run.session_id
+    return Context(
+        driver=driver,
+        protocol=run.protocol,
+        player_id=run.player_id,
+        currency=run.currency,
+        session_id=session_id,
+        game_id=DEFAULT_GAME_ID,
+        places=places,
+        budget_seconds=float(run.budget_seconds),
+    )
+
+
+def run_execute(*, run_id) -> CertificationRun:
+    """Execute a queued run (idempotent: a run that already started is left alone)."""
+    claimed = CertificationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=timezone.now()
+    )
+    run = CertificationRun.objects.select_related("partner").get(pk=run_id)
+    if not claimed:
+        return run
+    try:
+        ctx = _context(run)
+    except ApplicationError as exc:
+        return _finish(run, RunStatus.ERROR, error=str(exc))
+    seq = [0]
+
+    def on_result(item, passed, expected, actual, exchanges, ms):
+        seq[0] += 1
+        CaseResult.objects.create(
+            run=run,
+            seq=seq[0],
+            case_id=item.id,
+            group=item.group,
+            title=item.title,
+            passed=passed,
+            expected=expected[:2000],
+            actual=actual[:2000],
+            fix="" if passed else item.fix,
+            exchanges=exchanges,
+            ms=ms,
+        )
+        CertificationRun.objects.filter(pk=run.pk).update(
+            done=F("done") + 1,
+            passed_count=F("passed_count") + (1 if passed else 0),
+            failed_count=F("failed_count") + (0 if passed else 1),
+        )
+
+    start, end = runner.execute(ctx, runner.select(run.protocol, run.groups), on_result)
+    run.refresh_from_db()
+    run.start_balance = "" if start is None else str(start)
+    run.end_balance = "" if end is None else str(end)
+    run.adjustments = ctx.adjustments
+    if start is None:
+        first = ctx.exchanges[0] if ctx.exchanges else None
+        why = show(first) if first is not None else "no call made"
+        return _finish(run, RunStatus.ERROR, error=f"The test player's balance could not be read ({why}): no case run.")
+    return _finish(run, RunStatus.PASSED if run.failed_count == 0 and run.done else RunStatus.FAILED)
+
+
+def _finish(run: CertificationRun, status: str, error: str = "") -> CertificationRun:
+    run.status = status
+    run.error = error
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at", "start_balance", "end_balance", "adjustments"])
+    return run
+
+
+# -------------------------------------------------------------- the gate --
+
+
+def missing_certifications(*, partner: Partner | None) -> list[str]:
+    """What the partner still needs before going live: one passing full run of this code per protocol/ExtCID."""
+    version = hub_version()
+    if partner is None or partner.pk is None:
+        return ["a passing certification run (the partner is new)"]
+    missing = []
+    if partner.igsp_enabled and selectors.passing_full_run(partner=partner, protocol="igsp", version=version) is None:
+        missing.append("IGSP hooks")
+    if partner.public_api_enabled:
+        for ext in ExtClient.objects.filter(partner=partner, is_active=True):
+            if (
+                selectors.passing_full_run(partner=partner, protocol="public_api", ext_client=ext, version=version)
+                is None
+            ):
+                missing.append(f"ExtCID {ext.ext_cid}")
+    return missing
+
+
+def go_live_check(*, partner: Partner | None, actor: tenant_services.Actor, override_reason: str = "") -> None:
+    """Registered with tenants.services: refuses to switch a partner live without a passing run of this code."""
+    if not getattr(settings, "HUB_CERTIFICATION_GATE", True):
+        return
+    missing = missing_certifications(partner=partner)
+    if not missing:
+        return
+    reason = (override_reason or "").strip()
+    if not reason:
+        raise CertificationRequired(
+            f"Certification required before going live (hub version {hub_version()[:12]}): no passing full run "
+            f"for {', '.join(missing)}. Run Certify, or override with a reason.",
+            code="certification_required",
+        )
+    if partner is not None and partner.pk is not None:
+        tenant_services.audit_record(
+            actor=actor,
+            action="partner.go_live_override",
+            obj=partner,
+            partner=partner,
+            changes={"reason": reason[:500], "missing": missing, "hub_version": hub_version()},
+        )
+
+
+def partner_is_live(partner: Partner) -> bool:
+    return partner.status == PartnerStatus.ACTIVE
