@@ -53,7 +53,6 @@ from decimal import Decimal
 import httpx
 
 from . import bets, hubctl
-from .goals import Goal, print_goals
 from .common import (
     PG_ADMIN_URL,
     ROOT,
@@ -67,6 +66,7 @@ from .common import (
     steal_seconds,
     vacuum_analyze,
 )
+from .goals import Goal, print_goals
 
 WINS = int(os.environ.get("BENCH_WINS", "10000"))
 PROBE_WINS = int(os.environ.get("BENCH_PROBE_WINS", "1500"))

@@ -26,6 +26,7 @@ Run alone: ``BENCH_PARTS=c make bench``.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -101,8 +102,8 @@ def lua_file(targets: list[tuple[str, str]], bodies: list[str]) -> str:
         f.write(
             LUA
             % (
-                ", ".join('{"%s", "%s"}' % t for t in targets),
-                ", ".join("'%s'" % b for b in bodies),
+                ", ".join(f'{{"{path}", "{key}"}}' for path, key in targets),
+                ", ".join(f"'{b}'" for b in bodies),
             )
         )
     return path
@@ -210,7 +211,7 @@ def fill_market(market, n: int) -> float:
 
 
 def market_bodies(market_id) -> list[str]:
-    return ['{"marketId":"%s","outcome":"%s","amount":"1.00"}' % (market_id, outcome) for outcome in ("YES", "NO")]
+    return [json.dumps({"marketId": str(market_id), "outcome": o, "amount": "1.00"}) for o in ("YES", "NO")]
 
 
 # --------------------------------------------------------------- profile --
