@@ -385,6 +385,7 @@ def position_open(
     demo: bool,
     places: int | None = None,
     actor: str = "",
+    new_round: bool = False,
 ) -> Position:
     """Record a confirmed bet: re-price under the market lock, create the Position, move q.
 
@@ -392,31 +393,42 @@ def position_open(
     book in its currency, never the real one. Idempotent on ``round_id``: a replay returns the existing
     position unchanged (``Conflict`` when it names another market, outcome, stake, currency or book).
     The shares may differ from the quote if other bets moved the market meanwhile.
+
+    ``new_round``: the caller created ``round_id`` itself and calls this once for it (the wallet's bet
+    confirmation), so no replay can exist: no look-up first and no savepoints of its own, which keeps the
+    market's row lock to the statements that price and record the trade (lock, book, position, book, event).
+    The returned position's ``market`` is the locked market with the moved book attached (``book_q`` reads
+    it without a query), so the caller's answer needs no re-read.
     """
-    existing = Position.objects.filter(round_id=round_id).first()
-    if existing is not None:
-        return _same_position(existing, market_id, outcome, stake, currency, demo)
-    with transaction.atomic():
+    if not new_round:
+        existing = Position.objects.filter(round_id=round_id).first()
+        if existing is not None:
+            return _same_position(existing, market_id, outcome, stake, currency, demo)
+    with transaction.atomic(savepoint=not new_round):
         market = _lock_market(market_id)
         book = _locked_book(market, currency, demo)  # priced on the book's state under the lock
         stake, shares = _price_bet(market, outcome, stake, currency, places, None, demo)
-        try:
-            with transaction.atomic():
-                position = Position.objects.create(
-                    market=market,
-                    session_id=session_id,
-                    round_id=round_id,
-                    outcome=outcome,
-                    stake=stake,
-                    shares=shares,
-                    currency=currency,
-                    demo=demo,
-                )
-        except IntegrityError:
-            existing = Position.objects.filter(round_id=round_id).first()
-            if existing is None:
-                raise
-            return _same_position(existing, market_id, outcome, stake, currency, demo)
+        fields = dict(
+            market=market,
+            session_id=session_id,
+            round_id=round_id,
+            outcome=outcome,
+            stake=stake,
+            shares=shares,
+            currency=currency,
+            demo=demo,
+        )
+        if new_round:
+            position = Position.objects.create(**fields)
+        else:
+            try:
+                with transaction.atomic():
+                    position = Position.objects.create(**fields)
+            except IntegrityError:
+                existing = Position.objects.filter(round_id=round_id).first()
+                if existing is None:
+                    raise
+                return _same_position(existing, market_id, outcome, stake, currency, demo)
         book = _move_q(market, book, outcome, shares)
         _event(
             market,
