@@ -239,6 +239,51 @@ def pyspy(stack: Stack, name: str, secs: float) -> subprocess.Popen | None:
     )
 
 
+# ------------------------------------------------------------- in-process --
+
+
+def in_process(paths: dict[str, tuple[tuple[str, str], list[str]]], n: int = 60) -> dict:
+    """Each path's request through the whole Django stack in this process (``django.test.Client``: middleware,
+    DRF, the lean wallet over HTTP): statements and CPU ms (this process) per bet. CPU time moves much less
+    with the host's load than wall time does, so these compare two checkouts even on a busy machine."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    out = {}
+    for name, ((path, key), bodies) in paths.items():
+        out[name] = _in_process_path(client, connection, name, path, key, bodies, n)
+        log(f"(c) in-process {name:>10}: {out[name]}")
+    return out
+
+
+def _in_process_path(client, connection, name: str, path: str, key: str, bodies: list[str], n: int) -> dict:
+    statements = [0]
+
+    def count(execute, sql, params, many, context):
+        statements[0] += 1
+        return execute(sql, params, many, context)
+
+    def post(i: int) -> None:
+        r = client.post(path, bodies[i % len(bodies)], content_type="application/json", HTTP_X_CASINO_KEY=key)
+        if r.status_code != 201:
+            raise RuntimeError(f"{name}: {r.status_code} {r.content[:300]!r}")
+
+    for i in range(5):
+        post(i)
+    with connection.execute_wrapper(count):
+        cpu, wall = time.process_time(), time.perf_counter()
+        for i in range(n):
+            post(i)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return {
+        "bets": n,
+        "statements_per_bet": round(statements[0] / n, 1),
+        "cpu_ms_per_bet": round(cpu / n * 1000, 2),
+        "wall_ms_per_bet": round(wall / n * 1000, 2),
+    }
+
+
 # ------------------------------------------------------------------ main --
 
 
@@ -326,6 +371,15 @@ def run(stack: Stack, *, wallet_port: int, limit_port: int) -> tuple[dict, list[
     stack.wait_hub_ready()
     wait_answering(f"http://127.0.0.1:{limit_port}/")  # 401 without a session key: up
     hub, limit = stack.hub_url, f"http://127.0.0.1:{limit_port}"
+    # In-process first (the web workers idle): statements and CPU per bet, through the same sessions.
+    profile = in_process(
+        {
+            "traderhero": (th_targets[0], ['{"direction":"up","amount":"1.00"}']),
+            "market": (mk_targets[0], market_bodies(hot.pk)),
+            "fresh": (mk_targets[1], market_bodies(fresh.pk)),
+            "popular": (mk_targets[2], market_bodies(popular.pk)),
+        }
+    )
 
     points: dict[str, dict[int, list[dict]]] = {"traderhero": {}, "market": {}, "limit": {}}
     popular_runs: dict[str, list[dict]] = {"fresh": [], "popular": []}
@@ -353,6 +407,7 @@ def run(stack: Stack, *, wallet_port: int, limit_port: int) -> tuple[dict, list[
         for name in ("web", "limit", "perfwallet"):
             stack.kill(name)
     results = summarize(points, popular_runs)
+    results["in_process"] = profile
     results["popular_positions"] = POPULAR_POSITIONS
     results["popular_fill_seconds"] = round(fill_s, 1)
     results["seconds_per_point"], results["rounds"] = SECS, ROUNDS
@@ -452,6 +507,13 @@ def table_rows(r: dict) -> list[tuple[str, str]]:
                     + (f" | errors {h['errors']}" if h["errors"] else ""),
                 )
             )
+    for name, p in r.get("in_process", {}).items():
+        rows.append(
+            (
+                f"  in-process {name} bet",
+                f"{p['statements_per_bet']} statements, {p['cpu_ms_per_bet']} ms CPU, {p['wall_ms_per_bet']} ms wall",
+            )
+        )
     pm = r["popular_market"]
     rows.append(
         (
