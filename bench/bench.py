@@ -52,7 +52,7 @@ from decimal import Decimal
 
 import httpx
 
-from . import hubctl
+from . import bets, hubctl
 from .common import (
     PG_ADMIN_URL,
     ROOT,
@@ -66,6 +66,7 @@ from .common import (
     steal_seconds,
     vacuum_analyze,
 )
+from .goals import Goal, print_goals
 
 WINS = int(os.environ.get("BENCH_WINS", "10000"))
 PROBE_WINS = int(os.environ.get("BENCH_PROBE_WINS", "1500"))
@@ -73,7 +74,7 @@ CONFIGS = [c.strip() for c in os.environ.get("BENCH_CONFIGS", "prefork:2").split
 BETS = int(os.environ.get("BENCH_BETS", "2000"))
 CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "4,8").split(",") if c.strip()]
 CONCURRENT_SECONDS = float(os.environ.get("BENCH_CONCURRENT_SECONDS", "12"))
-PARTS = {p.strip() for p in os.environ.get("BENCH_PARTS", "a,b").split(",") if p.strip()}
+PARTS = {p.strip() for p in os.environ.get("BENCH_PARTS", "a,b,c").split(",") if p.strip()}
 SLUG = "bench"
 PLAYERS = 50
 TIME_BUDGET = 9 * 60 + 30
@@ -675,7 +676,8 @@ def concurrent_bets(stack: Stack, wired, clients: int, seconds: float, *, direct
 
 def main() -> int:
     t_start = time.monotonic()
-    Watchdog(TIME_BUDGET).arm()
+    Watchdog(TIME_BUDGET + (round(bets.estimated_seconds()) if "c" in PARTS else 0)).arm()
+    goals: list[Goal] = []  # each part's goal rows (bench/goals.py), printed after the table
 
     def left() -> float:  # planned: finish in ~8.5 min; the watchdog (9.5 min) is the hard stop
         return TARGET_SECONDS - (time.monotonic() - t_start)
@@ -776,6 +778,17 @@ def main() -> int:
             conc.append(concurrent_bets(stack, wired, clients, CONCURRENT_SECONDS))
             conc.append(concurrent_bets(stack, wired, clients, CONCURRENT_SECONDS, direct=True))
         results["concurrent_bets"] = conc
+
+    # ---- (c) bets against the limit server (bench/bets.py): its own web, lean wallet and yardstick
+    if "c" in PARTS:
+        stack.kill("web")
+        flush_redis_db(stack.redis_db)
+        results["bets_vs_limit"], part_goals = bets.run(
+            stack,
+            wallet_port=int(os.environ.get("BENCH_WALLET_PORT", str(stack.hub_port + 3))),
+            limit_port=int(os.environ.get("BENCH_LIMIT_PORT", str(stack.hub_port + 4))),
+        )
+        goals += part_goals
     results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["total_seconds"] = round(time.monotonic() - t_start, 1)
     # Steal: time the hypervisor ran other guests while this one had work (a noisy host slows every figure).
@@ -787,8 +800,10 @@ def main() -> int:
     flush_redis_db(stack.redis_db)  # leftover settle tasks of (b); the databases stay for inspection
 
     RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    results["goals"] = [g.as_dict() for g in goals]
     RESULTS_PATH.write_text(json.dumps(results, indent=2, default=str))
     print_table(results)
+    print_goals(goals)
     return 0
 
 
@@ -905,6 +920,8 @@ def print_table(r: dict) -> None:
                     + (f"  errors {c['errors']}" if c["errors"] else ""),
                 )
             )
+    if "bets_vs_limit" in r:
+        rows += bets.table_rows(r["bets_vs_limit"])
     width = max((len(a) for a, _ in rows), default=10)
     print(
         f"bench results ({r['machine']['cpus']} CPUs, load avg {r['machine']['loadavg_at_start'][0]} → "

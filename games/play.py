@@ -270,11 +270,12 @@ def bet_market(*, session: GameSession, market_id: uuid.UUID | None, outcome: st
             demo=session.is_demo,
             places=places,
             actor=f"session:{session.pk}",
+            new_round=True,
         )
 
     result = wallet.bet_place(session=session, amount=amount, on_confirm=on_confirm)
     position = opened["position"]
-    market.refresh_from_db()
+    market = position.market  # as locked and moved by the trade (its book attached): no re-read
     return {
         "betId": str(position.pk),
         "marketId": str(market.pk),

@@ -42,7 +42,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 
 from core.db import get_or_none
@@ -165,19 +165,20 @@ def _check_stake(amount, currency: str, places: int) -> Decimal:
     return amount
 
 
-def _exposure_after(market: Market, currency: str, outcome: str, shares: Decimal, demo: bool) -> Decimal:
-    """The most this market could pay out in ``currency`` (one outcome wins) after adding ``shares``, on the
-    real book or the demo one (demo positions never count toward the real exposure, nor real toward demo)."""
-    totals = {o: Decimal(0) for o in Outcome.values}
-    rows = (
-        Position.objects.filter(market=market, currency=currency, demo=demo, status=PositionStatus.OPEN)
-        .values("outcome")
-        .annotate(total=Sum("shares"))
-    )
-    for row in rows:
-        totals[row["outcome"]] = row["total"] or Decimal(0)
-    totals[outcome] += shares
-    return max(totals.values())
+def _exposure_after(market: Market, q: tuple[Decimal, Decimal], outcome: str, shares: Decimal) -> Decimal:
+    """The most this market could pay out in the book's currency (one outcome wins) after adding ``shares``.
+
+    Read from the book, not from the positions: a book's q is the market's opening q plus every open
+    position's shares (``position_open`` adds them, ``position_cash_out`` takes them back out, both under the
+    market's row lock), so the outstanding shares per outcome are ``q - opening q`` and the check costs the
+    same on a market with 100,000 open positions as on a fresh one. The real and the demo books are apart, so
+    demo positions never count toward the real exposure, nor real toward demo."""
+    outstanding = {
+        Outcome.YES.value: max(q[0] - market.q_yes, Decimal(0)),
+        Outcome.NO.value: max(q[1] - market.q_no, Decimal(0)),
+    }
+    outstanding[outcome] += shares
+    return max(outstanding.values())
 
 
 def _price_bet(
@@ -192,7 +193,7 @@ def _price_bet(
     if shares <= 0:
         raise _refuse("stake_too_low", "The stake is too small to buy any shares.")
     limit = max_exposure(currency)
-    if _exposure_after(market, currency, outcome, shares, demo) > limit:
+    if _exposure_after(market, (q_yes, q_no), outcome, shares) > limit:
         raise _refuse("exposure_limit", "This bet would exceed the market's exposure limit; try a smaller stake.")
     return stake, shares
 
@@ -384,6 +385,7 @@ def position_open(
     demo: bool,
     places: int | None = None,
     actor: str = "",
+    new_round: bool = False,
 ) -> Position:
     """Record a confirmed bet: re-price under the market lock, create the Position, move q.
 
@@ -391,31 +393,42 @@ def position_open(
     book in its currency, never the real one. Idempotent on ``round_id``: a replay returns the existing
     position unchanged (``Conflict`` when it names another market, outcome, stake, currency or book).
     The shares may differ from the quote if other bets moved the market meanwhile.
+
+    ``new_round``: the caller created ``round_id`` itself and calls this once for it (the wallet's bet
+    confirmation), so no replay can exist: no look-up first and no savepoints of its own, which keeps the
+    market's row lock to the statements that price and record the trade (lock, book, position, book, event).
+    The returned position's ``market`` is the locked market with the moved book attached (``book_q`` reads
+    it without a query), so the caller's answer needs no re-read.
     """
-    existing = Position.objects.filter(round_id=round_id).first()
-    if existing is not None:
-        return _same_position(existing, market_id, outcome, stake, currency, demo)
-    with transaction.atomic():
+    if not new_round:
+        existing = Position.objects.filter(round_id=round_id).first()
+        if existing is not None:
+            return _same_position(existing, market_id, outcome, stake, currency, demo)
+    with transaction.atomic(savepoint=not new_round):
         market = _lock_market(market_id)
         book = _locked_book(market, currency, demo)  # priced on the book's state under the lock
         stake, shares = _price_bet(market, outcome, stake, currency, places, None, demo)
-        try:
-            with transaction.atomic():
-                position = Position.objects.create(
-                    market=market,
-                    session_id=session_id,
-                    round_id=round_id,
-                    outcome=outcome,
-                    stake=stake,
-                    shares=shares,
-                    currency=currency,
-                    demo=demo,
-                )
-        except IntegrityError:
-            existing = Position.objects.filter(round_id=round_id).first()
-            if existing is None:
-                raise
-            return _same_position(existing, market_id, outcome, stake, currency, demo)
+        fields = dict(
+            market=market,
+            session_id=session_id,
+            round_id=round_id,
+            outcome=outcome,
+            stake=stake,
+            shares=shares,
+            currency=currency,
+            demo=demo,
+        )
+        if new_round:
+            position = Position.objects.create(**fields)
+        else:
+            try:
+                with transaction.atomic():
+                    position = Position.objects.create(**fields)
+            except IntegrityError:
+                existing = Position.objects.filter(round_id=round_id).first()
+                if existing is None:
+                    raise
+                return _same_position(existing, market_id, outcome, stake, currency, demo)
         book = _move_q(market, book, outcome, shares)
         _event(
             market,

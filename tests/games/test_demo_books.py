@@ -260,3 +260,32 @@ def test_a_demo_session_through_the_wallet_never_ends_richer(moves, games_catalo
         except markets.MarketError:
             pass
     assert GameSession.objects.get(pk=session.pk).demo_balance <= Decimal("100000.00")
+
+
+def test_a_market_bet_holds_the_market_lock_for_the_trade_only_and_rereads_nothing(games_catalog):
+    """The market's row lock (the book's) is taken last in the confirming transaction and covers only the
+    statements that price and record the trade; the answer is built from the locked market (no re-read)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    market = make_market(b="100")
+    session = demo_session(games_catalog)
+    play.bet_market(session=session, market_id=market.pk, outcome="YES", amount=Decimal("5"))  # the book exists
+    with CaptureQueriesContext(connection) as captured:
+        placed = play.bet_market(session=session, market_id=market.pk, outcome="NO", amount=Decimal("5"))
+    sql = [q["sql"] for q in captured.captured_queries]
+    # The last read of the market is its lock (nothing reads the market after the trade).
+    lock = max(i for i, s in enumerate(sql) if s.startswith('SELECT "games_market"."id"'))
+    if connection.vendor == "postgresql":
+        assert sql[lock].endswith("FOR UPDATE"), sql[lock]
+    held = [s for s in sql[lock + 1 :] if not s.startswith("RELEASE SAVEPOINT")]  # then COMMIT
+    assert all(s.startswith("RELEASE SAVEPOINT") for s in sql[lock + 1 + len(held) :]), sql[lock:]
+    assert [s.split(" ", 2)[:2] for s in held] == [
+        ["SELECT", '"games_marketbook"."id",'],  # the book, under the market's lock
+        ["INSERT", "INTO"],  # the position
+        ["UPDATE", '"games_marketbook"'],  # q moved
+        ["INSERT", "INTO"],  # the market event
+    ], held
+    assert "games_position" in held[1] and "games_marketevent" in held[3]
+    assert not any("games_position" in s for s in sql[: lock + 1] if s.startswith("SELECT")), sql
+    assert Decimal(placed["market"]["noPrice"]) == markets.book_prices(market, "USD", demo=True)[1]

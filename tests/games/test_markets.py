@@ -134,6 +134,34 @@ def test_exposure_limit_counts_open_shares_per_outcome_and_currency(settings):
     assert markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("20"), currency="EUR", demo=False) > 0
 
 
+def test_the_exposure_check_reads_the_book_not_the_open_positions(settings):
+    """A popular market stays cheap: pricing a bet reads the market's book (one row), never its positions."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.HUB_MARKET_MAX_EXPOSURE = {"USD": "60", "*": "1000"}
+    market = make_market(b="100")
+    for _ in range(3):
+        open_position(market, outcome="YES", stake="5")
+    market = Market.objects.get(pk=market.pk)
+    with CaptureQueriesContext(connection) as queries:
+        markets.market_quote_bet(market=market, outcome="NO", amount=Decimal("5"), currency="USD", demo=False)
+    assert not [q for q in queries.captured_queries if "games_position" in q["sql"]], queries.captured_queries
+    assert len(queries.captured_queries) == 1  # the USD book
+
+
+def test_exposure_follows_cash_outs(settings):
+    """A cashed-out position's shares leave the book, so they no longer count toward the exposure."""
+    settings.HUB_MARKET_MAX_EXPOSURE = {"USD": "60", "*": "1000"}
+    market = make_market(b="100")
+    position = open_position(market, outcome="YES", stake="20")  # ≈ 36.9 shares
+    with pytest.raises(ApplicationError) as exc:
+        markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("20"), currency="USD", demo=False)
+    assert code_of(exc) == "exposure_limit"
+    markets.position_cash_out(position_id=position.pk)
+    assert markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("20"), currency="USD", demo=False) > 0
+
+
 def test_exposure_limit_stops_a_long_shot_that_would_owe_a_fortune():
     # NO costs ≈ e^-10000 a share: even 0.10 USD would buy ≈ 99,954 shares, owing ≈ 100k if NO wins.
     market = make_market(b="10", q_yes="100000")
