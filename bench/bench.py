@@ -52,7 +52,7 @@ from decimal import Decimal
 
 import httpx
 
-from . import hubctl
+from . import hubctl, suites
 from .common import (
     PG_ADMIN_URL,
     ROOT,
@@ -66,6 +66,7 @@ from .common import (
     steal_seconds,
     vacuum_analyze,
 )
+from .goals import print_goals
 
 WINS = int(os.environ.get("BENCH_WINS", "10000"))
 PROBE_WINS = int(os.environ.get("BENCH_PROBE_WINS", "1500"))
@@ -73,7 +74,7 @@ CONFIGS = [c.strip() for c in os.environ.get("BENCH_CONFIGS", "prefork:2").split
 BETS = int(os.environ.get("BENCH_BETS", "2000"))
 CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "4,8").split(",") if c.strip()]
 CONCURRENT_SECONDS = float(os.environ.get("BENCH_CONCURRENT_SECONDS", "12"))
-PARTS = {p.strip() for p in os.environ.get("BENCH_PARTS", "a,b").split(",") if p.strip()}
+PARTS = {p.strip() for p in os.environ.get("BENCH_PARTS", "a,b,d,l,m").split(",") if p.strip()}
 SLUG = "bench"
 PLAYERS = 50
 TIME_BUDGET = 9 * 60 + 30
@@ -785,10 +786,12 @@ def main() -> int:
     stack.stop_all()
     results["machine"]["host_probe_at_end"] = host_probe(PG_ADMIN_URL)
     flush_redis_db(stack.redis_db)  # leftover settle tasks of (b); the databases stay for inspection
+    suite_goals = suites.run(PARTS, results)  # (d) drain, (l) ledger growth, (m) memory: bench/suites.py
 
     RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_PATH.write_text(json.dumps(results, indent=2, default=str))
     print_table(results)
+    print_goals(suite_goals)
     return 0
 
 

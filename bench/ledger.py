@@ -221,13 +221,12 @@ def operations(partner) -> dict:
     from django.contrib.auth import get_user_model
     from django.test import Client
     from django.urls import reverse
+    from prometheus_client import generate_latest
 
     from wallet import delivery
     from wallet.metrics import HUB_REGISTRY
     from wallet.models import Transaction
     from wallet.reconciliation import reconciliation_report
-
-    from prometheus_client import generate_latest
 
     user_model = get_user_model()
     admin_user = user_model.objects.filter(is_superuser=True).first() or user_model.objects.create_superuser(
