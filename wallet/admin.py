@@ -22,8 +22,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation, helpers
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -303,7 +303,7 @@ class TransactionAdmin(LedgerAdmin):
         "last_error",
     )
     list_filter = (PartnerFilter, "status", "kind", "stuck", "session__protocol", "created_at")
-    list_select_related = ("partner",)
+    list_select_related = ("partner", "session")  # the player: not an annotation, whose join the COUNT would repeat
     search_fields = ("id__exact", "round__id__exact", "session__id__exact", "=partner_tx_id", "^session__player_id")
     fields = (
         "id",
@@ -335,9 +335,6 @@ class TransactionAdmin(LedgerAdmin):
     )
     inlines = [DeliveryAttemptInline]
     actions = ["retry_now", "resolve_manually"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(player_ref=F("session__player_id"))
 
     # Change permission (wallet.change_transaction) is what the delivery actions need; the row itself stays
     # read-only: every field is read-only, the save buttons are hidden, the only POST the change form accepts
@@ -386,7 +383,7 @@ class TransactionAdmin(LedgerAdmin):
 
     @admin.display(description="player", ordering="session__player_id")
     def player(self, obj: Transaction) -> str:
-        return getattr(obj, "player_ref", "") or ""
+        return obj.session.player_id
 
     @admin.display(description="attempts")
     def attempt_links(self, obj: Transaction):
