@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("tenants", "0007_partner_frame_origins"),
-        ("wallet", "0006_session_last_balance_at"),
+        ("wallet", "0007_partition_ledger"),
     ]
 
     operations = [
