@@ -52,7 +52,7 @@ from decimal import Decimal
 
 import httpx
 
-from . import bets, hubctl
+from . import bets, hubctl, suites
 from .common import (
     PG_ADMIN_URL,
     ROOT,
@@ -74,7 +74,7 @@ CONFIGS = [c.strip() for c in os.environ.get("BENCH_CONFIGS", "prefork:2").split
 BETS = int(os.environ.get("BENCH_BETS", "2000"))
 CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "4,8").split(",") if c.strip()]
 CONCURRENT_SECONDS = float(os.environ.get("BENCH_CONCURRENT_SECONDS", "12"))
-PARTS = {p.strip() for p in os.environ.get("BENCH_PARTS", "a,b,c").split(",") if p.strip()}
+PARTS = {p.strip() for p in os.environ.get("BENCH_PARTS", "a,b,c,d,l,m").split(",") if p.strip()}
 SLUG = "bench"
 PLAYERS = 50
 TIME_BUDGET = 9 * 60 + 30
@@ -798,6 +798,7 @@ def main() -> int:
     stack.stop_all()
     results["machine"]["host_probe_at_end"] = host_probe(PG_ADMIN_URL)
     flush_redis_db(stack.redis_db)  # leftover settle tasks of (b); the databases stay for inspection
+    goals += suites.run(PARTS, results)  # (d) drain, (l) ledger growth, (m) memory: bench/suites.py
 
     RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
     results["goals"] = [g.as_dict() for g in goals]

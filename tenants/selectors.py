@@ -69,19 +69,23 @@ def signing_key_cache_clear() -> None:
         _signing_keys.clear()
 
 
-def partner_signing_key(*, partner: Partner, purpose: str) -> VerifyingKey | None:
+def partner_signing_key(*, partner: Partner, purpose: str, fresh_for: float = 0.0) -> VerifyingKey | None:
     """Outbound calls sign with the newest active key of the purpose.
 
     Cached per process for HUB_SIGNING_KEY_CACHE_SECONDS (default 2 s; 0 disables): a bet or a
     delivery batch then costs no query and no Fernet decrypt. Credential writes clear the cache
     of the process that made them; another process picks a rotation up within the TTL, well
     inside the key grace period (the retiring key still verifies at the partner meanwhile).
+
+    ``fresh_for``: a cached key that expires within that many seconds is looked up again (the delivery
+    pump warms the key on its main thread, so that its worker threads, which send a moment later, still
+    find it cached instead of each opening a database connection of its own).
     """
     ttl = settings.HUB_SIGNING_KEY_CACHE_SECONDS
     cache_key = (partner.pk, purpose)
     if ttl > 0:
         hit = _signing_keys.get(cache_key)
-        if hit is not None and hit[0] > time.monotonic():
+        if hit is not None and hit[0] > time.monotonic() + fresh_for:
             return hit[1]
     cred = (
         Credential.objects.filter(partner=partner, purpose=purpose, state=CredentialState.ACTIVE)

@@ -181,6 +181,8 @@ class Transaction(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="tx_due_idx", condition=Q(status="pending")),
             models.Index(fields=["partner", "created_at"]),
+            # The admin's list filtered by partner and status, newest first (a rare status on a big ledger).
+            models.Index(fields=["partner", "status", "created_at"], name="tx_partner_status_created_idx"),
             models.Index(fields=["partner", "confirmed_at"]),
             # The per-partner in-flight count reads only leased rows.
             models.Index(

@@ -168,7 +168,10 @@ def _pump_refresh(partner_id, token) -> bool:
 
 
 def _warm_signing_keys(rows) -> None:
-    """Look the signing key up here (main thread), so worker threads find it cached."""
+    """Look the signing key up here (main thread), so worker threads find it cached: a key that would
+    expire within half its TTL is looked up again now (before, a key about to expire here expired in the
+    worker threads, and each of up to ``cap`` threads opened a PostgreSQL connection to look it up)."""
+
     from tenants import selectors
     from tenants.models import CredentialPurpose
 
@@ -178,4 +181,8 @@ def _warm_signing_keys(rows) -> None:
         key = (tx.session.partner_id, tx.session.protocol)
         if key not in seen and tx.session.protocol in purposes:
             seen.add(key)
-            selectors.partner_signing_key(partner=tx.session.partner, purpose=purposes[tx.session.protocol])
+            selectors.partner_signing_key(
+                partner=tx.session.partner,
+                purpose=purposes[tx.session.protocol],
+                fresh_for=settings.HUB_SIGNING_KEY_CACHE_SECONDS / 2,
+            )

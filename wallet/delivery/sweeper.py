@@ -36,6 +36,7 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
         Transaction.objects.filter(lease._due(now, slack=0), partner_id__isnull=False)
         .exclude(partner__delivery_state__open_until__gt=now)  # paused: kicked when the pause ends
         .values_list("partner_id", flat=True)
+        .order_by()  # without it the model's ordering (-created_at) joins the DISTINCT: one kick per row
         .distinct()[:limit]
     )
     kicked = 0
