@@ -147,7 +147,8 @@ unix_socket_dir =
 auth_type = any
 pool_mode = transaction
 max_client_conn = 1000
-default_pool_size = 40
+default_pool_size = 16
+max_db_connections = 24
 ignore_startup_parameters = extra_float_digits,options
 server_reset_query =
 logfile = {run_dir}/pgbouncer.log
@@ -339,6 +340,29 @@ def player_loop(lb_url: str, session: hubctl.PlayerSession, play: Play, busy: Co
             play.record(response.status_code, response.text)
 
 
+def node_cpu(stack: Stack) -> dict[str, float]:
+    """CPU seconds of the live node processes, by role (web, worker, beat), summed over nodes."""
+    out: Counter = Counter()
+    for name in list(stack.procs):
+        if name.startswith("n") and "-" in name:
+            out[name.split("-", 1)[1]] += stack.cpu(name)
+    return dict(out)
+
+
+def db_counters(name: str) -> dict[str, int]:
+    import psycopg
+
+    from .common import PG_ADMIN_URL
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT xact_commit + xact_rollback, tup_inserted + tup_updated + tup_deleted, tup_returned + tup_fetched,"
+            " blks_hit + blks_read FROM pg_stat_database WHERE datname = %s",
+            (name,),
+        ).fetchone()
+    return dict(zip(("xacts", "rows_written", "rows_read", "blocks"), row, strict=True))
+
+
 def main() -> int:
     if os.geteuid() != 0:
         print("make cluster needs root (ip netns)")
@@ -471,7 +495,11 @@ def main() -> int:
                 return
             if action == "kill":
                 log(f"SIGKILL every process of node 1 after {play.answered} rounds")
+                for role, seconds in node_cpu(stack).items():
+                    lost_cpu[role] += seconds
                 kill_node(stack, 1)
+                for role, seconds in node_cpu(stack).items():
+                    lost_cpu[role] -= seconds  # node 2's part is still counted at the end
             else:
                 log(f"restarting node 1 after {play.answered} rounds")
                 start_node(stack, 1, env)
@@ -484,6 +512,8 @@ def main() -> int:
         for i, s in enumerate(sessions)
     ]
     helpers = [threading.Thread(target=rotator, daemon=True), threading.Thread(target=killer, daemon=True)]
+    lost_cpu: Counter = Counter()  # node 1's CPU until its SIGKILL
+    cpu0, db0 = node_cpu(stack), db_counters(stack.hub_db)
     play_started = time.monotonic()
     for t in [*threads, *helpers]:
         t.start()
@@ -492,6 +522,18 @@ def main() -> int:
     play.stop.set()
     helpers[1].join(timeout=120)
     play_seconds = time.monotonic() - play_started
+    cpu1, db1 = node_cpu(stack), db_counters(stack.hub_db)
+    requests = play.answered + busy["partner_busy"]
+    cost = {
+        "web_cpu_ms_per_bet_request": round(
+            1000 * (cpu1.get("web", 0) + lost_cpu["web"] - cpu0.get("web", 0)) / max(requests, 1), 1
+        ),
+        "worker_cpu_ms_per_round": round(
+            1000 * (cpu1.get("worker", 0) + lost_cpu["worker"] - cpu0.get("worker", 0)) / max(play.answered, 1), 1
+        ),
+        **{f"db_{k}_per_round": round((db1[k] - db0[k]) / max(play.answered, 1), 1) for k in db0},
+    }
+    log(f"costs during play (node 1 restarted: its workers' start-up CPU included): {cost}")
     log(
         f"rounds done in {play_seconds:.0f}s: {dict(play.statuses)}; busy {dict(busy)}; transport {dict(play.transport_errors)}"
     )
@@ -546,7 +588,7 @@ def main() -> int:
         f"players_balanced={stats['players_matched']} at_partner: bet_max_in_flight={measured['bet_max']}/{BETS_CAP} "
         f"payout_max_in_flight={measured['payout_max']}/{PAYOUT_CAP} payout_calls_in_outage={outage_calls[:1]} "
         f"(bound {outage_bound}) play={play_seconds:.0f}s ({play.answered / max(play_seconds, 1):.1f} rounds/s) "
-        f"drain={drain_seconds:.0f}s total={time.monotonic() - started:.0f}s"
+        f"drain={drain_seconds:.0f}s total={time.monotonic() - started:.0f}s cost[{cost}]"
     )
     sb.close()
     cleanup()
