@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HUB_PORT ?= 8000
 export HUB_PORT
 
-.PHONY: run test venv install migrate seed clean check bench chaos fuzz messages
+.PHONY: run test venv install migrate seed clean check bench chaos cluster fuzz messages
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
@@ -59,6 +59,12 @@ chaos: install
 
 bench: install
 	$(PY) -m bench.bench
+
+# Hand-run, as root: hub nodes in network namespaces behind haproxy, PgBouncer (transaction pooling) in front of
+# PostgreSQL, Redis or RabbitMQ (CLUSTER_BROKER=rabbitmq); a node SIGKILLed mid-run. Needs Debian's haproxy,
+# pgbouncer, socat. Removes its namespaces, configs and processes. See bench/cluster.py.
+cluster: install
+	BENCH_DB_SUFFIX=$${BENCH_DB_SUFFIX:-} $(PY) -m bench.cluster
 
 # Hand-run, not CI: coverage-guided fuzzing (atheris/libFuzzer) of the RFC 8785 canonicaliser and the money
 # parsers, FUZZ_SECONDS each. A failing input is written to fuzz/crashes/: keep it under fuzz/regressions/<check>/

@@ -1,8 +1,16 @@
 """Celery tasks: take ids, call the delivery services; safe to run twice."""
 
 from celery import shared_task
+from celery.signals import worker_shutting_down
 
 from . import delivery
+from .delivery import pumping
+
+
+@worker_shutting_down.connect
+def _stop_pumps(**_kwargs) -> None:
+    """A warm shutdown (SIGTERM, Ctrl-C): pumps stop claiming and hand back their flags (pumping.STOPPING)."""
+    pumping.STOPPING.set()
 
 
 @shared_task(name="wallet.deliver_transaction", ignore_result=True, acks_late=True)

@@ -105,6 +105,10 @@ ROOT_URLCONF = env.str("HUB_ROOT_URLCONF", default="config.urls")
 if ROOT_URLCONF == "sandbox.urls":
     # The partner double serves signed JSON only: no sessions, cookies, CSRF, messages or static files.
     MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+    # make cluster: count the partner's calls in flight per action, at the partner (shared by its processes).
+    SANDBOX_INFLIGHT_REDIS_URL = env.str("SANDBOX_INFLIGHT_REDIS_URL", default="")
+    if SANDBOX_INFLIGHT_REDIS_URL:
+        MIDDLEWARE.append("sandbox.inflight.InflightMiddleware")
     SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410"]  # no admin is served here
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
@@ -142,6 +146,13 @@ else:
     # A "SELECT 1" before each request's first query: the hub survives a database restart without
     # a failed request; the sandbox partner (a test double) skips the round trip.
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", ROOT_URLCONF != "sandbox.urls")
+    # Behind PgBouncer in transaction pooling mode (HUB_DB_PGBOUNCER=1): no server-side cursors (a named
+    # cursor would outlive its transaction's server connection) and no prepared statements (psycopg 3 prepares
+    # a query after 5 runs, on a server connection the next transaction may not get; PgBouncer < 1.21 cannot
+    # track them). The hub keeps no other session state (no SET, advisory locks, LISTEN or temp tables).
+    if env.bool("HUB_DB_PGBOUNCER", default=False):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------
@@ -173,13 +184,43 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+_SWEEP_SECONDS = env.int("HUB_SWEEP_SECONDS", default=5)
+# Each periodic message expires after its own interval: on a worker slower than the schedule (an overloaded
+# node, a backlog after an outage) the next run replaces it instead of queueing behind it, so sweeps never pile
+# up in front of the delivery pumps (seen in make cluster: 35 s sweeps every 2 s starved every pump).
 CELERY_BEAT_SCHEDULE: dict = {
-    "retire-expired-credentials": {"task": "tenants.retire_expired_credentials", "schedule": 60.0},
-    "settle-due-jackpot-rounds": {"task": "games.settle_due_jackpot_rounds", "schedule": 2},
-    "sweep-deliveries": {"task": "wallet.sweep_deliveries", "schedule": env.int("HUB_SWEEP_SECONDS", default=5)},
-    "purge-seen-signatures": {"task": "integration_hub.purge_seen_signatures", "schedule": 300.0},
-    "maintain-ledger-partitions": {"task": "wallet.maintain_ledger_partitions", "schedule": 6 * 3600.0},
+    "retire-expired-credentials": {
+        "task": "tenants.retire_expired_credentials",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    "settle-due-jackpot-rounds": {"task": "games.settle_due_jackpot_rounds", "schedule": 2, "options": {"expires": 2}},
+    "sweep-deliveries": {
+        "task": "wallet.sweep_deliveries",
+        "schedule": _SWEEP_SECONDS,
+        "options": {"expires": _SWEEP_SECONDS},
+    },
+    "purge-seen-signatures": {
+        "task": "integration_hub.purge_seen_signatures",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
+    "maintain-ledger-partitions": {
+        "task": "wallet.maintain_ledger_partitions",
+        "schedule": 6 * 3600.0,
+        "options": {"expires": 3600},
+    },
 }
+# Exactly one scheduler however many nodes run beat: with REDIS_URL, RedBeat keeps the schedule in Redis and
+# only the beat holding its lock sends periodic tasks (the others wait as hot standbys and take over within
+# HUB_BEAT_LOCK_SECONDS of the leader's death). Whatever the broker (Redis or RabbitMQ). Without REDIS_URL (the
+# embedded default, one machine) the file scheduler: run one beat.
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_KEY_PREFIX = env.str("HUB_REDBEAT_KEY_PREFIX", default="hub:redbeat:")
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("HUB_BEAT_LOCK_SECONDS", default=30)
+    CELERY_BEAT_MAX_LOOP_INTERVAL = min(5, CELERY_REDBEAT_LOCK_TIMEOUT // 3 or 1)  # renews the lock in time
 HUB_WALLET_TIMEOUT_SECONDS = env.int("HUB_WALLET_TIMEOUT_SECONDS", default=5)
 HUB_RETRY_BASE_SECONDS = env.int("HUB_RETRY_BASE_SECONDS", default=5)
 HUB_RETRY_MAX_SECONDS = env.int("HUB_RETRY_MAX_SECONDS", default=600)

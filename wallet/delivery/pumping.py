@@ -22,6 +22,7 @@ shadow a submodule of the same name (``import wallet.delivery.pump as m`` would 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -34,6 +35,12 @@ from .. import outbox
 from ..models import PartnerDeliveryState
 from ..outbox import _pump_release, _pump_ttl
 from . import attempts, breaker, lease
+
+# Set when the worker process begins its shutdown (``wallet.tasks`` connects Celery's
+# ``worker_shutting_down``): every pump stops claiming, lets its calls in flight finish (at most the wallet
+# timeout), records them and releases its flag, so a warm shutdown ends in seconds. A row cut by a harder
+# stop keeps its lease until it expires: only a delay.
+STOPPING = threading.Event()
 
 
 def pump(partner_id, token, *, max_seconds: float | None = None) -> Counter:
@@ -103,6 +110,7 @@ class Pump:
         """Claim more rows: the flag is ours, no pause, no probe in flight, rows left, time left."""
         return (
             self.owner
+            and not STOPPING.is_set()
             and not self.paused
             and not self.probing
             and not self.exhausted
