@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "core", "integration_hub", "tenants", "wallet", "games", "freerounds", "pages", "sandbox")
+PACKAGES = ("config", "core", "integration_hub", "tenants", "wallet", "games", "freerounds", "pages", "sandbox", "portal", "alerts")
 SKIP_PARTS = {"migrations", "tests", "__pycache__"}
 
 # (module prefix, forbidden import prefixes): domain code stays free of the HTTP edge.
@@ -42,6 +42,11 @@ DOMAIN = (
     "games.play",
     "freerounds.models",
     "freerounds.services",
+    "portal.models",
+    "portal.services",
+    "portal.selectors",
+    "alerts.models",
+    "alerts.services",
 )
 FORBIDDEN = ("rest_framework", "integration_hub.igsp", "integration_hub.public_api", "integration_hub.session_api")
 

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "freerounds",
     "sandbox",
     "pages",
+    "portal",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -170,7 +172,17 @@ CELERY_BEAT_SCHEDULE: dict = {
     "settle-due-jackpot-rounds": {"task": "games.settle_due_jackpot_rounds", "schedule": 2},
     "sweep-deliveries": {"task": "wallet.sweep_deliveries", "schedule": env.int("HUB_SWEEP_SECONDS", default=5)},
     "purge-seen-signatures": {"task": "integration_hub.purge_seen_signatures", "schedule": 300.0},
+    "evaluate-alerts": {"task": "alerts.evaluate", "schedule": env.int("HUB_ALERTS_EVALUATE_SECONDS", default=30)},
 }
+# Alerts (alerts/services.py): emails go to the partner's account manager and to these addresses (ops).
+HUB_ALERT_EMAILS = env.list("HUB_ALERT_EMAILS", default=[])
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="hub@localhost")
+EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 HUB_WALLET_TIMEOUT_SECONDS = env.int("HUB_WALLET_TIMEOUT_SECONDS", default=5)
 HUB_RETRY_BASE_SECONDS = env.int("HUB_RETRY_BASE_SECONDS", default=5)
 HUB_RETRY_MAX_SECONDS = env.int("HUB_RETRY_MAX_SECONDS", default=600)
