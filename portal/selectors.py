@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from tenants.models import Credential, CredentialState, Partner
 from wallet.models import AttemptOutcome, DeliveryAttempt, PartnerDeliveryState, Transaction, WalletCall
+from wallet.dashboard import percentile
 from wallet.selectors import stuck_deliveries, transactions_for_partner
 
 from .models import PortalLink
@@ -152,13 +153,6 @@ def delivery_log_entry(*, partner: Partner, source: str, pk: int):
 # ---------------------------------------------------------- endpoint health --
 
 
-def _percentile(sorted_values: list[int], share: float) -> int | None:
-    if not sorted_values:
-        return None
-    rank = max(1, -(-int(share * 1000) * len(sorted_values) // 1000))  # nearest rank, ceil(share·n)
-    return sorted_values[min(rank, len(sorted_values)) - 1]
-
-
 def endpoint_health(*, partner: Partner, window: str = "day", now: datetime | None = None) -> dict:
     """Per bucket: calls, success rate (calls that did not fail: what the breaker counts), p50 and p99 ms."""
     now = now or timezone.now()
@@ -185,8 +179,8 @@ def endpoint_health(*, partner: Partner, window: str = "day", now: datetime | No
                 "start": (start + i * step).isoformat(),
                 "calls": len(rows),
                 "success_rate": round(100 * (len(rows) - failed) / len(rows), 1) if rows else None,
-                "p50_ms": _percentile(durations, 0.50),
-                "p99_ms": _percentile(durations, 0.99),
+                "p50_ms": percentile(durations, 0.50),
+                "p99_ms": percentile(durations, 0.99),
             }
         )
     all_durations = sorted(ms for _, ms, _ in samples)
@@ -195,8 +189,8 @@ def endpoint_health(*, partner: Partner, window: str = "day", now: datetime | No
         "window": window,
         "calls": len(samples),
         "success_rate": round(100 * (len(samples) - failed_total) / len(samples), 1) if samples else None,
-        "p50_ms": _percentile(all_durations, 0.50),
-        "p99_ms": _percentile(all_durations, 0.99),
+        "p50_ms": percentile(all_durations, 0.50),
+        "p99_ms": percentile(all_durations, 0.99),
         "series": series,
     }
 

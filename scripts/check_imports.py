@@ -23,7 +23,19 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "core", "integration_hub", "tenants", "wallet", "games", "freerounds", "pages", "sandbox", "portal", "alerts")
+PACKAGES = (
+    "config",
+    "core",
+    "integration_hub",
+    "tenants",
+    "wallet",
+    "games",
+    "freerounds",
+    "pages",
+    "sandbox",
+    "portal",
+    "alerts",
+)
 SKIP_PARTS = {"migrations", "tests", "__pycache__"}
 
 # (module prefix, forbidden import prefixes): domain code stays free of the HTTP edge.

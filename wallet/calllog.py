@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from datetime import timedelta
 from decimal import Decimal
 
@@ -33,17 +34,32 @@ def _plain(value):
     raise TypeError(type(value).__name__)
 
 
+def _clean(value, depth: int = 0):
+    """Without NUL characters (PostgreSQL jsonb and SQLite's JSON check refuse them), nested at most 8 deep."""
+    if depth > 8:
+        return "[too deep]"
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {str(k).replace("\x00", ""): _clean(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v, depth + 1) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN and Infinity are not JSON
+    return value
+
+
 def bounded(value) -> dict | None:
     """``value`` (a payload or an answer) redacted and at most ``MAX_CHARS`` characters of JSON."""
     if value is None:
         return None
     try:
-        plain = json.loads(json.dumps(value, default=_plain))
+        plain = json.loads(json.dumps(_clean(value), default=_plain, allow_nan=False))
     except (TypeError, ValueError, RecursionError):
         plain = {"text": str(value)[:MAX_CHARS]}
     if not isinstance(plain, dict):
         plain = {"value": plain}
-    plain = redact_value(plain, depth=-4)  # payloads nest a level or two; deeper than 8 is redacted
+    plain = redact_value(_clean(plain), depth=-4)  # payloads nest a level or two; deeper is redacted
     text = json.dumps(plain)
     if len(text) > MAX_CHARS:
         return {"truncated": True, "preview": text[:MAX_CHARS]}

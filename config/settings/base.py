@@ -177,12 +177,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Alerts (alerts/services.py): emails go to the partner's account manager and to these addresses (ops).
 HUB_ALERT_EMAILS = env.list("HUB_ALERT_EMAILS", default=[])
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="hub@localhost")
-EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
-EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+# Mail goes through Django's mailer (SMTP on localhost:25 unless configured: Django's MAILERS setting); a mail
+# server that refuses is logged, never fatal.
 HUB_WALLET_TIMEOUT_SECONDS = env.int("HUB_WALLET_TIMEOUT_SECONDS", default=5)
 HUB_RETRY_BASE_SECONDS = env.int("HUB_RETRY_BASE_SECONDS", default=5)
 HUB_RETRY_MAX_SECONDS = env.int("HUB_RETRY_MAX_SECONDS", default=600)
