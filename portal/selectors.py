@@ -19,8 +19,8 @@ from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from tenants.models import Credential, CredentialState, Partner
-from wallet.models import AttemptOutcome, DeliveryAttempt, PartnerDeliveryState, Transaction, WalletCall
 from wallet.dashboard import percentile
+from wallet.models import AttemptOutcome, DeliveryAttempt, PartnerDeliveryState, Transaction, WalletCall
 from wallet.selectors import stuck_deliveries, transactions_for_partner
 
 from .models import PortalLink
