@@ -101,3 +101,13 @@ def record_call(*, kind: str, session, result: WalletResult, tx=None) -> None:
         )
     except Exception as exc:  # noqa: BLE001 - the log must never turn a placed bet into an error
         logger.warning("wallet call not logged: %s", type(exc).__name__)
+
+
+def purge(*, now=None) -> int:
+    """Delete ``WalletCall`` rows older than ``HUB_CALL_LOG_DAYS`` (the portal shows a week; balance calls are
+    many). Delivery attempts are the payouts' record and are kept."""
+    from django.conf import settings
+
+    cutoff = (now or timezone.now()) - timedelta(days=settings.HUB_CALL_LOG_DAYS)
+    deleted, _ = WalletCall.objects.filter(started_at__lt=cutoff).delete()
+    return deleted

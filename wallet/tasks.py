@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import delivery
+from . import calllog, delivery
 
 
 @shared_task(name="wallet.deliver_transaction", ignore_result=True, acks_late=True)
@@ -18,3 +18,8 @@ def deliver_partner(partner_id: str, token: str) -> dict:
 @shared_task(name="wallet.sweep_deliveries", ignore_result=True)
 def sweep_deliveries() -> dict:
     return delivery.sweep()
+
+
+@shared_task(name="wallet.purge_call_log", ignore_result=True)
+def purge_call_log() -> int:
+    return calllog.purge()

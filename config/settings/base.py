@@ -172,8 +172,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "settle-due-jackpot-rounds": {"task": "games.settle_due_jackpot_rounds", "schedule": 2},
     "sweep-deliveries": {"task": "wallet.sweep_deliveries", "schedule": env.int("HUB_SWEEP_SECONDS", default=5)},
     "purge-seen-signatures": {"task": "integration_hub.purge_seen_signatures", "schedule": 300.0},
+    "purge-call-log": {"task": "wallet.purge_call_log", "schedule": 3600.0},
     "evaluate-alerts": {"task": "alerts.evaluate", "schedule": env.int("HUB_ALERTS_EVALUATE_SECONDS", default=30)},
 }
+# The delivery log's bet and balance calls (wallet.calllog.WalletCall) are kept this many days.
+HUB_CALL_LOG_DAYS = env.int("HUB_CALL_LOG_DAYS", default=30)
 # Alerts (alerts/services.py): emails go to the partner's account manager and to these addresses (ops).
 HUB_ALERT_EMAILS = env.list("HUB_ALERT_EMAILS", default=[])
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="hub@localhost")

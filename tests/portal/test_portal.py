@@ -143,3 +143,25 @@ def test_endpoint_health_counts_failures_as_the_breaker_does(two_partners, game)
     assert health["p50_ms"] is not None and health["p99_ms"] >= health["p50_ms"]
     assert len(health["series"]) == 12 and sum(b["calls"] for b in health["series"]) == calls
     assert selectors.breaker_status(partner=a.partner)["state"] == "closed"
+
+
+def test_call_log_purge_keeps_the_recent_calls(igsp_partner, settings):
+    from wallet.calllog import purge
+
+    settings.HUB_CALL_LOG_DAYS = 30
+    now = timezone.now()
+    for age in (31, 29):
+        WalletCall.objects.create(
+            partner=igsp_partner, kind="balance", started_at=now - timedelta(days=age), outcome="ok"
+        )
+    assert purge(now=now) == 1
+    assert WalletCall.objects.get().started_at == now - timedelta(days=29)
+
+
+def test_log_payloads_are_redacted_bounded_and_storable():
+    from wallet.calllog import MAX_CHARS, bounded
+
+    record = bounded({"token": "abc", "nested": {"password": "x"}, "text": "a\x00b", "n": float("nan")})
+    assert record == {"token": "[REDACTED]", "nested": {"password": "[REDACTED]"}, "text": "ab", "n": "nan"}
+    big = bounded({"blob": "x" * 10_000})
+    assert big["truncated"] is True and len(big["preview"]) == MAX_CHARS
