@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from functools import wraps
 
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
@@ -69,7 +69,7 @@ def enter(request, token: str):
 @require_POST
 def leave(request):
     request.session.pop(SESSION_KEY, None)
-    return _denied(request)
+    return _secure(HttpResponse(render_to_string("portal/denied.html", request=request)))
 
 
 @require_safe

@@ -90,6 +90,11 @@ def test_revoked_expired_and_unknown_links_are_refused(two_partners, live_hub, a
     assert httpx.get(f"{live_hub.url}/portal/enter/hub_portal_nope", follow_redirects=False).status_code == 403
     assert httpx.get(f"{live_hub.url}/portal/", follow_redirects=False).status_code == 403
 
+    leaving = portal_client(live_hub, portal_services.portal_link_issue(partner=a.partner, actor=admin_user).url)
+    home = leaving.get("/portal/")
+    assert leaving.post("/portal/leave", data=csrf(leaving, home.text)).status_code == 200
+    assert leaving.get("/portal/").status_code == 403  # left: the link must be opened again
+
 
 def test_retry_now_on_a_stuck_delivery_and_not_on_another_partners(two_partners, game, live_hub, admin_user):
     a, b = two_partners
