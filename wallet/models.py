@@ -137,11 +137,14 @@ class Transaction(models.Model):
         max_length=20, default="regular", help_text="regular/free (Public API); bet/tip/freespin, win/jackpot/… (IGSP)."
     )
     free_rounds_id = models.CharField(max_length=200, blank=True)
+    # No database foreign key into the ledger: PostgreSQL cannot reference a partitioned table without its
+    # partition key (wallet/migrations/0007_partition_ledger.py); ledger rows are never deleted.
     refunds = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_constraint=False,
         related_name="refunded_by",
         help_text="For refunds: the bet it reverses.",
     )
@@ -204,7 +207,9 @@ class AttemptOutcome(models.TextChoices):
 
 
 class DeliveryAttempt(models.Model):
-    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="delivery_attempts")
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.CASCADE, related_name="delivery_attempts", db_constraint=False
+    )
     partner = models.ForeignKey(
         "tenants.Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="delivery_attempts"
     )
@@ -241,8 +246,8 @@ class WalletCall(models.Model):
 
     partner = models.ForeignKey("tenants.Partner", on_delete=models.CASCADE, related_name="wallet_calls")
     session = models.ForeignKey(GameSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    transaction = models.ForeignKey(
-        Transaction, null=True, blank=True, on_delete=models.CASCADE, related_name="wallet_calls"
+    transaction = models.ForeignKey(  # no database constraint: the ledger is partitioned on PostgreSQL
+        Transaction, null=True, blank=True, on_delete=models.CASCADE, related_name="wallet_calls", db_constraint=False
     )
     kind = models.CharField(max_length=10, choices=WalletCallKind.choices)
     player_id = models.CharField(max_length=200, blank=True)

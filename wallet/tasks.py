@@ -23,3 +23,11 @@ def sweep_deliveries() -> dict:
 @shared_task(name="wallet.purge_call_log", ignore_result=True)
 def purge_call_log() -> int:
     return calllog.purge()
+
+
+@shared_task(name="wallet.maintain_ledger_partitions", ignore_result=True)
+def maintain_ledger_partitions() -> dict:
+    from . import partitions
+
+    report = partitions.maintain()
+    return {"created": report.created, "dropped": report.dropped, "attempts_removed": report.attempts_removed}
