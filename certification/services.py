@@ -8,6 +8,7 @@ switches a partner live (admin action, registration API, command) obeys it.
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from django.conf import settings
@@ -27,6 +28,8 @@ from .cases import GROUPS, Context, show
 from .drivers import AdapterDriver, IgspDriver
 from .models import CaseResult, CertificationRun, RunProtocol, RunStatus
 from .version import hub_version
+
+logger = logging.getLogger(__name__)
 
 TASK = "certification.execute_run"
 DEFAULT_GAME_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -195,7 +198,25 @@ def _finish(run: CertificationRun, status: str, error: str = "") -> Certificatio
     run.error = error
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "finished_at", "start_balance", "end_balance", "adjustments"])
+    _alert(run)
     return run
+
+
+def _alert(run: CertificationRun) -> None:
+    """A failed run opens an incident (mail to the account manager, the partner's alert webhook); a passing one
+    resolves the partner's open certification incidents (alerts/services.py). Never fails the run."""
+    from alerts import services as alerts
+
+    try:
+        if run.status == RunStatus.PASSED:
+            alerts.notify_certification_passed(partner=run.partner)
+        elif run.status in (RunStatus.FAILED, RunStatus.ERROR):
+            summary = run.error or f"{run.failed_count} of {run.total} cases failed"
+            alerts.notify_certification_failed(
+                partner=run.partner, run_id=run.pk, summary=summary, details={"protocol": run.protocol}
+            )
+    except Exception:  # noqa: BLE001 - an alert that cannot be sent is logged, the run's result stands
+        logger.exception("certification alert for run %s not sent", run.pk)
 
 
 # -------------------------------------------------------------- the gate --

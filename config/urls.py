@@ -22,5 +22,6 @@ urlpatterns = [
     path("api/v1/", include("integration_hub.public_api.urls")),
     path("igsp/v1/", include("integration_hub.igsp.urls")),
     path("admin/", admin.site.urls),
+    path("portal/", include("portal.urls")),
     path("", include("pages.urls")),
 ]

@@ -6,4 +6,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Hub core"
 
     def ready(self) -> None:
+        from django.contrib import admin
+
         from . import after_response  # noqa: F401  (connects the request signals)
+
+        # The admin is the hub's back office, not "Django administration".
+        admin.site.site_header = "Integration hub"
+        admin.site.site_title = "Integration hub"
+        admin.site.index_title = "Operations"

@@ -34,6 +34,8 @@ PACKAGES = (
     "certification",
     "pages",
     "sandbox",
+    "portal",
+    "alerts",
 )
 SKIP_PARTS = {"migrations", "tests", "__pycache__"}
 
@@ -59,6 +61,11 @@ DOMAIN = (
     "certification.cases",
     "certification.drivers",
     "certification.runner",
+    "portal.models",
+    "portal.services",
+    "portal.selectors",
+    "alerts.models",
+    "alerts.services",
 )
 FORBIDDEN = ("rest_framework", "integration_hub.igsp", "integration_hub.public_api", "integration_hub.session_api")
 

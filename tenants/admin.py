@@ -399,6 +399,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
         if obj is not None:
             fieldsets.append(("Payout delivery", {"fields": ["max_in_flight"]}))
             fieldsets.append(("Bets", {"fields": ["max_bets_in_flight"]}))
+            fieldsets.append(("Alerts", {"fields": ["alert_webhook_url"]}))
             fieldsets.append(("Record", {"fields": ["id", "created_at", "updated_at"]}))
         return fieldsets
 

@@ -126,6 +126,7 @@ class PartnerAdminForm(forms.ModelForm):
             "allowed_currencies",
             "ip_allowlist",
             "frame_origins",
+            "alert_webhook_url",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -68,6 +68,14 @@ class Partner(models.Model):
         help_text="Origins (https://casino.example) whose pages may embed the game page in an iframe and receive "
         "its events; empty = only the hub's own pages (the demo lobby).",
     )
+    alert_webhook_url = models.CharField(
+        "alert webhook URL",
+        max_length=500,
+        blank=True,
+        validators=[validate_partner_url],
+        help_text="Optional: the hub POSTs incidents (breaker open, stuck deliveries, failed certification) and "
+        "their resolution here, signed like its wallet calls. Empty = the account manager's email only.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

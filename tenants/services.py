@@ -50,6 +50,7 @@ PARTNER_FIELDS = (
     "max_in_flight",
     "max_bets_in_flight",
     "frame_origins",
+    "alert_webhook_url",
 )
 EXT_CLIENT_FIELDS = ("ext_cid", "name", "base_url", "is_active", "currencies")
 

@@ -593,6 +593,8 @@ class DeliveryAttemptAdmin(LedgerAdmin):
         "error_code",
         "error",
         "response",
+        "request",
+        "response_body",
     )
 
     def get_queryset(self, request):

@@ -222,12 +222,56 @@ class DeliveryAttempt(models.Model):
     error = models.CharField(max_length=500, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     response = models.JSONField(null=True, blank=True, help_text="The partner's error body (message, code, action).")
+    request = models.JSONField(
+        null=True, blank=True, help_text="What was sent (method, URL, payload; redacted, bounded; never a signature)."
+    )
+    response_body = models.JSONField(
+        null=True, blank=True, help_text="The partner's whole answer, success or not (redacted, bounded)."
+    )
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [models.Index(fields=["partner", "started_at"], name="attempt_partner_started_idx")]
 
     def __str__(self) -> str:
         return f"{self.transaction_id} {self.outcome} {self.http_status}"
+
+
+class WalletCallKind(models.TextChoices):
+    BET = "bet", "Bet"
+    BALANCE = "balance", "Balance"
+
+
+class WalletCall(models.Model):
+    """A synchronous call to a partner's wallet (bet, balance) for the delivery log; wins and refunds are
+    ``DeliveryAttempt`` rows. Written by ``wallet.calllog`` after the call, never inside the money's transaction."""
+
+    partner = models.ForeignKey("tenants.Partner", on_delete=models.CASCADE, related_name="wallet_calls")
+    session = models.ForeignKey(GameSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    transaction = models.ForeignKey(  # no database constraint: the ledger is partitioned on PostgreSQL
+        Transaction, null=True, blank=True, on_delete=models.CASCADE, related_name="wallet_calls", db_constraint=False
+    )
+    kind = models.CharField(max_length=10, choices=WalletCallKind.choices)
+    player_id = models.CharField(max_length=200, blank=True)
+    round_id = models.UUIDField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=AttemptOutcome.choices)
+    error = models.CharField(max_length=500, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    request = models.JSONField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["partner", "started_at"], name="walletcall_partner_started_idx"),
+            models.Index(fields=["partner", "player_id"], name="walletcall_partner_player_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.outcome} {self.http_status}"
 
 
 class PartnerDeliveryState(models.Model):

@@ -33,6 +33,7 @@ from decimal import Decimal
 
 from django.db import connections
 from django.db.models import Count, F, QuerySet, Sum
+from django.db.models.functions import TruncHour
 
 from tenants.models import Partner
 
@@ -72,6 +73,10 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def _confirmed_on(partner: Partner, day: date) -> QuerySet[Transaction]:
     start, end = day_bounds(day)
+    return _confirmed_between(partner, start, end)
+
+
+def _confirmed_between(partner: Partner, start: datetime, end: datetime) -> QuerySet[Transaction]:
     return (
         transactions_for_partner(partner=partner)
         .filter(
@@ -110,15 +115,7 @@ def reconciliation_report(*, partner: Partner, date: date) -> list[Reconciliatio
         lambda: {name: [0, ZERO] for name in ("bets", "wins", "refunds", "void_refunds")}
     )
     for (cur, kind, bet_status), (n, total) in _totals(_confirmed_on(partner, day)).items():
-        if kind == TxKind.BET:
-            bucket = "bets"
-        elif kind == TxKind.WIN:
-            bucket = "wins"
-        elif bet_status == TxStatus.CONFIRMED:
-            bucket = "refunds"
-        else:
-            bucket = "void_refunds"
-        slot = per_currency[cur][bucket]
+        slot = per_currency[cur][_bucket(kind, bet_status)]
         slot[0] += n
         slot[1] += total
     rows = []
@@ -142,6 +139,64 @@ def reconciliation_report(*, partner: Partner, date: date) -> list[Reconciliatio
             )
         )
     return rows
+
+
+@dataclass
+class HourTotals:
+    bets: Decimal = ZERO
+    wins: Decimal = ZERO
+    refunds: Decimal = ZERO
+    void_refunds: Decimal = ZERO
+    bets_count: int = 0
+    sessions: int = 0  # sessions with a confirmed bet in the hour
+
+    @property
+    def ggr(self) -> Decimal:
+        return self.bets - self.wins - self.refunds
+
+
+def _bucket(kind: str, bet_status: str | None) -> str:
+    if kind == TxKind.BET:
+        return "bets"
+    if kind == TxKind.WIN:
+        return "wins"
+    return "refunds" if bet_status == TxStatus.CONFIRMED else "void_refunds"
+
+
+def hourly_totals(*, partner: Partner, start: datetime, end: datetime) -> dict[tuple[str, datetime], HourTotals]:
+    """(currency, UTC hour) → totals of ``partner``'s confirmed money movements in [start, end), by the same rules
+    as :func:`reconciliation_report` (the operations dashboard's charts): the hours of a UTC day add up to that
+    day's report."""
+    qs = _confirmed_between(partner, start, end)
+    out: dict[tuple[str, datetime], HourTotals] = defaultdict(HourTotals)
+    if connections[qs.db].vendor == "sqlite":
+        bet_sessions: dict[tuple[str, datetime], set] = defaultdict(set)
+        rows = qs.values_list("currency", "kind", "bet_status", "amount", "confirmed_at", "session_id").order_by()
+        for cur, kind, bet_status, amount, confirmed_at, session_id in rows.iterator():
+            key = (cur, confirmed_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0))
+            slot = out[key]
+            name = _bucket(kind, bet_status)
+            setattr(slot, name, getattr(slot, name) + amount)
+            if name == "bets":
+                slot.bets_count += 1
+                bet_sessions[key].add(session_id)
+        for key, sessions in bet_sessions.items():
+            out[key].sessions = len(sessions)
+        return dict(out)
+    grouped = (
+        qs.annotate(hour=TruncHour("confirmed_at", tzinfo=UTC))
+        .values("currency", "kind", "bet_status", "hour")
+        .annotate(n=Count("pk"), total=Sum("amount"), sessions=Count("session", distinct=True))
+        .order_by()
+    )
+    for row in grouped:
+        slot = out[(row["currency"], row["hour"])]
+        name = _bucket(row["kind"], row["bet_status"])
+        setattr(slot, name, getattr(slot, name) + (row["total"] or ZERO))
+        if name == "bets":
+            slot.bets_count += row["n"]
+            slot.sessions += row["sessions"]
+    return dict(out)
 
 
 def format_amount(value: Decimal, currency: str) -> str:

@@ -32,9 +32,9 @@ from django.utils import timezone
 
 from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, UpstreamUnavailable
 
-from . import bulkhead
+from . import bulkhead, calllog
 from . import currency as money
-from .models import GameSession, Round, RoundStatus, SessionStatus, Transaction, TxKind, TxStatus
+from .models import GameSession, Round, RoundStatus, SessionStatus, Transaction, TxKind, TxStatus, WalletCallKind
 from .outbox import enqueue
 from .transport import transport_for
 
@@ -198,6 +198,7 @@ def session_balance(*, session: GameSession) -> Decimal:
     if session.is_demo:
         return GameSession.objects.values_list("demo_balance", flat=True).get(pk=session.pk)
     result = transport_for(session.protocol).balance(session)
+    calllog.record_call(kind=WalletCallKind.BALANCE, session=session, result=result)
     if result.ok and result.balance is not None:
         GameSession.objects.filter(pk=session.pk).update(last_balance=result.balance, last_balance_at=timezone.now())
         return result.balance
@@ -286,6 +287,7 @@ def bet_place(
                 on_reserve(rnd)
 
         result = transport_for(session.protocol).bet(tx)
+    calllog.record_call(kind=WalletCallKind.BET, session=session, result=result, tx=tx)
 
     with transaction.atomic():
         now = timezone.now()

@@ -3,7 +3,7 @@
 from celery import shared_task
 from celery.signals import worker_shutting_down
 
-from . import delivery
+from . import calllog, delivery
 from .delivery import pumping
 
 
@@ -26,6 +26,11 @@ def deliver_partner(partner_id: str, token: str) -> dict:
 @shared_task(name="wallet.sweep_deliveries", ignore_result=True)
 def sweep_deliveries() -> dict:
     return delivery.sweep()
+
+
+@shared_task(name="wallet.purge_call_log", ignore_result=True)
+def purge_call_log() -> int:
+    return calllog.purge()
 
 
 @shared_task(name="wallet.maintain_ledger_partitions", ignore_result=True)

@@ -22,6 +22,7 @@ from core.http import HttpResponse
 OK, DECLINED, FAILED = "ok", "declined", "failed"
 BALANCE_LIMIT = Decimal(10) ** 15  # the ledger's balance columns: 24 digits, 8 of them decimals
 BALANCE_QUANTUM = Decimal("1e-8")
+RESPONSE_TEXT_KEPT = 2048  # of a non-JSON answer, for the delivery log
 
 
 def partner_text(value, limit: int) -> str:
@@ -56,6 +57,10 @@ class WalletResult:
     error: str = ""  # technical, redacted: for the attempt log
     duration_ms: int = 0
     body: dict | None = field(default=None, repr=False)
+    # For the delivery log (wallet.calllog): what was sent (the payload, never the signature headers) and the
+    # start of the partner's answer when it was not a JSON object.
+    request: dict | None = field(default=None, repr=False)
+    response_text: str = field(default="", repr=False)
 
     @property
     def ok(self) -> bool:
@@ -138,8 +143,13 @@ def classify(response: HttpResponse | None, error: str, duration_ms: int) -> Wal
         )
     body = parse_json_decimal(response)
     body = body if isinstance(body, dict) else None
+    text = (
+        ""
+        if body is not None
+        else partner_text(response.content[:RESPONSE_TEXT_KEPT].decode("utf-8", "replace"), RESPONSE_TEXT_KEPT)
+    )
     if response.status_code == 200:
-        return WalletResult(OK, http_status=200, duration_ms=duration_ms, body=body)
+        return WalletResult(OK, http_status=200, duration_ms=duration_ms, body=body, response_text=text)
     message = code = action = action_data = ""
     if body:
         message = partner_text(body.get("message") or "", 500)
@@ -157,6 +167,7 @@ def classify(response: HttpResponse | None, error: str, duration_ms: int) -> Wal
         error=f"HTTP {response.status_code}",
         duration_ms=duration_ms,
         body=body,
+        response_text=text,
     )
 
 

@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "certification",
     "sandbox",
     "pages",
+    "portal",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +187,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 _SWEEP_SECONDS = env.int("HUB_SWEEP_SECONDS", default=5)
+_ALERTS_SECONDS = env.int("HUB_ALERTS_EVALUATE_SECONDS", default=30)
 # Each periodic message expires after its own interval: on a worker slower than the schedule (an overloaded
 # node, a backlog after an outage) the next run replaces it instead of queueing behind it, so sweeps never pile
 # up in front of the delivery pumps (seen in make cluster: 35 s sweeps every 2 s starved every pump).
@@ -205,6 +208,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
         "options": {"expires": 300},
     },
+    "purge-call-log": {"task": "wallet.purge_call_log", "schedule": 3600.0, "options": {"expires": 3600}},
+    "evaluate-alerts": {
+        "task": "alerts.evaluate",
+        "schedule": _ALERTS_SECONDS,
+        "options": {"expires": _ALERTS_SECONDS},
+    },
     "maintain-ledger-partitions": {
         "task": "wallet.maintain_ledger_partitions",
         "schedule": 6 * 3600.0,
@@ -221,6 +230,13 @@ if REDIS_URL:
     CELERY_REDBEAT_KEY_PREFIX = env.str("HUB_REDBEAT_KEY_PREFIX", default="hub:redbeat:")
     CELERY_REDBEAT_LOCK_TIMEOUT = env.int("HUB_BEAT_LOCK_SECONDS", default=30)
     CELERY_BEAT_MAX_LOOP_INTERVAL = min(5, CELERY_REDBEAT_LOCK_TIMEOUT // 3 or 1)  # renews the lock in time
+# The delivery log's bet and balance calls (wallet.calllog.WalletCall) are kept this many days.
+HUB_CALL_LOG_DAYS = env.int("HUB_CALL_LOG_DAYS", default=30)
+# Alerts (alerts/services.py): emails go to the partner's account manager and to these addresses (ops).
+HUB_ALERT_EMAILS = env.list("HUB_ALERT_EMAILS", default=[])
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="hub@localhost")
+# Mail goes through Django's mailer (SMTP on localhost:25 unless configured: Django's MAILERS setting); a mail
+# server that refuses is logged, never fatal.
 HUB_WALLET_TIMEOUT_SECONDS = env.int("HUB_WALLET_TIMEOUT_SECONDS", default=5)
 HUB_RETRY_BASE_SECONDS = env.int("HUB_RETRY_BASE_SECONDS", default=5)
 HUB_RETRY_MAX_SECONDS = env.int("HUB_RETRY_MAX_SECONDS", default=600)

@@ -83,6 +83,7 @@ class IgspHooksTransport:
         headers["Content-Type"] = "application/json"
         response, error, duration = transport.send("POST", partner.igsp_hooks_url, content=body, headers=headers)
         result = transport.classify(response, error, duration)
+        result.request = {"method": "POST", "url": partner.igsp_hooks_url, "body": payload}
         if result.ok:
             body_json = result.body or {}
             result.balance = transport.partner_balance(body_json.get("balance"))

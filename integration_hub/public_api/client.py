@@ -75,7 +75,9 @@ class AdapterTransport:
         response, error, duration = transport.send(
             "POST", f"{base}{path}", content=body, headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"}
         )
-        return self._finish(response, error, duration)
+        result = self._finish(response, error, duration)
+        result.request = {"method": "POST", "url": f"{base}{path}", "body": payload}
+        return result
 
     def balance(self, session) -> WalletResult:
         key, base = self._key(session)
@@ -86,7 +88,9 @@ class AdapterTransport:
         response, error, duration = transport.send(
             "GET", f"{base}/balance", params=params, headers={"X-REQUEST-SIGN": sig}
         )
-        return self._finish(response, error, duration)
+        result = self._finish(response, error, duration)
+        result.request = {"method": "GET", "url": f"{base}/balance", "query": params}
+        return result
 
     def bet(self, tx) -> WalletResult:
         return self._post(tx.session, "/bet", bet_payload(tx))

@@ -276,3 +276,24 @@ def test_run_against_an_unreachable_wallet_is_an_error_not_a_crash(cert, setting
     run = services.run_execute(run_id=run.pk)
     assert run.status == RunStatus.ERROR and "balance" in run.error
     assert "connection error" in run.error and not run.results.exists()
+
+
+def test_a_failed_run_alerts_the_account_manager_once_and_a_passing_run_resolves_it(cert, settings, mailoutbox):
+    from alerts.models import Incident, IncidentKind
+
+    settings.HUB_ALERT_EMAILS = ["ops@example.com"]
+    good_url = cert.partner.igsp_hooks_url
+    partner = tenant_services.partner_update(
+        partner=cert.partner, actor="test", igsp_hooks_url="http://127.0.0.1:9/nothing"
+    )
+    kwargs = dict(protocol="igsp", actor="test", via="test", currency="USD", player_id=PLAYER, enqueue=False)
+    run = services.run_execute(run_id=services.run_start(partner=partner, groups=["balance"], **kwargs).pk)
+    assert run.status == RunStatus.ERROR
+    incident = Incident.objects.get(partner=partner, kind=IncidentKind.CERTIFICATION_FAILED)
+    assert incident.key == str(run.pk) and incident.resolved_at is None
+    assert len(mailoutbox) == 1 and "certification failed" in mailoutbox[0].subject
+    partner = tenant_services.partner_update(partner=partner, actor="test", igsp_hooks_url=good_url)
+    run = services.run_execute(run_id=services.run_start(partner=partner, groups=["balance"], **kwargs).pk)
+    assert run.status == RunStatus.PASSED
+    incident.refresh_from_db()
+    assert incident.resolved_at is not None and len(mailoutbox) == 2

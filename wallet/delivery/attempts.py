@@ -20,6 +20,9 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from core.tasks import publish
+
+from .. import calllog
 from ..models import DeliveryAttempt, Transaction, TxKind, TxStatus
 from ..transport import FAILED, WalletResult, transport_for
 from . import breaker, lease
@@ -79,6 +82,8 @@ def _record(
                 error=result.error[:500],
                 error_code=result.error_code[:64],
                 response=result.error_body(),
+                request=calllog.request_record(result),
+                response_body=calllog.response_record(result),
             )
         )
         tx.lease_until, tx.updated_at = None, finished
@@ -104,7 +109,18 @@ def _record(
             breaker.record(partner_id, True, finished)
         elif failures and not ok_rows:
             opened = breaker.record(partner_id, False, finished, failures=failures)
+    if opened:
+        _alert(partner_id)
     return outcomes, opened
+
+
+def _alert(partner_id) -> None:
+    """The breaker opened: the alerts app opens its incident now (task by name; its beat task catches up
+    when the broker is down)."""
+    try:
+        publish("alerts.evaluate", str(partner_id))
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("alert not published: %s", type(exc).__name__)
 
 
 def _update_rows(model, rows: list, fields: list[str], *, only_pending: bool = False) -> None:

@@ -61,6 +61,11 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
     stuck = Transaction.objects.filter(
         status=TxStatus.PENDING, stuck=False, created_at__lt=stuck_before, kind__in=[TxKind.WIN, TxKind.REFUND]
     ).update(stuck=True)
+    if stuck:
+        try:  # the alerts app opens its stuck-delivery incidents now (its beat task catches up otherwise)
+            publish("alerts.evaluate")
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("alert not published: %s", type(exc).__name__)
     orphans = orphaned_bets_resolve(now=now)
     return {"kicked": kicked, "enqueued": enqueued, "stuck_flagged": stuck, "orphaned_bets": orphans}
 

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 
+from ..dashboard import operations_dashboard
 from ..selectors import stuck_deliveries_count_for
 
 register = template.Library()
@@ -26,4 +27,19 @@ def wallet_stuck_deliveries(context) -> dict | None:
         "count": stuck_deliveries_count_for(user),
         "url": f"{changelist}?{urlencode(STUCK_FILTER)}",
         "reconciliation_url": reverse("admin:wallet_transaction_reconciliation"),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def ops_dashboard(context) -> dict | None:
+    """The operations dashboard's panels for the current user (their partners; every partner for a superuser)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_active or not user.is_staff or not user.has_perm("wallet.view_transaction"):
+        return None
+    panels = operations_dashboard(user=user)
+    return {
+        "panels": panels,
+        "charts": {str(p.partner.pk): p.chart() for p in panels if p.hours},
+        "attention": sum(1 for p in panels if p.attention),
     }

@@ -1,0 +1,97 @@
+"""Writes of the partner portal: issue and revoke magic links (audited), the portal's "retry now".
+
+The admin (``portal/admin.py``) and the portal's views call these. A link's token is shown once (its URL);
+the database holds only its SHA-256, so a leaked database row opens nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import ApplicationError, NotFound
+from tenants.models import Partner
+from tenants.services import Actor, audit_record
+from wallet.services import delivery_retry_now
+
+from . import selectors
+from .models import PortalLink
+
+TOKEN_PREFIX = "hub_portal_"
+MAX_DAYS = 90
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedPortalLink:
+    link: PortalLink
+    token: str = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"{settings.HUB_PUBLIC_URL}/portal/enter/{self.token}"
+
+
+def portal_link_issue(*, partner: Partner, actor: Actor, days: int = 7, label: str = "") -> IssuedPortalLink:
+    """A new magic link to ``partner``'s portal, valid for ``days`` (1–90); the URL is shown once."""
+    if not 1 <= int(days) <= MAX_DAYS:
+        raise ApplicationError(f"A portal link is valid for 1 to {MAX_DAYS} days.", code="invalid_days")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        link = PortalLink.objects.create(
+            partner=partner,
+            token_hash=hash_token(token),
+            label=label[:200],
+            created_by=actor if not isinstance(actor, str) and actor is not None else None,
+            expires_at=timezone.now() + timedelta(days=int(days)),
+        )
+        audit_record(
+            actor=actor,
+            action="portal_link.issue",
+            obj=link,
+            partner=partner,
+            changes={"label": link.label, "expires_at": link.expires_at},
+        )
+    return IssuedPortalLink(link=link, token=token)
+
+
+def portal_link_revoke(*, link: PortalLink, actor: Actor) -> PortalLink:
+    with transaction.atomic():
+        if PortalLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+            audit_record(actor=actor, action="portal_link.revoke", obj=link, partner=link.partner, changes={})
+    link.refresh_from_db()
+    return link
+
+
+def portal_link_open(*, token: str, client_ip: str = "") -> PortalLink | None:
+    """The valid link ``token`` opens (its use is audited), or None: unknown, expired or revoked."""
+    link = selectors.portal_link_for_token(hash_token(token or ""))
+    if link is None:
+        return None
+    with transaction.atomic():
+        PortalLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+        audit_record(
+            actor=f"portal link {str(link.pk)[:8]}",
+            action="portal_link.open",
+            obj=link,
+            partner=link.partner,
+            changes={"client_ip": client_ip},
+        )
+    return link
+
+
+def portal_retry_now(*, link: PortalLink, tx_id) -> None:
+    """The portal's "retry now" on one of its partner's stuck deliveries (the admin's service); audited."""
+    tx = selectors.stuck_deliveries_for(partner=link.partner).filter(pk=tx_id).first()
+    if tx is None:
+        raise NotFound("No such stuck delivery.", code="not_found")
+    delivery_retry_now(tx=tx, actor=f"portal link {str(link.pk)[:8]} ({link.label or 'partner'})")

@@ -1,0 +1,146 @@
+"""The partner portal's pages (read-only but for "retry now"): thin views over ``portal.selectors``.
+
+``/portal/enter/<token>`` checks a magic link, remembers it in the session (a new session key) and redirects to
+``/portal/``, so the token leaves the address bar at once; every page checks the link again (revoked or expired
+→ 403 at the next click). Every read is scoped to the link's partner.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import wraps
+
+from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from core.errors import NotFound
+from core.net import client_ip
+
+from . import selectors, services
+
+SESSION_KEY = "hub_portal_link"
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _secure(response):
+    response["Content-Security-Policy"] = POLICY
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _denied(request):
+    html = render_to_string("portal/denied.html", request=request)
+    return _secure(HttpResponseForbidden(html))
+
+
+def portal_view(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        link = selectors.portal_link_valid(request.session.get(SESSION_KEY))
+        if link is None:
+            request.session.pop(SESSION_KEY, None)
+            return _denied(request)
+        request.portal_link = link
+        return _secure(view(request, link.partner, *args, **kwargs))
+
+    return never_cache(wrapper)
+
+
+@require_safe
+@never_cache
+def enter(request, token: str):
+    link = services.portal_link_open(token=token, client_ip=client_ip(request) or "")
+    if link is None:
+        return _denied(request)
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = str(link.pk)
+    return _secure(redirect("portal:home"))
+
+
+@require_POST
+def leave(request):
+    request.session.pop(SESSION_KEY, None)
+    return _secure(HttpResponse(render_to_string("portal/denied.html", request=request)))
+
+
+@require_safe
+@portal_view
+def home(request, partner):
+    health = {name: selectors.endpoint_health(partner=partner, window=name) for name in selectors.WINDOWS}
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "partner": partner,
+            "link": request.portal_link,
+            "breaker": selectors.breaker_status(partner=partner),
+            "health": health,
+            "health_series": {name: h["series"] for name, h in health.items()},
+            "stuck": list(selectors.stuck_deliveries_for(partner=partner).order_by("created_at")[:100]),
+            "keys": selectors.keys_for(partner=partner),
+            "certification_runs": selectors.certification_runs(partner=partner),
+            "retried": request.GET.get("retried", ""),
+        },
+    )
+
+
+def _before(value: str) -> datetime | None:
+    try:
+        parsed = parse_datetime(value or "")
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
+
+
+@require_safe
+@portal_view
+def log(request, partner):
+    q = request.GET.get("q", "")
+    kind = request.GET.get("kind", "")
+    if kind not in ("", "bet", "win", "refund", "balance"):
+        kind = ""
+    page = selectors.delivery_log(partner=partner, q=q, kind=kind, before=_before(request.GET.get("before", "")))
+    return render(
+        request,
+        "portal/log.html",
+        {"partner": partner, "link": request.portal_link, "page": page, "q": q, "kind": kind},
+    )
+
+
+@require_safe
+@portal_view
+def log_entry(request, partner, source: str, pk: int):
+    entry = selectors.delivery_log_entry(partner=partner, source=source, pk=pk)
+    if entry is None:
+        raise Http404("No such call.")
+    return render(
+        request,
+        "portal/entry.html",
+        {
+            "partner": partner,
+            "link": request.portal_link,
+            "entry": entry,
+            "source": source,
+            "request_json": json.dumps(entry.request, indent=2) if entry.request else "(not recorded)",
+            "response_json": json.dumps(entry.response_body, indent=2) if entry.response_body else "(no answer body)",
+        },
+    )
+
+
+@require_POST
+@portal_view
+def retry(request, partner, tx_id):
+    try:
+        services.portal_retry_now(link=request.portal_link, tx_id=tx_id)
+    except NotFound as exc:
+        raise Http404("No such stuck delivery.") from exc
+    return redirect(f"/portal/?retried={tx_id}")

@@ -1,0 +1,39 @@
+"""Fixtures of the portal, dashboard and alerts tests: two partners wired to the sandbox, with real calls."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from tests.conftest import wire_partner
+from tests.wallet.test_policies import new_session
+from wallet import delivery, services
+
+
+def play(wired, game, *, player="p-1", protocol="igsp", bets=2, win="3.00"):
+    """Real HTTP to the sandbox: a balance call, ``bets`` bets, one win delivered by the pump."""
+    session = new_session(wired, game, protocol, player=player)
+    services.session_balance(session=session)
+    rounds = [services.bet_place(session=session, amount=Decimal("1.00")).round for _ in range(bets)]
+    win_tx = services.win_record(round=rounds[0], amount=Decimal(win))
+    delivery.deliver(win_tx.pk)  # one attempt, as the pump would make it
+    return session, rounds, win_tx
+
+
+@pytest.fixture
+def two_partners(sandbox, live_hub, transactional_db, monkeypatch):
+    from wallet import tasks
+
+    monkeypatch.setattr(tasks.deliver_partner, "delay", lambda *a: None)  # the tests deliver themselves
+    return wire_partner(sandbox, live_hub), wire_partner(sandbox, live_hub)
+
+
+def portal_client(live_hub, url: str) -> httpx.Client:
+    """A browser-like client that opened ``url`` (a magic link) and keeps the session cookie."""
+    client = httpx.Client(base_url=live_hub.url, follow_redirects=False, timeout=10)
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    response = client.get("/" + path)
+    assert response.status_code == 302 and response.headers["location"].endswith("/portal/")
+    return client

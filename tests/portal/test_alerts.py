@@ -1,0 +1,125 @@
+"""Alerts: a breaker opening, stuck deliveries and a failed certification notify the account manager (Django's
+locmem mail) and the partner's alert webhook (a real HTTP receiver, signature checked), once per incident, with
+a resolve message when it clears."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError
+from django.utils import timezone
+
+from alerts import services as alerts
+from alerts.models import Incident
+from core import signing
+from tenants import services as tenant_services
+from wallet.delivery import sweeper
+from wallet.models import PartnerDeliveryState, Transaction
+
+from .conftest import play
+
+
+@pytest.fixture
+def receiver():
+    got: list[tuple[dict, bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.append((dict(self.headers), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/alerts", got
+    server.shutdown()
+
+
+def setup_partner(wired, django_user_model, url):
+    manager = django_user_model.objects.create_user(username="am", email="am@hub.example", is_staff=True)
+    return tenant_services.partner_update(
+        partner=wired.partner, actor="test", account_manager=manager, alert_webhook_url=url
+    )
+
+
+def test_breaker_open_alerts_once_and_resolves(two_partners, game, django_user_model, receiver, settings):
+    url, got = receiver
+    a, b = two_partners
+    partner = setup_partner(a, django_user_model, url)
+    settings.HUB_BREAKER_FAILURES = 2
+    a.faults(win={"error_rate": 1.0})
+    from wallet import delivery
+
+    _, _, win = play(a, game)
+    Transaction.objects.filter(pk=win.pk).update(next_attempt_at=timezone.now())
+    delivery.deliver(win.pk)  # second failure: the breaker opens
+    assert PartnerDeliveryState.objects.get(partner=partner).open_until is not None
+
+    assert alerts.evaluate()["opened"] == 1
+    assert alerts.evaluate()["opened"] == 0  # once per incident
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["am@hub.example"]
+    assert "circuit breaker open" in mail.outbox[0].subject and partner.name in mail.outbox[0].subject
+    assert len(got) == 1
+    headers, body = got[0]
+    key = a.credentials["igsp"]
+    assert headers["Authorization"] == f"Bearer {key.credential.public_id}"
+    signing.igsp_verify([key.secret], body, headers["X-Timestamp"], headers["X-Signature"])  # raises if not
+    payload = json.loads(body)
+    assert payload["event"] == "incident.opened" and payload["incident"]["kind"] == "breaker_open"
+    assert payload["incident"]["partnerId"] == str(partner.pk)
+    # The other partner hears nothing.
+    assert not Incident.objects.filter(partner=b.partner).exists()
+
+    PartnerDeliveryState.objects.filter(partner=partner).update(open_until=None, consecutive_failures=0)
+    assert alerts.evaluate()["resolved"] == 1
+    assert alerts.evaluate()["resolved"] == 0
+    assert len(mail.outbox) == 2 and mail.outbox[1].subject.startswith("[hub] resolved:")
+    assert json.loads(got[1][1])["event"] == "incident.resolved" and len(got) == 2
+    assert Incident.objects.get().webhook_result == "resolved: HTTP 204"
+
+
+def test_stuck_deliveries_from_the_sweeper(two_partners, game, django_user_model, receiver, settings):
+    url, got = receiver
+    a, _ = two_partners
+    setup_partner(a, django_user_model, url)
+    a.faults(win={"error_rate": 1.0})
+    _, _, win = play(a, game)
+    Transaction.objects.filter(pk=win.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    assert sweeper.sweep()["stuck_flagged"] == 1
+    alerts.evaluate()
+    incident = Incident.objects.get(kind="delivery_stuck")
+    assert incident.details == {"count": 1} and "1 delivery" in mail.outbox[0].subject + mail.outbox[0].body
+    Transaction.objects.filter(pk=win.pk).update(status="confirmed")
+    alerts.evaluate()
+    incident.refresh_from_db()
+    assert incident.resolved_at is not None and len(mail.outbox) == 2 and len(got) == 2
+
+
+def test_certification_hook_and_the_one_open_incident_constraint(two_partners, django_user_model, receiver):
+    url, got = receiver
+    a, _ = two_partners
+    partner = setup_partner(a, django_user_model, url)
+    first = alerts.notify_certification_failed(partner=partner, run_id="run-7", summary="3 of 40 checks failed")
+    assert first is not None
+    assert alerts.notify_certification_failed(partner=partner, run_id="run-7", summary="again") is None
+    assert len(mail.outbox) == 1 and "Certification failed" in mail.outbox[0].body
+    with pytest.raises(IntegrityError):  # the database, not the code, keeps one open incident
+        Incident.objects.create(partner=partner, kind="certification_failed", key="run-7", summary="x")
+
+
+def test_webhook_url_is_validated_like_partner_urls(two_partners):
+    from django.core.exceptions import ValidationError
+
+    a, _ = two_partners
+    a.partner.alert_webhook_url = "http://169.254.169.254/latest"
+    with pytest.raises(ValidationError):
+        a.partner.full_clean()

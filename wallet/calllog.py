@@ -1,0 +1,113 @@
+"""The delivery log's records: what was sent to a partner's wallet and what it answered, redacted and bounded.
+
+Every call to a partner wallet is on record for the partner portal (``portal``): wins and refunds as
+``DeliveryAttempt`` rows (written by ``wallet.delivery.attempts._record`` with the batch), bets and balance
+calls as ``WalletCall`` rows (:func:`record_call`, after the call and outside the money's transaction: a
+failure to log never changes a bet). The payload is stored, never the signature headers; every value passes
+the log redaction (``core.logging.redact_value``), and a record larger than ``MAX_CHARS`` characters of JSON is
+kept as its first ``MAX_CHARS`` characters.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from core.logging import redact_value
+
+from .models import WalletCall
+from .transport import WalletResult
+
+logger = logging.getLogger("wallet.calllog")
+
+MAX_CHARS = 4096
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(type(value).__name__)
+
+
+def _clean(value, depth: int = 0):
+    """Without NUL characters (PostgreSQL jsonb and SQLite's JSON check refuse them), nested at most 8 deep."""
+    if depth > 8:
+        return "[too deep]"
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {str(k).replace("\x00", ""): _clean(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v, depth + 1) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN and Infinity are not JSON
+    return value
+
+
+def bounded(value) -> dict | None:
+    """``value`` (a payload or an answer) redacted and at most ``MAX_CHARS`` characters of JSON."""
+    if value is None:
+        return None
+    try:
+        plain = json.loads(json.dumps(_clean(value), default=_plain, allow_nan=False))
+    except (TypeError, ValueError, RecursionError):
+        plain = {"text": str(value)[:MAX_CHARS]}
+    if not isinstance(plain, dict):
+        plain = {"value": plain}
+    plain = redact_value(_clean(plain), depth=-4)  # payloads nest a level or two; deeper is redacted
+    text = json.dumps(plain)
+    if len(text) > MAX_CHARS:
+        return {"truncated": True, "preview": text[:MAX_CHARS]}
+    return plain
+
+
+def request_record(result: WalletResult) -> dict | None:
+    return bounded(result.request)
+
+
+def response_record(result: WalletResult) -> dict | None:
+    if result.http_status is None:
+        return None  # no answer: the error says why
+    if result.body is not None:
+        return bounded(result.body)
+    return bounded({"text": result.response_text}) if result.response_text else None
+
+
+def record_call(*, kind: str, session, result: WalletResult, tx=None) -> None:
+    """One ``WalletCall`` row for a bet or balance call. Never raises (the call's outcome stands)."""
+    if session.partner_id is None:
+        return
+    try:
+        WalletCall.objects.create(
+            partner_id=session.partner_id,
+            session_id=session.pk,
+            transaction_id=getattr(tx, "pk", None),
+            kind=kind,
+            player_id=session.player_id[:200],
+            round_id=getattr(tx, "round_id", None),
+            started_at=timezone.now() - timedelta(milliseconds=result.duration_ms),
+            duration_ms=result.duration_ms,
+            http_status=result.http_status,
+            outcome=result.outcome,
+            error=result.error[:500],
+            error_code=result.error_code[:64],
+            request=request_record(result),
+            response_body=response_record(result),
+        )
+    except Exception as exc:  # noqa: BLE001 - the log must never turn a placed bet into an error
+        logger.warning("wallet call not logged: %s", type(exc).__name__)
+
+
+def purge(*, now=None) -> int:
+    """Delete ``WalletCall`` rows older than ``HUB_CALL_LOG_DAYS`` (the portal shows a week; balance calls are
+    many). Delivery attempts are the payouts' record and are kept."""
+    from django.conf import settings
+
+    cutoff = (now or timezone.now()) - timedelta(days=settings.HUB_CALL_LOG_DAYS)
+    deleted, _ = WalletCall.objects.filter(started_at__lt=cutoff).delete()
+    return deleted
