@@ -68,7 +68,7 @@ cluster: install
 
 # Hand-run, not CI: coverage-guided fuzzing (atheris/libFuzzer) of the RFC 8785 canonicaliser and the money
 # parsers, FUZZ_SECONDS each. A failing input is written to fuzz/crashes/: keep it under fuzz/regressions/<check>/
-# (tests/hub/test_fuzz_properties.py replays every file there) and fix the code.
+# (tests/core/test_fuzz_properties.py replays every file there) and fix the code.
 FUZZ_SECONDS ?= 60
 fuzz: install
 	$(PY) -m pip install --quiet -r requirements-fuzz.txt

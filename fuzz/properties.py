@@ -1,5 +1,5 @@
 """What must hold for any input to the hub's parsers and its RFC 8785 canonicaliser: the checks the atheris
-harnesses (fuzz/fuzz_*.py, ``make fuzz``) run on every generated input, and tests/hub/test_fuzz_properties.py
+harnesses (fuzz/fuzz_*.py, ``make fuzz``) run on every generated input, and tests/core/test_fuzz_properties.py
 runs on the kept regression inputs and on hypothesis examples in the normal suite.
 
 Each ``check_*`` takes raw bytes, raises ``AssertionError`` for a broken property and lets any exception other

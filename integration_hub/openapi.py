@@ -4,7 +4,7 @@ answers on success and on error (in that protocol's own error shape), and how it
 The protocol views are plain ``APIView``s that validate with serializers inside the handler, so drf-spectacular
 cannot guess their bodies. The ``extend_schema`` annotations live here, applied to the views through
 ``OpenApiViewExtension`` (drf-spectacular's documented way to annotate a view from outside its module), so the
-views stay thin and the schema stays in one place. tests/hub/test_schemathesis.py fuzzes every operation
+views stay thin and the schema stays in one place. tests/integration_hub/test_schemathesis.py fuzzes every operation
 against this document: every response must conform to it.
 
 Imported by ``IntegrationHubConfig.ready`` (extensions register themselves when their class is created).

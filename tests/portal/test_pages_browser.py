@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from portal import services as portal_services
 from tenants import services as tenant_services
-from tests.browser.conftest import DESKTOP, Watched, chromium, needs_chromium, screenshot  # noqa: F401
+from tests.pages.browser.conftest import DESKTOP, Watched, chromium, needs_chromium, screenshot  # noqa: F401
 from wallet.reconciliation import hourly_totals, reconciliation_report
 
 from .conftest import play
@@ -64,7 +64,7 @@ def test_dashboard_for_an_account_manager_matches_reconciliation(
     live_hub,
     django_user_model,
 ):
-    from tests.wallet_ops.conftest import WALLET_PERMS, grant
+    from tests.wallet.conftest import WALLET_PERMS, grant
 
     a, b = two_partners
     manager = django_user_model.objects.create_user(username="am", password="x", is_staff=True)

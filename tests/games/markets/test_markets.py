@@ -15,7 +15,7 @@ from games.markets import lmsr
 from games.markets import services as markets
 from games.models import CashOutDay, Market, MarketEvent, MarketStatus, Position, PositionStatus
 
-from .factories import make_market, open_position
+from ..factories import make_market, open_position
 
 pytestmark = pytest.mark.django_db
 

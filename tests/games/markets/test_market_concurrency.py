@@ -13,7 +13,7 @@ from games.markets import lmsr
 from games.markets import services as markets
 from games.models import Market, Position
 
-from .factories import make_market
+from ..factories import make_market
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -13,8 +13,8 @@ from freerounds.models import FreeRoundsCampaign
 from games import catalog
 from games.markets import services as markets
 from tests import contracts
-from tests.public_api import test_core_api as core
-from tests.public_api.test_core_api import free_rounds_body, game_request, games_get, post
+from tests.integration_hub.public_api import test_core_api as core
+from tests.integration_hub.public_api.test_core_api import free_rounds_body, game_request, games_get, post
 from wallet.models import GameSession, Transaction, TxKind
 
 http, bet_lines = core.http, core.bet_lines  # the Core API suite's fixtures

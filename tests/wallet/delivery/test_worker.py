@@ -20,7 +20,7 @@ from config.celery import app as celery_app
 from wallet import delivery, outbox, services
 from wallet.models import PartnerDeliveryState, Transaction, TxStatus
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BROKER = getattr(settings, "HUB_TEST_REAL_BROKER_URL", "")
 
 pytestmark = pytest.mark.skipif(

@@ -48,7 +48,7 @@ def test_register_igsp_partner_returns_working_keys_once(http, settings):
 
 
 def test_registered_public_api_partner_can_sign_core_api_calls(http, settings):
-    settings.ROOT_URLCONF = "tests.hub.urls"
+    settings.ROOT_URLCONF = "tests.integration_hub.urls"
     resp = http.post(
         "/api/v1/partners/register",
         headers=ADMIN_KEY,

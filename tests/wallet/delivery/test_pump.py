@@ -15,7 +15,7 @@ from wallet import delivery, services, tasks
 from wallet import transport as transport_module
 from wallet.models import DeliveryAttempt, GameSession, PartnerDeliveryState, Transaction, TxKind, TxStatus
 
-from .test_policies import balance_at_sandbox, movements, new_session
+from ..test_policies import balance_at_sandbox, movements, new_session
 
 
 def pending_wins(wired, game, n, *, protocol="igsp", amount="2.00"):

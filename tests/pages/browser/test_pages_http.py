@@ -10,7 +10,7 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-STATIC_HUB = Path(__file__).resolve().parents[2] / "static" / "hub"
+STATIC_HUB = Path(__file__).resolve().parents[3] / "static" / "hub"
 
 
 def test_launch_page_of_an_unknown_session_is_framed_by_the_hub_only_and_leaks_no_referrer(client):

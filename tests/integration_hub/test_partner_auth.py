@@ -14,7 +14,7 @@ from core import signing
 from tenants import services
 from tenants.models import Credential, CredentialPurpose
 
-pytestmark = [pytest.mark.urls("tests.hub.urls"), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.urls("tests.integration_hub.urls"), pytest.mark.django_db(transaction=True)]
 
 AUTH_FAILED = "Authentication failed: missing or invalid credentials or signature."
 

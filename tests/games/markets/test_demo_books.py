@@ -1,7 +1,7 @@
 """Demo play trades against its own books (issue #12 §1), and no session can take more out of an open market
 than it put in.
 
-The HTTP scenario (demo sessions, then a real session) is in tests/igsp/test_demo_isolation.py; these are the
+The HTTP scenario (demo sessions, then a real session) is in tests/integration_hub/igsp/test_demo_isolation.py; these are the
 service-level rules and the property test over sequences of bets and cash-outs in one session.
 """
 
@@ -21,7 +21,7 @@ from games.models import MarketBook, MarketEvent, Position
 from wallet import services as wallet
 from wallet.models import GameSession
 
-from .factories import make_market, open_position
+from ..factories import make_market, open_position
 
 pytestmark = pytest.mark.django_db
 

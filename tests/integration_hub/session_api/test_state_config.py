@@ -8,7 +8,7 @@ import json
 
 from openapi_schema_validator import OAS30Validator
 
-from tests.public_api import test_core_api as core
+from tests.integration_hub.public_api import test_core_api as core
 
 http = core.http
 

@@ -286,7 +286,7 @@ def test_unhandled_error_in_igsp_is_the_igsp_shape(http, igsp_partner, monkeypat
 
 @pytest.mark.django_db(transaction=True)
 def test_django_errors_outside_drf_answer_json_on_api_paths(http, settings):
-    settings.ROOT_URLCONF = "tests.hub.urls_errors"
+    settings.ROOT_URLCONF = "tests.config.urls_errors"
     resp = http.get("/api/v1/no-such-endpoint")
     assert resp.status_code == 404 and resp.json() == {"message": "Not found."}
     resp = http.get("/igsp/v1/no-such-endpoint")
