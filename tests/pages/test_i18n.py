@@ -126,7 +126,8 @@ def test_every_text_is_translated_with_its_placeholders_and_compiled(language):
 
 def test_every_js_key_and_data_i18n_attribute_is_a_page_text():
     keys = js_keys()
-    assert {"closedTitle", "freeRoundsLeft", "expiredTitle", "err_session_closed"} <= set(keys)  # the scan finds the calls
+    # The scan finds the calls (a plain one, one with parameters, a ternary's two keys):
+    assert {"closedTitle", "freeRoundsLeft", "expiredTitle", "err_session_closed"} <= set(keys)
     missing = {key: where for key, where in keys.items() if key not in MESSAGES}
     assert not missing, f"t(key) without a text in pages/messages.py (so in no catalog): {missing}"
     for path in (PAGE_TEMPLATES / "pages").rglob("*.html"):
