@@ -83,6 +83,7 @@ MESSAGES = {
         "Before each round we commit to a secret server seed by publishing its SHA-256 hash. After the round the seed is revealed, so you can recompute the outcome yourself.",
     ),
     "clientSeed": pgettext_lazy("clientSeed", "Your client seed"),
+    "freeRoundsLeft": pgettext_lazy("freeRoundsLeft", "Free rounds left: {n}"),
     "nextClientSeed": pgettext_lazy("nextClientSeed", "Client seed for your next round"),
     "tier_jackpot": pgettext_lazy("tier_jackpot", "Jackpot"),
     "tier_win": pgettext_lazy("tier_win", "Win"),
@@ -105,6 +106,7 @@ MESSAGES = {
     ),
     "seedHidden": pgettext_lazy("seedHidden", "revealed after the round"),
     "expiredTitle": pgettext_lazy("expiredTitle", "Session expired"),
+    "closedTitle": pgettext_lazy("closedTitle", "Session closed"),
     "expiredBody": pgettext_lazy(
         "expiredBody", "Your game session has ended. Please reopen the game from the casino to keep playing."
     ),

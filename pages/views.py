@@ -124,13 +124,16 @@ def round_details(request, token):
         if round_id is not None
         else None
     )
-    language = history.round_language(rnd) if rnd else (request.GET.get("lang") or "en")
-    with translation.override(language):
+    # The session's language in any documented form (``zh_tw``, ``pt-BR``, ``ja``) → the Django language whose
+    # catalog we have (``zh-hant``, ``pt-br``, ``ja``), as on the game page; English when we do not speak it.
+    _, ui = i18n.page_language(history.round_language(rnd) if rnd else request.GET.get("lang"))
+    context = {"language": i18n.html_lang(ui)}
+    with translation.override(ui):
         if rnd is None:
-            response = render(request, "pages/round_details.html", {"expired": True, "language": language}, status=410)
+            response = render(request, "pages/round_details.html", {**context, "expired": True}, status=410)
         else:
             details = history.round_details(rnd=rnd)
-            response = render(request, "pages/round_details.html", {"d": details, "language": language})
+            response = render(request, "pages/round_details.html", {**context, "d": details})
     response["Content-Security-Policy"] = _csp("frame-src 'none'", "frame-ancestors 'none'")
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"

@@ -1,4 +1,5 @@
-"""The pages speak every locale GET /games advertises: every text (pages/messages.py) is translated in every
+"""The pages speak every locale GET /games advertises: every text (pages/messages.py, each {% translate %} and
+{% blocktranslate %} of templates/pages/, each t("key") of static/hub/*.js) is translated in every
 advertised locale's gettext catalog (locale/<lang>/LC_MESSAGES/django.po, placeholders kept, the committed .mo
 compiled from it), and the game page, the launch page and the demo casino render in the player's language over
 real HTTP, with the JavaScript's catalog rendered into the page from the same files."""
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.template.loader import get_template
+from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.utils.translation import to_locale
 
 from games import catalog
@@ -19,8 +22,11 @@ from games.locales import SOURCE_LANGUAGE, UI_LANGUAGES, resolve_locale
 from pages.i18n import catalog_for
 from pages.messages import MESSAGES
 
-LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
-PLACEHOLDER = re.compile(r"\{\w+\}")
+ROOT = Path(__file__).resolve().parents[2]
+LOCALE_DIR = ROOT / "locale"
+PAGE_TEMPLATES = ROOT / "templates"
+JS_DIR = ROOT / "static" / "hub"
+PLACEHOLDER = re.compile(r"\{\w+\}|%\(\w+\)s")
 ENGLISH = {key: str(text._args[1]) for key, text in MESSAGES.items()}  # pgettext_lazy(context, msgid)
 
 
@@ -36,7 +42,7 @@ def read_po(path: Path) -> dict[tuple[str, str], tuple[str, set[str]]]:
         nonlocal flags, parts
         if "msgid" in parts and _unquote(parts["msgid"]):
             key = (_unquote(parts.get("msgctxt", [])), _unquote(parts["msgid"]))
-            entries[key] = (_unquote(parts.get("msgstr", [])), flags)
+            entries[key] = (_unquote(parts.get("msgstr", parts.get("msgstr[0]", []))), flags)
         flags, parts = set(), {}
 
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
@@ -57,6 +63,50 @@ def read_po(path: Path) -> dict[tuple[str, str], tuple[str, set[str]]]:
     return entries
 
 
+def template_msgids() -> dict[tuple[str, str], str]:
+    """(msgctxt, msgid) → where, of every {% translate %} / {% blocktranslate %} under templates/pages/, read by
+    Django's own template parser (what makemessages extracts and what the page asks gettext for)."""
+    found = {}
+    for path in sorted((PAGE_TEMPLATES / "pages").rglob("*.html")):
+        nodelist = get_template(str(path.relative_to(PAGE_TEMPLATES))).template.nodelist
+        for node in nodelist.get_nodes_by_type(TranslateNode):
+            assert node.filter_expression.var.literal, f"{path}: {{% translate %}} of a variable is not extractable"
+            context = node.message_context.resolve({}) if node.message_context else ""
+            found[(context, str(node.filter_expression.var.literal))] = path.name
+        for node in nodelist.get_nodes_by_type(BlockTranslateNode):
+            context = node.message_context.resolve({}) if node.message_context else ""
+            found[(context, node.render_token_list(node.singular)[0])] = path.name
+    return found
+
+
+def _first_argument(source: str, start: int) -> str:
+    depth, i = 0, start
+    while i < len(source):
+        ch = source[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif ch == "," and depth == 0:
+            break
+        i += 1
+    return source[start:i]
+
+
+def js_keys() -> dict[str, str]:
+    """key → file of every literal key the JavaScript translates: ``t("key", …)``, ``ctx.t(a ? "x" : "y")``."""
+    found = {}
+    for path in sorted(JS_DIR.glob("*.js")):
+        source = re.sub(r"/\*.*?\*/", "", path.read_text(encoding="utf-8"), flags=re.S)
+        source = re.sub(r"(?m)(^|\s)//[^\n]*", r"\1", source)
+        for call in re.finditer(r"(?<![\w$])t\(", source):
+            for key in re.findall(r"[\"'](\w+)[\"']", _first_argument(source, call.end())):
+                found[key] = path.name
+    return found
+
+
 TRANSLATED = sorted(language for language in UI_LANGUAGES.values() if language != SOURCE_LANGUAGE)
 
 
@@ -72,6 +122,39 @@ def test_every_text_is_translated_with_its_placeholders_and_compiled(language):
         assert "fuzzy" not in flags, f"{po}: {key!r} is fuzzy"
         assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(english)), (po, key, text)
         assert mo.pgettext(key, english) == text, f"{po.parent / 'django.mo'} is stale: run `make messages`"
+
+
+def test_every_js_key_and_data_i18n_attribute_is_a_page_text():
+    keys = js_keys()
+    # The scan finds the calls (a plain one, one with parameters, a ternary's two keys):
+    assert {"closedTitle", "freeRoundsLeft", "expiredTitle", "err_session_closed"} <= set(keys)
+    missing = {key: where for key, where in keys.items() if key not in MESSAGES}
+    assert not missing, f"t(key) without a text in pages/messages.py (so in no catalog): {missing}"
+    for path in (PAGE_TEMPLATES / "pages").rglob("*.html"):
+        for key in re.findall(r'data-i18n="(\w+)"', path.read_text(encoding="utf-8")):
+            assert key in MESSAGES, f"{path.name}: data-i18n={key!r} is not in pages/messages.py"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_template_text_is_translated_with_its_placeholders_and_compiled(language):
+    po = LOCALE_DIR / to_locale(language) / "LC_MESSAGES" / "django.po"
+    entries = read_po(po)
+    mo = gettext.GNUTranslations((po.parent / "django.mo").open("rb"))
+    msgids = template_msgids()
+    assert ("", "Round details") in msgids and ("balance", "Balance") in msgids  # the parser finds both forms
+    problems = []
+    for (context, msgid), where in sorted(msgids.items()):
+        text, flags = entries.get((context, msgid), ("", set()))
+        compiled = mo.pgettext(context, msgid) if context else mo.gettext(msgid)
+        if (context, msgid) not in entries:
+            problems.append(f"{where}: {msgid!r} is missing: run `make messages`")
+        elif not text.strip() or "fuzzy" in flags:
+            problems.append(f"{where}: {msgid!r} is not translated{' (fuzzy)' if 'fuzzy' in flags else ''}")
+        elif set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(msgid)):
+            problems.append(f"{where}: {msgid!r} loses a placeholder: {text!r}")
+        elif compiled != text:
+            problems.append(f"{where}: {msgid!r}: {po.parent / 'django.mo'} is stale: run `make messages`")
+    assert not problems, f"{po}:\n" + "\n".join(problems)
 
 
 def test_the_advertised_locales_are_exactly_the_translated_ones(games_catalog):

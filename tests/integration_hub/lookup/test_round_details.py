@@ -94,3 +94,19 @@ def test_another_partners_round_is_not_found_in_either_protocol(http, wired, san
     # The owner gets it.
     assert igsp_get(http, other, f"/igsp/v1/rounds/{theirs}").status_code == 200
     assert Transaction.objects.filter(round_id=theirs, kind=TxKind.BET, partner=other.partner).exists()
+
+
+def test_the_round_page_is_in_the_players_language_whatever_form_the_casino_sent_it_in(http, wired, games_catalog):
+    # (language the casino sent, <html lang>, texts of the page in that language: title, a column, a tx status)
+    for language, tag, texts in (
+        ("de", "de", ("<h1>Rundendetails</h1>", "<h2>Transaktionen</h2>", "<td>Bestätigt</td>", "Alle Zeiten in UTC.")),
+        ("ja", "ja", ("<h1>ラウンドの詳細</h1>", "<th>金額</th>", "<td>承認</td>", "時刻は UTC です。")),
+        ("zh_tw", "zh-Hant", ("<h1>回合詳情</h1>", "<th>金額</th>", "<td>已確認</td>", "時間為 UTC。")),
+    ):
+        sid, key, _ = igsp_session(http, wired, "traderhero-jackpot", language=language)
+        placed = jackpot_bet(http, sid, key)
+        html = http.get(igsp_get(http, wired, f"/igsp/v1/rounds/{placed['roundId']}").json()["url"]).text
+        assert f'<html lang="{tag}">' in html, language
+        for text in texts:
+            assert text in html, (language, text)
+        assert "Round details" not in html and "Times are UTC." not in html, language
