@@ -22,7 +22,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation, helpers
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -30,7 +29,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from core.errors import ApplicationError
+from core.admin import BOTH_LOCATIONS, SERVICE_ERRORS, ReadOnlyAdminMixin, error_text
 from tenants.selectors import partners_visible_to
 
 from . import services
@@ -45,8 +44,6 @@ from .reconciliation import (
 )
 from .selectors import DELIVERY_KINDS, scope_to_user
 
-BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
-SERVICE_ERRORS = (DjangoValidationError, ApplicationError)
 RESOLVE_TEMPLATE = "admin/wallet/transaction/resolve_manually.html"
 RECONCILIATION_TEMPLATE = "admin/wallet/transaction/reconciliation.html"
 INLINE_ATTEMPTS_SHOWN = 50
@@ -55,14 +52,6 @@ INLINE_ATTEMPTS_SHOWN = 50
 def _changelist_url(model: str, **params) -> str:
     url = reverse(f"admin:wallet_{model}_changelist")
     return f"{url}?{urlencode(params)}" if params else url
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ApplicationError):
-        return exc.message
-    if isinstance(exc, DjangoValidationError):
-        return "; ".join(exc.messages)
-    return str(exc)
 
 
 # A POST the change form sends for one of its actions (Django's own test, ModelAdmin._changeform_view).
@@ -96,7 +85,7 @@ class PartnerFilter(admin.SimpleListFilter):
 # -------------------------------------------------------------------- base --
 
 
-class LedgerAdmin(admin.ModelAdmin):
+class LedgerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only, scoped to the partners the user may see."""
 
     actions = None
@@ -105,15 +94,6 @@ class LedgerAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return scope_to_user(super().get_queryset(request), request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
@@ -214,7 +194,7 @@ class ResolveManuallyForm(forms.Form):
     )
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DeliveryAttempt
     fk_name = "transaction"
     fields = ("started_at", "outcome", "http_status", "duration_ms", "error_code", "error", "response")
@@ -240,15 +220,6 @@ class DeliveryAttemptInline(admin.TabularInline):
             .values_list("pk", flat=True)[:INLINE_ATTEMPTS_SHOWN]
         )
         return qs.filter(pk__in=latest)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReconciliationForm(forms.Form):
@@ -403,7 +374,7 @@ class TransactionAdmin(LedgerAdmin):
             try:
                 services.delivery_retry_now(tx=tx, actor=request.user)
             except SERVICE_ERRORS as exc:
-                self.message_user(request, f"{tx.pk}: {_error_text(exc)}", messages.ERROR)
+                self.message_user(request, f"{tx.pk}: {error_text(exc)}", messages.ERROR)
                 continue
             done += 1
         self._report_skipped(request, skipped, "retry")
@@ -455,7 +426,7 @@ class TransactionAdmin(LedgerAdmin):
             try:
                 services.delivery_resolve_manually(tx=tx, actor=request.user, reason=reason)
             except SERVICE_ERRORS as exc:
-                self.message_user(request, f"{tx.pk}: {_error_text(exc)}", messages.ERROR)
+                self.message_user(request, f"{tx.pk}: {error_text(exc)}", messages.ERROR)
                 continue
             if Transaction.objects.filter(pk=tx.pk, status=TxStatus.RESOLVED).exists():
                 done += 1
