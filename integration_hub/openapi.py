@@ -24,53 +24,51 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 # ------------------------------------------------------------- security --
 
 
-class _IgspHmac(OpenApiAuthenticationExtension):
-    target_class = "integration_hub.igsp.authentication.IgspHmacAuthentication"
-    name = "igspHmac"
+def _api_key_scheme(target: str, name: str, header: str, description: str = "") -> None:
+    """Registers the security scheme ``name`` (an API key in ``header``) for the authentication class ``target``."""
+    definition = {
+        "type": "apiKey",
+        "in": "header",
+        "name": header,
+        **({"description": description} if description else {}),
+    }
 
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "X-Signature",
-            "description": "IGSP HMAC: `Authorization: Bearer <igspApiKey>`, `X-Timestamp` (UTC ISO-8601, "
-            "±5 min) and `X-Signature` = hex HMAC-SHA256(secret, raw body + X-Timestamp).",
-        }
+    def get_security_definition(self: OpenApiAuthenticationExtension, auto_schema: AutoSchema) -> dict[str, str]:
+        return dict(definition)
 
-
-class _PublicSign(OpenApiAuthenticationExtension):
-    target_class = "integration_hub.public_api.authentication.PublicApiSignatureAuthentication"
-    name = "requestSign"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "X-REQUEST-SIGN",
-            "description": "hex HMAC-SHA256(API key, RFC 8785 canonical JSON of the body; for GET, of the "
-            "query parameters as a flat JSON object of strings).",
-        }
+    type(
+        f"_Scheme_{name}",
+        (OpenApiAuthenticationExtension,),
+        {
+            "target_class": target,
+            "name": name,
+            "get_security_definition": get_security_definition,
+            "__module__": __name__,
+        },
+    )
 
 
-class _CasinoKey(OpenApiAuthenticationExtension):
-    target_class = "integration_hub.session_api.authentication.SessionKeyAuthentication"
-    name = "casinoKey"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "X-Casino-Key",
-            "description": "The session token issued with the launch URL (`igsp_…`).",
-        }
-
-
-class _AdminKey(OpenApiAuthenticationExtension):
-    target_class = "core.api.authentication.AdminKeyAuthentication"
-    name = "adminKey"
-
-    def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "X-Admin-Key"}
+_api_key_scheme(
+    "integration_hub.igsp.authentication.IgspHmacAuthentication",
+    "igspHmac",
+    "X-Signature",
+    "IGSP HMAC: `Authorization: Bearer <igspApiKey>`, `X-Timestamp` (UTC ISO-8601, "
+    "±5 min) and `X-Signature` = hex HMAC-SHA256(secret, raw body + X-Timestamp).",
+)
+_api_key_scheme(
+    "integration_hub.public_api.authentication.PublicApiSignatureAuthentication",
+    "requestSign",
+    "X-REQUEST-SIGN",
+    "hex HMAC-SHA256(API key, RFC 8785 canonical JSON of the body; for GET, of the "
+    "query parameters as a flat JSON object of strings).",
+)
+_api_key_scheme(
+    "integration_hub.session_api.authentication.SessionKeyAuthentication",
+    "casinoKey",
+    "X-Casino-Key",
+    "The session token issued with the launch URL (`igsp_…`).",
+)
+_api_key_scheme("core.api.authentication.AdminKeyAuthentication", "adminKey", "X-Admin-Key")
 
 
 class _Money(OpenApiSerializerFieldExtension):
