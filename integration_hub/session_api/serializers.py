@@ -1,4 +1,5 @@
-"""Session API input serializers: the game page's JSON bodies, parsed into the typed arguments of ``games/play.py``.
+"""Session API serializers: in, the game page's JSON bodies parsed into the typed arguments of ``games/play.py``;
+out (below), its domain results shaped for the wire.
 
 The game page (static/hub/igsp-init.js, markets.js, traderhero.js) reads each refusal's ``error`` code, so a
 bad field answers the domain error it always did (``invalid_outcome``, ``invalid_amount``,
@@ -18,13 +19,18 @@ checks, as before).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from rest_framework import serializers
-from rest_framework.fields import empty
+from rest_framework.fields import empty, get_attribute
 
 from core.errors import ApplicationError
+from games.models import JackpotRound, JackpotRoundStatus
 from games.traderhero import fairness
+from wallet import currency as money
+from wallet.models import GameSession
 
 OUTCOMES = ("YES", "NO")
 DIRECTIONS = fairness.DIRECTIONS  # TraderHero's ("up", "down"), games/traderhero/fairness.py
@@ -156,3 +162,252 @@ class CashOutInput(CashOutPreviewInput):
     """``POST …/cash-out`` → ``play.cash_out(bet_id=, min_value=)``."""
 
     minValue = MinValueField(source="min_value")  # noqa: N815 - the wire's name
+
+
+# ------------------------------------------------------------------ output --
+# The answers: ``games/play.py``'s domain results shaped for the wire, in the shapes ``integration_hub/openapi.py``
+# documents. Money is a decimal string at the currency's precision (the object's own currency, or the session's:
+# ``context["currency"]``), numbers that are not money (prices, shares, odds, rtp) are decimal strings as they
+# are, ids are strings, times are UTC ISO 8601 with a ``Z``.
+
+
+class Money(serializers.Field):
+    """A money amount as a decimal string at its currency's precision (``None`` stays ``null``).
+
+    ``currency`` names the attribute (dotted) of the serialized object that holds the currency; without it
+    the session's currency (``context["currency"]``) is used."""
+
+    def __init__(self, *, currency: str | None = None, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+        self.currency_path = currency.split(".") if currency else None
+
+    def get_attribute(self, instance: Any) -> tuple[Decimal | None, str]:
+        value = super().get_attribute(instance)
+        currency = get_attribute(instance, self.currency_path) if self.currency_path else self.context["currency"]
+        return value, currency
+
+    def to_representation(self, value: tuple[Decimal | None, str]) -> str | None:
+        amount, currency = value
+        if amount is None:
+            return None
+        return money.money_str(amount, currency) if currency else str(amount)
+
+
+class Text(serializers.CharField):
+    """``str()`` of the value (ids, decimals that are not money); ``None`` stays ``null``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+
+class Timestamp(serializers.Field):
+    """A UTC datetime as ISO 8601 with ``Z`` (``2026-01-02T03:04:05.678901Z``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: datetime) -> str:
+        return value.isoformat().replace("+00:00", "Z")
+
+
+Raw = serializers.ReadOnlyField  # the value as it is (str, int, bool, list, dict, a choice's value)
+
+
+class OptionalFieldsOutput(serializers.Serializer):
+    """Leaves out the fields named in ``Meta.optional`` whose domain value is ``None``."""
+
+    class Meta:
+        optional: tuple[str, ...] = ()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        for name in self.Meta.optional:
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
+
+
+class MarketOutput(serializers.Serializer):
+    """``play.MarketQuote``: a market with the prices of the player's book."""
+
+    id = Text(source="market.pk")
+    title = Raw(source="market.title")
+    yesPrice = Text(source="yes_price")  # noqa: N815 - the wire's name
+    noPrice = Text(source="no_price")  # noqa: N815 - the wire's name
+    status = Raw(source="market.status")
+    closeAt = Timestamp(source="market.close_at")  # noqa: N815 - the wire's name
+    outcome = Raw(source="market.outcome")
+
+
+class PositionOutput(serializers.Serializer):
+    """``play.PositionQuote``: a prediction-market bet and its cash-out value now."""
+
+    betId = Text(source="position.pk")  # noqa: N815 - the wire's name
+    marketId = Text(source="position.market_id")  # noqa: N815 - the wire's name
+    outcome = Raw(source="position.outcome")
+    stake = Money(source="position.stake", currency="position.currency")
+    shares = Text(source="position.shares")
+    status = Raw(source="position.status")
+    payout = Money(source="position.payout", currency="position.currency")
+    cashOutValue = Money(source="cash_out_value", currency="position.currency")  # noqa: N815 - the wire's name
+    roundId = Text(source="position.round_id")  # noqa: N815 - the wire's name
+
+
+class JackpotRoundOutput(serializers.Serializer):
+    """A TraderHero round; the seed, payout and path only once it is settled."""
+
+    SETTLED_ONLY = ("serverSeed", "payout", "tier", "multiplier", "path")
+
+    betId = Text(source="pk")  # noqa: N815 - the wire's name
+    roundId = Text(source="round_id")  # noqa: N815 - the wire's name
+    direction = Raw()
+    stake = Money(currency="currency")
+    status = Raw()
+    serverSeedHash = Raw(source="server_seed_hash")  # noqa: N815 - the wire's name
+    clientSeed = Raw(source="client_seed")  # noqa: N815 - the wire's name
+    nonce = Raw()
+    rtp = Text()
+    settleAt = Timestamp(source="settle_at")  # noqa: N815 - the wire's name
+    serverSeed = Raw(source="server_seed")  # noqa: N815 - the wire's name
+    payout = Money(currency="currency")
+    tier = Raw()
+    multiplier = Text()
+    path = Raw()
+
+    def to_representation(self, instance: JackpotRound) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if instance.status != JackpotRoundStatus.SETTLED:
+            for name in self.SETTLED_ONLY:
+                del data[name]
+        return data
+
+
+class JackpotConfigOutput(serializers.Serializer):
+    rtp = Text()
+    table = Raw()
+    roundSeconds = Raw(source="round_seconds")  # noqa: N815 - the wire's name
+    minStake = Money(source="min_stake")  # noqa: N815 - the wire's name
+    maxStake = Money(source="max_stake")  # noqa: N815 - the wire's name
+    directions = Raw()
+    algorithm = Raw()
+
+
+class StakeLimitsOutput(serializers.Serializer):
+    minStake = Money(source="min_stake")  # noqa: N815 - the wire's name
+    maxStake = Money(source="max_stake")  # noqa: N815 - the wire's name
+    cashOutsPerDay = Raw(source="cash_outs_per_day")  # noqa: N815 - the wire's name
+    margin = Text()
+
+
+class SessionInfoOutput(serializers.Serializer):
+    id = Text(source="pk")
+    status = Raw()
+    protocol = Raw()
+    isDemo = Raw(source="is_demo")  # noqa: N815 - the wire's name
+    device = Raw()
+    language = Raw()
+    returnUrl = serializers.SerializerMethodField()  # noqa: N815 - the wire's name
+    depositUrl = serializers.SerializerMethodField()  # noqa: N815 - the wire's name
+    expiresAt = Timestamp(source="expires_at")  # noqa: N815 - the wire's name
+
+    def get_returnUrl(self, session: GameSession) -> str | None:  # noqa: N802 - the wire's name
+        return session.return_url or None
+
+    def get_depositUrl(self, session: GameSession) -> str | None:  # noqa: N802 - the wire's name
+        return session.deposit_url or None
+
+
+class PlayerOutput(serializers.Serializer):
+    id = Raw(source="player_id")
+    name = Raw(source="player_name")
+
+
+class GameOutput(serializers.Serializer):
+    id = Text(source="pk")
+    slug = Raw()
+    name = Raw()
+    rtp = Text()
+
+
+class SessionStateOutput(OptionalFieldsOutput):
+    """``play.SessionState`` (``GET …/state``): markets, positions and limits, or the jackpot and its rounds."""
+
+    class Meta:
+        optional = ("markets", "positions", "limits", "jackpot", "rounds")
+
+    session = SessionInfoOutput()
+    player = PlayerOutput(source="session")
+    currency = Raw(source="session.currency")
+    balance = Money()
+    balanceStale = Raw(source="balance_stale")  # noqa: N815 - the wire's name
+    game = GameOutput()
+    markets = MarketOutput(many=True, allow_null=True)
+    positions = PositionOutput(many=True, allow_null=True)
+    limits = StakeLimitsOutput(allow_null=True)
+    jackpot = JackpotConfigOutput(allow_null=True)
+    rounds = JackpotRoundOutput(many=True, allow_null=True)
+
+
+class BalanceOutput(serializers.Serializer):
+    """``GET …/balance``: ``{"balance", "currency"}`` (the instance is the balance, a ``Decimal``)."""
+
+    balance = Money(source="*")
+    currency = serializers.SerializerMethodField()
+
+    def get_currency(self, balance: Decimal) -> str:
+        return self.context["currency"]
+
+
+class MarketBetPlacedOutput(serializers.Serializer):
+    """``play.MarketBetPlaced`` (``POST …/bet`` in prediction markets)."""
+
+    betId = Text(source="position.pk")  # noqa: N815 - the wire's name
+    marketId = Text(source="market.market.pk")  # noqa: N815 - the wire's name
+    outcome = Raw()
+    amount = Money()
+    shares = Text(source="position.shares")
+    transactionId = Text(source="bet.transaction.pk")  # noqa: N815 - the wire's name
+    roundId = Text(source="bet.round.pk")  # noqa: N815 - the wire's name
+    balance = Money(source="bet.balance")
+    market = MarketOutput()
+
+
+class JackpotBetPlacedOutput(serializers.Serializer):
+    """``play.JackpotBetPlaced`` (``POST …/bet`` in TraderHero): the round, then the bet's own fields."""
+
+    transactionId = Text(source="bet.transaction.pk")  # noqa: N815 - the wire's name
+    balance = Money()
+    freeRound = Raw(source="free_round")  # noqa: N815 - the wire's name
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {**JackpotRoundOutput(instance.round).data, **super().to_representation(instance)}
+
+
+class CashOutPreviewOutput(serializers.Serializer):
+    """``play.CashOutPreview`` (``POST …/cash-out/preview``)."""
+
+    betId = Text(source="position.pk")  # noqa: N815 - the wire's name
+    cashOutValue = Money(source="cash_out_value")  # noqa: N815 - the wire's name
+    margin = Text()
+    originalStake = Money(source="original_stake")  # noqa: N815 - the wire's name
+    currentOdds = Text(source="current_odds")  # noqa: N815 - the wire's name
+    currentPrice = Text(source="current_price")  # noqa: N815 - the wire's name
+    shares = Text()
+    currency = serializers.SerializerMethodField()
+
+    def get_currency(self, preview: Any) -> str:
+        return self.context["currency"]
+
+
+class CashedOutOutput(serializers.Serializer):
+    """``play.CashedOut`` (``POST …/cash-out``)."""
+
+    betId = Text(source="position.pk")  # noqa: N815 - the wire's name
+    cashOutValue = Money(source="position.cash_out_value")  # noqa: N815 - the wire's name
+    transactionId = Text(source="win.pk")  # noqa: N815 - the wire's name
+    status = Raw(source="position.status")
+    delivery = Raw(source="win.status")
+    balance = Money()
