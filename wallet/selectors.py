@@ -8,7 +8,8 @@ the partners they manage).
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.db.models import Model, QuerySet
 
 from tenants.models import Partner
 from tenants.selectors import partners_visible_to
@@ -16,9 +17,10 @@ from tenants.selectors import partners_visible_to
 from .models import DeliveryAttempt, GameSession, Round, Transaction, TxKind, TxStatus
 
 DELIVERY_KINDS = (TxKind.WIN, TxKind.REFUND)
+AnyUser = AbstractUser | AnonymousUser  # request.user: the admin's user, or anonymous
 
 
-def scope_to_user(qs: QuerySet, user) -> QuerySet:
+def scope_to_user[M: Model](qs: QuerySet[M], user: AnyUser) -> QuerySet[M]:
     """Rows of the partners ``user`` may see. Superusers also see partner-less rows (public demo sessions)."""
     if user.is_superuser:
         return qs
@@ -60,5 +62,5 @@ def stuck_deliveries(qs: QuerySet[Transaction] | None = None) -> QuerySet[Transa
     return pending_deliveries(qs).filter(stuck=True)
 
 
-def stuck_deliveries_count_for(user) -> int:
+def stuck_deliveries_count_for(user: AnyUser) -> int:
     return stuck_deliveries(scope_to_user(Transaction.objects.all(), user)).count()
