@@ -12,6 +12,8 @@ Imported by ``IntegrationHubConfig.ready`` (extensions register themselves when 
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
@@ -76,7 +78,7 @@ class _Money(OpenApiSerializerFieldExtension):
 
     target_class = "integration_hub.igsp.views.MoneyField"
 
-    def map_serializer_field(self, auto_schema, direction):
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
         return {
             "oneOf": [
                 {"type": "number", "minimum": 0, "maximum": 9999999999999999},
@@ -92,7 +94,7 @@ class _NonBlankChar(OpenApiSerializerFieldExtension):
     target_class = "rest_framework.fields.CharField"
     match_subclasses = True
 
-    def map_serializer_field(self, auto_schema, direction):
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         if schema.get("type") == "string" and not self.target.allow_blank and direction == "request":
             schema.setdefault("minLength", 1)
@@ -350,10 +352,12 @@ def _annotations() -> dict[str, dict[str, dict]]:
     from integration_hub.public_api import views as core
     from tenants.api import PartnerRegisterView
 
-    def igsp_op(**kw):
+    def igsp_op(**kw: Any) -> dict[str, Any]:
         return {"tags": IGSP_TAG, **kw}
 
-    def session_op(ok: int, body: dict, request=None, extra=(), **kw):
+    def session_op(
+        ok: int, body: dict[str, Any], request: dict[str, Any] | None = None, extra: tuple[int, ...] = (), **kw: Any
+    ) -> dict[str, Any]:
         return {
             "tags": SESSION_TAG,
             "parameters": [SESSION_ID, *kw.pop("parameters", [])],
@@ -468,7 +472,7 @@ class BodyOnDeleteSchema(AutoSchema):
 
     delete: dict = {}
 
-    def _get_request_body(self, direction="request"):
+    def _get_request_body(self, direction: str = "request") -> Any:
         if self.method != "DELETE":
             return super()._get_request_body(direction)
         self.method = "POST"  # the parent documents no body for any other method
@@ -477,23 +481,23 @@ class BodyOnDeleteSchema(AutoSchema):
         finally:
             self.method = "DELETE"
 
-    def get_request_serializer(self):
+    def get_request_serializer(self) -> Any:
         return self.delete["request"]
 
-    def get_response_serializers(self):
+    def get_response_serializers(self) -> Any:
         return self.delete["responses"] if self.method == "DELETE" else super().get_response_serializers()
 
-    def get_tags(self):
+    def get_tags(self) -> list[str]:
         return self.delete["tags"] if self.method == "DELETE" else super().get_tags()
 
-    def get_operation_id(self):
+    def get_operation_id(self) -> str:
         return self.delete["operation_id"] if self.method == "DELETE" else super().get_operation_id()
 
 
 def _register() -> None:
     for target, methods in _annotations().items():
 
-        def view_replacement(self, _methods=methods):
+        def view_replacement(self: OpenApiViewExtension, _methods: dict[str, Any] = methods) -> Any:
             attrs, _methods = {"__module__": self.target_class.__module__}, dict(_methods)
             if "delete" in _methods:
                 attrs["schema"] = type("DeleteSchema", (BodyOnDeleteSchema,), {"delete": _methods.pop("delete")})()

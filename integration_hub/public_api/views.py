@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.gzip import gzip_page
@@ -21,6 +23,9 @@ from core.errors import ApplicationError
 from . import services
 from .authentication import PublicApiSignatureAuthentication
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
 
 class CoreApiView(APIView):
     authentication_classes = [PublicApiSignatureAuthentication]
@@ -28,7 +33,7 @@ class CoreApiView(APIView):
     error_style = "public_api"
 
 
-def _object(request) -> dict:
+def _object(request: Request) -> dict[str, Any]:
     if not isinstance(request.data, dict):
         raise ApplicationError("The body must be a JSON object.")
     return request.data
@@ -61,7 +66,7 @@ class CreateNewGameSerializer(serializers.Serializer):
     )
     user = UserSerializer(required=False)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs["demo"]:
             missing = [f for f in ("sessionID", "user") if not attrs.get(f)]
             if missing:
@@ -70,7 +75,7 @@ class CreateNewGameSerializer(serializers.Serializer):
 
 
 class CreateNewGameView(CoreApiView):
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         body = CreateNewGameSerializer(data=_object(request))
         body.is_valid(raise_exception=True)
         created = services.create_new_game(partner=request.user.partner, data=body.validated_data)
@@ -85,7 +90,7 @@ class GamesQuerySerializer(serializers.Serializer):
 
 @method_decorator(gzip_page, name="dispatch")
 class GamesView(CoreApiView):
-    def get(self, request):
+    def get(self, request: Request) -> HttpResponse:
         query = GamesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         raw = services.games_info_json(
@@ -108,7 +113,7 @@ class CreateFreeRoundsSerializer(serializers.Serializer):
     validFrom = serializers.DateTimeField()
     validUntil = serializers.DateTimeField(required=False)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs["validFrom"], attrs.get("validUntil")
         if end is not None:
             if end <= start:
@@ -127,7 +132,7 @@ class DeleteFreeRoundsSerializer(serializers.Serializer):
     cID = serializers.UUIDField()
     extCID = StrictCharField(max_length=100)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         extra = sorted(str(k) for k in data if k not in self.fields) if isinstance(data, dict) else []
         if extra:
             raise serializers.ValidationError(
@@ -135,20 +140,20 @@ class DeleteFreeRoundsSerializer(serializers.Serializer):
             )
         return super().to_internal_value(data)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("id") and not attrs.get("extID"):
             raise serializers.ValidationError("One of id or extID must be provided.")
         return attrs
 
 
 class FreeRoundsView(CoreApiView):
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         body = CreateFreeRoundsSerializer(data=_object(request))
         body.is_valid(raise_exception=True)
         campaign = services.free_rounds_create(partner=request.user.partner, data=body.validated_data)
         return Response({"id": str(campaign.pk), "extID": campaign.ext_id}, status=status.HTTP_200_OK)
 
-    def delete(self, request):
+    def delete(self, request: Request) -> Response:
         body = DeleteFreeRoundsSerializer(data=_object(request))
         body.is_valid(raise_exception=True)
         services.free_rounds_cancel(partner=request.user.partner, data=body.validated_data)

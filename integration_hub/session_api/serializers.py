@@ -36,7 +36,7 @@ OUTCOMES = ("YES", "NO")
 DIRECTIONS = fairness.DIRECTIONS  # TraderHero's ("up", "down"), games/traderhero/fairness.py
 
 
-def parse_amount(value, field: str = "amount") -> Decimal:
+def parse_amount(value: Any, field: str = "amount") -> Decimal:
     """A decimal string or JSON number (parsed as Decimal): a finite, positive ``Decimal``, never a float.
 
     Anything else raises ``ApplicationError`` ``invalid_amount`` (a 400) naming ``field``."""
@@ -55,39 +55,39 @@ class DomainField(serializers.Field):
     """An input field that sees every value, a missing or ``null`` one as ``None``, and refuses with a domain
     error (``ApplicationError``) rather than a DRF ``ValidationError``: its first refusal is the answer."""
 
-    def run_validation(self, data=empty):
+    def run_validation(self, data: Any = empty) -> Any:
         return self.to_internal_value(None if data is empty else data)
 
-    def to_representation(self, value):
+    def to_representation(self, value: Any) -> Any:
         return value
 
 
 class AmountField(DomainField):
     """A required positive amount (``parse_amount``)."""
 
-    def to_internal_value(self, data) -> Decimal:
-        return parse_amount(data, self.field_name)
+    def to_internal_value(self, data: Any) -> Decimal:
+        return parse_amount(data, str(self.field_name))
 
 
 class OptionalAmountField(DomainField):
     """A positive amount, or ``None`` when absent (or ``null``)."""
 
-    def to_internal_value(self, data) -> Decimal | None:
-        return None if data is None else parse_amount(data, self.field_name)
+    def to_internal_value(self, data: Any) -> Decimal | None:
+        return None if data is None else parse_amount(data, str(self.field_name))
 
 
 class MinValueField(DomainField):
     """Cash-out's floor: the previewed ``cashOutValue`` the player accepted; absent or empty (``""``, ``0``,
     ``null``) is no floor."""
 
-    def to_internal_value(self, data) -> Decimal | None:
-        return parse_amount(data, self.field_name) if data else None
+    def to_internal_value(self, data: Any) -> Decimal | None:
+        return parse_amount(data, str(self.field_name)) if data else None
 
 
 class OutcomeField(DomainField):
     """``YES`` or ``NO``, any case."""
 
-    def to_internal_value(self, data) -> str:
+    def to_internal_value(self, data: Any) -> str:
         outcome = str(data or "").upper()
         if outcome not in OUTCOMES:
             raise ApplicationError('outcome: must be "YES" or "NO".', code="invalid_outcome")
@@ -97,7 +97,7 @@ class OutcomeField(DomainField):
 class DirectionField(DomainField):
     """``up`` or ``down``, any case."""
 
-    def to_internal_value(self, data) -> str:
+    def to_internal_value(self, data: Any) -> str:
         direction = str(data or "").lower()
         if direction not in DIRECTIONS:
             raise ApplicationError('direction: must be "up" or "down".', code="invalid_direction")
@@ -107,7 +107,7 @@ class DirectionField(DomainField):
 class ClientSeedField(DomainField):
     """The player's part of a provably fair round: 1–64 characters, or ``None`` (the hub picks one)."""
 
-    def to_internal_value(self, data) -> str | None:
+    def to_internal_value(self, data: Any) -> str | None:
         if data is not None and (not isinstance(data, str) or not 0 < len(data) <= 64):
             raise ApplicationError("clientSeed: 1–64 characters.", code="invalid_client_seed")
         return data
@@ -116,7 +116,7 @@ class ClientSeedField(DomainField):
 class LookupIdField(DomainField):
     """A UUID to look up, or ``None`` when missing or not a UUID (an id that matches nothing)."""
 
-    def to_internal_value(self, data) -> uuid.UUID | None:
+    def to_internal_value(self, data: Any) -> uuid.UUID | None:
         if data is None:
             return None
         try:
@@ -129,7 +129,7 @@ class SessionApiInput(serializers.Serializer):
     """A Session API body: a JSON object (anything else is ``invalid_request``, "The body must be a JSON
     object.")."""
 
-    def run_validation(self, data=empty):
+    def run_validation(self, data: Any = empty) -> Any:
         if not isinstance(data, dict):
             raise ApplicationError("The body must be a JSON object.")
         return super().run_validation(data)

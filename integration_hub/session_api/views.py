@@ -11,7 +11,7 @@ output serializer (``serializers.py``) in the shapes ``integration_hub/openapi.p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import status
 from rest_framework.response import Response
@@ -27,6 +27,9 @@ from wallet.models import GameSession
 from . import serializers
 from .authentication import IsGameSession, SessionKeyAuthentication
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
 
 class SessionApiView(APIView):
     """Authenticates the session token and checks the session once, before any handler runs."""
@@ -36,7 +39,7 @@ class SessionApiView(APIView):
     permission_classes = [IsGameSession]
     game_session: GameSession
 
-    def initial(self, request, *args, **kwargs):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         method = request.method.lower()
         if method == "options" or not hasattr(self, method):  # OPTIONS and 405 answer as for any view
@@ -56,21 +59,21 @@ class SessionApiView(APIView):
 class SessionStateView(SessionApiView):
     """``GET …/state``: the launch page's bootstrap (session, player, balance, game config, markets/rounds)."""
 
-    def get(self, request, session_id):
+    def get(self, request: Request, session_id: str) -> Response:
         return self.answer(serializers.SessionStateOutput, play.state(session=self.game_session))
 
 
 class SessionBalanceView(SessionApiView):
     """``GET …/balance``: live from the partner's wallet (ours for demo sessions); 502 when unreachable."""
 
-    def get(self, request, session_id):
+    def get(self, request: Request, session_id: str) -> Response:
         return self.answer(serializers.BalanceOutput, wallet_services.session_balance(session=self.game_session))
 
 
 class SessionBetView(SessionApiView):
     """``POST …/bet``: the body the session's game takes, debited through the partner's wallet."""
 
-    def post(self, request, session_id):
+    def post(self, request: Request, session_id: str) -> Response:
         session = self.game_session
         if session.game.slug == Game.PREDICTION_MARKETS:
             market_bet = serializers.MarketBetInput(data=request.data)
@@ -88,7 +91,7 @@ class SessionBetView(SessionApiView):
 class SessionBetDetailView(SessionApiView):
     """``GET …/bets/<betId>``: one of the session's bets."""
 
-    def get(self, request, session_id, bet_id):
+    def get(self, request: Request, session_id: str, bet_id: str) -> Response:
         bet = play.bet_get(session=self.game_session, bet_id=bet_id)
         if isinstance(bet, play.PositionQuote):
             return self.answer(serializers.PositionOutput, bet)
@@ -98,7 +101,7 @@ class SessionBetDetailView(SessionApiView):
 class CashOutPreviewView(SessionApiView):
     """``POST …/cash-out/preview`` ``{betId}``: the value selling back would pay; no money moves."""
 
-    def post(self, request, session_id):
+    def post(self, request: Request, session_id: str) -> Response:
         body = serializers.CashOutPreviewInput(data=request.data)
         body.is_valid(raise_exception=True)
         return self.answer(
@@ -109,7 +112,7 @@ class CashOutPreviewView(SessionApiView):
 class CashOutView(SessionApiView):
     """``POST …/cash-out`` ``{betId, minValue?}``: sells the position back; the win goes out through the hooks."""
 
-    def post(self, request, session_id):
+    def post(self, request: Request, session_id: str) -> Response:
         body = serializers.CashOutInput(data=request.data)
         body.is_valid(raise_exception=True)
         return self.answer(serializers.CashedOutOutput, play.cash_out(session=self.game_session, **body.validated_data))
