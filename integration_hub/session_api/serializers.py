@@ -213,6 +213,18 @@ class Timestamp(serializers.Field):
         return value.isoformat().replace("+00:00", "Z")
 
 
+class SessionCurrency(serializers.Field):
+    """The session's currency code (``context["currency"]``), whatever the object."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        kwargs["source"] = "*"
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return self.context["currency"]
+
+
 Raw = serializers.ReadOnlyField  # the value as it is (str, int, bool, list, dict, a choice's value)
 
 
@@ -355,10 +367,7 @@ class BalanceOutput(serializers.Serializer):
     """``GET …/balance``: ``{"balance", "currency"}`` (the instance is the balance, a ``Decimal``)."""
 
     balance = Money(source="*")
-    currency = serializers.SerializerMethodField()
-
-    def get_currency(self, balance: Decimal) -> str:
-        return self.context["currency"]
+    currency = SessionCurrency()
 
 
 class MarketBetPlacedOutput(serializers.Serializer):
@@ -396,10 +405,7 @@ class CashOutPreviewOutput(serializers.Serializer):
     currentOdds = Text(source="current_odds")  # noqa: N815 - the wire's name
     currentPrice = Text(source="current_price")  # noqa: N815 - the wire's name
     shares = Text()
-    currency = serializers.SerializerMethodField()
-
-    def get_currency(self, preview: Any) -> str:
-        return self.context["currency"]
+    currency = SessionCurrency()
 
 
 class CashedOutOutput(serializers.Serializer):
