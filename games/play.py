@@ -4,9 +4,9 @@ goes through the wallet services, so both protocols and demo sessions get the sa
 The edge parses the game page's bodies (``integration_hub/session_api/serializers.py``) and checks the session is
 open; the functions here take typed arguments (``bet_market``, ``bet_jackpot``, ``cash_out_preview``,
 ``cash_out``, ``bet_get``, ``state``) and return domain results (the dataclasses below: models, Decimals,
-quotes), which the edge's output serializers shape into the bodies ``integration_hub/openapi.py`` documents. A TraderHero round due later is
-settled by ``games/traderhero/settlement.py`` (``jackpot_settle``, published by task name through
-``core.tasks.publish``)."""
+quotes), which the edge's output serializers shape into the bodies ``integration_hub/openapi.py`` documents.
+A TraderHero round due later is settled by ``games/traderhero/settlement.py`` (``jackpot_settle``, published
+by task name through ``core.tasks.publish``)."""
 
 from __future__ import annotations
 
