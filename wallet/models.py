@@ -138,11 +138,14 @@ class Transaction(models.Model):
         max_length=20, default="regular", help_text="regular/free (Public API); bet/tip/freespin, win/jackpot/… (IGSP)."
     )
     free_rounds_id = models.CharField(max_length=200, blank=True)
+    # No database foreign key into the ledger: PostgreSQL cannot reference a partitioned table without its
+    # partition key (wallet/migrations/0007_partition_ledger.py); ledger rows are never deleted.
     refunds = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_constraint=False,
         related_name="refunded_by",
         help_text="For refunds: the bet it reverses.",
     )
@@ -205,7 +208,9 @@ class AttemptOutcome(models.TextChoices):
 
 
 class DeliveryAttempt(models.Model):
-    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="delivery_attempts")
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.CASCADE, related_name="delivery_attempts", db_constraint=False
+    )
     partner = models.ForeignKey(
         "tenants.Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="delivery_attempts"
     )

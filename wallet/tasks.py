@@ -18,3 +18,11 @@ def deliver_partner(partner_id: str, token: str) -> dict:
 @shared_task(name="wallet.sweep_deliveries", ignore_result=True)
 def sweep_deliveries() -> dict:
     return delivery.sweep()
+
+
+@shared_task(name="wallet.maintain_ledger_partitions", ignore_result=True)
+def maintain_ledger_partitions() -> dict:
+    from . import partitions
+
+    report = partitions.maintain()
+    return {"created": report.created, "dropped": report.dropped, "attempts_removed": report.attempts_removed}

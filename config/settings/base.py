@@ -201,6 +201,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "settle-due-jackpot-rounds": {"task": "games.settle_due_jackpot_rounds", "schedule": 2},
     "sweep-deliveries": {"task": "wallet.sweep_deliveries", "schedule": env.int("HUB_SWEEP_SECONDS", default=5)},
     "purge-seen-signatures": {"task": "integration_hub.purge_seen_signatures", "schedule": 300.0},
+    "maintain-ledger-partitions": {"task": "wallet.maintain_ledger_partitions", "schedule": 6 * 3600.0},
 }
 HUB_WALLET_TIMEOUT_SECONDS = env.int("HUB_WALLET_TIMEOUT_SECONDS", default=5)
 HUB_RETRY_BASE_SECONDS = env.int("HUB_RETRY_BASE_SECONDS", default=5)
@@ -215,6 +216,12 @@ HUB_ORPHAN_BET_SECONDS = env.int("HUB_ORPHAN_BET_SECONDS", default=60)
 HUB_SWEEP_GRACE_SECONDS = env.int("HUB_SWEEP_GRACE_SECONDS", default=HUB_DELIVERY_LEASE_SECONDS)
 # The per-partner delivery pump: hands its worker slot over after this long (other partners' turn).
 HUB_PUMP_MAX_SECONDS = env.float("HUB_PUMP_MAX_SECONDS", default=60.0)
+# The ledger's monthly partitions (PostgreSQL; wallet/partitions.py): months created ahead, how long delivery
+# attempts are kept (older ones are archived as gzip CSV under HUB_ARCHIVE_DIR, then dropped; transactions
+# are kept for ever).
+HUB_LEDGER_PARTITIONS_AHEAD = env.int("HUB_LEDGER_PARTITIONS_AHEAD", default=3)
+HUB_ATTEMPT_RETENTION_DAYS = env.int("HUB_ATTEMPT_RETENTION_DAYS", default=90)
+HUB_ARCHIVE_DIR = env.str("HUB_ARCHIVE_DIR", default=str(VAR_DIR / "archive"))
 # Outbound signing keys cached per process (seconds; 0 disables).
 HUB_SIGNING_KEY_CACHE_SECONDS = env.float("HUB_SIGNING_KEY_CACHE_SECONDS", default=2.0)
 
