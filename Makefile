@@ -33,7 +33,8 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Static checks (CI runs them before the suite): Django's checks and migrations, ruff (lint + format),
-# mypy (core/), the import graph (no cycles; domain code never reaches DRF or the protocol edges).
+# mypy, the import graph (no cycles; domain code never reaches DRF or the protocol edges), and the paths
+# module docstrings and READMEs cite (they must exist).
 check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
@@ -41,6 +42,7 @@ check: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) scripts/check_imports.py
+	$(PY) scripts/check_docstring_paths.py
 
 # The player-facing texts (pages/messages.py, templates/pages/) into every locale/<lang>/LC_MESSAGES/django.po,
 # then the compiled .mo files (committed: a fresh clone needs no gettext). Needs GNU gettext (apt-get install gettext).

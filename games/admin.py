@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
-from django.contrib.admin import ActionLocation
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q
 from django.utils.html import format_html, format_html_join
 
+from core.admin import BOTH_LOCATIONS, ReadOnlyAdminMixin, actor_of
 from core.errors import ApplicationError
 
 from . import services
@@ -33,23 +33,11 @@ from .models import (
     Provider,
 )
 
-BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 RECENT_EVENTS = 50
 
 
-def actor_of(request) -> str:
-    return f"admin:{request.user.get_username()}"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 # ---------------------------------------------------------------- catalog --

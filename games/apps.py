@@ -7,4 +7,4 @@ class GamesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (registers the task names that services publish)
+        from . import checks, tasks  # noqa: F401  (registers the system checks and the task names services publish)

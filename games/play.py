@@ -3,14 +3,17 @@ goes through the wallet services, so both protocols and demo sessions get the sa
 
 The edge parses the game page's bodies (``integration_hub/session_api/serializers.py``) and checks the session is
 open; the functions here take typed arguments (``bet_market``, ``bet_jackpot``, ``cash_out_preview``,
-``cash_out``, ``bet_get``, ``state``) and answer the response bodies (dicts in the shapes documented in
-``integration_hub/openapi.py``: money as decimal strings at the currency's precision). TraderHero's timed rounds
-are settled here too (``jackpot_settle``, published by task name through ``core.tasks.publish``)."""
+``cash_out``, ``bet_get``, ``state``) and return domain results (the dataclasses below: models, Decimals,
+quotes), which the edge's output serializers shape into the bodies ``integration_hub/openapi.py`` documents.
+A TraderHero round due later is settled by ``games/traderhero/settlement.py`` (``jackpot_settle``, published
+by task name through ``core.tasks.publish``)."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,21 +23,15 @@ from core.errors import ApplicationError, NotFound
 from core.tasks import publish
 from wallet import currency as money
 from wallet import services as wallet
-from wallet.models import GameSession, Round
+from wallet.models import GameSession, Round, Transaction
 
 from . import locales
 from . import selectors as sel
 from .markets import services as markets
-from .models import Game, JackpotRound, JackpotRoundStatus, Market, PositionStatus
+from .models import Game, JackpotRound, JackpotRoundStatus, Market, Position, PositionStatus
 from .traderhero import fairness as jackpot
 from .traderhero import services as game_services
 from .traderhero.settlement import settle_and_pay
-
-
-def _s(value: Decimal | None, currency: str | None = None) -> str | None:
-    if value is None:
-        return None
-    return money.money_str(value, currency) if currency else str(value)
 
 
 def _balance_view(session: GameSession) -> tuple[Decimal | None, bool]:
@@ -49,19 +46,100 @@ def _balance_view(session: GameSession) -> tuple[Decimal | None, bool]:
 # ------------------------------------------------------------------ state --
 
 
-def market_view(market: Market, currency: str, demo: bool) -> dict:
+@dataclass
+class MarketQuote:
+    """A market as a player in one currency sees it: the prices of its book (real or demo)."""
+
+    market: Market
+    yes_price: Decimal
+    no_price: Decimal
+
+
+def market_quote(market: Market, currency: str, demo: bool) -> MarketQuote:
     """The market as a player in ``currency`` sees it (each currency trades against its own book; demo
     sessions against the demo book)."""
     yes, no = markets.book_prices(market, currency, demo=demo)
-    return {
-        "id": str(market.pk),
-        "title": market.title,
-        "yesPrice": str(yes),
-        "noPrice": str(no),
-        "status": market.status,
-        "closeAt": market.close_at.isoformat().replace("+00:00", "Z"),
-        "outcome": market.outcome,
-    }
+    return MarketQuote(market=market, yes_price=yes, no_price=no)
+
+
+@dataclass
+class PositionQuote:
+    """A position and what cashing it out would pay now (None: not open, or no quote now)."""
+
+    position: Position
+    cash_out_value: Decimal | None
+
+
+@dataclass
+class StakeLimits:
+    min_stake: Decimal
+    max_stake: Decimal
+    cash_outs_per_day: int
+    margin: Decimal
+
+
+@dataclass
+class JackpotConfig:
+    rtp: Decimal
+    table: dict[str, Any]
+    round_seconds: int
+    min_stake: Decimal
+    max_stake: Decimal
+    directions: list[str]
+    algorithm: str
+
+
+@dataclass
+class SessionState:
+    """The launch page's bootstrap: ``markets``, ``positions`` and ``limits`` for prediction markets,
+    ``jackpot`` and ``rounds`` for TraderHero (the other ones None)."""
+
+    session: GameSession
+    game: Game
+    balance: Decimal | None
+    balance_stale: bool
+    markets: list[MarketQuote] | None = None
+    positions: list[PositionQuote] | None = None
+    limits: StakeLimits | None = None
+    jackpot: JackpotConfig | None = None
+    rounds: list[JackpotRound] | None = None
+    config: dict[str, Any] | None = None  # the partner config the page needs (partner_config)
+    free_rounds: dict[str, Any] | None = None  # TraderHero: the campaign played now and its rounds left
+
+
+@dataclass
+class MarketBetPlaced:
+    position: Position
+    market: MarketQuote
+    outcome: str
+    amount: Decimal
+    bet: wallet.BetResult
+
+
+@dataclass
+class JackpotBetPlaced:
+    round: JackpotRound
+    bet: wallet.BetResult
+    balance: Decimal | None
+    free_round: bool
+
+
+@dataclass
+class CashOutPreview:
+    position: Position
+    cash_out_value: Decimal
+    margin: Decimal
+    original_stake: Decimal
+    current_odds: Decimal
+    current_price: Decimal
+    shares: Decimal
+
+
+@dataclass
+class CashedOut:
+    position: Position
+    win: Transaction
+    balance: Decimal | None
 
 
 def cash_out_player_key(session: GameSession) -> str | None:
@@ -77,20 +155,12 @@ def cash_out_player_key(session: GameSession) -> str | None:
     )
 
 
-def position_view(
-    position, with_quote: bool = True, player_key: str | None = None, cashouts_today: int | None = None
-) -> dict:
-    view = {
-        "betId": str(position.pk),
-        "marketId": str(position.market_id),
-        "outcome": position.outcome,
-        "stake": _s(position.stake, position.currency),
-        "shares": str(position.shares),
-        "status": position.status,
-        "payout": _s(position.payout, position.currency),
-        "cashOutValue": _s(position.cash_out_value, position.currency),
-        "roundId": str(position.round_id),
-    }
+def position_quote(
+    position: Position, with_quote: bool = True, player_key: str | None = None, cashouts_today: int | None = None
+) -> PositionQuote:
+    """The position with a live cash-out quote when it is open (None when no quote can be given now), else the
+    value it was cashed out for."""
+    value = position.cash_out_value
     if with_quote and position.status == PositionStatus.OPEN:
         try:
             quote = markets.position_cash_out_quote(
@@ -99,50 +169,24 @@ def position_view(
                 player_key=player_key,
                 cashouts_today=cashouts_today,
             )
-            view["cashOutValue"] = _s(quote["cashOutValue"], position.currency)
+            value = quote["cashOutValue"]
         except ApplicationError:
-            view["cashOutValue"] = None
-    return view
+            value = None
+    return PositionQuote(position=position, cash_out_value=value)
 
 
-def jackpot_view(rnd: JackpotRound) -> dict:
-    view = {
-        "betId": str(rnd.pk),
-        "roundId": str(rnd.round_id),
-        "direction": rnd.direction,
-        "stake": _s(rnd.stake, rnd.currency),
-        "status": rnd.status,
-        "serverSeedHash": rnd.server_seed_hash,
-        "clientSeed": rnd.client_seed,
-        "nonce": rnd.nonce,
-        "rtp": str(rnd.rtp),
-        "settleAt": rnd.settle_at.isoformat().replace("+00:00", "Z"),
-    }
-    if rnd.status == JackpotRoundStatus.SETTLED:
-        view.update(
-            {
-                "serverSeed": rnd.server_seed,
-                "payout": _s(rnd.payout, rnd.currency),
-                "tier": rnd.tier,
-                "multiplier": str(rnd.multiplier),
-                "path": rnd.path,
-            }
-        )
-    return view
-
-
-def jackpot_config(currency: str) -> dict:
+def jackpot_config(currency: str) -> JackpotConfig:
     low, high = markets.stake_limits(currency)
     rtp = game_services.jackpot_rtp()
-    return {
-        "rtp": str(rtp),
-        "table": jackpot.tier_table(rtp).as_dict(),
-        "roundSeconds": round_seconds(),
-        "minStake": _s(low, currency),
-        "maxStake": _s(high, currency),
-        "directions": list(jackpot.DIRECTIONS),
-        "algorithm": jackpot.ALGORITHM_VERSION,
-    }
+    return JackpotConfig(
+        rtp=rtp,
+        table=jackpot.tier_table(rtp).as_dict(),
+        round_seconds=round_seconds(),
+        min_stake=low,
+        max_stake=high,
+        directions=list(jackpot.DIRECTIONS),
+        algorithm=jackpot.ALGORITHM_VERSION,
+    )
 
 
 def round_seconds() -> int:
@@ -162,39 +206,23 @@ def partner_config(session: GameSession) -> dict:
         "language": locales.ui_language(session.language),
         "currency": money.display(session.currency),
         "limits": {
-            "minStake": _s(low, session.currency),
-            "maxStake": _s(high, session.currency),
+            "minStake": money.money_str(low, session.currency),
+            "maxStake": money.money_str(high, session.currency),
             "cashOutsPerDay": markets.cashout_limit_per_day(),
         },
     }
 
 
-def state(*, session: GameSession) -> dict:
+def state(*, session: GameSession) -> SessionState:
     balance, stale = _balance_view(session)
     game: Game = session.game
-    body = {
-        "session": {
-            "id": str(session.pk),
-            "status": session.status,
-            "protocol": session.protocol,
-            "isDemo": session.is_demo,
-            "device": session.device,
-            "language": session.language,
-            "returnUrl": session.return_url or None,
-            "depositUrl": session.deposit_url or None,
-            "expiresAt": session.expires_at.isoformat().replace("+00:00", "Z"),
-        },
-        "player": {"id": session.player_id, "name": session.player_name},
-        "currency": session.currency,
-        "balance": _s(balance, session.currency),
-        "balanceStale": stale,
-        "game": {"id": str(game.pk), "slug": game.slug, "name": game.name, "rtp": str(game.rtp)},
-        "config": partner_config(session),
-    }
+    body = SessionState(
+        session=session, game=game, balance=balance, balance_stale=stale, config=partner_config(session)
+    )
     if game.slug == Game.PREDICTION_MARKETS:
         low, high = markets.stake_limits(session.currency)
-        body["markets"] = [
-            market_view(m, session.currency, session.is_demo)
+        body.markets = [
+            market_quote(m, session.currency, session.is_demo)
             for m in markets.with_books(list(sel.markets_list()), session.currency, demo=session.is_demo)
         ]
         # Up to 50 positions with live cash-out quotes: markets, books and today's cash-outs read once.
@@ -202,20 +230,19 @@ def state(*, session: GameSession) -> dict:
         markets.with_books([p.market for p in positions], session.currency, demo=session.is_demo)
         key = cash_out_player_key(session)
         done = markets.cashouts_today(key or f"session:{session.pk}")
-        body["positions"] = [position_view(p, player_key=key, cashouts_today=done) for p in positions]
-        body["limits"] = {
-            "minStake": _s(low, session.currency),
-            "maxStake": _s(high, session.currency),
-            "cashOutsPerDay": markets.cashout_limit_per_day(),
-            "margin": str(markets.market_margin()),
-        }
+        body.positions = [position_quote(p, player_key=key, cashouts_today=done) for p in positions]
+        body.limits = StakeLimits(
+            min_stake=low,
+            max_stake=high,
+            cash_outs_per_day=markets.cashout_limit_per_day(),
+            margin=markets.market_margin(),
+        )
     else:
         from freerounds import selectors as free_rounds
 
-        body["jackpot"] = jackpot_config(session.currency)
-        body["freeRounds"] = free_rounds.free_rounds_left_for_session(session)
-        rounds = JackpotRound.objects.filter(session_id=session.pk).order_by("-created_at")[:20]
-        body["rounds"] = [jackpot_view(r) for r in rounds]
+        body.jackpot = jackpot_config(session.currency)
+        body.free_rounds = free_rounds.free_rounds_left_for_session(session)
+        body.rounds = list(JackpotRound.objects.filter(session_id=session.pk).order_by("-created_at")[:20])
     return body
 
 
@@ -244,7 +271,7 @@ def check_country_allowed(session: GameSession) -> None:
         )
 
 
-def bet_market(*, session: GameSession, market_id: uuid.UUID | None, outcome: str, amount: Decimal) -> dict:
+def bet_market(*, session: GameSession, market_id: uuid.UUID | None, outcome: str, amount: Decimal) -> MarketBetPlaced:
     """Buy ``amount`` of ``outcome`` (YES|NO) in a market: the stake is debited through the wallet (which refuses
     a closed session) and the position opens in the bet's confirmation."""
     if session.game.slug != Game.PREDICTION_MARKETS:
@@ -257,9 +284,9 @@ def bet_market(*, session: GameSession, market_id: uuid.UUID | None, outcome: st
     markets.market_quote_bet(
         market=market, outcome=outcome, amount=amount, currency=session.currency, demo=session.is_demo, places=places
     )  # validates before any money moves
-    opened = {}
+    opened: dict[str, Position] = {}
 
-    def on_confirm(rnd: Round, tx) -> None:
+    def on_confirm(rnd: Round, tx: Transaction) -> None:
         opened["position"] = markets.position_open(
             market_id=market.pk,
             session_id=session.pk,
@@ -276,22 +303,18 @@ def bet_market(*, session: GameSession, market_id: uuid.UUID | None, outcome: st
     result = wallet.bet_place(session=session, amount=amount, on_confirm=on_confirm)
     position = opened["position"]
     market = position.market  # as locked and moved by the trade (its book attached): no re-read
-    return {
-        "betId": str(position.pk),
-        "marketId": str(market.pk),
-        "outcome": outcome,
-        "amount": _s(amount, session.currency),
-        "shares": str(position.shares),
-        "transactionId": str(result.transaction.pk),
-        "roundId": str(result.round.pk),
-        "balance": _s(result.balance, session.currency),
-        "market": market_view(market, session.currency, session.is_demo),
-    }
+    return MarketBetPlaced(
+        position=position,
+        market=market_quote(market, session.currency, session.is_demo),
+        outcome=outcome,
+        amount=amount,
+        bet=result,
+    )
 
 
 def bet_jackpot(
     *, session: GameSession, direction: str, amount: Decimal | None, client_seed: str | None = None
-) -> dict:
+) -> JackpotBetPlaced:
     """Open a TraderHero round betting ``amount`` on ``direction`` (up|down); in a free round the bet line's
     fixed stake is played instead (``amount`` may then be ``None``). With ``HUB_JACKPOT_ROUND_SECONDS`` 0 the
     round settles in the bet's own transaction, else a task settles it when it is due."""
@@ -316,10 +339,10 @@ def bet_jackpot(
             raise ApplicationError(f"amount: the maximum stake is {high} {session.currency}.", code="stake_too_high")
     if client_seed is not None and not 0 < len(client_seed) <= 64:  # before any money moves, whoever calls
         raise ApplicationError("clientSeed: 1–64 characters.", code="invalid_client_seed")
-    created = {}
+    created: dict[str, JackpotRound] = {}
     settle_now = round_seconds() <= 0
 
-    def on_confirm(rnd: Round, tx) -> None:
+    def on_confirm(rnd: Round, tx: Transaction) -> None:
         if campaign is not None:
             free_rounds.free_round_take(campaign=campaign, session=session)
         jr = game_services.jackpot_round_open(
@@ -345,18 +368,10 @@ def bet_jackpot(
         bet_id = str(jr.pk)
         # Published once the player has the answer (the periodic sweep settles the round if it never is).
         transaction.on_commit(lambda: after_response(lambda: _safe_publish(bet_id, round_seconds())))
-    body = jackpot_view(jr)
     balance = result.balance
     if jr.status == JackpotRoundStatus.SETTLED and session.is_demo:
         balance = wallet.session_balance(session=session)
-    body.update(
-        {
-            "transactionId": str(result.transaction.pk),
-            "balance": _s(balance, session.currency),
-            "freeRound": campaign is not None,
-        }
-    )
-    return body
+    return JackpotBetPlaced(round=jr, bet=result, balance=balance, free_round=campaign is not None)
 
 
 def _safe_publish(bet_id: str, countdown: int) -> None:
@@ -366,23 +381,23 @@ def _safe_publish(bet_id: str, countdown: int) -> None:
         pass
 
 
-def bet_get(*, session: GameSession, bet_id: str) -> dict:
+def bet_get(*, session: GameSession, bet_id: str) -> PositionQuote | JackpotRound:
     """One of the session's bets (a position or a TraderHero round); another session's id is not found."""
     if session.game.slug == Game.PREDICTION_MARKETS:
         position = sel.position_get(bet_id=bet_id, session_id=session.pk)
         if position is None:
             raise NotFound("Bet not found.", code="bet_not_found")
-        return position_view(position, player_key=cash_out_player_key(session))
+        return position_quote(position, player_key=cash_out_player_key(session))
     jr = sel.jackpot_round_get(bet_id=bet_id, session_id=session.pk)
     if jr is None:
         raise NotFound("Bet not found.", code="bet_not_found")
-    return jackpot_view(jr)
+    return jr
 
 
 # -------------------------------------------------------------- cash-out --
 
 
-def _position_for(session: GameSession, bet_id: uuid.UUID | None):
+def _position_for(session: GameSession, bet_id: uuid.UUID | None) -> Position:
     if session.game.slug != Game.PREDICTION_MARKETS:
         raise ApplicationError("Cash-out is available in prediction markets only.", code="cash_out_unavailable")
     position = sel.position_get(bet_id=bet_id, session_id=session.pk)
@@ -391,25 +406,24 @@ def _position_for(session: GameSession, bet_id: uuid.UUID | None):
     return position
 
 
-def cash_out_preview(*, session: GameSession, bet_id: uuid.UUID | None) -> dict:
+def cash_out_preview(*, session: GameSession, bet_id: uuid.UUID | None) -> CashOutPreview:
     """What selling the position back would pay now; no money moves."""
     position = _position_for(session, bet_id)
     quote = markets.position_cash_out_quote(
         position=position, places=money.precision(session.currency), player_key=cash_out_player_key(session)
     )
-    return {
-        "betId": str(position.pk),
-        "cashOutValue": _s(quote["cashOutValue"], session.currency),
-        "margin": str(quote["margin"]),
-        "originalStake": _s(quote["originalStake"], session.currency),
-        "currentOdds": str(quote["currentOdds"]),
-        "currentPrice": str(quote["currentPrice"]),
-        "shares": str(quote["shares"]),
-        "currency": session.currency,
-    }
+    return CashOutPreview(
+        position=position,
+        cash_out_value=quote["cashOutValue"],
+        margin=quote["margin"],
+        original_stake=quote["originalStake"],
+        current_odds=quote["currentOdds"],
+        current_price=quote["currentPrice"],
+        shares=quote["shares"],
+    )
 
 
-def cash_out(*, session: GameSession, bet_id: uuid.UUID | None, min_value: Decimal | None = None) -> dict:
+def cash_out(*, session: GameSession, bet_id: uuid.UUID | None, min_value: Decimal | None = None) -> CashedOut:
     """Sell the position back and credit the value as the round's win (one DB transaction); ``min_value`` (the
     previewed value the player accepted) refuses a sale for less.
 
@@ -429,11 +443,4 @@ def cash_out(*, session: GameSession, bet_id: uuid.UUID | None, min_value: Decim
         rnd = Round.objects.select_related("session").get(pk=sold.round_id)
         win = wallet.win_record(round=rnd, amount=sold.cash_out_value)
     balance = wallet.session_balance(session=session) if session.is_demo else None
-    return {
-        "betId": str(sold.pk),
-        "cashOutValue": _s(sold.cash_out_value, session.currency),
-        "transactionId": str(win.pk),
-        "status": sold.status,
-        "delivery": win.status,
-        "balance": _s(balance, session.currency),
-    }
+    return CashedOut(position=sold, win=win, balance=balance)

@@ -12,6 +12,8 @@ Imported by ``IntegrationHubConfig.ready`` (extensions register themselves when 
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
@@ -24,53 +26,51 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 # ------------------------------------------------------------- security --
 
 
-class _IgspHmac(OpenApiAuthenticationExtension):
-    target_class = "integration_hub.igsp.authentication.IgspHmacAuthentication"
-    name = "igspHmac"
+def _api_key_scheme(target: str, name: str, header: str, description: str = "") -> None:
+    """Registers the security scheme ``name`` (an API key in ``header``) for the authentication class ``target``."""
+    definition = {
+        "type": "apiKey",
+        "in": "header",
+        "name": header,
+        **({"description": description} if description else {}),
+    }
 
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "X-Signature",
-            "description": "IGSP HMAC: `Authorization: Bearer <igspApiKey>`, `X-Timestamp` (UTC ISO-8601, "
-            "±5 min) and `X-Signature` = hex HMAC-SHA256(secret, raw body + X-Timestamp).",
-        }
+    def get_security_definition(self: OpenApiAuthenticationExtension, auto_schema: AutoSchema) -> dict[str, str]:
+        return dict(definition)
 
-
-class _PublicSign(OpenApiAuthenticationExtension):
-    target_class = "integration_hub.public_api.authentication.PublicApiSignatureAuthentication"
-    name = "requestSign"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "X-REQUEST-SIGN",
-            "description": "hex HMAC-SHA256(API key, RFC 8785 canonical JSON of the body; for GET, of the "
-            "query parameters as a flat JSON object of strings).",
-        }
+    type(
+        f"_Scheme_{name}",
+        (OpenApiAuthenticationExtension,),
+        {
+            "target_class": target,
+            "name": name,
+            "get_security_definition": get_security_definition,
+            "__module__": __name__,
+        },
+    )
 
 
-class _CasinoKey(OpenApiAuthenticationExtension):
-    target_class = "integration_hub.session_api.authentication.SessionKeyAuthentication"
-    name = "casinoKey"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "X-Casino-Key",
-            "description": "The session token issued with the launch URL (`igsp_…`).",
-        }
-
-
-class _AdminKey(OpenApiAuthenticationExtension):
-    target_class = "core.api.authentication.AdminKeyAuthentication"
-    name = "adminKey"
-
-    def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "X-Admin-Key"}
+_api_key_scheme(
+    "integration_hub.igsp.authentication.IgspHmacAuthentication",
+    "igspHmac",
+    "X-Signature",
+    "IGSP HMAC: `Authorization: Bearer <igspApiKey>`, `X-Timestamp` (UTC ISO-8601, "
+    "±5 min) and `X-Signature` = hex HMAC-SHA256(secret, raw body + X-Timestamp).",
+)
+_api_key_scheme(
+    "integration_hub.public_api.authentication.PublicApiSignatureAuthentication",
+    "requestSign",
+    "X-REQUEST-SIGN",
+    "hex HMAC-SHA256(API key, RFC 8785 canonical JSON of the body; for GET, of the "
+    "query parameters as a flat JSON object of strings).",
+)
+_api_key_scheme(
+    "integration_hub.session_api.authentication.SessionKeyAuthentication",
+    "casinoKey",
+    "X-Casino-Key",
+    "The session token issued with the launch URL (`igsp_…`).",
+)
+_api_key_scheme("core.api.authentication.AdminKeyAuthentication", "adminKey", "X-Admin-Key")
 
 
 class _Money(OpenApiSerializerFieldExtension):
@@ -78,7 +78,7 @@ class _Money(OpenApiSerializerFieldExtension):
 
     target_class = "integration_hub.igsp.views.MoneyField"
 
-    def map_serializer_field(self, auto_schema, direction):
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
         return {
             "oneOf": [
                 {"type": "number", "minimum": 0, "maximum": 9999999999999999},
@@ -94,7 +94,7 @@ class _NonBlankChar(OpenApiSerializerFieldExtension):
     target_class = "rest_framework.fields.CharField"
     match_subclasses = True
 
-    def map_serializer_field(self, auto_schema, direction):
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         if schema.get("type") == "string" and not self.target.allow_blank and direction == "request":
             schema.setdefault("minLength", 1)
@@ -560,10 +560,12 @@ def _annotations() -> dict[str, dict[str, dict]]:
     from integration_hub.reports import ReconciliationQuery
     from tenants.api import PartnerRegisterView
 
-    def igsp_op(**kw):
+    def igsp_op(**kw: Any) -> dict[str, Any]:
         return {"tags": IGSP_TAG, **kw}
 
-    def session_op(ok: int, body: dict, request=None, extra=(), **kw):
+    def session_op(
+        ok: int, body: dict[str, Any], request: dict[str, Any] | None = None, extra: tuple[int, ...] = (), **kw: Any
+    ) -> dict[str, Any]:
         return {
             "tags": SESSION_TAG,
             "parameters": [SESSION_ID, *kw.pop("parameters", [])],
@@ -952,7 +954,7 @@ class BodyOnDeleteSchema(AutoSchema):
 
     delete: dict = {}
 
-    def _get_request_body(self, direction="request"):
+    def _get_request_body(self, direction: str = "request") -> Any:
         if self.method != "DELETE":
             return super()._get_request_body(direction)
         self.method = "POST"  # the parent documents no body for any other method
@@ -961,23 +963,23 @@ class BodyOnDeleteSchema(AutoSchema):
         finally:
             self.method = "DELETE"
 
-    def get_request_serializer(self):
+    def get_request_serializer(self) -> Any:
         return self.delete["request"]
 
-    def get_response_serializers(self):
+    def get_response_serializers(self) -> Any:
         return self.delete["responses"] if self.method == "DELETE" else super().get_response_serializers()
 
-    def get_tags(self):
+    def get_tags(self) -> list[str]:
         return self.delete["tags"] if self.method == "DELETE" else super().get_tags()
 
-    def get_operation_id(self):
+    def get_operation_id(self) -> str:
         return self.delete["operation_id"] if self.method == "DELETE" else super().get_operation_id()
 
 
 def _register() -> None:
     for target, methods in _annotations().items():
 
-        def view_replacement(self, _methods=methods):
+        def view_replacement(self: OpenApiViewExtension, _methods: dict[str, Any] = methods) -> Any:
             attrs, _methods = {"__module__": self.target_class.__module__}, dict(_methods)
             if "delete" in _methods:
                 attrs["schema"] = type("DeleteSchema", (BodyOnDeleteSchema,), {"delete": _methods.pop("delete")})()

@@ -18,10 +18,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.contrib import admin, messages
-from django.contrib.admin import ActionLocation, helpers
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -29,7 +26,14 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 
-from core.errors import ApplicationError
+from core.admin import (
+    BOTH_LOCATIONS,
+    SERVICE_ERRORS,
+    ActionFormMixin,
+    ReadOnlyAdminMixin,
+    ServiceAdminMixin,
+    sync_instance,
+)
 
 from . import services
 from .forms import (
@@ -44,8 +48,6 @@ from .forms import (
 from .models import AuditLog, Credential, CredentialPurpose, CredentialState, ExtClient, Partner
 from .selectors import partners_visible_to
 
-SERVICE_ERRORS = (DjangoValidationError, ApplicationError)
-BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 SECRETS_TEMPLATE = "admin/tenants/credentials_issued.html"
 ACTION_FORM_TEMPLATE = "admin/tenants/action_form.html"
 ACTION_FORM_PREFIX = "keys"
@@ -64,105 +66,6 @@ PROTOCOL_KEYS = (
     ("integrationApiKey", True),
     ("extCIDs", False),
 )
-
-
-# ----------------------------------------------------------------- errors --
-
-
-def error_messages(exc: Exception) -> list[tuple[str | None, str]]:
-    """(field or None, message) pairs of a service error; ApplicationError messages never hold a secret."""
-    if isinstance(exc, DjangoValidationError):
-        if hasattr(exc, "error_dict"):
-            return [
-                (None if name == NON_FIELD_ERRORS else name, message)
-                for name, msgs in exc.message_dict.items()
-                for message in msgs
-            ]
-        return [(None, message) for message in exc.messages]
-    if isinstance(exc, ApplicationError):
-        return [(None, exc.message)]
-    return [(None, str(exc))]
-
-
-def error_text(exc: Exception) -> str:
-    return "; ".join(f"{name}: {msg}" if name else msg for name, msg in error_messages(exc))
-
-
-class ServiceRejected(Exception):
-    """A service refused a write during an admin save: roll back and show the form again with the errors."""
-
-    def __init__(self, errors: list[tuple[str | None, str]]):
-        super().__init__("service rejected the change")
-        self.errors = errors
-
-
-class ServiceErrorsFormMixin:
-    """Adds errors a service raised on the previous attempt (see ServiceAdminMixin.changeform_view)."""
-
-    service_errors: list[tuple[str | None, str]] = []
-
-    def clean(self):
-        cleaned = super().clean()
-        for name, message in self.service_errors:
-            self.add_error(name if name in self.fields else None, message)
-        return cleaned
-
-
-class ServiceAdminMixin:
-    """Admin saves that call services; a refusal re-renders the form with the errors instead of a 500.
-
-    ``changeform_view`` runs in a transaction: when a service raises during the
-    save, the whole attempt is rolled back (nothing half-written) and the view
-    runs once more with the service's errors added by the form's ``clean()``.
-    """
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRejected as exc:
-            request._hub_service_errors = exc.errors
-            request._hub_issued = None  # rolled back: nothing was issued
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        errors = getattr(request, "_hub_service_errors", None)
-        if errors:
-            form = type(form.__name__, (ServiceErrorsFormMixin, form), {"service_errors": errors})
-        return form
-
-    def call_service(self, func, *, label: str = "", **kwargs):
-        try:
-            return func(**kwargs)
-        except SERVICE_ERRORS as exc:
-            errors = error_messages(exc) or [(None, "The change was refused.")]
-            if label:
-                errors = [(None, f"{label}: {name + ': ' if name else ''}{msg}") for name, msg in errors]
-            raise ServiceRejected(errors) from exc
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-def _sync_instance(target, saved) -> None:
-    """Make the admin's in-memory instance the row a service saved (pk included)."""
-    for f in type(saved)._meta.concrete_fields:
-        setattr(target, f.attname, getattr(saved, f.attname))
-    target._state.adding = False
-    target._state.db = saved._state.db
-
-
-class ReadOnlyAdminMixin:
-    """Rows written only by services: no add, change or delete in the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _visible_partner_ids(request):
@@ -212,7 +115,11 @@ def issued_block(
     )
 
 
-class SecretsResponseMixin:
+class SecretsResponseMixin(ActionFormMixin):
+    action_form_template = ACTION_FORM_TEMPLATE
+    action_form_prefix = ACTION_FORM_PREFIX
+    submission_claim = staticmethod(services.form_submission_claim)
+
     def secrets_response(self, request, blocks: list[IssuedBlock], *, title: str, next_url: str = ""):
         """The only page that ever shows the secrets: rendered now, never cached, never stored."""
         context = {
@@ -232,52 +139,6 @@ class SecretsResponseMixin:
         response["Pragma"] = "no-cache"
         response["Referrer-Policy"] = "no-referrer"
         return response
-
-    def action_form_step(
-        self,
-        request,
-        queryset,
-        form_class,
-        *,
-        action: str,
-        title: str,
-        intro: str = "",
-        form_kwargs: dict | None = None,
-    ):
-        """Intermediate page of an action: (valid form, None) once submitted, else (None, the page)."""
-        form_kwargs = {"prefix": ACTION_FORM_PREFIX, **(form_kwargs or {})}
-        if "apply" in request.POST:
-            form = form_class(request.POST, **form_kwargs)
-            if form.is_valid():
-                return form, None
-        else:
-            form = form_class(**form_kwargs)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "subtitle": None,
-            "intro": intro,
-            "form": form,
-            "queryset": queryset,
-            "action": action,
-            "opts": self.opts,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media + form.media,
-        }
-        request.current_app = self.admin_site.name
-        return None, TemplateResponse(request, ACTION_FORM_TEMPLATE, context)
-
-    def _claim_submission(self, request, form) -> bool:
-        """False (with the reason shown) when this action form was submitted before, e.g. by a refresh."""
-        try:
-            services.form_submission_claim(token=form.cleaned_data.get("submission") or "", actor=request.user)
-        except SERVICE_ERRORS as exc:
-            self.message_user(request, error_text(exc), messages.ERROR)
-            return False
-        return True
-
-    def report_failure(self, request, obj, exc: Exception) -> None:
-        self.message_user(request, f"{obj}: {error_text(exc)}", messages.ERROR)
 
     def has_manage_credentials_permission(self, request, obj=None):
         return request.user.has_perm("tenants.manage_credentials")
@@ -309,7 +170,7 @@ class ExtClientInline(admin.TabularInline):
     verbose_name_plural = "ExtCIDs (Public API clients; deactivate instead of deleting)"
 
 
-class CredentialInline(admin.TabularInline):
+class CredentialInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Credential
     fields = ("purpose", "public_id", "fingerprint", "state", "expires_at", "created_by", "created_at", "last_used_at")
     readonly_fields = fields
@@ -322,15 +183,6 @@ class CredentialInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("secret_encrypted").select_related("created_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # ----------------------------------------------------------------- partners --
@@ -440,7 +292,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
         fields = {name: form.cleaned_data[name] for name in form.changed_data if name in PARTNER_EDITABLE_FIELDS}
         if fields:
             saved = self.call_service(services.partner_update, partner=obj, actor=request.user, **fields)
-            _sync_instance(obj, saved)
+            sync_instance(obj, saved)
 
     def save_related(self, request, form, formsets, change):
         ext_formset = None
@@ -501,7 +353,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                     is_active=False,
                 )
             ext_formset.new_objects.append(ext)
-        _sync_instance(form.instance, partner)
+        sync_instance(form.instance, partner)
         request._hub_issued = [
             issued_block(partner, result.credentials, title=f"Keys of {partner.name}", ext_clients=result.ext_clients)
         ]
@@ -598,7 +450,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
         if page:
             return page
         with transaction.atomic():  # a failure to render the page takes the new keys back
-            if not self._claim_submission(request, form):
+            if not self.claim_submission(request, form):
                 return None
             return self._issue_keys(request, queryset, form.cleaned_data["purpose"])
 
@@ -635,7 +487,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
         if page:
             return page
         with transaction.atomic():  # a failure to render the page takes the new keys back
-            if not self._claim_submission(request, form):
+            if not self.claim_submission(request, form):
                 return None
             return self._rotate_keys(
                 request, queryset, form.cleaned_data["purpose"], form.cleaned_data["grace_seconds"]
@@ -814,7 +666,7 @@ class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                 currencies=data.get("currencies") or partner.currencies,
                 is_active=data.get("is_active", True),
             )
-        _sync_instance(obj, saved)
+        sync_instance(obj, saved)
 
     def save_related(self, request, form, formsets, change):
         pass  # no inlines, no many-to-many

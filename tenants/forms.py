@@ -6,11 +6,12 @@ Forms only validate; every write goes through ``tenants.services``.
 from __future__ import annotations
 
 import re
-import secrets
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from core.admin import submission_field
 
 from .models import CredentialPurpose, ExtClient, Partner, PartnerStatus
 from .validators import (
@@ -77,15 +78,6 @@ class ListTextField(forms.Field):
 
 def _validate_cidr(item: str) -> None:
     validate_cidr_list([item])
-
-
-def new_submission_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def submission_field(*, required: bool = True) -> forms.CharField:
-    """A hidden one-time token: the view accepts each rendered form once (services.form_submission_claim)."""
-    return forms.CharField(widget=forms.HiddenInput, initial=new_submission_token, max_length=64, required=required)
 
 
 class PartnerAdminForm(forms.ModelForm):

@@ -16,23 +16,26 @@ Rules kept here:
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import ActionLocation, helpers
+from django.contrib.admin import ActionLocation, ModelAdmin, helpers
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
-from django.http import HttpResponse
+from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
-from core.errors import ApplicationError
+from core.admin import BOTH_LOCATIONS, SERVICE_ERRORS, ReadOnlyAdminMixin, error_text
+from tenants.models import Partner
 from tenants.selectors import partners_visible_to
 
 from . import services
@@ -46,26 +49,16 @@ from .reconciliation import (
     row_values,
 )
 from .round_links import round_details_link
-from .selectors import DELIVERY_KINDS, scope_to_user
+from .selectors import DELIVERY_KINDS, AnyUser, scope_to_user
 
-BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
-SERVICE_ERRORS = (DjangoValidationError, ApplicationError)
 RESOLVE_TEMPLATE = "admin/wallet/transaction/resolve_manually.html"
 RECONCILIATION_TEMPLATE = "admin/wallet/transaction/reconciliation.html"
 INLINE_ATTEMPTS_SHOWN = 50
 
 
-def _changelist_url(model: str, **params) -> str:
+def _changelist_url(model: str, **params: Any) -> str:
     url = reverse(f"admin:wallet_{model}_changelist")
     return f"{url}?{urlencode(params)}" if params else url
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ApplicationError):
-        return exc.message
-    if isinstance(exc, DjangoValidationError):
-        return "; ".join(exc.messages)
-    return str(exc)
 
 
 # A POST the change form sends for one of its actions (Django's own test, ModelAdmin._changeform_view).
@@ -73,7 +66,13 @@ _CHANGE_FORM_ACTION = f"{ActionLocation.CHANGE_FORM.value}-action"
 _SAVE_BUTTONS = ("_save", "_continue", "_addanother", "_saveasnew")
 
 
-def _is_change_form_action(request) -> bool:
+def _actor(request: HttpRequest) -> AbstractBaseUser:
+    """The signed-in admin user (the admin site lets no one else in), as the services' audit actor."""
+    assert isinstance(request.user, AbstractBaseUser)
+    return request.user
+
+
+def _is_change_form_action(request: HttpRequest) -> bool:
     return _CHANGE_FORM_ACTION in request.POST and not any(k in request.POST for k in _SAVE_BUTTONS)
 
 
@@ -86,10 +85,10 @@ class PartnerFilter(admin.SimpleListFilter):
     title = "partner"
     parameter_name = "partner"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: ModelAdmin[Any]) -> list[tuple[str, str]]:
         return [(str(p.pk), p.name) for p in partners_visible_to(request.user).only("pk", "name")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
         if not value:
             return queryset
@@ -117,7 +116,7 @@ class LedgerPaginator(Paginator):
     capped = False
 
 
-class LedgerAdmin(admin.ModelAdmin):
+class LedgerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only, scoped to the partners the user may see.
 
     Cheap on a big ledger: a capped count (``LedgerPaginator``), no second COUNT(*) of the unfiltered
@@ -130,19 +129,10 @@ class LedgerAdmin(admin.ModelAdmin):
     paginator = LedgerPaginator
     show_full_result_count = False  # no second COUNT(*) over the whole (scoped) ledger per page
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return scope_to_user(super().get_queryset(request), request.user)
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_fields(request, obj)
 
 
@@ -201,11 +191,11 @@ class GameSessionAdmin(LedgerAdmin):
     )
     exclude = ("key_hash",)
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).defer("key_hash")
 
     @admin.display(description="ledger")
-    def ledger_links(self, obj: GameSession):
+    def ledger_links(self, obj: GameSession) -> SafeString:
         return format_html(
             '<a href="{}">Rounds</a> · <a href="{}">Transactions</a>',
             _changelist_url("round", session__exact=obj.pk),
@@ -247,12 +237,12 @@ class RoundAdmin(LedgerAdmin):
     def round_details(self, obj: Round):
         return round_details_anchor(obj.pk)
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         # The session column prints "<id> (<player>)": load only what that needs.
         return super().get_queryset(request).select_related("session").defer("session__key_hash")
 
     @admin.display(description="ledger")
-    def ledger_links(self, obj: Round):
+    def ledger_links(self, obj: Round) -> SafeString:
         return format_html('<a href="{}">Transactions</a>', _changelist_url("transaction", round__exact=obj.pk))
 
 
@@ -270,7 +260,7 @@ class ResolveManuallyForm(forms.Form):
     )
 
 
-class DeliveryAttemptInline(admin.TabularInline):
+class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DeliveryAttempt
     fk_name = "transaction"
     fields = ("started_at", "outcome", "http_status", "duration_ms", "error_code", "error", "response")
@@ -281,11 +271,11 @@ class DeliveryAttemptInline(admin.TabularInline):
     ordering = ("-started_at",)
     verbose_name_plural = f"Delivery attempts (latest {INLINE_ATTEMPTS_SHOWN})"
 
-    def get_formset(self, request, obj=None, **kwargs):
-        request._wallet_inline_tx_pk = getattr(obj, "pk", None)
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        request._wallet_inline_tx_pk = getattr(obj, "pk", None)  # type: ignore[attr-defined]
         return super().get_formset(request, obj, **kwargs)
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
         tx_pk = getattr(request, "_wallet_inline_tx_pk", None)
         if tx_pk is None:
@@ -297,26 +287,17 @@ class DeliveryAttemptInline(admin.TabularInline):
         )
         return qs.filter(pk__in=latest)
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 class ReconciliationForm(forms.Form):
-    partner = forms.ModelChoiceField(queryset=None, to_field_name="slug")
+    partner: forms.ModelChoiceField[Partner] = forms.ModelChoiceField(queryset=None, to_field_name="slug")
     date = forms.DateField(
         help_text="UTC day (YYYY-MM-DD) on which the partner confirmed the transactions.",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = partners_visible_to(user)
+        self.fields["partner"].queryset = partners_visible_to(user)  # type: ignore[attr-defined]
 
 
 @admin.register(Transaction)
@@ -367,17 +348,23 @@ class TransactionAdmin(LedgerAdmin):
         "attempt_links",
     )
     inlines = [DeliveryAttemptInline]
-    actions = ["retry_now", "resolve_manually"]
+    actions = ["retry_now", "resolve_manually"]  # type: ignore[assignment]  # LedgerAdmin has none
 
     # Change permission (wallet.change_transaction) is what the delivery actions need; the row itself stays
     # read-only: every field is read-only, the save buttons are hidden, the only POST the change form accepts
     # is one of its actions (which Django dispatches without saving the form), and the admin's own save and
     # delete paths refuse. Saving the page's copy of a row would write back stale values (a win the pump has
     # delivered meanwhile would turn pending again and be paid twice).
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return admin.ModelAdmin.has_change_permission(self, request, obj)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         if request.method == "POST" and not _is_change_form_action(request):
             raise PermissionDenied("Transactions are read-only; use the actions.")
         extra_context = {
@@ -389,19 +376,19 @@ class TransactionAdmin(LedgerAdmin):
         }
         return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def save_form(self, request, form, change):
+    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
         raise PermissionDenied("Transactions are read-only; use the actions.")
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         raise PermissionDenied("Transactions are read-only; use the actions.")
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         raise PermissionDenied("Transactions are read-only; use the actions.")
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
         raise PermissionDenied("Transactions are read-only.")
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         raise PermissionDenied("Transactions are read-only.")
 
     # -- columns --------------------------------------------------------------
@@ -423,7 +410,7 @@ class TransactionAdmin(LedgerAdmin):
         return round_details_anchor(obj.round_id)
 
     @admin.display(description="attempts")
-    def attempt_links(self, obj: Transaction):
+    def attempt_links(self, obj: Transaction) -> SafeString:
         return format_html(
             '<a href="{}">All delivery attempts</a> · <a href="{}">Audit log</a>',
             _changelist_url("deliveryattempt", transaction__exact=obj.pk),
@@ -436,7 +423,7 @@ class TransactionAdmin(LedgerAdmin):
     def _is_pending_delivery(tx: Transaction) -> bool:
         return tx.status == TxStatus.PENDING and tx.kind in DELIVERY_KINDS
 
-    def _report_skipped(self, request, skipped: list[Transaction], what: str) -> None:
+    def _report_skipped(self, request: HttpRequest, skipped: list[Transaction], what: str) -> None:
         if skipped:
             self.message_user(
                 request,
@@ -451,16 +438,16 @@ class TransactionAdmin(LedgerAdmin):
         permissions=["change"],
         location=BOTH_LOCATIONS,
     )
-    def retry_now(self, request, queryset):
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Transaction]) -> None:
         done, skipped = 0, []
         for tx in queryset.select_related("partner"):
             if not self._is_pending_delivery(tx):
                 skipped.append(tx)
                 continue
             try:
-                services.delivery_retry_now(tx=tx, actor=request.user)
+                services.delivery_retry_now(tx=tx, actor=_actor(request))
             except SERVICE_ERRORS as exc:
-                self.message_user(request, f"{tx.pk}: {_error_text(exc)}", messages.ERROR)
+                self.message_user(request, f"{tx.pk}: {error_text(exc)}", messages.ERROR)
                 continue
             done += 1
         self._report_skipped(request, skipped, "retry")
@@ -475,11 +462,11 @@ class TransactionAdmin(LedgerAdmin):
         permissions=["change"],
         location=BOTH_LOCATIONS,
     )
-    def resolve_manually(self, request, queryset):
+    def resolve_manually(self, request: HttpRequest, queryset: QuerySet[Transaction]) -> TemplateResponse | None:
         txs = list(queryset.select_related("partner"))
         pending = [tx for tx in txs if self._is_pending_delivery(tx)]
         for tx in pending:
-            tx.amount_display = format_amount(tx.amount, tx.currency)
+            tx.amount_display = format_amount(tx.amount, tx.currency)  # type: ignore[attr-defined]
         skipped = [tx for tx in txs if not self._is_pending_delivery(tx)]
         if not pending:
             self._report_skipped(request, skipped, "manual resolution")
@@ -506,13 +493,13 @@ class TransactionAdmin(LedgerAdmin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, RESOLVE_TEMPLATE, context)
 
-    def _resolve(self, request, txs: list[Transaction], reason: str) -> None:
+    def _resolve(self, request: HttpRequest, txs: list[Transaction], reason: str) -> None:
         done = 0
         for tx in txs:
             try:
-                services.delivery_resolve_manually(tx=tx, actor=request.user, reason=reason)
+                services.delivery_resolve_manually(tx=tx, actor=_actor(request), reason=reason)
             except SERVICE_ERRORS as exc:
-                self.message_user(request, f"{tx.pk}: {_error_text(exc)}", messages.ERROR)
+                self.message_user(request, f"{tx.pk}: {error_text(exc)}", messages.ERROR)
                 continue
             if Transaction.objects.filter(pk=tx.pk, status=TxStatus.RESOLVED).exists():
                 done += 1
@@ -525,7 +512,7 @@ class TransactionAdmin(LedgerAdmin):
 
     # -- reconciliation -------------------------------------------------------
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
         return [
             path(
@@ -536,7 +523,7 @@ class TransactionAdmin(LedgerAdmin):
             *super().get_urls(),
         ]
 
-    def reconciliation_view(self, request):
+    def reconciliation_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         data = request.GET if "partner" in request.GET or "date" in request.GET else None
@@ -597,11 +584,11 @@ class DeliveryAttemptAdmin(LedgerAdmin):
         "response_body",
     )
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).annotate(tx_kind=F("transaction__kind"))
 
     @admin.display(description="transaction", ordering="transaction")
-    def transaction_link(self, obj: DeliveryAttempt):
+    def transaction_link(self, obj: DeliveryAttempt) -> SafeString:
         return format_html(
             '<a href="{}">{}</a>',
             reverse("admin:wallet_transaction_change", args=[obj.transaction_id]),
@@ -610,7 +597,8 @@ class DeliveryAttemptAdmin(LedgerAdmin):
 
     @admin.display(description="kind", ordering="transaction__kind")
     def kind(self, obj: DeliveryAttempt) -> str:
-        return TxKind(obj.tx_kind).label if getattr(obj, "tx_kind", None) else ""
+        kind = getattr(obj, "tx_kind", None)  # annotated by get_queryset
+        return str(TxKind(kind).label) if kind else ""
 
 
 # ------------------------------------------------------------ inbound hooks --

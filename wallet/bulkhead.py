@@ -28,11 +28,17 @@ import os
 import threading
 import time
 import uuid
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from core.db import Pk
 from core.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from tenants.models import Partner
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +54,7 @@ class PartnerBusy(ApplicationError):
     code = "partner_busy"
     retry_after = 1
 
-    def __init__(self, message: str = "The casino wallet is busy; try again.", **kwargs):
+    def __init__(self, message: str = "The casino wallet is busy; try again.", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
 
 
@@ -58,7 +64,7 @@ class PartnerBusy(ApplicationError):
 class LocalSlots:
     """Slots in this process: the cap holds across its threads (not across processes)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._slots: dict[str, dict[str, float]] = {}
 
@@ -136,8 +142,8 @@ class RedisSlots:
                 return token if taken == 1 else None
             except redis.RedisError as exc:
                 self._mark_down(exc)
-        token = self._fallback.acquire(key, cap, ttl)
-        return None if token is None else self.LOCAL + token
+        local = self._fallback.acquire(key, cap, ttl)
+        return None if local is None else self.LOCAL + local
 
     def release(self, key: str, token: str) -> None:
         import redis
@@ -171,11 +177,11 @@ def store() -> LocalSlots | RedisSlots:
 # ------------------------------------------------------------------ bets --
 
 
-def bet_key(partner_id) -> str:
+def bet_key(partner_id: Pk) -> str:
     return f"bet:{partner_id}"
 
 
-def bet_cap(partner) -> int:
+def bet_cap(partner: Partner) -> int:
     """Concurrent bet calls to a partner: its own setting (admin), else HUB_PARTNER_MAX_BETS_IN_FLIGHT."""
     return max(1, int(partner.max_bets_in_flight or settings.HUB_PARTNER_MAX_BETS_IN_FLIGHT))
 
@@ -187,7 +193,9 @@ def slot_ttl() -> float:
 
 
 @contextmanager
-def slot(key: str, cap: int, *, using: LocalSlots | RedisSlots | None = None, ttl: float | None = None):
+def slot(
+    key: str, cap: int, *, using: LocalSlots | RedisSlots | None = None, ttl: float | None = None
+) -> Iterator[None]:
     """Hold one of ``cap`` slots for the block, or raise ``PartnerBusy`` at once; always given back."""
     slots = using or store()
     token = slots.acquire(key, cap, slot_ttl() if ttl is None else ttl)
@@ -199,6 +207,6 @@ def slot(key: str, cap: int, *, using: LocalSlots | RedisSlots | None = None, tt
         slots.release(key, token)
 
 
-def bet_slot(partner):
+def bet_slot(partner: Partner) -> AbstractContextManager[None]:
     """The slot a real-money bet holds while it is written as pending and sent to the partner."""
     return slot(bet_key(partner.pk), bet_cap(partner))

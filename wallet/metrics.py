@@ -36,15 +36,17 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.db.models import Count, F, Min, Q, Sum
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from .models import AttemptOutcome, DeliveryAttempt, Transaction, TxKind, TxStatus
@@ -67,20 +69,21 @@ DURATION_BUCKETS = (
 )
 
 
-def _attempt_rows() -> list[dict]:
+def _attempt_rows() -> list[dict[str, Any]]:
     """One row per (outcome, kind): count, total milliseconds and a count per bucket, in one query."""
     buckets = {f"le_{ms}": Count("pk", filter=Q(duration_ms__lte=ms)) for _, ms in DURATION_BUCKETS}
-    return list(
+    rows = (
         DeliveryAttempt.objects.values("outcome", kind=F("transaction__kind"))
         .annotate(n=Count("pk"), total_ms=Sum("duration_ms"), **buckets)
         .order_by("outcome", "kind")
     )
+    return [dict(row) for row in rows]
 
 
 class HubCollector(Collector):
     """Reads the ledger at scrape time. Registered once; ``collect()`` runs per scrape."""
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         try:
             families = list(self._families())
         except DatabaseError as exc:
@@ -94,7 +97,7 @@ class HubCollector(Collector):
             "hub_metrics_database_up", "1 when the hub metrics could be read from the database.", value=up
         )
 
-    def _families(self):
+    def _families(self) -> Iterator[Metric]:
         rows = _attempt_rows()
 
         attempts = CounterMetricFamily(
@@ -151,9 +154,9 @@ class HubCollector(Collector):
             .annotate(n=Count("pk"))
             .order_by()
         }
-        for kind in TxKind.values:
-            for status in TxStatus.values:
-                transactions.add_metric([kind, status], counts.get((kind, status), 0))
+        for kind_value in TxKind.values:
+            for status_value in TxStatus.values:
+                transactions.add_metric([kind_value, status_value], counts.get((kind_value, status_value), 0))
         yield transactions
 
 
@@ -184,13 +187,13 @@ def hub_metrics_snapshot() -> bytes:
     return body
 
 
-def _authorized(request, token: str) -> bool:
+def _authorized(request: HttpRequest, token: str) -> bool:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, value = header.partition(" ")
     return scheme.lower() == "bearer" and secrets.compare_digest(value.strip().encode(), token.encode())
 
 
-def metrics_view(request):
+def metrics_view(request: HttpRequest) -> HttpResponse:
     token = settings.HUB_METRICS_TOKEN
     if not token and settings.HUB_PRODUCTION:
         return HttpResponse(

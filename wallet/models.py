@@ -7,11 +7,12 @@ transport. Uniqueness is enforced by database constraints.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 
-MONEY = {"max_digits": 24, "decimal_places": 8}
+MONEY: dict[str, Any] = {"max_digits": 24, "decimal_places": 8}
 
 
 class Protocol(models.TextChoices):

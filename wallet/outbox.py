@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.db import Pk
 from core.tasks import publish
 
 from .models import PartnerDeliveryState, Transaction
@@ -29,7 +30,7 @@ def lease_seconds() -> int:
     return settings.HUB_DELIVERY_LEASE_SECONDS
 
 
-def _state_row(partner_id) -> PartnerDeliveryState:
+def _state_row(partner_id: Pk) -> PartnerDeliveryState:
     try:
         with transaction.atomic():
             state, _ = PartnerDeliveryState.objects.get_or_create(partner_id=partner_id)
@@ -43,10 +44,10 @@ def _pump_ttl() -> int:
     return lease_seconds()
 
 
-_state_rows_seen: set = set()  # partners whose PartnerDeliveryState row this process has seen
+_state_rows_seen: set[Pk] = set()  # partners whose PartnerDeliveryState row this process has seen
 
 
-def kick(partner_id, now=None, *, ensure_row: bool = False) -> bool:
+def kick(partner_id: Pk, now: datetime | None = None, *, ensure_row: bool = False) -> bool:
     """Make sure the partner's pump is queued or running; True if this call enqueued it.
 
     One conditional UPDATE when the pump is already queued or running (the common case under load).
@@ -73,7 +74,7 @@ def kick(partner_id, now=None, *, ensure_row: bool = False) -> bool:
     return True
 
 
-def kick_quietly(partner_id) -> None:
+def kick_quietly(partner_id: Pk) -> None:
     """``kick`` after a commit: a broker or database hiccup must not fail the player's request."""
     try:
         kick(partner_id)
@@ -81,7 +82,7 @@ def kick_quietly(partner_id) -> None:
         logger.warning("delivery kick failed for %s (the sweeper will retry): %s", partner_id, type(exc).__name__)
 
 
-def _pump_release(partner_id, token) -> None:
+def _pump_release(partner_id: Pk, token: uuid.UUID | str) -> None:
     PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
         pump_until=None, pump_token=None
     )

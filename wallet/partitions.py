@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -144,7 +145,11 @@ def _archive(path: Path, sql: str, params: list) -> int:
 
 
 def expire_attempts(
-    *, retention_days: int | None = None, archive_dir: Path | None = None, archive: bool = True, now=None
+    *,
+    retention_days: int | None = None,
+    archive_dir: Path | None = None,
+    archive: bool = True,
+    now: datetime | None = None,
 ) -> MaintenanceReport:
     """Archive and remove delivery attempts older than the retention (transactions are never touched)."""
     report = MaintenanceReport()
@@ -182,7 +187,7 @@ def expire_attempts(
     return report
 
 
-def maintain(**kwargs) -> MaintenanceReport:
+def maintain(**kwargs: Any) -> MaintenanceReport:
     """Both jobs, as the beat task and the command run them."""
     archive = kwargs.pop("archive", True)
     report = ensure_partitions(months_ahead=kwargs.pop("months_ahead", None), now=kwargs.get("now"))

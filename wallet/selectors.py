@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from tenants.models import Partner
 from tenants.selectors import partners_visible_to
@@ -19,9 +20,10 @@ from tenants.selectors import partners_visible_to
 from .models import DeliveryAttempt, GameSession, Round, SessionStatus, Transaction, TxKind, TxStatus
 
 DELIVERY_KINDS = (TxKind.WIN, TxKind.REFUND)
+AnyUser = AbstractUser | AnonymousUser  # request.user: the admin's user, or anonymous
 
 
-def scope_to_user(qs: QuerySet, user) -> QuerySet:
+def scope_to_user[M: Model](qs: QuerySet[M], user: AnyUser) -> QuerySet[M]:
     """Rows of the partners ``user`` may see. Superusers also see partner-less rows (public demo sessions)."""
     if user.is_superuser:
         return qs
@@ -63,7 +65,7 @@ def stuck_deliveries(qs: QuerySet[Transaction] | None = None) -> QuerySet[Transa
     return pending_deliveries(qs).filter(stuck=True)
 
 
-def stuck_deliveries_count_for(user) -> int:
+def stuck_deliveries_count_for(user: AnyUser) -> int:
     return stuck_deliveries(scope_to_user(Transaction.objects.all(), user)).count()
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -37,6 +38,11 @@ from . import currency as money
 from .models import GameSession, Round, RoundStatus, SessionStatus, Transaction, TxKind, TxStatus, WalletCallKind
 from .outbox import enqueue
 from .transport import transport_for
+
+if TYPE_CHECKING:
+    from games.models import Game
+    from tenants.models import ExtClient, Partner
+    from tenants.services import Actor
 
 SESSION_KEY_PREFIX = "igsp_"
 MAX_AMOUNT = Decimal(10) ** 15  # the ledger's columns hold 16 integer digits
@@ -88,11 +94,11 @@ class NewSession:
 def session_create(
     *,
     protocol: str,
-    game,
+    game: Game,
     player_id: str,
     currency: str,
-    partner=None,
-    ext_client=None,
+    partner: Partner | None = None,
+    ext_client: ExtClient | None = None,
     player_name: str = "",
     partner_session_ref: str = "",
     device: str = "mobile",
@@ -102,7 +108,7 @@ def session_create(
     is_demo: bool = False,
     demo_balance: Decimal | None = None,
     balance: Decimal | None = None,
-    settings_snapshot: dict | None = None,
+    settings_snapshot: dict[str, Any] | None = None,
 ) -> NewSession:
     """Create a game session. A duplicate partner session reference answers Conflict (409)."""
     key = SESSION_KEY_PREFIX + secrets.token_urlsafe(32)
@@ -335,7 +341,7 @@ def bet_place(
     )
 
 
-def _confirm_or_refund(rnd, tx, on_confirm) -> ApplicationError | None:
+def _confirm_or_refund(rnd: Round, tx: Transaction, on_confirm: Hook) -> ApplicationError | None:
     """Let the game record the confirmed bet. If the game refuses now (the market closed meanwhile…),
     the stake goes back to the player: a refund is written in the same transaction."""
     if not on_confirm:
@@ -349,7 +355,9 @@ def _confirm_or_refund(rnd, tx, on_confirm) -> ApplicationError | None:
         return exc
 
 
-def _demo_bet(session, amount, tx_type, free_rounds_id, on_reserve, on_confirm) -> BetResult:
+def _demo_bet(
+    session: GameSession, amount: Decimal, tx_type: str, free_rounds_id: str, on_reserve: Hook, on_confirm: Hook
+) -> BetResult:
     with transaction.atomic():
         locked = GameSession.objects.select_for_update().get(pk=session.pk)
         if locked.demo_balance < amount:
@@ -468,7 +476,7 @@ def launch_url(created: NewSession) -> str:
 # ------------------------------------------------------- account managers --
 
 
-def delivery_retry_now(*, tx: Transaction, actor) -> None:
+def delivery_retry_now(*, tx: Transaction, actor: Actor) -> None:
     """Make a pending win or refund due now and hand it to the workers (the admin's "Retry now"); audited."""
     from tenants.services import audit_record
 
@@ -480,7 +488,7 @@ def delivery_retry_now(*, tx: Transaction, actor) -> None:
         transaction.on_commit(lambda: enqueue(tx))
 
 
-def delivery_resolve_manually(*, tx: Transaction, actor, reason: str) -> None:
+def delivery_resolve_manually(*, tx: Transaction, actor: Actor, reason: str) -> None:
     """Close a pending win or refund as settled outside the hub (a reason is required); audited.
 
     Only a row still pending changes: one the pump confirmed meanwhile keeps its confirmation, and a

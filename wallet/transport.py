@@ -14,10 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING, Any
 from typing import Protocol as TypingProtocol
 
 from core import http
 from core.http import HttpResponse
+
+if TYPE_CHECKING:
+    from .models import GameSession, Transaction
 
 OK, DECLINED, FAILED = "ok", "declined", "failed"
 BALANCE_LIMIT = Decimal(10) ** 15  # the ledger's balance columns: 24 digits, 8 of them decimals
@@ -25,13 +29,13 @@ BALANCE_QUANTUM = Decimal("1e-8")
 RESPONSE_TEXT_KEPT = 2048  # of a non-JSON answer, for the delivery log
 
 
-def partner_text(value, limit: int) -> str:
+def partner_text(value: object, limit: int) -> str:
     """Text a partner sent, safe to store: without NUL (PostgreSQL text and jsonb refuse it), cut to the
     column. A partner's odd answer must not make the write of a whole delivery batch fail, again and again."""
     return str(value if value is not None else "").replace("\x00", "")[:limit]
 
 
-def partner_balance(value) -> Decimal | None:
+def partner_balance(value: object) -> Decimal | None:
     """A balance a partner reported, or None when it is not a finite amount our columns hold."""
     if value is None or isinstance(value, bool) or isinstance(value, (dict, list)):
         return None
@@ -82,13 +86,13 @@ class WalletResult:
 
 
 class WalletTransport(TypingProtocol):
-    def balance(self, session) -> WalletResult: ...
+    def balance(self, session: GameSession) -> WalletResult: ...
 
-    def bet(self, tx) -> WalletResult: ...
+    def bet(self, tx: Transaction) -> WalletResult: ...
 
-    def win(self, tx) -> WalletResult: ...
+    def win(self, tx: Transaction) -> WalletResult: ...
 
-    def refund(self, tx) -> WalletResult: ...
+    def refund(self, tx: Transaction) -> WalletResult: ...
 
 
 # ------------------------------------------------------------------ HTTP --
@@ -105,8 +109,8 @@ def send(
     url: str,
     *,
     content: bytes | None = None,
-    headers: dict | None = None,
-    params: dict | None = None,
+    headers: dict[str, str] | None = None,
+    params: dict[str, Any] | None = None,
     timeout: float | None = None,
 ) -> tuple[HttpResponse | None, str, int]:
     """One call to a partner wallet through the pooled client (``core.http.send``), within ``timeout`` or the
@@ -122,7 +126,7 @@ def send(
     )
 
 
-def parse_json_decimal(response: HttpResponse):
+def parse_json_decimal(response: HttpResponse) -> Any:
     import json
 
     try:

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import ipaddress
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -53,9 +54,39 @@ HUB_JACKPOT_ROUND_SECONDS = env.int("HUB_JACKPOT_ROUND_SECONDS", default=3)
 HUB_ROUND_DETAILS_TTL_SECONDS = env.int("HUB_ROUND_DETAILS_TTL_SECONDS", default=900)
 HUB_DEMO_SESSIONS_RATE = env.str("HUB_DEMO_SESSIONS_RATE", default="30/min")  # public demo sessions per client IP
 HUB_CASHOUT_LIMIT_PER_DAY = env.int("HUB_CASHOUT_LIMIT_PER_DAY", default=10)  # per player per UTC day; 0: none
+
+# Prediction markets (games/markets/services.py reads these; the only place their defaults are written).
+HUB_MARKET_MARGIN = Decimal(env.str("HUB_MARKET_MARGIN", default="0.05"))  # the house's margin, in [0, 1)
+# Stake limits: currency → (min, max); "*" is every other currency (required: `manage.py check` says so).
+# Roughly $0.10–$500 a stake. Crypto units get their own: the fiat fallback would let a player stake 500 BTC.
+# Rough values, meant to be replaced in production (an override replaces the table as a whole).
+HUB_MARKET_STAKE_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
+    "*": (Decimal("0.10"), Decimal("500")),
+    "USD": (Decimal("0.10"), Decimal("500")),
+    "EUR": (Decimal("0.10"), Decimal("500")),
+    "GBP": (Decimal("0.10"), Decimal("500")),
+    "USDT": (Decimal("0.10"), Decimal("500")),
+    "USDC": (Decimal("0.10"), Decimal("500")),
+    "BTC": (Decimal("0.000001"), Decimal("0.005")),
+    "mBTC": (Decimal("0.001"), Decimal("5")),
+    "uBTC": (Decimal("1"), Decimal("5000")),
+    "ETH": (Decimal("0.00003"), Decimal("0.15")),
+    "mETH": (Decimal("0.03"), Decimal("150")),
+    "LTC": (Decimal("0.001"), Decimal("5")),
+    "mLTC": (Decimal("1"), Decimal("5000")),
+    "DOGE": (Decimal("0.5"), Decimal("2500")),
+    "TRX": (Decimal("0.5"), Decimal("2000")),
+    "SOL": (Decimal("0.0005"), Decimal("2.5")),
+    "BNB": (Decimal("0.0002"), Decimal("0.8")),
+    "TON": (Decimal("0.02"), Decimal("100")),
+}
+# The most a market may pay out on one outcome, per currency: an amount, or currency → amount with "*";
+# None = 100 maximum stakes of the currency (50,000 USD).
+HUB_MARKET_MAX_EXPOSURE: Decimal | dict[str, Decimal] | None = None
 HUB_METRICS_TOKEN = env.str("HUB_METRICS_TOKEN", default="")  # optional bearer token for /metrics
 HUB_SANDBOX_PORT = env.int("HUB_SANDBOX_PORT", default=8001)
 HUB_SANDBOX_URL = env.str("HUB_SANDBOX_URL", default=f"http://127.0.0.1:{HUB_SANDBOX_PORT}").rstrip("/")
+HUB_SANDBOX_CONTROL_TOKEN = env.str("HUB_SANDBOX_CONTROL_TOKEN", default="")  # X-Sandbox-Token; empty: none
 
 
 def _derive_dev_fernet_key(secret: str) -> str:

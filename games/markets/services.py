@@ -23,11 +23,11 @@ it traded on (``Position.demo``), and exposure, cash-out quotes, settlement tota
 and the admin keep the two apart. Demo positions are still settled (in demo money,
 by the wallet).
 
-Settings (read with defaults; nothing is required):
+Settings (their defaults are written once, in ``config/settings/base.py``):
 ``HUB_MARKET_MARGIN`` (Decimal, default 0.05), ``HUB_MARKET_STAKE_LIMITS``
-(currency → (min, max); key ``"*"`` = fallback; built-in: fiat 0.10–500, crypto units
+(currency → (min, max); key ``"*"`` = every other currency; default: fiat 0.10–500, crypto units
 about as much), ``HUB_MARKET_MAX_EXPOSURE`` (an amount, or currency → amount with ``"*"``;
-default 100 maximum stakes, 50000 USD: the most the market may have to pay out on one
+default None = 100 maximum stakes, 50000 USD: the most the market may have to pay out on one
 outcome, per currency), ``HUB_CASHOUT_LIMIT_PER_DAY``
 (cash-outs per player per UTC day, counted race-free in ``CashOutDay``; default 10; 0 = no limit).
 """
@@ -53,31 +53,7 @@ from ..models import CashOutDay, Market, MarketBook, MarketEvent, MarketStatus, 
 from ..money import precision_for
 from . import lmsr
 
-DEFAULT_MARGIN = Decimal("0.05")
-# Defaults worth roughly $0.10–$500 a stake. Crypto units get their own: the fiat fallback would let a
-# player stake 500 BTC. Rough values, meant to be replaced by HUB_MARKET_STAKE_LIMITS in production.
-DEFAULT_STAKE_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
-    "USD": (Decimal("0.10"), Decimal("500")),
-    "EUR": (Decimal("0.10"), Decimal("500")),
-    "GBP": (Decimal("0.10"), Decimal("500")),
-    "USDT": (Decimal("0.10"), Decimal("500")),
-    "USDC": (Decimal("0.10"), Decimal("500")),
-    "BTC": (Decimal("0.000001"), Decimal("0.005")),
-    "mBTC": (Decimal("0.001"), Decimal("5")),
-    "uBTC": (Decimal("1"), Decimal("5000")),
-    "ETH": (Decimal("0.00003"), Decimal("0.15")),
-    "mETH": (Decimal("0.03"), Decimal("150")),
-    "LTC": (Decimal("0.001"), Decimal("5")),
-    "mLTC": (Decimal("1"), Decimal("5000")),
-    "DOGE": (Decimal("0.5"), Decimal("2500")),
-    "TRX": (Decimal("0.5"), Decimal("2000")),
-    "SOL": (Decimal("0.0005"), Decimal("2.5")),
-    "BNB": (Decimal("0.0002"), Decimal("0.8")),
-    "TON": (Decimal("0.02"), Decimal("100")),
-}
-FALLBACK_STAKE_LIMITS = (Decimal("0.10"), Decimal("500"))
-EXPOSURE_PER_MAX_STAKE = 100  # default exposure limit: 100 maximum stakes (50,000 USD)
-DEFAULT_CASHOUT_LIMIT_PER_DAY = 10
+EXPOSURE_PER_MAX_STAKE = 100  # HUB_MARKET_MAX_EXPOSURE = None: 100 maximum stakes of the currency
 ODDS_PLACES = 2
 
 
@@ -95,18 +71,17 @@ def _refuse(code: str, message: str, status_code: int = HTTPStatus.BAD_REQUEST) 
 
 
 def market_margin() -> Decimal:
-    margin = to_decimal(str(getattr(settings, "HUB_MARKET_MARGIN", DEFAULT_MARGIN)))
+    margin = to_decimal(str(settings.HUB_MARKET_MARGIN))
     if not Decimal(0) <= margin < 1:
         raise ValueError("HUB_MARKET_MARGIN must be in [0, 1)")
     return margin
 
 
 def stake_limits(currency: str) -> tuple[Decimal, Decimal]:
-    """(min, max) stake for ``currency``: its own entry, else the ``"*"`` entry, else 0.10–500.
-
-    HUB_MARKET_STAKE_LIMITS, when set, replaces the built-in table (fiat and crypto units) as a whole."""
-    limits = getattr(settings, "HUB_MARKET_STAKE_LIMITS", None) or DEFAULT_STAKE_LIMITS
-    low, high = limits.get(currency) or limits.get("*") or FALLBACK_STAKE_LIMITS
+    """(min, max) stake for ``currency`` from HUB_MARKET_STAKE_LIMITS: its own entry, else the ``"*"`` entry
+    (``games.checks`` makes ``manage.py check`` refuse a table without one)."""
+    limits = settings.HUB_MARKET_STAKE_LIMITS
+    low, high = limits.get(currency) or limits["*"]
     return to_decimal(str(low)), to_decimal(str(high))
 
 
@@ -114,14 +89,14 @@ def max_exposure(currency: str) -> Decimal:
     """The most a market may pay out on one outcome in ``currency``: HUB_MARKET_MAX_EXPOSURE (an amount,
     or currency → amount with ``"*"``), else 100 maximum stakes of the currency."""
     default = stake_limits(currency)[1] * EXPOSURE_PER_MAX_STAKE
-    value = getattr(settings, "HUB_MARKET_MAX_EXPOSURE", None)
+    value = settings.HUB_MARKET_MAX_EXPOSURE
     if isinstance(value, dict):
         value = value.get(currency, value.get("*"))
     return to_decimal(str(value)) if value is not None else default
 
 
 def cashout_limit_per_day() -> int:
-    return int(getattr(settings, "HUB_CASHOUT_LIMIT_PER_DAY", DEFAULT_CASHOUT_LIMIT_PER_DAY))
+    return int(settings.HUB_CASHOUT_LIMIT_PER_DAY)
 
 
 # ---------------------------------------------------------------- helpers --

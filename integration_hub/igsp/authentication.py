@@ -5,6 +5,8 @@ still verify (``integration_hub.replay``). A partner retrying re-signs with a ne
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import SAFE_METHODS
@@ -14,9 +16,12 @@ from core.api.authentication import PartnerPrincipal, auth_failed, enforce_partn
 from integration_hub import replay
 from tenants import selectors, services
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
 
 class IgspHmacAuthentication(BaseAuthentication):
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         meta = request.META
         authorization = meta.get("HTTP_AUTHORIZATION", "")
         timestamp = meta.get("HTTP_X_TIMESTAMP")
@@ -46,5 +51,5 @@ class IgspHmacAuthentication(BaseAuthentication):
         services.credential_touch(credential=key.credential)
         return PartnerPrincipal(partner=partner, credential=key.credential), key.credential
 
-    def authenticate_header(self, request) -> str:
+    def authenticate_header(self, request: Request) -> str:
         return 'HMAC-SHA256 realm="igsp"'

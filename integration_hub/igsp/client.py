@@ -7,6 +7,7 @@ Decimal); signed with the partner's newest active IGSP key.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from core import signing
 from core.api.renderers import dumps_exact
@@ -16,6 +17,10 @@ from wallet import currency as money
 from wallet import transport
 from wallet.transport import FAILED, WalletResult
 
+if TYPE_CHECKING:
+    from tenants.models import Partner
+    from wallet.models import GameSession, Transaction
+
 BET_TYPES = {"free": "freespin", "tip": "tip"}
 WIN_TYPES = {"free": "freespin", "jackpot": "jackpot", "tournament": "tournament", "prize": "prize"}
 
@@ -24,7 +29,7 @@ def _amount(value: Decimal, currency: str) -> Decimal:
     return money.quantize_down(value, currency)
 
 
-def _money_payload(tx, action: str) -> dict:
+def _money_payload(tx: Transaction, action: str) -> dict[str, Any]:
     session = tx.session
     return {
         "action": action,
@@ -37,7 +42,7 @@ def _money_payload(tx, action: str) -> dict:
     }
 
 
-def bet_payload(tx) -> dict:
+def bet_payload(tx: Transaction) -> dict[str, Any]:
     return {
         **_money_payload(tx, "bet"),
         "type": BET_TYPES.get(tx.tx_type, "bet"),
@@ -46,7 +51,7 @@ def bet_payload(tx) -> dict:
     }
 
 
-def win_payload(tx) -> dict:
+def win_payload(tx: Transaction) -> dict[str, Any]:
     return {
         **_money_payload(tx, "win"),
         "type": WIN_TYPES.get(tx.tx_type, "win"),
@@ -55,7 +60,7 @@ def win_payload(tx) -> dict:
     }
 
 
-def refund_payload(tx) -> dict:
+def refund_payload(tx: Transaction) -> dict[str, Any]:
     return {
         **_money_payload(tx, "refund"),
         "type": BET_TYPES.get(tx.tx_type, "bet"),
@@ -64,7 +69,7 @@ def refund_payload(tx) -> dict:
     }
 
 
-def balance_payload(session) -> dict:
+def balance_payload(session: GameSession) -> dict[str, Any]:
     return {
         "action": "balance",
         "player_id": session.player_id,
@@ -74,7 +79,7 @@ def balance_payload(session) -> dict:
 
 
 class IgspHooksTransport:
-    def _post(self, partner, payload: dict) -> WalletResult:
+    def _post(self, partner: Partner, payload: dict[str, Any]) -> WalletResult:
         key = selectors.partner_signing_key(partner=partner, purpose=CredentialPurpose.IGSP)
         if key is None or not partner.igsp_hooks_url:
             return WalletResult(FAILED, error="no active IGSP key or hooks URL", message="Wallet not configured.")
@@ -90,14 +95,14 @@ class IgspHooksTransport:
             result.partner_tx_id = transport.partner_text(body_json.get("transaction_id") or "", 200)
         return result
 
-    def balance(self, session) -> WalletResult:
+    def balance(self, session: GameSession) -> WalletResult:
         return self._post(session.partner, balance_payload(session))
 
-    def bet(self, tx) -> WalletResult:
+    def bet(self, tx: Transaction) -> WalletResult:
         return self._post(tx.session.partner, bet_payload(tx))
 
-    def win(self, tx) -> WalletResult:
+    def win(self, tx: Transaction) -> WalletResult:
         return self._post(tx.session.partner, win_payload(tx))
 
-    def refund(self, tx) -> WalletResult:
+    def refund(self, tx: Transaction) -> WalletResult:
         return self._post(tx.session.partner, refund_payload(tx))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -15,6 +17,9 @@ from tenants.validators import normalize_currency
 from wallet import currency as money
 from wallet import services as wallet_services
 from wallet.models import GameSession, InboundHook, Protocol, SessionStatus, Transaction
+
+if TYPE_CHECKING:
+    from tenants.models import Partner
 
 DEFAULT_DEMO_BALANCE = Decimal("1000.00")
 
@@ -28,7 +33,7 @@ class CreatedSession:
         return f"CreatedSession({self.session.pk})"
 
 
-def _currency_for(data, allowed: list[str]) -> str:
+def _currency_for(data: dict[str, Any], allowed: list[str]) -> str:
     currency = normalize_currency(data["currency"])
     game = data["game_id"]
     if currency not in allowed or (game.currencies and currency not in game.currencies):
@@ -41,7 +46,9 @@ def _check_precision(amount: Decimal, currency: str) -> None:
         raise ApplicationError(f"balance: {currency} allows at most {money.precision(currency)} decimals.")
 
 
-def _session_open(*, partner, data: dict, allowed: list[str], is_demo: bool) -> CreatedSession:
+def _session_open(
+    *, partner: Partner | None, data: dict[str, Any], allowed: list[str], is_demo: bool
+) -> CreatedSession:
     """Both IGSP session kinds: the request's fields, the currency and balance checked; demo money is ours."""
     currency = _currency_for(data, allowed)
     _check_precision(data["balance"], currency)
@@ -69,7 +76,7 @@ def _session_open(*, partner, data: dict, allowed: list[str], is_demo: bool) -> 
     return CreatedSession(created.session, wallet_services.launch_url(created))
 
 
-def igsp_session_create(*, partner, data: dict) -> CreatedSession:
+def igsp_session_create(*, partner: Partner, data: dict[str, Any]) -> CreatedSession:
     return _session_open(partner=partner, data=data, allowed=partner.currencies, is_demo=bool(data.get("is_demo")))
 
 
@@ -80,7 +87,7 @@ def igsp_demo_session_create(*, data: dict) -> CreatedSession:
     return _session_open(partner=None, data=data, allowed=list(catalog.CURRENCIES), is_demo=True)
 
 
-def _find_session(partner, data) -> GameSession | None:
+def _find_session(partner: Partner, data: dict[str, Any]) -> GameSession | None:
     qs = GameSession.objects.filter(partner=partner, protocol=Protocol.IGSP, is_demo=False)
     if data.get("session_id"):
         return qs.filter(partner_session_ref=data["session_id"]).first()
@@ -107,7 +114,9 @@ def _balance_apply(*, session: GameSession, amount: Decimal, reported_at: dateti
     )
 
 
-def inbound_hook_receive(*, partner, data: dict, raw: dict, reported_at: datetime) -> tuple[dict, int]:
+def inbound_hook_receive(
+    *, partner: Partner, data: dict[str, Any], raw: dict[str, Any], reported_at: datetime
+) -> tuple[dict, int]:
     """Reconcile a wallet event the partner reports. Idempotent per (partner, transaction_id):
     a replay answers exactly what the first delivery got. A balance report older than the session's
     current balance is answered (``stale: true``) but not applied."""
@@ -163,7 +172,7 @@ def inbound_hook_receive(*, partner, data: dict, raw: dict, reported_at: datetim
     return response, 200
 
 
-def _uuid_or_none(value):
+def _uuid_or_none(value: object) -> uuid.UUID | None:
     import uuid
 
     try:
@@ -172,7 +181,7 @@ def _uuid_or_none(value):
         return None
 
 
-def _jsonable(value):
+def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dict):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from rest_framework import serializers, status
@@ -25,10 +26,17 @@ from games import selectors as game_selectors
 from . import services as igsp_services
 from .authentication import IgspHmacAuthentication
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from rest_framework.request import Request
+
+    from games.models import Game
+
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2}([-_][a-zA-Z0-9]{2,4})?$")
 
 
-def _iso(dt):
+def _iso(dt: datetime | None) -> str | None:
     if dt is None:
         return None
     return dt.isoformat().replace("+00:00", "Z")
@@ -47,7 +55,7 @@ class HmacView(IgspView):
 
 
 class ProvidersView(HmacView):
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         params = CursorParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
@@ -75,7 +83,7 @@ def _absolute(url: str) -> str:
 
 
 class GamesView(HmacView):
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         params = CursorParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         p = params.validated_data
@@ -104,10 +112,10 @@ class GamesView(HmacView):
 class MoneyField(serializers.DecimalField):
     """A non-negative amount: JSON number or decimal string, parsed as Decimal (never float)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_digits=24, decimal_places=8, min_value=Decimal("0"), **kwargs)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -137,7 +145,7 @@ class SessionCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError("Use an ISO-639-1 language code such as 'en'.")
         return value.lower().replace("_", "-")
 
-    def validate_game_id(self, value: str):
+    def validate_game_id(self, value: str) -> Game:
         game = game_selectors.game_get(value)
         if game is None or game.status != "active":
             raise serializers.ValidationError("Unknown or unavailable game.")
@@ -145,7 +153,7 @@ class SessionCreateSerializer(serializers.Serializer):
 
 
 class SessionsView(HmacView):
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = _object(request)
         body = SessionCreateSerializer(data=data)
         body.is_valid(raise_exception=True)
@@ -156,10 +164,10 @@ class SessionsView(HmacView):
 class DemoSessionThrottle(SimpleRateThrottle):
     scope = "igsp_demo_sessions"
 
-    def get_rate(self):
+    def get_rate(self) -> str:
         return settings.HUB_DEMO_SESSIONS_RATE
 
-    def get_cache_key(self, request, view):
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
 
 
@@ -168,14 +176,14 @@ class DemoSessionsView(IgspView):
     permission_classes: list = []
     throttle_classes = [DemoSessionThrottle]
 
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         body = SessionCreateSerializer(data=_object(request))
         body.is_valid(raise_exception=True)
         created = igsp_services.igsp_demo_session_create(data=body.validated_data)
         return Response({"url": created.launch_url}, status=status.HTTP_201_CREATED)
 
 
-def _object(request) -> dict:
+def _object(request: Request) -> dict[str, Any]:
     if not isinstance(request.data, dict):
         raise ApplicationError("The body must be a JSON object.")
     return request.data
@@ -194,7 +202,7 @@ class InboundHookSerializer(serializers.Serializer):
     round_id = StrictCharField(max_length=200, required=False)
     finished = StrictBooleanField(required=False)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["action"] != "balance" and not attrs.get("transaction_id"):
             raise serializers.ValidationError({"transaction_id": "Required for bet, win and refund events."})
         if attrs["action"] != "balance" and attrs.get("amount") is None:
@@ -203,7 +211,7 @@ class InboundHookSerializer(serializers.Serializer):
 
 
 class InboundHooksView(HmacView):
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         body = InboundHookSerializer(data=_object(request))
         body.is_valid(raise_exception=True)
         response, code = igsp_services.inbound_hook_receive(

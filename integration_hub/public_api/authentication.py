@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from rest_framework.authentication import BaseAuthentication
 
@@ -11,8 +12,11 @@ from core.api.authentication import PartnerPrincipal, auth_failed, enforce_partn
 from tenants import selectors, services
 from tenants.models import CredentialPurpose
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
-def _cid_and_canonical(request) -> tuple[str | None, bytes]:
+
+def _cid_and_canonical(request: Request) -> tuple[str | None, bytes]:
     if request.method in ("GET", "HEAD"):
         params = {k: v for k, v in request._request.GET.items()}
         return params.get("cID"), signing.canonical_query(params)
@@ -27,7 +31,7 @@ def _cid_and_canonical(request) -> tuple[str | None, bytes]:
 
 
 class PublicApiSignatureAuthentication(BaseAuthentication):
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         signature = request.META.get("HTTP_X_REQUEST_SIGN")
         if signature is None:
             return None
@@ -48,5 +52,5 @@ class PublicApiSignatureAuthentication(BaseAuthentication):
         services.credential_touch(credential=credential)
         return PartnerPrincipal(partner=partner, credential=credential), credential
 
-    def authenticate_header(self, request) -> str:
+    def authenticate_header(self, request: Request) -> str:
         return 'X-REQUEST-SIGN realm="public-api"'

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework.views import APIView
 
 from core.api.authentication import IsPartner
 from core.errors import ApplicationError
 
 from .authentication import PublicApiSignatureAuthentication
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 
 class CoreApiView(APIView):
@@ -17,7 +22,7 @@ class CoreApiView(APIView):
     error_style = "public_api"
 
 
-def _object(request) -> dict:
+def _object(request: Request) -> dict[str, Any]:
     if not isinstance(request.data, dict):
         raise ApplicationError("The body must be a JSON object.")
     return request.data

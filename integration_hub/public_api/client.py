@@ -7,6 +7,7 @@ decimal strings with the currency's precision (integration-adapter-api.yaml).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from core import signing
 from tenants import selectors
@@ -15,16 +16,20 @@ from wallet import currency as money
 from wallet import transport
 from wallet.transport import FAILED, WalletResult
 
+if TYPE_CHECKING:
+    from core.http import HttpResponse
+    from wallet.models import GameSession, Transaction
+
 
 def _amount(value: Decimal, currency: str) -> str:
     return money.money_str(value, currency)
 
 
-def _type(tx) -> str:
+def _type(tx: Transaction) -> str:
     return "free" if tx.tx_type == "free" else "regular"
 
 
-def bet_payload(tx) -> dict:
+def bet_payload(tx: Transaction) -> dict[str, Any]:
     body = {
         "type": _type(tx),
         "sessionID": tx.session.partner_session_ref,
@@ -37,11 +42,11 @@ def bet_payload(tx) -> dict:
     return body
 
 
-def win_payload(tx) -> dict:
+def win_payload(tx: Transaction) -> dict[str, Any]:
     return bet_payload(tx)
 
 
-def refund_payload(tx) -> dict:
+def refund_payload(tx: Transaction) -> dict[str, Any]:
     return {
         "sessionID": tx.session.partner_session_ref,
         "txID": str(tx.pk),
@@ -52,14 +57,14 @@ def refund_payload(tx) -> dict:
 
 
 class AdapterTransport:
-    def _key(self, session):
+    def _key(self, session: GameSession) -> tuple[Any, str | None]:
         key = selectors.partner_signing_key(partner=session.partner, purpose=CredentialPurpose.INTEGRATION_API)
         ext = session.ext_client
         if key is None or ext is None or not ext.base_url:
             return None, None
         return key, ext.base_url.rstrip("/")
 
-    def _finish(self, response, error, duration) -> WalletResult:
+    def _finish(self, response: HttpResponse | None, error: str, duration: int) -> WalletResult:
         result = transport.classify(response, error, duration)
         if result.ok:
             body = result.body or {}
@@ -67,7 +72,7 @@ class AdapterTransport:
             result.partner_tx_id = transport.partner_text(body.get("txID") or "", 200)
         return result
 
-    def _post(self, session, path: str, payload: dict) -> WalletResult:
+    def _post(self, session: GameSession, path: str, payload: dict[str, Any]) -> WalletResult:
         key, base = self._key(session)
         if key is None:
             return WalletResult(FAILED, error="no active integration key or base URL", message="Wallet not configured.")
@@ -79,7 +84,7 @@ class AdapterTransport:
         result.request = {"method": "POST", "url": f"{base}{path}", "body": payload}
         return result
 
-    def balance(self, session) -> WalletResult:
+    def balance(self, session: GameSession) -> WalletResult:
         key, base = self._key(session)
         if key is None:
             return WalletResult(FAILED, error="no active integration key or base URL", message="Wallet not configured.")
@@ -92,11 +97,11 @@ class AdapterTransport:
         result.request = {"method": "GET", "url": f"{base}/balance", "query": params}
         return result
 
-    def bet(self, tx) -> WalletResult:
+    def bet(self, tx: Transaction) -> WalletResult:
         return self._post(tx.session, "/bet", bet_payload(tx))
 
-    def win(self, tx) -> WalletResult:
+    def win(self, tx: Transaction) -> WalletResult:
         return self._post(tx.session, "/win", win_payload(tx))
 
-    def refund(self, tx) -> WalletResult:
+    def refund(self, tx: Transaction) -> WalletResult:
         return self._post(tx.session, "/refund", refund_payload(tx))

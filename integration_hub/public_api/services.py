@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,6 +24,9 @@ from tenants.validators import normalize_currency
 from wallet import currency as money
 from wallet import services as wallet_services
 from wallet.models import Protocol
+
+if TYPE_CHECKING:
+    from tenants.models import Partner
 
 DEMO_BALANCE_USD = Decimal("10000.00")
 # Rough USD equivalents for demo money only (no FX feed): units per 10,000 USD.
@@ -55,8 +59,8 @@ class CreatedGame:
     launch_url: str
 
 
-def _ext_client(partner, ext_cid: str) -> ExtClient:
-    ext = get_or_none(ExtClient.objects, partner=partner, ext_cid=ext_cid)
+def _ext_client(partner: Partner, ext_cid: str) -> ExtClient:
+    ext = get_or_none(ExtClient.objects.all(), partner=partner, ext_cid=ext_cid)
     if ext is None or not ext.is_active:
         raise NotFound(f"extCID {ext_cid!r} is not configured for this client.", code="ext_cid_not_found")
     return ext
@@ -66,7 +70,7 @@ def ext_currencies(ext: ExtClient) -> list[str]:
     return list(ext.currencies or ext.partner.currencies)
 
 
-def create_new_game(*, partner, data: dict) -> CreatedGame:
+def create_new_game(*, partner: Partner, data: dict[str, Any]) -> CreatedGame:
     if partner.is_blocked:
         raise AccountBlocked("The account is blocked.", code="account_blocked")
     ext = _ext_client(partner, data["extCID"])
@@ -136,7 +140,7 @@ def games_cache_bump() -> None:
         cache.set(GAMES_CACHE_VERSION_KEY, 2, None)
 
 
-def games_info_json(*, partner, ext_cid: str, exclude_bet_lines: bool) -> bytes:
+def games_info_json(*, partner: Partner, ext_cid: str, exclude_bet_lines: bool) -> bytes:
     """The GameInfo array for an ExtCID, cached and invalidated when the catalog changes."""
     ext = _ext_client(partner, ext_cid)
     version = cache.get_or_set(GAMES_CACHE_VERSION_KEY, 1, None)
@@ -191,7 +195,7 @@ def _games_info(ext: ExtClient, exclude_bet_lines: bool) -> list[dict]:
 # ------------------------------------------------------------ free rounds --
 
 
-def free_rounds_create(*, partner, data: dict) -> FreeRoundsCampaign:
+def free_rounds_create(*, partner: Partner, data: dict[str, Any]) -> FreeRoundsCampaign:
     ext = _ext_client(partner, data["extCID"])
     currency = normalize_currency(data["currency"])
     if currency not in ext_currencies(ext):
@@ -253,7 +257,7 @@ def _bet_line(game, currency: str, position: int):
     return next((bl for bl in lines if bl.position == position), None)
 
 
-def free_rounds_cancel(*, partner, data: dict) -> FreeRoundsCampaign:
+def free_rounds_cancel(*, partner: Partner, data: dict[str, Any]) -> FreeRoundsCampaign:
     _ext_client(partner, data["extCID"])
     qs = FreeRoundsCampaign.objects.filter(partner=partner, ext_client__ext_cid=data["extCID"])
     if data.get("id"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.gzip import gzip_page
@@ -18,6 +20,9 @@ from core.api.fields import (
 from . import services
 from .base import CoreApiView, _object
 from .lookup import free_rounds_status
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 
 class UserSerializer(serializers.Serializer):
@@ -47,7 +52,7 @@ class CreateNewGameSerializer(serializers.Serializer):
     )
     user = UserSerializer(required=False)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs["demo"]:
             missing = [f for f in ("sessionID", "user") if not attrs.get(f)]
             if missing:
@@ -56,7 +61,7 @@ class CreateNewGameSerializer(serializers.Serializer):
 
 
 class CreateNewGameView(CoreApiView):
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         body = CreateNewGameSerializer(data=_object(request))
         body.is_valid(raise_exception=True)
         created = services.create_new_game(partner=request.user.partner, data=body.validated_data)
@@ -71,7 +76,7 @@ class GamesQuerySerializer(serializers.Serializer):
 
 @method_decorator(gzip_page, name="dispatch")
 class GamesView(CoreApiView):
-    def get(self, request):
+    def get(self, request: Request) -> HttpResponse:
         query = GamesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         raw = services.games_info_json(
@@ -94,7 +99,7 @@ class CreateFreeRoundsSerializer(serializers.Serializer):
     validFrom = serializers.DateTimeField()
     validUntil = serializers.DateTimeField(required=False)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs["validFrom"], attrs.get("validUntil")
         if end is not None:
             if end <= start:
@@ -113,7 +118,7 @@ class DeleteFreeRoundsSerializer(serializers.Serializer):
     cID = serializers.UUIDField()
     extCID = StrictCharField(max_length=100)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         extra = sorted(str(k) for k in data if k not in self.fields) if isinstance(data, dict) else []
         if extra:
             raise serializers.ValidationError(
@@ -121,24 +126,24 @@ class DeleteFreeRoundsSerializer(serializers.Serializer):
             )
         return super().to_internal_value(data)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("id") and not attrs.get("extID"):
             raise serializers.ValidationError("One of id or extID must be provided.")
         return attrs
 
 
 class FreeRoundsView(CoreApiView):
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         """``GET /free-rounds?cID&(id|extID|userID)``: granted, used, remaining and won so far, per player."""
         return free_rounds_status(request)
 
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         body = CreateFreeRoundsSerializer(data=_object(request))
         body.is_valid(raise_exception=True)
         campaign = services.free_rounds_create(partner=request.user.partner, data=body.validated_data)
         return Response({"id": str(campaign.pk), "extID": campaign.ext_id}, status=status.HTTP_200_OK)
 
-    def delete(self, request):
+    def delete(self, request: Request) -> Response:
         body = DeleteFreeRoundsSerializer(data=_object(request))
         body.is_valid(raise_exception=True)
         services.free_rounds_cancel(partner=request.user.partner, data=body.validated_data)

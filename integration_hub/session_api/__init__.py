@@ -2,7 +2,8 @@
 IGSP, Public API and demo sessions alike.
 
 - ``authentication.py``: ``X-Casino-Key`` (the session token) and the permission that requires it;
-- ``serializers.py``: the input bodies (bet, cash-out preview, cash-out), parsed into typed values;
+- ``serializers.py``: the input bodies (bet, cash-out preview, cash-out), parsed into typed values, and the
+  output serializers that shape ``games/play.py``'s domain results into the answers;
 - ``views.py``: one ``APIView`` per operation, each calling one function of ``games/play.py``;
 - ``urls.py``: the routes, included by ``integration_hub/igsp/urls.py`` (same paths and names as ever).
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
@@ -17,6 +18,10 @@ from core.api.authentication import auth_failed
 from core.errors import AUTH_FAILED_MESSAGE
 from wallet.models import GameSession
 from wallet.services import hash_session_key
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 @dataclass
@@ -27,7 +32,7 @@ class SessionPrincipal:
 
 
 class SessionKeyAuthentication(BaseAuthentication):
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         key = request.META.get("HTTP_X_CASINO_KEY")
         if key is None:
             return None
@@ -45,12 +50,12 @@ class SessionKeyAuthentication(BaseAuthentication):
             raise auth_failed()
         return SessionPrincipal(session=session), None
 
-    def authenticate_header(self, request) -> str:
+    def authenticate_header(self, request: Request) -> str:
         return 'X-Casino-Key realm="session"'
 
 
 class IsGameSession(BasePermission):
     message = AUTH_FAILED_MESSAGE
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return isinstance(request.user, SessionPrincipal)

@@ -1,4 +1,5 @@
-"""Session API input serializers: the game page's JSON bodies, parsed into the typed arguments of ``games/play.py``.
+"""Session API serializers: in, the game page's JSON bodies parsed into the typed arguments of ``games/play.py``;
+out (below), its domain results shaped for the wire.
 
 The game page (static/hub/igsp-init.js, markets.js, traderhero.js) reads each refusal's ``error`` code, so a
 bad field answers the domain error it always did (``invalid_outcome``, ``invalid_amount``,
@@ -18,19 +19,24 @@ checks, as before).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from rest_framework import serializers
-from rest_framework.fields import empty
+from rest_framework.fields import empty, get_attribute
 
 from core.errors import ApplicationError
+from games.models import JackpotRound, JackpotRoundStatus
 from games.traderhero import fairness
+from wallet import currency as money
+from wallet.models import GameSession
 
 OUTCOMES = ("YES", "NO")
 DIRECTIONS = fairness.DIRECTIONS  # TraderHero's ("up", "down"), games/traderhero/fairness.py
 
 
-def parse_amount(value, field: str = "amount") -> Decimal:
+def parse_amount(value: Any, field: str = "amount") -> Decimal:
     """A decimal string or JSON number (parsed as Decimal): a finite, positive ``Decimal``, never a float.
 
     Anything else raises ``ApplicationError`` ``invalid_amount`` (a 400) naming ``field``."""
@@ -49,39 +55,39 @@ class DomainField(serializers.Field):
     """An input field that sees every value, a missing or ``null`` one as ``None``, and refuses with a domain
     error (``ApplicationError``) rather than a DRF ``ValidationError``: its first refusal is the answer."""
 
-    def run_validation(self, data=empty):
+    def run_validation(self, data: Any = empty) -> Any:
         return self.to_internal_value(None if data is empty else data)
 
-    def to_representation(self, value):
+    def to_representation(self, value: Any) -> Any:
         return value
 
 
 class AmountField(DomainField):
     """A required positive amount (``parse_amount``)."""
 
-    def to_internal_value(self, data) -> Decimal:
-        return parse_amount(data, self.field_name)
+    def to_internal_value(self, data: Any) -> Decimal:
+        return parse_amount(data, str(self.field_name))
 
 
 class OptionalAmountField(DomainField):
     """A positive amount, or ``None`` when absent (or ``null``)."""
 
-    def to_internal_value(self, data) -> Decimal | None:
-        return None if data is None else parse_amount(data, self.field_name)
+    def to_internal_value(self, data: Any) -> Decimal | None:
+        return None if data is None else parse_amount(data, str(self.field_name))
 
 
 class MinValueField(DomainField):
     """Cash-out's floor: the previewed ``cashOutValue`` the player accepted; absent or empty (``""``, ``0``,
     ``null``) is no floor."""
 
-    def to_internal_value(self, data) -> Decimal | None:
-        return parse_amount(data, self.field_name) if data else None
+    def to_internal_value(self, data: Any) -> Decimal | None:
+        return parse_amount(data, str(self.field_name)) if data else None
 
 
 class OutcomeField(DomainField):
     """``YES`` or ``NO``, any case."""
 
-    def to_internal_value(self, data) -> str:
+    def to_internal_value(self, data: Any) -> str:
         outcome = str(data or "").upper()
         if outcome not in OUTCOMES:
             raise ApplicationError('outcome: must be "YES" or "NO".', code="invalid_outcome")
@@ -91,7 +97,7 @@ class OutcomeField(DomainField):
 class DirectionField(DomainField):
     """``up`` or ``down``, any case."""
 
-    def to_internal_value(self, data) -> str:
+    def to_internal_value(self, data: Any) -> str:
         direction = str(data or "").lower()
         if direction not in DIRECTIONS:
             raise ApplicationError('direction: must be "up" or "down".', code="invalid_direction")
@@ -101,7 +107,7 @@ class DirectionField(DomainField):
 class ClientSeedField(DomainField):
     """The player's part of a provably fair round: 1–64 characters, or ``None`` (the hub picks one)."""
 
-    def to_internal_value(self, data) -> str | None:
+    def to_internal_value(self, data: Any) -> str | None:
         if data is not None and (not isinstance(data, str) or not 0 < len(data) <= 64):
             raise ApplicationError("clientSeed: 1–64 characters.", code="invalid_client_seed")
         return data
@@ -110,7 +116,7 @@ class ClientSeedField(DomainField):
 class LookupIdField(DomainField):
     """A UUID to look up, or ``None`` when missing or not a UUID (an id that matches nothing)."""
 
-    def to_internal_value(self, data) -> uuid.UUID | None:
+    def to_internal_value(self, data: Any) -> uuid.UUID | None:
         if data is None:
             return None
         try:
@@ -123,7 +129,7 @@ class SessionApiInput(serializers.Serializer):
     """A Session API body: a JSON object (anything else is ``invalid_request``, "The body must be a JSON
     object.")."""
 
-    def run_validation(self, data=empty):
+    def run_validation(self, data: Any = empty) -> Any:
         if not isinstance(data, dict):
             raise ApplicationError("The body must be a JSON object.")
         return super().run_validation(data)
@@ -156,3 +162,270 @@ class CashOutInput(CashOutPreviewInput):
     """``POST …/cash-out`` → ``play.cash_out(bet_id=, min_value=)``."""
 
     minValue = MinValueField(source="min_value")  # noqa: N815 - the wire's name
+
+
+# ------------------------------------------------------------------ output --
+# The answers: ``games/play.py``'s domain results shaped for the wire, in the shapes ``integration_hub/openapi.py``
+# documents. Money is a decimal string at the currency's precision (the object's own currency, or the session's:
+# ``context["currency"]``), numbers that are not money (prices, shares, odds, rtp) are decimal strings as they
+# are, ids are strings, times are UTC ISO 8601 with a ``Z``.
+
+
+class Money(serializers.Field):
+    """A money amount as a decimal string at its currency's precision (``None`` stays ``null``).
+
+    ``currency`` names the attribute (dotted) of the serialized object that holds the currency; without it
+    the session's currency (``context["currency"]``) is used."""
+
+    def __init__(self, *, currency: str | None = None, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+        self.currency_path = currency.split(".") if currency else None
+
+    def get_attribute(self, instance: Any) -> tuple[Decimal | None, str]:
+        value = super().get_attribute(instance)
+        currency = get_attribute(instance, self.currency_path) if self.currency_path else self.context["currency"]
+        return value, currency
+
+    def to_representation(self, value: tuple[Decimal | None, str]) -> str | None:
+        amount, currency = value
+        if amount is None:
+            return None
+        return money.money_str(amount, currency) if currency else str(amount)
+
+
+class Text(serializers.CharField):
+    """``str()`` of the value (ids, decimals that are not money); ``None`` stays ``null``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+
+class Timestamp(serializers.Field):
+    """A UTC datetime as ISO 8601 with ``Z`` (``2026-01-02T03:04:05.678901Z``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: datetime) -> str:
+        return value.isoformat().replace("+00:00", "Z")
+
+
+class SessionCurrency(serializers.Field):
+    """The session's currency code (``context["currency"]``), whatever the object."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        kwargs["source"] = "*"
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return self.context["currency"]
+
+
+Raw = serializers.ReadOnlyField  # the value as it is (str, int, bool, list, dict, a choice's value)
+
+
+class OptionalFieldsOutput(serializers.Serializer):
+    """Leaves out the fields named in ``Meta.optional`` whose domain value is ``None``."""
+
+    class Meta:
+        optional: tuple[str, ...] = ()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        for name in self.Meta.optional:
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
+
+
+class MarketOutput(serializers.Serializer):
+    """``play.MarketQuote``: a market with the prices of the player's book."""
+
+    id = Text(source="market.pk")
+    title = Raw(source="market.title")
+    yesPrice = Text(source="yes_price")  # noqa: N815 - the wire's name
+    noPrice = Text(source="no_price")  # noqa: N815 - the wire's name
+    status = Raw(source="market.status")
+    closeAt = Timestamp(source="market.close_at")  # noqa: N815 - the wire's name
+    outcome = Raw(source="market.outcome")
+
+
+class PositionOutput(serializers.Serializer):
+    """``play.PositionQuote``: a prediction-market bet and its cash-out value now."""
+
+    betId = Text(source="position.pk")  # noqa: N815 - the wire's name
+    marketId = Text(source="position.market_id")  # noqa: N815 - the wire's name
+    outcome = Raw(source="position.outcome")
+    stake = Money(source="position.stake", currency="position.currency")
+    shares = Text(source="position.shares")
+    status = Raw(source="position.status")
+    payout = Money(source="position.payout", currency="position.currency")
+    cashOutValue = Money(source="cash_out_value", currency="position.currency")  # noqa: N815 - the wire's name
+    roundId = Text(source="position.round_id")  # noqa: N815 - the wire's name
+
+
+class JackpotRoundOutput(serializers.Serializer):
+    """A TraderHero round; the seed, payout and path only once it is settled."""
+
+    SETTLED_ONLY = ("serverSeed", "payout", "tier", "multiplier", "path")
+
+    betId = Text(source="pk")  # noqa: N815 - the wire's name
+    roundId = Text(source="round_id")  # noqa: N815 - the wire's name
+    direction = Raw()
+    stake = Money(currency="currency")
+    status = Raw()
+    serverSeedHash = Raw(source="server_seed_hash")  # noqa: N815 - the wire's name
+    clientSeed = Raw(source="client_seed")  # noqa: N815 - the wire's name
+    nonce = Raw()
+    rtp = Text()
+    settleAt = Timestamp(source="settle_at")  # noqa: N815 - the wire's name
+    serverSeed = Raw(source="server_seed")  # noqa: N815 - the wire's name
+    payout = Money(currency="currency")
+    tier = Raw()
+    multiplier = Text()
+    path = Raw()
+
+    def to_representation(self, instance: JackpotRound) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if instance.status != JackpotRoundStatus.SETTLED:
+            for name in self.SETTLED_ONLY:
+                del data[name]
+        return data
+
+
+class JackpotConfigOutput(serializers.Serializer):
+    rtp = Text()
+    table = Raw()
+    roundSeconds = Raw(source="round_seconds")  # noqa: N815 - the wire's name
+    minStake = Money(source="min_stake")  # noqa: N815 - the wire's name
+    maxStake = Money(source="max_stake")  # noqa: N815 - the wire's name
+    directions = Raw()
+    algorithm = Raw()
+
+
+class StakeLimitsOutput(serializers.Serializer):
+    minStake = Money(source="min_stake")  # noqa: N815 - the wire's name
+    maxStake = Money(source="max_stake")  # noqa: N815 - the wire's name
+    cashOutsPerDay = Raw(source="cash_outs_per_day")  # noqa: N815 - the wire's name
+    margin = Text()
+
+
+class SessionInfoOutput(serializers.Serializer):
+    id = Text(source="pk")
+    status = Raw()
+    protocol = Raw()
+    isDemo = Raw(source="is_demo")  # noqa: N815 - the wire's name
+    device = Raw()
+    language = Raw()
+    returnUrl = serializers.SerializerMethodField()  # noqa: N815 - the wire's name
+    depositUrl = serializers.SerializerMethodField()  # noqa: N815 - the wire's name
+    expiresAt = Timestamp(source="expires_at")  # noqa: N815 - the wire's name
+
+    def get_returnUrl(self, session: GameSession) -> str | None:  # noqa: N802 - the wire's name
+        return session.return_url or None
+
+    def get_depositUrl(self, session: GameSession) -> str | None:  # noqa: N802 - the wire's name
+        return session.deposit_url or None
+
+
+class PlayerOutput(serializers.Serializer):
+    id = Raw(source="player_id")
+    name = Raw(source="player_name")
+
+
+class GameOutput(serializers.Serializer):
+    id = Text(source="pk")
+    slug = Raw()
+    name = Raw()
+    rtp = Text()
+
+
+class SessionStateOutput(OptionalFieldsOutput):
+    """``play.SessionState`` (``GET …/state``): markets, positions and limits, or the jackpot and its rounds."""
+
+    class Meta:
+        optional = ("markets", "positions", "limits", "jackpot", "rounds")
+
+    session = SessionInfoOutput()
+    player = PlayerOutput(source="session")
+    currency = Raw(source="session.currency")
+    balance = Money()
+    balanceStale = Raw(source="balance_stale")  # noqa: N815 - the wire's name
+    game = GameOutput()
+    config = Raw()
+    markets = MarketOutput(many=True, allow_null=True)
+    positions = PositionOutput(many=True, allow_null=True)
+    limits = StakeLimitsOutput(allow_null=True)
+    jackpot = JackpotConfigOutput(allow_null=True)
+    rounds = JackpotRoundOutput(many=True, allow_null=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if "jackpot" in data:  # TraderHero: the free rounds left (null without a campaign), after the jackpot
+            ordered: dict[str, Any] = {}
+            for key, value in data.items():
+                ordered[key] = value
+                if key == "jackpot":
+                    ordered["freeRounds"] = instance.free_rounds
+            data = ordered
+        return data
+
+
+class BalanceOutput(serializers.Serializer):
+    """``GET …/balance``: ``{"balance", "currency"}`` (the instance is the balance, a ``Decimal``)."""
+
+    balance = Money(source="*")
+    currency = SessionCurrency()
+
+
+class MarketBetPlacedOutput(serializers.Serializer):
+    """``play.MarketBetPlaced`` (``POST …/bet`` in prediction markets)."""
+
+    betId = Text(source="position.pk")  # noqa: N815 - the wire's name
+    marketId = Text(source="market.market.pk")  # noqa: N815 - the wire's name
+    outcome = Raw()
+    amount = Money()
+    shares = Text(source="position.shares")
+    transactionId = Text(source="bet.transaction.pk")  # noqa: N815 - the wire's name
+    roundId = Text(source="bet.round.pk")  # noqa: N815 - the wire's name
+    balance = Money(source="bet.balance")
+    market = MarketOutput()
+
+
+class JackpotBetPlacedOutput(serializers.Serializer):
+    """``play.JackpotBetPlaced`` (``POST …/bet`` in TraderHero): the round, then the bet's own fields."""
+
+    transactionId = Text(source="bet.transaction.pk")  # noqa: N815 - the wire's name
+    balance = Money()
+    freeRound = Raw(source="free_round")  # noqa: N815 - the wire's name
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {**JackpotRoundOutput(instance.round).data, **super().to_representation(instance)}
+
+
+class CashOutPreviewOutput(serializers.Serializer):
+    """``play.CashOutPreview`` (``POST …/cash-out/preview``)."""
+
+    betId = Text(source="position.pk")  # noqa: N815 - the wire's name
+    cashOutValue = Money(source="cash_out_value")  # noqa: N815 - the wire's name
+    margin = Text()
+    originalStake = Money(source="original_stake")  # noqa: N815 - the wire's name
+    currentOdds = Text(source="current_odds")  # noqa: N815 - the wire's name
+    currentPrice = Text(source="current_price")  # noqa: N815 - the wire's name
+    shares = Text()
+    currency = SessionCurrency()
+
+
+class CashedOutOutput(serializers.Serializer):
+    """``play.CashedOut`` (``POST …/cash-out``)."""
+
+    betId = Text(source="position.pk")  # noqa: N815 - the wire's name
+    cashOutValue = Money(source="position.cash_out_value")  # noqa: N815 - the wire's name
+    transactionId = Text(source="win.pk")  # noqa: N815 - the wire's name
+    status = Raw(source="position.status")
+    delivery = Raw(source="win.status")
+    balance = Money()

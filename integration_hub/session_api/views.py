@@ -3,27 +3,32 @@ API, demo).
 
 Each view authenticates the session token (``authentication.py``), has the base view check the session (the id
 in the path, open, its partner not suspended: 404, 410, 403 on every route), validates its body with an input
-serializer (``serializers.py``) and calls one function of ``games/play.py``. The response bodies are the ones
-``games/play.py`` builds (its view models) and the balance below, in the shapes ``integration_hub/openapi.py``
-documents (``SESSION_STATE``, ``BALANCE``, ``BET_PLACED``, ``POSITION`` / ``JACKPOT_ROUND``,
-``CASH_OUT_PREVIEW``, ``CASHED_OUT``): money as decimal strings at the currency's precision.
+serializer (``serializers.py``), calls one function of ``games/play.py`` and shapes its domain result with an
+output serializer (``serializers.py``) in the shapes ``integration_hub/openapi.py`` documents
+(``SESSION_STATE``, ``BALANCE``, ``BET_PLACED``, ``POSITION`` / ``JACKPOT_ROUND``, ``CASH_OUT_PREVIEW``,
+``CASHED_OUT``): money as decimal strings at the currency's precision.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from core.errors import ApplicationError
 from games import play
 from games.models import Game
-from wallet import currency as money
 from wallet import services as wallet_services
 from wallet.models import GameSession
 
 from . import serializers
 from .authentication import IsGameSession, SessionKeyAuthentication
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 
 class SessionApiView(APIView):
@@ -34,7 +39,7 @@ class SessionApiView(APIView):
     permission_classes = [IsGameSession]
     game_session: GameSession
 
-    def initial(self, request, *args, **kwargs):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         method = request.method.lower()
         if method == "options" or not hasattr(self, method):  # OPTIONS and 405 answer as for any view
@@ -45,61 +50,69 @@ class SessionApiView(APIView):
         wallet_services.session_check_open(session)  # 403 suspended partner, 410 closed or expired
         self.game_session = session
 
+    def answer(self, output: type[Serializer], result: Any, status_code: int = status.HTTP_200_OK) -> Response:
+        """``result`` (a domain value) shaped by the ``output`` serializer; money in the session's currency."""
+        context = {"currency": self.game_session.currency}
+        return Response(output(result, context=context).data, status=status_code)
+
 
 class SessionStateView(SessionApiView):
     """``GET …/state``: the launch page's bootstrap (session, player, balance, game config, markets/rounds)."""
 
-    def get(self, request, session_id):
-        return Response(play.state(session=self.game_session))
+    def get(self, request: Request, session_id: str) -> Response:
+        return self.answer(serializers.SessionStateOutput, play.state(session=self.game_session))
 
 
 class SessionBalanceView(SessionApiView):
     """``GET …/balance``: live from the partner's wallet (ours for demo sessions); 502 when unreachable."""
 
-    def get(self, request, session_id):
-        session = self.game_session
-        balance = wallet_services.session_balance(session=session)
-        return Response({"balance": money.money_str(balance, session.currency), "currency": session.currency})
+    def get(self, request: Request, session_id: str) -> Response:
+        return self.answer(serializers.BalanceOutput, wallet_services.session_balance(session=self.game_session))
 
 
 class SessionBetView(SessionApiView):
     """``POST …/bet``: the body the session's game takes, debited through the partner's wallet."""
 
-    def post(self, request, session_id):
+    def post(self, request: Request, session_id: str) -> Response:
         session = self.game_session
         if session.game.slug == Game.PREDICTION_MARKETS:
             market_bet = serializers.MarketBetInput(data=request.data)
             market_bet.is_valid(raise_exception=True)
             placed = play.bet_market(session=session, **market_bet.validated_data)
+            return self.answer(serializers.MarketBetPlacedOutput, placed, status.HTTP_201_CREATED)
         elif session.game.slug == Game.TRADERHERO_JACKPOT:
             jackpot_bet = serializers.JackpotBetInput(data=request.data)
             jackpot_bet.is_valid(raise_exception=True)
-            placed = play.bet_jackpot(session=session, **jackpot_bet.validated_data)
-        else:
-            raise ApplicationError("This game takes no bets.", code="invalid_request")
-        return Response(placed, status=status.HTTP_201_CREATED)
+            played = play.bet_jackpot(session=session, **jackpot_bet.validated_data)
+            return self.answer(serializers.JackpotBetPlacedOutput, played, status.HTTP_201_CREATED)
+        raise ApplicationError("This game takes no bets.", code="invalid_request")
 
 
 class SessionBetDetailView(SessionApiView):
     """``GET …/bets/<betId>``: one of the session's bets."""
 
-    def get(self, request, session_id, bet_id):
-        return Response(play.bet_get(session=self.game_session, bet_id=bet_id))
+    def get(self, request: Request, session_id: str, bet_id: str) -> Response:
+        bet = play.bet_get(session=self.game_session, bet_id=bet_id)
+        if isinstance(bet, play.PositionQuote):
+            return self.answer(serializers.PositionOutput, bet)
+        return self.answer(serializers.JackpotRoundOutput, bet)
 
 
 class CashOutPreviewView(SessionApiView):
     """``POST …/cash-out/preview`` ``{betId}``: the value selling back would pay; no money moves."""
 
-    def post(self, request, session_id):
+    def post(self, request: Request, session_id: str) -> Response:
         body = serializers.CashOutPreviewInput(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(play.cash_out_preview(session=self.game_session, **body.validated_data))
+        return self.answer(
+            serializers.CashOutPreviewOutput, play.cash_out_preview(session=self.game_session, **body.validated_data)
+        )
 
 
 class CashOutView(SessionApiView):
     """``POST …/cash-out`` ``{betId, minValue?}``: sells the position back; the win goes out through the hooks."""
 
-    def post(self, request, session_id):
+    def post(self, request: Request, session_id: str) -> Response:
         body = serializers.CashOutInput(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(play.cash_out(session=self.game_session, **body.validated_data))
+        return self.answer(serializers.CashedOutOutput, play.cash_out(session=self.game_session, **body.validated_data))

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections, transaction
+from django.db.models import Field
 from django.utils import timezone
 
+from core.db import Pk
 from core.tasks import publish
 
 from .. import calllog
@@ -38,7 +41,7 @@ def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float
     return raw * (0.5 + 0.5 * (rng or random).random())
 
 
-def _send(tx: Transaction, *, in_worker_thread: bool) -> tuple[object, WalletResult]:
+def _send(tx: Transaction, *, in_worker_thread: bool) -> tuple[datetime, WalletResult]:
     """One HTTP call (no database access when the signing key is cached). Never raises."""
     started = timezone.now()
     try:
@@ -61,14 +64,17 @@ RETRY_FIELDS = ["lease_until", "next_attempt_at", "last_error", "error_code", "e
 
 
 def _record(
-    partner_id, sent: list[tuple[Transaction, object, WalletResult]], *, breaker_clean: bool = False
+    partner_id: Pk | None, sent: list[tuple[Transaction, datetime, WalletResult]], *, breaker_clean: bool = False
 ) -> tuple[list[str], bool]:
     """Write a batch's attempts and outcomes in one transaction; (outcome per row, breaker now open).
 
     ``breaker_clean``: the caller knows the breaker has no failures on record (skips the reset).
     """
     finished = timezone.now()
-    attempts, ok_rows, retry_rows, outcomes = [], [], [], []
+    attempts: list[DeliveryAttempt] = []
+    ok_rows: list[Transaction] = []
+    retry_rows: list[Transaction] = []
+    outcomes: list[str] = []
     failures = 0
     for tx, started, result in sent:
         attempts.append(
@@ -123,7 +129,15 @@ def _alert(partner_id) -> None:
         logger.warning("alert not published: %s", type(exc).__name__)
 
 
-def _update_rows(model, rows: list, fields: list[str], *, only_pending: bool = False) -> None:
+def _concrete(field: object) -> Field[Any, Any]:
+    """A model's own column (``_meta.get_field`` may also answer a reverse relation, which has none)."""
+    assert isinstance(field, Field), field
+    return field
+
+
+def _update_rows(
+    model: type[Transaction], rows: list[Transaction], fields: list[str], *, only_pending: bool = False
+) -> None:
     """One parameterised UPDATE per row, sent with ``executemany`` (psycopg pipelines it: one round trip).
 
     ``QuerySet.bulk_update`` builds a CASE WHEN expression per row and field; at batch sizes of 8–32
@@ -132,15 +146,16 @@ def _update_rows(model, rows: list, fields: list[str], *, only_pending: bool = F
     if not rows:
         return
     meta, quote = model._meta, connection.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
+    columns = [_concrete(meta.get_field(name)) for name in fields]
+    pk = _concrete(meta.pk)
     sql = (
-        f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(c.column)} = %s' for c in columns)} "
-        f"WHERE {quote(meta.pk.column)} = %s"
-        + (f" AND {quote(meta.get_field('status').column)} = %s" if only_pending else "")
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(str(c.column))} = %s' for c in columns)} "
+        f"WHERE {quote(str(pk.column))} = %s"
+        + (f" AND {quote(str(_concrete(meta.get_field('status')).column))} = %s" if only_pending else "")
     )
     params = [
         [c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns]
-        + [meta.pk.get_db_prep_save(row.pk, connection)]
+        + [pk.get_db_prep_save(row.pk, connection)]
         + ([TxStatus.PENDING] if only_pending else [])
         for row in rows
     ]
@@ -148,7 +163,7 @@ def _update_rows(model, rows: list, fields: list[str], *, only_pending: bool = F
         cursor.executemany(sql, params)
 
 
-def deliver(tx_id, now=None) -> str:
+def deliver(tx_id: Pk, now: datetime | None = None) -> str:
     """One delivery attempt of one win or refund. Returns what happened (for tasks, tests and metrics)."""
     now = now or timezone.now()
     row = Transaction.objects.filter(pk=tx_id).values("partner_id", "status", "kind").first()
@@ -157,6 +172,7 @@ def deliver(tx_id, now=None) -> str:
     partner_id = row["partner_id"]
     allowed, retry_at = breaker.allows(partner_id, now)
     if not allowed:  # the sweeper kicks the partner's pump when the pause is over
+        assert retry_at is not None  # an open breaker always says until when
         lease._defer(tx_id, retry_at + timedelta(seconds=random.uniform(0, 2)))
         return "breaker_open"
     if partner_id is not None and lease._in_flight(partner_id, now) >= lease.partner_cap(partner_id):

@@ -10,12 +10,12 @@ re-opens it (:func:`record`). Waiting for the breaker never counts as an attempt
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, Q
 
-from core.db import get_or_none
+from core.db import Pk, get_or_none
 
 from ..models import PartnerDeliveryState
 from ..outbox import _state_row, lease_seconds
@@ -33,7 +33,7 @@ def cooldown(opened_count: int) -> float:
 CLOSED, PROBE, OPEN = "closed", "probe", "open"
 
 
-def gate(partner_id, now) -> tuple[str, object]:
+def gate(partner_id: Pk | None, now: datetime) -> tuple[str, datetime | None]:
     """(closed | probe | open, retry_at). After the pause, exactly one caller gets the probe."""
     if partner_id is None:
         return CLOSED, None
@@ -50,13 +50,13 @@ def gate(partner_id, now) -> tuple[str, object]:
     return (PROBE, None) if took == 1 else (OPEN, probe_window)
 
 
-def allows(partner_id, now) -> tuple[bool, object]:
+def allows(partner_id: Pk | None, now: datetime) -> tuple[bool, datetime | None]:
     """(allowed, retry_at). Closed → allowed. Open → not allowed until open_until; then one probe at a time."""
     state, retry_at = gate(partner_id, now)
     return state != OPEN, retry_at
 
 
-def record(partner_id, ok: bool, now, failures: int = 1) -> bool:
+def record(partner_id: Pk | None, ok: bool, now: datetime, failures: int = 1) -> bool:
     """Record a success or ``failures`` failures; True when the breaker is open afterwards."""
     if partner_id is None:
         return False

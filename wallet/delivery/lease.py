@@ -10,20 +10,20 @@ for the breaker or the cap (no attempt counted).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from core.db import get_or_none
+from core.db import Pk, get_or_none
 
 from ..models import Transaction, TxKind, TxStatus
 from ..outbox import lease_seconds
 
 
-def partner_cap(partner_id) -> int:
+def partner_cap(partner_id: Pk) -> int:
     """Concurrent deliveries to a partner: its own setting (admin), else HUB_PARTNER_MAX_IN_FLIGHT."""
     from tenants.models import Partner
 
@@ -31,17 +31,17 @@ def partner_cap(partner_id) -> int:
     return max(1, int(own or settings.HUB_PARTNER_MAX_IN_FLIGHT))
 
 
-def _in_flight(partner_id, now) -> int:
+def _in_flight(partner_id: Pk, now: datetime) -> int:
     return Transaction.objects.filter(
         partner_id=partner_id, status=TxStatus.PENDING, lease_until__gt=now, kind__in=[TxKind.WIN, TxKind.REFUND]
     ).count()
 
 
-def _defer(tx_id, until) -> None:
+def _defer(tx_id: Pk, until: datetime) -> None:
     Transaction.objects.filter(pk=tx_id, status=TxStatus.PENDING).update(next_attempt_at=until)
 
 
-def _due(now, *, slack: float = 1.0) -> Q:
+def _due(now: datetime, *, slack: float = 1.0) -> Q:
     """Pending wins/refunds whose lease is free and whose next attempt is due."""
     return (
         Q(status=TxStatus.PENDING, kind__in=[TxKind.WIN, TxKind.REFUND])
@@ -50,22 +50,22 @@ def _due(now, *, slack: float = 1.0) -> Q:
     )
 
 
-def _has_due(partner_id, now=None) -> bool:
+def _has_due(partner_id: Pk, now: datetime | None = None) -> bool:
     return Transaction.objects.filter(_due(now or timezone.now(), slack=0), partner_id=partner_id).exists()
 
 
-def claim(tx_id, now=None) -> Transaction | None:
+def claim(tx_id: Pk, now: datetime | None = None) -> Transaction | None:
     """Take the lease on a due delivery, or None if someone else has it / it is not due / it is done."""
     rows = _claim(Transaction.objects.filter(pk=tx_id), 1, now or timezone.now())
     return rows[0] if rows else None
 
 
-def claim_batch(partner_id, limit: int, now=None) -> list[Transaction]:
+def claim_batch(partner_id: Pk, limit: int, now: datetime | None = None) -> list[Transaction]:
     """Lease up to ``limit`` of a partner's due deliveries (oldest due first)."""
     return _claim(Transaction.objects.filter(partner_id=partner_id), limit, now or timezone.now())
 
 
-def _claim(qs, limit: int, now) -> list[Transaction]:
+def _claim(qs: QuerySet[Transaction], limit: int, now: datetime) -> list[Transaction]:
     """Lease the due rows of ``qs`` (row locks, SKIP LOCKED on PostgreSQL) and count the attempt; the rows
     come with their sessions, partners and ExtCIDs, ready to send."""
     if limit <= 0:

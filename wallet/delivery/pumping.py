@@ -31,8 +31,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from core.db import Pk
+
 from .. import outbox
-from ..models import PartnerDeliveryState
+from ..models import PartnerDeliveryState, Transaction
 from ..outbox import _pump_release, _pump_ttl
 from . import attempts, breaker, lease
 
@@ -43,7 +45,7 @@ from . import attempts, breaker, lease
 STOPPING = threading.Event()
 
 
-def pump(partner_id, token, *, max_seconds: float | None = None) -> Counter:
+def pump(partner_id: Pk, token: str, *, max_seconds: float | None = None) -> Counter[str]:
     """Deliver a partner's due rows until none is left (or the time slice ends); one pump per partner."""
     return Pump(partner_id, token, max_seconds).run()
 
@@ -52,7 +54,7 @@ class Pump:
     """One time slice of one partner's pump; ``run()`` returns the outcomes counted (``delivered``,
     ``retry``, ``breaker_open``, ``not_owner``)."""
 
-    def __init__(self, partner_id, token, max_seconds: float | None = None) -> None:
+    def __init__(self, partner_id: Pk, token: str, max_seconds: float | None = None) -> None:
         self.partner_id, self.token = partner_id, token
         self.max_seconds = settings.HUB_PUMP_MAX_SECONDS if max_seconds is None else max_seconds
         self.stats: Counter = Counter()
@@ -166,7 +168,7 @@ class Pump:
             _pump_release(self.partner_id, self.token)
 
 
-def _pump_refresh(partner_id, token) -> bool:
+def _pump_refresh(partner_id: Pk, token: str) -> bool:
     return (
         PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
             pump_until=timezone.now() + timedelta(seconds=_pump_ttl())
@@ -175,7 +177,7 @@ def _pump_refresh(partner_id, token) -> bool:
     )
 
 
-def _warm_signing_keys(rows) -> None:
+def _warm_signing_keys(rows: list[Transaction]) -> None:
     """Look the signing key up here (main thread), so worker threads find it cached: a key that would
     expire within half its TTL is looked up again now (before, a key about to expire here expired in the
     worker threads, and each of up to ``cap`` threads opened a PostgreSQL connection to look it up)."""

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +29,7 @@ from . import lease
 logger = logging.getLogger("wallet.delivery")  # the engine's one logger: the same records as before the split
 
 
-def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
+def sweep(now: datetime | None = None, *, limit: int = 2000) -> dict[str, int]:
     """Kick every partner with due deliveries, flag stuck ones, resolve bets orphaned mid-request."""
     now = now or timezone.now()
     partner_ids = list(
@@ -70,7 +70,7 @@ def sweep(now=None, *, limit: int = 2000) -> dict[str, int]:
     return {"kicked": kicked, "enqueued": enqueued, "stuck_flagged": stuck, "orphaned_bets": orphans}
 
 
-def orphaned_bets_resolve(*, now=None) -> int:
+def orphaned_bets_resolve(*, now: datetime | None = None) -> int:
     """A bet still pending long after its request must have died: decline it and refund it (seed: timeout → refund)."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.HUB_ORPHAN_BET_SECONDS)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django import template
+from django.template import Context
 from django.urls import reverse
 
 from ..dashboard import operations_dashboard
@@ -16,7 +18,7 @@ STUCK_FILTER = {"status__exact": "pending", "stuck__exact": "1"}
 
 
 @register.simple_tag(takes_context=True)
-def wallet_stuck_deliveries(context) -> dict | None:
+def wallet_stuck_deliveries(context: Context) -> dict[str, Any] | None:
     """{count, url, reconciliation_url} for the current user (only the partners they may see), or None."""
     request = context.get("request")
     user = getattr(request, "user", None)

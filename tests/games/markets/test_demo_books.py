@@ -105,9 +105,9 @@ def test_the_session_state_shows_each_session_its_own_book(games_catalog):
     market = make_market(b="100")
     demo = demo_session(games_catalog)
     placed = play.bet_market(session=demo, market_id=market.pk, outcome="YES", amount=Decimal("500.00"))
-    assert Position.objects.get(pk=placed["betId"]).demo
-    demo_view = next(m for m in play.state(session=demo)["markets"] if m["id"] == str(market.pk))
-    assert Decimal(demo_view["yesPrice"]) > Decimal("0.9")
+    assert Position.objects.get(pk=placed.position.pk).demo
+    demo_view = next(m for m in play.state(session=demo).markets if m.market.pk == market.pk)
+    assert demo_view.yes_price > Decimal("0.9")
     assert markets.book_prices(market, "USD", demo=False) == (Decimal("0.5000"), Decimal("0.5000"))
 
 
@@ -237,26 +237,26 @@ def test_a_demo_session_through_the_wallet_never_ends_richer(moves, games_catalo
     settings.HUB_CASHOUT_LIMIT_PER_DAY = 0
     market = make_market(b="100", q_no="28.19")
     session = demo_session(games_catalog, balance="100000.00")
-    bets: list[str] = []
+    bets: list[uuid.UUID] = []
     for move in moves:
         if move[0] == "bet":
             try:
                 bets.append(
                     play.bet_market(
                         session=session, market_id=market.pk, outcome=move[1], amount=Decimal(str(move[2]))
-                    )["betId"]
+                    ).position.pk
                 )
             except markets.MarketError:
                 continue
         elif bets:
             bet_id = bets.pop(move[1] % len(bets))
             try:
-                play.cash_out(session=session, bet_id=uuid.UUID(bet_id))
+                play.cash_out(session=session, bet_id=bet_id)
             except markets.MarketError:
                 continue
     for bet_id in bets:
         try:
-            play.cash_out(session=session, bet_id=uuid.UUID(bet_id))
+            play.cash_out(session=session, bet_id=bet_id)
         except markets.MarketError:
             pass
     assert GameSession.objects.get(pk=session.pk).demo_balance <= Decimal("100000.00")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -80,15 +81,19 @@ def test_stake_limits_come_from_settings_with_a_fallback(settings):
     )
 
 
-def test_default_limits_without_settings(settings):
+def test_default_limits_are_the_settings_defaults(settings, monkeypatch):
+    """The defaults live in config/settings/base.py only: read them from a fresh import of that module (no
+    environment overrides), put them in place and check what the market code makes of them."""
+    for name in ("HUB_MARKET_MARGIN", "HUB_CASHOUT_LIMIT_PER_DAY"):
+        monkeypatch.delenv(name, raising=False)
+    base = importlib.reload(importlib.import_module("config.settings.base"))
     for name in (
         "HUB_MARKET_STAKE_LIMITS",
         "HUB_MARKET_MAX_EXPOSURE",
         "HUB_MARKET_MARGIN",
         "HUB_CASHOUT_LIMIT_PER_DAY",
     ):
-        if hasattr(settings, name):
-            delattr(settings, name)
+        setattr(settings, name, getattr(base, name))
     assert markets.stake_limits("GBP") == (Decimal("0.10"), Decimal("500"))
     assert markets.stake_limits("XYZ") == (Decimal("0.10"), Decimal("500"))
     assert markets.max_exposure("USD") == Decimal("50000")
@@ -102,6 +107,15 @@ def test_default_limits_without_settings(settings):
     assert code_of(exc) == "stake_too_high"
     assert markets.market_margin() == Decimal("0.05")
     assert markets.cashout_limit_per_day() == 10
+
+
+def test_a_stake_limits_table_without_a_fallback_fails_the_system_check(settings):
+    from django.core import checks
+
+    settings.HUB_MARKET_STAKE_LIMITS = {"USD": ("1", "20")}
+    assert [m.id for m in checks.run_checks() if m.id.startswith("games.")] == ["games.E001"]
+    settings.HUB_MARKET_STAKE_LIMITS = {"USD": ("1", "20"), "*": ("0.5", "5")}
+    assert [m.id for m in checks.run_checks() if m.id.startswith("games.")] == []
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import uuid
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -47,17 +46,17 @@ def test_resolve_pays_winners_shares_and_closes_losers_with_zero_wins(games_cata
     a = play.bet_market(session=alice, market_id=market.pk, outcome="YES", amount=Decimal("10.00"))
     b = play.bet_market(session=bob, market_id=market.pk, outcome="NO", amount=Decimal("5.00"))
     c = play.bet_market(session=carol, market_id=market.pk, outcome="YES", amount=Decimal("2.00"))
-    play.cash_out(session=carol, bet_id=uuid.UUID(c["betId"]))
+    play.cash_out(session=carol, bet_id=c.position.pk)
     carol_after_cash_out = balance(carol)
     paid = settlement.market_settle(market_id=market.pk, action="resolve", outcome="YES", actor="test")
     assert paid == 2  # the cashed-out position is already settled
-    shares = Decimal(a["shares"]).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    shares = a.position.shares.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
     assert balance(alice) == Decimal("90.00") + shares
     assert balance(bob) == Decimal("95.00")
     assert balance(carol) == carol_after_cash_out
     bob_win = Transaction.objects.get(kind=TxKind.WIN, session=bob)
     assert bob_win.amount == 0 and bob_win.status == TxStatus.CONFIRMED
-    assert Position.objects.get(pk=b["betId"]).status == PositionStatus.LOST
+    assert Position.objects.get(pk=b.position.pk).status == PositionStatus.LOST
     assert Market.objects.get(pk=market.pk).status == MarketStatus.RESOLVED
     with pytest.raises(Exception):
         settlement.market_settle(market_id=market.pk, action="void", actor="test")

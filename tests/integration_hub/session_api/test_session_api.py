@@ -276,7 +276,7 @@ def test_a_traderhero_bet_costs_a_bounded_number_of_statements(http, wired, game
     play.bet_jackpot(session=session, direction="up", amount=Decimal("1.00"))  # the signing key is cached now
     with CaptureQueriesContext(connection) as queries:
         body = play.bet_jackpot(session=session, direction="up", amount=Decimal("1.00"))
-    assert body["status"] == "open"
+    assert body.round.status == "open"
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     assert statements.count("SAVEPOINT") == 1, statements  # _confirm_or_refund's, not one per insert
     # BEGIN, round, bet, COMMIT | partner call | BEGIN, bet, session, SAVEPOINT, game round, RELEASE, COMMIT
@@ -359,7 +359,7 @@ def test_the_state_of_a_market_session_costs_the_same_queries_for_1_or_12_positi
     def state_queries() -> int:
         with CaptureQueriesContext(connection) as queries:
             body = play.state(session=session)
-        assert all(p["cashOutValue"] for p in body["positions"])
+        assert all(p.cash_out_value for p in body.positions)
         return len(queries.captured_queries)
 
     def open_positions(n):

@@ -8,8 +8,9 @@ the same every 6 hours). Transactions are never removed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wallet import partitions
 
@@ -17,13 +18,13 @@ from wallet import partitions
 class Command(BaseCommand):
     help = "Create upcoming ledger partitions; archive and drop delivery attempts past their retention."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--months-ahead", type=int, default=None, help="Months of partitions made ahead.")
         parser.add_argument("--retention-days", type=int, default=None, help="Keep attempts this many days.")
         parser.add_argument("--archive-dir", default=None, help="Where archived attempts go (gzip CSV).")
         parser.add_argument("--no-archive", action="store_true", help="Drop old attempts without archiving.")
 
-    def handle(self, *args, **opts):
+    def handle(self, *args: Any, **opts: Any) -> None:
         for name in ("months_ahead", "retention_days"):
             if opts[name] is not None and opts[name] < 0:
                 raise CommandError(f"--{name.replace('_', '-')} must be 0 or more.")

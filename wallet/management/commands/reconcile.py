@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tenants.models import Partner
 from wallet.reconciliation import COLUMNS, reconciliation_csv, reconciliation_report, row_values
@@ -35,12 +36,12 @@ class Command(BaseCommand):
         "(demo sessions excluded)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--partner", required=True, help="Partner id (the Public API cID) or slug.")
         parser.add_argument("--date", required=True, help="UTC day, YYYY-MM-DD.")
         parser.add_argument("--csv", action="store_true", help="Print CSV (the admin's download) instead of a table.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         partner = _partner(options["partner"])
         day = _day(options["date"])
         rows = reconciliation_report(partner=partner, date=day)
