@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.after_response import after_response
 from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, UpstreamUnavailable
 
 from . import bulkhead, calllog
@@ -293,7 +294,8 @@ def bet_place(
                 on_reserve(rnd)
 
         result = transport_for(session.protocol).bet(tx)
-    calllog.record_call(kind=WalletCallKind.BET, session=session, result=result, tx=tx)
+    # The delivery log's row for this call waits until the player has the answer (a log, not the ledger).
+    after_response(lambda: calllog.record_call(kind=WalletCallKind.BET, session=session, result=result, tx=tx))
 
     with transaction.atomic():
         now = timezone.now()

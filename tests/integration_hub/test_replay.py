@@ -300,7 +300,7 @@ def test_beat_purges_expired_entries_of_the_database_store(db, settings):
     from integration_hub.tasks import purge_seen_signatures
     from tenants.models import SeenSignature
 
-    beat = {"task": "integration_hub.purge_seen_signatures", "schedule": 300.0}
+    beat = {"task": "integration_hub.purge_seen_signatures", "schedule": 300.0, "options": {"expires": 300}}
     assert beat in settings.CELERY_BEAT_SCHEDULE.values()
     now = datetime.now(UTC)
     SeenSignature.objects.create(digest=replay.digest("k", "old"), expires_at=now - timedelta(seconds=1))
