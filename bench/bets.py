@@ -4,7 +4,7 @@ The hub's ``POST /igsp/v1/sessions/<id>/bet`` and the limit server (``../shared/
 least work a correct bet must do) are loaded one after the other with wrk at 1, 4 and 16 connections, against
 the same lean wallet (``../shared/perf/wallet.py`` under uvicorn: answers 200 at once) and the same
 PostgreSQL (the run's hub database), BENCH_BETS_ROUNDS times (A B A B damps the host's drift); the best
-figure of the rounds counts, as in ``compare_bets.py``. Paths:
+figure of the rounds counts, as in ``../shared/perf/compare_bets.py``. Paths:
 
 - TraderHero bet (16 sessions, one per connection);
 - market bet, every client on the same market and currency (16 sessions; the body alternates YES and NO so

@@ -14,7 +14,7 @@ over the whole drain: the most calls that overlapped in time, from the attempts 
 (``started_at`` + ``duration_ms``, a sweep line in SQL); the peak must stay ≤ the cap (``HUB_PARTNER_MAX_IN_FLIGHT``, 32, unless BENCH_DRAIN_CAP sets it).
 
 BENCH_DRAIN_PYSPY=1 also records a py-spy profile of the worker (children included) during the
-wallet.py drain: var/bench/drain-pyspy.txt, collapsed stacks (flamegraph.pl and
+``../shared/perf/wallet.py`` drain: var/bench/drain-pyspy.txt, collapsed stacks (flamegraph.pl and
 speedscope read them; py-spy is a hand-run tool: ``.venv/bin/pip install py-spy``).
 """
 

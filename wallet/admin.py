@@ -16,7 +16,7 @@ Rules kept here:
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -35,6 +35,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core.admin import BOTH_LOCATIONS, SERVICE_ERRORS, ReadOnlyAdminMixin, error_text
+from core.db import Pk
 from tenants.models import Partner
 from tenants.selectors import partners_visible_to
 
@@ -109,7 +110,8 @@ class LedgerPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        n = self.object_list[: self.COUNT_CAP + 1].count()
+        # the admin's changelist pages a QuerySet (Paginator's stub types object_list as any sliceable)
+        n = cast(QuerySet[Any], self.object_list)[: self.COUNT_CAP + 1].count()
         self.capped = n > self.COUNT_CAP
         return min(n, self.COUNT_CAP)
 
@@ -136,7 +138,7 @@ class LedgerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return self.get_fields(request, obj)
 
 
-def round_details_anchor(round_id) -> str:
+def round_details_anchor(round_id: Pk) -> str:
     """A fresh signed link to the round's details page (``wallet/round_links.py``), valid for
     HUB_ROUND_DETAILS_TTL_SECONDS: the page an account manager opens or sends to a partner's support agent. Only
     rows the user may see (the admin's scoped querysets) get one."""
@@ -234,7 +236,7 @@ class RoundAdmin(LedgerAdmin):
     )
 
     @admin.display(description="round details")
-    def round_details(self, obj: Round):
+    def round_details(self, obj: Round) -> str:
         return round_details_anchor(obj.pk)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -406,7 +408,7 @@ class TransactionAdmin(LedgerAdmin):
         return obj.session.player_id
 
     @admin.display(description="round details")
-    def round_details(self, obj: Transaction):
+    def round_details(self, obj: Transaction) -> str:
         return round_details_anchor(obj.round_id)
 
     @admin.display(description="attempts")
@@ -631,10 +633,10 @@ class HookOutcomeFilter(admin.SimpleListFilter):
     title = "reconciliation outcome"
     parameter_name = "outcome"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: ModelAdmin[Any]) -> list[tuple[str, str]]:
         return list(HookOutcome.LABELS.items())
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
         if value == HookOutcome.MISMATCH:
             return queryset.filter(mismatch=True)
@@ -670,10 +672,10 @@ class InboundHookAdmin(LedgerAdmin):
         "response_status",
     )
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("session").defer("session__key_hash")
 
     @admin.display(description="outcome", ordering="mismatch")
-    def outcome(self, obj: InboundHook):
+    def outcome(self, obj: InboundHook) -> SafeString:
         value = HookOutcome.of(obj)
         return format_html('<span class="hook-outcome hook-{}">{}</span>', value, HookOutcome.LABELS[value])

@@ -13,14 +13,15 @@ from __future__ import annotations
 import json
 import logging
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
 from core.logging import redact_value
 
-from .models import WalletCall
+from .models import GameSession, Transaction, WalletCall
 from .transport import WalletResult
 
 logger = logging.getLogger("wallet.calllog")
@@ -28,13 +29,13 @@ logger = logging.getLogger("wallet.calllog")
 MAX_CHARS = 4096
 
 
-def _plain(value):
+def _plain(value: object) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     raise TypeError(type(value).__name__)
 
 
-def _clean(value, depth: int = 0):
+def _clean(value: Any, depth: int = 0) -> Any:
     """Without NUL characters (PostgreSQL jsonb and SQLite's JSON check refuse them), nested at most 8 deep."""
     if depth > 8:
         return "[too deep]"
@@ -49,7 +50,7 @@ def _clean(value, depth: int = 0):
     return value
 
 
-def bounded(value) -> dict | None:
+def bounded(value: Any) -> dict | None:
     """``value`` (a payload or an answer) redacted and at most ``MAX_CHARS`` characters of JSON."""
     if value is None:
         return None
@@ -78,7 +79,7 @@ def response_record(result: WalletResult) -> dict | None:
     return bounded({"text": result.response_text}) if result.response_text else None
 
 
-def record_call(*, kind: str, session, result: WalletResult, tx=None) -> None:
+def record_call(*, kind: str, session: GameSession, result: WalletResult, tx: Transaction | None = None) -> None:
     """One ``WalletCall`` row for a bet or balance call. Never raises (the call's outcome stands)."""
     if session.partner_id is None:
         return
@@ -103,7 +104,7 @@ def record_call(*, kind: str, session, result: WalletResult, tx=None) -> None:
         logger.warning("wallet call not logged: %s", type(exc).__name__)
 
 
-def purge(*, now=None) -> int:
+def purge(*, now: datetime | None = None) -> int:
     """Delete ``WalletCall`` rows older than ``HUB_CALL_LOG_DAYS`` (the portal shows a week; balance calls are
     many). Delivery attempts are the payouts' record and are kept."""
     from django.conf import settings

@@ -18,7 +18,7 @@ from tenants.selectors import partners_visible_to
 
 from .models import AttemptOutcome, DeliveryAttempt, PartnerDeliveryState, WalletCall
 from .reconciliation import ReconciliationRow, format_amount, hourly_totals, reconciliation_report
-from .selectors import pending_deliveries, transactions_for_partner
+from .selectors import AnyUser, pending_deliveries, transactions_for_partner
 
 HOURS = 24
 CHARTED = 20  # partners with a chart (the rest are rows of the table)
@@ -74,7 +74,7 @@ def _panel(partner: Partner, now: datetime) -> PartnerPanel:
         backlog=Count("pk"), stuck=Count("pk", filter=Q(stuck=True))
     )
     since = now - timedelta(hours=1)
-    samples = []
+    samples: list[tuple[int, str]] = []
     for model in (DeliveryAttempt, WalletCall):
         samples.extend(
             model.objects.filter(partner=partner, started_at__gte=since)
@@ -107,15 +107,15 @@ def _chart(panel: PartnerPanel, now: datetime) -> None:
         panel.currency = max(by_currency, key=lambda c: by_currency[c])
     for i in range(HOURS):
         hour = first + timedelta(hours=i)
-        t = totals.get((panel.currency, hour))
+        slot = totals.get((panel.currency, hour))
         panel.hours.append(hour.isoformat())
-        panel.bets.append(format_amount(t.bets, panel.currency) if t else "0")
-        panel.wins.append(format_amount(t.wins, panel.currency) if t else "0")
-        panel.ggr.append(format_amount(t.ggr, panel.currency) if t else "0")
+        panel.bets.append(format_amount(slot.bets, panel.currency) if slot else "0")
+        panel.wins.append(format_amount(slot.wins, panel.currency) if slot else "0")
+        panel.ggr.append(format_amount(slot.ggr, panel.currency) if slot else "0")
         panel.sessions.append(sum(v.sessions for (c, h), v in totals.items() if h == hour))
 
 
-def operations_dashboard(*, user, now: datetime | None = None) -> list[PartnerPanel]:
+def operations_dashboard(*, user: AnyUser, now: datetime | None = None) -> list[PartnerPanel]:
     """The panels of the partners ``user`` may see: open breakers and stuck deliveries first, then by name."""
     now = now or timezone.now()
     partners = list(partners_visible_to(user).select_related("account_manager"))

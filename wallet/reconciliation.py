@@ -171,7 +171,11 @@ def hourly_totals(*, partner: Partner, start: datetime, end: datetime) -> dict[t
     out: dict[tuple[str, datetime], HourTotals] = defaultdict(HourTotals)
     if connections[qs.db].vendor == "sqlite":
         bet_sessions: dict[tuple[str, datetime], set] = defaultdict(set)
-        rows = qs.values_list("currency", "kind", "bet_status", "amount", "confirmed_at", "session_id").order_by()
+        # "bet_status" is _confirmed_between's annotate() alias (the refunded bet's status), which django-stubs'
+        # plugin cannot see through the helper's QuerySet[Transaction] return type.
+        rows = qs.values_list(  # type: ignore[misc]
+            "currency", "kind", "bet_status", "amount", "confirmed_at", "session_id"
+        ).order_by()
         for cur, kind, bet_status, amount, confirmed_at, session_id in rows.iterator():
             key = (cur, confirmed_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0))
             slot = out[key]

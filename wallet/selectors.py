@@ -9,11 +9,13 @@ the partners they manage).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 
+from core.db import Pk
 from tenants.models import Partner
 from tenants.selectors import partners_visible_to
 
@@ -72,7 +74,7 @@ def stuck_deliveries_count_for(user: AnyUser) -> int:
 # ------------------------------------------------------------- partner lookup --
 
 
-def round_for_partner(*, partner: Partner, round_id) -> Round | None:
+def round_for_partner(*, partner: Partner, round_id: Pk) -> Round | None:
     """One of ``partner``'s rounds by our roundID; another partner's id (or garbage) is ``None``."""
     try:
         return rounds_for_partner(partner=partner).select_related("session", "session__game").get(pk=round_id)
@@ -83,10 +85,10 @@ def round_for_partner(*, partner: Partner, round_id) -> Round | None:
 def transactions_lookup(
     *,
     partner: Partner,
-    since=None,
-    until=None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     player_id: str | None = None,
-    round_id=None,
+    round_id: Pk | None = None,
     transaction_id: str | None = None,
     status: str | None = None,
 ) -> QuerySet[Transaction]:
@@ -114,7 +116,7 @@ def transactions_lookup(
 
 
 def active_sessions_for_partner(
-    *, partner: Partner, player_id: str | None = None, session_ref: str | None = None, session_id=None
+    *, partner: Partner, player_id: str | None = None, session_ref: str | None = None, session_id: Pk | None = None
 ) -> QuerySet[GameSession]:
     qs = sessions_for_partner(partner=partner).filter(status=SessionStatus.ACTIVE)
     if player_id:

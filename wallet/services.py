@@ -32,6 +32,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.after_response import after_response
+from core.db import Pk
 from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, UpstreamUnavailable
 
 from . import bulkhead, calllog
@@ -159,11 +160,11 @@ def session_close(*, session: GameSession) -> None:
 
 def sessions_terminate(
     *,
-    partner,
-    actor,
+    partner: Partner,
+    actor: Actor,
     player_id: str | None = None,
     session_ref: str | None = None,
-    session_id=None,
+    session_id: Pk | None = None,
     reason: str = "",
 ) -> list[GameSession]:
     """Close ``partner``'s open sessions of a player, of one partner session reference, or one of our session

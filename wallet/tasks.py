@@ -8,7 +8,7 @@ from .delivery import pumping
 
 
 @worker_shutting_down.connect
-def _stop_pumps(**_kwargs) -> None:
+def _stop_pumps(**_kwargs: object) -> None:
     """A warm shutdown (SIGTERM, Ctrl-C): pumps stop claiming and hand back their flags (pumping.STOPPING)."""
     pumping.STOPPING.set()
 

@@ -7,7 +7,12 @@ body, call one selector or service scoped by the signing partner, serialize. Ano
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from django.http import HttpResponse
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.fields import StrictCharField
@@ -31,7 +36,7 @@ def round_not_found() -> NotFound:
 class RoundDetailsView(HmacView):
     """``GET /igsp/v1/rounds/{round_id}``: a short-lived signed link to the round's details page, and its summary."""
 
-    def get(self, request, round_id):
+    def get(self, request: Request, round_id: str) -> Response:
         rnd = wallet_selectors.round_for_partner(partner=request.user.partner, round_id=round_id)
         if rnd is None:
             raise round_not_found()
@@ -94,7 +99,7 @@ class TransactionsQuery(serializers.Serializer):
 class TransactionsView(HmacView):
     """``GET /igsp/v1/transactions``: the partner's transactions, oldest first, in cursor pages."""
 
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         query = TransactionsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
@@ -111,7 +116,7 @@ class TransactionsView(HmacView):
         return Response({"data": [igsp_transaction(t) for t in rows], "cursor": cursor, "meta": meta})
 
 
-def igsp_reconciliation_json(day, rows) -> dict:
+def igsp_reconciliation_json(day: date, rows: list[reconciliation.ReconciliationRow]) -> dict:
     return {
         "date": day.isoformat(),
         "currencies": [
@@ -125,7 +130,7 @@ class ReconciliationView(HmacView):
 
     content_negotiation_class = FormatParamIsOurs
 
-    def get(self, request):
+    def get(self, request: Request) -> Response | HttpResponse:
         return reconciliation_response(request, igsp_reconciliation_json)
 
 
@@ -134,7 +139,7 @@ class IgspTerminateBody(serializers.Serializer):
     session_id = StrictCharField(required=False, max_length=200, help_text="Your `session_id` of the session.")
     reason = StrictCharField(required=False, max_length=500, allow_blank=True)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("player_id") and not attrs.get("session_id"):
             raise serializers.ValidationError("One of player_id or session_id is required.")
         return attrs
@@ -144,7 +149,7 @@ class SessionsTerminateView(HmacView):
     """``POST /igsp/v1/sessions/terminate``: close a player's open sessions (or one session); the game page's
     next call answers 410 ``session_closed``."""
 
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         body = IgspTerminateBody(data=_object(request))
         body.is_valid(raise_exception=True)
         b = body.validated_data

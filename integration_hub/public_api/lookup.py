@@ -8,7 +8,12 @@ partner's ids answer 404.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpResponse
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.fields import StrictCharField
@@ -27,7 +32,7 @@ from wallet.round_links import round_details_link
 from .base import CoreApiView, _object
 
 
-def _iso(dt):
+def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat().replace("+00:00", "Z") if dt is not None else None
 
 
@@ -62,7 +67,7 @@ class RoundsQuery(serializers.Serializer):
 class RoundsView(CoreApiView):
     """``GET /api/v1/rounds?cID&roundID``: a short-lived signed link to the round's details page, and its summary."""
 
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         query = RoundsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         rnd = wallet_selectors.round_for_partner(partner=request.user.partner, round_id=query.validated_data["roundID"])
@@ -104,7 +109,7 @@ class TransactionsQuery(serializers.Serializer):
 class TransactionsView(CoreApiView):
     """``GET /api/v1/transactions``: the partner's transactions, oldest first, in cursor pages (``nextCursor``)."""
 
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         query = TransactionsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
@@ -133,7 +138,7 @@ def _camel(name: str) -> str:
     return head + "".join(p.capitalize() for p in rest)
 
 
-def core_reconciliation_json(day, rows) -> dict:
+def core_reconciliation_json(day: date, rows: list[reconciliation.ReconciliationRow]) -> dict:
     return {
         "date": day.isoformat(),
         "currencies": [
@@ -154,7 +159,7 @@ class ReconciliationView(CoreApiView):
 
     content_negotiation_class = FormatParamIsOurs
 
-    def get(self, request):
+    def get(self, request: Request) -> Response | HttpResponse:
         ReconciliationQuery(data=request.query_params).is_valid(raise_exception=True)
         return reconciliation_response(request, core_reconciliation_json)
 
@@ -166,13 +171,13 @@ class FreeRoundsQuery(serializers.Serializer):
     extID = StrictCharField(required=False, max_length=200)
     userID = StrictCharField(required=False, max_length=200)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not (attrs.get("id") or attrs.get("extID") or attrs.get("userID")):
             raise serializers.ValidationError("One of id, extID or userID must be provided.")
         return attrs
 
 
-def free_rounds_status(request) -> Response:
+def free_rounds_status(request: Request) -> Response:
     query = FreeRoundsQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     q, partner = query.validated_data, request.user.partner
@@ -217,7 +222,7 @@ class CoreTerminateBody(serializers.Serializer):
     gsID = serializers.UUIDField(required=False, help_text="Our game session id (answered by create-new-game).")
     reason = StrictCharField(required=False, max_length=500, allow_blank=True)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not (attrs.get("userID") or attrs.get("sessionID") or attrs.get("gsID")):
             raise serializers.ValidationError("One of userID, sessionID or gsID must be provided.")
         return attrs
@@ -227,7 +232,7 @@ class TerminateSessionsView(CoreApiView):
     """``POST /api/v1/terminate-sessions``: close a player's open game sessions (or one); the game page's next
     call answers 410 ``session_closed``."""
 
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         body = CoreTerminateBody(data=_object(request))
         body.is_valid(raise_exception=True)
         b = body.validated_data

@@ -26,6 +26,7 @@ from wallet import services as wallet_services
 from wallet.models import Protocol
 
 if TYPE_CHECKING:
+    from games.models import BetLine, Game
     from tenants.models import Partner
 
 DEMO_BALANCE_USD = Decimal("10000.00")
@@ -252,7 +253,7 @@ def free_rounds_create(*, partner: Partner, data: dict[str, Any]) -> FreeRoundsC
         raise Conflict(f"A free rounds campaign with extID {data['extID']!r} already exists.") from exc
 
 
-def _bet_line(game, currency: str, position: int):
+def _bet_line(game: Game, currency: str, position: int) -> BetLine | None:
     lines = game_selectors.bet_lines_for(game=game, currency=currency).get(currency, [])
     return next((bl for bl in lines if bl.position == position), None)
 

@@ -120,7 +120,7 @@ def _record(
     return outcomes, opened
 
 
-def _alert(partner_id) -> None:
+def _alert(partner_id: Pk | None) -> None:
     """The breaker opened: the alerts app opens its incident now (task by name; its beat task catches up
     when the broker is down)."""
     try:

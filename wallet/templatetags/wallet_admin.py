@@ -33,7 +33,7 @@ def wallet_stuck_deliveries(context: Context) -> dict[str, Any] | None:
 
 
 @register.simple_tag(takes_context=True)
-def ops_dashboard(context) -> dict | None:
+def ops_dashboard(context: Context) -> dict[str, Any] | None:
     """The operations dashboard's panels for the current user (their partners; every partner for a superuser)."""
     request = context.get("request")
     user = getattr(request, "user", None)
