@@ -288,4 +288,4 @@ def test_a_market_bet_holds_the_market_lock_for_the_trade_only_and_rereads_nothi
     ], held
     assert "games_position" in held[1] and "games_marketevent" in held[3]
     assert not any("games_position" in s for s in sql[: lock + 1] if s.startswith("SELECT")), sql
-    assert Decimal(placed["market"]["noPrice"]) == markets.book_prices(market, "USD", demo=True)[1]
+    assert placed.market.no_price == markets.book_prices(market, "USD", demo=True)[1]
