@@ -17,16 +17,14 @@ import uuid
 
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from certification import reports, selectors, services
 from certification.cases import GROUPS
 from certification.models import RunProtocol
-from core.api.authentication import IsPartner
 from core.api.fields import StrictCharField
 from core.errors import ApplicationError, NotFound
-from integration_hub.igsp.authentication import IgspHmacAuthentication
-from integration_hub.public_api.authentication import PublicApiSignatureAuthentication
+from integration_hub.igsp.views import HmacView
+from integration_hub.public_api.base import CoreApiView
 
 
 class _Groups(serializers.ListField):
@@ -64,11 +62,7 @@ def _run_or_404(partner, run_id: str):
     return run
 
 
-class IgspCertificationRunsView(APIView):
-    authentication_classes = [IgspHmacAuthentication]
-    permission_classes = [IsPartner]
-    error_style = "igsp"
-
+class IgspCertificationRunsView(HmacView):
     def post(self, request):
         body = IgspCertifySerializer(data=_body(request))
         body.is_valid(raise_exception=True)
@@ -85,20 +79,12 @@ class IgspCertificationRunsView(APIView):
         return Response(reports.run_summary(run), status=status.HTTP_202_ACCEPTED)
 
 
-class IgspCertificationRunView(APIView):
-    authentication_classes = [IgspHmacAuthentication]
-    permission_classes = [IsPartner]
-    error_style = "igsp"
-
+class IgspCertificationRunView(HmacView):
     def get(self, request, run_id):
         return Response(reports.run_document(_run_or_404(request.user.partner, run_id)))
 
 
-class PublicCertificationRunsView(APIView):
-    authentication_classes = [PublicApiSignatureAuthentication]
-    permission_classes = [IsPartner]
-    error_style = "public_api"
-
+class PublicCertificationRunsView(CoreApiView):
     def post(self, request):
         body = PublicCertifySerializer(data=_body(request))
         body.is_valid(raise_exception=True)
@@ -116,10 +102,6 @@ class PublicCertificationRunsView(APIView):
         return Response(reports.run_summary(run), status=status.HTTP_202_ACCEPTED)
 
 
-class PublicCertificationRunView(APIView):
-    authentication_classes = [PublicApiSignatureAuthentication]
-    permission_classes = [IsPartner]
-    error_style = "public_api"
-
+class PublicCertificationRunView(CoreApiView):
     def get(self, request, run_id):
         return Response(reports.run_document(_run_or_404(request.user.partner, run_id)))

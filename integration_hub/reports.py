@@ -3,12 +3,20 @@ partner (``?format=csv``), and the content negotiation that leaves that ``format
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.http import HttpResponse
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
+from core.api.pagination import paginate
 from wallet import reconciliation
+from wallet import selectors as wallet_selectors
+
+if TYPE_CHECKING:
+    from tenants.models import Partner
+    from wallet.models import Transaction
 
 
 class ReconciliationQuery(serializers.Serializer):
@@ -43,3 +51,12 @@ def reconciliation_response(request, rows_to_json):
         )
         return response
     return Response(rows_to_json(day, rows))
+
+
+def transactions_page(
+    partner: Partner, *, cursor: str | None, limit: int, **filters: Any
+) -> tuple[list[Transaction], dict[str, Any], dict[str, Any]]:
+    """Shared by both protocols' ``GET …/transactions``: one cursor page of the partner's transactions, oldest
+    first (``wallet.selectors.transactions_lookup`` filters; each edge maps its own parameter names)."""
+    qs = wallet_selectors.transactions_lookup(partner=partner, **filters)
+    return paginate(qs, cursor=cursor, limit=limit, field="created_at")

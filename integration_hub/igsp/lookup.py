@@ -16,10 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.fields import StrictCharField
-from core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from core.errors import NotFound
 from games import history
-from integration_hub.reports import FormatParamIsOurs, reconciliation_response
+from integration_hub.reports import FormatParamIsOurs, reconciliation_response, transactions_page
 from wallet import reconciliation
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
@@ -103,8 +103,10 @@ class TransactionsView(HmacView):
         query = TransactionsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        qs = wallet_selectors.transactions_lookup(
-            partner=request.user.partner,
+        rows, cursor, meta = transactions_page(
+            request.user.partner,
+            cursor=q.get("cursor"),
+            limit=q["limit"],
             since=q.get("since"),
             until=q.get("until"),
             player_id=q.get("player_id"),
@@ -112,7 +114,6 @@ class TransactionsView(HmacView):
             transaction_id=q.get("transaction_id"),
             status=q.get("status"),
         )
-        rows, cursor, meta = paginate(qs, cursor=q.get("cursor"), limit=q["limit"], field="created_at")
         return Response({"data": [igsp_transaction(t) for t in rows], "cursor": cursor, "meta": meta})
 
 
