@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.db import get_or_none
+from core.db import get_or_none, insert_row
 
 from . import faults, money
 from .models import (
@@ -423,31 +423,10 @@ def _apply_fast(tenant: SandboxTenant, req: WalletRequest, render: Renderer) -> 
                 response_status=status,
                 response_body=body,
             )
-            _insert(tx, cursor_of=connection)
+            insert_row(tx)
     except (_NotFast, IntegrityError):
         return None
     return Reply(status, body, replayed=False, transaction=tx)
-
-
-_INSERT_SQL: dict[str, tuple[str, list]] = {}
-
-
-def _insert(obj, *, cursor_of) -> None:
-    """INSERT one row without the ORM's per-save machinery (the fast path's hot spot); field defaults
-    come from the model's constructor, ``auto_now_add`` from ``pre_save``."""
-    model = type(obj)
-    if model.__name__ not in _INSERT_SQL:
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key or not f.auto_created]
-        quote = cursor_of.ops.quote_name
-        sql = (
-            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        _INSERT_SQL[model.__name__] = (sql, fields)
-    sql, fields = _INSERT_SQL[model.__name__]
-    values = [f.get_db_prep_save(f.pre_save(obj, add=True), cursor_of) for f in fields]
-    with cursor_of.cursor() as cursor:
-        cursor.execute(sql, values)
 
 
 def _apply_locked(tenant: SandboxTenant, account: SandboxAccount, req: WalletRequest, render: Renderer) -> Reply:

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.db import insert_row
 from core.logging import redact_value
 
 from .models import GameSession, Transaction, WalletCall
@@ -84,7 +85,7 @@ def record_call(*, kind: str, session: GameSession, result: WalletResult, tx: Tr
     if session.partner_id is None:
         return
     try:
-        WalletCall.objects.create(
+        call = WalletCall(
             partner_id=session.partner_id,
             session_id=session.pk,
             transaction_id=getattr(tx, "pk", None),
@@ -100,6 +101,7 @@ def record_call(*, kind: str, session: GameSession, result: WalletResult, tx: Tr
             request=request_record(result),
             response_body=response_record(result),
         )
+        insert_row(call)  # core.db: one per bet, compiled once
     except Exception as exc:  # noqa: BLE001 - the log must never turn a placed bet into an error
         logger.warning("wallet call not logged: %s", type(exc).__name__)
 

@@ -32,7 +32,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.after_response import after_response
-from core.db import Pk
+from core.db import Pk, insert_row, update_where
 from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, UpstreamUnavailable
 
 from . import bulkhead, calllog
@@ -279,18 +279,8 @@ def bet_place(
     # answered; over the partner's cap the bet is refused at once (PartnerBusy, 503) and nothing is written.
     with bulkhead.bet_slot(session.partner):
         with transaction.atomic():
-            rnd = Round.objects.create(session=session, partner_id=session.partner_id, free_rounds_id=free_rounds_id)
-            tx = Transaction.objects.create(
-                round=rnd,
-                session=session,
-                partner_id=session.partner_id,
-                kind=TxKind.BET,
-                amount=amount,
-                currency=session.currency,
-                tx_type=tx_type,
-                free_rounds_id=free_rounds_id,
-                status=TxStatus.PENDING,
-            )
+            rnd = _new_round(session, free_rounds_id)
+            tx = _new_bet(rnd, amount, tx_type, status=TxStatus.PENDING)
             if on_reserve:
                 on_reserve(rnd)
 
@@ -309,15 +299,14 @@ def bet_place(
             tx.status, tx.last_error = TxStatus.DECLINED, result.error[:500]
             fields = ["status", "last_error"]
         # A conditional UPDATE: it also takes the row lock the orphan sweeper would need.
-        if not Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(
-            **{name: getattr(tx, name) for name in [*fields, "error_code", "error_message", "updated_at"]}
-        ):
+        changed = {name: getattr(tx, name) for name in [*fields, "error_code", "error_message", "updated_at"]}
+        if not update_where(Transaction, {"id": tx.pk, "status": TxStatus.PENDING}, changed):
             # The sweeper already gave up on it (and refunded).
             raise UpstreamUnavailable("The casino wallet did not answer in time.", code="partner_unreachable")
         if result.ok:
             if tx.partner_balance is not None:
-                GameSession.objects.filter(pk=session.pk).update(
-                    last_balance=tx.partner_balance, last_balance_at=timezone.now()
+                update_where(
+                    GameSession, {"id": session.pk}, {"last_balance": tx.partner_balance, "last_balance_at": now}
                 )
             rejected = _confirm_or_refund(rnd, tx, on_confirm)
         else:
@@ -344,6 +333,31 @@ def bet_place(
     )
 
 
+def _new_round(session: GameSession, free_rounds_id: str) -> Round:
+    rnd = Round(session=session, partner_id=session.partner_id, free_rounds_id=free_rounds_id)
+    insert_row(rnd)  # the ORM's create() compiled the INSERT on every bet (core.db)
+    return rnd
+
+
+def _new_bet(rnd: Round, amount: Decimal, tx_type: str, *, status: str, **extra: Any) -> Transaction:
+    """The bet's ledger row (pending for a partner's wallet, confirmed for a demo session's own balance)."""
+    session = rnd.session
+    tx = Transaction(
+        round=rnd,
+        session=session,
+        partner_id=session.partner_id,
+        kind=TxKind.BET,
+        amount=amount,
+        currency=session.currency,
+        tx_type=tx_type,
+        free_rounds_id=rnd.free_rounds_id,
+        status=status,
+        **extra,
+    )
+    insert_row(tx)
+    return tx
+
+
 def _confirm_or_refund(rnd: Round, tx: Transaction, on_confirm: Hook) -> ApplicationError | None:
     """Let the game record the confirmed bet. If the game refuses now (the market closed meanwhile…),
     the stake goes back to the player: a refund is written in the same transaction."""
@@ -366,21 +380,15 @@ def _demo_bet(
         if locked.demo_balance < amount:
             raise BetDeclined("Insufficient funds.", code="insufficient_funds")
         GameSession.objects.filter(pk=session.pk).update(demo_balance=F("demo_balance") - amount)
-        rnd = Round.objects.create(session=session, partner_id=session.partner_id, free_rounds_id=free_rounds_id)
+        rnd = _new_round(session, free_rounds_id)
         if on_reserve:
             on_reserve(rnd)
-        now = timezone.now()
-        tx = Transaction.objects.create(
-            round=rnd,
-            session=session,
-            partner_id=session.partner_id,
-            kind=TxKind.BET,
-            amount=amount,
-            currency=session.currency,
-            tx_type=tx_type,
-            free_rounds_id=free_rounds_id,
+        tx = _new_bet(
+            rnd,
+            amount,
+            tx_type,
             status=TxStatus.CONFIRMED,
-            confirmed_at=now,
+            confirmed_at=timezone.now(),
             partner_balance=locked.demo_balance - amount,
         )
         rejected = _confirm_or_refund(rnd, tx, on_confirm)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.db import insert_row
 from core.errors import ApplicationError, Conflict, NotFound
 from core.money import fits, to_decimal
 
@@ -78,7 +79,7 @@ def jackpot_round_open(
     now = now or timezone.now()
     try:
         with transaction.atomic(savepoint=not new_round):
-            return JackpotRound.objects.create(
+            jr = JackpotRound(
                 session_id=session_id,
                 round_id=round_id,
                 direction=direction,
@@ -91,6 +92,8 @@ def jackpot_round_open(
                 nonce=nonce,
                 settle_at=now + timedelta(seconds=settings.HUB_JACKPOT_ROUND_SECONDS),
             )
+            insert_row(jr)  # core.db: the INSERT compiled once, not on every bet
+            return jr
     except IntegrityError:
         if new_round:
             raise

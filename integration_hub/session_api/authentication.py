@@ -15,6 +15,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from core.api.authentication import auth_failed
+from core.db import PreparedGet
 from core.errors import AUTH_FAILED_MESSAGE
 from wallet.models import GameSession
 from wallet.services import hash_session_key
@@ -22,6 +23,10 @@ from wallet.services import hash_session_key
 if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
+
+
+# The hottest query of the game page, compiled once per process (``core.db.PreparedGet``).
+SESSION_LOOKUP = PreparedGet(lambda: GameSession.objects.select_related("partner", "ext_client", "game"))
 
 
 @dataclass
@@ -41,10 +46,7 @@ class SessionKeyAuthentication(BaseAuthentication):
             session_id = uuid.UUID(str(kwargs.get("session_id")))
         except ValueError:
             raise auth_failed() from None
-        try:  # get(), not first(): no ORDER BY to compile on the hottest query of the game page
-            session = GameSession.objects.select_related("partner", "ext_client", "game").get(pk=session_id)
-        except GameSession.DoesNotExist:
-            session = None
+        session = SESSION_LOOKUP.get(session_id)
         expected = session.key_hash if session else "0" * 64
         if not hmac.compare_digest(hash_session_key(key.strip()), expected) or session is None:
             raise auth_failed()

@@ -1,0 +1,120 @@
+"""The hot-path query helpers of ``core/db.py`` give what the ORM gives (issue #15 bypassed its compiler)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from core.db import PreparedGet, insert_row, update_where
+from integration_hub.session_api.authentication import SESSION_LOOKUP
+from wallet import services
+from wallet.models import GameSession, Round, Transaction, TxKind, TxStatus, WalletCall
+
+pytestmark = pytest.mark.django_db
+
+
+def _session(partner, game, *, demo=False) -> GameSession:
+    return services.session_create(
+        protocol="igsp",
+        partner=None if demo else partner,
+        game=game,
+        player_id="p-1",
+        currency="EUR",
+        partner_session_ref="" if demo else f"ref-{uuid.uuid4().hex[:8]}",
+        is_demo=demo,
+        demo_balance=Decimal("100.00") if demo else None,
+        balance=Decimal("12.34"),
+    ).session
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("demo", [False, True], ids=["partner", "demo-without-partner"])
+def test_prepared_get_builds_what_select_related_builds(igsp_partner, game, demo):
+    session = _session(igsp_partner, game, demo=demo)
+    orm = GameSession.objects.select_related("partner", "ext_client", "game").get(pk=session.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        got = SESSION_LOOKUP.get(session.pk)
+        assert got is not None
+        assert _fields(got) == _fields(orm)  # Decimals, datetimes (aware), JSON, UUIDs converted alike
+        assert _fields(got.game) == _fields(orm.game)
+        assert got.ext_client is None
+        if demo:
+            assert got.partner is None
+        else:
+            assert _fields(got.partner) == _fields(orm.partner)
+    assert len(queries) == 1  # the related rows came with it: no lazy load
+    assert not got._state.adding and got._state.db == "default"
+    assert isinstance(got.last_balance, Decimal) and got.last_balance == Decimal("12.34")
+
+
+def test_prepared_get_takes_a_text_key_and_answers_none_for_an_unknown_one(igsp_partner, game):
+    session = _session(igsp_partner, game)
+    assert SESSION_LOOKUP.get(str(session.pk)).pk == session.pk
+    assert SESSION_LOOKUP.get(uuid.uuid4()) is None
+
+
+def test_prepared_get_refuses_a_filtered_queryset(igsp_partner):
+    prepared = PreparedGet(lambda: GameSession.objects.filter(player_id="x"))
+    with pytest.raises(ValueError, match="plain queryset"):
+        prepared.get(uuid.uuid4())
+
+
+def test_insert_row_writes_the_row_the_orm_would_and_the_database_constraints_hold(igsp_partner, game):
+    session = _session(igsp_partner, game)
+    rnd = Round(session=session, partner_id=igsp_partner.pk)
+    insert_row(rnd)
+    tx = Transaction(
+        round=rnd,
+        session=session,
+        partner_id=igsp_partner.pk,
+        kind=TxKind.BET,
+        amount=Decimal("1.50"),
+        currency="EUR",
+        status=TxStatus.PENDING,
+    )
+    insert_row(tx)
+    stored = Transaction.objects.get(pk=tx.pk)
+    assert stored.amount == Decimal("1.50") and stored.tx_type == "regular" and stored.attempts == 0
+    assert stored.created_at is not None and stored.created_at == tx.created_at  # auto_now_add from pre_save
+    assert not tx._state.adding
+    # One bet per round is the database's rule, not the ORM's: a second bet on the round is refused.
+    twin = Transaction(
+        round=rnd, session=session, partner_id=igsp_partner.pk, kind=TxKind.BET, amount=Decimal(1), currency="EUR"
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_row(twin)
+    assert Transaction.objects.filter(round=rnd).count() == 1
+
+
+def test_insert_row_leaves_an_auto_increment_key_to_the_database(igsp_partner, game):
+    session = _session(igsp_partner, game)
+    call = WalletCall(
+        partner_id=igsp_partner.pk, session_id=session.pk, kind="bet", player_id="p-1", started_at=timezone.now()
+    )
+    insert_row(call)
+    assert WalletCall.objects.filter(session_id=session.pk, kind="bet").count() == 1
+
+
+def test_update_where_updates_only_matching_rows_and_counts_them(igsp_partner, game):
+    session = _session(igsp_partner, game)
+    rnd = Round(session=session, partner_id=igsp_partner.pk)
+    insert_row(rnd)
+    tx = Transaction(
+        round=rnd, session=session, partner_id=igsp_partner.pk, kind=TxKind.BET, amount=Decimal(2), currency="EUR"
+    )
+    insert_row(tx)
+    assert update_where(Transaction, {"id": tx.pk, "status": TxStatus.PENDING}, {"status": TxStatus.CONFIRMED}) == 1
+    # The bet is no longer pending: a second conditional update (the sweeper's race) changes nothing.
+    assert update_where(Transaction, {"id": tx.pk, "status": TxStatus.PENDING}, {"status": TxStatus.DECLINED}) == 0
+    assert Transaction.objects.get(pk=tx.pk).status == TxStatus.CONFIRMED
+    assert update_where(GameSession, {"id": session.pk}, {"last_balance": Decimal("7.25")}) == 1
+    assert GameSession.objects.get(pk=session.pk).last_balance == Decimal("7.25")
