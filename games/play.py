@@ -10,6 +10,7 @@ by task name through ``core.tasks.publish``)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from core.after_response import after_response
+from core.batching import Batcher
 from core.errors import ApplicationError, NotFound
 from core.tasks import publish
 from wallet import currency as money
@@ -365,20 +366,26 @@ def bet_jackpot(
     )
     jr = created["round"]
     if not settle_now:
-        bet_id = str(jr.pk)
-        # Published once the player has the answer (the periodic sweep settles the round if it never is).
-        transaction.on_commit(lambda: after_response(lambda: _safe_publish(bet_id, round_seconds())))
+        item = (str(jr.pk), time.monotonic() + round_seconds())
+        # Published off the request's thread, with the other rounds of the next HUB_BATCH_SECONDS (the periodic
+        # sweep settles the round if the process dies before).
+        transaction.on_commit(lambda: SETTLE_TASKS.add(item))
     balance = result.balance
     if jr.status == JackpotRoundStatus.SETTLED and session.is_demo:
         balance = wallet.session_balance(session=session)
     return JackpotBetPlaced(round=jr, bet=result, balance=balance, free_round=campaign is not None)
 
 
-def _safe_publish(bet_id: str, countdown: int) -> None:
-    try:
-        publish("games.settle_jackpot_round", bet_id, countdown=countdown)
-    except Exception:  # noqa: BLE001 - the periodic sweep settles due rounds anyway
-        pass
+def _publish_settle_tasks(rounds: list[tuple[str, float]]) -> None:
+    """One settle task for a batch of rounds, due when the last of them is (they opened within
+    HUB_BATCH_SECONDS of each other). A broker error drops the batch: the periodic sweep settles due rounds."""
+    due = max(at for _, at in rounds)
+    publish("games.settle_jackpot_rounds", [bet_id for bet_id, _ in rounds], countdown=max(0.0, due - time.monotonic()))
+
+
+SETTLE_TASKS: Batcher[tuple[str, float]] = Batcher(
+    "settle-tasks", _publish_settle_tasks, max_delay=lambda: settings.HUB_BATCH_SECONDS
+)
 
 
 def bet_get(*, session: GameSession, bet_id: str) -> PositionQuote | JackpotRound:

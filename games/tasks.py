@@ -11,6 +11,12 @@ def settle_jackpot_round(bet_id: str) -> bool:
     return jackpot_settlement.jackpot_settle(bet_id=bet_id)
 
 
+@shared_task(name="games.settle_jackpot_rounds", ignore_result=True, acks_late=True)
+def settle_jackpot_rounds(bet_ids: list[str]) -> int:
+    """The rounds a web process opened within HUB_BATCH_SECONDS of each other (``games.play.SETTLE_TASKS``)."""
+    return jackpot_settlement.jackpot_settle_many(bet_ids=bet_ids)
+
+
 @shared_task(name="games.settle_due_jackpot_rounds", ignore_result=True)
 def settle_due_jackpot_rounds() -> int:
     return jackpot_settlement.jackpot_settle_due()

@@ -17,8 +17,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
+from core.batching import Batcher
 from core.db import insert_row
 from core.logging import redact_value
 
@@ -81,36 +83,57 @@ def response_record(result: WalletResult) -> dict | None:
 
 
 def record_call(*, kind: str, session: GameSession, result: WalletResult, tx: Transaction | None = None) -> None:
-    """One ``WalletCall`` row for a bet or balance call. Never raises (the call's outcome stands)."""
+    """One ``WalletCall`` row for a bet or balance call, written with the others of the next HUB_BATCH_SECONDS
+    by this process's batch thread (``core.batching``; one multi-row INSERT). Never raises (the call's outcome
+    stands)."""
     if session.partner_id is None:
         return
+    CALLS.add((kind, session, result, tx, timezone.now()))
+
+
+def _write_calls(calls: list[tuple[str, GameSession, WalletResult, Transaction | None, datetime]]) -> None:
+    rows = []
+    for kind, session, result, tx, ended_at in calls:
+        try:
+            rows.append(
+                WalletCall(
+                    partner_id=session.partner_id,
+                    session_id=session.pk,
+                    transaction_id=getattr(tx, "pk", None),
+                    kind=kind,
+                    player_id=session.player_id[:200],
+                    round_id=getattr(tx, "round_id", None),
+                    started_at=ended_at - timedelta(milliseconds=result.duration_ms),
+                    duration_ms=result.duration_ms,
+                    http_status=result.http_status,
+                    outcome=result.outcome,
+                    error=result.error[:500],
+                    error_code=result.error_code[:64],
+                    request=request_record(result),
+                    response_body=response_record(result),
+                )
+            )
+        except Exception as exc:  # noqa: BLE001 - the log must never turn a placed bet into an error
+            logger.warning("wallet call not logged: %s", type(exc).__name__)
     try:
-        call = WalletCall(
-            partner_id=session.partner_id,
-            session_id=session.pk,
-            transaction_id=getattr(tx, "pk", None),
-            kind=kind,
-            player_id=session.player_id[:200],
-            round_id=getattr(tx, "round_id", None),
-            started_at=timezone.now() - timedelta(milliseconds=result.duration_ms),
-            duration_ms=result.duration_ms,
-            http_status=result.http_status,
-            outcome=result.outcome,
-            error=result.error[:500],
-            error_code=result.error_code[:64],
-            request=request_record(result),
-            response_body=response_record(result),
-        )
-        insert_row(call)  # core.db: one per bet, compiled once
-    except Exception as exc:  # noqa: BLE001 - the log must never turn a placed bet into an error
-        logger.warning("wallet call not logged: %s", type(exc).__name__)
+        WalletCall.objects.bulk_create(rows)
+    except Exception as exc:  # noqa: BLE001 - one bad row (a session deleted meanwhile) must not lose the others
+        logger.warning("wallet calls not logged together (%s): one by one", type(exc).__name__)
+        for row in rows:
+            try:
+                insert_row(row)
+            except Exception as one:  # noqa: BLE001
+                logger.warning("wallet call not logged: %s", type(one).__name__)
+
+
+CALLS: Batcher[tuple[str, GameSession, WalletResult, Transaction | None, datetime]] = Batcher(
+    "call-log", _write_calls, max_delay=lambda: settings.HUB_BATCH_SECONDS
+)
 
 
 def purge(*, now: datetime | None = None) -> int:
     """Delete ``WalletCall`` rows older than ``HUB_CALL_LOG_DAYS`` (the portal shows a week; balance calls are
     many). Delivery attempts are the payouts' record and are kept."""
-    from django.conf import settings
-
     cutoff = (now or timezone.now()) - timedelta(days=settings.HUB_CALL_LOG_DAYS)
     deleted, _ = WalletCall.objects.filter(started_at__lt=cutoff).delete()
     return deleted

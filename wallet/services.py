@@ -31,7 +31,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.after_response import after_response
 from core.db import Pk, insert_row, update_where
 from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, UpstreamUnavailable
 
@@ -285,8 +284,8 @@ def bet_place(
                 on_reserve(rnd)
 
         result = transport_for(session.protocol).bet(tx)
-    # The delivery log's row for this call waits until the player has the answer (a log, not the ledger).
-    after_response(lambda: calllog.record_call(kind=WalletCallKind.BET, session=session, result=result, tx=tx))
+    # The delivery log's row for this call is written off the request's thread (a log, not the ledger).
+    calllog.record_call(kind=WalletCallKind.BET, session=session, result=result, tx=tx)
 
     with transaction.atomic():
         now = timezone.now()

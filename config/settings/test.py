@@ -26,6 +26,7 @@ HUB_CERTIFICATION_GATE = False
 HUB_ADMIN_API_KEY = "test-admin-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUB_JACKPOT_ROUND_SECONDS = env.int("HUB_JACKPOT_ROUND_SECONDS", default=0)
+HUB_BATCH_SECONDS = env.float("HUB_BATCH_SECONDS", default=0)  # after each response; tests of batching set it
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

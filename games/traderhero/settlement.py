@@ -1,8 +1,8 @@
 """TraderHero settlement through the wallet: play a due round out and pay it (a zero win on a loss).
 
 The round's outcome (``games/traderhero/services.py``) and its win (``wallet/services.py``) are written in one
-database transaction, so settling twice pays once. Celery runs ``jackpot_settle`` per round and
-``jackpot_settle_due`` as the periodic sweep (``games/tasks.py``); a round that plays out in its bet's own
+database transaction, so settling twice pays once. Celery runs ``jackpot_settle_many`` for the rounds a web
+process opened together (``games.play.SETTLE_TASKS``) and ``jackpot_settle_due`` as the periodic sweep (``games/tasks.py``); a round that plays out in its bet's own
 transaction is paid by ``settle_and_pay`` from ``games/play.py``.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from core.errors import ApplicationError
 from wallet import currency as money
 from wallet import services as wallet
 from wallet.models import Round
@@ -45,6 +46,19 @@ def settle_and_pay(jr: JackpotRound, rnd: Round, *, force: bool) -> JackpotRound
     wallet.win_record(round=rnd, amount=jr.payout, tx_type=tx_type, free_rounds_id=rnd.free_rounds_id)
     free_rounds.free_round_settled(round=rnd, payout=jr.payout)
     return jr
+
+
+def jackpot_settle_many(*, bet_ids: list[str]) -> int:
+    """Settle each round (its own transaction, as ``jackpot_settle``); the ones already settled are skipped, and
+    one not due yet (a node's clock behind the publisher's) is left to the periodic sweep."""
+    settled = 0
+    for bet_id in bet_ids:
+        try:
+            settled += jackpot_settle(bet_id=bet_id)
+        except ApplicationError as exc:
+            if exc.code != "round_not_due":
+                raise
+    return settled
 
 
 def jackpot_settle_due(*, limit: int = 500) -> int:

@@ -233,7 +233,7 @@ def test_traderhero_settle_task_is_published_after_the_player_has_the_answer(
         release.wait(10)
         published.append((args, countdown))
 
-    monkeypatch.setattr(tasks.settle_jackpot_round, "apply_async", slow_publish)
+    monkeypatch.setattr(tasks.settle_jackpot_rounds, "apply_async", slow_publish)
     sid, key = igsp_create(http, wired, "traderhero-jackpot")
     started = time.monotonic()
     resp = http.post(f"/igsp/v1/sessions/{sid}/bet", headers=key, json={"direction": "up", "amount": "1.00"})
@@ -243,7 +243,8 @@ def test_traderhero_settle_task_is_published_after_the_player_has_the_answer(
     deadline = time.monotonic() + 5
     while not published and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert published == [([resp.json()["betId"]], 3)]
+    [(args, countdown)] = published
+    assert args == [[resp.json()["betId"]]] and 2.5 < countdown <= 3  # due when the round is
     assert JackpotRound.objects.get(pk=resp.json()["betId"]).status == "open"
 
 
@@ -514,3 +515,42 @@ def test_every_session_route_answers_410_once_the_session_is_gone(http, wired, m
         assert resp.status_code == 410, (path, resp.text)
         assert resp.json()["error"] == f"session_{gone}", (path, resp.json())
     assert Transaction.objects.filter(kind=TxKind.WIN).count() == 0
+
+
+def test_bets_placed_together_leave_one_settle_task_and_their_call_log_rows_in_batches(
+    http, wired, games_catalog, settings, monkeypatch
+):
+    """HUB_BATCH_SECONDS on (as in production): concurrent bets' settle tasks go out together, due when the
+    last round is, off the requests' threads; the partner's call log gets every bet's row shortly after."""
+    import threading
+    import time
+
+    from games import tasks
+    from wallet.models import WalletCall
+
+    settings.HUB_JACKPOT_ROUND_SECONDS, settings.HUB_BATCH_SECONDS = 3, 1.0
+    published = []
+    monkeypatch.setattr(tasks.settle_jackpot_rounds, "apply_async", lambda args, countdown: published.append(args))
+    sessions = [igsp_create(http, wired, "traderhero-jackpot", player=f"p-{i}") for i in range(4)]
+    answers = []
+
+    def bet(sid, key):
+        with httpx.Client(base_url=str(http.base_url), timeout=10) as client:
+            answers.append(
+                client.post(f"/igsp/v1/sessions/{sid}/bet", headers=key, json={"direction": "up", "amount": "1"})
+            )
+
+    threads = [threading.Thread(target=bet, args=s) for s in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [a.status_code for a in answers] == [201] * 4
+    deadline = time.monotonic() + 5
+    while sum(len(ids) for (ids,) in published) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sorted(i for (ids,) in published for i in ids) == sorted(a.json()["betId"] for a in answers)
+    assert len(published) < 4  # gathered (the four bets answered well within HUB_BATCH_SECONDS of each other)
+    while WalletCall.objects.filter(partner=wired.partner, kind="bet").count() < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert WalletCall.objects.filter(partner=wired.partner, kind="bet").count() == 4
