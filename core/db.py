@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Field, Model, QuerySet
 from django.db.models.fields import AutoFieldMixin
 
@@ -44,11 +44,18 @@ def insert_row(obj: Model, *, using: str = "default") -> None:
     """``INSERT`` ``obj`` as ``obj.save(force_insert=True)`` would, without the ORM's per-save machinery.
 
     Nothing is read back: an auto-increment key stays None on ``obj`` (for rows nothing refers to later, like a
-    log entry); a key the constructor sets (``default=uuid.uuid4``) is the row's. Field
-    defaults come from the constructor, ``auto_now``/``auto_now_add`` from ``pre_save``; no model signals are
-    sent (the hot-path models have no receivers). Integrity errors propagate as Django's ``IntegrityError``.
+    log entry); a key the constructor sets (``default=uuid.uuid4``) is the row's. Field defaults come from the
+    constructor, ``auto_now``/``auto_now_add`` from ``pre_save``; no model signals are sent (the hot-path models
+    have no receivers). Integrity errors propagate as Django's ``IntegrityError``.
     """
     connection = connections[using]
+    sql, values = _insert_sql(obj, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+    obj._state.adding, obj._state.db = False, using
+
+
+def _insert_sql(obj: Model, connection: Any) -> tuple[str, list[Any]]:
     model = type(obj)
     key = (model, connection.vendor)
     compiled = _INSERTS.get(key)
@@ -61,10 +68,7 @@ def insert_row(obj: Model, *, using: str = "default") -> None:
         )
         compiled = _INSERTS[key] = (sql, fields)
     sql, fields = compiled
-    values = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-    obj._state.adding, obj._state.db = False, using
+    return sql, [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
 
 
 _INSERTS: dict[tuple[type, str], tuple[str, list[Field]]] = {}
@@ -74,6 +78,15 @@ def update_where(model: type[Model], where: dict[str, Any], values: dict[str, An
     """``model.objects.filter(**where).update(**values)`` for equality filters on concrete fields, compiled once
     per (model, filter fields, updated fields); returns the number of rows updated."""
     connection = connections[using]
+    sql, params = _update_sql(model, where, values, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _update_sql(
+    model: type[Model], where: dict[str, Any], values: dict[str, Any], connection: Any
+) -> tuple[str, list[Any]]:
     key = (model, tuple(where), tuple(values), connection.vendor)
     compiled = _UPDATES.get(key)
     if compiled is None:
@@ -88,37 +101,75 @@ def update_where(model: type[Model], where: dict[str, Any], values: dict[str, An
     sql, set_fields, where_fields = compiled
     params = [f.get_db_prep_save(v, connection) for f, v in zip(set_fields, values.values(), strict=True)]
     params += [f.get_db_prep_value(v, connection) for f, v in zip(where_fields, where.values(), strict=True)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    return sql, params
 
 
 _UPDATES: dict[tuple, tuple[str, list[Field], list[Field]]] = {}
 
 
+def write_rows(
+    inserts: list[Model], updates: list[tuple[type[Model], dict[str, Any], dict[str, Any]]], *, using: str = "default"
+) -> list[int]:
+    """``insert_row`` each of ``inserts`` and ``update_where`` each of ``updates`` (model, where, values); returns
+    the updates' row counts. On PostgreSQL one statement (data-modifying ``WITH`` clauses: one round trip, for a
+    caller holding a hot row lock); elsewhere one statement each. The statements must not depend on each other's
+    effects (PostgreSQL runs a statement's clauses on one snapshot)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        for obj in inserts:
+            insert_row(obj, using=using)
+        return [update_where(model, where, values, using=using) for model, where, values in updates]
+    clauses, params = [], []
+    for i, obj in enumerate(inserts):
+        sql, values = _insert_sql(obj, connection)
+        clauses.append(f"i{i} AS ({sql})")
+        params += values
+    for i, (model, where, values) in enumerate(updates):
+        sql, values = _update_sql(model, where, values, connection)
+        clauses.append(f"u{i} AS ({sql} RETURNING 1)")
+        params += values
+    counts = ", ".join(f"(SELECT count(*) FROM u{i})" for i in range(len(updates))) or "1"
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(clauses)} SELECT {counts}", params)
+        row = cursor.fetchone()
+    for obj in inserts:
+        obj._state.adding, obj._state.db = False, using
+    return list(row) if updates else []
+
+
 class PreparedGet[M: Model]:
-    """A by-primary-key ``get`` (``select_related`` included) whose SQL is compiled once per process.
+    """A ``get`` by a unique key (``select_related`` and ``select_for_update`` included) whose SQL is compiled
+    once per process.
 
     ``PreparedGet(lambda: GameSession.objects.select_related("partner", "game"))`` then ``.get(pk)``: the
-    instance, its related instances cached as ``select_related`` leaves them, or None. The queryset is built
-    and compiled on the first call per database vendor, exactly as Django would run it (``ModelIterable``);
-    each later call only executes the SQL with the new key and builds the instances from the row.
+    instance, its related instances cached as ``select_related`` leaves them, or None. ``by`` names other
+    unique fields (``by=("market_id", "currency")``, then ``.get(market_id, "EUR")``); the queryset may carry
+    filters that compile to no parameter (``filter(demo=True)``). It is built and compiled on the first call
+    per database vendor, exactly as Django would run it (``ModelIterable``); each later call only executes the
+    SQL with the new values and builds the instances from the row. A ``select_for_update`` queryset must be
+    used inside ``transaction.atomic`` (Django's own check does not run here).
     """
 
-    def __init__(self, queryset: Callable[[], QuerySet[M]]):
+    def __init__(self, queryset: Callable[[], QuerySet[M]], *, by: tuple[str, ...] = ("pk",)):
         self._queryset = queryset
+        self._by = by
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
 
-    def get(self, pk: Any, *, using: str = "default") -> M | None:
+    def get(self, *values: Any, using: str = "default") -> M | None:
         connection = connections[using]
         compiled = self._compiled.get(connection.vendor)
         if compiled is None:
             with self._lock:
                 compiled = self._compiled.get(connection.vendor) or self._compile(using)
                 self._compiled[connection.vendor] = compiled
+        key = [f.get_db_prep_value(v, connection) for f, v in zip(compiled.key_fields, values, strict=True)]
+        params = [
+            key[slot] if slot is not None else fixed
+            for slot, fixed in zip(compiled.slots, compiled.params, strict=True)
+        ]
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, [compiled.pk_field.get_db_prep_value(pk, connection)])
+            cursor.execute(compiled.sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
@@ -132,20 +183,30 @@ class PreparedGet[M: Model]:
         from django.db.models.query import _get_from_db, get_related_populators
 
         queryset = self._queryset()
-        model = queryset.model
-        pk_field = model._meta.pk
-        assert pk_field is not None
-        compiler = queryset.filter(pk=_PLACEHOLDER_PK).query.get_compiler(using=using)
+        model, connection = queryset.model, connections[using]
+        key_fields = [model._meta.pk if name == "pk" else model._meta.get_field(name) for name in self._by]
+        placeholders = [_placeholder(f) for f in key_fields]
+        for name, value in zip(self._by, placeholders, strict=True):  # one by one: Q(**kwargs) would sort them
+            queryset = queryset.filter(**{name: value})
+        compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        if len(params) != 1:  # the placeholder must be the statement's only parameter
-            raise ValueError(f"PreparedGet takes a plain queryset (got {len(params)} parameters)")
+        expected = [f.get_db_prep_value(v, connection) for f, v in zip(key_fields, placeholders, strict=True)]
+        # Which parameters are the key's (the placeholders, in order) and which the queryset's own (kept as they are).
+        slots: list[int | None] = []
+        for param in params:
+            found = len([s for s in slots if s is not None])
+            slots.append(found if found < len(expected) and param == expected[found] else None)
+        if len([s for s in slots if s is not None]) != len(expected) or len(params) > len(expected) + 2:
+            raise ValueError(f"PreparedGet takes a plain queryset (its parameters: {list(params)!r})")
         select, klass_info = compiler.select, compiler.klass_info
         assert klass_info is not None
         fields = klass_info["select_fields"]
         fetch_mode = queryset._fetch_mode
         return _Compiled(
             sql=sql,
-            pk_field=pk_field,
+            key_fields=key_fields,
+            slots=slots,
+            params=list(params),
             compiler=compiler,
             converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
             init_list=[f[0].target.attname for f in select[fields[0] : fields[-1] + 1]],
@@ -156,13 +217,24 @@ class PreparedGet[M: Model]:
         )
 
 
-_PLACEHOLDER_PK = uuid.UUID(int=0)
+def _placeholder(field: Any) -> Any:
+    """A value of the key field's type to compile the statement with (only its parameter slot is kept)."""
+    target = getattr(field, "target_field", field)
+    if isinstance(target, models.UUIDField):
+        return uuid.UUID(int=0)
+    if isinstance(target, models.CharField | models.TextField):
+        return "placeholder"
+    if isinstance(target, models.IntegerField | models.AutoField | models.BigAutoField):
+        return -987654321
+    raise ValueError(f"PreparedGet: no placeholder for {field!r}")
 
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    pk_field: Field
+    key_fields: list[Field]
+    slots: list[int | None]  # per parameter: the key value's index, or None for the queryset's own value
+    params: list[Any]
     compiler: Any
     converters: dict
     init_list: list[str]

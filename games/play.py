@@ -301,7 +301,8 @@ def bet_market(*, session: GameSession, market_id: uuid.UUID | None, outcome: st
             new_round=True,
         )
 
-    result = wallet.bet_place(session=session, amount=amount, on_confirm=on_confirm)
+    # position_open refuses (market closed, exposure…) before it writes: no savepoint needed under the lock.
+    result = wallet.bet_place(session=session, amount=amount, on_confirm=on_confirm, confirm_savepoint=False)
     position = opened["position"]
     market = position.market  # as locked and moved by the trade (its book attached): no re-read
     return MarketBetPlaced(

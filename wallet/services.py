@@ -262,17 +262,21 @@ def bet_place(
     on_reserve: Hook = None,
     on_confirm: Hook = None,
     on_decline: Hook = None,
+    confirm_savepoint: bool = True,
 ) -> BetResult:
     """Debit a stake. Hooks let the game reserve and release its own state:
 
     ``on_reserve(round)`` runs in the transaction that creates the pending bet,
     ``on_confirm(round, tx)`` in the one that confirms it and ``on_decline(round)``
     in the one that declines it (with the refund, when there is one).
+    ``confirm_savepoint`` False: ``on_confirm`` refuses (``ApplicationError``) only before it writes anything,
+    so it needs no savepoint of its own (two round trips less while it holds a hot row lock, as
+    ``position_open`` does).
     """
     session_check_open(session)
     amount = _validate_amount(amount, session.currency)
     if session.is_demo:
-        return _demo_bet(session, amount, tx_type, free_rounds_id, on_reserve, on_confirm)
+        return _demo_bet(session, amount, tx_type, free_rounds_id, on_reserve, on_confirm, confirm_savepoint)
 
     # The bulkhead (wallet.bulkhead): a slot before anything is written, given back once the partner
     # answered; over the partner's cap the bet is refused at once (PartnerBusy, 503) and nothing is written.
@@ -307,7 +311,7 @@ def bet_place(
                 update_where(
                     GameSession, {"id": session.pk}, {"last_balance": tx.partner_balance, "last_balance_at": now}
                 )
-            rejected = _confirm_or_refund(rnd, tx, on_confirm)
+            rejected = _confirm_or_refund(rnd, tx, on_confirm, confirm_savepoint)
         else:
             rejected = None
             Round.objects.filter(pk=rnd.pk).update(status=RoundStatus.CANCELLED, settled_at=now)
@@ -357,13 +361,17 @@ def _new_bet(rnd: Round, amount: Decimal, tx_type: str, *, status: str, **extra:
     return tx
 
 
-def _confirm_or_refund(rnd: Round, tx: Transaction, on_confirm: Hook) -> ApplicationError | None:
+def _confirm_or_refund(rnd: Round, tx: Transaction, on_confirm: Hook, savepoint: bool) -> ApplicationError | None:
     """Let the game record the confirmed bet. If the game refuses now (the market closed meanwhile…),
-    the stake goes back to the player: a refund is written in the same transaction."""
+    the stake goes back to the player: a refund is written in the same transaction (the game's writes rolled
+    back to a savepoint first, unless it refuses only before writing)."""
     if not on_confirm:
         return None
     try:
-        with transaction.atomic():
+        if savepoint:
+            with transaction.atomic():
+                on_confirm(rnd, tx)
+        else:
             on_confirm(rnd, tx)
         return None
     except ApplicationError as exc:
@@ -372,7 +380,13 @@ def _confirm_or_refund(rnd: Round, tx: Transaction, on_confirm: Hook) -> Applica
 
 
 def _demo_bet(
-    session: GameSession, amount: Decimal, tx_type: str, free_rounds_id: str, on_reserve: Hook, on_confirm: Hook
+    session: GameSession,
+    amount: Decimal,
+    tx_type: str,
+    free_rounds_id: str,
+    on_reserve: Hook,
+    on_confirm: Hook,
+    confirm_savepoint: bool,
 ) -> BetResult:
     with transaction.atomic():
         locked = GameSession.objects.select_for_update().get(pk=session.pk)
@@ -390,7 +404,7 @@ def _demo_bet(
             confirmed_at=timezone.now(),
             partner_balance=locked.demo_balance - amount,
         )
-        rejected = _confirm_or_refund(rnd, tx, on_confirm)
+        rejected = _confirm_or_refund(rnd, tx, on_confirm, confirm_savepoint)
     if rejected is not None:
         raise rejected
     return BetResult(round=rnd, transaction=tx, balance=tx.partner_balance)

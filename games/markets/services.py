@@ -41,11 +41,12 @@ from decimal import ROUND_DOWN, Decimal
 from http import HTTPStatus
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.db import get_or_none
+from core.db import PreparedGet, get_or_none, write_rows
 from core.errors import ApplicationError, Conflict, NotFound
 from core.money import fits, quantum, to_decimal
 
@@ -375,11 +376,12 @@ def position_open(
     The returned position's ``market`` is the locked market with the moved book attached (``book_q`` reads
     it without a query), so the caller's answer needs no re-read.
     """
-    if not new_round:
-        existing = Position.objects.filter(round_id=round_id).first()
-        if existing is not None:
-            return _same_position(existing, market_id, outcome, stake, currency, demo)
-    with transaction.atomic(savepoint=not new_round):
+    if new_round:
+        return _position_open_new(market_id, session_id, round_id, outcome, stake, currency, demo, places, actor)
+    existing = Position.objects.filter(round_id=round_id).first()
+    if existing is not None:
+        return _same_position(existing, market_id, outcome, stake, currency, demo)
+    with transaction.atomic():
         market = _lock_market(market_id)
         book = _locked_book(market, currency, demo)  # priced on the book's state under the lock
         stake, shares = _price_bet(market, outcome, stake, currency, places, None, demo)
@@ -393,17 +395,14 @@ def position_open(
             currency=currency,
             demo=demo,
         )
-        if new_round:
-            position = Position.objects.create(**fields)
-        else:
-            try:
-                with transaction.atomic():
-                    position = Position.objects.create(**fields)
-            except IntegrityError:
-                existing = Position.objects.filter(round_id=round_id).first()
-                if existing is None:
-                    raise
-                return _same_position(existing, market_id, outcome, stake, currency, demo)
+        try:
+            with transaction.atomic():
+                position = Position.objects.create(**fields)
+        except IntegrityError:
+            existing = Position.objects.filter(round_id=round_id).first()
+            if existing is None:
+                raise
+            return _same_position(existing, market_id, outcome, stake, currency, demo)
         book = _move_q(market, book, outcome, shares)
         _event(
             market,
@@ -419,6 +418,68 @@ def position_open(
             q_yes=book.q_yes,
             q_no=book.q_no,
         )
+    return position
+
+
+# The trade's statements under the market's row lock, compiled once per process (core.db): the lock, the book.
+_MARKET_FOR_TRADE = PreparedGet(lambda: Market.objects.select_for_update())
+_BOOK = {
+    demo: PreparedGet(lambda demo=demo: MarketBook.objects.filter(demo=demo), by=("market_id", "currency"))
+    for demo in (False, True)
+}
+
+
+def _position_open_new(
+    market_id, session_id, round_id, outcome: str, stake, currency: str, demo: bool, places: int | None, actor: str
+) -> Position:
+    """``position_open`` for a round the caller just created, in the caller's transaction (the wallet's bet
+    confirmation, which commits right after). The market's row lock is held for three statements: the lock,
+    the book, and one that writes the position, the moved book and the audit event together (``write_rows``:
+    one round trip on PostgreSQL). Every refusal comes before the first write."""
+    try:
+        market = _MARKET_FOR_TRADE.get(market_id)
+    except (ValidationError, ValueError, TypeError):  # not a UUID
+        market = None
+    if market is None:
+        raise NotFound("Market not found.", code="market_not_found")
+    book = _BOOK[demo].get(market.pk, currency)
+    if book is None:  # the currency's first bet: its book starts at the opening q (created under the lock)
+        book = _locked_book(market, currency, demo)
+    market._book_q = {(currency, demo): (book.q_yes, book.q_no)}
+    stake, shares = _price_bet(market, outcome, stake, currency, places, None, demo)
+    position = Position(
+        market=market,
+        session_id=session_id,
+        round_id=round_id,
+        outcome=outcome,
+        stake=stake,
+        shares=shares,
+        currency=currency,
+        demo=demo,
+    )
+    field = "q_yes" if outcome == Outcome.YES else "q_no"
+    setattr(book, field, getattr(book, field) + shares)
+    book.updated_at = timezone.now()
+    event = MarketEvent(
+        market=market,
+        action="bet",
+        actor=str(actor or "")[:200],
+        details=dict(
+            position=position.pk,
+            round=round_id,
+            outcome=outcome,
+            stake=stake,
+            currency=currency,
+            demo=demo,
+            shares=shares,
+            q_yes=book.q_yes,
+            q_no=book.q_no,
+        ),
+    )
+    write_rows(
+        [position, event], [(MarketBook, {"id": book.pk}, {field: getattr(book, field), "updated_at": book.updated_at})]
+    )
+    market._book_q = {(currency, demo): (book.q_yes, book.q_no)}
     return position
 
 

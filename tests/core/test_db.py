@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.db import PreparedGet, insert_row, update_where
+from core.db import PreparedGet, insert_row, update_where, write_rows
 from integration_hub.session_api.authentication import SESSION_LOOKUP
 from wallet import services
 from wallet.models import GameSession, Round, Transaction, TxKind, TxStatus, WalletCall
@@ -62,10 +62,15 @@ def test_prepared_get_takes_a_text_key_and_answers_none_for_an_unknown_one(igsp_
     assert SESSION_LOOKUP.get(uuid.uuid4()) is None
 
 
-def test_prepared_get_refuses_a_filtered_queryset(igsp_partner):
-    prepared = PreparedGet(lambda: GameSession.objects.filter(player_id="x"))
-    with pytest.raises(ValueError, match="plain queryset"):
-        prepared.get(uuid.uuid4())
+def test_prepared_get_keeps_the_querysets_own_filters_and_takes_other_unique_keys(igsp_partner, game):
+    session = _session(igsp_partner, game)
+    mine = PreparedGet(lambda: GameSession.objects.filter(player_id="p-1"))
+    theirs = PreparedGet(lambda: GameSession.objects.filter(player_id="someone-else"))
+    assert mine.get(session.pk).pk == session.pk and theirs.get(session.pk) is None
+    by_hash = PreparedGet(lambda: GameSession.objects.filter(is_demo=False), by=("key_hash",))
+    assert by_hash.get(session.key_hash).pk == session.pk and by_hash.get("0" * 64) is None
+    with pytest.raises(ValueError, match="no placeholder"):
+        PreparedGet(lambda: GameSession.objects.all(), by=("demo_balance",)).get(Decimal(1))
 
 
 def test_insert_row_writes_the_row_the_orm_would_and_the_database_constraints_hold(igsp_partner, game):
@@ -118,3 +123,23 @@ def test_update_where_updates_only_matching_rows_and_counts_them(igsp_partner, g
     assert Transaction.objects.get(pk=tx.pk).status == TxStatus.CONFIRMED
     assert update_where(GameSession, {"id": session.pk}, {"last_balance": Decimal("7.25")}) == 1
     assert GameSession.objects.get(pk=session.pk).last_balance == Decimal("7.25")
+
+
+def test_write_rows_inserts_and_updates_together_and_counts_the_updates(igsp_partner, game):
+    session = _session(igsp_partner, game)
+    rnd = Round(session=session, partner_id=igsp_partner.pk)
+    tx = Transaction(
+        round=rnd, session=session, partner_id=igsp_partner.pk, kind=TxKind.BET, amount=Decimal(3), currency="EUR"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        counts = write_rows(
+            [rnd, tx],
+            [
+                (GameSession, {"id": session.pk}, {"last_balance": Decimal("9.00")}),
+                (GameSession, {"id": uuid.uuid4()}, {"last_balance": Decimal("1.00")}),  # no such row
+            ],
+        )
+    assert counts == [1, 0]
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 4)  # one round trip on PostgreSQL
+    assert Transaction.objects.get(pk=tx.pk).round_id == rnd.pk
+    assert GameSession.objects.get(pk=session.pk).last_balance == Decimal("9.00")
