@@ -930,7 +930,8 @@ def print_table(r: dict) -> None:
     )
     m = r["machine"]
     probes = "  |  ".join(
-        f"{when}: loop {p['python_loop_ms']} ms, SELECT 1 p50 {p['select1_p50_us']} µs (p99 {p['select1_p99_us']})"
+        f"{when}: loop {p['python_loop_ms']} ms, SELECT 1 p50 {p['select1_p50_us']} µs (p99 {p['select1_p99_us']}), "
+        f"commit p50 {p.get('commit_p50_us', '-')} µs"
         for when, p in (("start", m["host_probe_at_start"]), ("end", m["host_probe_at_end"]))
     )
     print(f"host: {probes}; CPU steal during the run {m['steal_percent']} %")

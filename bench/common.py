@@ -109,8 +109,9 @@ def steal_seconds() -> float:
 
 def host_probe(pg_url: str) -> dict:
     """How fast this machine is right now, so runs on different days can be compared: a pure-Python loop
-    (CPU speed) and 1,000 ``SELECT 1`` round trips to PostgreSQL (syscalls, loopback, scheduling; on a
-    busy virtualisation host these slow down many times while the loop does not)."""
+    (CPU speed), 1,000 ``SELECT 1`` round trips to PostgreSQL (syscalls, loopback, scheduling; on a
+    busy virtualisation host these slow down many times while the loop does not) and 200 single-row commits
+    (the disk's flush: what a hot row lock is held for at the least)."""
     import psycopg
 
     started = time.perf_counter()
@@ -128,12 +129,24 @@ def host_probe(pg_url: str) -> dict:
             cur.fetchone()
             samples.append((time.perf_counter() - t) * 1e6)
         cpu_us = (time.process_time() - cpu0) * 1000
+        # A commit's WAL flush: the floor of a hot row lock's hold time (a lock is released when its
+        # transaction's commit returns), so 1 / this is the most trades per second one market's book can take.
+        table = f"hub_probe_commit_{os.getpid()}"  # several runs may probe one server at once
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {table} (x int)")
+        commits = []
+        for _ in range(200):
+            t = time.perf_counter()
+            cur.execute(f"INSERT INTO {table} VALUES (1)")  # autocommit: one flushed commit each
+            commits.append((time.perf_counter() - t) * 1e6)
+        cur.execute(f"DROP TABLE {table}")
     samples.sort()
+    commits.sort()
     return {
         "python_loop_ms": round(loop_ms, 1),
         "select1_p50_us": round(samples[500]),
         "select1_p99_us": round(samples[990]),
         "select1_client_cpu_us": round(cpu_us),
+        "commit_p50_us": round(commits[100]),
     }
 
 

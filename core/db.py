@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models import Field, Model, QuerySet
 from django.db.models.fields import AutoFieldMixin
 
@@ -111,14 +111,16 @@ def write_rows(
     inserts: list[Model], updates: list[tuple[type[Model], dict[str, Any], dict[str, Any]]], *, using: str = "default"
 ) -> list[int]:
     """``insert_row`` each of ``inserts`` and ``update_where`` each of ``updates`` (model, where, values); returns
-    the updates' row counts. On PostgreSQL one statement (data-modifying ``WITH`` clauses: one round trip, for a
-    caller holding a hot row lock); elsewhere one statement each. The statements must not depend on each other's
-    effects (PostgreSQL runs a statement's clauses on one snapshot)."""
+    the updates' row counts. All or nothing: on PostgreSQL one statement (data-modifying ``WITH`` clauses: one
+    round trip, atomic even outside a transaction; for a caller holding a hot row lock, or a bet's pending rows
+    committed on their own), elsewhere one statement each inside ``transaction.atomic``. The statements must not
+    depend on each other's effects (PostgreSQL runs a statement's clauses on one snapshot)."""
     connection = connections[using]
     if connection.vendor != "postgresql":
-        for obj in inserts:
-            insert_row(obj, using=using)
-        return [update_where(model, where, values, using=using) for model, where, values in updates]
+        with transaction.atomic(using=using):
+            for obj in inserts:
+                insert_row(obj, using=using)
+            return [update_where(model, where, values, using=using) for model, where, values in updates]
     clauses, params = [], []
     for i, obj in enumerate(inserts):
         sql, values = _insert_sql(obj, connection)

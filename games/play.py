@@ -362,8 +362,15 @@ def bet_jackpot(
             jr = settle_and_pay(jr, rnd, force=True)
         created["round"] = jr
 
+    # A regular round played later is one INSERT that refuses before it writes: no savepoint needed. A free round
+    # (the campaign's count taken first) or one settled at once (the win written) may fail after a write.
     result = wallet.bet_place(
-        session=session, amount=amount, tx_type=tx_type, free_rounds_id=fr_id, on_confirm=on_confirm
+        session=session,
+        amount=amount,
+        tx_type=tx_type,
+        free_rounds_id=fr_id,
+        on_confirm=on_confirm,
+        confirm_savepoint=campaign is not None or settle_now,
     )
     jr = created["round"]
     if not settle_now:

@@ -31,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.db import Pk, insert_row, update_where
+from core.db import Pk, insert_row, write_rows
 from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, UpstreamUnavailable
 
 from . import bulkhead, calllog
@@ -281,11 +281,14 @@ def bet_place(
     # The bulkhead (wallet.bulkhead): a slot before anything is written, given back once the partner
     # answered; over the partner's cap the bet is refused at once (PartnerBusy, 503) and nothing is written.
     with bulkhead.bet_slot(session.partner):
-        with transaction.atomic():
-            rnd = _new_round(session, free_rounds_id)
-            tx = _new_bet(rnd, amount, tx_type, status=TxStatus.PENDING)
-            if on_reserve:
+        rnd = _new_round(session, free_rounds_id)
+        tx = _new_bet(rnd, amount, tx_type, status=TxStatus.PENDING)
+        if on_reserve:
+            with transaction.atomic():
+                write_rows([rnd, tx], [])
                 on_reserve(rnd)
+        else:  # the pending bet and its round: one statement on PostgreSQL, committed on its own
+            write_rows([rnd, tx], [])
 
         result = transport_for(session.protocol).bet(tx)
     # The delivery log's row for this call is written off the request's thread (a log, not the ledger).
@@ -303,14 +306,14 @@ def bet_place(
             fields = ["status", "last_error"]
         # A conditional UPDATE: it also takes the row lock the orphan sweeper would need.
         changed = {name: getattr(tx, name) for name in [*fields, "error_code", "error_message", "updated_at"]}
-        if not update_where(Transaction, {"id": tx.pk, "status": TxStatus.PENDING}, changed):
-            # The sweeper already gave up on it (and refunded).
+        updates = [(Transaction, {"id": tx.pk, "status": TxStatus.PENDING}, changed)]
+        if result.ok and tx.partner_balance is not None:  # the balance the partner reported, in the same statement
+            balance = {"last_balance": tx.partner_balance, "last_balance_at": now}
+            updates.append((GameSession, {"id": session.pk}, balance))
+        if not write_rows([], updates)[0]:
+            # The sweeper already gave up on it (and refunded); nothing was written (the statement is rolled back).
             raise UpstreamUnavailable("The casino wallet did not answer in time.", code="partner_unreachable")
         if result.ok:
-            if tx.partner_balance is not None:
-                update_where(
-                    GameSession, {"id": session.pk}, {"last_balance": tx.partner_balance, "last_balance_at": now}
-                )
             rejected = _confirm_or_refund(rnd, tx, on_confirm, confirm_savepoint)
         else:
             rejected = None
@@ -337,13 +340,13 @@ def bet_place(
 
 
 def _new_round(session: GameSession, free_rounds_id: str) -> Round:
-    rnd = Round(session=session, partner_id=session.partner_id, free_rounds_id=free_rounds_id)
-    insert_row(rnd)  # the ORM's create() compiled the INSERT on every bet (core.db)
-    return rnd
+    """A bet's round, not saved yet (the caller writes it with the bet: ``core.db.write_rows``)."""
+    return Round(session=session, partner_id=session.partner_id, free_rounds_id=free_rounds_id)
 
 
 def _new_bet(rnd: Round, amount: Decimal, tx_type: str, *, status: str, **extra: Any) -> Transaction:
-    """The bet's ledger row (pending for a partner's wallet, confirmed for a demo session's own balance)."""
+    """The bet's ledger row (pending for a partner's wallet, confirmed for a demo session's own balance), not
+    saved yet."""
     session = rnd.session
     tx = Transaction(
         round=rnd,
@@ -357,7 +360,6 @@ def _new_bet(rnd: Round, amount: Decimal, tx_type: str, *, status: str, **extra:
         status=status,
         **extra,
     )
-    insert_row(tx)
     return tx
 
 
@@ -394,6 +396,7 @@ def _demo_bet(
             raise BetDeclined("Insufficient funds.", code="insufficient_funds")
         GameSession.objects.filter(pk=session.pk).update(demo_balance=F("demo_balance") - amount)
         rnd = _new_round(session, free_rounds_id)
+        insert_row(rnd)
         if on_reserve:
             on_reserve(rnd)
         tx = _new_bet(
@@ -404,6 +407,7 @@ def _demo_bet(
             confirmed_at=timezone.now(),
             partner_balance=locked.demo_balance - amount,
         )
+        insert_row(tx)
         rejected = _confirm_or_refund(rnd, tx, on_confirm, confirm_savepoint)
     if rejected is not None:
         raise rejected
