@@ -117,7 +117,7 @@ def write_rows(
     depend on each other's effects (PostgreSQL runs a statement's clauses on one snapshot)."""
     connection = connections[using]
     if connection.vendor != "postgresql":
-        with transaction.atomic(using=using):
+        with transaction.atomic(using=using, savepoint=False):  # a caller's transaction, or one of its own
             for obj in inserts:
                 insert_row(obj, using=using)
             return [update_where(model, where, values, using=using) for model, where, values in updates]
