@@ -315,10 +315,11 @@ def test_a_pump_taking_over_from_a_killed_one_counts_its_calls_still_leased_agai
     stats = delivery.pump(wired.partner.pk, token)  # the redelivered message
     while_leased = [n for when, n in seen if when < leases_end - 0.2]
     assert while_leased and max(while_leased) <= 3 - 2  # the partner never has more than 3 calls at once
-    assert stats["delivered"] == 6  # the others; the killed pump's two wait for their leases
+    # The killed pump's two rows go once their leases end: in this pump if it is still running then (a slow
+    # machine), else in the next one, which the sweeper kicks.
     time.sleep(max(0.0, leases_end - time.monotonic()) + 0.2)
-    assert delivery.sweep()["kicked"] == 1
-    assert delivery.pump(*no_broker[-1])["delivered"] == 2
+    later = delivery.pump(*no_broker[-1])["delivered"] if delivery.sweep()["kicked"] else 0
+    assert (stats["delivered"], later) in ((6, 2), (8, 0))
     assert all(movements(wired, w.pk) == 1 for w in wins)
     assert balance_at_sandbox(wired) == Decimal("1000.00") - 8 + 16
 
