@@ -8,7 +8,9 @@ Topology (all made by this script and removed at the end, whatever happens):
 * a bridge ``<P>br0`` (``CLUSTER_NET``.1/24, default 10.208.0.1) in the host and one network namespace per node
   (``<P>n1`` … with a veth into the bridge, ``CLUSTER_NET``.11, .12 …); P = ``CLUSTER_PREFIX`` (h8);
 * in the host: PgBouncer (``pool_mode = transaction``) on the bridge address in front of PostgreSQL (which
-  keeps listening on 127.0.0.1 only), haproxy: the hub's load balancer on 127.0.0.1 (``/readyz`` checks) and TCP
+  keeps listening on 127.0.0.1 only): every process of the run but this script (nodes and sandbox) reaches
+  PostgreSQL through it, in at most CLUSTER_PG_POOL (20) server connections for the hub's database and
+  CLUSTER_PG_SANDBOX_POOL (8) for the sandbox's (PostgreSQL's max_connections may be shared); haproxy: the hub's load balancer on 127.0.0.1 (``/readyz`` checks) and TCP
   forwarders on the bridge address to the broker and Redis, and the sandbox partner (gunicorn) on the bridge;
 * in each namespace: gunicorn (the hub web), a Celery worker, Celery beat, and a socat sidecar that makes the
   sandbox reachable as ``http://127.0.0.1:<port>`` (partner URLs may be plain http only to loopback).
@@ -18,7 +20,14 @@ faults at the sandbox as in make chaos (about a third of wins and refunds fail; 
 breaker); at a third of the rounds every process of node 1 is SIGKILLed, it is started again at two thirds.
 Broker: CLUSTER_BROKER=redis (default) or rabbitmq (a vhost of its own on 127.0.0.1:5672, deleted after).
 
-Prints one summary line; exit 0 when every check holds, 1 otherwise. Ports CLUSTER_PORT_BASE (9800) … +19.
+Costs during play, printed with the summary: CPU per round (and per bet request, the bulkhead's refusals
+included) of the nodes' web, worker and beat processes, of the PostgreSQL backends serving the run's databases
+(sampled every second from ``pg_stat_activity`` and ``/proc/<pid>/stat``), of haproxy, PgBouncer and the
+sandbox; transactions, rows and blocks per round from ``pg_stat_database``; the most backends seen at once.
+
+Prints one summary line; exit 0 when every check holds, 1 otherwise. Ports CLUSTER_PORT_BASE (9800) … +19,
+Redis db CLUSTER_REDIS_DB (8), databases ``hub_cluster<BENCH_DB_SUFFIX>`` (+ ``_sandbox``): two runs on one
+machine need their own CLUSTER_PREFIX, CLUSTER_NET, CLUSTER_PORT_BASE, CLUSTER_REDIS_DB and BENCH_DB_SUFFIX.
 """
 
 from __future__ import annotations
@@ -61,6 +70,9 @@ LB_PORT, SANDBOX_PORT, PGB_PORT, BROKER_PORT, REDIS_PORT, STATS_PORT = (
     BASE + 15,
 )
 NODE_PORT = 8000
+# PostgreSQL server connections the whole run may hold (through PgBouncer): the hub's database, the sandbox's.
+PG_HUB_POOL = int(os.environ.get("CLUSTER_PG_POOL", "20"))
+PG_SANDBOX_POOL = int(os.environ.get("CLUSTER_PG_SANDBOX_POOL", "8"))
 BETS_CAP = 4  # HUB_PARTNER_MAX_BETS_IN_FLIGHT: 16 players, so the bulkhead binds
 PAYOUT_CAP = 6  # HUB_PARTNER_MAX_IN_FLIGHT
 BREAKER_FAILURES = 5
@@ -136,9 +148,14 @@ def write_configs(stack: Stack, broker_target: str) -> tuple[str, str]:
     os.chmod(stack.var_dir, 0o755)
     os.chmod(run_dir, 0o777)  # PgBouncer drops root for the postgres user
     pgb = run_dir / "pgbouncer.ini"
+    # Every process of the run but this script reaches PostgreSQL through PgBouncer: the nodes' web, worker and
+    # beat, and the sandbox partner. PostgreSQL's max_connections (100 here) may be shared with other users, so
+    # the run holds at most PG_HUB_POOL + PG_SANDBOX_POOL server connections (max_user_connections: all of
+    # them log in as postgres), plus this script's own one or two; a client beyond the pool waits in PgBouncer.
     pgb.write_text(
         f"""[databases]
-* = host=127.0.0.1 port=5432 user=postgres
+{stack.hub_db} = host=127.0.0.1 port=5432 user=postgres pool_size={PG_HUB_POOL} max_db_connections={PG_HUB_POOL}
+{stack.sandbox_db} = host=127.0.0.1 port=5432 user=postgres pool_size={PG_SANDBOX_POOL} max_db_connections={PG_SANDBOX_POOL}
 
 [pgbouncer]
 listen_addr = {HOST_IP}
@@ -147,8 +164,9 @@ unix_socket_dir =
 auth_type = any
 pool_mode = transaction
 max_client_conn = 1000
-default_pool_size = 16
-max_db_connections = 24
+default_pool_size = {PG_HUB_POOL}
+max_user_connections = {PG_HUB_POOL + PG_SANDBOX_POOL}
+reserve_pool_size = 0
 ignore_startup_parameters = extra_float_digits,options
 server_reset_query =
 logfile = {run_dir}/pgbouncer.log
@@ -261,6 +279,19 @@ def start_node(stack: Stack, i: int, env: dict) -> None:
     stack._spawn(f"n{i}-beat", [*ns, *celery, "beat", "--loglevel", "INFO", "-s", str(schedule)], env)
 
 
+def wait_port(host: str, port: int, what: str, timeout: float = 20) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{what} not listening on {host}:{port} after {timeout}s")
+
+
 def node_ready(i: int, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -349,6 +380,72 @@ def node_cpu(stack: Stack) -> dict[str, float]:
     return dict(out)
 
 
+def _proc_cpu(pid: int) -> float | None:
+    """utime + stime of a process in seconds (/proc/<pid>/stat), None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            raw = fh.read().decode(errors="replace")
+        fields = raw[raw.rindex(")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class PgSampler(threading.Thread):
+    """The PostgreSQL backends serving this run's databases (PgBouncer's server connections, this script's
+    own), sampled every second from ``pg_stat_activity``: their CPU from ``/proc/<pid>/stat`` (a backend that
+    appears after the start counts from zero; one that ends between two samples loses at most its last second)
+    and the most backends seen at once per database. PostgreSQL's shared background processes (WAL writer,
+    checkpointer, autovacuum) are not counted."""
+
+    def __init__(self, databases: dict[str, str]):
+        super().__init__(daemon=True)
+        self.databases = databases  # label -> database name
+        self.done = threading.Event()
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.label: dict[int, str] = {}
+        self.max_backends: Counter = Counter()
+
+    def run(self) -> None:
+        import psycopg
+
+        from .common import PG_ADMIN_URL
+
+        by_name = {name: label for label, name in self.databases.items()}
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            (started,) = conn.execute("SELECT now()").fetchone()
+            while True:
+                rows = conn.execute(
+                    "SELECT pid, datname, backend_start FROM pg_stat_activity WHERE datname = ANY(%s)",
+                    (list(by_name),),
+                ).fetchall()
+                seen: Counter = Counter()
+                for pid, datname, backend_start in rows:
+                    cpu = _proc_cpu(pid)
+                    if cpu is None:
+                        continue
+                    seen[by_name[datname]] += 1
+                    if pid not in self.first:
+                        self.first[pid] = cpu if backend_start < started else 0.0
+                        self.label[pid] = by_name[datname]
+                    self.last[pid] = cpu
+                for label, count in seen.items():
+                    self.max_backends[label] = max(self.max_backends[label], count)
+                if self.done.is_set():
+                    return
+                self.done.wait(1)
+
+    def stop(self) -> dict[str, float]:
+        """CPU seconds by label since the start."""
+        self.done.set()
+        self.join(timeout=10)
+        out: Counter = Counter()
+        for pid, cpu in self.last.items():
+            out[self.label[pid]] += cpu - self.first[pid]
+        return dict(out)
+
+
 def db_counters(name: str) -> dict[str, int]:
     import psycopg
 
@@ -419,7 +516,13 @@ def main() -> int:
     pgb_ini, ha_cfg = write_configs(stack, broker_target)
     stack._spawn("pgbouncer", ["pgbouncer", "-u", "postgres", pgb_ini], stack.env())
     stack._spawn("haproxy", ["haproxy", "-db", "-f", ha_cfg], stack.env())
-    sandbox_env = stack.env(sandbox=True, SANDBOX_INFLIGHT_REDIS_URL=INFLIGHT_URL)
+    wait_port(HOST_IP, PGB_PORT, "pgbouncer")
+    sandbox_env = stack.env(
+        sandbox=True,
+        SANDBOX_INFLIGHT_REDIS_URL=INFLIGHT_URL,
+        DATABASE_URL=f"postgres://postgres@{HOST_IP}:{PGB_PORT}/{stack.sandbox_db}",
+        HUB_DB_PGBOUNCER="1",
+    )
     stack._spawn(
         "sandbox",
         [
@@ -514,6 +617,9 @@ def main() -> int:
     helpers = [threading.Thread(target=rotator, daemon=True), threading.Thread(target=killer, daemon=True)]
     lost_cpu: Counter = Counter()  # node 1's CPU until its SIGKILL
     cpu0, db0 = node_cpu(stack), db_counters(stack.hub_db)
+    host0 = {name: stack.cpu(name) for name in ("haproxy", "pgbouncer", "sandbox")}
+    pg_sampler = PgSampler({"hub": stack.hub_db, "sandbox": stack.sandbox_db})
+    pg_sampler.start()
     play_started = time.monotonic()
     for t in [*threads, *helpers]:
         t.start()
@@ -523,15 +629,31 @@ def main() -> int:
     helpers[1].join(timeout=120)
     play_seconds = time.monotonic() - play_started
     cpu1, db1 = node_cpu(stack), db_counters(stack.hub_db)
+    pg_cpu = pg_sampler.stop()
+    host1 = {name: stack.cpu(name) for name in host0}
     requests = play.answered + busy["partner_busy"]
+    rounds = max(play.answered, 1)
     cost = {
         "web_cpu_ms_per_bet_request": round(
             1000 * (cpu1.get("web", 0) + lost_cpu["web"] - cpu0.get("web", 0)) / max(requests, 1), 1
         ),
+        "web_cpu_ms_per_round": round(1000 * (cpu1.get("web", 0) + lost_cpu["web"] - cpu0.get("web", 0)) / rounds, 1),
         "worker_cpu_ms_per_round": round(
-            1000 * (cpu1.get("worker", 0) + lost_cpu["worker"] - cpu0.get("worker", 0)) / max(play.answered, 1), 1
+            1000 * (cpu1.get("worker", 0) + lost_cpu["worker"] - cpu0.get("worker", 0)) / rounds, 1
         ),
-        **{f"db_{k}_per_round": round((db1[k] - db0[k]) / max(play.answered, 1), 1) for k in db0},
+        "beat_cpu_ms_per_round": round(
+            1000 * (cpu1.get("beat", 0) + lost_cpu["beat"] - cpu0.get("beat", 0)) / rounds, 1
+        ),
+        "pg_cpu_ms_per_round": round(1000 * pg_cpu.get("hub", 0) / rounds, 1),
+        "pg_cpu_ms_per_round_sandbox": round(1000 * pg_cpu.get("sandbox", 0) / rounds, 1),
+        **{
+            f"{name}_cpu_ms_per_request": round(1000 * (host1[name] - host0[name]) / max(requests, 1), 2)
+            for name in ("haproxy", "pgbouncer")
+        },
+        "sandbox_cpu_ms_per_round": round(1000 * (host1["sandbox"] - host0["sandbox"]) / rounds, 1),
+        "bet_requests": requests,
+        "pg_backends_max": dict(pg_sampler.max_backends),
+        **{f"db_{k}_per_round": round((db1[k] - db0[k]) / rounds, 1) for k in db0},
     }
     log(f"costs during play (node 1 restarted: its workers' start-up CPU included): {cost}")
     log(
@@ -568,6 +690,11 @@ def main() -> int:
         problems.append(f"node 1 events: {events}")
     if play.answered < ROUNDS:
         problems.append(f"only {play.answered} of {ROUNDS} rounds were answered")
+    backends = cost["pg_backends_max"]
+    if backends.get("hub", 0) > PG_HUB_POOL + 1 or backends.get("sandbox", 0) > PG_SANDBOX_POOL:
+        problems.append(
+            f"PostgreSQL backends {backends}: more than PgBouncer's pools ({PG_HUB_POOL} + this script, {PG_SANDBOX_POOL})"
+        )
     if measured["bet_max"] > BETS_CAP:
         problems.append(f"{measured['bet_max']} bets in flight at the partner at once (cap {BETS_CAP}, all nodes)")
     if measured["payout_max"] > PAYOUT_CAP:

@@ -14,6 +14,10 @@ pump (:class:`Pump`) then, for one time slice (``HUB_PUMP_MAX_SECONDS``):
   and its answer decides;
 - refreshes its flag every third of its TTL and stops claiming when the flag has changed hands; a
   stale duplicate message (another token) exits at once;
+- counts against the cap the partner's rows it finds leased by someone else when it starts (a killed
+  worker's calls: on RabbitMQ its unacknowledged message reaches another worker at once, with the same
+  token, while the partner may still be answering those calls; or a pump whose flag expired, finishing its
+  calls), until their leases expire or they are recorded;
 - releases the flag at the end, and kicks the next turn if rows are still due.
 
 The module is ``pumping``, not ``pump``: the package re-exports the function :func:`pump`, which would
@@ -43,6 +47,7 @@ from . import attempts, breaker, lease
 # timeout), records them and releases its flag, so a warm shutdown ends in seconds. A row cut by a harder
 # stop keeps its lease until it expires: only a delay.
 STOPPING = threading.Event()
+FOREIGN_RECHECK_SECONDS = 0.25  # how often a pump sharing the cap with leases not its own counts them again
 
 
 def pump(partner_id: Pk, token: str, *, max_seconds: float | None = None) -> Counter[str]:
@@ -67,6 +72,8 @@ class Pump:
         self.probing = False  # the one row in flight is the breaker's probe
         self.exhausted = False  # a claim found nothing due
         self.breaker_clean = False  # known after the first recorded success
+        self.foreign = 0  # the partner's rows leased by another (or a killed) pump: they count against the cap
+        self.foreign_checked = 0.0
 
     def run(self) -> Counter:
         if not PartnerDeliveryState.objects.filter(partner_id=self.partner_id, pump_token=self.token).exists():
@@ -75,6 +82,7 @@ class Pump:
         self.cap = lease.partner_cap(self.partner_id)
         self.refill = max(1, self.cap // 2)
         self.started = self.last_refresh = time.monotonic()
+        self._count_foreign(self.started)
         executor = ThreadPoolExecutor(max_workers=self.cap, thread_name_prefix="hub-deliver")
         try:
             self._loop(executor)
@@ -98,7 +106,9 @@ class Pump:
             now_mono = time.monotonic()
             if now_mono - self.last_refresh > _pump_ttl() / 3:
                 self.owner, self.last_refresh = _pump_refresh(self.partner_id, self.token), now_mono
-            free = self.cap - len(self.in_flight) - (0 if clean else len(self.finished))
+            if self.foreign and now_mono - self.foreign_checked > FOREIGN_RECHECK_SECONDS:
+                self._count_foreign(now_mono)
+            free = self.cap - len(self.in_flight) - (0 if clean else len(self.finished)) - self.foreign
             if self._accepting(now_mono) and free > 0 and (free >= self.refill or not self.in_flight):
                 if self._claim(executor, free, clean):
                     continue
@@ -106,7 +116,17 @@ class Pump:
                 self._record()
                 continue
             if not self.in_flight and not self.finished:
+                if self.foreign and self._accepting(now_mono):
+                    time.sleep(FOREIGN_RECHECK_SECONDS)  # the whole cap is someone else's until their leases end
+                    continue
                 break
+
+    def _count_foreign(self, now_mono: float) -> None:
+        """The partner's rows under a live lease that are not this pump's (its own are in flight or
+        finished, not recorded yet; recording clears their lease)."""
+        leased = lease._in_flight(self.partner_id, timezone.now())
+        self.foreign = max(0, leased - len(self.in_flight) - len(self.finished))
+        self.foreign_checked = now_mono
 
     def _accepting(self, now_mono: float) -> bool:
         """Claim more rows: the flag is ours, no pause, no probe in flight, rows left, time left."""

@@ -269,3 +269,70 @@ def test_the_bench_kicks_the_pump_and_times_the_steps_the_pump_calls(wired, game
     assert delivery.pump(*no_broker[0])["delivered"] == 3
     assert all(calls[name] >= 1 for _, name in bench.pump_steps()), calls
     assert all(movements(wired, w.pk) == 1 for w in wins)
+
+
+def _killed_pump(wired, game, settings, monkeypatch, *, cap: int, wins: int, killed: int):
+    """``wins`` pending wins, ``killed`` of them leased by a pump that died mid-call (never recorded), the
+    flag still held with its token; returns (wins, token, when the leases end, [(when, calls in flight)])."""
+    import time
+
+    from wallet.delivery import lease
+
+    settings.HUB_PARTNER_MAX_IN_FLIGHT = cap
+    settings.HUB_DELIVERY_LEASE_SECONDS = 2
+    rows = pending_wins(wired, game, wins)
+    token = take_flag(wired.partner)
+    assert len(lease.claim_batch(wired.partner.pk, killed)) == killed
+    leases_end = time.monotonic() + settings.HUB_DELIVERY_LEASE_SECONDS
+    wired.faults(win={"latency_ms": 200})
+    lock, in_flight, seen = threading.Lock(), [0], []
+    real_send = transport_module.send
+
+    def counting_send(*args, **kwargs):
+        with lock:
+            in_flight[0] += 1
+            seen.append((time.monotonic(), in_flight[0]))
+        try:
+            return real_send(*args, **kwargs)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(transport_module, "send", counting_send)
+    return rows, token, leases_end, seen
+
+
+def test_a_pump_taking_over_from_a_killed_one_counts_its_calls_still_leased_against_the_cap(
+    wired, game, settings, monkeypatch, no_broker
+):
+    """A worker SIGKILLed mid-pump: on RabbitMQ its unacknowledged message goes to another worker at once
+    (same token, the flag still held), while the partner may still be answering the killed pump's calls.
+    Until their leases expire those calls count against the partner's cap; then the rows are sent again."""
+    import time
+
+    wins, token, leases_end, seen = _killed_pump(wired, game, settings, monkeypatch, cap=3, wins=8, killed=2)
+    no_broker.clear()
+    stats = delivery.pump(wired.partner.pk, token)  # the redelivered message
+    while_leased = [n for when, n in seen if when < leases_end - 0.2]
+    assert while_leased and max(while_leased) <= 3 - 2  # the partner never has more than 3 calls at once
+    # The killed pump's two rows go once their leases end: in this pump if it is still running then (a slow
+    # machine), else in the next one, which the sweeper kicks.
+    time.sleep(max(0.0, leases_end - time.monotonic()) + 0.2)
+    later = delivery.pump(*no_broker[-1])["delivered"] if delivery.sweep()["kicked"] else 0
+    assert (stats["delivered"], later) in ((6, 2), (8, 0))
+    assert all(movements(wired, w.pk) == 1 for w in wins)
+    assert balance_at_sandbox(wired) == Decimal("1000.00") - 8 + 16
+
+
+def test_a_pump_whose_whole_cap_is_leased_by_a_killed_one_waits_for_the_leases(
+    wired, game, settings, monkeypatch, no_broker
+):
+    """Nothing sent while the killed pump's calls hold the whole cap, no pump message churned meanwhile;
+    once their leases end the same pump sends every row."""
+    wins, token, leases_end, seen = _killed_pump(wired, game, settings, monkeypatch, cap=2, wins=6, killed=2)
+    no_broker.clear()
+    stats = delivery.pump(wired.partner.pk, token)
+    assert seen and min(when for when, _ in seen) >= leases_end - 0.3
+    assert max(n for _, n in seen) <= 2
+    assert stats["delivered"] == 6 and not no_broker
+    assert all(movements(wired, w.pk) == 1 for w in wins)
