@@ -57,6 +57,21 @@ def _admin_key_throttle_reset():
         admin_key_throttle_reset(ip)
 
 
+def cache_clear() -> None:
+    """Empty this test run's Django cache. Under xdist only this worker's keys (its KEY_PREFIX, see
+    config/settings/test.py): Redis' FLUSHDB would also empty the other worker's keys and the Celery queues."""
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    if not cache.key_prefix or not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
