@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F401,F403
-from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR, env
+from .base import CACHES, CELERY_BROKER_URL, DATABASES, VAR_DIR, env
 
 # Celery reads CELERY_BROKER_URL from the environment before its settings; tests
 # publish to an in-memory broker (tests drive deliveries themselves) and keep
@@ -18,6 +18,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not :memory:) so a real worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_hub_{os.getpid()}.sqlite3")}
+
+# Under pytest-xdist (``make test`` runs two workers) each worker has its own test database, and here its own
+# cache keys in the shared Redis db: the metrics snapshot, throttles, lockouts and the replay store are per run.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ['PYTEST_XDIST_WORKER']}"
 
 DEBUG = False
 HUB_ALLOW_HTTP_LOOPBACK = True

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from core import signing
 from fuzz import properties
+from tests.conftest import cache_clear
 
 REGRESSIONS = Path(__file__).resolve().parents[2] / "fuzz" / "regressions"
 BOUNDED = settings(
@@ -66,11 +67,9 @@ def test_a_number_with_an_exponent_decimal_cannot_hold_is_a_400_not_a_500(
     """atheris (fuzz_parsers): ``5e99999999999999999999999`` makes Decimal() raise InvalidOperation (an
     ArithmeticError, not a ValueError), which the request parser let through: a 500 on every endpoint that
     reads a body, for a client's typo. Now a 400 in the protocol's shape, and nothing written."""
-    from django.core.cache import cache
-
     from wallet.models import GameSession
 
-    cache.clear()  # the demo endpoint's per-IP throttle, spent by earlier tests
+    cache_clear()  # the demo endpoint's per-IP throttle, spent by earlier tests
     headers = {"Content-Type": "application/json"}
     if signed:
         headers.update(signing.igsp_headers(igsp_partner.api_key, igsp_partner.secret, HUGE_EXPONENT))

@@ -14,6 +14,7 @@ from core import signing
 from tenants import services as tenant_services
 from tenants.models import CredentialPurpose
 from tests import contracts
+from tests.conftest import cache_clear
 from wallet.models import GameSession, InboundHook
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -218,9 +219,7 @@ def test_non_json_body_is_400(http, igsp_partner):
 
 def test_demo_sessions_need_no_hmac_and_are_rate_limited(http, games_catalog, settings):
     settings.HUB_DEMO_SESSIONS_RATE = "3/min"
-    from django.core.cache import cache
-
-    cache.clear()
+    cache_clear()
     codes = [
         http.post("/igsp/v1/demo/sessions", json=session_body(session_id=f"d{i}", balance=50)).status_code
         for i in range(4)
