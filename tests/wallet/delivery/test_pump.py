@@ -279,7 +279,7 @@ def _killed_pump(wired, game, settings, monkeypatch, *, cap: int, wins: int, kil
     from wallet.delivery import lease
 
     settings.HUB_PARTNER_MAX_IN_FLIGHT = cap
-    settings.HUB_DELIVERY_LEASE_SECONDS = 2
+    settings.HUB_DELIVERY_LEASE_SECONDS = 4  # room for the pump to start inside it on a loaded machine
     rows = pending_wins(wired, game, wins)
     token = take_flag(wired.partner)
     assert len(lease.claim_batch(wired.partner.pk, killed)) == killed
