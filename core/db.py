@@ -91,8 +91,8 @@ def _update_sql(
     compiled = _UPDATES.get(key)
     if compiled is None:
         meta, quote = model._meta, connection.ops.quote_name
-        set_fields = [meta.get_field(name) for name in values]
-        where_fields = [meta.get_field(name) for name in where]
+        set_fields: list[Any] = [meta.get_field(name) for name in values]
+        where_fields: list[Any] = [meta.get_field(name) for name in where]
         sql = (
             f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in set_fields)} "
             f"WHERE {' AND '.join(f'{quote(f.column)} = %s' for f in where_fields)}"
@@ -104,7 +104,7 @@ def _update_sql(
     return sql, params
 
 
-_UPDATES: dict[tuple, tuple[str, list[Field], list[Field]]] = {}
+_UPDATES: dict[tuple, tuple[str, list[Any], list[Any]]] = {}
 
 
 def write_rows(
@@ -123,13 +123,13 @@ def write_rows(
             return [update_where(model, where, values, using=using) for model, where, values in updates]
     clauses, params = [], []
     for i, obj in enumerate(inserts):
-        sql, values = _insert_sql(obj, connection)
+        sql, row = _insert_sql(obj, connection)
         clauses.append(f"i{i} AS ({sql})")
-        params += values
+        params += row
     for i, (model, where, values) in enumerate(updates):
-        sql, values = _update_sql(model, where, values, connection)
+        sql, bound = _update_sql(model, where, values, connection)
         clauses.append(f"u{i} AS ({sql} RETURNING 1)")
-        params += values
+        params += bound
     counts = ", ".join(f"(SELECT count(*) FROM u{i})" for i in range(len(updates))) or "1"
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(clauses)} SELECT {counts}", params)
@@ -182,11 +182,11 @@ class PreparedGet[M: Model]:
         return obj
 
     def _compile(self, using: str) -> _Compiled:
-        from django.db.models.query import _get_from_db, get_related_populators
+        from django.db.models.query import _get_from_db, get_related_populators  # type: ignore[attr-defined]
 
         queryset = self._queryset()
         model, connection = queryset.model, connections[using]
-        key_fields = [model._meta.pk if name == "pk" else model._meta.get_field(name) for name in self._by]
+        key_fields: list[Any] = [model._meta.pk if name == "pk" else model._meta.get_field(name) for name in self._by]
         placeholders = [_placeholder(f) for f in key_fields]
         for name, value in zip(self._by, placeholders, strict=True):  # one by one: Q(**kwargs) would sort them
             queryset = queryset.filter(**{name: value})
@@ -203,7 +203,7 @@ class PreparedGet[M: Model]:
         select, klass_info = compiler.select, compiler.klass_info
         assert klass_info is not None
         fields = klass_info["select_fields"]
-        fetch_mode = queryset._fetch_mode
+        fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]  # Django 6.1's, as ModelIterable reads it
         return _Compiled(
             sql=sql,
             key_fields=key_fields,
@@ -234,7 +234,7 @@ def _placeholder(field: Any) -> Any:
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    key_fields: list[Field]
+    key_fields: list[Any]
     slots: list[int | None]  # per parameter: the key value's index, or None for the queryset's own value
     params: list[Any]
     compiler: Any

@@ -97,7 +97,7 @@ def _write_calls(calls: list[tuple[str, GameSession, WalletResult, Transaction |
         try:
             rows.append(
                 WalletCall(
-                    partner_id=session.partner_id,
+                    partner_id=session.partner_id,  # type: ignore[misc]  # record_call skips partner-less sessions
                     session_id=session.pk,
                     transaction_id=getattr(tx, "pk", None),
                     kind=kind,
