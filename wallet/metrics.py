@@ -1,16 +1,19 @@
-"""Prometheus metrics at /metrics, computed from the database at scrape time.
+"""Prometheus metrics at /metrics, read from the database at scrape time.
 
 The hub runs several processes (web workers, Celery workers, beat) on several
-machines; in-process counters would each see a slice. The delivery attempts
-and transactions are rows, so a custom collector reads them when Prometheus
-scrapes, and every process answers the same numbers:
+machines; in-process counters would each see a slice. The counts live in the
+database, so a custom collector reads them when Prometheus scrapes, and every
+process answers the same numbers. Transactions and delivery attempts are not
+counted per scrape: database triggers keep running totals in the same
+transaction as each change (wallet/tallies.py), and a scrape sums those.
 
 - ``hub_delivery_attempts_total{outcome,kind}`` (counter): delivery attempts
   of wins and refunds by outcome (ok / declined / failed);
 - ``hub_delivery_attempt_duration_seconds{outcome,kind}`` (histogram):
-  attempt latency from ``DeliveryAttempt.duration_ms``. Cumulative over all
-  stored attempts (computed in the same query as the counter), so it stays
-  monotonic and ``rate()`` / ``histogram_quantile()`` work as usual;
+  attempt latency from ``DeliveryAttempt.duration_ms``. Cumulative over every
+  attempt ever recorded (attempts removed by the retention stay counted), so
+  the counter and the histogram stay monotonic and ``rate()`` /
+  ``histogram_quantile()`` work as usual;
 - ``hub_deliveries_pending`` / ``hub_deliveries_stuck`` (gauges): wins and
   refunds in the outbox, and those flagged stuck by the sweeper;
 - ``hub_deliveries_oldest_pending_age_seconds`` (gauge): how late the oldest
@@ -26,8 +29,8 @@ is set, scrapes must send ``Authorization: Bearer <token>`` (compared in
 constant time); under production settings /metrics answers 403 until the
 token is set.
 
-The aggregates above read whole tables, so they are not run per scrape: the
-rendered hub metrics are a snapshot kept in the cache for
+The pending-delivery gauges read the outbox's partial index. The rendered hub
+metrics are also a snapshot kept in the cache for
 ``HUB_METRICS_CACHE_SECONDS`` (default 15; one snapshot for every process
 when the cache is Redis), and a scrape inside that window runs no query.
 """
@@ -37,47 +40,23 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterator
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from .models import AttemptOutcome, DeliveryAttempt, Transaction, TxKind, TxStatus
+from . import tallies
+from .models import AttemptOutcome, TxKind, TxStatus
 from .selectors import pending_deliveries
+from .tallies import DURATION_BUCKETS
 
 logger = logging.getLogger(__name__)
-
-# Histogram upper bounds: (label in seconds, the same bound in whole milliseconds).
-DURATION_BUCKETS = (
-    ("0.005", 5),
-    ("0.01", 10),
-    ("0.025", 25),
-    ("0.05", 50),
-    ("0.1", 100),
-    ("0.25", 250),
-    ("0.5", 500),
-    ("1.0", 1000),
-    ("2.5", 2500),
-    ("5.0", 5000),
-)
-
-
-def _attempt_rows() -> list[dict[str, Any]]:
-    """One row per (outcome, kind): count, total milliseconds and a count per bucket, in one query."""
-    buckets = {f"le_{ms}": Count("pk", filter=Q(duration_ms__lte=ms)) for _, ms in DURATION_BUCKETS}
-    rows = (
-        DeliveryAttempt.objects.values("outcome", kind=F("transaction__kind"))
-        .annotate(n=Count("pk"), total_ms=Sum("duration_ms"), **buckets)
-        .order_by("outcome", "kind")
-    )
-    return [dict(row) for row in rows]
 
 
 class HubCollector(Collector):
@@ -98,7 +77,8 @@ class HubCollector(Collector):
         )
 
     def _families(self) -> Iterator[Metric]:
-        rows = _attempt_rows()
+        counted = tallies.read()
+        rows = counted.attempt_rows()
 
         attempts = CounterMetricFamily(
             "hub_delivery_attempts", "Delivery attempts of wins and refunds by outcome.", labels=["outcome", "kind"]
@@ -147,13 +127,7 @@ class HubCollector(Collector):
         transactions = GaugeMetricFamily(
             "hub_transactions_total", "Transactions by kind and current status.", labels=["kind", "status"]
         )
-        counts = {
-            (r["kind"], r["status"]): r["n"]  # real money only: demo sessions' play money is not counted
-            for r in Transaction.objects.filter(session__is_demo=False)
-            .values("kind", "status")
-            .annotate(n=Count("pk"))
-            .order_by()
-        }
+        counts = counted.transactions  # real money only: demo sessions' play money is not counted
         for kind_value in TxKind.values:
             for status_value in TxStatus.values:
                 transactions.add_metric([kind_value, status_value], counts.get((kind_value, status_value), 0))

@@ -307,3 +307,21 @@ class InboundHook(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["partner", "transaction_id"], name="inbound_hook_unique_tx"),
         ]
+
+
+class MetricTally(models.Model):
+    """Running totals behind /metrics (wallet/tallies.py): written by database triggers in the same
+    transaction as each ledger change and delivery attempt, never by the application.
+
+    Append-only deltas (no unique key, so no row two writers wait for), folded into one row per series
+    by ``tallies.fold``. ``metric`` is ``tx`` (``kind``, ``status``: +1/-1 as a row enters or leaves a
+    status; demo sessions' rows are not counted) or ``attempt`` (``outcome``, ``kind``, ``le``: the
+    smallest histogram bucket that holds the attempt; ``ms`` its duration)."""
+
+    metric = models.CharField(max_length=10)
+    kind = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, blank=True)
+    outcome = models.CharField(max_length=10, blank=True)
+    le = models.CharField(max_length=8, blank=True)
+    n = models.BigIntegerField()
+    ms = models.BigIntegerField(default=0)

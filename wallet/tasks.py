@@ -39,3 +39,10 @@ def maintain_ledger_partitions() -> dict:
 
     report = partitions.maintain()
     return {"created": report.created, "dropped": report.dropped, "attempts_removed": report.attempts_removed}
+
+
+@shared_task(name="wallet.fold_metric_tallies", ignore_result=True)
+def fold_metric_tallies() -> int:
+    from . import tallies
+
+    return tallies.fold()

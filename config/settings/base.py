@@ -222,6 +222,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 _SWEEP_SECONDS = env.int("HUB_SWEEP_SECONDS", default=5)
 _ALERTS_SECONDS = env.int("HUB_ALERTS_EVALUATE_SECONDS", default=30)
+# The /metrics running totals' delta rows are folded into one row per series this often (wallet/tallies.py).
+_FOLD_SECONDS = env.int("HUB_METRICS_FOLD_SECONDS", default=10)
 # Each periodic message expires after its own interval: on a worker slower than the schedule (an overloaded
 # node, a backlog after an outage) the next run replaces it instead of queueing behind it, so sweeps never pile
 # up in front of the delivery pumps (seen in make cluster: 35 s sweeps every 2 s starved every pump).
@@ -247,6 +249,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "alerts.evaluate",
         "schedule": _ALERTS_SECONDS,
         "options": {"expires": _ALERTS_SECONDS},
+    },
+    "fold-metric-tallies": {
+        "task": "wallet.fold_metric_tallies",
+        "schedule": _FOLD_SECONDS,
+        "options": {"expires": _FOLD_SECONDS},
     },
     "maintain-ledger-partitions": {
         "task": "wallet.maintain_ledger_partitions",

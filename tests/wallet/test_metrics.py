@@ -100,7 +100,7 @@ def test_metrics_on_an_empty_ledger(client):
 
 
 def test_metrics_when_the_database_is_down(client):
-    with mock.patch("wallet.metrics._attempt_rows", side_effect=DatabaseError("down")):
+    with mock.patch("wallet.metrics.tallies.read", side_effect=DatabaseError("down")):
         s = scrape(client)
     assert value(s, "hub_metrics_database_up") == 0
     assert not any(name.startswith("hub_deliveries") for name, _ in s)
