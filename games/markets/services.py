@@ -103,8 +103,30 @@ def cashout_limit_per_day() -> int:
 # ---------------------------------------------------------------- helpers --
 
 
+def _new_event(market: Market, action: str, actor: str, **details) -> MarketEvent:
+    """The audit row, not saved yet."""
+    return MarketEvent(market=market, action=action, actor=str(actor or "")[:200], details=details)
+
+
 def _event(market: Market, action: str, actor: str, **details) -> MarketEvent:
-    return MarketEvent.objects.create(market=market, action=action, actor=str(actor or "")[:200], details=details)
+    event = _new_event(market, action, actor, **details)
+    event.save(force_insert=True)
+    return event
+
+
+def _bet_details(position: Position, book: MarketBook) -> dict:
+    """What a bet's audit row records: the trade and the book's q after it."""
+    return dict(
+        position=position.pk,
+        round=position.round_id,
+        outcome=position.outcome,
+        stake=position.stake,
+        currency=position.currency,
+        demo=position.demo,
+        shares=position.shares,
+        q_yes=book.q_yes,
+        q_no=book.q_no,
+    )
 
 
 def _lock_market(market_id) -> Market:
@@ -385,7 +407,7 @@ def position_open(
         market = _lock_market(market_id)
         book = _locked_book(market, currency, demo)  # priced on the book's state under the lock
         stake, shares = _price_bet(market, outcome, stake, currency, places, None, demo)
-        fields = dict(
+        position = Position(
             market=market,
             session_id=session_id,
             round_id=round_id,
@@ -397,27 +419,14 @@ def position_open(
         )
         try:
             with transaction.atomic():
-                position = Position.objects.create(**fields)
+                position.save(force_insert=True)
         except IntegrityError:
             existing = Position.objects.filter(round_id=round_id).first()
             if existing is None:
                 raise
             return _same_position(existing, market_id, outcome, stake, currency, demo)
         book = _move_q(market, book, outcome, shares)
-        _event(
-            market,
-            "bet",
-            actor,
-            position=position.pk,
-            round=round_id,
-            outcome=outcome,
-            stake=stake,
-            currency=currency,
-            demo=demo,
-            shares=shares,
-            q_yes=book.q_yes,
-            q_no=book.q_no,
-        )
+        _event(market, "bet", actor, **_bet_details(position, book))
     return position
 
 
@@ -460,22 +469,7 @@ def _position_open_new(
     field = "q_yes" if outcome == Outcome.YES else "q_no"
     setattr(book, field, getattr(book, field) + shares)
     book.updated_at = timezone.now()
-    event = MarketEvent(
-        market=market,
-        action="bet",
-        actor=str(actor or "")[:200],
-        details=dict(
-            position=position.pk,
-            round=round_id,
-            outcome=outcome,
-            stake=stake,
-            currency=currency,
-            demo=demo,
-            shares=shares,
-            q_yes=book.q_yes,
-            q_no=book.q_no,
-        ),
-    )
+    event = _new_event(market, "bet", actor, **_bet_details(position, book))
     write_rows(
         [position, event], [(MarketBook, {"id": book.pk}, {field: getattr(book, field), "updated_at": book.updated_at})]
     )
