@@ -14,7 +14,7 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -225,3 +225,22 @@ def test_concurrent_writers_on_several_connections_sum_correctly(wallet, ledger,
     assert_tallies_match_the_scan()
     tallies.fold()
     assert_tallies_match_the_scan()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_test_runners_flush_leaves_no_tally_behind(ledger, game):
+    """A transactional test ends with a flush (tests/conftest.py: DELETE on PostgreSQL): the ledger's DELETE trigger
+    writes -1 deltas, so the tally table must be emptied after the ledger, or the next test starts below zero."""
+    from django.core.management.color import no_style
+
+    partner = tenant_services.partner_onboard(
+        name="Flushed", actor="test", igsp=True, public_api=False, default_currency="EUR", allowed_currencies=[],
+        igsp_hooks_url="https://hooks.flushed.example/igsp",
+    ).partner  # fmt: skip
+    ledger.tx(ledger.session(partner), TxKind.BET, "1.00", status=TxStatus.CONFIRMED)
+    assert tallies.read().transactions[("bet", "confirmed")] == 1
+    tables = ["wallet_metrictally", "wallet_transaction", "wallet_round", "wallet_gamesession"]  # any order
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in connection.ops.sql_flush(no_style(), tables):
+            cursor.execute(sql)
+    assert not MetricTally.objects.exists()
