@@ -9,6 +9,9 @@ figure of the rounds counts, as in ``../shared/perf/compare_bets.py``. Paths:
 - TraderHero bet (16 sessions, one per connection);
 - market bet, every client on the same market and currency (16 sessions; the body alternates YES and NO so
   the price stays near 0.5 for the whole run);
+- the framework's floor: the TraderHero URL without a session key, answered 401 by DRF's permission check
+  after the whole middleware stack and DRF's request handling (no database, no wallet): what this stack costs
+  per request before any bet work, next to the limit's whole bet;
 - a popular market: the same market bet at c=1 on a market holding 100,000 open positions (built with one
   ``INSERT … SELECT generate_series``, the book's q moved to match) against a fresh market, interleaved.
 
@@ -70,7 +73,7 @@ def perf_venv() -> Path:
 
 def estimated_seconds() -> float:
     """What part ``c`` plans to take (the bench's watchdog adds it to its budget)."""
-    per_round = 3 * len(CONNECTIONS) * (SECS + 0.3) + 3 * 2  # hub TraderHero, hub market, limit; warm-ups
+    per_round = 4 * len(CONNECTIONS) * (SECS + 0.3) + 4 * 2  # hub TraderHero, market, floor; limit; warm-ups
     return ROUNDS * per_round + 2 * ROUNDS * 2 * (SECS + 0.3) + 60  # popular vs fresh; set-up
 
 
@@ -83,8 +86,9 @@ local n = 0
 request = function()
   n = n %% #targets + 1
   local t = targets[n]
-  return wrk.format("POST", t[1], {["Content-Type"] = "application/json", ["X-Casino-Key"] = t[2]},
-                    bodies[n %% #bodies + 1])
+  local headers = {["Content-Type"] = "application/json"}
+  if t[2] ~= "" then headers["X-Casino-Key"] = t[2] end
+  return wrk.format("POST", t[1], headers, bodies[n %% #bodies + 1])
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -339,6 +343,9 @@ def run(stack: Stack, *, wallet_port: int, limit_port: int) -> tuple[dict, list[
         "fresh": lua_file(mk_targets[:1], market_bodies(fresh.pk)),
         "popular": lua_file(mk_targets[1:2], market_bodies(popular.pk)),
         "limit": lua_file([("/bet", f"igsp_limit{i}") for i in range(SESSIONS)], ['{"amount":"1.00"}']),
+        # The framework's floor: the same URL without a session key, answered 401 by DRF's permission check
+        # after the whole middleware stack and DRF's request handling; no database, no wallet, no bet work.
+        "floor": lua_file([(path, "") for path, _key in th_targets], ['{"direction":"up","amount":"1.00"}']),
     }
     from django.conf import settings
 
@@ -381,13 +388,18 @@ def run(stack: Stack, *, wallet_port: int, limit_port: int) -> tuple[dict, list[
         }
     )
 
-    points: dict[str, dict[int, list[dict]]] = {"traderhero": {}, "market": {}, "limit": {}}
+    points: dict[str, dict[int, list[dict]]] = {"traderhero": {}, "market": {}, "floor": {}, "limit": {}}
     popular_runs: dict[str, list[dict]] = {"fresh": [], "popular": []}
     try:
         for rnd in range(ROUNDS):
-            for name, url in (("traderhero", hub), ("market", hub), ("limit", limit)):
+            for name, url in (("traderhero", hub), ("market", hub), ("floor", hub), ("limit", limit)):
                 wrk(url, luas[name], 4, 2)  # warm-up: connections, the ORM's and the wallet pool's
                 for c in CONNECTIONS:
+                    if name == "floor":  # every answer is the 401 (wrk counts it as a status error)
+                        r = wrk(url, luas[name], c, SECS)
+                        points[name].setdefault(c, []).append(dict(r, errors=0.0, answered_401=r["errors"]))
+                        log(f"(c) round {rnd} {name:>10} c={c:<2} {r['rps']:7.1f}/s p50 {r['p50_ms']:6.2f} ms (401s)")
+                        continue
                     spy = pyspy(stack, f"{name}-c{c}", SECS - 1) if (c == 16 and rnd == 0 and name != "limit") else None
                     r = wrk(url, luas[name], c, SECS)
                     if spy is not None:
@@ -428,7 +440,7 @@ def summarize(points: dict, popular_runs: dict) -> dict:
             for c, runs in by_c.items()
         }
     lim = out["points"]["limit"]
-    for name in ("traderhero", "market"):
+    for name in ("traderhero", "market", "floor"):
         out["ratios"][name] = {
             str(c): {
                 "throughput": round(out["points"][name][str(c)]["rps"] / lim[str(c)]["rps"], 3),
@@ -496,7 +508,7 @@ def table_rows(r: dict) -> list[tuple[str, str]]:
         return [("(c) bets vs the limit server", r.get("skipped", "not run"))]
     rows = [("(c) bets vs the limit server (best of rounds)", f"{r['rounds']} rounds x {r['seconds_per_point']} s")]
     lim = r["points"]["limit"]
-    for path in ("traderhero", "market"):
+    for path in ("traderhero", "market", "floor"):
         for c in CONNECTIONS:
             h, l_, ratio = r["points"][path][str(c)], lim[str(c)], r["ratios"][path][str(c)]
             rows.append(
