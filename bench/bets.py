@@ -40,7 +40,7 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-from .common import ROOT, Stack, log
+from .common import ROOT, Stack, log, perf_dir, perf_venv
 from .goals import Goal
 
 SECS = float(os.environ.get("BENCH_BETS_SECONDS", "8"))
@@ -49,26 +49,6 @@ POPULAR_POSITIONS = int(os.environ.get("BENCH_POPULAR_POSITIONS", "100000"))
 CONNECTIONS = (1, 4, 16)
 SESSIONS = 16
 PYSPY = os.environ.get("BENCH_PYSPY", "") not in ("", "0")
-
-
-def perf_dir() -> Path:
-    if os.environ.get("PERF_DIR"):
-        return Path(os.environ["PERF_DIR"]).resolve()
-    for candidate in (ROOT / "../../shared/perf", ROOT / "../shared/perf"):
-        if (candidate / "limit_server.py").exists():
-            return candidate.resolve()
-    raise FileNotFoundError("the yardstick (shared/perf/limit_server.py) was not found: set PERF_DIR")
-
-
-def perf_venv() -> Path:
-    venv = Path(os.environ.get("PERF_VENV", "/tmp/perf-venv"))
-    if not (venv / "bin" / "uvicorn").exists() or not (venv / "bin" / "gunicorn").exists():
-        log(f"(c) creating the yardstick's venv {venv} (uvicorn, gunicorn, psycopg, rfc8785)")
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(venv / "bin/pip"), "install", "-q", "uvicorn", "gunicorn", "psycopg[binary]", "rfc8785"], check=True
-        )
-    return venv
 
 
 def estimated_seconds() -> float:

@@ -29,7 +29,31 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
+
 PY = str(BIN / "python")
+
+
+def perf_dir() -> Path:
+    """The yardstick's directory (``../shared/perf``: limit server, lean wallet): PERF_DIR, else the first of
+    ``../../shared/perf`` and ``../shared/perf`` from the checkout (a worktree or the main checkout)."""
+    if os.environ.get("PERF_DIR"):
+        return Path(os.environ["PERF_DIR"]).resolve()
+    for candidate in (ROOT / "../../shared/perf", ROOT / "../shared/perf"):
+        if (candidate / "limit_server.py").exists():
+            return candidate.resolve()
+    raise FileNotFoundError("the yardstick (shared/perf/limit_server.py) was not found: set PERF_DIR")
+
+
+def perf_venv() -> Path:
+    venv = Path(os.environ.get("PERF_VENV", "/tmp/perf-venv"))
+    if not (venv / "bin" / "uvicorn").exists() or not (venv / "bin" / "gunicorn").exists():
+        log(f"creating the yardstick's venv {venv} (uvicorn, gunicorn, psycopg, rfc8785)")
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin/pip"), "install", "-q", "uvicorn", "gunicorn", "psycopg[binary]", "rfc8785"], check=True
+        )
+    return venv
+
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")

@@ -4,8 +4,9 @@ BENCH_WINS (10,000) pending wins, written while no worker runs, drained by the C
 BENCH_DRAIN_CONFIG (default ``prefork:2``) through the partner's delivery pump (``wallet.delivery``):
 
 1. to ``../shared/perf/wallet.py``, the lean partner wallet, under uvicorn (its header's command; the
-   interpreter is BENCH_WALLET_PYTHON, default /tmp/perf-venv/bin/python, a small venv with uvicorn and
-   rfc8785 as ../shared/perf/README.md says), port BENCH_WALLET_PORT (18203);
+   interpreter is BENCH_WALLET_PYTHON, default the yardstick's small venv, PERF_VENV (/tmp/perf-venv), made
+   with pip when missing as part ``c`` does; the directory is PERF_DIR or ``../shared/perf`` found from the
+   checkout), port BENCH_WALLET_PORT (18203);
 2. to the null partner (bench/nullpartner.py), port BENCH_NULL_PORT (18202).
 
 Everything runs on this machine (2 cores: hub worker, partner, PostgreSQL, Redis). The rate is the
@@ -25,13 +26,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .common import BIN, ROOT, Stack, log
+from .common import BIN, ROOT, Stack, log, perf_dir, perf_venv
 from .goals import Goal, print_goals
 
 WINS = int(os.environ.get("BENCH_WINS", "10000"))
 CONFIG = os.environ.get("BENCH_DRAIN_CONFIG", "prefork:2")
-WALLET_PY = Path(os.environ.get("BENCH_PERF_DIR", str(ROOT.parent.parent / "shared" / "perf"))) / "wallet.py"
-WALLET_PYTHON = os.environ.get("BENCH_WALLET_PYTHON", "/tmp/perf-venv/bin/python")
+BENCH_WALLET_PYTHON = os.environ.get("BENCH_WALLET_PYTHON", "")  # default: the yardstick's venv (made when missing)
 TARGET_WALLET = 1000.0
 TARGET_NULL = 1500.0
 
@@ -125,12 +125,17 @@ def run(stack: Stack, wired, sessions: list, *, null_port: int, timeout: float =
         Partner.objects.filter(pk=wired.partner_id).update(max_in_flight=cap)
     results: dict = {}
     wallet_port = int(os.environ.get("BENCH_WALLET_PORT", "18203"))
-    if Path(WALLET_PYTHON).exists() and WALLET_PY.exists():
+    try:
+        wallet_py = perf_dir() / "wallet.py"
+        wallet_python = BENCH_WALLET_PYTHON or str(perf_venv() / "bin" / "python")
+    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+        wallet_py, wallet_python = None, f"({exc})"
+    if wallet_py is not None and wallet_py.exists() and Path(wallet_python).exists():
         log(f"(d) drain {WINS} wins to perf/wallet.py (uvicorn :{wallet_port})")
         stack._spawn(
             "perfwallet",
             [
-                WALLET_PYTHON,
+                wallet_python,
                 "-m",
                 "uvicorn",
                 "wallet:app",
@@ -140,7 +145,7 @@ def run(stack: Stack, wired, sessions: list, *, null_port: int, timeout: float =
                 "--log-level",
                 "warning",
                 "--app-dir",
-                str(WALLET_PY.parent),
+                str(wallet_py.parent),
             ],
             stack.env(),
         )
@@ -149,7 +154,7 @@ def run(stack: Stack, wired, sessions: list, *, null_port: int, timeout: float =
         results["wallet"] = drain_to(stack, sessions, wallet_port, partner="wallet", timeout=timeout, cap=cap)
         stack.kill("perfwallet")
     else:
-        log(f"(d) skipping perf/wallet.py: {WALLET_PYTHON} or {WALLET_PY} missing (see ../shared/perf/README.md)")
+        log(f"(d) skipping perf/wallet.py: {wallet_python} or {wallet_py} missing (see ../shared/perf/README.md)")
     log(f"(d) drain {WINS} wins to the null partner (:{null_port})")
     import sys
 
