@@ -306,7 +306,8 @@ def bet_place(
             fields = ["status", "last_error"]
         # A conditional UPDATE: it also takes the row lock the orphan sweeper would need.
         changed = {name: getattr(tx, name) for name in [*fields, "error_code", "error_message", "updated_at"]}
-        updates = [(Transaction, {"id": tx.pk, "status": TxStatus.PENDING}, changed)]
+        # ``created_at`` (the partition key, wallet/partitions.py) prunes the UPDATE to the row's month.
+        updates = [(Transaction, {"id": tx.pk, "created_at": tx.created_at, "status": TxStatus.PENDING}, changed)]
         if result.ok and tx.partner_balance is not None:  # the balance the partner reported, in the same statement
             balance = {"last_balance": tx.partner_balance, "last_balance_at": now}
             updates.append((GameSession, {"id": session.pk}, balance))

@@ -204,3 +204,38 @@ def test_the_migration_converts_a_filled_ledger_and_back(ledger):
     assert partitions.is_partitioned("wallet_transaction")
     assert Transaction.objects.filter(status=TxStatus.CONFIRMED).count() == 4000
     assert uuid.UUID(str(some_bet.pk))
+
+
+@postgres_only
+def test_a_bet_and_its_delivery_update_the_ledger_row_in_its_own_month_only(ledger, partner_a, game):
+    """An UPDATE of a ledger row by its id alone is planned and probed on every partition (the months of years,
+    transactions are kept): the bet's confirmation and the delivery's outcome name the row's partition key too, so
+    PostgreSQL prunes to the one month that holds it."""
+    from unittest import mock
+
+    from wallet import services
+    from wallet.delivery import attempts, lease
+    from wallet.transport import WalletResult
+
+    ok = WalletResult("ok", http_status=200, balance=Decimal("90.00"), partner_tx_id="p-1")
+    session = ledger.session(partner_a)
+    ledger.tx(session, TxKind.WIN, "2.00", status=TxStatus.PENDING)  # a pending win, claimed below
+    updates: list[tuple[str, object]] = []
+
+    def record(execute, sql, params, many, context):
+        if 'UPDATE "wallet_transaction"' in sql:
+            updates.append((sql, params[0] if many else params))
+        return execute(sql, params, many, context)
+
+    with mock.patch.object(services, "transport_for", return_value=mock.Mock(bet=lambda tx: ok)):
+        with connection.execute_wrapper(record):
+            services.bet_place(session=session, amount=Decimal("1.00"))
+            (claimed,) = lease.claim_batch(partner_a.pk, 10)
+            attempts._record(partner_a.pk, [(claimed, timezone.now(), ok)])
+    assert len(updates) == 3, updates  # the bet's confirmation, the win's lease and its outcome
+    for sql, params in updates:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        months = {line.split()[2] for line in plan.splitlines() if line.strip().startswith("Update on wallet_tr")}
+        assert len(months - {"wallet_transaction"}) == 1, (sql, plan)

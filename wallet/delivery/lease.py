@@ -78,9 +78,10 @@ def _claim(qs: QuerySet[Transaction], limit: int, now: datetime) -> list[Transac
         if not rows:
             return []
         lease_until = now + timedelta(seconds=lease_seconds())
-        Transaction.objects.filter(pk__in=[row.pk for row in rows]).update(
-            lease_until=lease_until, attempts=F("attempts") + 1, updated_at=now
-        )
+        # The rows' months too (the partition key): PostgreSQL plans and probes only the partitions holding them.
+        Transaction.objects.filter(
+            pk__in=[row.pk for row in rows], created_at__in={row.created_at for row in rows}
+        ).update(lease_until=lease_until, attempts=F("attempts") + 1, updated_at=now)
     for row in rows:
         row.lease_until, row.attempts = lease_until, row.attempts + 1
     return rows
