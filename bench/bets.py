@@ -375,15 +375,13 @@ def run(stack: Stack, *, wallet_port: int, limit_port: int) -> tuple[dict, list[
             for name, url in (("traderhero", hub), ("market", hub), ("floor", hub), ("limit", limit)):
                 wrk(url, luas[name], 4, 2)  # warm-up: connections, the ORM's and the wallet pool's
                 for c in CONNECTIONS:
-                    if name == "floor":  # every answer is the 401 (wrk counts it as a status error)
-                        r = wrk(url, luas[name], c, SECS)
-                        points[name].setdefault(c, []).append(dict(r, errors=0.0, answered_401=r["errors"]))
-                        log(f"(c) round {rnd} {name:>10} c={c:<2} {r['rps']:7.1f}/s p50 {r['p50_ms']:6.2f} ms (401s)")
-                        continue
-                    spy = pyspy(stack, f"{name}-c{c}", SECS - 1) if (c == 16 and rnd == 0 and name != "limit") else None
+                    profiled = c == 16 and rnd == 0 and name not in ("limit", "floor")
+                    spy = pyspy(stack, f"{name}-c{c}", SECS - 1) if profiled else None
                     r = wrk(url, luas[name], c, SECS)
                     if spy is not None:
                         spy.wait(timeout=30)
+                    if name == "floor":  # every answer is the 401, which wrk counts as a status error
+                        r = dict(r, errors=0.0, answered_401=r["errors"])
                     points[name].setdefault(c, []).append(r)
                     log(
                         f"(c) round {rnd} {name:>10} c={c:<2} {r['rps']:7.1f}/s p50 {r['p50_ms']:6.2f} ms "

@@ -70,6 +70,15 @@ def scrape(client) -> dict:
     }
 
 
+def test_the_triggers_bucket_attempts_as_the_histogram_reads_them():
+    """The migration's triggers hold their own frozen copy of the histogram's bounds (a migration must not import
+    code that changes later): the two lists must stay the same, or /metrics mislabels every new attempt."""
+    import importlib
+
+    migration = importlib.import_module("wallet.migrations.0011_metric_tallies")
+    assert [(ms, label) for label, ms in tallies.DURATION_BUCKETS] == list(migration.BUCKETS)
+
+
 @pytest.mark.django_db
 def test_the_tally_triggers_exist():
     """A migration that rebuilds the ledger or the delivery log drops its triggers: it must create them again."""

@@ -4,6 +4,7 @@ burst, stale duplicates, the breaker inside a batch, manual resolutions racing a
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -35,23 +36,23 @@ def take_flag(partner) -> str:
     return str(token)
 
 
-def send_peak(monkeypatch) -> list[int]:
-    """Count partner calls in flight at once; ``[peak]`` after the run."""
-    lock, now_in_flight, peak = threading.Lock(), [0], [0]
+def send_timeline(monkeypatch) -> list[tuple[float, int]]:
+    """Count partner calls in flight at once: ``[(when a call started, calls then in flight)]`` after the run."""
+    lock, in_flight, seen = threading.Lock(), [0], []
     real_send = transport_module.send
 
     def counting_send(*args, **kwargs):
         with lock:
-            now_in_flight[0] += 1
-            peak[0] = max(peak[0], now_in_flight[0])
+            in_flight[0] += 1
+            seen.append((time.monotonic(), in_flight[0]))
         try:
             return real_send(*args, **kwargs)
         finally:
             with lock:
-                now_in_flight[0] -= 1
+                in_flight[0] -= 1
 
     monkeypatch.setattr(transport_module, "send", counting_send)
-    return peak
+    return seen
 
 
 @pytest.fixture
@@ -69,11 +70,11 @@ def test_pump_delivers_a_batch_concurrently_under_the_partner_cap(
     wins = pending_wins(wired, game, 12, protocol=protocol)
     no_broker.clear()  # the kick of the first win's commit; this test runs the pump itself
     wired.faults(win={"latency_ms": 150})
-    peak = send_peak(monkeypatch)
+    seen = send_timeline(monkeypatch)
     last_balance = GameSession.objects.get(pk=wins[0].session_id).last_balance  # from the last bet
     stats = delivery.pump(wired.partner.pk, take_flag(wired.partner))
     assert stats["delivered"] == 12
-    assert peak[0] == 4  # calls overlap, never more than the cap
+    assert max(n for _, n in seen) == 4  # calls overlap, never more than the cap
     assert (
         Transaction.objects.filter(
             pk__in=[w.pk for w in wins], status=TxStatus.CONFIRMED, attempts=1, lease_until=None
@@ -231,9 +232,9 @@ def test_a_partners_own_cap_overrides_the_default(wired, game, settings, monkeyp
     wins = pending_wins(wired, game, 9)
     no_broker.clear()
     wired.faults(win={"latency_ms": 100})
-    peak = send_peak(monkeypatch)
+    seen = send_timeline(monkeypatch)
     assert delivery.pump(wired.partner.pk, take_flag(wired.partner))["delivered"] == 9
-    assert peak[0] == 3 and delivery.partner_cap(wired.partner.pk) == 3
+    assert max(n for _, n in seen) == 3 and delivery.partner_cap(wired.partner.pk) == 3
     assert all(movements(wired, w.pk) == 1 for w in wins)
 
 
@@ -274,8 +275,6 @@ def test_the_bench_kicks_the_pump_and_times_the_steps_the_pump_calls(wired, game
 def _killed_pump(wired, game, settings, monkeypatch, *, cap: int, wins: int, killed: int):
     """``wins`` pending wins, ``killed`` of them leased by a pump that died mid-call (never recorded), the
     flag still held with its token; returns (wins, token, when the leases end, [(when, calls in flight)])."""
-    import time
-
     from wallet.delivery import lease
 
     settings.HUB_PARTNER_MAX_IN_FLIGHT = cap
@@ -285,21 +284,7 @@ def _killed_pump(wired, game, settings, monkeypatch, *, cap: int, wins: int, kil
     assert len(lease.claim_batch(wired.partner.pk, killed)) == killed
     leases_end = time.monotonic() + settings.HUB_DELIVERY_LEASE_SECONDS
     wired.faults(win={"latency_ms": 200})
-    lock, in_flight, seen = threading.Lock(), [0], []
-    real_send = transport_module.send
-
-    def counting_send(*args, **kwargs):
-        with lock:
-            in_flight[0] += 1
-            seen.append((time.monotonic(), in_flight[0]))
-        try:
-            return real_send(*args, **kwargs)
-        finally:
-            with lock:
-                in_flight[0] -= 1
-
-    monkeypatch.setattr(transport_module, "send", counting_send)
-    return rows, token, leases_end, seen
+    return rows, token, leases_end, send_timeline(monkeypatch)
 
 
 def test_a_pump_taking_over_from_a_killed_one_counts_its_calls_still_leased_against_the_cap(
@@ -308,8 +293,6 @@ def test_a_pump_taking_over_from_a_killed_one_counts_its_calls_still_leased_agai
     """A worker SIGKILLed mid-pump: on RabbitMQ its unacknowledged message goes to another worker at once
     (same token, the flag still held), while the partner may still be answering the killed pump's calls.
     Until their leases expire those calls count against the partner's cap; then the rows are sent again."""
-    import time
-
     wins, token, leases_end, seen = _killed_pump(wired, game, settings, monkeypatch, cap=3, wins=8, killed=2)
     no_broker.clear()
     stats = delivery.pump(wired.partner.pk, token)  # the redelivered message
