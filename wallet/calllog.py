@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.batching import Batcher
-from core.db import insert_row
+from core.db import insert_row, insert_rows
 from core.logging import redact_value
 
 from .models import GameSession, Transaction, WalletCall
@@ -84,8 +84,8 @@ def response_record(result: WalletResult) -> dict | None:
 
 def record_call(*, kind: str, session: GameSession, result: WalletResult, tx: Transaction | None = None) -> None:
     """One ``WalletCall`` row for a bet or balance call, written with the others of the next HUB_BATCH_SECONDS
-    by this process's batch thread (``core.batching``; one multi-row INSERT). Never raises (the call's outcome
-    stands)."""
+    by this process's batch thread (``core.batching``; one transaction and one round trip: ``core.db.insert_rows``).
+    Never raises (the call's outcome stands)."""
     if session.partner_id is None:
         return
     CALLS.add((kind, session, result, tx, timezone.now()))
@@ -116,7 +116,7 @@ def _write_calls(calls: list[tuple[str, GameSession, WalletResult, Transaction |
         except Exception as exc:  # noqa: BLE001 - the log must never turn a placed bet into an error
             logger.warning("wallet call not logged: %s", type(exc).__name__)
     try:
-        WalletCall.objects.bulk_create(rows)
+        insert_rows(rows)
     except Exception as exc:  # noqa: BLE001 - one bad row (a session deleted meanwhile) must not lose the others
         logger.warning("wallet calls not logged together (%s): one by one", type(exc).__name__)
         for row in rows:

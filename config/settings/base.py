@@ -189,6 +189,11 @@ else:
     if env.bool("HUB_DB_PGBOUNCER", default=False):
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+    else:
+        # The hot path's fixed statements (``core.db``: the session look-up, the bet's rows, its confirmation)
+        # ask psycopg to prepare them on their first run. The threshold is never reached by anything else:
+        # Django's own cursors bind on the client and never prepare.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.db import PreparedGet, insert_row, update_where, write_rows
+from core.db import PreparedGet, insert_row, insert_rows, update_where, write_rows
 from integration_hub.session_api.authentication import SESSION_LOOKUP
 from wallet import services
 from wallet.models import GameSession, Round, Transaction, TxKind, TxStatus, WalletCall
@@ -143,3 +143,54 @@ def test_write_rows_inserts_and_updates_together_and_counts_the_updates(igsp_par
     assert len(queries) == (1 if connection.vendor == "postgresql" else 4)  # one round trip on PostgreSQL
     assert Transaction.objects.get(pk=tx.pk).round_id == rnd.pk
     assert GameSession.objects.get(pk=session.pk).last_balance == Decimal("9.00")
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_the_hot_statements_are_prepared_once_per_connection(igsp_partner, game):
+    """PostgreSQL parses and plans the session look-up once per connection, not on every request."""
+    session = _session(igsp_partner, game)
+    for _ in range(3):
+        assert SESSION_LOOKUP.get(session.pk).pk == session.pk
+    lookups = [s for s in _prepared_statements() if 'FROM "wallet_gamesession"' in s]
+    assert len(lookups) == 1
+    call = WalletCall(partner_id=igsp_partner.pk, session_id=session.pk, kind="bet", started_at=timezone.now())
+    insert_row(call)
+    assert len([s for s in _prepared_statements() if s.startswith('INSERT INTO "wallet_walletcall"')]) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_a_connection_that_prepares_nothing_gets_its_values_inlined(igsp_partner, game):
+    """Behind PgBouncer in transaction mode (``HUB_DB_PGBOUNCER``: prepare_threshold None) a prepared statement
+    would be left on a server connection the next transaction may not get: nothing is prepared."""
+    session = _session(igsp_partner, game)
+    connection.ensure_connection()
+    raw = connection.connection
+    before, raw.prepare_threshold = raw.prepare_threshold, None
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            assert SESSION_LOOKUP.get(session.pk).pk == session.pk
+        assert session.pk.hex in queries[0]["sql"]  # Django's client-side binding: the value in the text
+        assert not [s for s in _prepared_statements() if 'FROM "wallet_gamesession"' in s]
+    finally:
+        raw.prepare_threshold = before
+
+
+def test_insert_rows_writes_every_row_in_one_round_trip_or_none(igsp_partner, game):
+    session = _session(igsp_partner, game)
+
+    def call(kind):
+        return WalletCall(partner_id=igsp_partner.pk, session_id=session.pk, kind=kind, started_at=timezone.now())
+
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows([call("bet"), call("balance"), call("bet")])
+    assert len([q for q in queries if "wallet_walletcall" in q["sql"]]) == 1
+    assert WalletCall.objects.filter(session_id=session.pk).count() == 3
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows([call("bet"), call(None)])  # kind is NOT NULL: the whole batch is refused
+    assert WalletCall.objects.filter(session_id=session.pk).count() == 3

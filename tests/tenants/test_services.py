@@ -52,6 +52,44 @@ def test_signing_key_is_cached_briefly_and_a_rotation_takes_effect_at_once(
         selectors.partner_signing_key(partner=igsp_partner, purpose=CredentialPurpose.IGSP)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_threads_that_find_the_signing_key_expired_together_look_it_up_once(igsp_partner, settings, monkeypatch):
+    """Sixteen bet threads of one web worker miss the cached key at the same moment (it expired): one of them
+    reads and decrypts it, the others take what it found."""
+    import threading
+    import time
+
+    settings.HUB_SIGNING_KEY_CACHE_SECONDS = 60
+    selectors.signing_key_cache_clear()
+    decrypts = []
+    real_decrypt = crypto.decrypt_secret
+
+    def slow_decrypt(token):
+        decrypts.append(1)
+        time.sleep(0.05)  # the lookup takes a while: the other threads miss the cache meanwhile
+        return real_decrypt(token)
+
+    monkeypatch.setattr(crypto, "decrypt_secret", slow_decrypt)
+    start, keys = threading.Barrier(16), []
+
+    def bet_thread():
+        from django.db import connection
+
+        start.wait()
+        try:
+            keys.append(selectors.partner_signing_key(partner=igsp_partner, purpose=CredentialPurpose.IGSP))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=bet_thread) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(keys) == 16 and all(k is not None and k.secret == keys[0].secret for k in keys)
+    assert len(decrypts) == 1
+
+
 def test_rotation_with_zero_grace_revokes_at_once(igsp_partner):
     services.credential_rotate(credential=igsp_partner.credential, actor="am", grace_seconds=0)
     assert Credential.objects.get(pk=igsp_partner.credential.pk).state == CredentialState.REVOKED
