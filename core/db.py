@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg  # the PostgreSQL driver (requirements.txt), installed with SQLite as the database too
 from django.db import connections, models, transaction
 from django.db.models import Field, Model, QuerySet
 from django.db.models.fields import AutoFieldMixin
@@ -58,33 +59,26 @@ def _hot_cursor(connection: Any) -> Any:
         return connection.cursor()
     from django.db.backends.postgresql.base import TIMESTAMPTZ_OID  # type: ignore[attr-defined]
     from django.db.backends.postgresql.psycopg_any import register_tzloader
-    from psycopg.pq import Format
 
     with connection.wrap_database_errors:
-        raw = _preparing_cursor_class()(connection.connection)
+        raw = _PreparingCursor(connection.connection)
         # As Django's create_cursor does: the connection's time zone, if it changed since it connected.
-        if connection.timezone != connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
+        if (
+            connection.timezone
+            != connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, psycopg.pq.Format.TEXT).timezone
+        ):
             register_tzloader(connection.timezone, raw)
     return connection._prepare_cursor(raw)  # Django's CursorWrapper (its debug wrapper under DEBUG)
 
 
-_PREPARING: list[type] = []
+class _PreparingCursor(psycopg.Cursor):
+    """A psycopg ``Cursor`` (server-side binding) that asks for every statement to be prepared (psycopg keeps the
+    connection's prepared statements, at most ``prepared_max``, and prepares again after a ROLLBACK)."""
 
-
-def _preparing_cursor_class() -> type:
-    """A psycopg ``Cursor`` (server-side binding) that asks for every statement to be prepared (psycopg keeps
-    the connection's prepared statements, at most ``prepared_max``, and prepares again after a ROLLBACK)."""
-    if not _PREPARING:
-        import psycopg
-
-        class PreparingCursor(psycopg.Cursor):
-            def execute(
-                self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
-            ) -> Any:  # type: ignore[override]
-                return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
-
-        _PREPARING.append(PreparingCursor)
-    return _PREPARING[0]
+    def execute(  # type: ignore[override]
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> Any:
+        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
 
 
 def insert_row(obj: Model, *, using: str = "default") -> None:
@@ -108,11 +102,11 @@ def insert_rows(objs: Sequence[Model], *, using: str = "default") -> None:
     whose multi-row SQL the ORM compiles again for every number of rows. All or nothing."""
     if not objs:
         return
-    connection = connections[using]
-    sql, first = _insert_sql(objs[0], connection)
-    rows = [first] + [_insert_sql(obj, connection)[1] for obj in objs[1:]]
     if any(type(obj) is not type(objs[0]) for obj in objs):
         raise TypeError("insert_rows takes rows of one model")
+    connection = connections[using]
+    sql = _insert_sql(objs[0], connection)[0]
+    rows = [_insert_sql(obj, connection)[1] for obj in objs]
     with transaction.atomic(using=using, savepoint=False), _hot_cursor(connection) as cursor:
         cursor.executemany(sql, rows)
     for obj in objs:
