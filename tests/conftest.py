@@ -1,10 +1,15 @@
-"""Shared fixtures: partners with keys, signed clients for both protocols."""
+"""Shared fixtures and helpers: partners with keys, signed clients for both protocols, threads run together."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.db import connections
 
 # ------------------------------------------------------------- db flush --
 # A transactional test (transactional_db, live_server) ends with Django's flush of every table, then post_migrate
@@ -136,6 +141,43 @@ def public_signed(key: str, payload: dict) -> tuple[bytes, dict[str, str]]:
 
 def dumps(value) -> bytes:
     return json.dumps(value).encode()
+
+
+# --------------------------------------------------------------- threads --
+
+
+def run_together[T](n: int, fn: Callable[[int], T], *, timeout: float = 60) -> list[T]:
+    """Call ``fn(0)`` … ``fn(n - 1)`` on n threads released together by a barrier; their return values, in order.
+
+    Each thread closes its own database connections when it is done. The first exception a thread raised is
+    re-raised here, and a thread still running ``timeout`` seconds after the start fails the test.
+    """
+    barrier = threading.Barrier(n, timeout=timeout)
+    results: list[Any] = [None] * n
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = fn(i)
+        except BaseException as exc:  # re-raised by the calling thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,), name=f"run_together-{i}", daemon=True) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if hung := [thread.name for thread in threads if thread.is_alive()]:
+        pytest.fail(f"{len(hung)} of {n} threads still running after {timeout} s: {', '.join(hung)}")
+    if errors:
+        if len(errors) > 1:
+            errors[0].add_note(f"({len(errors) - 1} more of the {n} threads raised too)")
+        raise errors[0]
+    return results
 
 
 # ---------------------------------------------------------------- celery --

@@ -12,10 +12,9 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from django.db import connection
 
 from core import signing
 from core.errors import AUTH_FAILED_MESSAGE
+from tests.conftest import run_together
 from wallet.models import GameSession
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -167,15 +167,11 @@ def test_the_store_answers_first_use_once_and_keeps_entries_for_twice_the_window
 
 def test_the_same_signed_request_sent_concurrently_acts_once(live_server, igsp_partner, game):
     raw, headers = signed_request(igsp_partner, session_body(session_id="sess-race"))
-    barrier = threading.Barrier(8)
-
-    def send(_):
-        with httpx.Client(base_url=live_server.url, timeout=30) as client:
-            barrier.wait()
-            return client.post("/igsp/v1/sessions", content=raw, headers=headers).status_code
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        codes = sorted(pool.map(send, range(8)))
+    with ExitStack() as stack:  # the clients are built before the threads start: sending is all they do together
+        clients = [stack.enter_context(httpx.Client(base_url=live_server.url, timeout=30)) for _ in range(8)]
+        codes = sorted(
+            run_together(8, lambda i: clients[i].post("/igsp/v1/sessions", content=raw, headers=headers).status_code)
+        )
 
     assert codes == [201] + [401] * 7
     assert GameSession.objects.filter(partner=igsp_partner).count() == 1

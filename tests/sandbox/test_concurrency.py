@@ -7,8 +7,7 @@ concurrent transactions.
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from decimal import Decimal
 
 import httpx
@@ -17,6 +16,7 @@ import pytest
 from core import signing
 from sandbox import services
 from sandbox.models import SandboxAccount, SandboxTransaction
+from tests.conftest import run_together
 
 from .helpers import INTEGRATION_KEY, SLUG, bet_payload, encode, igsp_body, igsp_headers, is_sqlite, uid
 
@@ -32,17 +32,15 @@ def _postgres_only(transactional_db):
 
 
 def fire(base_url: str, requests: list[tuple[str, bytes, dict]]) -> list[httpx.Response]:
-    """Send all requests at once (a barrier releases every thread together)."""
-    barrier = threading.Barrier(len(requests))
+    """Send all requests at once (one thread and one client each, the threads released together)."""
 
-    def send(item):
-        path, body, headers = item
-        with httpx.Client(base_url=base_url, timeout=15.0) as client:
-            barrier.wait()
-            return client.post(path, content=body, headers={"Content-Type": "application/json", **headers})
+    def send(i: int) -> httpx.Response:
+        path, body, headers = requests[i]
+        return clients[i].post(path, content=body, headers={"Content-Type": "application/json", **headers})
 
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        return list(pool.map(send, requests))
+    with ExitStack() as stack:  # the clients are built before the threads start: sending is all they do together
+        clients = [stack.enter_context(httpx.Client(base_url=base_url, timeout=15.0)) for _ in requests]
+        return run_together(len(requests), send)
 
 
 def igsp_request(body) -> tuple[str, bytes, dict]:

@@ -13,9 +13,8 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import pytest
 
 from core import signing
 from sandbox.client import SandboxClient, SandboxError
+from tests.conftest import run_together
 
 from .helpers import IGSP_KEY, IGSP_SECRET, INTEGRATION_KEY, encode, igsp_body, igsp_headers, uid
 
@@ -188,19 +188,13 @@ def test_concurrent_identical_public_api_bets_under_gunicorn(sandbox_process, sb
     body, signature = signing.public_sign_body(
         INTEGRATION_KEY, {"type": "regular", "sessionID": "sess-p", "amount": "9.99", "txID": uid(), "roundID": uid()}
     )
-    barrier = threading.Barrier(10)
+    headers = {"Content-Type": "application/json", "X-REQUEST-SIGN": signature}
 
-    def send(_):
-        with httpx.Client(timeout=15) as client:
-            barrier.wait()
-            return client.post(
-                f"{base_url}/t/{SLUG}/adapter/bet",
-                content=body,
-                headers={"Content-Type": "application/json", "X-REQUEST-SIGN": signature},
-            )
-
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        responses = list(pool.map(send, range(10)))
+    with ExitStack() as stack:  # the clients are built before the threads start: sending is all they do together
+        clients = [stack.enter_context(httpx.Client(timeout=15)) for _ in range(10)]
+        responses = run_together(
+            10, lambda i: clients[i].post(f"{base_url}/t/{SLUG}/adapter/bet", content=body, headers=headers)
+        )
 
     assert {r.status_code for r in responses} == {200}
     assert len({r.content for r in responses}) == 1

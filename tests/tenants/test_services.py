@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.errors import ApplicationError
 from tenants import crypto, selectors, services
 from tenants.models import AuditLog, Credential, CredentialPurpose, CredentialState, ExtClient
+from tests.conftest import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,6 @@ def test_signing_key_is_cached_briefly_and_a_rotation_takes_effect_at_once(
 def test_threads_that_find_the_signing_key_expired_together_look_it_up_once(igsp_partner, settings, monkeypatch):
     """Sixteen bet threads of one web worker miss the cached key at the same moment (it expired): one of them
     reads and decrypts it, the others take what it found."""
-    import threading
     import time
 
     settings.HUB_SIGNING_KEY_CACHE_SECONDS = 60
@@ -70,22 +70,9 @@ def test_threads_that_find_the_signing_key_expired_together_look_it_up_once(igsp
         return real_decrypt(token)
 
     monkeypatch.setattr(crypto, "decrypt_secret", slow_decrypt)
-    start, keys = threading.Barrier(16), []
-
-    def bet_thread():
-        from django.db import connection
-
-        start.wait()
-        try:
-            keys.append(selectors.partner_signing_key(partner=igsp_partner, purpose=CredentialPurpose.IGSP))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=bet_thread) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    keys = run_together(
+        16, lambda _: selectors.partner_signing_key(partner=igsp_partner, purpose=CredentialPurpose.IGSP)
+    )
     assert len(keys) == 16 and all(k is not None and k.secret == keys[0].secret for k in keys)
     assert len(decrypts) == 1
 

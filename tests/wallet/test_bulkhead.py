@@ -18,7 +18,7 @@ from django.conf import settings as django_settings
 
 from tenants import services as tenant_services
 from tenants.models import AuditLog
-from tests.conftest import Wired, wire_partner
+from tests.conftest import Wired, run_together, wire_partner
 from wallet import services
 from wallet.models import GameSession, Round, Transaction, TxKind, TxStatus
 
@@ -209,11 +209,9 @@ def slot_store(request):
 
 def test_the_cap_holds_under_concurrency(slot_store):
     key, cap, n = f"test:{uuid.uuid4().hex}", 5, 32
-    barrier = threading.Barrier(n)
     held, lock, peak = [], threading.Lock(), [0]
 
-    def attempt():
-        barrier.wait()
+    def attempt(_):
         token = slot_store.acquire(key, cap, 30)
         if token is not None:
             with lock:
@@ -221,8 +219,7 @@ def test_the_cap_holds_under_concurrency(slot_store):
                 peak[0] = max(peak[0], len(held))
         return token
 
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        tokens = list(pool.map(lambda _: attempt(), range(n)))
+    tokens = run_together(n, attempt)
     granted = [t for t in tokens if t is not None]
     assert len(granted) == cap and peak[0] == cap and len(set(granted)) == cap
     assert slot_store.acquire(key, cap, 30) is None

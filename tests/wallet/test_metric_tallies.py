@@ -6,7 +6,6 @@ count, the old /metrics query), so a trigger that misses or double-counts a chan
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -19,6 +18,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from tenants import services as tenant_services
+from tests.conftest import run_together
 from wallet import partitions, services, tallies
 from wallet.models import AttemptOutcome, MetricTally, Transaction, TxKind, TxStatus
 from wallet.transport import WalletResult
@@ -192,40 +192,22 @@ def test_concurrent_writers_on_several_connections_sum_correctly(wallet, ledger,
         default_currency="EUR", allowed_currencies=["USD"], igsp_hooks_url="https://hooks.tally.example/igsp",
     ).partner  # fmt: skip
     sessions = [real_session(partner, game, player=f"p-{i}") for i in range(4)]
-    errors: list[BaseException] = []
 
     def play(session):
-        try:
-            start.wait()
-            for i in range(15):
-                bet = services.bet_place(session=session, amount=Decimal("1.00"))
-                win = services.win_record(round=bet.round, amount=Decimal("1.50"))
-                ledger.attempt(win, outcome=AttemptOutcome.OK, duration_ms=10 * i, http_status=200, error="")
-                Transaction.objects.filter(pk=win.pk).update(status=TxStatus.CONFIRMED)
-                if i % 5 == 0:
-                    services.refund_record(bet_tx=bet.transaction)
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
+        for i in range(15):
+            bet = services.bet_place(session=session, amount=Decimal("1.00"))
+            win = services.win_record(round=bet.round, amount=Decimal("1.50"))
+            ledger.attempt(win, outcome=AttemptOutcome.OK, duration_ms=10 * i, http_status=200, error="")
+            Transaction.objects.filter(pk=win.pk).update(status=TxStatus.CONFIRMED)
+            if i % 5 == 0:
+                services.refund_record(bet_tx=bet.transaction)
 
     def fold():
-        try:
-            start.wait()
-            for _ in range(10):
-                tallies.fold()
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
+        for _ in range(10):
+            tallies.fold()
 
-    threads = [threading.Thread(target=play, args=(s,)) for s in sessions] + [threading.Thread(target=fold)]
-    start = threading.Barrier(len(threads))  # every writer and the folder begin together
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
+    # every writer (one thread a session) and the folder (the last thread) begin together
+    run_together(len(sessions) + 1, lambda i: play(sessions[i]) if i < len(sessions) else fold(), timeout=120)
     counted = tallies.read()
     assert counted.transactions[("bet", "confirmed")] == 60
     assert counted.transactions[("win", "confirmed")] == 60

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from core import signing
 from core.errors import UpstreamUnavailable
+from tests.conftest import run_together
 from wallet import delivery, services
 from wallet import transport as transport_module
 from wallet.models import DeliveryAttempt, PartnerDeliveryState, Transaction, TxKind, TxStatus
@@ -157,23 +157,7 @@ def test_two_workers_racing_for_one_delivery_send_it_once(wired, game):
     bet = services.bet_place(session=session, amount=Decimal("1.00"))
     wired.faults(win={"latency_ms": 400})
     win = services.win_record(round=bet.round, amount=Decimal("4.00"))
-    outcomes: list[str] = []
-    barrier = threading.Barrier(4)
-
-    def worker():
-        from django.db import connection
-
-        barrier.wait()
-        try:
-            outcomes.append(delivery.deliver(win.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = run_together(4, lambda _: delivery.deliver(win.pk))
     assert sorted(outcomes).count("delivered") == 1, outcomes
     assert DeliveryAttempt.objects.filter(transaction=win).count() == 1
     assert movements(wired, win.pk) == 1

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from games.markets import lmsr
 from games.markets import services as markets
 from games.models import Market, Position
+from tests.conftest import run_together
 
 from ..factories import make_market
 
@@ -23,32 +23,19 @@ pytestmark = [
 
 def test_parallel_bets_each_pay_the_price_of_the_state_they_saw():
     market = make_market(b="100")
-    errors: list[Exception] = []
-    barrier = threading.Barrier(8)
 
-    def bet(outcome: str):
-        try:
-            barrier.wait()
-            markets.position_open(
-                market_id=market.pk,
-                session_id=uuid.uuid4(),
-                round_id=uuid.uuid4(),
-                outcome=outcome,
-                stake=Decimal("25.00"),
-                currency="USD",
-                demo=False,
-            )
-        except Exception as exc:  # pragma: no cover - surfaced below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def bet(i: int):
+        markets.position_open(
+            market_id=market.pk,
+            session_id=uuid.uuid4(),
+            round_id=uuid.uuid4(),
+            outcome="YES" if i % 3 else "NO",
+            stake=Decimal("25.00"),
+            currency="USD",
+            demo=False,
+        )
 
-    threads = [threading.Thread(target=bet, args=("YES" if i % 3 else "NO",)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    run_together(8, bet)  # re-raises a bet's exception
     positions = list(Position.objects.filter(market=market))
     assert len(positions) == 8
     q_yes, q_no = markets.book_q(market, "USD")
@@ -76,22 +63,14 @@ def test_two_cash_outs_at_once_cannot_both_take_the_last_slot_of_the_day(setting
         for _ in range(3)
     ]
     markets.position_cash_out(position_id=positions.pop().pk, player_key="partner:p-1")  # the day's first
-    barrier, outcomes = threading.Barrier(2), []
 
-    def cash_out(position):
+    def cash_out(i: int) -> str:
         try:
-            barrier.wait()
-            markets.position_cash_out(position_id=position.pk, player_key="partner:p-1")
-            outcomes.append("cashed_out")
-        except Exception as exc:  # noqa: BLE001 - surfaced below
-            outcomes.append(getattr(exc, "code", repr(exc)))
-        finally:
-            connections.close_all()
+            markets.position_cash_out(position_id=positions[i].pk, player_key="partner:p-1")
+            return "cashed_out"
+        except Exception as exc:  # noqa: BLE001 - the refusal is an outcome, asserted below
+            return getattr(exc, "code", repr(exc))
 
-    threads = [threading.Thread(target=cash_out, args=(p,)) for p in positions]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = run_together(len(positions), cash_out)
     assert sorted(outcomes) == ["cashed_out", "cashout_limit"]
     assert Position.objects.filter(status="cashed_out").count() == 2
