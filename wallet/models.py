@@ -128,8 +128,15 @@ class Transaction(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, help_text="txID / transaction_id")
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="transactions")
     session = models.ForeignKey(GameSession, on_delete=models.PROTECT, related_name="transactions")
+    # No index of its own: (partner, created_at) and the other partner-led indexes serve every look-up by
+    # partner, and each index is one more entry every ledger write makes (wallet/migrations/0012_…).
     partner = models.ForeignKey(
-        "tenants.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+        "tenants.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        db_index=False,
     )
     kind = models.CharField(max_length=10, choices=TxKind.choices)
     amount = models.DecimalField(**MONEY)
@@ -146,6 +153,7 @@ class Transaction(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         db_constraint=False,
+        db_index=False,  # indexed where set only (tx_refunds_idx): a bet or a win never names one
         related_name="refunded_by",
         help_text="For refunds: the bet it reverses.",
     )
@@ -180,6 +188,7 @@ class Transaction(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["refunds"], name="tx_refunds_idx", condition=Q(refunds__isnull=False)),
             models.Index(fields=["status", "next_attempt_at"], name="tx_due_idx", condition=Q(status="pending")),
             models.Index(fields=["partner", "created_at"]),
             # The admin's list filtered by partner and status, newest first (a rare status on a big ledger).
