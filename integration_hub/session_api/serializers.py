@@ -23,14 +23,14 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import models
 from rest_framework import serializers
-from rest_framework.fields import empty, get_attribute
+from rest_framework.fields import SkipField, empty, get_attribute
 
 from core.errors import ApplicationError
 from games.models import JackpotRound, JackpotRoundStatus
 from games.traderhero import fairness
 from wallet import currency as money
-from wallet.models import GameSession
 
 OUTCOMES = ("YES", "NO")
 DIRECTIONS = fairness.DIRECTIONS  # TraderHero's ("up", "down"), games/traderhero/fairness.py
@@ -171,26 +171,92 @@ class CashOutInput(CashOutPreviewInput):
 # are, ids are strings, times are UTC ISO 8601 with a ``Z``.
 
 
-class Money(serializers.Field):
+class Output(serializers.Serializer):
+    """An answer's serializer: DRF's declared fields, bound once per class instead of once per answer.
+
+    DRF deep-copies and binds every declared field each time it builds a serializer (a TraderHero bet's answer:
+    18 fields, ~0.2 ms of CPU, 8 % of a web worker's interpreter time at c=16 in py-spy). The fields of an
+    answer only read the object and the context, so each class binds its fields on first use and every answer
+    reads them: ``Output.represent(obj, context)`` (what ``.data`` returns; the views call it directly). What a
+    field needs from its serializer, the context, is passed in (``ContextField.represent``), so the shared
+    fields keep no per-answer state. A class customises its answer by overriding ``represent`` (it is used for
+    nested answers too). A field of any other kind is refused when the class is first used (``TypeError``).
+    """
+
+    PLAIN = (serializers.CharField, serializers.ReadOnlyField)  # str(value) / the value: no state, no context
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return self.represent(instance, self._context)
+
+    @classmethod
+    def represent(cls, instance: Any, context: dict[str, Any]) -> dict[str, Any]:
+        plan = cls.__dict__.get("_plan") or cls._bind()
+        data: dict[str, Any] = {}
+        for name, field, nested, many in plan:
+            try:
+                if isinstance(field, ContextField):
+                    data[name] = field.represent(instance, context)
+                    continue
+                value = field.get_attribute(instance)
+            except SkipField:
+                continue
+            if value is None:
+                data[name] = None
+            elif nested is None:
+                data[name] = field.to_representation(value)
+            elif many:
+                items = value.all() if isinstance(value, models.manager.BaseManager) else value
+                data[name] = [nested.represent(item, context) for item in items]
+            else:
+                data[name] = nested.represent(value, context)
+        return data
+
+    @classmethod
+    def _bind(cls) -> list[tuple[str, serializers.Field, type[Output] | None, bool]]:
+        plan: list[tuple[str, serializers.Field, type[Output] | None, bool]] = []
+        for name, field in cls(context={}).fields.items():  # bound as DRF binds them (source, source_attrs)
+            if field.write_only:
+                continue
+            child = field.child if isinstance(field, serializers.ListSerializer) else field
+            if isinstance(child, Output):
+                plan.append((name, field, type(child), child is not field))
+            elif isinstance(field, (ContextField, Timestamp, *cls.PLAIN)):
+                plan.append((name, field, None, False))
+            else:
+                raise TypeError(f"{cls.__name__}.{name}: {type(field).__name__} is not an answer's field")
+        cls._plan = plan  # type: ignore[attr-defined]  # racing threads bind the same plan: either one is kept
+        return plan
+
+
+class ContextField(serializers.Field):
+    """A read-only answer field that reads the context: ``represent(obj, context)`` is its value in ``obj``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def represent(self, instance: Any, context: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def to_representation(self, value: Any) -> Any:  # DRF's own path (a plain Serializer nesting this field)
+        raise NotImplementedError("an answer's field: Output.represent renders it")
+
+
+class Money(ContextField):
     """A money amount as a decimal string at its currency's precision (``None`` stays ``null``).
 
     ``currency`` names the attribute (dotted) of the serialized object that holds the currency; without it
     the session's currency (``context["currency"]``) is used."""
 
     def __init__(self, *, currency: str | None = None, **kwargs: Any) -> None:
-        kwargs["read_only"] = True
         super().__init__(**kwargs)
         self.currency_path = currency.split(".") if currency else None
 
-    def get_attribute(self, instance: Any) -> tuple[Decimal | None, str]:
-        value = super().get_attribute(instance)
-        currency = get_attribute(instance, self.currency_path) if self.currency_path else self.context["currency"]
-        return value, currency
-
-    def to_representation(self, value: tuple[Decimal | None, str]) -> str | None:
-        amount, currency = value
+    def represent(self, instance: Any, context: dict[str, Any]) -> str | None:
+        amount = self.get_attribute(instance)
         if amount is None:
             return None
+        currency = get_attribute(instance, self.currency_path) if self.currency_path else context["currency"]
         return money.money_str(amount, currency) if currency else str(amount)
 
 
@@ -213,36 +279,43 @@ class Timestamp(serializers.Field):
         return value.isoformat().replace("+00:00", "Z")
 
 
-class SessionCurrency(serializers.Field):
+class SessionCurrency(ContextField):
     """The session's currency code (``context["currency"]``), whatever the object."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs["read_only"] = True
         kwargs["source"] = "*"
         super().__init__(**kwargs)
 
-    def to_representation(self, value: Any) -> str:
-        return self.context["currency"]
+    def represent(self, instance: Any, context: dict[str, Any]) -> str:
+        return context["currency"]
 
 
 Raw = serializers.ReadOnlyField  # the value as it is (str, int, bool, list, dict, a choice's value)
 
 
-class OptionalFieldsOutput(serializers.Serializer):
+class OrNull(serializers.ReadOnlyField):
+    """The value, or ``null`` when it is empty (``""``)."""
+
+    def to_representation(self, value: Any) -> Any:
+        return value or None
+
+
+class OptionalFieldsOutput(Output):
     """Leaves out the fields named in ``Meta.optional`` whose domain value is ``None``."""
 
     class Meta:
         optional: tuple[str, ...] = ()
 
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        for name in self.Meta.optional:
+    @classmethod
+    def represent(cls, instance: Any, context: dict[str, Any]) -> dict[str, Any]:
+        data = super().represent(instance, context)
+        for name in cls.Meta.optional:
             if data.get(name) is None:
                 data.pop(name, None)
         return data
 
 
-class MarketOutput(serializers.Serializer):
+class MarketOutput(Output):
     """``play.MarketQuote``: a market with the prices of the player's book."""
 
     id = Text(source="market.pk")
@@ -254,7 +327,7 @@ class MarketOutput(serializers.Serializer):
     outcome = Raw(source="market.outcome")
 
 
-class PositionOutput(serializers.Serializer):
+class PositionOutput(Output):
     """``play.PositionQuote``: a prediction-market bet and its cash-out value now."""
 
     betId = Text(source="position.pk")  # noqa: N815 - the wire's name
@@ -268,7 +341,7 @@ class PositionOutput(serializers.Serializer):
     roundId = Text(source="position.round_id")  # noqa: N815 - the wire's name
 
 
-class JackpotRoundOutput(serializers.Serializer):
+class JackpotRoundOutput(Output):
     """A TraderHero round; the seed, payout and path only once it is settled."""
 
     SETTLED_ONLY = ("serverSeed", "payout", "tier", "multiplier", "path")
@@ -289,15 +362,16 @@ class JackpotRoundOutput(serializers.Serializer):
     multiplier = Text()
     path = Raw()
 
-    def to_representation(self, instance: JackpotRound) -> dict[str, Any]:
-        data = super().to_representation(instance)
+    @classmethod
+    def represent(cls, instance: JackpotRound, context: dict[str, Any]) -> dict[str, Any]:
+        data = super().represent(instance, context)
         if instance.status != JackpotRoundStatus.SETTLED:
-            for name in self.SETTLED_ONLY:
+            for name in cls.SETTLED_ONLY:
                 del data[name]
         return data
 
 
-class JackpotConfigOutput(serializers.Serializer):
+class JackpotConfigOutput(Output):
     rtp = Text()
     table = Raw()
     roundSeconds = Raw(source="round_seconds")  # noqa: N815 - the wire's name
@@ -307,37 +381,31 @@ class JackpotConfigOutput(serializers.Serializer):
     algorithm = Raw()
 
 
-class StakeLimitsOutput(serializers.Serializer):
+class StakeLimitsOutput(Output):
     minStake = Money(source="min_stake")  # noqa: N815 - the wire's name
     maxStake = Money(source="max_stake")  # noqa: N815 - the wire's name
     cashOutsPerDay = Raw(source="cash_outs_per_day")  # noqa: N815 - the wire's name
     margin = Text()
 
 
-class SessionInfoOutput(serializers.Serializer):
+class SessionInfoOutput(Output):
     id = Text(source="pk")
     status = Raw()
     protocol = Raw()
     isDemo = Raw(source="is_demo")  # noqa: N815 - the wire's name
     device = Raw()
     language = Raw()
-    returnUrl = serializers.SerializerMethodField()  # noqa: N815 - the wire's name
-    depositUrl = serializers.SerializerMethodField()  # noqa: N815 - the wire's name
+    returnUrl = OrNull(source="return_url")  # noqa: N815 - the wire's name
+    depositUrl = OrNull(source="deposit_url")  # noqa: N815 - the wire's name
     expiresAt = Timestamp(source="expires_at")  # noqa: N815 - the wire's name
 
-    def get_returnUrl(self, session: GameSession) -> str | None:  # noqa: N802 - the wire's name
-        return session.return_url or None
 
-    def get_depositUrl(self, session: GameSession) -> str | None:  # noqa: N802 - the wire's name
-        return session.deposit_url or None
-
-
-class PlayerOutput(serializers.Serializer):
+class PlayerOutput(Output):
     id = Raw(source="player_id")
     name = Raw(source="player_name")
 
 
-class GameOutput(serializers.Serializer):
+class GameOutput(Output):
     id = Text(source="pk")
     slug = Raw()
     name = Raw()
@@ -363,8 +431,9 @@ class SessionStateOutput(OptionalFieldsOutput):
     jackpot = JackpotConfigOutput(allow_null=True)
     rounds = JackpotRoundOutput(many=True, allow_null=True)
 
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data = super().to_representation(instance)
+    @classmethod
+    def represent(cls, instance: Any, context: dict[str, Any]) -> dict[str, Any]:
+        data = super().represent(instance, context)
         if "jackpot" in data:  # TraderHero: the free rounds left (null without a campaign), after the jackpot
             ordered: dict[str, Any] = {}
             for key, value in data.items():
@@ -375,14 +444,14 @@ class SessionStateOutput(OptionalFieldsOutput):
         return data
 
 
-class BalanceOutput(serializers.Serializer):
+class BalanceOutput(Output):
     """``GET …/balance``: ``{"balance", "currency"}`` (the instance is the balance, a ``Decimal``)."""
 
     balance = Money(source="*")
     currency = SessionCurrency()
 
 
-class MarketBetPlacedOutput(serializers.Serializer):
+class MarketBetPlacedOutput(Output):
     """``play.MarketBetPlaced`` (``POST …/bet`` in prediction markets)."""
 
     betId = Text(source="position.pk")  # noqa: N815 - the wire's name
@@ -396,18 +465,19 @@ class MarketBetPlacedOutput(serializers.Serializer):
     market = MarketOutput()
 
 
-class JackpotBetPlacedOutput(serializers.Serializer):
+class JackpotBetPlacedOutput(Output):
     """``play.JackpotBetPlaced`` (``POST …/bet`` in TraderHero): the round, then the bet's own fields."""
 
     transactionId = Text(source="bet.transaction.pk")  # noqa: N815 - the wire's name
     balance = Money()
     freeRound = Raw(source="free_round")  # noqa: N815 - the wire's name
 
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        return {**JackpotRoundOutput(instance.round).data, **super().to_representation(instance)}
+    @classmethod
+    def represent(cls, instance: Any, context: dict[str, Any]) -> dict[str, Any]:
+        return {**JackpotRoundOutput.represent(instance.round, context), **super().represent(instance, context)}
 
 
-class CashOutPreviewOutput(serializers.Serializer):
+class CashOutPreviewOutput(Output):
     """``play.CashOutPreview`` (``POST …/cash-out/preview``)."""
 
     betId = Text(source="position.pk")  # noqa: N815 - the wire's name
@@ -420,7 +490,7 @@ class CashOutPreviewOutput(serializers.Serializer):
     currency = SessionCurrency()
 
 
-class CashedOutOutput(serializers.Serializer):
+class CashedOutOutput(Output):
     """``play.CashedOut`` (``POST …/cash-out``)."""
 
     betId = Text(source="position.pk")  # noqa: N815 - the wire's name

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from core.errors import ApplicationError
@@ -50,10 +49,9 @@ class SessionApiView(APIView):
         wallet_services.session_check_open(session)  # 403 suspended partner, 410 closed or expired
         self.game_session = session
 
-    def answer(self, output: type[Serializer], result: Any, status_code: int = status.HTTP_200_OK) -> Response:
+    def answer(self, output: type[serializers.Output], result: Any, status_code: int = status.HTTP_200_OK) -> Response:
         """``result`` (a domain value) shaped by the ``output`` serializer; money in the session's currency."""
-        context = {"currency": self.game_session.currency}
-        return Response(output(result, context=context).data, status=status_code)
+        return Response(output.represent(result, {"currency": self.game_session.currency}), status=status_code)
 
 
 class SessionStateView(SessionApiView):
