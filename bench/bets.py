@@ -49,6 +49,8 @@ POPULAR_POSITIONS = int(os.environ.get("BENCH_POPULAR_POSITIONS", "100000"))
 CONNECTIONS = (1, 4, 16)
 SESSIONS = 16
 PYSPY = os.environ.get("BENCH_PYSPY", "") not in ("", "0")
+# BENCH_PYSPY=gil samples only the thread holding the interpreter (where a worker's CPU goes, idle waits left out)
+PYSPY_GIL = os.environ.get("BENCH_PYSPY", "") == "gil"
 
 
 def estimated_seconds() -> float:
@@ -217,7 +219,8 @@ def pyspy(stack: Stack, name: str, secs: float) -> subprocess.Popen | None:
     out = ROOT / "var" / "bench" / f"flame-{name}.txt"  # collapsed stacks: flamegraph.pl or speedscope draw them
     out.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
-        [exe, "record", "-p", str(pids[0]), "-d", str(int(secs)), "-r", "200", "-f", "raw", "-o", str(out)],
+        [exe, "record", "-p", str(pids[0]), "-d", str(int(secs)), "-r", "200", "-f", "raw", "-o", str(out)]
+        + (["--gil"] if PYSPY_GIL else []),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -255,17 +258,31 @@ def _in_process_path(client, connection, name: str, path: str, key: str, bodies:
 
     for i in range(5):
         post(i)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 0")
+        backend = cursor.fetchone()[0]
     with connection.execute_wrapper(count):
-        cpu, wall = time.process_time(), time.perf_counter()
+        cpu, wall, db = time.process_time(), time.perf_counter(), _cpu_ns(backend)
         for i in range(n):
             post(i)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        db = None if db is None or _cpu_ns(backend) is None else _cpu_ns(backend) - db
     return {
         "bets": n,
         "statements_per_bet": round(statements[0] / n, 1),
         "cpu_ms_per_bet": round(cpu / n * 1000, 2),
+        "db_cpu_ms_per_bet": None if db is None else round(db / n / 1e6, 2),
         "wall_ms_per_bet": round(wall / n * 1000, 2),
     }
+
+
+def _cpu_ns(pid: int) -> int | None:
+    """CPU time a process has run, in ns (its first ``schedstat`` field; None where it cannot be read): the
+    PostgreSQL backend serving this process's connection, for the database's CPU per bet."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) if pid else None
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 # ------------------------------------------------------------------ main --
@@ -501,7 +518,9 @@ def table_rows(r: dict) -> list[tuple[str, str]]:
         rows.append(
             (
                 f"  in-process {name} bet",
-                f"{p['statements_per_bet']} statements, {p['cpu_ms_per_bet']} ms CPU, {p['wall_ms_per_bet']} ms wall",
+                f"{p['statements_per_bet']} statements, {p['cpu_ms_per_bet']} ms CPU"
+                + (f" + {p['db_cpu_ms_per_bet']} ms PostgreSQL" if p.get("db_cpu_ms_per_bet") is not None else "")
+                + f", {p['wall_ms_per_bet']} ms wall",
             )
         )
     pm = r["popular_market"]
