@@ -60,8 +60,10 @@ def test_an_answer_copies_no_field_once_its_class_is_bound():
     with mock.patch.object(drf_fields.Field, "__deepcopy__", autospec=True, side_effect=AssertionError("copied")):
         again = serializers.JackpotBetPlacedOutput(placed, context=context).data
     assert again == first
-    assert first["stake"] == "1.50" and first["balance"] == "10.00" and first["transactionId"] == str(
-        placed.bet.transaction.pk
+    assert (
+        first["stake"] == "1.50"
+        and first["balance"] == "10.00"
+        and first["transactionId"] == str(placed.bet.transaction.pk)
     )
     assert "serverSeed" not in first  # an open round hides its seed and outcome
 
