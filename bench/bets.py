@@ -23,7 +23,8 @@ Needs Debian's ``wrk`` and a small venv with uvicorn, gunicorn, psycopg and rfc8
 ``../../shared/perf`` and ``../shared/perf`` from the checkout), BENCH_BETS_SECONDS (8) per point,
 BENCH_BETS_ROUNDS (2), BENCH_WALLET_PORT / BENCH_LIMIT_PORT (hub port + 3 / + 4),
 BENCH_POPULAR_POSITIONS (100000). BENCH_PYSPY=1 records py-spy flame graphs of one web worker during the
-c=16 runs (collapsed stacks in var/bench/flame-*.txt; ``pip install py-spy`` into the venv first, ``requirements-bench.txt``).
+c=16 runs (collapsed stacks in var/bench/flame-*.txt; ``pip install -r requirements-bench.txt`` first);
+BENCH_PYSPY=gil samples only the thread holding the interpreter.
 Run alone: ``BENCH_PARTS=c make bench``.
 """
 
