@@ -34,7 +34,7 @@ from django.utils import timezone
 from core.db import Pk, insert_row, write_rows
 from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, UpstreamUnavailable
 
-from . import bulkhead, calllog
+from . import bulkhead, calllog, session_cache
 from . import currency as money
 from .models import GameSession, Round, RoundStatus, SessionStatus, Transaction, TxKind, TxStatus, WalletCallKind
 from .outbox import enqueue
@@ -155,6 +155,7 @@ def session_check_open(session: GameSession) -> None:
 
 def session_close(*, session: GameSession) -> None:
     GameSession.objects.filter(pk=session.pk).update(status=SessionStatus.CLOSED)
+    session_cache.forget(session.pk)
 
 
 def sessions_terminate(
@@ -188,6 +189,7 @@ def sessions_terminate(
             GameSession.objects.filter(pk__in=[s.pk for s in rows], status=SessionStatus.ACTIVE).update(
                 status=SessionStatus.CLOSED
             )
+            transaction.on_commit(lambda: session_cache.forget(*(s.pk for s in rows)))
         for session in rows:
             session.status = SessionStatus.CLOSED
             audit_record(

@@ -48,6 +48,9 @@ HUB_NUM_PROXIES = env.int("HUB_NUM_PROXIES", default=0)
 # allowlist; on by default in production.
 HUB_WARN_EMPTY_IP_ALLOWLIST = env.bool("HUB_WARN_EMPTY_IP_ALLOWLIST", default=False)
 HUB_SESSION_TTL_SECONDS = env.int("HUB_SESSION_TTL_SECONDS", default=4 * 3600)
+# How long a process may answer the game page from a session it read (wallet/session_cache.py): a session closed
+# elsewhere, or its partner suspended, is refused at most this much later. At most 1 s; 0 reads it every request.
+HUB_SESSION_CACHE_SECONDS = env.float("HUB_SESSION_CACHE_SECONDS", default=1.0)
 HUB_STUCK_AFTER = env.int("HUB_STUCK_AFTER", default=3600)
 HUB_JACKPOT_ROUND_SECONDS = env.int("HUB_JACKPOT_ROUND_SECONDS", default=3)
 # Work a bet hands off in batches (core/batching.py): timed rounds' settle tasks and the call log's rows, gathered
@@ -128,6 +131,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The game page's hot routes, answered before the rest (integration_hub/session_api/hot.py; under gunicorn the
+    # WSGI wrapper in config/wsgi.py answers them before Django's handler).
+    "integration_hub.session_api.hot.HotRoutesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

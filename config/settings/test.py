@@ -31,6 +31,9 @@ HUB_CERTIFICATION_GATE = False
 HUB_ADMIN_API_KEY = "test-admin-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUB_JACKPOT_ROUND_SECONDS = env.int("HUB_JACKPOT_ROUND_SECONDS", default=0)
+# Tests change a session or its partner and read it back within the same second: the session cache's own tests
+# turn it on (tests/integration_hub/session_api/test_hot_routes.py).
+HUB_SESSION_CACHE_SECONDS = env.float("HUB_SESSION_CACHE_SECONDS", default=0)
 HUB_BATCH_SECONDS = env.float("HUB_BATCH_SECONDS", default=0)  # after each response; tests of batching set it
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -15,8 +15,8 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from core.api.authentication import auth_failed
-from core.db import PreparedGet
 from core.errors import AUTH_FAILED_MESSAGE
+from wallet import session_cache
 from wallet.models import GameSession
 from wallet.services import hash_session_key
 
@@ -25,8 +25,21 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 
-# The hottest query of the game page, compiled once per process (``core.db.PreparedGet``).
-SESSION_LOOKUP = PreparedGet(lambda: GameSession.objects.select_related("partner", "ext_client", "game"))
+def session_for_key(session_id: Any, key: str | None) -> GameSession | None:
+    """The session whose id is ``session_id`` (the URL's) and whose key is ``key`` (``X-Casino-Key``), with its
+    partner, ExtCID and game (``wallet.session_cache``, at most a second old); None for every failure: no key, an
+    id that is not a UUID, an unknown session, a wrong key (compared in constant time)."""
+    if key is None:
+        return None
+    try:
+        sid = uuid.UUID(str(session_id))
+    except ValueError:
+        return None
+    session = session_cache.session_get(sid)
+    expected = session.key_hash if session else "0" * 64
+    if not hmac.compare_digest(hash_session_key(key.strip()), expected) or session is None:
+        return None
+    return session
 
 
 @dataclass
@@ -42,13 +55,8 @@ class SessionKeyAuthentication(BaseAuthentication):
         if key is None:
             return None
         kwargs = (request.parser_context or {}).get("kwargs", {})
-        try:
-            session_id = uuid.UUID(str(kwargs.get("session_id")))
-        except ValueError:
-            raise auth_failed() from None
-        session = SESSION_LOOKUP.get(session_id)
-        expected = session.key_hash if session else "0" * 64
-        if not hmac.compare_digest(hash_session_key(key.strip()), expected) or session is None:
+        session = session_for_key(kwargs.get("session_id"), key)
+        if session is None:
             raise auth_failed()
         return SessionPrincipal(session=session), None
 

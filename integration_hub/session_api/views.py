@@ -1,5 +1,7 @@
 """Session API views: one ``APIView`` per operation of /igsp/v1/sessions/<id>/…, for every session (IGSP, Public
-API, demo).
+API, demo). The game page's hot routes (bet, state, balance, cash-out, its preview) are answered before Django by
+``hot.py``, with the same checks and the same operations; their views here answer only what ``hot.py`` passes on
+(``OPTIONS``, ``HEAD``, bodies that are not JSON) and describe the routes to the schema.
 
 Each view authenticates the session token (``authentication.py``), has the base view check the session (the id
 in the path, open, its partner not suspended: 404, 410, 403 on every route), validates its body with an input
@@ -19,11 +21,10 @@ from rest_framework.views import APIView
 
 from core.errors import ApplicationError
 from games import play
-from games.models import Game
 from wallet import services as wallet_services
 from wallet.models import GameSession
 
-from . import serializers
+from . import hot, serializers
 from .authentication import IsGameSession, SessionKeyAuthentication
 
 if TYPE_CHECKING:
@@ -54,36 +55,43 @@ class SessionApiView(APIView):
         return Response(output.represent(result, {"currency": self.game_session.currency}), status=status_code)
 
 
-class SessionStateView(SessionApiView):
+class HotRouteView(SessionApiView):
+    """A route ``hot.py`` answers before Django; this view answers what it passes on (``OPTIONS``, ``HEAD``, bodies
+    that are not JSON…) with the same operation, and describes the route to the schema."""
+
+    operation: str
+
+    def run(self, request: Request) -> Response:
+        data = request.data if request.method == "POST" else None
+        status_code, body = hot.OPERATIONS[self.operation][1](self.game_session, data)
+        return Response(body, status=status_code)
+
+
+class SessionStateView(HotRouteView):
     """``GET …/state``: the launch page's bootstrap (session, player, balance, game config, markets/rounds)."""
 
+    operation = "state"
+
     def get(self, request: Request, session_id: str) -> Response:
-        return self.answer(serializers.SessionStateOutput, play.state(session=self.game_session))
+        return self.run(request)
 
 
-class SessionBalanceView(SessionApiView):
+class SessionBalanceView(HotRouteView):
     """``GET …/balance``: live from the partner's wallet (ours for demo sessions); 502 when unreachable."""
 
+    operation = "balance"
+
     def get(self, request: Request, session_id: str) -> Response:
-        return self.answer(serializers.BalanceOutput, wallet_services.session_balance(session=self.game_session))
+        return self.run(request)
 
 
-class SessionBetView(SessionApiView):
+class SessionBetView(HotRouteView):
     """``POST …/bet``: the body the session's game takes, debited through the partner's wallet."""
 
+    operation = "bet"
+
     def post(self, request: Request, session_id: str) -> Response:
-        session = self.game_session
-        if session.game.slug == Game.PREDICTION_MARKETS:
-            market_bet = serializers.MarketBetInput(data=request.data)
-            market_bet.is_valid(raise_exception=True)
-            placed = play.bet_market(session=session, **market_bet.validated_data)
-            return self.answer(serializers.MarketBetPlacedOutput, placed, status.HTTP_201_CREATED)
-        elif session.game.slug == Game.TRADERHERO_JACKPOT:
-            jackpot_bet = serializers.JackpotBetInput(data=request.data)
-            jackpot_bet.is_valid(raise_exception=True)
-            played = play.bet_jackpot(session=session, **jackpot_bet.validated_data)
-            return self.answer(serializers.JackpotBetPlacedOutput, played, status.HTTP_201_CREATED)
-        raise ApplicationError("This game takes no bets.", code="invalid_request")
+        return self.run(request)
 
 
 class SessionBetDetailView(SessionApiView):
@@ -96,21 +104,19 @@ class SessionBetDetailView(SessionApiView):
         return self.answer(serializers.JackpotRoundOutput, bet)
 
 
-class CashOutPreviewView(SessionApiView):
+class CashOutPreviewView(HotRouteView):
     """``POST …/cash-out/preview`` ``{betId}``: the value selling back would pay; no money moves."""
 
+    operation = "cash-out/preview"
+
     def post(self, request: Request, session_id: str) -> Response:
-        body = serializers.CashOutPreviewInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self.answer(
-            serializers.CashOutPreviewOutput, play.cash_out_preview(session=self.game_session, **body.validated_data)
-        )
+        return self.run(request)
 
 
-class CashOutView(SessionApiView):
+class CashOutView(HotRouteView):
     """``POST …/cash-out`` ``{betId, minValue?}``: sells the position back; the win goes out through the hooks."""
 
+    operation = "cash-out"
+
     def post(self, request: Request, session_id: str) -> Response:
-        body = serializers.CashOutInput(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self.answer(serializers.CashedOutOutput, play.cash_out(session=self.game_session, **body.validated_data))
+        return self.run(request)

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.db import PreparedGet, insert_row, insert_rows, update_where, write_rows
-from integration_hub.session_api.authentication import SESSION_LOOKUP
+from wallet.session_cache import SESSION_LOOKUP
 from wallet import services
 from wallet.models import GameSession, Round, Transaction, TxKind, TxStatus, WalletCall
 
