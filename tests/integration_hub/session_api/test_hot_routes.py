@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from the module that defines them)
 """The game page's hot routes (``integration_hub/session_api/hot.py``) answer as the DRF views did, byte for byte,
 and the session cache refuses a session closed elsewhere within its second."""
 
