@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.db import PreparedGet, insert_row, insert_rows, update_where, write_rows
-from wallet.session_cache import SESSION_LOOKUP
 from wallet import services
 from wallet.models import GameSession, Round, Transaction, TxKind, TxStatus, WalletCall
+from wallet.session_cache import SESSION_LOOKUP
 
 pytestmark = pytest.mark.django_db
 
