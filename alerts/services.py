@@ -130,11 +130,12 @@ def evaluate(*, partner_id=None, now: datetime | None = None) -> dict[str, int]:
 
 
 def notify_certification_failed(*, partner: Partner, run_id, summary: str, url: str = "", details: dict | None = None):
-    """HOOK for the certification app: a run failed. One incident per run; returns it (None if already open)."""
+    """HOOK for the certification app: a run failed. One open incident per partner (a second failure while it is
+    open notifies no one again); returns it (None if already open)."""
     return incident_open(
         partner=partner,
         kind=IncidentKind.CERTIFICATION_FAILED,
-        key=str(run_id),
+        key="certification",
         summary=f"Certification failed for {partner.name}: {summary}",
         details={**(details or {}), **({"url": url} if url else {}), "run_id": str(run_id)},
     )

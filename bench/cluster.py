@@ -260,12 +260,35 @@ def start_node(stack: Stack, i: int, env: dict) -> None:
             *ns,
             *celery,
             "worker",
+            "-Q",
+            "celery",
             "--pool",
             "threads",
             "--concurrency",
             "4",
             "-n",
             f"n{i}@%h",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env,
+    )
+    stack._spawn(
+        f"n{i}-certification",
+        [
+            *ns,
+            *celery,
+            "worker",
+            "-Q",
+            "certification",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "1",
+            "-n",
+            f"n{i}-certification@%h",
             "--loglevel",
             "INFO",
             "--without-gossip",
@@ -316,7 +339,7 @@ def node_ready(i: int, timeout: float = 90) -> None:
 
 
 def kill_node(stack: Stack, i: int) -> None:
-    for what in ("web", "worker", "beat", "socat"):
+    for what in ("web", "worker", "certification", "beat", "socat"):
         stack.kill(f"n{i}-{what}")
 
 

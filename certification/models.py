@@ -56,6 +56,13 @@ class CertificationRun(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["partner", "status", "hub_version"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "protocol"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="certification_one_active_run_per_protocol",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.partner} {self.protocol} {self.created_at:%Y-%m-%d %H:%M} {self.status}"

@@ -9,14 +9,15 @@ switches a partner live (admin action, registration API, command) obeys it.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, Conflict
 from core.tasks import publish
 from tenants import selectors as tenant_selectors
 from tenants import services as tenant_services
@@ -38,6 +39,63 @@ DEFAULT_GAME_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 class CertificationRequired(ApplicationError):
     status_code = 409
     code = "certification_required"
+
+
+class RunInProgress(Conflict):
+    code = "run_in_progress"
+
+
+class TooManyRuns(ApplicationError):
+    """The partner's daily allowance of API-started runs is spent; ``retry_after`` is the time to UTC midnight."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+def _stale_after() -> timedelta:
+    return timedelta(seconds=int(getattr(settings, "HUB_CERTIFICATION_STALE_SECONDS", 3600)))
+
+
+def _daily_cap() -> int:
+    return int(getattr(settings, "HUB_CERTIFICATION_RUNS_PER_DAY", 20))
+
+
+def _seconds_to_midnight(now: datetime) -> int:
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1, int((midnight - now).total_seconds()) + 1)
+
+
+def _check_run_limits(*, partner: Partner, protocol: str, via: str) -> None:
+    """One queued or running run per partner and protocol; at most HUB_CERTIFICATION_RUNS_PER_DAY runs a UTC day
+    started through the partners' API. Runs left queued or running past HUB_CERTIFICATION_STALE_SECONDS (a worker
+    that died) end as errors first, so they never block the partner for good. The caller holds the partner's row
+    lock: two concurrent starts are decided one after the other (the unique constraint backs it)."""
+    now = timezone.now()
+    CertificationRun.objects.filter(partner=partner, status__in=ACTIVE, created_at__lt=now - _stale_after()).update(
+        status=RunStatus.ERROR, error="Abandoned: no worker finished the run.", finished_at=now
+    )
+    active = CertificationRun.objects.filter(partner=partner, protocol=protocol, status__in=ACTIVE).first()
+    if active is not None:
+        raise RunInProgress(
+            f"Run {active.pk} of this protocol is still {active.status}: wait for its result before starting another."
+        )
+    if via != "api":
+        return
+    cap = _daily_cap()
+    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    today = CertificationRun.objects.filter(partner=partner, requested_via="api", created_at__gte=start_of_day).count()
+    if today >= cap:
+        raise TooManyRuns(
+            f"At most {cap} certification runs a day can be started through the API; try again after 00:00 UTC.",
+            retry_after=_seconds_to_midnight(now),
+        )
 
 
 def _budget() -> Decimal:
@@ -88,7 +146,41 @@ def run_start(
         target = ext_client.base_url
     else:
         raise ApplicationError("protocol must be igsp or public_api.", code="invalid_request")
-    run = CertificationRun.objects.create(
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
+    _check_run_limits(partner=partner, protocol=protocol, via=via)
+    try:
+        with transaction.atomic():
+            run = _run_create(
+                partner=partner,
+                protocol=protocol,
+                ext_client=ext_client,
+                target=target,
+                player_id=player_id,
+                session_id=session_id,
+                currency=currency,
+                groups=groups,
+                budget_seconds=budget_seconds,
+                via=via,
+                actor=actor,
+            )
+    except IntegrityError:  # a start that raced ours on another database connection
+        raise RunInProgress("A run of this protocol is already queued or running.") from None
+    tenant_services.audit_record(
+        actor=actor,
+        action="certification.start",
+        obj=partner,
+        partner=partner,
+        changes={"run": str(run.pk), "protocol": protocol, "groups": groups, "via": via},
+    )
+    if enqueue:
+        transaction.on_commit(lambda: publish(TASK, str(run.pk)))
+    return run
+
+
+def _run_create(
+    *, partner, protocol, ext_client, target, player_id, session_id, currency, groups, budget_seconds, via, actor
+) -> CertificationRun:
+    return CertificationRun.objects.create(
         partner=partner,
         protocol=protocol,
         ext_client=ext_client,
@@ -104,16 +196,6 @@ def run_start(
         requested_label=tenant_services._actor_fields(actor)["actor_label"],
         total=len(runner.select(protocol, groups)),
     )
-    tenant_services.audit_record(
-        actor=actor,
-        action="certification.start",
-        obj=partner,
-        partner=partner,
-        changes={"run": str(run.pk), "protocol": protocol, "groups": groups, "via": via},
-    )
-    if enqueue:
-        transaction.on_commit(lambda: publish(TASK, str(run.pk)))
-    return run
 
 
 def _context(run: CertificationRun) -> Context:

@@ -3,9 +3,17 @@
 import os
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("integration_hub")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def route(name, args, kwargs, options, task=None, **kw):
+    """The queue of a task: certification runs on their own (HUB_CERTIFICATION_QUEUE), the rest on the default."""
+    if name.startswith("certification."):
+        return {"queue": settings.HUB_CERTIFICATION_QUEUE}
+    return None

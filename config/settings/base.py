@@ -42,6 +42,11 @@ HUB_CLOCK_SKEW_SECONDS = env.int("HUB_CLOCK_SKEW_SECONDS", default=300)
 HUB_CERTIFICATION_BUDGET_SECONDS = env.float("HUB_CERTIFICATION_BUDGET_SECONDS", default=5.0)
 HUB_VERSION = env.str("HUB_VERSION", default="")
 HUB_CERTIFICATION_GATE = env.bool("HUB_CERTIFICATION_GATE", default=True)
+# Runs a partner may start through the API per UTC day (one queued or running per protocol at any time), the age
+# after which a run no worker finished ends as an error, and the Celery queue its own workers consume.
+HUB_CERTIFICATION_RUNS_PER_DAY = env.int("HUB_CERTIFICATION_RUNS_PER_DAY", default=20)
+HUB_CERTIFICATION_STALE_SECONDS = env.int("HUB_CERTIFICATION_STALE_SECONDS", default=3600)
+HUB_CERTIFICATION_QUEUE = env.str("HUB_CERTIFICATION_QUEUE", default="certification")
 HUB_LAST_USED_RESOLUTION_SECONDS = env.int("HUB_LAST_USED_RESOLUTION_SECONDS", default=60)
 HUB_NUM_PROXIES = env.int("HUB_NUM_PROXIES", default=0)
 # Warn (keys page, partner page, registration API, onboard command) about partners with no inbound IP
@@ -227,6 +232,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
+# Certification runs wait on partners' wallets for minutes: they go to a queue of their own (config.celery.route),
+# consumed by their own workers (Procfile "certification"), never by the workers that pump payouts.
+CELERY_TASK_ROUTES = ["config.celery.route"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

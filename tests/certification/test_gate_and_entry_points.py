@@ -290,7 +290,7 @@ def test_a_failed_run_alerts_the_account_manager_once_and_a_passing_run_resolves
     run = services.run_execute(run_id=services.run_start(partner=partner, groups=["balance"], **kwargs).pk)
     assert run.status == RunStatus.ERROR
     incident = Incident.objects.get(partner=partner, kind=IncidentKind.CERTIFICATION_FAILED)
-    assert incident.key == str(run.pk) and incident.resolved_at is None
+    assert incident.key == "certification" and incident.resolved_at is None
     assert len(mailoutbox) == 1 and "certification failed" in mailoutbox[0].subject
     partner = tenant_services.partner_update(partner=partner, actor="test", igsp_hooks_url=good_url)
     run = services.run_execute(run_id=services.run_start(partner=partner, groups=["balance"], **kwargs).pk)
