@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ def _hot_cursor(connection: Any) -> Any:
     ordinary cursor, whose values are inlined as Django's are."""
     if connection.vendor != "postgresql":
         return connection.cursor()
+    _trust_fresh_connection(connection)
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     if connection.connection.prepare_threshold is None:
@@ -69,6 +71,24 @@ def _hot_cursor(connection: Any) -> Any:
         ):
             register_tzloader(connection.timezone, raw)
     return connection._prepare_cursor(raw)  # Django's CursorWrapper (its debug wrapper under DEBUG)
+
+
+# A connection a statement went out on less than this long ago, with no error since, is taken as alive: Django's
+# health check (CONN_HEALTH_CHECKS) would otherwise send a ``SELECT 1`` at the start of every request, a round trip
+# that was one of a bet's six. An idle connection (the ones a restart or an idle timeout cut) is still checked.
+FRESH_CONNECTION_SECONDS = 1.0
+
+
+def _trust_fresh_connection(connection: Any) -> None:
+    now = time.monotonic()
+    if (
+        connection.connection is not None
+        and not connection.health_check_done
+        and not connection.errors_occurred
+        and now - connection.__dict__.get("hub_used_at", float("-inf")) < FRESH_CONNECTION_SECONDS
+    ):
+        connection.health_check_done = True
+    connection.hub_used_at = now
 
 
 class _PreparingCursor(psycopg.Cursor):
@@ -113,23 +133,28 @@ def insert_rows(objs: Sequence[Model], *, using: str = "default") -> None:
         obj._state.adding, obj._state.db = False, using
 
 
-def _insert_sql(obj: Model, connection: Any) -> tuple[str, list[Any]]:
+def _insert_sql(obj: Model, connection: Any, *, guarded: bool = False) -> tuple[str, list[Any]]:
+    """The INSERT of ``obj``'s row and its values; ``guarded``: ``INSERT … SELECT`` the values only when the
+    statement's first update clause (``u0``, ``write_rows``) changed a row (each value cast to its column's type:
+    a SELECT's parameters have none of their own)."""
     model = type(obj)
-    key = (model, connection.vendor)
+    key = (model, connection.vendor, guarded)
     compiled = _INSERTS.get(key)
     if compiled is None:
         fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
         quote = connection.ops.quote_name
-        sql = (
-            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
+        head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        if guarded:
+            casts = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields)
+            sql = f"{head}SELECT {casts} WHERE EXISTS (SELECT 1 FROM u0)"
+        else:
+            sql = f"{head}VALUES ({', '.join(['%s'] * len(fields))})"
         compiled = _INSERTS[key] = (sql, fields)
     sql, fields = compiled
     return sql, [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
 
 
-_INSERTS: dict[tuple[type, str], tuple[str, list[Field]]] = {}
+_INSERTS: dict[tuple[type, str, bool], tuple[str, list[Field]]] = {}
 
 
 def update_where(model: type[Model], where: dict[str, Any], values: dict[str, Any], *, using: str = "default") -> int:
@@ -166,28 +191,48 @@ _UPDATES: dict[tuple, tuple[str, list[Any], list[Any]]] = {}
 
 
 def write_rows(
-    inserts: list[Model], updates: list[tuple[type[Model], dict[str, Any], dict[str, Any]]], *, using: str = "default"
+    inserts: list[Model],
+    updates: list[tuple[type[Model], dict[str, Any], dict[str, Any]]],
+    *,
+    inserts_if_updated: bool = False,
+    using: str = "default",
 ) -> list[int]:
     """``insert_row`` each of ``inserts`` and ``update_where`` each of ``updates`` (model, where, values); returns
     the updates' row counts. All or nothing: on PostgreSQL one statement (data-modifying ``WITH`` clauses: one
     round trip, atomic even outside a transaction; for a caller holding a hot row lock, or a bet's pending rows
     committed on their own), elsewhere one statement each inside ``transaction.atomic``. The statements must not
-    depend on each other's effects (PostgreSQL runs a statement's clauses on one snapshot)."""
+    depend on each other's effects (PostgreSQL runs a statement's clauses on one snapshot).
+
+    ``inserts_if_updated``: the rows are inserted only when the first update changed a row (a bet's confirmation
+    and the game's row that goes with it: nothing is written for a bet the sweeper already refunded)."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         with transaction.atomic(using=using, savepoint=False):  # a caller's transaction, or one of its own
+            if inserts_if_updated:
+                changed = [update_where(model, where, values, using=using) for model, where, values in updates]
+                if changed[0]:
+                    for obj in inserts:
+                        insert_row(obj, using=using)
+                return changed
             for obj in inserts:
                 insert_row(obj, using=using)
             return [update_where(model, where, values, using=using) for model, where, values in updates]
-    clauses, params = [], []
+    insert_clauses: list[str] = []
+    insert_params: list[Any] = []
     for i, obj in enumerate(inserts):
-        sql, row = _insert_sql(obj, connection)
-        clauses.append(f"i{i} AS ({sql})")
-        params += row
+        sql, row = _insert_sql(obj, connection, guarded=inserts_if_updated)
+        insert_clauses.append(f"i{i} AS ({sql})")
+        insert_params += row
+    update_clauses: list[str] = []
+    update_params: list[Any] = []
     for i, (model, where, values) in enumerate(updates):
         sql, bound = _update_sql(model, where, values, connection)
-        clauses.append(f"u{i} AS ({sql} RETURNING 1)")
-        params += bound
+        update_clauses.append(f"u{i} AS ({sql} RETURNING 1)")
+        update_params += bound
+    if inserts_if_updated:  # a clause reads only the ones before it: the updates first
+        clauses, params = update_clauses + insert_clauses, update_params + insert_params
+    else:
+        clauses, params = insert_clauses + update_clauses, insert_params + update_params
     counts = ", ".join(f"(SELECT count(*) FROM u{i})" for i in range(len(updates))) or "1"
     with _hot_cursor(connection) as cursor:
         cursor.execute(f"WITH {', '.join(clauses)} SELECT {counts}", params)

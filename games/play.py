@@ -362,16 +362,37 @@ def bet_jackpot(
             jr = settle_and_pay(jr, rnd, force=True)
         created["round"] = jr
 
-    # A regular round played later is one INSERT that refuses before it writes: no savepoint needed. A free round
-    # (the campaign's count taken first) or one settled at once (the win written) may fail after a write.
-    result = wallet.bet_place(
-        session=session,
-        amount=amount,
-        tx_type=tx_type,
-        free_rounds_id=fr_id,
-        on_confirm=on_confirm,
-        confirm_savepoint=campaign is not None or settle_now,
-    )
+    if campaign is None and not settle_now:
+        # A regular round played later is one row, built before the wallet call and inserted by the confirming
+        # statement itself (wallet.bet_place's confirm_rows): no transaction of its own.
+        def confirm_rows(rnd: Round) -> list[Any]:
+            jr = game_services.jackpot_round_new(
+                session_id=session.pk,
+                round_id=rnd.pk,
+                direction=direction,
+                stake=amount,
+                currency=session.currency,
+                client_seed=client_seed,
+                places=money.precision(session.currency),
+                rtp=session.game.rtp,
+            )
+            created["round"] = jr
+            return [jr]
+
+        result = wallet.bet_place(
+            session=session, amount=amount, tx_type=tx_type, free_rounds_id=fr_id, confirm_rows=confirm_rows
+        )
+    else:
+        # A free round (the campaign's count taken first) or one settled at once (the win written) may fail
+        # after a write: its own savepoint.
+        result = wallet.bet_place(
+            session=session,
+            amount=amount,
+            tx_type=tx_type,
+            free_rounds_id=fr_id,
+            on_confirm=on_confirm,
+            confirm_savepoint=True,
+        )
     jr = created["round"]
     if not settle_now:
         item = (str(jr.pk), time.monotonic() + round_seconds())

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
 from core.db import Pk, insert_row, write_rows
@@ -265,6 +265,7 @@ def bet_place(
     on_confirm: Hook = None,
     on_decline: Hook = None,
     confirm_savepoint: bool = True,
+    confirm_rows: Callable[[Round], list[Model]] | None = None,
 ) -> BetResult:
     """Debit a stake. Hooks let the game reserve and release its own state:
 
@@ -274,10 +275,22 @@ def bet_place(
     ``confirm_savepoint`` False: ``on_confirm`` refuses (``ApplicationError``) only before it writes anything,
     so it needs no savepoint of its own (two round trips less while it holds a hot row lock, as
     ``position_open`` does).
+    ``confirm_rows(round)``: for a game that cannot refuse a confirmed bet, the rows it writes with the
+    confirmation, built before the wallet call (a refusal then writes nothing) and inserted in the confirming
+    statement itself (one round trip, no transaction of its own: ``core.db.write_rows``). Not with ``on_confirm``.
     """
+    if confirm_rows is not None and on_confirm is not None:
+        raise TypeError("bet_place takes on_confirm or confirm_rows, not both")
     session_check_open(session)
     amount = _validate_amount(amount, session.currency)
     if session.is_demo:
+        if confirm_rows is not None:
+            rows_for = confirm_rows
+
+            def on_confirm(rnd: Round, tx: Transaction) -> None:
+                for row in rows_for(rnd):
+                    insert_row(row)
+
         return _demo_bet(session, amount, tx_type, free_rounds_id, on_reserve, on_confirm, confirm_savepoint)
 
     # The bulkhead (wallet.bulkhead): a slot before anything is written, given back once the partner
@@ -285,6 +298,7 @@ def bet_place(
     with bulkhead.bet_slot(session.partner):
         rnd = _new_round(session, free_rounds_id)
         tx = _new_bet(rnd, amount, tx_type, status=TxStatus.PENDING)
+        game_rows = confirm_rows(rnd) if confirm_rows is not None else []
         if on_reserve:
             with transaction.atomic():
                 write_rows([rnd, tx], [])
@@ -296,31 +310,20 @@ def bet_place(
     # The delivery log's row for this call is written off the request's thread (a log, not the ledger).
     calllog.record_call(kind=WalletCallKind.BET, session=session, result=result, tx=tx)
 
+    if result.ok and on_confirm is None:
+        # The confirmation, the session's balance and the game's rows: one statement, its own transaction.
+        if not write_rows(game_rows, _outcome_updates(session, tx, result), inserts_if_updated=True)[0]:
+            raise UpstreamUnavailable("The casino wallet did not answer in time.", code="partner_unreachable")
+        return BetResult(round=rnd, transaction=tx, balance=tx.partner_balance)
     with transaction.atomic():
-        now = timezone.now()
-        tx.error_code, tx.error_message, tx.updated_at = result.error_code[:64], result.message[:500], now
-        if result.ok:
-            tx.status, tx.confirmed_at = TxStatus.CONFIRMED, now
-            tx.partner_tx_id, tx.partner_balance = result.partner_tx_id, result.balance
-            fields = ["status", "confirmed_at", "partner_tx_id", "partner_balance"]
-        else:
-            tx.status, tx.last_error = TxStatus.DECLINED, result.error[:500]
-            fields = ["status", "last_error"]
-        # A conditional UPDATE: it also takes the row lock the orphan sweeper would need.
-        changed = {name: getattr(tx, name) for name in [*fields, "error_code", "error_message", "updated_at"]}
-        # ``created_at`` (the partition key, wallet/partitions.py) prunes the UPDATE to the row's month.
-        updates = [(Transaction, {"id": tx.pk, "created_at": tx.created_at, "status": TxStatus.PENDING}, changed)]
-        if result.ok and tx.partner_balance is not None:  # the balance the partner reported, in the same statement
-            balance = {"last_balance": tx.partner_balance, "last_balance_at": now}
-            updates.append((GameSession, {"id": session.pk}, balance))
-        if not write_rows([], updates)[0]:
+        if not write_rows([], _outcome_updates(session, tx, result))[0]:
             # The sweeper already gave up on it (and refunded); nothing was written (the statement is rolled back).
             raise UpstreamUnavailable("The casino wallet did not answer in time.", code="partner_unreachable")
         if result.ok:
             rejected = _confirm_or_refund(rnd, tx, on_confirm, confirm_savepoint)
         else:
             rejected = None
-            Round.objects.filter(pk=rnd.pk).update(status=RoundStatus.CANCELLED, settled_at=now)
+            Round.objects.filter(pk=rnd.pk).update(status=RoundStatus.CANCELLED, settled_at=tx.updated_at)
             if result.failed:
                 refund_record(bet_tx=tx)
             if on_decline:
@@ -340,6 +343,31 @@ def bet_place(
         action_data=result.action_data,
         status_code=_declined_status(result.http_status, result.error_code),
     )
+
+
+def _outcome_updates(
+    session: GameSession, tx: Transaction, result: Any
+) -> list[tuple[type[Model], dict[str, Any], dict[str, Any]]]:
+    """The pending bet's outcome as ``write_rows`` updates (set on ``tx`` too): confirmed or declined, and with a
+    confirmation the balance the partner reported on the session, in the same statement."""
+    now = timezone.now()
+    tx.error_code, tx.error_message, tx.updated_at = result.error_code[:64], result.message[:500], now
+    if result.ok:
+        tx.status, tx.confirmed_at = TxStatus.CONFIRMED, now
+        tx.partner_tx_id, tx.partner_balance = result.partner_tx_id, result.balance
+        fields = ["status", "confirmed_at", "partner_tx_id", "partner_balance"]
+    else:
+        tx.status, tx.last_error = TxStatus.DECLINED, result.error[:500]
+        fields = ["status", "last_error"]
+    # A conditional UPDATE: it also takes the row lock the orphan sweeper would need.
+    changed = {name: getattr(tx, name) for name in [*fields, "error_code", "error_message", "updated_at"]}
+    # ``created_at`` (the partition key, wallet/partitions.py) prunes the UPDATE to the row's month.
+    updates: list[tuple[type[Model], dict[str, Any], dict[str, Any]]] = [
+        (Transaction, {"id": tx.pk, "created_at": tx.created_at, "status": TxStatus.PENDING}, changed)
+    ]
+    if result.ok and tx.partner_balance is not None:
+        updates.append((GameSession, {"id": session.pk}, {"last_balance": tx.partner_balance, "last_balance_at": now}))
+    return updates
 
 
 def _new_round(session: GameSession, free_rounds_id: str) -> Round:

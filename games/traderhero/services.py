@@ -38,6 +38,54 @@ def _round_error(code: str, message: str) -> ApplicationError:
     return ApplicationError(message, code=code)
 
 
+def jackpot_round_new(
+    *,
+    session_id,
+    round_id,
+    direction: str,
+    stake,
+    currency: str,
+    client_seed: str | None = None,
+    nonce: int = 0,
+    rtp=None,
+    places: int | None = None,
+    now: datetime | None = None,
+) -> JackpotRound:
+    """A round's row, validated and committed to a fresh server seed, not saved (``jackpot_round_open`` saves it;
+    a bet's confirming statement may insert it itself)."""
+    if direction not in fairness.DIRECTIONS:
+        raise _round_error("invalid_direction", "Direction must be up or down.")
+    try:
+        stake = to_decimal(stake)
+    except (TypeError, ArithmeticError, ValueError):
+        raise _round_error("invalid_amount", "The stake must be a decimal amount.") from None
+    places_ = precision_for(currency, places)
+    if not stake.is_finite() or stake <= 0 or not fits(stake, places_):
+        raise _round_error("invalid_amount", f"The stake must be a positive amount with at most {places_} decimals.")
+    if client_seed is None:
+        client_seed = fairness.new_client_seed()
+    if not isinstance(client_seed, str) or not client_seed or len(client_seed) > CLIENT_SEED_MAX:
+        raise _round_error("invalid_client_seed", f"The client seed must be 1–{CLIENT_SEED_MAX} characters.")
+    if isinstance(nonce, bool) or not isinstance(nonce, int) or nonce < 0:
+        raise _round_error("invalid_nonce", "The nonce must be an integer >= 0.")
+    rtp = fairness.check_rtp(rtp) if rtp is not None else jackpot_rtp()
+    server_seed = fairness.new_server_seed()
+    now = now or timezone.now()
+    return JackpotRound(
+        session_id=session_id,
+        round_id=round_id,
+        direction=direction,
+        stake=stake,
+        currency=currency,
+        rtp=rtp,
+        server_seed=server_seed,
+        server_seed_hash=fairness.hash_server_seed(server_seed),
+        client_seed=client_seed,
+        nonce=nonce,
+        settle_at=now + timedelta(seconds=settings.HUB_JACKPOT_ROUND_SECONDS),
+    )
+
+
 def jackpot_round_open(
     *,
     session_id,
@@ -58,40 +106,20 @@ def jackpot_round_open(
     ``new_round``: the caller created ``round_id`` in the transaction it holds, so no replay can exist
     and the insert needs no savepoint of its own (two round trips less on every bet).
     """
-    if direction not in fairness.DIRECTIONS:
-        raise _round_error("invalid_direction", "Direction must be up or down.")
-    try:
-        stake = to_decimal(stake)
-    except (TypeError, ArithmeticError, ValueError):
-        raise _round_error("invalid_amount", "The stake must be a decimal amount.") from None
-    places_ = precision_for(currency, places)
-    if not stake.is_finite() or stake <= 0 or not fits(stake, places_):
-        raise _round_error("invalid_amount", f"The stake must be a positive amount with at most {places_} decimals.")
-    if client_seed is None:
-        client_seed = fairness.new_client_seed()
-    if not isinstance(client_seed, str) or not client_seed or len(client_seed) > CLIENT_SEED_MAX:
-        raise _round_error("invalid_client_seed", f"The client seed must be 1–{CLIENT_SEED_MAX} characters.")
-    if isinstance(nonce, bool) or not isinstance(nonce, int) or nonce < 0:
-        raise _round_error("invalid_nonce", "The nonce must be an integer >= 0.")
-    rtp = fairness.check_rtp(rtp) if rtp is not None else jackpot_rtp()
-
-    server_seed = fairness.new_server_seed()
-    now = now or timezone.now()
+    jr = jackpot_round_new(
+        session_id=session_id,
+        round_id=round_id,
+        direction=direction,
+        stake=stake,
+        currency=currency,
+        client_seed=client_seed,
+        nonce=nonce,
+        rtp=rtp,
+        places=places,
+        now=now,
+    )
     try:
         with transaction.atomic(savepoint=not new_round):
-            jr = JackpotRound(
-                session_id=session_id,
-                round_id=round_id,
-                direction=direction,
-                stake=stake,
-                currency=currency,
-                rtp=rtp,
-                server_seed=server_seed,
-                server_seed_hash=fairness.hash_server_seed(server_seed),
-                client_seed=client_seed,
-                nonce=nonce,
-                settle_at=now + timedelta(seconds=settings.HUB_JACKPOT_ROUND_SECONDS),
-            )
             insert_row(jr)  # core.db: the INSERT compiled once, not on every bet
             return jr
     except IntegrityError:
