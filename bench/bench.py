@@ -312,7 +312,7 @@ def pump_steps() -> set[tuple[object, str]]:
     """The pump's steps the profile times, as (module, name): the modules the pump looks them up in."""
     from wallet.delivery import attempts, breaker, lease
 
-    return {(lease, "claim_batch"), (attempts, "_record"), (breaker, "gate")}
+    return {(lease, "claim_batch"), (attempts, "record"), (breaker, "gate")}
 
 
 def profile_deliveries(sessions: list, n: int = 2000) -> dict:

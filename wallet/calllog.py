@@ -1,7 +1,7 @@
 """The delivery log's records: what was sent to a partner's wallet and what it answered, redacted and bounded.
 
 Every call to a partner wallet is on record for the partner portal (``portal``): wins and refunds as
-``DeliveryAttempt`` rows (written by ``wallet.delivery.attempts._record`` with the batch), bets and balance
+``DeliveryAttempt`` rows (written by ``wallet.delivery.attempts.record`` with the batch), bets and balance
 calls as ``WalletCall`` rows (:func:`record_call`, after the call and outside the money's transaction: a
 failure to log never changes a bet). The payload is stored, never the signature headers; every value passes
 the log redaction (``core.logging.redact_value``), and a record larger than ``MAX_CHARS`` characters of JSON is

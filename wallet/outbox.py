@@ -30,7 +30,7 @@ def lease_seconds() -> int:
     return settings.HUB_DELIVERY_LEASE_SECONDS
 
 
-def _state_row(partner_id: Pk) -> PartnerDeliveryState:
+def state_row(partner_id: Pk) -> PartnerDeliveryState:
     try:
         with transaction.atomic():
             state, _ = PartnerDeliveryState.objects.get_or_create(partner_id=partner_id)
@@ -39,7 +39,7 @@ def _state_row(partner_id: Pk) -> PartnerDeliveryState:
     return state
 
 
-def _pump_ttl() -> int:
+def pump_ttl() -> int:
     """Seconds the pump's flag stays taken without a refresh (a dead worker's pump is kicked again after)."""
     return lease_seconds()
 
@@ -57,10 +57,10 @@ def kick(partner_id: Pk, now: datetime | None = None, *, ensure_row: bool = Fals
     # Free flag, and no circuit-breaker pause: a paused partner's pump is kicked by the sweeper when the
     # pause ends (not once per new win while it lasts).
     free = (Q(pump_until__isnull=True) | Q(pump_until__lt=now)) & (Q(open_until__isnull=True) | Q(open_until__lte=now))
-    values = {"pump_until": now + timedelta(seconds=_pump_ttl()), "pump_token": token}
+    values = {"pump_until": now + timedelta(seconds=pump_ttl()), "pump_token": token}
     took = PartnerDeliveryState.objects.filter(free, partner_id=partner_id).update(**values)
     if not took and (ensure_row or partner_id not in _state_rows_seen):
-        _state_row(partner_id)
+        state_row(partner_id)
         _state_rows_seen.add(partner_id)
         took = PartnerDeliveryState.objects.filter(free, partner_id=partner_id).update(**values)
     if not took:
@@ -68,7 +68,7 @@ def kick(partner_id: Pk, now: datetime | None = None, *, ensure_row: bool = Fals
     try:
         publish("wallet.deliver_partner", str(partner_id), str(token))
     except Exception as exc:  # noqa: BLE001 - the sweeper kicks again once the flag is free
-        _pump_release(partner_id, token)
+        pump_release(partner_id, token)
         logger.warning("could not enqueue the delivery pump of %s: %s", partner_id, type(exc).__name__)
         return False
     return True
@@ -82,7 +82,18 @@ def kick_quietly(partner_id: Pk) -> None:
         logger.warning("delivery kick failed for %s (the sweeper will retry): %s", partner_id, type(exc).__name__)
 
 
-def _pump_release(partner_id: Pk, token: uuid.UUID | str) -> None:
+def pump_refresh(partner_id: Pk, token: uuid.UUID | str) -> bool:
+    """Extend the pump's flag while ``token`` still holds it; False if another pump took it over."""
+    return (
+        PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
+            pump_until=timezone.now() + timedelta(seconds=pump_ttl())
+        )
+        == 1
+    )
+
+
+def pump_release(partner_id: Pk, token: uuid.UUID | str) -> None:
+    """Free the pump's flag if ``token`` still holds it."""
     PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
         pump_until=None, pump_token=None
     )

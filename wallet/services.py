@@ -551,7 +551,7 @@ def delivery_resolve_manually(*, tx: Transaction, actor: Actor, reason: str) -> 
     """Close a pending win or refund as settled outside the hub (a reason is required); audited.
 
     Only a row still pending changes: one the pump confirmed meanwhile keeps its confirmation, and a
-    batch the pump records afterwards leaves this resolution alone (``wallet.delivery.attempts._record``).
+    batch the pump records afterwards leaves this resolution alone (``wallet.delivery.attempts.record``).
     """
     from tenants.services import audit_record
 

@@ -231,7 +231,7 @@ def test_a_bet_and_its_delivery_update_the_ledger_row_in_its_own_month_only(ledg
         with connection.execute_wrapper(record):
             services.bet_place(session=session, amount=Decimal("1.00"))
             (claimed,) = lease.claim_batch(partner_a.pk, 10)
-            attempts._record(partner_a.pk, [(claimed, timezone.now(), ok)])
+            attempts.record(partner_a.pk, [(claimed, timezone.now(), ok)])
     assert len(updates) == 3, updates  # the bet's confirmation, the win's lease and its outcome
     for sql, params in updates:
         with connection.cursor() as cursor:

@@ -29,12 +29,12 @@ managers' actions on a delivery (retry now, resolve manually) are ledger writes:
 ``wallet/services.py`` and are re-exported here for existing callers.
 
 The names below are re-exports: to patch one in a test, patch the module that defines it and that
-its callers look it up in (``wallet.delivery.attempts._send``, ``wallet.delivery.lease.claim_batch``,
+its callers look it up in (``wallet.delivery.attempts.send``, ``wallet.delivery.lease.claim_batch``,
 ``wallet.delivery.breaker.gate`` …); patching ``wallet.delivery.X`` changes nothing the engine calls.
 """
 
 from ..services import delivery_resolve_manually, delivery_retry_now
-from .attempts import _record, _send, backoff_seconds, deliver
+from .attempts import backoff_seconds, deliver
 from .breaker import allows as breaker_allows
 from .lease import claim, claim_batch, partner_cap
 from .pumping import Pump, pump
@@ -42,8 +42,6 @@ from .sweeper import orphaned_bets_resolve, sweep
 
 __all__ = [
     "Pump",
-    "_record",
-    "_send",
     "backoff_seconds",
     "breaker_allows",
     "claim",

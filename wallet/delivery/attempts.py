@@ -1,8 +1,8 @@
 """Attempts of the delivery engine (``wallet.delivery``): send a claimed row, record what happened.
 
-- :func:`_send`: one HTTP call through the session's transport (``wallet.transport``); never raises,
+- :func:`send`: one HTTP call through the session's transport (``wallet.transport``); never raises,
   never touches the database when the signing key is cached (so the pump runs it on worker threads).
-- :func:`_record`: a batch's ``DeliveryAttempt`` rows and outcomes written in one transaction, with the
+- :func:`record`: a batch's ``DeliveryAttempt`` rows and outcomes written in one transaction, with the
   breaker (``wallet.delivery.breaker``). A success confirms the row; a failure keeps it pending with the
   same transaction id and the next attempt after :func:`backoff_seconds` (exponential, jitter, capped).
   Only rows still pending are updated: one resolved manually meanwhile keeps its resolution.
@@ -41,7 +41,7 @@ def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float
     return raw * (0.5 + 0.5 * (rng or random).random())
 
 
-def _send(tx: Transaction, *, in_worker_thread: bool) -> tuple[datetime, WalletResult]:
+def send(tx: Transaction, *, in_worker_thread: bool) -> tuple[datetime, WalletResult]:
     """One HTTP call (no database access when the signing key is cached). Never raises."""
     started = timezone.now()
     try:
@@ -63,7 +63,7 @@ OK_FIELDS = ["status", "confirmed_at", "lease_until", "partner_tx_id", "partner_
 RETRY_FIELDS = ["lease_until", "next_attempt_at", "last_error", "error_code", "error_message", "updated_at"]
 
 
-def _record(
+def record(
     partner_id: Pk | None, sent: list[tuple[Transaction, datetime, WalletResult]], *, breaker_clean: bool = False
 ) -> tuple[list[str], bool]:
     """Write a batch's attempts and outcomes in one transaction; (outcome per row, breaker now open).
@@ -174,14 +174,14 @@ def deliver(tx_id: Pk, now: datetime | None = None) -> str:
     allowed, retry_at = breaker.allows(partner_id, now)
     if not allowed:  # the sweeper kicks the partner's pump when the pause is over
         assert retry_at is not None  # an open breaker always says until when
-        lease._defer(tx_id, retry_at + timedelta(seconds=random.uniform(0, 2)))
+        lease.defer(tx_id, retry_at + timedelta(seconds=random.uniform(0, 2)))
         return "breaker_open"
-    if partner_id is not None and lease._in_flight(partner_id, now) >= lease.partner_cap(partner_id):
-        lease._defer(tx_id, now + timedelta(seconds=random.uniform(0.5, 1.5)))
+    if partner_id is not None and lease.in_flight(partner_id, now) >= lease.partner_cap(partner_id):
+        lease.defer(tx_id, now + timedelta(seconds=random.uniform(0.5, 1.5)))
         return "throttled"
     tx = lease.claim(tx_id, now)
     if tx is None:
         return "not_claimed"
-    started, result = _send(tx, in_worker_thread=False)
-    outcomes, _ = _record(partner_id, [(tx, started, result)])
+    started, result = send(tx, in_worker_thread=False)
+    outcomes, _ = record(partner_id, [(tx, started, result)])
     return outcomes[0]

@@ -5,7 +5,7 @@ partner is up) the partner is *open*: nothing is sent to it until ``PartnerDeliv
 a pause that doubles each time it re-opens (``HUB_BREAKER_COOLDOWN_SECONDS``, capped at 5 min). After
 the pause exactly one caller gets the *probe* (:func:`gate`); its answer closes the breaker again or
 re-opens it (:func:`record`). Waiting for the breaker never counts as an attempt. The state row is
-``wallet.models.PartnerDeliveryState`` (created by ``wallet.outbox._state_row``).
+``wallet.models.PartnerDeliveryState`` (created by ``wallet.outbox.state_row``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from core.db import Pk, get_or_none
 
 from ..models import PartnerDeliveryState
-from ..outbox import _state_row, lease_seconds
+from ..outbox import lease_seconds, state_row
 
 
 def threshold() -> int:
@@ -65,7 +65,7 @@ def record(partner_id: Pk | None, ok: bool, now: datetime, failures: int = 1) ->
             Q(consecutive_failures__gt=0) | Q(open_until__isnull=False)
         ).update(consecutive_failures=0, open_until=None, opened_count=0)
         return False
-    state = _state_row(partner_id)
+    state = state_row(partner_id)
     # Increment in the database: concurrent failures must not lose counts.
     PartnerDeliveryState.objects.filter(pk=state.pk).update(consecutive_failures=F("consecutive_failures") + failures)
     state.refresh_from_db(fields=["consecutive_failures", "opened_count"])

@@ -31,17 +31,17 @@ def partner_cap(partner_id: Pk) -> int:
     return max(1, int(own or settings.HUB_PARTNER_MAX_IN_FLIGHT))
 
 
-def _in_flight(partner_id: Pk, now: datetime) -> int:
+def in_flight(partner_id: Pk, now: datetime) -> int:
     return Transaction.objects.filter(
         partner_id=partner_id, status=TxStatus.PENDING, lease_until__gt=now, kind__in=[TxKind.WIN, TxKind.REFUND]
     ).count()
 
 
-def _defer(tx_id: Pk, until: datetime) -> None:
+def defer(tx_id: Pk, until: datetime) -> None:
     Transaction.objects.filter(pk=tx_id, status=TxStatus.PENDING).update(next_attempt_at=until)
 
 
-def _due(now: datetime, *, slack: float = 1.0) -> Q:
+def due(now: datetime, *, slack: float = 1.0) -> Q:
     """Pending wins/refunds whose lease is free and whose next attempt is due."""
     return (
         Q(status=TxStatus.PENDING, kind__in=[TxKind.WIN, TxKind.REFUND])
@@ -50,8 +50,8 @@ def _due(now: datetime, *, slack: float = 1.0) -> Q:
     )
 
 
-def _has_due(partner_id: Pk, now: datetime | None = None) -> bool:
-    return Transaction.objects.filter(_due(now or timezone.now(), slack=0), partner_id=partner_id).exists()
+def has_due(partner_id: Pk, now: datetime | None = None) -> bool:
+    return Transaction.objects.filter(due(now or timezone.now(), slack=0), partner_id=partner_id).exists()
 
 
 def claim(tx_id: Pk, now: datetime | None = None) -> Transaction | None:
@@ -71,7 +71,7 @@ def _claim(qs: QuerySet[Transaction], limit: int, now: datetime) -> list[Transac
     if limit <= 0:
         return []
     with transaction.atomic():
-        qs = qs.filter(_due(now)).select_related("session__partner", "session__ext_client").order_by("next_attempt_at")
+        qs = qs.filter(due(now)).select_related("session__partner", "session__ext_client").order_by("next_attempt_at")
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         rows = list(qs[:limit])

@@ -7,7 +7,7 @@ pump (:class:`Pump`) then, for one time slice (``HUB_PUMP_MAX_SECONDS``):
 - claims the partner's due rows in batches (``wallet.delivery.lease.claim_batch``) and keeps up to the
   partner's cap (``lease.partner_cap``) calls in flight on worker threads, which never touch the
   database (rows arrive with their sessions; the signing key is warmed here, on the main thread);
-- records finished calls in bulk (``wallet.delivery.attempts._record``): failures before anything else
+- records finished calls in bulk (``wallet.delivery.attempts.record``): failures before anything else
   is claimed (they may open the breaker), a batch of successes while the next calls are in flight;
 - asks the breaker (``wallet.delivery.breaker.gate``) before each claim, unless the last batch was
   clean: open → the pump pauses (the sweeper kicks it when the pause ends); probe → one row is sent
@@ -30,7 +30,6 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -39,7 +38,6 @@ from core.db import Pk
 
 from .. import outbox
 from ..models import PartnerDeliveryState, Transaction
-from ..outbox import _pump_release, _pump_ttl
 from . import attempts, breaker, lease
 
 # Set when the worker process begins its shutdown (``wallet.tasks`` connects Celery's
@@ -88,7 +86,7 @@ class Pump:
             self._loop(executor)
         finally:
             self._finish(executor)
-        if self.owner and not self.paused and lease._has_due(self.partner_id):
+        if self.owner and not self.paused and lease.has_due(self.partner_id):
             outbox.kick(self.partner_id)  # rows arrived after the last claim, or the time slice ended: next turn
         return self.stats
 
@@ -104,8 +102,8 @@ class Pump:
             if not clean and self._batch_ready():
                 self._record()
             now_mono = time.monotonic()
-            if now_mono - self.last_refresh > _pump_ttl() / 3:
-                self.owner, self.last_refresh = _pump_refresh(self.partner_id, self.token), now_mono
+            if now_mono - self.last_refresh > outbox.pump_ttl() / 3:
+                self.owner, self.last_refresh = outbox.pump_refresh(self.partner_id, self.token), now_mono
             if self.foreign and now_mono - self.foreign_checked > FOREIGN_RECHECK_SECONDS:
                 self._count_foreign(now_mono)
             free = self.cap - len(self.in_flight) - (0 if clean else len(self.finished)) - self.foreign
@@ -124,7 +122,7 @@ class Pump:
     def _count_foreign(self, now_mono: float) -> None:
         """The partner's rows under a live lease that are not this pump's (its own are in flight or
         finished, not recorded yet; recording clears their lease)."""
-        leased = lease._in_flight(self.partner_id, timezone.now())
+        leased = lease.in_flight(self.partner_id, timezone.now())
         self.foreign = max(0, leased - len(self.in_flight) - len(self.finished))
         self.foreign_checked = now_mono
 
@@ -157,7 +155,7 @@ class Pump:
             self.probing, self.exhausted = False, True  # rows coming due later: kicked at the end
             return False
         _warm_signing_keys(rows)
-        send = attempts._send
+        send = attempts.send
         for tx in rows:
             self.in_flight[executor.submit(send, tx, in_worker_thread=True)] = tx
         if self._batch_ready():
@@ -165,7 +163,7 @@ class Pump:
         return True
 
     def _record(self) -> None:
-        outcomes, opened = attempts._record(self.partner_id, self.finished, breaker_clean=self.breaker_clean)
+        outcomes, opened = attempts.record(self.partner_id, self.finished, breaker_clean=self.breaker_clean)
         # A success resets the breaker's count; any failure (or a 4xx-only batch) leaves it unknown.
         self.breaker_clean = "delivered" in outcomes and "retry" not in outcomes
         self.stats.update(outcomes)
@@ -185,16 +183,7 @@ class Pump:
             if self.finished:
                 self._record()
         finally:
-            _pump_release(self.partner_id, self.token)
-
-
-def _pump_refresh(partner_id: Pk, token: str) -> bool:
-    return (
-        PartnerDeliveryState.objects.filter(partner_id=partner_id, pump_token=token).update(
-            pump_until=timezone.now() + timedelta(seconds=_pump_ttl())
-        )
-        == 1
-    )
+            outbox.pump_release(self.partner_id, self.token)
 
 
 def _warm_signing_keys(rows: list[Transaction]) -> None:

@@ -33,7 +33,7 @@ def sweep(now: datetime | None = None, *, limit: int = 2000) -> dict[str, int]:
     """Kick every partner with due deliveries, flag stuck ones, resolve bets orphaned mid-request."""
     now = now or timezone.now()
     partner_ids = list(
-        Transaction.objects.filter(lease._due(now, slack=0), partner_id__isnull=False)
+        Transaction.objects.filter(lease.due(now, slack=0), partner_id__isnull=False)
         .exclude(partner__delivery_state__open_until__gt=now)  # paused: kicked when the pause ends
         .values_list("partner_id", flat=True)
         .order_by()  # without it the model's ordering (-created_at) joins the DISTINCT: one kick per row
@@ -48,7 +48,7 @@ def sweep(now: datetime | None = None, *, limit: int = 2000) -> dict[str, int]:
     # Rows without a partner have no pump: one task each, once their own task had its chance.
     overdue = now - timedelta(seconds=settings.HUB_SWEEP_GRACE_SECONDS)
     enqueued = 0
-    for tx_id in Transaction.objects.filter(lease._due(overdue, slack=0), partner_id__isnull=True).values_list(
+    for tx_id in Transaction.objects.filter(lease.due(overdue, slack=0), partner_id__isnull=True).values_list(
         "pk", flat=True
     )[:limit]:
         try:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from wallet import delivery, services, tasks
 from wallet import transport as transport_module
+from wallet.delivery import attempts
 from wallet.models import DeliveryAttempt, GameSession, PartnerDeliveryState, Transaction, TxKind, TxStatus
 
 from ..test_policies import balance_at_sandbox, movements, new_session
@@ -143,9 +144,9 @@ def test_a_delivery_resolved_by_hand_while_in_flight_keeps_its_resolution(wired,
     (claimed,) = delivery.claim_batch(wired.partner.pk, 10)
     admin = get_user_model().objects.create_superuser("am", "am@example.com", "pw")
     delivery.delivery_resolve_manually(tx=Transaction.objects.get(pk=win.pk), actor=admin, reason="paid by hand")
-    started, result = delivery._send(claimed, in_worker_thread=False)
+    started, result = attempts.send(claimed, in_worker_thread=False)
     assert result.ok
-    assert delivery._record(wired.partner.pk, [(claimed, started, result)])[0] == ["delivered"]
+    assert attempts.record(wired.partner.pk, [(claimed, started, result)])[0] == ["delivered"]
     row = Transaction.objects.get(pk=win.pk)
     assert row.status == TxStatus.RESOLVED and row.resolution_note == "paid by hand"
     assert DeliveryAttempt.objects.filter(transaction=win, outcome="ok").count() == 1  # the call is on record
