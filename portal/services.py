@@ -38,7 +38,9 @@ class IssuedPortalLink:
 
     @property
     def url(self) -> str:
-        return f"{settings.HUB_PUBLIC_URL}/portal/enter/{self.token}"
+        """The token rides in the fragment, which a browser never sends: no server, proxy or access log sees
+        it. The page at ``/portal/enter`` posts it once for a session cookie (``portal.views.enter``)."""
+        return f"{settings.HUB_PUBLIC_URL}/portal/enter#{self.token}"
 
 
 def portal_link_issue(*, partner: Partner, actor: Actor, days: int = 7, label: str = "") -> IssuedPortalLink:

@@ -15,7 +15,7 @@ from portal.models import PortalLink
 from tenants.models import AuditLog
 from wallet.models import DeliveryAttempt, Transaction, WalletCall
 
-from .conftest import play, portal_client
+from .conftest import play, portal_client, portal_refused
 
 
 def csrf(client: httpx.Client, html: str) -> dict:
@@ -81,13 +81,14 @@ def test_revoked_expired_and_unknown_links_are_refused(two_partners, live_hub, a
     assert client.get("/portal/").status_code == 200
     portal_services.portal_link_revoke(link=issued.link, actor=admin_user)
     assert client.get("/portal/").status_code == 403  # the open session ends at the next click
-    assert httpx.get(live_hub.url + "/portal/enter/" + issued.token, follow_redirects=False).status_code == 403
+    assert portal_refused(live_hub, issued.token) == 403
     assert AuditLog.objects.filter(action="portal_link.revoke").exists()
 
     expiring = portal_services.portal_link_issue(partner=a.partner, actor=admin_user)
     PortalLink.objects.filter(pk=expiring.link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert httpx.get(live_hub.url + "/portal/enter/" + expiring.token, follow_redirects=False).status_code == 403
-    assert httpx.get(f"{live_hub.url}/portal/enter/hub_portal_nope", follow_redirects=False).status_code == 403
+    assert portal_refused(live_hub, expiring.token) == 403
+    assert portal_refused(live_hub, "hub_portal_nope") == 403
+    assert portal_refused(live_hub, "") == 403
     assert httpx.get(f"{live_hub.url}/portal/", follow_redirects=False).status_code == 403
 
     leaving = portal_client(live_hub, portal_services.portal_link_issue(partner=a.partner, actor=admin_user).url)
