@@ -74,6 +74,16 @@ def portal_link_revoke(*, link: PortalLink, actor: Actor) -> PortalLink:
     return link
 
 
+def portal_links_revoke_for_partner(*, partner: Partner, actor: Actor) -> int:
+    """Revoke every link of ``partner`` still open (each audited): run when the partner is suspended
+    (``tenants.services.PARTNER_SUSPEND_HOOKS``, registered in ``portal.apps``), in its transaction."""
+    revoked = 0
+    for link in PortalLink.objects.filter(partner=partner, revoked_at__isnull=True).select_related("partner"):
+        portal_link_revoke(link=link, actor=actor)
+        revoked += 1
+    return revoked
+
+
 def portal_link_open(*, token: str, client_ip: str = "") -> PortalLink | None:
     """The valid link ``token`` opens (its use is audited), or None: unknown, expired or revoked."""
     link = selectors.portal_link_for_token(hash_token(token or ""))
