@@ -10,9 +10,11 @@ timeout = 30
 graceful_timeout = 10
 keepalive = 5
 accesslog = "-"
-# The session key travels in the URL fragment, which never reaches the server;
-# the access log has no headers, so no signature or key is logged.
+# The session key and the portal's magic link travel in the URL fragment, which never reaches the server;
+# the access log has no headers, so no signature or key is logged; and every field it writes is redacted
+# (config/gunicorn_logging.py: a round-details token in /rounds/<token>, an old-style portal link, any key).
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+logger_class = "config.gunicorn_logging.RedactingLogger"
 # gunicorn 27 opens a control socket at one fixed path by default; the hub and the
 # sandbox (and several hubs on one machine) would fight over it.
 control_socket_disable = True

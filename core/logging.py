@@ -7,8 +7,13 @@ signature, session keys (``igsp_…``), long hex strings (HMAC signatures, IGSP
 secrets), and Core / Integration API keys anywhere in free text: the ones issued
 now by their prefix (``hub_core_…`` / ``hub_int_…``, see ``tenants.services``),
 the ones issued before by their shape (a run of 40 or more of ``[A-Za-z0-9_-]``
-mixing upper and lower case: ``token_urlsafe(36)`` is 48 of them). UUIDs (hex
-and dashes, 36 characters), slugs and other lower-case ids stay readable.
+mixing upper and lower case: ``token_urlsafe(36)`` is 48 of them), portal magic-link
+tokens (``hub_portal_…``, and whatever follows ``/portal/enter/`` in a path) and signed
+round-details tokens in a ``/rounds/<token>`` path. UUIDs (hex and dashes, 36
+characters), slugs and other lower-case ids stay readable.
+
+gunicorn's access log does not pass through this filter: ``config/gunicorn_logging.py``
+applies :func:`redact_text` to its fields.
 """
 
 from __future__ import annotations
@@ -36,7 +41,13 @@ _PATTERNS = [
     re.compile(r"\b[0-9a-fA-F]{32,}\b"),
     re.compile(r"gAAAAA[A-Za-z0-9_\-=]{20,}"),  # Fernet tokens
     re.compile(r"hub_(?:core|int)_[A-Za-z0-9_\-]{16,}"),  # Core / Integration API keys
+    re.compile(r"hub_portal_[A-Za-z0-9_\-]{8,}"),  # portal magic-link tokens
 ]
+# Tokens in a URL path, the prefix kept: an old-style portal link (/portal/enter/<token>) and a signed
+# round-details link (/rounds/<round id>:<timestamp>:<signature>, the colons perhaps percent-encoded).
+_PATH_TOKEN_RE = re.compile(
+    r"(?P<path>/portal/enter/)[^\s?#\"'/]+|(?P<rounds>/rounds/)[^\s?#\"'/]*(?::|%3[aA])[^\s?#\"'/]*"
+)
 # A key without a prefix (issued before keys had one): a long base64url run that mixes upper and lower case.
 _KEY_SHAPE_RE = re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{40,}(?![A-Za-z0-9_\-])")
 _SENSITIVE_KEY_RE = re.compile(r"^" + _SENSITIVE_NAME + r"$", re.IGNORECASE)
@@ -47,6 +58,8 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     text = _PAIR_RE.sub(lambda m: f"{m.group('name')}{m.group('sep')}{m.group('quote')}{REDACTED}", text)
+    if "/portal/enter/" in text or "/rounds/" in text:
+        text = _PATH_TOKEN_RE.sub(lambda m: (m.group("path") or m.group("rounds")) + REDACTED, text)
     for pattern in _PATTERNS:
         text = pattern.sub(REDACTED, text)
     return _KEY_SHAPE_RE.sub(_redact_key_shape, text)

@@ -4,9 +4,11 @@ once), sees who issued which and when it was last used, and revokes it. Every st
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.cache import add_never_cache_headers
 
 from tenants.selectors import partners_visible_to
 
@@ -68,15 +70,30 @@ class PortalLinkAdmin(admin.ModelAdmin):
         )
         obj.pk = issued.link.pk
         obj._state.adding = False
-        messages.warning(
-            request,
-            format_html(
-                'Portal link for {} (shown once, valid until {} UTC): <code id="portal-link-url">{}</code>',
-                issued.link.partner,
-                issued.link.expires_at.strftime("%Y-%m-%d %H:%M"),
-                issued.url,
-            ),
-        )
+        request._hub_portal_issued = issued  # shown by response_add, in this response only
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The new link's URL, in the response that issued it (as new keys are): never in the messages cookie
+        (signed, not encrypted) nor the session; not cached."""
+        issued = getattr(request, "_hub_portal_issued", None)
+        if issued is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Portal link issued: copy it now",
+            "subtitle": None,
+            "opts": self.opts,
+            "link": issued.link,
+            "url": issued.url,
+            "next_url": reverse("admin:portal_portallink_changelist"),
+        }
+        request.current_app = self.admin_site.name
+        response = TemplateResponse(request, "admin/portal/portallink_issued.html", context)
+        response.render()
+        add_never_cache_headers(response)
+        response["Pragma"] = "no-cache"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
 
     def save_related(self, request, form, formsets, change):
         pass

@@ -18,7 +18,7 @@ from django.apps import apps
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
-from tenants.models import Credential, CredentialState, Partner
+from tenants.models import Credential, CredentialState, Partner, PartnerStatus
 from wallet.dashboard import percentile
 from wallet.models import AttemptOutcome, DeliveryAttempt, PartnerDeliveryState, Transaction, WalletCall
 from wallet.selectors import stuck_deliveries, transactions_for_partner
@@ -47,13 +47,18 @@ WINDOWS = {  # name → (length, bucket)
 }
 
 
-def portal_link_for_token(token_hash: str) -> PortalLink | None:
-    now = timezone.now()
+def _open_links() -> QuerySet[PortalLink]:
+    """Links that open a portal: not revoked, not expired, and their partner not suspended (a suspension by any
+    path closes the portal at once; ``portal.services.portal_links_revoke_for_partner`` also revokes them)."""
     return (
         PortalLink.objects.select_related("partner")
-        .filter(token_hash=token_hash, revoked_at__isnull=True, expires_at__gt=now)
-        .first()
+        .filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .exclude(partner__status=PartnerStatus.SUSPENDED)
     )
+
+
+def portal_link_for_token(token_hash: str) -> PortalLink | None:
+    return _open_links().filter(token_hash=token_hash).first()
 
 
 def portal_link_valid(link_id) -> PortalLink | None:
@@ -61,11 +66,7 @@ def portal_link_valid(link_id) -> PortalLink | None:
         pk = uuid.UUID(str(link_id))
     except (ValueError, TypeError):
         return None
-    return (
-        PortalLink.objects.select_related("partner")
-        .filter(pk=pk, revoked_at__isnull=True, expires_at__gt=timezone.now())
-        .first()
-    )
+    return _open_links().filter(pk=pk).first()
 
 
 # ------------------------------------------------------------ delivery log --

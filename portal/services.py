@@ -38,7 +38,9 @@ class IssuedPortalLink:
 
     @property
     def url(self) -> str:
-        return f"{settings.HUB_PUBLIC_URL}/portal/enter/{self.token}"
+        """The token rides in the fragment, which a browser never sends: no server, proxy or access log sees
+        it. The page at ``/portal/enter`` posts it once for a session cookie (``portal.views.enter``)."""
+        return f"{settings.HUB_PUBLIC_URL}/portal/enter#{self.token}"
 
 
 def portal_link_issue(*, partner: Partner, actor: Actor, days: int = 7, label: str = "") -> IssuedPortalLink:
@@ -70,6 +72,16 @@ def portal_link_revoke(*, link: PortalLink, actor: Actor) -> PortalLink:
             audit_record(actor=actor, action="portal_link.revoke", obj=link, partner=link.partner, changes={})
     link.refresh_from_db()
     return link
+
+
+def portal_links_revoke_for_partner(*, partner: Partner, actor: Actor) -> int:
+    """Revoke every link of ``partner`` still open (each audited): run when the partner is suspended
+    (``tenants.services.PARTNER_SUSPEND_HOOKS``, registered in ``portal.apps``), in its transaction."""
+    revoked = 0
+    for link in PortalLink.objects.filter(partner=partner, revoked_at__isnull=True).select_related("partner"):
+        portal_link_revoke(link=link, actor=actor)
+        revoked += 1
+    return revoked
 
 
 def portal_link_open(*, token: str, client_ip: str = "") -> PortalLink | None:

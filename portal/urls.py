@@ -4,7 +4,8 @@ from . import views
 
 app_name = "portal"
 urlpatterns = [
-    path("enter/<str:token>", views.enter, name="enter"),
+    path("enter", views.enter, name="enter"),
+    path("enter/<str:token>", views.enter_retired, name="enter-retired"),
     path("leave", views.leave, name="leave"),
     path("", views.home, name="home"),
     path("log", views.log, name="log"),

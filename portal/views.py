@@ -1,8 +1,12 @@
 """The partner portal's pages (read-only but for "retry now"): thin views over ``portal.selectors``.
 
-``/portal/enter/<token>`` checks a magic link, remembers it in the session (a new session key) and redirects to
-``/portal/``, so the token leaves the address bar at once; every page checks the link again (revoked or expired
-→ 403 at the next click). Every read is scoped to the link's partner.
+A magic link is ``/portal/enter#<token>``: the token is in the fragment, which the browser never sends, so no
+access log, proxy or ``Referer`` sees it. The page at ``/portal/enter`` posts it (its script reads the fragment
+and removes it from the address bar; without scripts the user pastes it into the form); the POST checks the
+link, remembers it in the session (a new session key) and redirects to ``/portal/``. Links of the old shape
+(``/portal/enter/<token>``) are refused without being looked at: their token has been in a URL. Every page checks
+the link again (revoked, expired or its partner suspended → 403 at the next click). Every read is scoped to the
+link's partner.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.errors import NotFound
 from core.net import client_ip
@@ -37,9 +42,9 @@ def _secure(response):
     return response
 
 
-def _denied(request):
-    html = render_to_string("portal/denied.html", request=request)
-    return _secure(HttpResponseForbidden(html))
+def _denied(request, *, status: int = 403, retired: bool = False):
+    html = render_to_string("portal/denied.html", {"retired": retired}, request=request)
+    return _secure(HttpResponseForbidden(html) if status == 403 else HttpResponse(html, status=status))
 
 
 def portal_view(view):
@@ -55,15 +60,25 @@ def portal_view(view):
     return never_cache(wrapper)
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
+@ensure_csrf_cookie
 @never_cache
-def enter(request, token: str):
-    link = services.portal_link_open(token=token, client_ip=client_ip(request) or "")
+def enter(request):
+    if request.method != "POST":
+        return _secure(render(request, "portal/enter.html"))
+    link = services.portal_link_open(token=request.POST.get("token", "").strip(), client_ip=client_ip(request) or "")
     if link is None:
         return _denied(request)
     request.session.cycle_key()
     request.session[SESSION_KEY] = str(link.pk)
     return _secure(redirect("portal:home"))
+
+
+@require_safe
+@never_cache
+def enter_retired(request, token: str):
+    """A link of the old shape (its token in the path, so in some access log): refused, whatever the token."""
+    return _denied(request, status=410, retired=True)
 
 
 @require_POST

@@ -200,6 +200,8 @@ def partner_update(*, partner: Partner, actor: Actor, **fields: Any) -> Partner:
     locked.full_clean()
     locked.save()
     audit_record(actor=actor, action="partner.update", obj=locked, partner=locked, changes=changes)
+    if changes.get("status", {}).get("to") == PartnerStatus.SUSPENDED:
+        _partner_suspended(partner=locked, actor=actor)
     return locked
 
 
@@ -222,6 +224,11 @@ def default_partner_status() -> str:
 # Callables (partner, actor, override_reason) that raise to refuse a partner going live; registered by the apps
 # that own a condition (certification.apps), so tenants imports none of them.
 GO_LIVE_GATES: list[Callable[..., None]] = []
+
+
+# Callables (partner, actor) run inside the transaction that suspends a partner; registered by the apps that hold
+# something a suspension must end (portal.apps: its magic links are revoked), so tenants imports none of them.
+PARTNER_SUSPEND_HOOKS: list[Callable[..., None]] = []
 
 
 def go_live_gates_check(*, partner: Partner | None, actor: Actor, override_reason: str = "") -> None:
@@ -248,7 +255,14 @@ def _partner_set_status(
         partner=locked,
         changes={"status": {"from": old, "to": status}, "reason": reason},
     )
+    if status == PartnerStatus.SUSPENDED:
+        _partner_suspended(partner=locked, actor=actor)
     return locked
+
+
+def _partner_suspended(*, partner: Partner, actor: Actor) -> None:
+    for hook in PARTNER_SUSPEND_HOOKS:
+        hook(partner=partner, actor=actor)
 
 
 # -------------------------------------------------------------- ExtCIDs --

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import httpx
@@ -30,10 +31,25 @@ def two_partners(sandbox, live_hub, transactional_db, monkeypatch):
     return wire_partner(sandbox, live_hub), wire_partner(sandbox, live_hub)
 
 
+def portal_enter(client: httpx.Client, url: str) -> httpx.Response:
+    """What a browser does with a magic link ``…/portal/enter#<token>``: it requests the page without the
+    fragment, and the page posts the fragment's token with its CSRF token."""
+    path, _, token = ("/" + url.split("://", 1)[1].split("/", 1)[1]).partition("#")
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    return client.post(path, data={"csrfmiddlewaretoken": csrf, "token": token})
+
+
 def portal_client(live_hub, url: str) -> httpx.Client:
     """A browser-like client that opened ``url`` (a magic link) and keeps the session cookie."""
     client = httpx.Client(base_url=live_hub.url, follow_redirects=False, timeout=10)
-    path = url.split("://", 1)[1].split("/", 1)[1]
-    response = client.get("/" + path)
+    response = portal_enter(client, url)
     assert response.status_code == 302 and response.headers["location"].endswith("/portal/")
     return client
+
+
+def portal_refused(live_hub, token: str) -> int:
+    """The status a fresh browser gets when it opens the magic link of ``token``."""
+    with httpx.Client(base_url=live_hub.url, follow_redirects=False, timeout=10) as client:
+        return portal_enter(client, f"{live_hub.url}/portal/enter#{token}").status_code

@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from portal import services as portal_services
 from portal.models import PortalLink
-from tenants.models import AuditLog
+from tenants import services as tenant_services
+from tenants.models import AuditLog, Partner, PartnerStatus
 from wallet.models import DeliveryAttempt, Transaction, WalletCall
 
-from .conftest import play, portal_client
+from .conftest import play, portal_client, portal_refused
 
 
 def csrf(client: httpx.Client, html: str) -> dict:
@@ -81,13 +82,14 @@ def test_revoked_expired_and_unknown_links_are_refused(two_partners, live_hub, a
     assert client.get("/portal/").status_code == 200
     portal_services.portal_link_revoke(link=issued.link, actor=admin_user)
     assert client.get("/portal/").status_code == 403  # the open session ends at the next click
-    assert httpx.get(live_hub.url + "/portal/enter/" + issued.token, follow_redirects=False).status_code == 403
+    assert portal_refused(live_hub, issued.token) == 403
     assert AuditLog.objects.filter(action="portal_link.revoke").exists()
 
     expiring = portal_services.portal_link_issue(partner=a.partner, actor=admin_user)
     PortalLink.objects.filter(pk=expiring.link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert httpx.get(live_hub.url + "/portal/enter/" + expiring.token, follow_redirects=False).status_code == 403
-    assert httpx.get(f"{live_hub.url}/portal/enter/hub_portal_nope", follow_redirects=False).status_code == 403
+    assert portal_refused(live_hub, expiring.token) == 403
+    assert portal_refused(live_hub, "hub_portal_nope") == 403
+    assert portal_refused(live_hub, "") == 403
     assert httpx.get(f"{live_hub.url}/portal/", follow_redirects=False).status_code == 403
 
     leaving = portal_client(live_hub, portal_services.portal_link_issue(partner=a.partner, actor=admin_user).url)
@@ -170,3 +172,38 @@ def test_log_payloads_are_redacted_bounded_and_storable():
     assert record == {"token": "[REDACTED]", "nested": {"password": "[REDACTED]"}, "text": "ab", "n": "nan"}
     big = bounded({"blob": "x" * 10_000})
     assert big["truncated"] is True and len(big["preview"]) == MAX_CHARS
+
+
+def test_a_suspended_partners_links_and_retry_now_are_refused_and_suspension_revokes_them(
+    two_partners, game, live_hub, admin_user
+):
+    a, b = two_partners
+    a.faults(win={"error_rate": 1.0})
+    _, _, win = play(a, game)
+    later = timezone.now() + timedelta(hours=1)
+    Transaction.objects.filter(pk=win.pk).update(stuck=True, next_attempt_at=later)
+    client = portal_client(live_hub, portal_services.portal_link_issue(partner=a.partner, actor=admin_user).url)
+    unopened = portal_services.portal_link_issue(partner=a.partner, actor=admin_user)
+    others = portal_client(live_hub, portal_services.portal_link_issue(partner=b.partner, actor=admin_user).url)
+    home = client.get("/portal/").text
+    assert "Retry now" in home
+
+    # Whatever path set the status, a suspended partner's portal is closed at once: pages, retry, new entries.
+    Partner.objects.filter(pk=a.partner.pk).update(status=PartnerStatus.SUSPENDED)
+    assert client.get("/portal/").status_code == 403
+    assert client.post(f"/portal/stuck/{win.pk}/retry", data=csrf(client, home)).status_code == 403
+    assert Transaction.objects.get(pk=win.pk).next_attempt_at == later
+    assert portal_refused(live_hub, unopened.token) == 403
+    assert others.get("/portal/").status_code == 200  # another partner's portal is untouched
+
+    # Suspending through the service revokes every link (audited): they stay dead after reactivation.
+    Partner.objects.filter(pk=a.partner.pk).update(status=PartnerStatus.ACTIVE)
+    client = portal_client(live_hub, portal_services.portal_link_issue(partner=a.partner, actor=admin_user).url)
+    assert client.get("/portal/").status_code == 200
+    tenant_services.partner_suspend(partner=a.partner, actor=admin_user, reason="chargebacks")
+    assert not PortalLink.objects.filter(partner=a.partner, revoked_at__isnull=True).exists()
+    assert PortalLink.objects.filter(partner=b.partner, revoked_at__isnull=True).count() == 1
+    assert AuditLog.objects.filter(action="portal_link.revoke", partner=a.partner).count() == 3
+    tenant_services.partner_activate(partner=a.partner, actor=admin_user, reason="resolved")
+    assert client.get("/portal/").status_code == 403
+    assert portal_refused(live_hub, unopened.token) == 403
