@@ -16,7 +16,6 @@ On SQLite (the embedded default) the tables are plain: no partitions to create, 
 
 from __future__ import annotations
 
-import csv
 import gzip
 import re
 from dataclasses import dataclass, field
@@ -27,6 +26,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+
+from core import csvsafe
 
 from .models import DeliveryAttempt
 
@@ -130,13 +131,13 @@ def ensure_partitions(*, months_ahead: int | None = None, now: datetime | None =
     return report
 
 
-def _archive(path: Path, sql: str, params: list) -> int:
+def archive_rows(path: Path, sql: str, params: list) -> int:
     """Write the rows of ``sql`` to a gzip CSV (header first); return how many."""
     path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     with connection.cursor() as cursor, gzip.open(path, "wt", newline="") as out:
         cursor.execute(sql, params)
-        writer = csv.writer(out)
+        writer = csvsafe.writer(out)
         writer.writerow([col[0] for col in cursor.description])
         while rows := cursor.fetchmany(5000):
             writer.writerows(rows)
@@ -164,7 +165,7 @@ def expire_attempts(
             with transaction.atomic():
                 if archive:
                     target = folder / f"{part.name}.csv.gz"
-                    report.attempts_removed += _archive(target, f"SELECT * FROM {part.name} ORDER BY id", [])
+                    report.attempts_removed += archive_rows(target, f"SELECT * FROM {part.name} ORDER BY id", [])
                     report.archives.append(str(target))
                 else:
                     with connection.cursor() as cursor:
@@ -180,7 +181,7 @@ def expire_attempts(
             if archive:
                 target = folder / f"{ATTEMPTS}-before-{stamp}.csv.gz"
                 sql, params = old.order_by("id").query.sql_with_params()
-                _archive(target, sql, list(params))
+                archive_rows(target, sql, list(params))
                 report.archives.append(str(target))
             deleted, _ = old.delete()
             report.attempts_removed += deleted

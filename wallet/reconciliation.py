@@ -24,7 +24,6 @@ point) the sums are added up here instead of in the database.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, fields
@@ -35,6 +34,7 @@ from django.db import connections
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import TruncHour
 
+from core import csvsafe
 from tenants.models import Partner
 
 from . import currency as money
@@ -228,7 +228,7 @@ def row_values(row: ReconciliationRow) -> list[str]:
 
 def reconciliation_csv(rows: list[ReconciliationRow]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = csvsafe.writer(buf, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow(row_values(row))
