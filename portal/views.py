@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core.errors import NotFound
+from core.errors import ApplicationError, NotFound
 from core.net import client_ip
 
 from . import selectors, services
@@ -158,4 +158,9 @@ def retry(request, partner, tx_id):
         services.portal_retry_now(link=request.portal_link, tx_id=tx_id)
     except NotFound as exc:
         raise Http404("No such stuck delivery.") from exc
+    except ApplicationError as exc:  # being sent right now (409), or retried a moment ago (429)
+        refused = HttpResponse(exc.message, status=exc.status_code, content_type="text/plain; charset=utf-8")
+        if exc.retry_after:
+            refused["Retry-After"] = str(exc.retry_after)
+        return refused
     return redirect(f"/portal/?retried={tx_id}")

@@ -47,6 +47,8 @@ HUB_CERTIFICATION_GATE = env.bool("HUB_CERTIFICATION_GATE", default=True)
 HUB_CERTIFICATION_RUNS_PER_DAY = env.int("HUB_CERTIFICATION_RUNS_PER_DAY", default=20)
 HUB_CERTIFICATION_STALE_SECONDS = env.int("HUB_CERTIFICATION_STALE_SECONDS", default=3600)
 HUB_CERTIFICATION_QUEUE = env.str("HUB_CERTIFICATION_QUEUE", default="certification")
+# "Retry now" (admin, portal) on one delivery at most this often.
+HUB_RETRY_NOW_INTERVAL_SECONDS = env.int("HUB_RETRY_NOW_INTERVAL_SECONDS", default=60)
 HUB_LAST_USED_RESOLUTION_SECONDS = env.int("HUB_LAST_USED_RESOLUTION_SECONDS", default=60)
 HUB_NUM_PROXIES = env.int("HUB_NUM_PROXIES", default=0)
 # Warn (keys page, partner page, registration API, onboard command) about partners with no inbound IP

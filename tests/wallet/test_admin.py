@@ -268,8 +268,8 @@ def test_retry_now_requeues_pending_delivery_and_audits(
 ):
     client.force_login(manager_a)
     win, bet = two_ledgers["a"]["win"], two_ledgers["a"]["bet"]
-    later = timezone.now() + timedelta(hours=1)
-    Transaction.objects.filter(pk=win.pk).update(next_attempt_at=later, lease_until=later)
+    later, expired = timezone.now() + timedelta(hours=1), timezone.now() - timedelta(minutes=1)
+    Transaction.objects.filter(pk=win.pk).update(next_attempt_at=later, lease_until=expired)  # its worker died
     with mock.patch("wallet.tasks.deliver_partner.delay") as schedule, django_capture_on_commit_callbacks(execute=True):
         resp = run_action(client, "retry_now", win, bet)
     assert resp.status_code == 302
@@ -282,6 +282,37 @@ def test_retry_now_requeues_pending_delivery_and_audits(
     messages = [str(m) for m in resp.wsgi_request._messages]
     assert any("Queued 1 delivery" in m for m in messages)
     assert any("Skipped 1" in m for m in messages)  # the confirmed bet
+
+
+def test_retry_now_leaves_a_held_lease_alone_and_is_rate_limited_per_delivery(
+    client, manager_a, two_ledgers, django_capture_on_commit_callbacks
+):
+    from core.errors import Conflict
+    from wallet import services
+
+    client.force_login(manager_a)
+    win = two_ledgers["a"]["win"]
+    held = timezone.now() + timedelta(seconds=30)  # a worker is sending it right now
+    Transaction.objects.filter(pk=win.pk).update(lease_until=held)
+    with mock.patch("wallet.tasks.deliver_partner.delay") as schedule, django_capture_on_commit_callbacks(execute=True):
+        resp = run_action(client, "retry_now", win)
+    schedule.assert_not_called()
+    win.refresh_from_db()
+    assert win.lease_until == held and not AuditLog.objects.filter(action="delivery.retry_now").exists()
+    assert any("being sent right now" in str(m) for m in resp.wsgi_request._messages)
+    with pytest.raises(Conflict):
+        services.delivery_retry_now(tx=win, actor="test")
+
+    Transaction.objects.filter(pk=win.pk).update(lease_until=None)
+    with mock.patch("wallet.tasks.deliver_partner.delay") as schedule, django_capture_on_commit_callbacks(execute=True):
+        run_action(client, "retry_now", win)
+        again = run_action(client, "retry_now", win)  # within HUB_RETRY_NOW_INTERVAL_SECONDS
+    schedule.assert_called_once()
+    assert any("retried less than" in str(m) for m in again.wsgi_request._messages)
+    with pytest.raises(services.RetryTooSoon) as refused:
+        services.delivery_retry_now(tx=win, actor="test")
+    assert refused.value.status_code == 429 and refused.value.retry_after == 60
+    assert AuditLog.objects.filter(action="delivery.retry_now").count() == 1
 
 
 def test_retry_now_from_the_transaction_page(client, manager_a, two_ledgers, django_capture_on_commit_callbacks):
