@@ -30,7 +30,7 @@ class PortalLinkForm(forms.ModelForm):
 class PortalLinkAdmin(admin.ModelAdmin):
     form = PortalLinkForm
     list_display = ("partner", "label", "created_by", "created_at", "expires_at", "status", "last_used_at")
-    list_filter = ("partner",)
+    list_filter = (("partner", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("partner", "created_by")
     actions = ["revoke"]
     readonly_fields = ("partner", "label", "created_by", "created_at", "expires_at", "revoked_at", "last_used_at")

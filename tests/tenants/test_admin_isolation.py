@@ -285,3 +285,27 @@ def test_key_actions_need_manage_credentials(client, django_user_model, partner_
     partner_a.refresh_from_db()
     assert partner_a.status == PartnerStatus.ACTIVE
     assert partner_a.credentials.count() == 3
+
+
+def test_no_admin_list_filter_offers_an_account_manager_another_managers_partner(rf, manager_a, partner_a, partner_b):
+    """Every registered ModelAdmin's list_filter choices, as alice sees them, name none of Bravo's partner."""
+    from django.contrib import admin as django_admin
+    from django.contrib.admin.filters import FieldListFilter, ListFilter
+
+    foreign = {str(partner_b.pk), partner_b.slug, partner_b.name}
+    checked = 0
+    for model, model_admin in django_admin.site._registry.items():
+        request = rf.get("/admin/")
+        request.user = manager_a
+        if not model_admin.has_view_or_change_permission(request):
+            continue
+        changelist = model_admin.get_changelist_instance(request)
+        specs: list[ListFilter] = changelist.get_filters(request)[0]
+        for spec in specs:
+            choices = getattr(spec, "lookup_choices", None) or []
+            for choice in choices:
+                value, label = (choice if isinstance(choice, (tuple, list)) else (choice, choice))[:2]
+                assert not ({str(value), str(label)} & foreign), (model.__name__, type(spec).__name__, choice)
+            if isinstance(spec, FieldListFilter):
+                checked += 1
+    assert checked > 5
