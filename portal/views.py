@@ -37,7 +37,9 @@ POLICY = (
 
 def _secure(response):
     response["Content-Security-Policy"] = POLICY
-    response["Referrer-Policy"] = "no-referrer"
+    # No referrer to other sites; our own forms need one: under no-referrer Chromium posts them with "Origin: null",
+    # which Django's CSRF check refuses (the portal's paths carry no token: the link's is in the fragment).
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 
