@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.errors import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict, TooManyRequests
 from core.tasks import publish
 from tenants import selectors as tenant_selectors
 from tenants import services as tenant_services
@@ -45,15 +45,8 @@ class RunInProgress(Conflict):
     code = "run_in_progress"
 
 
-class TooManyRuns(ApplicationError):
+class TooManyRuns(TooManyRequests):
     """The partner's daily allowance of API-started runs is spent; ``retry_after`` is the time to UTC midnight."""
-
-    status_code = 429
-    code = "too_many_requests"
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)

@@ -7,6 +7,7 @@ them, in each protocol's own shape). ``status_code`` is a plain ``http.HTTPStatu
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 AUTH_FAILED_MESSAGE = "Authentication failed: missing or invalid credentials or signature."
 INTERNAL_ERROR_MESSAGE = "Internal server error."
@@ -53,6 +54,17 @@ class NotFound(ApplicationError):
 class Conflict(ApplicationError):
     status_code = HTTPStatus.CONFLICT
     code = "conflict"
+
+
+class TooManyRequests(ApplicationError):
+    """A refusal to retry later: 429 with ``Retry-After`` (seconds)."""
+
+    status_code = HTTPStatus.TOO_MANY_REQUESTS
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
 
 
 class Gone(ApplicationError):

@@ -344,20 +344,22 @@ def bet_jackpot(
     created: dict[str, JackpotRound] = {}
     settle_now = round_seconds() <= 0
 
+    def round_fields(rnd: Round) -> dict[str, Any]:
+        return {
+            "session_id": session.pk,
+            "round_id": rnd.pk,
+            "direction": direction,
+            "stake": amount,
+            "currency": session.currency,
+            "client_seed": client_seed,
+            "places": money.precision(session.currency),
+            "rtp": session.game.rtp,
+        }
+
     def on_confirm(rnd: Round, tx: Transaction) -> None:
         if campaign is not None:
             free_rounds.free_round_take(campaign=campaign, session=session)
-        jr = game_services.jackpot_round_open(
-            session_id=session.pk,
-            round_id=rnd.pk,
-            direction=direction,
-            stake=amount,
-            currency=session.currency,
-            client_seed=client_seed,
-            places=money.precision(session.currency),
-            rtp=session.game.rtp,
-            new_round=True,
-        )
+        jr = game_services.jackpot_round_open(**round_fields(rnd), new_round=True)
         if settle_now:  # the round plays out in the bet's own transaction: bet, outcome and win commit together
             jr = settle_and_pay(jr, rnd, force=True)
         created["round"] = jr
@@ -366,16 +368,7 @@ def bet_jackpot(
         # A regular round played later is one row, built before the wallet call and inserted by the confirming
         # statement itself (wallet.bet_place's confirm_rows): no transaction of its own.
         def confirm_rows(rnd: Round) -> list[Any]:
-            jr = game_services.jackpot_round_new(
-                session_id=session.pk,
-                round_id=rnd.pk,
-                direction=direction,
-                stake=amount,
-                currency=session.currency,
-                client_seed=client_seed,
-                places=money.precision(session.currency),
-                rtp=session.game.rtp,
-            )
+            jr = game_services.jackpot_round_new(**round_fields(rnd))
             created["round"] = jr
             return [jr]
 

@@ -32,7 +32,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from core.db import Pk, insert_row, write_rows
-from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, UpstreamUnavailable
+from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, TooManyRequests, UpstreamUnavailable
 
 from . import bulkhead, calllog, session_cache
 from . import currency as money
@@ -535,13 +535,8 @@ def launch_url(created: NewSession) -> str:
 # ------------------------------------------------------- account managers --
 
 
-class RetryTooSoon(ApplicationError):
-    status_code = 429
-    code = "too_many_requests"
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+class RetryTooSoon(TooManyRequests):
+    """The same delivery was retried less than HUB_RETRY_NOW_INTERVAL_SECONDS ago."""
 
 
 def delivery_retry_now(*, tx: Transaction, actor: Actor) -> None:
