@@ -687,6 +687,9 @@ def main() -> int:
         hub_port=int(os.environ.get("BENCH_HUB_PORT", "18200")),
         sandbox_port=int(os.environ.get("BENCH_SANDBOX_PORT", "18201")),
         redis_db=int(os.environ.get("BENCH_REDIS_DB", "15")),
+        # What a bet costs, as the yardstick measures it: one partner holds every c=16 connection, so the web's
+        # per-process thread guard (half of a worker's threads by default) is lifted for it.
+        extra_env={"HUB_PARTNER_MAX_BETS_IN_FLIGHT": "64"},
     )
     null_port = int(os.environ.get("BENCH_NULL_PORT", "18202"))
     load_before = os.getloadavg()

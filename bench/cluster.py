@@ -73,8 +73,9 @@ NODE_PORT = 8000
 # PostgreSQL server connections the whole run may hold (through PgBouncer): the hub's database, the sandbox's.
 PG_HUB_POOL = int(os.environ.get("CLUSTER_PG_POOL", "20"))
 PG_SANDBOX_POOL = int(os.environ.get("CLUSTER_PG_SANDBOX_POOL", "8"))
-BETS_CAP = 4  # HUB_PARTNER_MAX_BETS_IN_FLIGHT: 16 players, so the bulkhead binds
 PAYOUT_CAP = 6  # HUB_PARTNER_MAX_IN_FLIGHT
+WEB_WORKERS, WEB_THREADS = 2, 8  # per node: the bulkhead's default thread guard is half of each worker's threads
+BETS_BOUND = NODES * WEB_WORKERS * (WEB_THREADS // 2)  # bets of one partner in flight, all nodes (no cluster cap)
 BREAKER_FAILURES = 5
 OUTAGE_PHASES = {2, 3}
 START_BALANCE = Decimal("100000.00")
@@ -226,6 +227,7 @@ def node_env(stack: Stack, broker_url: str) -> dict:
         HUB_PUBLIC_URL=f"http://127.0.0.1:{LB_PORT}",
         HUB_NUM_PROXIES="1",
         HUB_REDBEAT_KEY_PREFIX=f"{PREFIX}:cluster:redbeat:",
+        HUB_WEB_THREADS=str(WEB_THREADS),
     )
 
 
@@ -245,9 +247,9 @@ def start_node(stack: Stack, i: int, env: dict) -> None:
             "--bind",
             f"0.0.0.0:{NODE_PORT}",
             "--workers",
-            "2",
+            str(WEB_WORKERS),
             "--threads",
-            "8",
+            str(WEB_THREADS),
             "--access-logfile",
             "/dev/null",
         ],
@@ -517,7 +519,6 @@ def main() -> int:
             "HUB_BREAKER_COOLDOWN_SECONDS": "2",
             "HUB_DELIVERY_LEASE_SECONDS": "15",
             "HUB_ORPHAN_BET_SECONDS": "20",
-            "HUB_PARTNER_MAX_BETS_IN_FLIGHT": str(BETS_CAP),
             "HUB_PARTNER_MAX_IN_FLIGHT": str(PAYOUT_CAP),
             "HUB_SANDBOX_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
         },
@@ -718,8 +719,10 @@ def main() -> int:
         problems.append(
             f"PostgreSQL backends {backends}: more than PgBouncer's pools ({PG_HUB_POOL} + this script, {PG_SANDBOX_POOL})"
         )
-    if measured["bet_max"] > BETS_CAP:
-        problems.append(f"{measured['bet_max']} bets in flight at the partner at once (cap {BETS_CAP}, all nodes)")
+    if measured["bet_max"] > BETS_BOUND:
+        problems.append(
+            f"{measured['bet_max']} bets in flight at the partner at once (the thread guards' bound {BETS_BOUND}, all nodes)"
+        )
     if measured["payout_max"] > PAYOUT_CAP:
         problems.append(f"{measured['payout_max']} payouts in flight at the partner at once (cap {PAYOUT_CAP})")
     # While the partner's payout side is down (two phases), the breaker holds the calls to a trickle: the
@@ -735,7 +738,7 @@ def main() -> int:
         f"wins={stats['win_confirmed']} refunds={stats['refund_confirmed']} "
         f"delivery_attempts={stats['attempts_win'] + stats['attempts_refund']} failed_attempts[{attempt_failures(wired)}] "
         f"sandbox_movements={ledger['summary']['money_movements']} max_moves_per_tx={ledger['summary']['max_movements_per_tx']} "
-        f"players_balanced={stats['players_matched']} at_partner: bet_max_in_flight={measured['bet_max']}/{BETS_CAP} "
+        f"players_balanced={stats['players_matched']} at_partner: bet_max_in_flight={measured['bet_max']}/{BETS_BOUND} "
         f"payout_max_in_flight={measured['payout_max']}/{PAYOUT_CAP} payout_calls_in_outage={outage_calls[:1]} "
         f"(bound {outage_bound}) play={play_seconds:.0f}s ({play.answered / max(play_seconds, 1):.1f} rounds/s) "
         f"drain={drain_seconds:.0f}s total={time.monotonic() - started:.0f}s cost[{cost}]"

@@ -391,7 +391,7 @@ class Stack:
         ]
         if not access_log:
             argv += ["--access-logfile", "/dev/null"]
-        self._spawn("web", argv, self.env())
+        self._spawn("web", argv, self.env(HUB_WEB_THREADS=threads))  # the bulkhead's share is of these threads
 
     def start_worker(
         self, *, concurrency: int = 4, pool: str = "prefork", name: str = "worker", loglevel: str = "INFO", **env

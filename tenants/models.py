@@ -57,8 +57,8 @@ class Partner(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(256)],
-        help_text="Bets the hub sends this partner's wallet at once; one more is refused at once (503, retry). "
-        "Empty = the hub's default (HUB_PARTNER_MAX_BETS_IN_FLIGHT, 8).",
+        help_text="Protects this partner's own wallet: bets the hub sends it at once, across every node; one "
+        "more is refused at once (503, retry). Empty = no cap beyond each web process's thread guard.",
     )
     frame_origins = models.JSONField(
         "game page embedding origins",

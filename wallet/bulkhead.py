@@ -1,22 +1,23 @@
-"""The bet bulkhead: a cap on concurrent bet calls per partner, so one slow wallet cannot stall the others.
+"""The bet bulkhead: one slow wallet cannot take a web process's threads from the other partners.
 
 Bets are synchronous: a web thread waits for the partner's answer (up to the wallet timeout). Without a
-cap, one partner answering in 5 s would hold every web thread of the node (workers × threads) and every
-tenant's players would wait. With it, a partner has at most ``Partner.max_bets_in_flight`` (else
-HUB_PARTNER_MAX_BETS_IN_FLIGHT) bet calls in flight; one more is refused at once with ``PartnerBusy``
-(503, Retry-After: 1), before anything is written.
+guard, one partner answering in 5 s would hold every web thread of the node and every tenant's players
+would wait. Two guards, checked before anything is written; over either a bet is refused at once with
+``PartnerBusy`` (503, Retry-After: 1):
 
-Where the slots live:
-
-- ``REDIS_URL`` set: a sorted set per partner in Redis (members: slot tokens, scores: expiry in ms on
-  the Redis clock). One Lua script drops the expired members, checks ZCARD < cap and adds the token, so
-  the cap holds across every thread, process and node sharing that Redis. A release is a ZREM. A slot
-  expires after the wallet timeout plus a margin, so a killed process cannot leak slots for longer.
-  If Redis cannot be reached, the process-local store takes over for a few seconds (the cap then holds
-  per process only) rather than refusing every bet or running without a cap.
-- embedded default (no Redis): process-local slots (a counter per partner under a lock, non-blocking,
-  like a BoundedSemaphore whose size follows the partner's setting). The cap then holds per web
-  process: with N gunicorn workers a partner can have up to N × cap bet calls in flight.
+- **the thread guard, per process (always on):** a partner holds at most ``process_cap()`` of this
+  process's bet calls at once: ``HUB_PARTNER_MAX_BETS_IN_FLIGHT`` when set, else
+  ``HUB_PARTNER_BET_THREAD_SHARE`` (0.5) × ``HUB_WEB_THREADS`` (8), i.e. half of a gunicorn worker's
+  threads. A count under a lock in the process: no network round trip. It protects threads, so it does
+  not cap a partner's traffic: each node (and each worker process) adds capacity for every partner.
+- **the partner's own cap, cluster-wide (off unless set in the admin):** ``Partner.max_bets_in_flight``
+  protects the partner's own wallet: at most that many of its bet calls in flight across every process
+  and node. With ``REDIS_URL`` set the slots are a sorted set per partner in Redis (members: slot tokens,
+  scores: expiry in ms on the Redis clock); one Lua script drops the expired members, checks ZCARD < cap
+  and adds the token; a release is a ZREM; a slot expires after the wallet timeout plus a margin, so a
+  killed process cannot leak slots for longer. If Redis cannot be reached, process-local slots take over
+  for a few seconds (the cap then holds per process only) rather than refusing every bet or running
+  without a cap. Without Redis (embedded default) the cap holds per process.
 
 Demo sessions never call a partner and take no slot.
 """
@@ -29,7 +30,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -179,13 +180,60 @@ def store() -> LocalSlots | RedisSlots:
 # ------------------------------------------------------------------ bets --
 
 
+class ThreadGuard:
+    """In-flight bet calls per partner in this process: a count under a lock (a thread always gives its
+    count back in a ``finally``, so nothing can leak while the process lives)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[str, int] = {}
+
+    def acquire(self, key: str, cap: int) -> bool:
+        with self._lock:
+            held = self._held.get(key, 0)
+            if held >= cap:
+                return False
+            self._held[key] = held + 1
+            return True
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            held = self._held.get(key, 0) - 1
+            if held > 0:
+                self._held[key] = held
+            else:
+                self._held.pop(key, None)
+
+    def held(self, key: str) -> int:
+        return self._held.get(key, 0)
+
+
+_threads = ThreadGuard()
+os.register_at_fork(after_in_child=lambda: globals().update(_threads=ThreadGuard()))
+
+
+def threads() -> ThreadGuard:
+    """This process's thread guard."""
+    return _threads
+
+
 def bet_key(partner_id: Pk) -> str:
     return f"bet:{partner_id}"
 
 
-def bet_cap(partner: Partner) -> int:
-    """Concurrent bet calls to a partner: its own setting (admin), else HUB_PARTNER_MAX_BETS_IN_FLIGHT."""
-    return max(1, int(partner.max_bets_in_flight or settings.HUB_PARTNER_MAX_BETS_IN_FLIGHT))
+def process_cap() -> int:
+    """A partner's bet calls in flight in one process: HUB_PARTNER_MAX_BETS_IN_FLIGHT when set, else
+    HUB_PARTNER_BET_THREAD_SHARE × HUB_WEB_THREADS (at least 1)."""
+    explicit = settings.HUB_PARTNER_MAX_BETS_IN_FLIGHT
+    if explicit:
+        return max(1, int(explicit))
+    return max(1, int(settings.HUB_WEB_THREADS * settings.HUB_PARTNER_BET_THREAD_SHARE))
+
+
+def bet_cap(partner: Partner) -> int | None:
+    """The partner's own cluster-wide cap on bet calls in flight (admin), or None: no cap beyond the thread
+    guard."""
+    return int(partner.max_bets_in_flight) if partner.max_bets_in_flight else None
 
 
 def slot_ttl() -> float:
@@ -198,7 +246,8 @@ def slot_ttl() -> float:
 def slot(
     key: str, cap: int, *, using: LocalSlots | RedisSlots | None = None, ttl: float | None = None
 ) -> Iterator[None]:
-    """Hold one of ``cap`` slots for the block, or raise ``PartnerBusy`` at once; always given back."""
+    """Hold one of ``cap`` cluster-wide slots for the block, or raise ``PartnerBusy`` at once; always given
+    back."""
     slots = using or store()
     token = slots.acquire(key, cap, slot_ttl() if ttl is None else ttl)
     if token is None:
@@ -209,6 +258,19 @@ def slot(
         slots.release(key, token)
 
 
-def bet_slot(partner: Partner) -> AbstractContextManager[None]:
-    """The slot a real-money bet holds while it is written as pending and sent to the partner."""
-    return slot(bet_key(partner.pk), bet_cap(partner))
+@contextmanager
+def bet_slot(partner: Partner) -> Iterator[None]:
+    """What a real-money bet holds while it is written as pending and sent to the partner: a place in this
+    process's thread guard, and a cluster-wide slot when the partner has its own cap."""
+    key, guard = bet_key(partner.pk), _threads
+    if not guard.acquire(key, process_cap()):
+        raise PartnerBusy()
+    try:
+        cap = bet_cap(partner)
+        if cap is None:
+            yield
+        else:
+            with slot(key, cap):
+                yield
+    finally:
+        guard.release(key)

@@ -9,9 +9,9 @@ Policies (PROTOCOLS.md, seed 004):
   commit, retried with the same id until the partner answers 200
   (``wallet.delivery``).
 - demo sessions: the balance is ours (row lock, atomic update); no partner call.
-- bulkhead: at most ``Partner.max_bets_in_flight`` (else HUB_PARTNER_MAX_BETS_IN_FLIGHT) bet calls in
-  flight per partner; over it a bet is refused at once with ``PartnerBusy`` (503, Retry-After), nothing
-  written (``wallet.bulkhead``).
+- bulkhead: a partner holds at most half of a web process's threads with bet calls, and at most
+  ``Partner.max_bets_in_flight`` across the cluster when set; over either a bet is refused at once with
+  ``PartnerBusy`` (503, Retry-After), nothing written (``wallet.bulkhead``).
 - account managers' actions on a delivery (``delivery_retry_now``, ``delivery_resolve_manually``): the
   admin (``wallet/admin.py``) calls them with ``actor=request.user``; they write the audit entry.
 """
@@ -294,7 +294,8 @@ def bet_place(
         return _demo_bet(session, amount, tx_type, free_rounds_id, on_reserve, on_confirm, confirm_savepoint)
 
     # The bulkhead (wallet.bulkhead): a slot before anything is written, given back once the partner
-    # answered; over the partner's cap the bet is refused at once (PartnerBusy, 503) and nothing is written.
+    # answered; over the partner's share of this process's threads, or its own cap, the bet is refused at once
+    # (PartnerBusy, 503) and nothing is written.
     with bulkhead.bet_slot(session.partner):
         rnd = _new_round(session, free_rounds_id)
         tx = _new_bet(rnd, amount, tx_type, status=TxStatus.PENDING)

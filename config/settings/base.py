@@ -306,8 +306,12 @@ HUB_RETRY_BASE_SECONDS = env.int("HUB_RETRY_BASE_SECONDS", default=5)
 HUB_RETRY_MAX_SECONDS = env.int("HUB_RETRY_MAX_SECONDS", default=600)
 HUB_DELIVERY_LEASE_SECONDS = env.int("HUB_DELIVERY_LEASE_SECONDS", default=30)
 HUB_PARTNER_MAX_IN_FLIGHT = env.int("HUB_PARTNER_MAX_IN_FLIGHT", default=32)
-# Concurrent bet calls per partner (the bulkhead, wallet.bulkhead); a partner's own setting overrides it.
-HUB_PARTNER_MAX_BETS_IN_FLIGHT = env.int("HUB_PARTNER_MAX_BETS_IN_FLIGHT", default=8)
+# The bet bulkhead (wallet.bulkhead): a partner's bet calls in flight in one web process, at most
+# HUB_PARTNER_BET_THREAD_SHARE of its HUB_WEB_THREADS (the same variable config/gunicorn.py reads), or
+# HUB_PARTNER_MAX_BETS_IN_FLIGHT bets when set. A cluster-wide cap is the partner's own admin setting only.
+HUB_WEB_THREADS = env.int("HUB_WEB_THREADS", default=8)
+HUB_PARTNER_BET_THREAD_SHARE = env.float("HUB_PARTNER_BET_THREAD_SHARE", default=0.5)
+HUB_PARTNER_MAX_BETS_IN_FLIGHT = env.int("HUB_PARTNER_MAX_BETS_IN_FLIGHT", default=None)
 HUB_BREAKER_FAILURES = env.int("HUB_BREAKER_FAILURES", default=5)
 HUB_BREAKER_COOLDOWN_SECONDS = env.int("HUB_BREAKER_COOLDOWN_SECONDS", default=10)
 HUB_ORPHAN_BET_SECONDS = env.int("HUB_ORPHAN_BET_SECONDS", default=60)

@@ -1,7 +1,9 @@
-"""One slow partner cannot stall the others: a per-partner cap on concurrent bet calls (the bulkhead).
+"""One slow partner cannot stall the others: the bet bulkhead.
 
-Over the cap a bet is refused at once (503 ``partner_busy``, Retry-After) and nothing is written;
-the slot store holds the cap across threads (and, with Redis, across processes and nodes).
+A partner holds at most a share of a web process's threads with bet calls (the thread guard, always on,
+no shared store), and at most its own cap across the cluster when the admin sets one. Over either a bet
+is refused at once (503 ``partner_busy``, Retry-After) and nothing is written; the cluster-wide slot
+store holds the partner's cap across threads (and, with Redis, across processes and nodes).
 """
 
 from __future__ import annotations
@@ -63,7 +65,9 @@ def wait_for(predicate, timeout: float = 10.0) -> None:
 def test_a_slow_partner_is_capped_and_the_fast_partner_keeps_its_latency(wired, sandbox, live_hub, game, settings):
     settings.HUB_WALLET_TIMEOUT_SECONDS = 8.0
     settings.HUB_JACKPOT_ROUND_SECONDS = 0
-    settings.HUB_PARTNER_MAX_BETS_IN_FLIGHT = 2
+    # The default guard: half of a process's threads (the live server is one process).
+    settings.HUB_PARTNER_MAX_BETS_IN_FLIGHT = None
+    settings.HUB_WEB_THREADS, settings.HUB_PARTNER_BET_THREAD_SHARE = 4, 0.5
     slow, fast = wired, wire_partner(sandbox, live_hub)
     slow.faults(bet={"latency_ms": SLOW_MS})
     slow_sessions = [open_session(slow, game) for _ in range(5)]
@@ -134,6 +138,77 @@ def test_a_partners_own_bet_cap_overrides_the_default_and_is_audited(wired, game
         assert not Transaction.objects.filter(session_id=sid).exists()
     finally:
         bulkhead.store().release(bulkhead.bet_key(wired.partner.pk), held)
+    assert services.bet_place(session=session, amount=Decimal("1.00")).transaction.status == TxStatus.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    ("threads", "share", "explicit", "cap"),
+    [(8, 0.5, None, 4), (16, 0.5, None, 8), (3, 0.5, None, 1), (1, 0.5, None, 1), (8, 0.25, None, 2), (8, 0.5, 64, 64)],
+)
+def test_the_thread_guard_is_a_share_of_a_process_threads(settings, threads, share, explicit, cap):
+    from wallet import bulkhead
+
+    settings.HUB_WEB_THREADS, settings.HUB_PARTNER_BET_THREAD_SHARE = threads, share
+    settings.HUB_PARTNER_MAX_BETS_IN_FLIGHT = explicit
+    assert bulkhead.process_cap() == cap
+
+
+def test_the_thread_guard_counts_per_partner_and_gives_back():
+    from wallet import bulkhead
+
+    guard = bulkhead.ThreadGuard()
+    assert guard.acquire("a", 2) and guard.acquire("a", 2)
+    assert not guard.acquire("a", 2)  # full for a …
+    assert guard.acquire("b", 2)  # … not for b
+    guard.release("a")
+    assert guard.held("a") == 1 and guard.acquire("a", 2)
+    for key in ("a", "a", "b"):
+        guard.release(key)
+    assert guard.held("a") == guard.held("b") == 0
+
+
+def test_without_its_own_cap_a_partners_bets_share_no_count_across_processes(wired, game, settings, monkeypatch):
+    """The default bulkhead caps threads, not a partner's traffic: no shared (Redis) count is read or written, so
+    every node adds capacity for the partner. Its own cap, set in the admin, is the one cluster-wide count."""
+    from wallet import bulkhead
+
+    settings.HUB_PARTNER_MAX_BETS_IN_FLIGHT = None
+    used = []
+
+    class Recording(bulkhead.LocalSlots):
+        def acquire(self, key, cap, ttl):
+            used.append((key, cap))
+            return super().acquire(key, cap, ttl)
+
+    recording = Recording()
+    monkeypatch.setattr(bulkhead, "store", lambda: recording)
+    sid, _ = open_session(wired, game)
+    session = GameSession.objects.select_related("partner").get(pk=sid)
+    assert services.bet_place(session=session, amount=Decimal("1.00")).transaction.status == TxStatus.CONFIRMED
+    assert used == []
+    assert bulkhead.threads().held(bulkhead.bet_key(wired.partner.pk)) == 0  # given back
+
+    tenant_services.partner_update(partner=wired.partner, actor="test", max_bets_in_flight=3)
+    session = GameSession.objects.select_related("partner").get(pk=sid)
+    assert services.bet_place(session=session, amount=Decimal("1.00")).transaction.status == TxStatus.CONFIRMED
+    assert used == [(bulkhead.bet_key(wired.partner.pk), 3)]
+
+
+def test_a_full_thread_guard_refuses_before_anything_is_written(wired, game, settings):
+    from wallet import bulkhead
+
+    settings.HUB_PARTNER_MAX_BETS_IN_FLIGHT = None
+    settings.HUB_WEB_THREADS, settings.HUB_PARTNER_BET_THREAD_SHARE = 2, 0.5
+    sid, _ = open_session(wired, game)
+    session = GameSession.objects.select_related("partner").get(pk=sid)
+    key = bulkhead.bet_key(wired.partner.pk)
+    assert bulkhead.threads().acquire(key, 1)  # another thread of this process is in a bet for the partner
+    try:
+        with pytest.raises(bulkhead.PartnerBusy):
+            services.bet_place(session=session, amount=Decimal("1.00"))
+        assert not Transaction.objects.filter(session_id=sid).exists()
+    finally:
+        bulkhead.threads().release(key)
     assert services.bet_place(session=session, amount=Decimal("1.00")).transaction.status == TxStatus.CONFIRMED
 
 
