@@ -32,8 +32,8 @@ INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-def prose_lines(text: str) -> Iterator[tuple[int, str]]:
-    """(line number, line) outside fenced code blocks, inline code removed."""
+def prose_lines(text: str, *, keep_code: bool = False) -> Iterator[tuple[int, str]]:
+    """(line number, line) outside fenced code blocks, inline code removed (kept with ``keep_code``)."""
     fence: str | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         match = FENCE.match(line)
@@ -44,7 +44,7 @@ def prose_lines(text: str) -> Iterator[tuple[int, str]]:
                 fence = None
             continue
         if fence is None:
-            yield number, INLINE_CODE.sub("", line)
+            yield number, line if keep_code else INLINE_CODE.sub("", line)
 
 
 def links(text: str) -> Iterator[tuple[int, str]]:
@@ -67,7 +67,7 @@ def slug(heading: str) -> str:
 def anchors(text: str) -> set[str]:
     seen: dict[str, int] = {}
     found: set[str] = set()
-    for _, line in prose_lines(text):
+    for _, line in prose_lines(text, keep_code=True):
         match = HEADING.match(line)
         if not match:
             continue
