@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Docstrings and READMEs cite only files that exist (run by `make check` and CI).
+"""Docstrings, READMEs and the docs/ pages cite only files that exist (run by `make check` and CI).
 
 Reads the module docstring of every Python module of the project (``ast``; tests and migrations included,
-the virtualenv and generated folders not) and every ``README.md`` in the repository, finds what looks like a
-repository path (``<app>/<module>.py``, ``<folder>/``…: a name with a ``/`` that ends in a known file suffix
-or in ``/``, or a bare ``<module>.py``), and reports each one that names nothing in the repository. A path is
-looked up from the repository's root, then from the citing file's folder (a module may cite its siblings),
-then from that folder's parents. In a README, a bare name (``<module>.py``, ``<folder>/``: the lines of a
-layout tree) may stand for a file or folder of that name anywhere in the repository. Generated paths (what
-``.gitignore`` ignores: ``var/…``, the fuzzer's crash folder) count as existing.
+the virtualenv and generated folders not), every ``README.md`` in the repository and every page of ``docs/``
+(``docs/*.md``), finds what looks like a repository path (``<app>/<module>.py``, ``<folder>/``…: a name with a
+``/`` that ends in a known file suffix or in ``/``, or a bare ``<module>.py``), and reports each one that names
+nothing in the repository. A path is looked up from the repository's root, then from the citing file's folder
+(a module may cite its siblings), then from that folder's parents. In a README or a docs/ page, a bare name
+(``<module>.py``, ``<folder>/``: the lines of a layout tree) may stand for a file or folder of that name
+anywhere in the repository. Generated paths (what ``.gitignore`` ignores: ``var/…``, the fuzzer's crash folder)
+count as existing.
 
 Not checked: URLs (``https://…``), absolute paths, paths outside the repository (``../…``, ``shared/…`` of the
 wider project), globs (``*``), template placeholders (``<id>``, ``{x}``) and URL routes (``/igsp/v1/…``,
@@ -83,6 +84,12 @@ def ignored(cited: str) -> bool:
         return False
 
 
+def is_page(path: Path) -> bool:
+    """A Markdown page the check reads whole: a README anywhere, or a page of docs/."""
+    rel = path.relative_to(ROOT)
+    return path.name == "README.md" or (path.suffix == ".md" and rel.parts[0] == "docs")
+
+
 def exists(cited: str, citing: Path, known: set[str], names: set[str]) -> bool:
     if cited.startswith(OUTSIDE):
         return True
@@ -91,7 +98,7 @@ def exists(cited: str, citing: Path, known: set[str], names: set[str]) -> bool:
         prefix = "" if base.as_posix() == "." else base.as_posix() + "/"
         if prefix + cited in known:
             return True
-    if citing.name == "README.md" and "/" not in cited.rstrip("/") and cited in names:
+    if is_page(citing) and "/" not in cited.rstrip("/") and cited in names:
         return True
     return ignored(cited)
 
@@ -122,7 +129,7 @@ def check() -> list[str]:
             if found is None:
                 continue
             text, first_line = found
-        elif path.name == "README.md":
+        elif is_page(path):
             text, first_line = path.read_text(encoding="utf-8"), 1
         else:
             continue
