@@ -147,6 +147,12 @@ class SecretsResponseMixin(ActionFormMixin):
     def has_change_partner_status_permission(self, request, obj=None):
         return request.user.has_perm("tenants.change_partner_status")
 
+    def go_live_override(self, request, data) -> str:
+        """The form's go-live override reason, from staff who may switch partners live only (others: ignored)."""
+        if not self.has_change_partner_status_permission(request):
+            return ""
+        return (data.get("go_live_override") or "").strip()
+
 
 def _rotation_note(old: Credential) -> str:
     if old.state == CredentialState.RETIRING and old.expires_at:
@@ -232,7 +238,8 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             main.append("account_manager")
         if obj is None:
             main.append("submission")
-        main.append("go_live_override")
+        if self.has_change_partner_status_permission(request):  # who may switch partners live may override
+            main.append("go_live_override")
         fieldsets = [
             (None, {"fields": main}),
             (
@@ -297,7 +304,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                 services.partner_update,
                 partner=obj,
                 actor=request.user,
-                go_live_override=form.cleaned_data.get("go_live_override") or "",
+                go_live_override=self.go_live_override(request, form.cleaned_data),
                 **fields,
             )
             sync_instance(obj, saved)
@@ -310,7 +317,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                 ext_formset = formset
         if change:
             if ext_formset is not None:
-                override = form.cleaned_data.get("go_live_override") or ""
+                override = self.go_live_override(request, form.cleaned_data)
                 self._save_ext_clients(request, form.instance, ext_formset, override)
             self._issue_keys_for_enabled_protocols(request, form)
         else:
@@ -346,7 +353,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             account_manager=manager,
             status=data.get("status") or services.default_partner_status(),
             frame_origins=data.get("frame_origins") or [],
-            go_live_override=data.get("go_live_override") or "",
+            go_live_override=self.go_live_override(request, data),
         )
         partner = result.partner
         if data.get("slug") and data["slug"] != partner.slug:
@@ -647,6 +654,12 @@ class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             readonly.append("partner")  # an ExtCID never moves to another partner
         return readonly
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if not self.has_change_partner_status_permission(request):  # who may switch partners live may override
+            fields = [f for f in fields if f != "go_live_override"]
+        return fields
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "partner":
             kwargs["queryset"] = partners_visible_to(request.user)
@@ -664,7 +677,7 @@ class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        override = data.get("go_live_override") or ""
+        override = self.go_live_override(request, data)
         if change:
             fields = {n: data[n] for n in form.changed_data if n in EXT_CLIENT_EDITABLE_FIELDS}
             if not fields:
@@ -698,7 +711,11 @@ class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
     def activate(self, request, queryset):
         self._set_active(request, queryset, True)
 
-    @admin.action(description="Activate with a go-live override…", permissions=["change"], location=BOTH_LOCATIONS)
+    @admin.action(
+        description="Activate with a go-live override…",
+        permissions=["change_partner_status"],
+        location=BOTH_LOCATIONS,
+    )
     def activate_with_override(self, request, queryset):
         form, page = self.action_form_step(
             request,

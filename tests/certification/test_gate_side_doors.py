@@ -305,3 +305,75 @@ def test_admin_onboarding_live_with_an_override(gate, admin_client):
 
 def test_partner_changelist_still_renders(public_partner, gate, admin_client):
     assert admin_client.get(reverse("admin:tenants_partner_changelist")).status_code == 200
+
+
+# ---------------------------------------------------- scripted entry points --
+
+
+@pytest.mark.django_db(transaction=True)
+def test_registration_api_and_command_onboard_without_going_live(gate, live_server):
+    import io
+    import json
+
+    import httpx
+    from django.core.management import call_command
+
+    from tenants.models import Partner
+
+    resp = httpx.post(
+        f"{live_server.url}/api/v1/partners/register",
+        headers={"X-Admin-Key": "test-admin-key"},
+        json={
+            "name": "Script Casino",
+            "integrationMode": "public_api",
+            "defaultCurrency": "USD",
+            "extClients": [{"extCID": "script-1", "baseUrl": "https://script.example/api"}],
+        },
+        timeout=10,
+    )
+    assert resp.status_code == 201 and resp.json()["status"] == PartnerStatus.ONBOARDING
+    out = io.StringIO()
+    call_command(
+        "onboard_partner",
+        "--name",
+        "Cmd Casino",
+        "--mode",
+        "igsp",
+        "--hooks-url",
+        "https://c.example/h",
+        "--json",
+        stdout=out,
+    )
+    assert json.loads(out.getvalue())["status"] == PartnerStatus.ONBOARDING
+    assert set(Partner.objects.values_list("status", flat=True)) == {PartnerStatus.ONBOARDING}
+
+
+def test_only_staff_who_may_switch_partners_live_may_override(public_partner, gate, client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    clerk = django_user_model.objects.create_user(username="clerk", password="x", is_staff=True)
+    clerk.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="tenants",
+            codename__in=["view_partner", "change_partner", "view_extclient", "change_extclient", "add_extclient"],
+        )
+    )
+    tenant_services.partner_update(partner=public_partner, actor="t", account_manager=clerk)
+    client.force_login(clerk)
+    page = client.get(url("extclient", "add"))
+    assert page.status_code == 200 and "go_live_override" not in page.content.decode()
+    assert "go_live_override" not in client.get(url("partner", "change", public_partner.pk)).content.decode()
+
+    response = client.post(
+        url("extclient", "add"),
+        {
+            "partner": str(public_partner.pk),
+            "ext_cid": "brand-three",
+            "base_url": "https://three.example/api",
+            "is_active": "on",
+            "go_live_override": "I say so",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 200 and "Certification required" in response.content.decode()
+    assert not ExtClient.objects.filter(ext_cid="brand-three").exists() and not _overrides()
