@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core.errors import ApplicationError
+from tenants import services as tenant_services
 from tenants.selectors import partners_visible_to
 
 from . import reports, selectors, services
@@ -118,7 +119,9 @@ class CertificationRunAdmin(admin.ModelAdmin):
             "form": form,
             "opts": self.opts,
             "runs": selectors.runs_for_partner(partner=partner)[:20],
-            "missing": services.missing_certifications(partner=partner),
+            "missing": services.missing_certifications(
+                scope=tenant_services.go_live_scope(partner=partner, from_status="")
+            ),
             "hub_version": services.hub_version(),
         }
         return TemplateResponse(request, "certification/certify.html", context)

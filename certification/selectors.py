@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from tenants.models import Partner
 
 from .models import CertificationRun, RunStatus
-from .version import hub_version
 
 
 def runs_for_partner(*, partner: Partner) -> QuerySet[CertificationRun]:
@@ -23,10 +22,10 @@ def run_for_partner(*, partner: Partner, run_id) -> CertificationRun | None:
 
 
 def passing_full_run(*, partner: Partner, protocol: str, ext_client=None, version: str | None = None):
-    """The newest passing full run (every case group) of the current code version, or None."""
-    qs = CertificationRun.objects.filter(
-        partner=partner, protocol=protocol, status=RunStatus.PASSED, groups=[], hub_version=version or hub_version()
-    )
+    """The newest passing full run (every case group) of code ``version`` (None: of any version), or None."""
+    qs = CertificationRun.objects.filter(partner=partner, protocol=protocol, status=RunStatus.PASSED, groups=[])
+    if version is not None:
+        qs = qs.filter(hub_version=version)
     if ext_client is not None:
         qs = qs.filter(ext_client=ext_client)
     return qs.order_by("-finished_at").first()

@@ -121,19 +121,24 @@ def run_start(
     if currency not in partner.currencies:
         raise ApplicationError(f"Currency {currency or '(none)'} is not one of the partner's currencies.")
     ext_client = None
+    # A protocol not enabled yet, or an inactive ExtCID, can be certified: that is how a part is added to a live
+    # partner without an override (the go-live gate wants its passing run before it serves players).
     if protocol == RunProtocol.IGSP:
-        if not partner.igsp_enabled or not partner.igsp_hooks_url:
+        if not partner.igsp_hooks_url:
             raise ApplicationError("The partner has no IGSP hooks URL.")
         if not player_id.strip():
             raise ApplicationError("Name the test player (player_id) the partner created for certification.")
         target = partner.igsp_hooks_url
     elif protocol == RunProtocol.PUBLIC_API:
-        if not partner.public_api_enabled:
-            raise ApplicationError("The partner does not use the Public API.")
-        qs = ExtClient.objects.filter(partner=partner, is_active=True)
-        ext_client = qs.filter(ext_cid=ext_cid).first() if ext_cid else qs.order_by("ext_cid").first()
+        qs = ExtClient.objects.filter(partner=partner)
+        if ext_cid:
+            ext_client = qs.filter(ext_cid=ext_cid).first()
+        else:  # the first active one, else the first
+            ext_client = qs.order_by("-is_active", "ext_cid").first()
         if ext_client is None:
-            raise ApplicationError("Unknown or inactive ExtCID.")
+            raise ApplicationError(
+                "Unknown ExtCID." if ext_cid or partner.public_api_enabled else "The partner has no ExtCID to certify."
+            )
         if not session_id.strip():
             raise ApplicationError("Name the test player's sessionID the partner created for certification.")
         target = ext_client.base_url
@@ -297,46 +302,64 @@ def _alert(run: CertificationRun) -> None:
 # -------------------------------------------------------------- the gate --
 
 
-def missing_certifications(*, partner: Partner | None) -> list[str]:
-    """What the partner still needs before going live: one passing full run of this code per protocol/ExtCID."""
-    version = hub_version()
-    if partner is None or partner.pk is None:
-        return ["a passing certification run (the partner is new)"]
+class NothingToCertify(CertificationRequired):
+    code = "nothing_to_certify"
+
+
+def missing_certifications(*, scope: tenant_services.GoLiveScope) -> list[str]:
+    """What of ``scope`` has no passing full run yet, one entry per protocol/ExtCID.
+
+    A partner's first go-live needs runs of the current code (``hub_version``); a partner returning from
+    suspension, and a part added to a live partner, need a passing full run of that part by any code version."""
+    partner = scope.partner
+    version = hub_version() if scope.first_time else None
     missing = []
-    if partner.igsp_enabled and selectors.passing_full_run(partner=partner, protocol="igsp", version=version) is None:
+    if scope.igsp and selectors.passing_full_run(partner=partner, protocol="igsp", version=version) is None:
         missing.append("IGSP hooks")
-    if partner.public_api_enabled:
-        for ext in ExtClient.objects.filter(partner=partner, is_active=True):
-            if (
-                selectors.passing_full_run(partner=partner, protocol="public_api", ext_client=ext, version=version)
-                is None
-            ):
-                missing.append(f"ExtCID {ext.ext_cid}")
+    for ext in scope.ext_clients:
+        if selectors.passing_full_run(partner=partner, protocol="public_api", ext_client=ext, version=version) is None:
+            missing.append(f"ExtCID {ext.ext_cid}")
     return missing
 
 
-def go_live_check(*, partner: Partner | None, actor: tenant_services.Actor, override_reason: str = "") -> None:
-    """Registered with tenants.services: refuses to switch a partner live without a passing run of this code."""
+def go_live_check(
+    *, scope: tenant_services.GoLiveScope, actor: tenant_services.Actor, override_reason: str = ""
+) -> None:
+    """Registered with tenants.services: refuses to put a partner, or a part of a live one, live without a passing
+    full run (or an override reason, audited as ``partner.go_live_override``). A partner with nothing to certify
+    (no protocol enabled, a Public API partner without an active ExtCID) is refused, override or not."""
     if not getattr(settings, "HUB_CERTIFICATION_GATE", True):
         return
-    missing = missing_certifications(partner=partner)
+    partner = scope.partner
+    if scope.whole and not scope.igsp and not scope.ext_clients:
+        raise NothingToCertify(
+            "Nothing to certify: the partner has no active ExtCID"
+            + (" and IGSP is not enabled" if not partner.igsp_enabled else "")
+            + ". Add or activate an ExtCID (or enable a protocol), certify it, then go live."
+        )
+    missing = missing_certifications(scope=scope)
     if not missing:
         return
     reason = (override_reason or "").strip()
+    what = "before going live" if scope.whole else "before it serves this live partner"
+    code = f" of hub version {hub_version()[:12]}" if scope.first_time else ""
     if not reason:
         raise CertificationRequired(
-            f"Certification required before going live (hub version {hub_version()[:12]}): no passing full run "
-            f"for {', '.join(missing)}. Run Certify, or override with a reason.",
-            code="certification_required",
+            f"Certification required {what}: no passing full run{code} for {', '.join(missing)}. "
+            "Run Certify (an ExtCID can be certified while inactive), or give a go-live override reason.",
         )
-    if partner is not None and partner.pk is not None:
-        tenant_services.audit_record(
-            actor=actor,
-            action="partner.go_live_override",
-            obj=partner,
-            partner=partner,
-            changes={"reason": reason[:500], "missing": missing, "hub_version": hub_version()},
-        )
+    tenant_services.audit_record(
+        actor=actor,
+        action="partner.go_live_override",
+        obj=partner,
+        partner=partner,
+        changes={
+            "reason": reason[:500],
+            "missing": missing,
+            "scope": "partner" if scope.whole else "part of a live partner",
+            "hub_version": hub_version(),
+        },
+    )
 
 
 def partner_is_live(partner: Partner) -> bool:

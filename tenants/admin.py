@@ -38,6 +38,7 @@ from core.admin import (
 from . import services
 from .forms import (
     ActivateForm,
+    ExtClientAdminForm,
     ExtClientForm,
     IssueKeyForm,
     PartnerAdminForm,
@@ -146,6 +147,12 @@ class SecretsResponseMixin(ActionFormMixin):
     def has_change_partner_status_permission(self, request, obj=None):
         return request.user.has_perm("tenants.change_partner_status")
 
+    def go_live_override(self, request, data) -> str:
+        """The form's go-live override reason, from staff who may switch partners live only (others: ignored)."""
+        if not self.has_change_partner_status_permission(request):
+            return ""
+        return (data.get("go_live_override") or "").strip()
+
 
 def _rotation_note(old: Credential) -> str:
     if old.state == CredentialState.RETIRING and old.expires_at:
@@ -231,6 +238,8 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             main.append("account_manager")
         if obj is None:
             main.append("submission")
+        if self.has_change_partner_status_permission(request):  # who may switch partners live may override
+            main.append("go_live_override")
         fieldsets = [
             (None, {"fields": main}),
             (
@@ -291,7 +300,13 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             return  # created with its ExtCIDs and keys by partner_onboard in save_related
         fields = {name: form.cleaned_data[name] for name in form.changed_data if name in PARTNER_EDITABLE_FIELDS}
         if fields:
-            saved = self.call_service(services.partner_update, partner=obj, actor=request.user, **fields)
+            saved = self.call_service(
+                services.partner_update,
+                partner=obj,
+                actor=request.user,
+                go_live_override=self.go_live_override(request, form.cleaned_data),
+                **fields,
+            )
             sync_instance(obj, saved)
 
     def save_related(self, request, form, formsets, change):
@@ -302,7 +317,8 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                 ext_formset = formset
         if change:
             if ext_formset is not None:
-                self._save_ext_clients(request, form.instance, ext_formset)
+                override = self.go_live_override(request, form.cleaned_data)
+                self._save_ext_clients(request, form.instance, ext_formset, override)
             self._issue_keys_for_enabled_protocols(request, form)
         else:
             self._onboard(request, form, ext_formset)
@@ -330,35 +346,27 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                     "base_url": f.cleaned_data["base_url"],
                     "name": f.cleaned_data.get("name", ""),
                     "currencies": f.cleaned_data.get("currencies") or [],
+                    "is_active": f.cleaned_data.get("is_active", True),
                 }
                 for f in ext_forms
             ],
             account_manager=manager,
             status=data.get("status") or services.default_partner_status(),
             frame_origins=data.get("frame_origins") or [],
+            go_live_override=self.go_live_override(request, data),
         )
         partner = result.partner
         if data.get("slug") and data["slug"] != partner.slug:
             partner = self.call_service(services.partner_update, partner=partner, actor=request.user, slug=data["slug"])
             result.partner = partner
-        ext_by_cid = {ec.ext_cid: ec for ec in result.ext_clients}
-        for f in ext_forms:
-            ext = ext_by_cid[f.cleaned_data["ext_cid"]]
-            if not f.cleaned_data.get("is_active", True):
-                ext = self.call_service(
-                    services.ext_client_update,
-                    label=f"ExtCID {ext.ext_cid}",
-                    ext_client=ext,
-                    actor=request.user,
-                    is_active=False,
-                )
-            ext_formset.new_objects.append(ext)
+        ext_formset_objects = ext_formset.new_objects if ext_formset is not None else []
+        ext_formset_objects.extend(result.ext_clients)
         sync_instance(form.instance, partner)
         request._hub_issued = [
             issued_block(partner, result.credentials, title=f"Keys of {partner.name}", ext_clients=result.ext_clients)
         ]
 
-    def _save_ext_clients(self, request, partner: Partner, formset) -> None:
+    def _save_ext_clients(self, request, partner: Partner, formset, go_live_override: str = "") -> None:
         for f in formset.forms:
             if not f.has_changed() or not f.cleaned_data:
                 continue
@@ -375,6 +383,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                     name=data.get("name", ""),
                     currencies=data.get("currencies") or partner.currencies,
                     is_active=data.get("is_active", True),
+                    go_live_override=go_live_override,
                 )
                 formset.new_objects.append(ext)
             else:
@@ -386,6 +395,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                     label=label,
                     ext_client=f.instance,
                     actor=request.user,
+                    go_live_override=go_live_override,
                     **{n: data[n] for n in changed},
                 )
                 formset.changed_objects.append((ext, changed))
@@ -572,7 +582,8 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
 
     @admin.action(description="Activate", permissions=["change_partner_status"], location=BOTH_LOCATIONS)
     def activate_partners(self, request, queryset):
-        """An onboarding partner goes live only after a passing certification run of the current code."""
+        """A partner goes active (from onboarding or suspended) only after the go-live gate agrees: a passing
+        certification run per protocol and active ExtCID (of the current code for its first go-live)."""
         self._set_status(request, queryset, services.partner_activate, "activated")
         return None
 
@@ -586,8 +597,9 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             ActivateForm,
             action="activate_partners_override",
             title="Go live with an override",
-            intro="An onboarding partner goes live only after a passing certification run of the current code "
-            "(Certify on the partner page). Without one, say why it may go live anyway: the reason is audited.",
+            intro="A partner goes live (from onboarding or suspended) only after a passing certification run of "
+            "each protocol and active ExtCID, of the current code the first time (Certify on the partner page). "
+            "Without one, say why it may go live anyway: the reason is audited.",
         )
         if page:
             return page
@@ -612,13 +624,23 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
 
 @admin.register(ExtClient)
 class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
-    form = ExtClientForm
+    form = ExtClientAdminForm
     list_display = ("ext_cid", "name", "partner", "base_url", "is_active", "updated_at")
     list_filter = ("is_active", ("partner", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("partner",)
     search_fields = ("ext_cid", "name", "partner__name", "partner__slug")
-    fields = ("partner", "ext_cid", "name", "base_url", "is_active", "currencies", "created_at", "updated_at")
-    actions = ["deactivate", "activate"]
+    fields = (
+        "partner",
+        "ext_cid",
+        "name",
+        "base_url",
+        "is_active",
+        "currencies",
+        "go_live_override",
+        "created_at",
+        "updated_at",
+    )
+    actions = ["deactivate", "activate", "activate_with_override"]
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).select_related("partner")
@@ -631,6 +653,12 @@ class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
         if obj is not None:
             readonly.append("partner")  # an ExtCID never moves to another partner
         return readonly
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if not self.has_change_partner_status_permission(request):  # who may switch partners live may override
+            fields = [f for f in fields if f != "go_live_override"]
+        return fields
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "partner":
@@ -649,11 +677,14 @@ class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
+        override = self.go_live_override(request, data)
         if change:
             fields = {n: data[n] for n in form.changed_data if n in EXT_CLIENT_EDITABLE_FIELDS}
             if not fields:
                 return
-            saved = self.call_service(services.ext_client_update, ext_client=obj, actor=request.user, **fields)
+            saved = self.call_service(
+                services.ext_client_update, ext_client=obj, actor=request.user, go_live_override=override, **fields
+            )
         else:
             partner = data["partner"]
             saved = self.call_service(
@@ -665,6 +696,7 @@ class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
                 name=data.get("name", ""),
                 currencies=data.get("currencies") or partner.currencies,
                 is_active=data.get("is_active", True),
+                go_live_override=override,
             )
         sync_instance(obj, saved)
 
@@ -679,11 +711,34 @@ class ExtClientAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
     def activate(self, request, queryset):
         self._set_active(request, queryset, True)
 
-    def _set_active(self, request, queryset, active: bool) -> None:
+    @admin.action(
+        description="Activate with a go-live override…",
+        permissions=["change_partner_status"],
+        location=BOTH_LOCATIONS,
+    )
+    def activate_with_override(self, request, queryset):
+        form, page = self.action_form_step(
+            request,
+            queryset,
+            ActivateForm,
+            action="activate_with_override",
+            title="Activate ExtCIDs with a go-live override",
+            intro="On a live partner an ExtCID serves players only after a passing certification run of it "
+            "(Certify on the partner page works while it is inactive). Without one, say why it may serve players "
+            "anyway: the reason is audited.",
+        )
+        if page:
+            return page
+        self._set_active(request, queryset, True, go_live_override=form.cleaned_data["override_reason"])
+        return None
+
+    def _set_active(self, request, queryset, active: bool, go_live_override: str = "") -> None:
         done = 0
         for ext in queryset:
             try:
-                services.ext_client_update(ext_client=ext, actor=request.user, is_active=active)
+                services.ext_client_update(
+                    ext_client=ext, actor=request.user, is_active=active, go_live_override=go_live_override
+                )
                 done += 1
             except SERVICE_ERRORS as exc:
                 self.report_failure(request, ext, exc)

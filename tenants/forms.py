@@ -80,9 +80,22 @@ def _validate_cidr(item: str) -> None:
     validate_cidr_list([item])
 
 
+def go_live_override_field() -> forms.CharField:
+    return forms.CharField(
+        label="Go-live override reason",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when this save puts something live without a passing certification run (the partner "
+        "created active; on a live partner: an ExtCID added or activated, a protocol enabled): why it may serve "
+        "players anyway. Recorded in the audit log. Leave empty to be refused instead.",
+    )
+
+
 class PartnerAdminForm(forms.ModelForm):
     # Rendered on the add form only; onboarding refuses a form without it (it issues keys).
     submission = submission_field(required=False)
+    go_live_override = go_live_override_field()
     default_currency = forms.CharField(max_length=10, initial="USD", validators=[validate_currency_code])
     allowed_currencies = ListTextField(
         normalize=normalize_currency,
@@ -169,6 +182,12 @@ class ExtClientForm(forms.ModelForm):
         return (self.cleaned_data.get("base_url") or "").strip()
 
 
+class ExtClientAdminForm(ExtClientForm):
+    """The ExtCID page's form (not the partner page's inline, which uses the partner form's override)."""
+
+    go_live_override = go_live_override_field()
+
+
 # ------------------------------------------------------------ action forms --
 
 
@@ -227,6 +246,5 @@ class ActivateForm(forms.Form):
         max_length=500,
         required=True,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why this partner may go live without a passing certification run of the current code. "
-        "Recorded in the audit log.",
+        help_text="Why this may go live without a passing certification run. Recorded in the audit log.",
     )

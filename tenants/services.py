@@ -155,8 +155,16 @@ def _normalize_partner_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def partner_create(
-    *, name: str, actor: Actor, slug: str | None = None, go_live_override: str = "", **fields: Any
+    *,
+    name: str,
+    actor: Actor,
+    slug: str | None = None,
+    go_live_override: str = "",
+    gate: bool = True,
+    **fields: Any,
 ) -> Partner:
+    """Create a partner. Created live (``status`` active), it passes the go-live gates first; ``gate=False`` is for
+    ``partner_onboard`` only, which asks them once its ExtCIDs exist, in the same transaction."""
     unknown = set(fields) - set(PARTNER_FIELDS)
     if unknown:
         raise TypeError(f"unknown partner fields: {sorted(unknown)}")
@@ -175,13 +183,17 @@ def partner_create(
         partner=partner,
         changes={f: getattr(partner, f) for f in PARTNER_FIELDS},
     )
-    if partner.status == PartnerStatus.ACTIVE:  # created live: the go-live gates decide (rolled back if refused)
-        go_live_gates_check(partner=partner, actor=actor, override_reason=go_live_override)
+    if partner.status == PartnerStatus.ACTIVE and gate:  # created live: the gates decide (rolled back if refused)
+        go_live_gates_check(
+            scope=go_live_scope(partner=partner, from_status=""), actor=actor, override_reason=go_live_override
+        )
     return partner
 
 
 @transaction.atomic
-def partner_update(*, partner: Partner, actor: Actor, **fields: Any) -> Partner:
+def partner_update(*, partner: Partner, actor: Actor, go_live_override: str = "", **fields: Any) -> Partner:
+    """Change a partner's fields. Switching it live, or enabling a protocol while it is live, passes the go-live
+    gates first (``go_live_override``: the audited reason to go live without a passing run)."""
     unknown = set(fields) - set(PARTNER_FIELDS)
     if unknown:
         raise TypeError(f"unknown partner fields: {sorted(unknown)}")
@@ -195,9 +207,18 @@ def partner_update(*, partner: Partner, actor: Actor, **fields: Any) -> Partner:
             setattr(locked, name, value)
     if not changes:
         return locked
-    if changes.get("status", {}).get("to") == PartnerStatus.ACTIVE and changes["status"]["from"] == "onboarding":
-        go_live_gates_check(partner=locked, actor=actor)
     locked.full_clean()
+    scope = None
+    if "status" in changes and locked.status == PartnerStatus.ACTIVE:
+        scope = go_live_scope(partner=locked, from_status=changes["status"]["from"])
+    elif locked.status == PartnerStatus.ACTIVE:
+        enabled_igsp = changes.get("igsp_enabled", {}).get("to") is True
+        enabled_public = changes.get("public_api_enabled", {}).get("to") is True
+        if enabled_igsp or enabled_public:
+            ext_clients = ExtClient.objects.filter(partner=locked, is_active=True) if enabled_public else []
+            scope = GoLiveScope(partner=locked, igsp=enabled_igsp, ext_clients=tuple(ext_clients), whole=False)
+    if scope is not None:
+        go_live_gates_check(scope=scope, actor=actor, override_reason=go_live_override)
     locked.save()
     audit_record(actor=actor, action="partner.update", obj=locked, partner=locked, changes=changes)
     if changes.get("status", {}).get("to") == PartnerStatus.SUSPENDED:
@@ -210,8 +231,9 @@ def partner_suspend(*, partner: Partner, actor: Actor, reason: str = "") -> Part
 
 
 def partner_activate(*, partner: Partner, actor: Actor, reason: str = "", override_reason: str = "") -> Partner:
-    """Switch a partner live. From onboarding, every registered go-live gate must agree (the certification
-    runner's: a passing run of the current code), unless ``override_reason`` is given (audited by the gate)."""
+    """Switch a partner live, from onboarding or suspended. Every registered go-live gate must agree (the
+    certification runner's: a passing full run per protocol and active ExtCID), unless ``override_reason`` is
+    given (audited by the gate)."""
     return _partner_set_status(
         partner=partner, status=PartnerStatus.ACTIVE, actor=actor, reason=reason, override_reason=override_reason
     )
@@ -221,7 +243,48 @@ def default_partner_status() -> str:
     return PartnerStatus.ONBOARDING if settings.HUB_CERTIFICATION_GATE else PartnerStatus.ACTIVE
 
 
-# Callables (partner, actor, override_reason) that raise to refuse a partner going live; registered by the apps
+@dataclass(frozen=True)
+class GoLiveScope:
+    """What is about to serve real players, for the go-live gates to judge.
+
+    ``whole``: the partner itself goes active (every enabled protocol and active ExtCID); ``first_time``: it has
+    never been live before (its first go-live needs runs of the current code). Not whole: parts added to a live
+    partner (an ExtCID created or activated, a protocol enabled)."""
+
+    partner: Partner
+    igsp: bool
+    ext_clients: tuple[ExtClient, ...]
+    whole: bool
+    first_time: bool = False
+
+
+def go_live_scope(*, partner: Partner, from_status: str) -> GoLiveScope:
+    """The whole partner going active from ``from_status`` ("" when created live): its enabled protocols and, for
+    the Public API, its active ExtCIDs. It is a first go-live unless it returns from a suspension after having
+    been live."""
+    ext_clients = ExtClient.objects.filter(partner=partner, is_active=True) if partner.public_api_enabled else []
+    returning = from_status == PartnerStatus.SUSPENDED and partner_was_live(partner=partner)
+    return GoLiveScope(
+        partner=partner,
+        igsp=partner.igsp_enabled,
+        ext_clients=tuple(ext_clients),
+        whole=True,
+        first_time=not returning,
+    )
+
+
+def partner_was_live(*, partner: Partner) -> bool:
+    """Whether the partner has been active before (its audit trail says so): returning from a suspension is not a
+    first go-live."""
+    went_live = (
+        Q(action="partner.activate")
+        | Q(action="partner.create", changes__status=PartnerStatus.ACTIVE)
+        | Q(action="partner.update", changes__status__to=PartnerStatus.ACTIVE)
+    )
+    return AuditLog.objects.filter(went_live, partner=partner).exists()
+
+
+# Callables (scope, actor, override_reason) that raise to refuse something going live; registered by the apps
 # that own a condition (certification.apps), so tenants imports none of them.
 GO_LIVE_GATES: list[Callable[..., None]] = []
 
@@ -231,9 +294,10 @@ GO_LIVE_GATES: list[Callable[..., None]] = []
 PARTNER_SUSPEND_HOOKS: list[Callable[..., None]] = []
 
 
-def go_live_gates_check(*, partner: Partner | None, actor: Actor, override_reason: str = "") -> None:
+def go_live_gates_check(*, scope: GoLiveScope, actor: Actor, override_reason: str = "") -> None:
+    """Ask every registered gate; one that refuses raises (the caller's transaction rolls back)."""
     for gate in GO_LIVE_GATES:
-        gate(partner=partner, actor=actor, override_reason=override_reason)
+        gate(scope=scope, actor=actor, override_reason=override_reason)
 
 
 @transaction.atomic
@@ -244,8 +308,9 @@ def _partner_set_status(
     if locked.status == status:
         return locked
     old = locked.status
-    if status == PartnerStatus.ACTIVE and old == PartnerStatus.ONBOARDING:
-        go_live_gates_check(partner=locked, actor=actor, override_reason=override_reason)
+    if status == PartnerStatus.ACTIVE:  # from onboarding or suspended alike
+        scope = go_live_scope(partner=locked, from_status=old)
+        go_live_gates_check(scope=scope, actor=actor, override_reason=override_reason)
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
     audit_record(
@@ -278,6 +343,33 @@ def ext_client_create(
     name: str = "",
     currencies: list[str] | None = None,
     is_active: bool = True,
+    go_live_override: str = "",
+) -> ExtClient:
+    """Add an ExtCID. Created active on a live Public API partner, it passes the go-live gates first (a passing
+    run of it is impossible before it exists: create it inactive, certify it, activate it; or the override)."""
+    ext = _ext_client_insert(
+        partner=partner,
+        ext_cid=ext_cid,
+        base_url=base_url,
+        actor=actor,
+        name=name,
+        currencies=currencies,
+        is_active=is_active,
+    )
+    if ext.is_active:
+        _ext_client_going_live(ext=ext, actor=actor, override_reason=go_live_override)
+    return ext
+
+
+def _ext_client_insert(
+    *,
+    partner: Partner,
+    ext_cid: str,
+    base_url: str,
+    actor: Actor,
+    name: str,
+    currencies: list[str] | None,
+    is_active: bool,
 ) -> ExtClient:
     ext = ExtClient(
         partner=partner,
@@ -303,8 +395,18 @@ def ext_client_create(
     return ext
 
 
+def _ext_client_going_live(*, ext: ExtClient, actor: Actor, override_reason: str) -> None:
+    """An ExtCID that starts serving a live Public API partner passes the go-live gates (the partner's row locked,
+    so a concurrent go-live of the whole partner is decided after or before, not beside it)."""
+    partner = Partner.objects.select_for_update().get(pk=ext.partner_id)
+    if partner.status == PartnerStatus.ACTIVE and partner.public_api_enabled:
+        scope = GoLiveScope(partner=partner, igsp=False, ext_clients=(ext,), whole=False)
+        go_live_gates_check(scope=scope, actor=actor, override_reason=override_reason)
+
+
 @transaction.atomic
-def ext_client_update(*, ext_client: ExtClient, actor: Actor, **fields: Any) -> ExtClient:
+def ext_client_update(*, ext_client: ExtClient, actor: Actor, go_live_override: str = "", **fields: Any) -> ExtClient:
+    """Change an ExtCID; activating it on a live Public API partner passes the go-live gates first."""
     unknown = set(fields) - set(EXT_CLIENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown ExtCID fields: {sorted(unknown)}")
@@ -325,6 +427,8 @@ def ext_client_update(*, ext_client: ExtClient, actor: Actor, **fields: Any) -> 
     except IntegrityError as exc:
         raise Conflict(f"ExtCID {locked.ext_cid!r} is already taken.", code="ext_cid_taken") from exc
     audit_record(actor=actor, action="extclient.update", obj=locked, partner=locked.partner, changes=changes)
+    if changes.get("is_active", {}).get("to") is True:
+        _ext_client_going_live(ext=locked, actor=actor, override_reason=go_live_override)
     return locked
 
 
@@ -517,7 +621,7 @@ def partner_onboard(
         name=name,
         actor=actor,
         status=status,
-        go_live_override=go_live_override,
+        gate=False,  # asked below, once the ExtCIDs exist
         igsp_enabled=igsp,
         public_api_enabled=public_api,
         default_currency=default_currency,
@@ -528,16 +632,21 @@ def partner_onboard(
         frame_origins=frame_origins or [],
     )
     created_ext = [
-        ext_client_create(
+        _ext_client_insert(  # the gates judge the whole partner below
             partner=partner,
             actor=actor,
             ext_cid=ec["ext_cid"],
             base_url=ec["base_url"],
             name=ec.get("name", ""),
             currencies=ec.get("currencies") or partner.currencies,
+            is_active=ec.get("is_active", True),
         )
         for ec in (ext_clients or [])
     ]
+    if partner.status == PartnerStatus.ACTIVE:  # created live: the go-live gates decide (all rolled back if refused)
+        go_live_gates_check(
+            scope=go_live_scope(partner=partner, from_status=""), actor=actor, override_reason=go_live_override
+        )
     issued: dict[str, IssuedCredential] = {}
     if igsp:
         issued[CredentialPurpose.IGSP] = credential_issue(partner=partner, purpose=CredentialPurpose.IGSP, actor=actor)
