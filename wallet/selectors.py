@@ -122,7 +122,7 @@ def active_sessions_for_partner(
     session_ref: str | None = None,
     session_id: Pk | None = None,
     protocol: str | None = None,
-    ext_client_id: Pk | None = None,
+    ext_client_id: int | None = None,
 ) -> QuerySet[GameSession]:
     qs = sessions_for_partner(partner=partner).filter(status=SessionStatus.ACTIVE)
     if protocol:

@@ -166,7 +166,7 @@ def sessions_terminate(
     session_ref: str | None = None,
     session_id: Pk | None = None,
     protocol: str | None = None,
-    ext_client_id: Pk | None = None,
+    ext_client_id: int | None = None,
     reason: str = "",
 ) -> list[GameSession]:
     """Close ``partner``'s open sessions of a player, of one partner session reference, or one of our session
