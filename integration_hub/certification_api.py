@@ -4,7 +4,8 @@
   groups?}`` → 202 the run; ``GET /igsp/v1/certification/runs/<id>`` → the run with its cases (progress while it
   runs).
 - Public API (X-REQUEST-SIGN with the Core API key): ``POST /api/v1/certification/runs`` ``{cID, extCID,
-  sessionID, currency, groups?}`` → 202; ``GET /api/v1/certification/runs/<id>?cID=…`` → the run.
+  sessionID, currency, groups?, requestId, timestamp}`` → 202 (``requestId`` and ``timestamp`` make a captured
+  start act once: ``integration_hub/public_api/once.py``); ``GET /api/v1/certification/runs/<id>?cID=…`` → the run.
 
 Thin views: authenticate, validate, call ``certification.services.run_start`` (the admin's Certify page and
 ``manage.py certify_partner`` call the same), read through the partner-scoped selector (another partner's run
@@ -25,6 +26,7 @@ from core.api.fields import StrictCharField
 from core.errors import ApplicationError, NotFound
 from integration_hub.igsp.views import HmacView
 from integration_hub.public_api.base import CoreApiView
+from integration_hub.public_api.once import OnceBody, request_once
 
 
 class _Groups(serializers.ListField):
@@ -37,7 +39,7 @@ class IgspCertifySerializer(serializers.Serializer):
     groups = _Groups(required=False)
 
 
-class PublicCertifySerializer(serializers.Serializer):
+class PublicCertifySerializer(OnceBody):
     cID = serializers.UUIDField()
     extCID = StrictCharField(max_length=100)
     sessionID = StrictCharField(max_length=255)
@@ -89,6 +91,7 @@ class PublicCertificationRunsView(CoreApiView):
         body = PublicCertifySerializer(data=_body(request))
         body.is_valid(raise_exception=True)
         partner = request.user.partner
+        request_once(partner=partner, validated=body.validated_data)
         run = services.run_start(
             partner=partner,
             protocol=RunProtocol.PUBLIC_API,

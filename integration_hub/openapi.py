@@ -87,6 +87,26 @@ class _Money(OpenApiSerializerFieldExtension):
         }
 
 
+class _RequestTimestamp(OpenApiSerializerFieldExtension):
+    """The Core API extensions' ``timestamp``: Unix seconds or an ISO-8601 date-time with an offset."""
+
+    target_class = "integration_hub.public_api.once.RequestTimestampField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        return {
+            "oneOf": [
+                {"type": "integer", "description": "Unix seconds (UTC)", "example": 1796648400},
+                {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "ISO-8601 with a UTC offset",
+                    "example": "2026-12-07T13:00:00Z",
+                },
+            ],
+            "description": self.target.help_text,
+        }
+
+
 class _NonBlankChar(OpenApiSerializerFieldExtension):
     """DRF's CharField trims whitespace and refuses a blank string unless ``allow_blank``: say so
     (drf-spectacular writes ``minLength`` only for an explicit ``min_length``)."""
@@ -540,6 +560,13 @@ CERT_CASE = obj(
     {"howToFix": NSTR, "ms": INT, "exchanges": {"type": "array", "items": {"type": "object"}}},
 )
 CERT_DOCUMENT = {"allOf": [CERT_RUN, obj({"cases": {"type": "array", "items": CERT_CASE}})]}
+ONCE = (
+    "\n\nActs once. The Core API signs only the body, with no time in it, so this operation (the hub's own "
+    "addition to the Core API) also takes, inside the signed body, a `requestId` (a new UUID for every request, "
+    "retries included: one already used answers 409 and nothing is done again) and a `timestamp` (Unix seconds or "
+    "an ISO-8601 date-time with an offset; more than 300 seconds from the hub's clock either way answers 400). A "
+    "request refused with a 400 for these fields does not use up its requestId."
+)
 CERT_TAG = ["Certification"]
 CERT_INTRO = (
     "Runs the certification cases against your own wallet (your hooks URL or ExtCID base URL) with the test player "
@@ -889,15 +916,29 @@ def _annotations() -> dict[str, dict[str, dict]]:
                 "tags": CORE_TAG,
                 "operation_id": "core_terminate_sessions",
                 "summary": "Close a player's open game sessions (responsible gaming, account closure)",
+                "description": (
+                    "Closes the open game sessions of a user (`userID`), of your `sessionID`, or one of ours "
+                    "(`gsID`) at one of your casinos: `extCID` names it, required when your cID has more than one "
+                    "ExtCID (400 otherwise), optional when it has one. Only that ExtCID's sessions close; sessions "
+                    "opened through IGSP are closed by the IGSP terminate. The game page's next call answers 410 "
+                    "`session_closed`; bets already in flight finish." + ONCE
+                ),
                 "request": core_lookup.CoreTerminateBody,
                 "examples": [
                     OpenApiExample(
                         "Account closure",
-                        value={"cID": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "userID": "u-77", "reason": "closed"},
+                        value={
+                            "cID": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+                            "extCID": "casino-7",
+                            "userID": "u-77",
+                            "reason": "closed",
+                            "requestId": "5b0c3d7e-2a41-4f7a-9a55-0f0e7b1c2d3e",
+                            "timestamp": 1796648400,
+                        },
                         request_only=True,
                     )
                 ],
-                "responses": {200: CORE_TERMINATED, **public_errors()},
+                "responses": {200: CORE_TERMINATED, **public_errors(404, 409)},
             }
         },
         "integration_hub.certification_api.IgspCertificationRunsView": {
@@ -921,9 +962,9 @@ def _annotations() -> dict[str, dict[str, dict]]:
             "post": {
                 "tags": CERT_TAG,
                 "operation_id": "core_certification_run_start",
-                "description": CERT_INTRO,
+                "description": CERT_INTRO + ONCE,
                 "request": cert.PublicCertifySerializer,
-                "responses": {202: CERT_RUN, **public_errors(404)},
+                "responses": {202: CERT_RUN, **public_errors(404, 409)},
             }
         },
         "integration_hub.certification_api.PublicCertificationRunView": {

@@ -116,9 +116,19 @@ def transactions_lookup(
 
 
 def active_sessions_for_partner(
-    *, partner: Partner, player_id: str | None = None, session_ref: str | None = None, session_id: Pk | None = None
+    *,
+    partner: Partner,
+    player_id: str | None = None,
+    session_ref: str | None = None,
+    session_id: Pk | None = None,
+    protocol: str | None = None,
+    ext_client_id: int | None = None,
 ) -> QuerySet[GameSession]:
     qs = sessions_for_partner(partner=partner).filter(status=SessionStatus.ACTIVE)
+    if protocol:
+        qs = qs.filter(protocol=protocol)
+    if ext_client_id is not None:
+        qs = qs.filter(ext_client_id=ext_client_id)
     if player_id:
         qs = qs.filter(player_id=player_id)
     if session_ref:

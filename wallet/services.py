@@ -165,11 +165,15 @@ def sessions_terminate(
     player_id: str | None = None,
     session_ref: str | None = None,
     session_id: Pk | None = None,
+    protocol: str | None = None,
+    ext_client_id: int | None = None,
     reason: str = "",
 ) -> list[GameSession]:
     """Close ``partner``'s open sessions of a player, of one partner session reference, or one of our session
-    ids (responsible gaming, account closure). At least one filter is required. The game page's next call answers
-    410 ``session_closed`` (``session_check_open``); bets already in flight finish, their wins still go out.
+    ids (responsible gaming, account closure). At least one filter is required; ``protocol`` and
+    ``ext_client_id`` narrow it to the sessions opened through one protocol, or for one ExtCID (a player id is
+    only unique within one of the partner's casinos). The game page's next call answers 410 ``session_closed``
+    (``session_check_open``); bets already in flight finish, their wins still go out.
     One audit entry per closed session. Returns the sessions closed (none: nothing matched or already closed)."""
     from tenants.services import audit_record
 
@@ -180,7 +184,12 @@ def sessions_terminate(
     with transaction.atomic():
         rows = list(
             active_sessions_for_partner(
-                partner=partner, player_id=player_id, session_ref=session_ref, session_id=session_id
+                partner=partner,
+                player_id=player_id,
+                session_ref=session_ref,
+                session_id=session_id,
+                protocol=protocol,
+                ext_client_id=ext_client_id,
             )
             .select_for_update()
             .order_by("pk")

@@ -23,7 +23,7 @@ from integration_hub.reports import FormatParamIsOurs, reconciliation_response, 
 from wallet import reconciliation
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
-from wallet.models import Transaction, TxStatus
+from wallet.models import Protocol, Transaction, TxStatus
 from wallet.round_links import round_details_link
 
 from .views import HmacView, _iso, _object
@@ -147,8 +147,8 @@ class IgspTerminateBody(serializers.Serializer):
 
 
 class SessionsTerminateView(HmacView):
-    """``POST /igsp/v1/sessions/terminate``: close a player's open sessions (or one session); the game page's
-    next call answers 410 ``session_closed``."""
+    """``POST /igsp/v1/sessions/terminate``: close a player's open IGSP sessions (or one session); the game page's
+    next call answers 410 ``session_closed``. Sessions the partner opened through the Public API are not touched."""
 
     def post(self, request: Request) -> Response:
         body = IgspTerminateBody(data=_object(request))
@@ -159,6 +159,7 @@ class SessionsTerminateView(HmacView):
             actor=f"partner:{request.user.partner.slug}",
             player_id=b.get("player_id"),
             session_ref=b.get("session_id"),
+            protocol=Protocol.IGSP,  # a Public API casino's user of the same id is someone else
             reason=b.get("reason", ""),
         )
         return Response(

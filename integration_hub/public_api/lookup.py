@@ -25,11 +25,12 @@ from integration_hub.reports import FormatParamIsOurs, reconciliation_response, 
 from wallet import currency as money
 from wallet import reconciliation
 from wallet import selectors as wallet_selectors
-from wallet import services as wallet_services
 from wallet.models import Transaction, TxStatus
 from wallet.round_links import round_details_link
 
+from . import services as core_services
 from .base import CoreApiView, _object
+from .once import OnceBody, request_once
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -216,8 +217,14 @@ def free_rounds_status(request: Request) -> Response:
     )
 
 
-class CoreTerminateBody(serializers.Serializer):
+class CoreTerminateBody(OnceBody):
     cID = serializers.UUIDField()
+    extCID = StrictCharField(
+        required=False,
+        max_length=100,
+        help_text="The casino whose sessions to close: required when your cID has more than one ExtCID "
+        "(400 otherwise), optional when it has one. Only that ExtCID's sessions are closed.",
+    )
     userID = StrictCharField(required=False, max_length=200)
     sessionID = StrictCharField(required=False, max_length=200, help_text="Your sessionID of the game(s).")
     gsID = serializers.UUIDField(required=False, help_text="Our game session id (answered by create-new-game).")
@@ -230,21 +237,15 @@ class CoreTerminateBody(serializers.Serializer):
 
 
 class TerminateSessionsView(CoreApiView):
-    """``POST /api/v1/terminate-sessions``: close a player's open game sessions (or one); the game page's next
-    call answers 410 ``session_closed``."""
+    """``POST /api/v1/terminate-sessions``: close a player's open game sessions (or one) at one of the partner's
+    casinos (``extCID``); the game page's next call answers 410 ``session_closed``. Acts once: ``requestId`` and
+    ``timestamp`` (``once.py``)."""
 
     def post(self, request: Request) -> Response:
         body = CoreTerminateBody(data=_object(request))
         body.is_valid(raise_exception=True)
-        b = body.validated_data
-        closed = wallet_services.sessions_terminate(
-            partner=request.user.partner,
-            actor=f"partner:{request.user.partner.slug}",
-            player_id=b.get("userID"),
-            session_ref=b.get("sessionID"),
-            session_id=b.get("gsID"),
-            reason=b.get("reason", ""),
-        )
+        request_once(partner=request.user.partner, validated=body.validated_data)
+        closed = core_services.sessions_terminate(partner=request.user.partner, data=body.validated_data)
         return Response(
             {
                 "terminated": len(closed),

@@ -1,4 +1,4 @@
-"""Public API use cases: create-new-game, the games list, free-rounds campaigns."""
+"""Public API use cases: create-new-game, the games list, free-rounds campaigns, session termination."""
 
 from __future__ import annotations
 
@@ -278,3 +278,38 @@ def free_rounds_cancel(*, partner: Partner, data: dict[str, Any]) -> FreeRoundsC
             campaign.refresh_from_db()
             campaign_cancelled(campaign=campaign)
     return campaign
+
+
+def sessions_terminate(*, partner: Partner, data: dict[str, Any]) -> list:
+    """``POST /terminate-sessions``: close the open Public API sessions of one of the partner's ExtCIDs.
+
+    A user id (or a partner sessionID) is only unique within one casino, and an aggregator's ExtCIDs are
+    different casinos: ``extCID`` names the one, required when the partner has more than one ExtCID (active
+    or not: a deactivated casino's sessions may still be open), implied when it has exactly one. An ExtCID that
+    is not the partner's answers 404; nothing is closed by a refused request. IGSP sessions are never closed
+    here (their player ids are another namespace): the IGSP terminate closes those."""
+    ext_cid = data.get("extCID")
+    if ext_cid:
+        ext = get_or_none(ExtClient.objects.all(), partner=partner, ext_cid=ext_cid)
+        if ext is None:
+            raise NotFound(f"extCID {ext_cid!r} is not configured for this client.", code="ext_cid_not_found")
+    else:
+        ext_clients = list(ExtClient.objects.filter(partner=partner).order_by("pk")[:2])
+        if len(ext_clients) > 1:
+            raise ApplicationError(
+                "extCID is required: this cID has several ExtCIDs, name the one whose sessions to close.",
+                code="ext_cid_required",
+            )
+        if not ext_clients:
+            return []
+        ext = ext_clients[0]
+    return wallet_services.sessions_terminate(
+        partner=partner,
+        actor=f"partner:{partner.slug}",
+        player_id=data.get("userID"),
+        session_ref=data.get("sessionID"),
+        session_id=data.get("gsID"),
+        protocol=Protocol.PUBLIC_API,
+        ext_client_id=ext.pk,
+        reason=data.get("reason", ""),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import uuid
 from unittest import mock
 
@@ -220,6 +221,8 @@ def test_partner_starts_a_run_through_the_signed_core_api_and_other_partners_get
         "sessionID": SESSION,
         "currency": "USD",
         "groups": ["balance"],
+        "requestId": str(uuid.uuid4()),
+        "timestamp": int(time.time()),
     }
     body, sig = signing.public_sign_body(key, payload)
     with mock.patch("certification.services.publish"):
@@ -248,7 +251,7 @@ def test_partner_starts_a_run_through_the_signed_core_api_and_other_partners_get
     )
     assert foreign.status_code == 404 and "message" in foreign.json()
 
-    bad = dict(payload, groups=["nope"])
+    bad = dict(payload, groups=["nope"], requestId=str(uuid.uuid4()))
     body, sig = signing.public_sign_body(key, bad)
     refused = httpx.post(
         f"{live_hub.url}/api/v1/certification/runs",
@@ -256,6 +259,47 @@ def test_partner_starts_a_run_through_the_signed_core_api_and_other_partners_get
         headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"},
     )
     assert refused.status_code == 400 and "message" in refused.json()
+    assert CertificationRun.objects.filter(partner=cert.partner).count() == 1
+
+
+def _core_start(cert, live_hub, payload: dict) -> httpx.Response:
+    body, sig = signing.public_sign_body(cert.credentials[CredentialPurpose.CORE_API].secret, payload)
+    return httpx.post(
+        f"{live_hub.url}/api/v1/certification/runs",
+        content=body,
+        headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"},
+    )
+
+
+@mock.patch("certification.services.publish")
+def test_a_core_api_start_acts_once_a_replay_or_a_stale_capture_starts_nothing(_publish, cert, live_hub):
+    """The Core API signs the body alone: requestId (remembered) and timestamp (±HUB_CLOCK_SKEW_SECONDS) in it."""
+    start = {
+        "cID": str(cert.partner.pk),
+        "extCID": cert.slug,
+        "sessionID": SESSION,
+        "currency": "USD",
+        "groups": ["balance"],
+    }
+    now = int(time.time())
+    for spoiled in (
+        start,  # neither field
+        {**start, "requestId": str(uuid.uuid4())},  # no timestamp
+        {**start, "timestamp": now},  # no requestId
+        {**start, "requestId": "x", "timestamp": now},
+        {**start, "requestId": str(uuid.uuid4()), "timestamp": now - 301},  # a capture of 5 minutes ago
+        {**start, "requestId": str(uuid.uuid4()), "timestamp": "2026-01-01"},
+    ):
+        refused = _core_start(cert, live_hub, spoiled)
+        assert refused.status_code == 400, refused.text
+        assert set(refused.json()) <= {"message", "details", "code"}
+    assert not CertificationRun.objects.filter(partner=cert.partner).exists()
+
+    payload = {**start, "requestId": str(uuid.uuid4()), "timestamp": now}
+    assert _core_start(cert, live_hub, payload).status_code == 202
+    CertificationRun.objects.filter(partner=cert.partner).update(status=RunStatus.PASSED)  # no run in progress
+    replayed = _core_start(cert, live_hub, payload)
+    assert replayed.status_code == 409 and "requestId" in replayed.json()["message"], replayed.text
     assert CertificationRun.objects.filter(partner=cert.partner).count() == 1
 
 

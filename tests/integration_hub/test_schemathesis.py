@@ -175,6 +175,8 @@ class Signer:
                 "validFrom": now.isoformat(),
                 "validUntil": (now + timedelta(days=1)).isoformat(),
             },
+            "/api/v1/terminate-sessions": {"requestId": str(uuid.uuid4()), "timestamp": int(now.timestamp())},
+            "/api/v1/certification/runs": {"requestId": str(uuid.uuid4()), "timestamp": int(now.timestamp())},
             "/api/v1/partners/register": {
                 "integrationMode": "igsp",
                 "igspHooksUrl": "https://hooks.example/igsp",

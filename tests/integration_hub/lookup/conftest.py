@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from decimal import Decimal
 
@@ -39,6 +40,11 @@ def core_get(http, wired, path: str, params: dict) -> httpx.Response:
     params = {"cID": str(wired.partner.pk), **params}
     sign = signing.public_sign(wired.credentials["core_api"].secret, signing.canonical_query(params))
     return http.get(f"/api/v1{path}", params=params, headers={"X-REQUEST-SIGN": sign})
+
+
+def once(**over) -> dict:
+    """The fields that make a state-changing Core API call act once: a fresh requestId and the current time."""
+    return {"requestId": str(uuid.uuid4()), "timestamp": int(time.time()), **over}
 
 
 def core_post(http, wired, path: str, payload: dict, method: str = "POST") -> httpx.Response:

@@ -13,7 +13,7 @@ from games.models import BetLine, Provider
 from tests.conftest import wire_partner
 from wallet.models import GameSession, Transaction
 
-from .conftest import core_get, core_post, core_session, igsp_post, igsp_session, jackpot_bet
+from .conftest import core_get, core_post, core_session, igsp_post, igsp_session, jackpot_bet, once
 
 
 @pytest.fixture
@@ -101,10 +101,10 @@ def test_terminate_closes_the_players_sessions_and_the_game_page_sees_410(
     assert igsp_post(http, wired, "/igsp/v1/sessions/terminate", {}).status_code == 400
 
     gs_id, gs_key, session_ref = core_session(http, wired, "traderhero-jackpot", user="u-5")
-    cross = core_post(http, other, "/terminate-sessions", {"gsID": gs_id})
+    cross = core_post(http, other, "/terminate-sessions", {"gsID": gs_id, **once()})
     assert cross.status_code == 200 and cross.json()["terminated"] == 0
     assert http.get(f"/igsp/v1/sessions/{gs_id}/state", headers=gs_key).status_code == 200
-    done = core_post(http, wired, "/terminate-sessions", {"sessionID": session_ref})
+    done = core_post(http, wired, "/terminate-sessions", {"sessionID": session_ref, **once()})
     assert done.status_code == 200 and done.json()["sessions"] == [
         {"gsID": gs_id, "sessionID": session_ref, "userID": "u-5"}
     ]
