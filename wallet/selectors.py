@@ -100,7 +100,10 @@ def transactions_lookup(
     if until is not None:
         qs = qs.filter(created_at__lt=until)
     if player_id:
-        qs = qs.filter(session__player_id=player_id)
+        # The player's sessions first ((partner, player_id) index), then their transactions (session_id index): a
+        # join filtered on the player lets the planner walk the partner's whole ledger in created_at order instead.
+        sessions = sessions_for_partner(partner=partner).filter(player_id=player_id)
+        qs = qs.filter(session_id__in=list(sessions.values_list("pk", flat=True)))
     if round_id is not None:
         qs = qs.filter(round_id=round_id)
     if transaction_id:
