@@ -94,7 +94,7 @@ def transactions_lookup(
 ) -> QuerySet[Transaction]:
     """``partner``'s transactions in (created_at, id) order, filtered: ``created_at`` in [since, until), a player,
     one of our roundIDs, a transaction id (ours, or the partner's own ``partner_tx_id``), a status."""
-    qs = transactions_for_partner(partner=partner).select_related("session")
+    qs = transactions_for_partner(partner=partner).select_related("session", "session__ext_client")
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     if until is not None:
