@@ -3,7 +3,7 @@
 - the delivery log: every call to the partner's wallet (bets and balance calls: ``WalletCall``; wins and
   refunds: ``DeliveryAttempt``), newest first, searchable by player, round or transaction id (ours or the
   partner's);
-- endpoint health: success rate and p50/p99 latency per time bucket over the last hour, day and week;
+- endpoint health: success rate and p50/p99 latency per time bucket over the last hour, day and week (cached);
 - the circuit breaker's state and when it will probe; stuck deliveries; the keys' fingerprints and expiry;
 - certification runs, when a certification app provides them (:func:`certification_runs`, a hook).
 """
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
@@ -206,6 +208,19 @@ def endpoint_health(*, partner: Partner, window: str = "day", now: datetime | No
         "p99_ms": percentile(all_durations, 0.99),
         "series": series,
     }
+
+
+def endpoint_health_windows(*, partner: Partner) -> dict[str, dict]:
+    """:func:`endpoint_health` of every window, computed at most once per HUB_PORTAL_HEALTH_CACHE_SECONDS per
+    partner (each window reads up to HEALTH_SAMPLE rows of each source; the figures may be that much old)."""
+    ttl = int(settings.HUB_PORTAL_HEALTH_CACHE_SECONDS)
+    key = f"portal:health:{partner.pk}"
+    if ttl > 0 and (cached := cache.get(key)) is not None:
+        return cached
+    health = {name: endpoint_health(partner=partner, window=name) for name in WINDOWS}
+    if ttl > 0:
+        cache.set(key, health, timeout=ttl)
+    return health
 
 
 def breaker_status(*, partner: Partner, now: datetime | None = None) -> dict:
