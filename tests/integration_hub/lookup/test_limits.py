@@ -66,6 +66,8 @@ def test_lookups_and_reports_are_throttled_per_partner(http, wired, sandbox, liv
     assert report.status_code == 429 and report.headers["Retry-After"] and "message" in report.json()
     rounds = core_get(http, wired, "/rounds", {"roundID": "5b1c3c5e-8f53-4f7e-9d6c-0c1b2a3d4e5f"})
     assert rounds.status_code == 429  # round details count as a lookup
+    free_rounds = core_get(http, wired, "/free-rounds", {"userID": "p-1"})
+    assert free_rounds.status_code == 429 and free_rounds.headers["Retry-After"]  # so does free rounds' status
 
 
 def test_core_transaction_rows_name_their_ext_cid(http, wired, games_catalog):
