@@ -16,7 +16,8 @@ Measured, in this process (Django pointed at the bench database), each three tim
   blocks of 25 so both see the same machine load: p50 over BENCH_LEDGER_BETS (300) bets each;
 - the sweeper (``wallet.delivery.sweep``), /metrics (the hub collector, uncached), the reconciliation
   report of one partner and day, and the admin's transaction list (first page; filtered by partner and
-  status) through Django's test client as a superuser.
+  status) through Django's test client as a superuser; a partner's transaction look-up (first page, by an unknown
+  partner transaction id, by a player) and the portal's log (first page, a player's search) and day of health.
 
 Every statement of those operations is EXPLAIN (ANALYZE, BUFFERS)ed (writes inside a rolled-back
 transaction) and the plans are written under var/bench/plans/<operation>.txt; a plan with a Seq Scan on
@@ -271,6 +272,8 @@ def operations(partner) -> dict:
     from django.urls import reverse
     from prometheus_client import generate_latest
 
+    from integration_hub.reports import transactions_page
+    from portal import selectors as portal
     from wallet import delivery
     from wallet.metrics import HUB_REGISTRY
     from wallet.models import Transaction
@@ -290,6 +293,8 @@ def operations(partner) -> dict:
         .date()
     )
 
+    player = Transaction.objects.filter(partner=partner).values_list("session__player_id", flat=True).first()
+
     def get(query: str):
         def run():
             response = client.get(url + query)
@@ -304,6 +309,13 @@ def operations(partner) -> dict:
         "admin_tx_list": get(""),
         "admin_tx_partner_pending": get(f"?partner={partner.pk}&status__exact=pending"),
         "admin_tx_partner_confirmed": get(f"?partner={partner.pk}&status__exact=confirmed"),
+        # What a partner may ask (issue #25 item 4): both protocols' transaction look-up, the portal's log and health.
+        "lookup_page": lambda: transactions_page(partner, cursor=None, limit=50),
+        "lookup_partner_tx_id": lambda: transactions_page(partner, cursor=None, limit=50, transaction_id="w-1001"),
+        "lookup_player": lambda: transactions_page(partner, cursor=None, limit=50, player_id=player),
+        "portal_log": lambda: portal.delivery_log(partner=partner),
+        "portal_search_player": lambda: portal.delivery_log(partner=partner, q=player or ""),
+        "portal_health_day": lambda: portal.endpoint_health(partner=partner, window="day"),
     }
 
 

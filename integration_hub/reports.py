@@ -3,14 +3,18 @@ partner (``?format=csv``), and the content negotiation that leaves that ``format
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.http import HttpResponse
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from core.api.pagination import paginate
+from core.errors import ApplicationError
 from wallet import reconciliation
 from wallet import selectors as wallet_selectors
 
@@ -57,6 +61,31 @@ def transactions_page(
     partner: Partner, *, cursor: str | None, limit: int, **filters: Any
 ) -> tuple[list[Transaction], dict[str, Any], dict[str, Any]]:
     """Shared by both protocols' ``GET …/transactions``: one cursor page of the partner's transactions, oldest
-    first (``wallet.selectors.transactions_lookup`` filters; each edge maps its own parameter names)."""
+    first (``wallet.selectors.transactions_lookup`` filters; each edge maps its own parameter names), within
+    :func:`lookup_window`."""
+    point = bool(filters.get("transaction_id") or filters.get("round_id"))
+    filters["since"], filters["until"] = lookup_window(filters.get("since"), filters.get("until"), point=point)
     qs = wallet_selectors.transactions_lookup(partner=partner, **filters)
     return paginate(qs, cursor=cursor, limit=limit, field="created_at")
+
+
+def lookup_window(
+    since: datetime | None, until: datetime | None, *, point: bool = False
+) -> tuple[datetime | None, datetime | None]:
+    """[since, until) spans at most HUB_LOOKUP_MAX_RANGE_DAYS (400 ``range_too_large`` beyond); ``until`` defaults
+    to now and ``since`` to ``until`` minus the cap. A look-up of one transaction or round id (``point``) without
+    since/until is not bounded: its index finds the row whatever its age."""
+    if point and since is None and until is None:
+        return None, None
+    days = int(settings.HUB_LOOKUP_MAX_RANGE_DAYS)
+    cap = timedelta(days=days)
+    end = until or timezone.now()
+    start = since or end - cap
+    if start > end:
+        raise ApplicationError("since must not be after until.")
+    if end - start > cap:
+        raise ApplicationError(
+            f"since/until span at most {days} days; ask for a longer period in several windows.",
+            code="range_too_large",
+        )
+    return start, end

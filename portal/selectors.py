@@ -3,7 +3,7 @@
 - the delivery log: every call to the partner's wallet (bets and balance calls: ``WalletCall``; wins and
   refunds: ``DeliveryAttempt``), newest first, searchable by player, round or transaction id (ours or the
   partner's);
-- endpoint health: success rate and p50/p99 latency per time bucket over the last hour, day and week;
+- endpoint health: success rate and p50/p99 latency per time bucket over the last hour, day and week (cached);
 - the circuit breaker's state and when it will probe; stuck deliveries; the keys' fingerprints and expiry;
 - certification runs, when a certification app provides them (:func:`certification_runs`, a hook).
 """
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
@@ -79,15 +81,8 @@ def _as_uuid(text: str) -> uuid.UUID | None:
         return None
 
 
-def _attempts(partner: Partner, q: str) -> QuerySet:
-    qs = DeliveryAttempt.objects.filter(partner=partner)
-    if q:
-        as_id = _as_uuid(q)
-        match = Q(transaction__session__player_id=q) | Q(transaction__partner_tx_id=q)
-        if as_id is not None:
-            match |= Q(transaction_id=as_id) | Q(transaction__round_id=as_id) | Q(transaction__refunds_id=as_id)
-        qs = qs.filter(match)
-    return qs.annotate(
+def _attempts(partner: Partner) -> QuerySet:
+    return DeliveryAttempt.objects.filter(partner=partner).annotate(
         source=Value("delivery", output_field=CharField()),
         call_kind=F("transaction__kind"),
         tx_id=F("transaction_id"),
@@ -96,21 +91,38 @@ def _attempts(partner: Partner, q: str) -> QuerySet:
     )
 
 
-def _calls(partner: Partner, q: str) -> QuerySet:
-    qs = WalletCall.objects.filter(partner=partner)
-    if q:
-        as_id = _as_uuid(q)
-        match = Q(player_id=q) | Q(transaction__partner_tx_id=q)
-        if as_id is not None:
-            match |= Q(transaction_id=as_id) | Q(round_id=as_id)
-        qs = qs.filter(match)
-    return qs.annotate(
+def _calls(partner: Partner) -> QuerySet:
+    return WalletCall.objects.filter(partner=partner).annotate(
         source=Value("call", output_field=CharField()),
         call_kind=F("kind"),
         tx_id=F("transaction_id"),
         call_round_id=F("round_id"),
         call_player_id=F("player_id"),
     )
+
+
+def _searches(partner: Partner, q: str) -> tuple[list[Q], list[Q]]:
+    """What ``q`` may be (a player, the partner's transaction id, one of our transaction or round ids) as filters of
+    the attempts and of the calls, one per index that answers it: each runs as its own query (an OR across them,
+    or across a UNION, is answered by no index: it reads the partner's whole log)."""
+    if not q:
+        return [Q()], [Q()]
+    tx_ids = list(transactions_for_partner(partner=partner).filter(partner_tx_id=q).values_list("pk", flat=True)[:10])
+    attempts = [Q(transaction__session__partner=partner, transaction__session__player_id=q)]
+    calls = [Q(player_id=q)]
+    as_id = _as_uuid(q)
+    if as_id is not None:
+        ledger = transactions_for_partner(partner=partner)
+        tx_ids.append(as_id)
+        tx_ids += ledger.filter(refunds_id=as_id).values_list("pk", flat=True)[:10]  # the refund of a bet
+        round_txs = list(ledger.filter(round_id=as_id).values_list("pk", flat=True)[:50])
+        if round_txs:
+            attempts.append(Q(transaction_id__in=round_txs))
+        calls.append(Q(round_id=as_id))
+    if tx_ids:
+        attempts.append(Q(transaction_id__in=tx_ids))
+        calls.append(Q(transaction_id__in=tx_ids))
+    return attempts, calls
 
 
 @dataclass(frozen=True)
@@ -120,24 +132,26 @@ class LogPage:
 
 
 def delivery_log(*, partner: Partner, q: str = "", kind: str = "", before: datetime | None = None) -> LogPage:
-    """Newest first, ``LOG_PAGE`` per page (``before``: the cursor the previous page returned)."""
+    """Newest first, ``LOG_PAGE`` per page (``before``: the cursor the previous page returned).
+
+    Each source (calls, attempts) and each reading of the search is its own index-backed query of at most a page,
+    newest first; their rows are merged here."""
     q = (q or "").strip()[:200]
-    parts = []
+    attempt_filters, call_filters = _searches(partner, q)
+    parts: list[QuerySet] = []
     if kind in ("", "bet", "balance"):
-        calls = _calls(partner, q)
-        if kind:
-            calls = calls.filter(kind=kind)
-        parts.append(calls)
+        calls = _calls(partner).filter(kind=kind) if kind else _calls(partner)
+        parts += [calls.filter(match) for match in call_filters]
     if kind in ("", "win", "refund"):
-        attempts = _attempts(partner, q)
-        if kind:
-            attempts = attempts.filter(transaction__kind=kind)
-        parts.append(attempts)
+        attempts = _attempts(partner).filter(transaction__kind=kind) if kind else _attempts(partner)
+        parts += [attempts.filter(match) for match in attempt_filters]
     if before is not None:
         parts = [p.filter(started_at__lt=before) for p in parts]
-    parts = [p.order_by().values(*LOG_COLUMNS) for p in parts]
-    qs = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True)
-    rows = list(qs.order_by("-started_at")[: LOG_PAGE + 1])
+    seen: dict[tuple[str, int], dict] = {}
+    for part in parts:
+        for row in part.order_by("-started_at").values(*LOG_COLUMNS)[: LOG_PAGE + 1]:
+            seen[(row["source"], row["pk"])] = row
+    rows = sorted(seen.values(), key=lambda row: row["started_at"], reverse=True)[: LOG_PAGE + 1]
     older = rows[LOG_PAGE - 1]["started_at"].isoformat() if len(rows) > LOG_PAGE else ""
     return LogPage(entries=rows[:LOG_PAGE], older=older)
 
@@ -194,6 +208,19 @@ def endpoint_health(*, partner: Partner, window: str = "day", now: datetime | No
         "p99_ms": percentile(all_durations, 0.99),
         "series": series,
     }
+
+
+def endpoint_health_windows(*, partner: Partner) -> dict[str, dict]:
+    """:func:`endpoint_health` of every window, computed at most once per HUB_PORTAL_HEALTH_CACHE_SECONDS per
+    partner (each window reads up to HEALTH_SAMPLE rows of each source; the figures may be that much old)."""
+    ttl = int(settings.HUB_PORTAL_HEALTH_CACHE_SECONDS)
+    key = f"portal:health:{partner.pk}"
+    if ttl > 0 and (cached := cache.get(key)) is not None:
+        return cached
+    health = {name: endpoint_health(partner=partner, window=name) for name in WINDOWS}
+    if ttl > 0:
+        cache.set(key, health, timeout=ttl)
+    return health
 
 
 def breaker_status(*, partner: Partner, now: datetime | None = None) -> dict:

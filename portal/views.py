@@ -15,6 +15,7 @@ import json
 from datetime import datetime
 from functools import wraps
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.errors import ApplicationError, NotFound
 from core.net import client_ip
+from core.ratelimit import rate_hit
 
 from . import selectors, services
 
@@ -56,6 +58,13 @@ def portal_view(view):
         if link is None:
             request.session.pop(SESSION_KEY, None)
             return _denied(request)
+        wait = rate_hit("portal", str(link.partner_id), settings.HUB_PORTAL_RATE)
+        if wait is not None:  # the partner's pages, whoever opens them (HUB_PORTAL_RATE)
+            refused = HttpResponse(
+                "Too many requests: try again in a moment.", status=429, content_type="text/plain; charset=utf-8"
+            )
+            refused["Retry-After"] = str(wait)
+            return _secure(refused)
         request.portal_link = link
         return _secure(view(request, link.partner, *args, **kwargs))
 
@@ -92,7 +101,7 @@ def leave(request):
 @require_safe
 @portal_view
 def home(request, partner):
-    health = {name: selectors.endpoint_health(partner=partner, window=name) for name in selectors.WINDOWS}
+    health = selectors.endpoint_health_windows(partner=partner)
     return render(
         request,
         "portal/home.html",

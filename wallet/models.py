@@ -194,6 +194,8 @@ class Transaction(models.Model):
             # The admin's list filtered by partner and status, newest first (a rare status on a big ledger).
             models.Index(fields=["partner", "status", "created_at"], name="tx_partner_status_created_idx"),
             models.Index(fields=["partner", "confirmed_at"]),
+            # The transaction look-ups and the portal's search by the partner's own transaction id.
+            models.Index(fields=["partner", "partner_tx_id"], name="tx_partner_txid_idx"),
             # The per-partner in-flight count reads only leased rows.
             models.Index(
                 fields=["partner", "lease_until"],
@@ -278,6 +280,10 @@ class WalletCall(models.Model):
         indexes = [
             models.Index(fields=["partner", "started_at"], name="walletcall_partner_started_idx"),
             models.Index(fields=["partner", "player_id"], name="walletcall_partner_player_idx"),
+            # The portal's search by round.
+            models.Index(
+                fields=["partner", "round_id"], name="walletcall_partner_round_idx", condition=Q(round_id__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

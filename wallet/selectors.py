@@ -94,13 +94,16 @@ def transactions_lookup(
 ) -> QuerySet[Transaction]:
     """``partner``'s transactions in (created_at, id) order, filtered: ``created_at`` in [since, until), a player,
     one of our roundIDs, a transaction id (ours, or the partner's own ``partner_tx_id``), a status."""
-    qs = transactions_for_partner(partner=partner).select_related("session")
+    qs = transactions_for_partner(partner=partner).select_related("session", "session__ext_client")
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     if until is not None:
         qs = qs.filter(created_at__lt=until)
     if player_id:
-        qs = qs.filter(session__player_id=player_id)
+        # The player's sessions first ((partner, player_id) index), then their transactions (session_id index): a
+        # join filtered on the player lets the planner walk the partner's whole ledger in created_at order instead.
+        sessions = sessions_for_partner(partner=partner).filter(player_id=player_id)
+        qs = qs.filter(session_id__in=list(sessions.values_list("pk", flat=True)))
     if round_id is not None:
         qs = qs.filter(round_id=round_id)
     if transaction_id:

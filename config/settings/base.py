@@ -67,6 +67,14 @@ HUB_JACKPOT_ROUND_SECONDS = env.int("HUB_JACKPOT_ROUND_SECONDS", default=3)
 HUB_BATCH_SECONDS = env.float("HUB_BATCH_SECONDS", default=0.2)
 # How long a signed round-details link (/rounds/<token>) stays valid.
 HUB_ROUND_DETAILS_TTL_SECONDS = env.int("HUB_ROUND_DETAILS_TTL_SECONDS", default=900)
+# Partner queries (both protocols' lookups, the reconciliation report, the portal): since/until span at most this many
+# days (without them a listing covers the last this many days), and per-partner rates ("N/s|min|hour|day"; 429 beyond,
+# with Retry-After). The portal's endpoint health figures are computed at most this often per partner.
+HUB_LOOKUP_MAX_RANGE_DAYS = env.int("HUB_LOOKUP_MAX_RANGE_DAYS", default=31)
+HUB_LOOKUP_RATE = env.str("HUB_LOOKUP_RATE", default="120/min")  # transactions and round details, per partner
+HUB_REPORT_RATE = env.str("HUB_REPORT_RATE", default="20/min")  # reconciliation reports, per partner
+HUB_PORTAL_RATE = env.str("HUB_PORTAL_RATE", default="120/min")  # portal pages, per partner
+HUB_PORTAL_HEALTH_CACHE_SECONDS = env.int("HUB_PORTAL_HEALTH_CACHE_SECONDS", default=30)
 HUB_DEMO_SESSIONS_RATE = env.str("HUB_DEMO_SESSIONS_RATE", default="30/min")  # public demo sessions per client IP
 HUB_CASHOUT_LIMIT_PER_DAY = env.int("HUB_CASHOUT_LIMIT_PER_DAY", default=10)  # per player per UTC day; 0: none
 

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from core.api.fields import StrictCharField
 from core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from core.api.throttling import LookupThrottle, ReportThrottle
 from core.errors import NotFound
 from games import history
 from integration_hub.reports import FormatParamIsOurs, reconciliation_response, transactions_page
@@ -35,6 +36,8 @@ def round_not_found() -> NotFound:
 
 class RoundDetailsView(HmacView):
     """``GET /igsp/v1/rounds/{round_id}``: a short-lived signed link to the round's details page, and its summary."""
+
+    throttle_classes = [LookupThrottle]
 
     def get(self, request: Request, round_id: str) -> Response:
         rnd = wallet_selectors.round_for_partner(partner=request.user.partner, round_id=round_id)
@@ -86,8 +89,13 @@ def igsp_transaction(tx: Transaction) -> dict:
 class TransactionsQuery(serializers.Serializer):
     cursor = serializers.CharField(required=False, max_length=500)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
-    since = serializers.DateTimeField(required=False, help_text="Created at or after (UTC ISO-8601).")
-    until = serializers.DateTimeField(required=False, help_text="Created before (UTC ISO-8601).")
+    since = serializers.DateTimeField(
+        required=False,
+        help_text="Created at or after (UTC ISO-8601). since/until span at most 31 days (HUB_LOOKUP_MAX_RANGE_DAYS; "
+        "400 `range_too_large` beyond); without since, the 31 days before until. A look-up by transaction or round id "
+        "without since/until is not bounded.",
+    )
+    until = serializers.DateTimeField(required=False, help_text="Created before (UTC ISO-8601); default: now.")
     player_id = StrictCharField(required=False, max_length=200)
     round_id = serializers.UUIDField(required=False, help_text="Our round id (`round_id` of the wallet calls).")
     transaction_id = StrictCharField(
@@ -98,6 +106,8 @@ class TransactionsQuery(serializers.Serializer):
 
 class TransactionsView(HmacView):
     """``GET /igsp/v1/transactions``: the partner's transactions, oldest first, in cursor pages."""
+
+    throttle_classes = [LookupThrottle]
 
     def get(self, request: Request) -> Response:
         query = TransactionsQuery(data=request.query_params)
@@ -128,6 +138,8 @@ def igsp_reconciliation_json(day: date, rows: list[reconciliation.Reconciliation
 
 class ReconciliationView(HmacView):
     """``GET /igsp/v1/reconciliation?date=YYYY-MM-DD[&format=csv]``: bets, wins, refunds and GGR per currency."""
+
+    throttle_classes = [ReportThrottle]
 
     content_negotiation_class = FormatParamIsOurs
 

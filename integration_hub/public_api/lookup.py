@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from core.api.fields import StrictCharField
 from core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from core.api.throttling import LookupThrottle, ReportThrottle
 from core.errors import NotFound
 from freerounds import selectors as free_rounds
 from games import history
@@ -53,6 +54,7 @@ def core_transaction(tx: Transaction) -> dict:
         "userID": session.player_id,
         "sessionID": session.partner_session_ref or None,
         "gsID": str(session.pk),
+        "extCID": session.ext_client.ext_cid if session.ext_client_id else None,
         "gameID": str(session.game_id),
         "demo": session.is_demo,
         "createdAt": _iso(tx.created_at),
@@ -67,6 +69,8 @@ class RoundsQuery(serializers.Serializer):
 
 class RoundsView(CoreApiView):
     """``GET /api/v1/rounds?cID&roundID``: a short-lived signed link to the round's details page, and its summary."""
+
+    throttle_classes = [LookupThrottle]
 
     def get(self, request: Request) -> Response:
         query = RoundsQuery(data=request.query_params)
@@ -90,7 +94,10 @@ class RoundsView(CoreApiView):
                 "currency": d["currency"],
                 "stake": d["stake"],
                 "payout": d["payout"],
-                "transactions": [core_transaction(t) for t in rnd.transactions.order_by("created_at", "pk")],
+                "transactions": [
+                    core_transaction(t)
+                    for t in rnd.transactions.select_related("session__ext_client").order_by("created_at", "pk")
+                ],
             }
         )
 
@@ -99,8 +106,13 @@ class TransactionsQuery(serializers.Serializer):
     cID = serializers.UUIDField()
     cursor = serializers.CharField(required=False, max_length=500)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
-    since = serializers.DateTimeField(required=False, help_text="Created at or after (UTC ISO-8601).")
-    until = serializers.DateTimeField(required=False, help_text="Created before (UTC ISO-8601).")
+    since = serializers.DateTimeField(
+        required=False,
+        help_text="Created at or after (UTC ISO-8601). since/until span at most 31 days (HUB_LOOKUP_MAX_RANGE_DAYS; "
+        "400 `range_too_large` beyond); without since, the 31 days before until. A look-up by transaction or round id "
+        "without since/until is not bounded.",
+    )
+    until = serializers.DateTimeField(required=False, help_text="Created before (UTC ISO-8601); default: now.")
     userID = StrictCharField(required=False, max_length=200)
     roundID = serializers.UUIDField(required=False)
     txID = StrictCharField(required=False, max_length=200, help_text="Our `txID`, or the `txID` your wallet answered.")
@@ -109,6 +121,8 @@ class TransactionsQuery(serializers.Serializer):
 
 class TransactionsView(CoreApiView):
     """``GET /api/v1/transactions``: the partner's transactions, oldest first, in cursor pages (``nextCursor``)."""
+
+    throttle_classes = [LookupThrottle]
 
     def get(self, request: Request) -> Response:
         query = TransactionsQuery(data=request.query_params)
@@ -158,6 +172,8 @@ class ReconciliationQuery(serializers.Serializer):
 
 class ReconciliationView(CoreApiView):
     """``GET /api/v1/reconciliation?cID&date[&format=csv]``: bets, wins, refunds and GGR per currency."""
+
+    throttle_classes = [ReportThrottle]
 
     content_negotiation_class = FormatParamIsOurs
 

@@ -16,6 +16,7 @@ from core.api.fields import (
     StrictCharField,
     StrictIntegerField,
 )
+from core.api.throttling import LookupThrottle
 
 from . import services
 from .base import CoreApiView, _object
@@ -133,6 +134,9 @@ class DeleteFreeRoundsSerializer(serializers.Serializer):
 
 
 class FreeRoundsView(CoreApiView):
+    def get_throttles(self) -> list:
+        return [LookupThrottle()] if self.request.method == "GET" else []  # the status is a lookup
+
     def get(self, request: Request) -> Response:
         """``GET /free-rounds?cID&(id|extID|userID)``: granted, used, remaining and won so far, per player."""
         return free_rounds_status(request)
