@@ -252,6 +252,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             fieldsets.append(("Payout delivery", {"fields": ["max_in_flight"]}))
             fieldsets.append(("Bets", {"fields": ["max_bets_in_flight"]}))
             fieldsets.append(("Alerts", {"fields": ["alert_webhook_url"]}))
+            fieldsets.append(("Certification", {"fields": ["certification_test_players"]}))
             fieldsets.append(("Record", {"fields": ["id", "created_at", "updated_at"]}))
         return fieldsets
 

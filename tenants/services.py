@@ -51,6 +51,7 @@ PARTNER_FIELDS = (
     "max_bets_in_flight",
     "frame_origins",
     "alert_webhook_url",
+    "certification_test_players",
 )
 EXT_CLIENT_FIELDS = ("ext_cid", "name", "base_url", "is_active", "currencies")
 
@@ -149,6 +150,10 @@ def _normalize_partner_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if isinstance(fields.get("frame_origins"), (list, tuple)):
         fields["frame_origins"] = list(
             dict.fromkeys(normalize_origin(o) for o in fields["frame_origins"] if str(o or "").strip())
+        )
+    if isinstance(fields.get("certification_test_players"), (list, tuple)):
+        fields["certification_test_players"] = list(
+            dict.fromkeys(str(p).strip() for p in fields["certification_test_players"] if str(p or "").strip())
         )
     return fields
 
