@@ -65,6 +65,8 @@ PROTOCOL_KEYS = (
     ("apiKey", True),
     ("integrationApiKey", True),
     ("extCIDs", False),
+    ("alertWebhookUrl", False),
+    ("alertWebhookSecret", True),
 )
 
 
@@ -398,13 +400,15 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             wanted.append(CredentialPurpose.IGSP)
         if "public_api_enabled" in form.changed_data and partner.public_api_enabled:
             wanted += [CredentialPurpose.CORE_API, CredentialPurpose.INTEGRATION_API]
+        if "alert_webhook_url" in form.changed_data and partner.alert_webhook_url:
+            wanted.append(CredentialPurpose.ALERT_WEBHOOK)  # the webhook's own signing secret (alerts.services)
         wanted = [p for p in wanted if not partner.credentials.filter(purpose=p, state=CredentialState.ACTIVE).exists()]
         if not wanted:
             return
         if not self.has_manage_credentials_permission(request):
             self.message_user(
                 request,
-                "The protocol is enabled but has no key; someone allowed to manage keys must issue one.",
+                "The protocol or alert webhook is set but has no key; someone allowed to manage keys must issue one.",
                 messages.WARNING,
             )
             return

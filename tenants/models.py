@@ -80,7 +80,8 @@ class Partner(models.Model):
         blank=True,
         validators=[validate_partner_url],
         help_text="Optional: the hub POSTs incidents (breaker open, stuck deliveries, failed certification) and "
-        "their resolution here, signed like its wallet calls. Empty = the account manager's email only.",
+        "their resolution here, signed with its own alert webhook secret (issued when the URL is set, shown once; "
+        "rotate it like any key). Empty = the account manager's email only.",
     )
     certification_test_players = models.JSONField(
         "certification test players",
@@ -141,6 +142,7 @@ class CredentialPurpose(models.TextChoices):
     IGSP = "igsp", "IGSP key pair"
     CORE_API = "core_api", "Core API key"
     INTEGRATION_API = "integration_api", "Integration API key"
+    ALERT_WEBHOOK = "alert_webhook", "Alert webhook secret"
 
 
 class CredentialState(models.TextChoices):

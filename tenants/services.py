@@ -35,7 +35,11 @@ Actor = AbstractBaseUser | str | None
 PUBLIC_ID_PREFIX = {CredentialPurpose.IGSP: "gp_live_"}
 # Core / Integration API keys start with a recognisable prefix, so the log filter can find one anywhere in free
 # text (core.logging). Keys issued before carry none and stay valid (a key is compared whole).
-SECRET_PREFIX = {CredentialPurpose.CORE_API: "hub_core_", CredentialPurpose.INTEGRATION_API: "hub_int_"}
+SECRET_PREFIX = {
+    CredentialPurpose.CORE_API: "hub_core_",
+    CredentialPurpose.INTEGRATION_API: "hub_int_",
+    CredentialPurpose.ALERT_WEBHOOK: "hub_alert_",  # signs the alert webhook only (alerts.services)
+}
 PARTNER_FIELDS = (
     "name",
     "slug",
@@ -93,6 +97,10 @@ class OnboardResult:
         if integration:
             payload["integrationApiKey"] = integration.secret
             payload["extCIDs"] = [{"extCID": ec.ext_cid, "baseUrl": ec.base_url} for ec in self.ext_clients]
+        alert = self.credentials.get(CredentialPurpose.ALERT_WEBHOOK)
+        if alert:
+            payload["alertWebhookUrl"] = self.partner.alert_webhook_url
+            payload["alertWebhookSecret"] = alert.secret
         return payload
 
 
