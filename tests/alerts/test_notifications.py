@@ -8,11 +8,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
-import uuid
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
@@ -28,66 +25,11 @@ from tenants.models import CredentialPurpose
 from tests.conftest import run_together
 from wallet.models import PartnerDeliveryState
 
+from .conftest import alert_partner
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SEND = "alerts.send_notification"
-
-
-@pytest.fixture
-def hook_server():
-    """Make real local HTTP receivers; ``delay``: seconds each one sleeps before it answers (a hanging webhook)."""
-    made = []
-
-    def make(delay: float = 0.0):
-        got: list[tuple[float, dict, bytes]] = []
-        release = threading.Event()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                got.append((time.monotonic(), dict(self.headers), body))
-                release.wait(delay)
-                try:
-                    self.send_response(204)
-                    self.end_headers()
-                except OSError:
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        made.append((server, release))
-        return f"http://127.0.0.1:{server.server_address[1]}/alerts", got
-
-    yield make
-    for server, release in made:
-        release.set()
-        server.shutdown()
-        server.server_close()
-
-
-def _partner(name: str, url: str, django_user_model=None):
-    result = tenant_services.partner_onboard(
-        name=name,
-        actor="test",
-        igsp=True,
-        public_api=True,
-        igsp_hooks_url="http://127.0.0.1:9/hooks",
-        ext_clients=[{"ext_cid": f"ext-{uuid.uuid4().hex[:8]}", "base_url": "http://127.0.0.1:9/adapter"}],
-    )
-    manager = None
-    if django_user_model is not None:
-        manager = django_user_model.objects.create_user(
-            username=f"am-{result.partner.slug}", email=f"am@{result.partner.slug}.example", is_staff=True
-        )
-    partner = tenant_services.partner_update(
-        partner=result.partner, actor="test", alert_webhook_url=url, account_manager=manager
-    )
-    alert_key = tenant_services.credential_issue(partner=partner, purpose=CredentialPurpose.ALERT_WEBHOOK, actor="t")
-    return partner, result.credentials, alert_key.secret
 
 
 def _open_breaker(partner) -> None:
@@ -109,8 +51,8 @@ def test_a_hanging_webhook_does_not_delay_another_partners_alert(hook_server, pu
     settings.HUB_ALERT_TIMEOUT_SECONDS = 1.0
     hanging_url, hanging_got = hook_server(delay=30)
     fast_url, fast_got = hook_server()
-    hanging, _, _ = _partner("A hanging partner", hanging_url)  # first by name: the old loop sent its alert first
-    fast, _, _ = _partner("B fast partner", fast_url)
+    hanging, _, _ = alert_partner("A hanging partner", hanging_url)  # first by name: the old loop sent its alert first
+    fast, _, _ = alert_partner("B fast partner", fast_url)
     _open_breaker(hanging)
     _open_breaker(fast)
 
@@ -135,7 +77,7 @@ def test_the_webhook_signature_covers_event_and_timestamp_and_no_wallet_key_veri
     hook_server, published, django_user_model
 ):
     url, got = hook_server()
-    partner, wallet_keys, alert_secret = _partner("Signed partner", url, django_user_model)
+    partner, wallet_keys, alert_secret = alert_partner("Signed partner", url, django_user_model)
     alerts.notify_certification_failed(partner=partner, run_id="run-1", summary="3 of 40 checks failed")
     for name, args in published:
         task(name)(*args)
@@ -167,7 +109,7 @@ def test_the_webhook_signature_covers_event_and_timestamp_and_no_wallet_key_veri
 
 def test_a_rotated_alert_secret_signs_with_both_keys_during_the_grace_period(hook_server, published):
     url, got = hook_server()
-    partner, _, old_secret = _partner("Rotating partner", url)
+    partner, _, old_secret = alert_partner("Rotating partner", url)
     old = partner.credentials.get(purpose=CredentialPurpose.ALERT_WEBHOOK)
     new_secret = tenant_services.credential_rotate(credential=old, actor="test", grace_seconds=3600).secret
     alerts.notify_certification_failed(partner=partner, run_id="run-1", summary="failed")
@@ -180,7 +122,7 @@ def test_a_rotated_alert_secret_signs_with_both_keys_during_the_grace_period(hoo
 
 def test_without_an_alert_secret_the_webhook_is_not_sent_with_a_wallet_key(hook_server, published):
     url, got = hook_server()
-    partner, _, _ = _partner("Keyless partner", url)
+    partner, _, _ = alert_partner("Keyless partner", url)
     for cred in partner.credentials.filter(purpose=CredentialPurpose.ALERT_WEBHOOK):
         tenant_services.credential_revoke(credential=cred, actor="test")
     alerts.notify_certification_failed(partner=partner, run_id="run-1", summary="failed")
@@ -194,7 +136,7 @@ def test_a_task_run_twice_sends_once_and_a_lost_message_is_published_again(
     hook_server, published, django_user_model, settings
 ):
     url, got = hook_server()
-    partner, _, _ = _partner("Twice partner", url, django_user_model)
+    partner, _, _ = alert_partner("Twice partner", url, django_user_model)
     alerts.notify_certification_failed(partner=partner, run_id="run-1", summary="failed")
     assert len(published) == 2  # the email and the webhook, one task each
     for name, args in published * 2:  # every message delivered twice (acks_late redelivery, a retry)
@@ -224,3 +166,16 @@ def test_notification_tasks_go_to_the_default_queue():
     """Each is bounded by HUB_ALERT_TIMEOUT_SECONDS and incidents are rare (one per open incident), so they share
     the payout workers' queue rather than wait behind minutes-long certification runs."""
     assert celery_app.amqp.router.route({}, SEND)["queue"].name == celery_app.conf.task_default_queue == "celery"
+
+
+def test_setting_the_webhook_url_in_the_admin_issues_its_secret_shown_once(admin_client, igsp_partner):
+    from tests.tenants.test_admin import assert_shown_once_page, change_form_data, plaintext
+
+    change = f"/admin/tenants/partner/{igsp_partner.pk}/change/"
+    data = change_form_data(admin_client.get(change))
+    data["alert_webhook_url"] = "https://ops.casino.example/hub-alerts"
+    body = assert_shown_once_page(admin_client.post(change, data))
+    secret = plaintext(igsp_partner.credentials.get(purpose=CredentialPurpose.ALERT_WEBHOOK))
+    assert secret.startswith("hub_alert_") and secret in body and "alertWebhookSecret" in body
+    assert igsp_partner.secret not in body  # the wallet key is not shown again
+    assert secret not in admin_client.get(change).content.decode()
