@@ -9,17 +9,27 @@ Entry points:
 - :func:`notify_certification_failed` / :func:`notify_certification_passed`: the hook for the certification
   app (call it from the service that finishes a run).
 
-The webhook is a POST of JSON signed like the hub's wallet calls: with the partner's IGSP key
-(``Authorization: Bearer <api key>``, ``X-Timestamp``, ``X-Signature``) when it has one, else with its
-Integration API key (``X-REQUEST-SIGN`` over the RFC 8785 body); sent through ``core.http`` (the outbound
-SSRF policy on every connection). Its URL is validated like every partner URL (``tenants.validators``).
+Each email and each webhook call is a ``Notification`` row and its own Celery task (``alerts.send_notification``,
+on the default queue), published after commit and bounded by HUB_ALERT_TIMEOUT_SECONDS: one partner's hanging
+webhook delays no one else's alert, and no evaluation waits on a webhook. The task claims its row before it sends,
+so a redelivered or retried message sends nothing (at most once); a message the broker lost is published again by
+the next evaluation (HUB_ALERT_REPUBLISH_SECONDS).
+
+The webhook is a POST of RFC 8785 JSON signed with the partner's own alert webhook secret (credential purpose
+``alert_webhook``; issued when the URL is set, shown once, rotated and revoked like any key; never a wallet-call
+key): ``X-Hub-Timestamp`` (Unix seconds), ``X-Hub-Event``, ``X-Hub-Delivery`` (the notification's id, the same on
+a resend) and ``X-Hub-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<event>." + body)>``, one ``v1=`` per
+secret that still verifies (``core.signing.alert_verify`` is the receiver's recipe). Sent through ``core.http``
+(the outbound SSRF policy on every connection). Its URL is validated like every partner URL
+(``tenants.validators``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -28,15 +38,16 @@ from django.db.models import Count
 from django.utils import timezone
 
 from core import http, signing
+from core.tasks import publish
 from tenants.models import CredentialPurpose, Partner
-from tenants.selectors import partner_signing_key
+from tenants.selectors import partner_verifying_keys
 from wallet.models import PartnerDeliveryState
 from wallet.selectors import stuck_deliveries
 
-from .models import Incident, IncidentKind
+from .models import Incident, IncidentKind, Notification, NotificationChannel
 
 logger = logging.getLogger("alerts")
-WEBHOOK_TIMEOUT_SECONDS = 5.0
+SEND_TASK = "alerts.send_notification"
 
 
 # ------------------------------------------------------------------ incidents --
@@ -73,8 +84,10 @@ def incident_resolve(*, partner: Partner, kind: str, key: str | None = "", resol
 
 
 def evaluate(*, partner_id=None, now: datetime | None = None) -> dict[str, int]:
-    """Open and resolve breaker and stuck-delivery incidents to match the ledger (all partners, or one)."""
+    """Open and resolve breaker and stuck-delivery incidents to match the ledger (all partners, or one), and
+    publish again the notifications whose message was lost."""
     now = now or timezone.now()
+    notifications_republish(partner_id=partner_id)
     partners = Partner.objects.all() if partner_id is None else Partner.objects.filter(pk=partner_id)
     counts = {"opened": 0, "resolved": 0}
 
@@ -179,39 +192,67 @@ def webhook_payload(incident: Incident, event: str) -> dict:
     }
 
 
-def _signed(partner: Partner, payload: dict) -> tuple[bytes, dict[str, str]] | None:
-    if partner.igsp_enabled:
-        key = partner_signing_key(partner=partner, purpose=CredentialPurpose.IGSP)
-        if key is not None and key.credential.public_id:
-            body = signing.canonical_json(payload)
-            return body, signing.igsp_headers(key.credential.public_id, key.secret, body)
-    key = partner_signing_key(partner=partner, purpose=CredentialPurpose.INTEGRATION_API)
-    if key is not None:
-        body, sig = signing.public_sign_body(key.secret, payload)
-        return body, {"X-REQUEST-SIGN": sig}
-    return None
-
-
-def _send_webhook(incident: Incident, event: str) -> str:
-    partner = incident.partner
-    if not partner.alert_webhook_url:
-        return ""
-    signed = _signed(partner, webhook_payload(incident, event))
-    if signed is None:
-        return "not sent: the partner has no active signing key"
-    body, headers = signed
-    headers = {**headers, "Content-Type": "application/json"}
-    response, error, _ = http.send(
-        "POST", partner.alert_webhook_url, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS
-    )
-    return f"{event}: HTTP {response.status_code}" if response is not None else f"{event}: {error}"[:300]
-
-
 def _notify(incident: Incident, event: str) -> None:
-    """Email and webhook for ``event`` (opened | resolved), at most once: the claim is a conditional UPDATE."""
+    """Queue the email and the webhook for ``event`` (opened | resolved), at most once: the claim is a conditional
+    UPDATE; each notification is a row and its own task, published after commit."""
     field = "opened_notified_at" if event == "opened" else "resolved_notified_at"
-    if not Incident.objects.filter(pk=incident.pk, **{f"{field}__isnull": True}).update(**{field: timezone.now()}):
-        return
+    partner = incident.partner
+    with transaction.atomic():
+        if not Incident.objects.filter(pk=incident.pk, **{f"{field}__isnull": True}).update(**{field: timezone.now()}):
+            return
+        channels = [NotificationChannel.EMAIL] if _recipients(partner) else []
+        if partner.alert_webhook_url:
+            channels.append(NotificationChannel.WEBHOOK)
+        for channel in channels:
+            note = Notification.objects.create(incident=incident, event=event, channel=channel)
+            transaction.on_commit(partial(_publish, note.pk))
+
+
+def _publish(notification_id) -> None:
+    try:
+        publish(SEND_TASK, str(notification_id))
+    except Exception as exc:  # noqa: BLE001 - a broker down loses nothing: alerts.evaluate publishes it again
+        logger.warning("alert notification %s not published: %s", notification_id, type(exc).__name__)
+
+
+def notifications_republish(*, partner_id=None, now: datetime | None = None) -> int:
+    """Publish again the notifications no worker took within HUB_ALERT_REPUBLISH_SECONDS (a lost broker message).
+    Sending stays at most once: the task claims its row first."""
+    now = now or timezone.now()
+    overdue = Notification.objects.filter(
+        claimed_at__isnull=True, published_at__lt=now - timedelta(seconds=settings.HUB_ALERT_REPUBLISH_SECONDS)
+    )
+    if partner_id is not None:
+        overdue = overdue.filter(incident__partner_id=partner_id)
+    ids = list(overdue.order_by("published_at").values_list("pk", flat=True)[:500])
+    Notification.objects.filter(pk__in=ids, claimed_at__isnull=True).update(published_at=now)
+    for pk in ids:
+        _publish(pk)
+    return len(ids)
+
+
+def notification_send(*, notification_id) -> str:
+    """The task ``alerts.send_notification``: send one email or one webhook call, once. A second run (a
+    redelivered message, a retry, a republish) finds the row claimed and sends nothing."""
+    if not Notification.objects.filter(pk=notification_id, claimed_at__isnull=True).update(claimed_at=timezone.now()):
+        return ""
+    note = Notification.objects.select_related("incident__partner__account_manager").get(pk=notification_id)
+    incident = note.incident
+    try:
+        if note.channel == NotificationChannel.EMAIL:
+            result = _send_email(incident, note.event)
+        else:
+            result = _send_webhook(incident, note.event, delivery_id=str(note.pk))
+    except Exception as exc:  # noqa: BLE001 - recorded on the row, never raised (a retry must not send twice)
+        result = f"{note.event}: not sent ({type(exc).__name__})"
+    result = result[:300]
+    Notification.objects.filter(pk=note.pk).update(finished_at=timezone.now(), result=result)
+    if note.channel == NotificationChannel.WEBHOOK and result:
+        Incident.objects.filter(pk=incident.pk).update(webhook_result=result)
+    return result
+
+
+def _send_email(incident: Incident, event: str) -> str:
     partner = incident.partner
     label = incident.get_kind_display().lower()
     subject = f"[hub] {partner.name}: {label}" if event == "opened" else f"[hub] resolved: {partner.name}: {label}"
@@ -222,15 +263,33 @@ def _notify(incident: Incident, event: str) -> None:
     if incident.details:
         lines += ["", json.dumps(incident.details, indent=2, default=str)]
     recipients = _recipients(partner)
-    if recipients:
-        try:
-            send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, recipients)
-        except Exception as exc:  # noqa: BLE001 - a mail server down must not stop the other alerts
-            logger.warning("alert email not sent for incident %s: %s", incident.pk, type(exc).__name__)
+    if not recipients:
+        return f"{event}: no recipient"
     try:
-        result = _send_webhook(incident, event)
-    except Exception as exc:  # noqa: BLE001
-        result = f"{event}: not sent ({type(exc).__name__})"
-    if result:
-        Incident.objects.filter(pk=incident.pk).update(webhook_result=result[:300])
-        incident.webhook_result = result[:300]
+        send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, recipients)  # EMAIL_TIMEOUT bounds it
+    except Exception as exc:  # noqa: BLE001 - a mail server down must not stop the other alerts
+        logger.warning("alert email not sent for incident %s: %s", incident.pk, type(exc).__name__)
+        return f"{event}: email not sent ({type(exc).__name__})"
+    return f"{event}: emailed {len(recipients)}"
+
+
+def _send_webhook(incident: Incident, event: str, *, delivery_id: str) -> str:
+    partner = incident.partner
+    if not partner.alert_webhook_url:
+        return ""
+    secrets = [k.secret for k in partner_verifying_keys(partner=partner, purpose=CredentialPurpose.ALERT_WEBHOOK)]
+    if not secrets:
+        return (
+            f"{event}: not sent: the partner has no alert webhook secret (issue one: Partners, Issue a new key, "
+            "Alert webhook secret)"
+        )
+    body = signing.canonical_json(webhook_payload(incident, event))
+    headers = {
+        **signing.alert_headers(secrets, f"incident.{event}", body),
+        "X-Hub-Delivery": delivery_id,
+        "Content-Type": "application/json",
+    }
+    response, error, _ = http.send(
+        "POST", partner.alert_webhook_url, content=body, headers=headers, timeout=settings.HUB_ALERT_TIMEOUT_SECONDS
+    )
+    return f"{event}: HTTP {response.status_code}" if response is not None else f"{event}: {error}"

@@ -49,6 +49,13 @@ class TooManyRuns(TooManyRequests):
     """The partner's daily allowance of API-started runs is spent; ``retry_after`` is the time to UTC midnight."""
 
 
+class NotATestPlayer(ApplicationError):
+    """A live partner started a run through the API against a player it has not declared a test player."""
+
+    status_code = 403
+    code = "not_a_test_player"
+
+
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
@@ -89,6 +96,21 @@ def _check_run_limits(*, partner: Partner, protocol: str, via: str) -> None:
             f"At most {cap} certification runs a day can be started through the API; try again after 00:00 UTC.",
             retry_after=_seconds_to_midnight(now),
         )
+
+
+def _check_run_target(*, partner: Partner, via: str, player: str) -> None:
+    """A run bets and wins real money at the partner's wallet, and the runner's balance restore moves money outside
+    the hub's ledger: once the partner is live, runs it starts through the API may only target the test players the
+    account manager declared (``Partner.certification_test_players``: IGSP player ids, Public API sessionIDs).
+    While onboarding, any player; runs the account manager starts (admin, command) are not limited."""
+    if via != "api" or partner.status == PartnerStatus.ONBOARDING:
+        return
+    if player in (partner.certification_test_players or []):
+        return
+    raise NotATestPlayer(
+        f"{player} is not one of this partner's declared test players: once live, certification runs started "
+        "through the API may only target test players. Ask your account manager to declare it.",
+    )
 
 
 def _budget() -> Decimal:
@@ -144,7 +166,10 @@ def run_start(
         target = ext_client.base_url
     else:
         raise ApplicationError("protocol must be igsp or public_api.", code="invalid_request")
-    Partner.objects.select_for_update().filter(pk=partner.pk).first()
+    locked = Partner.objects.select_for_update().filter(pk=partner.pk).first() or partner
+    _check_run_target(
+        partner=locked, via=via, player=(player_id if protocol == RunProtocol.IGSP else session_id).strip()
+    )
     _check_run_limits(partner=partner, protocol=protocol, via=via)
     try:
         with transaction.atomic():

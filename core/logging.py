@@ -5,7 +5,7 @@ header values of Authorization / X-Signature / X-REQUEST-SIGN / X-Casino-Key /
 X-Admin-Key, ``key=value`` pairs whose name says secret, key, token, password or
 signature, session keys (``igsp_…``), long hex strings (HMAC signatures, IGSP
 secrets), and Core / Integration API keys anywhere in free text: the ones issued
-now by their prefix (``hub_core_…`` / ``hub_int_…``, see ``tenants.services``),
+now by their prefix (``hub_core_…`` / ``hub_int_…``; alert webhook secrets ``hub_alert_…``; see ``tenants.services``),
 the ones issued before by their shape (a run of 40 or more of ``[A-Za-z0-9_-]``
 mixing upper and lower case: ``token_urlsafe(36)`` is 48 of them), portal magic-link
 tokens (``hub_portal_…``, and whatever follows ``/portal/enter/`` in a path) and signed
@@ -40,7 +40,7 @@ _PATTERNS = [
     re.compile(r"\bBearer\s+[A-Za-z0-9_\-\.]+", re.IGNORECASE),
     re.compile(r"\b[0-9a-fA-F]{32,}\b"),
     re.compile(r"gAAAAA[A-Za-z0-9_\-=]{20,}"),  # Fernet tokens
-    re.compile(r"hub_(?:core|int)_[A-Za-z0-9_\-]{16,}"),  # Core / Integration API keys
+    re.compile(r"hub_(?:core|int|alert)_[A-Za-z0-9_\-]{16,}"),  # Core / Integration API keys, alert secrets
     re.compile(r"hub_portal_[A-Za-z0-9_\-]{8,}"),  # portal magic-link tokens
 ]
 # Tokens in a URL path, the prefix kept: an old-style portal link (/portal/enter/<token>) and a signed

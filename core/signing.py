@@ -8,6 +8,13 @@ canonical form is RFC 8785 (JCS), computed with the maintained ``rfc8785``
 package (the official SDKs use JCS too). POST bodies are signed as sent (we send
 the canonical bytes); GET requests sign their query parameters as a flat JSON
 object of strings.
+
+Alert webhooks (the hub's incident notifications, ``alerts.services``): signed with the partner's own alert
+webhook secret, never a wallet-call key. ``X-Hub-Timestamp`` (Unix seconds), ``X-Hub-Event`` (``incident.opened``
+/ ``incident.resolved``) and ``X-Hub-Signature: v1=<hex>[, v1=<hex>]`` where each hex is
+``HMAC_SHA256(secret, "<timestamp>.<event>." + raw_body)`` (one per key that still verifies: during a rotation
+both the new and the retiring secret sign). Receivers check one of them in constant time and refuse a timestamp
+outside ±300 s.
 """
 
 from __future__ import annotations
@@ -176,3 +183,57 @@ def public_sign_body(key: str | bytes, value: Any) -> tuple[bytes, str]:
 def public_verify(keys: Iterable[str | bytes], canonical: bytes, signature: str) -> int:
     """Verify ``X-REQUEST-SIGN`` against candidate keys; returns the matching index."""
     return _match_any(keys, lambda k: public_sign(k, canonical), signature)
+
+
+# ------------------------------------------------------------ alert webhooks --
+
+ALERT_SIGNATURE_VERSION = "v1"
+
+
+def alert_sign(secret: str | bytes, timestamp: str, event: str, body: bytes) -> str:
+    """Lowercase hex HMAC-SHA256 over ``"<timestamp>.<event>."`` followed by the raw body."""
+    return hmac_sha256_hex(secret, f"{timestamp}.{event}.".encode() + (body or b""))
+
+
+def alert_headers(
+    secrets: Iterable[str | bytes], event: str, body: bytes, now: datetime | None = None
+) -> dict[str, str]:
+    """The signing headers of one alert webhook: every secret given signs (the newest first)."""
+    timestamp = str(int((now or datetime.now(UTC)).timestamp()))
+    signatures = [f"{ALERT_SIGNATURE_VERSION}={alert_sign(s, timestamp, event, body)}" for s in secrets]
+    if not signatures:
+        raise ValueError("no secret to sign with")
+    return {"X-Hub-Timestamp": timestamp, "X-Hub-Event": event, "X-Hub-Signature": ", ".join(signatures)}
+
+
+def alert_verify(
+    secrets: Iterable[str | bytes],
+    body: bytes,
+    headers: Mapping[str, str],
+    now: datetime | None = None,
+    skew_seconds: int = DEFAULT_SKEW_SECONDS,
+) -> int:
+    """What a receiver does with an alert webhook (the reference for the partner guide): returns the index of the
+    secret that verified one of the signatures; raises ``SignatureError``."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    timestamp, event = lowered.get("x-hub-timestamp", ""), lowered.get("x-hub-event", "")
+    if not timestamp.isdigit() or len(timestamp) > 12:
+        raise SignatureError("bad timestamp")
+    now = now or datetime.now(UTC)
+    if abs(now.timestamp() - int(timestamp)) > skew_seconds:
+        raise SignatureError("stale timestamp")
+    prefix = f"{ALERT_SIGNATURE_VERSION}="
+    parts = [p.strip() for p in lowered.get("x-hub-signature", "").split(",")]
+    given = [p[len(prefix) :] for p in parts if p.startswith(prefix) and len(p) > len(prefix)] or [""]
+    secrets = list(secrets)
+    matched = -1
+    for signature in given:
+        try:
+            index = _match_any(secrets, lambda s: alert_sign(s, timestamp, event, body), signature)
+        except SignatureError:
+            continue
+        if matched < 0:
+            matched = index
+    if matched < 0:
+        raise SignatureError("signature mismatch")
+    return matched

@@ -572,7 +572,9 @@ CERT_TAG = ["Certification"]
 CERT_INTRO = (
     "Runs the certification cases against your own wallet (your hooks URL or ExtCID base URL) with the test player "
     "you name, on a worker; poll the run until its status is passed or failed. Only a passing full run (no groups) "
-    "of the hub's current version lets you go live."
+    "of the hub's current version lets you go live. A run bets and wins real money at your wallet and restores the "
+    "test player's balance: once you are live, it may only name a test player your account manager declared for you "
+    "(IGSP player_id, Core API sessionID); any other answers 403 (IGSP error not_a_test_player) and starts nothing."
 )
 RUN_ID = OpenApiParameter("run_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The run's id (a UUID).")
 

@@ -66,6 +66,8 @@ PROTOCOL_KEYS = (
     ("apiKey", True),
     ("integrationApiKey", True),
     ("extCIDs", False),
+    ("alertWebhookUrl", False),
+    ("alertWebhookSecret", True),
 )
 
 
@@ -261,6 +263,7 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             fieldsets.append(("Payout delivery", {"fields": ["max_in_flight"]}))
             fieldsets.append(("Bets", {"fields": ["max_bets_in_flight"]}))
             fieldsets.append(("Alerts", {"fields": ["alert_webhook_url"]}))
+            fieldsets.append(("Certification", {"fields": ["certification_test_players"]}))
             fieldsets.append(("Record", {"fields": ["id", "created_at", "updated_at"]}))
         return fieldsets
 
@@ -407,13 +410,15 @@ class PartnerAdmin(ServiceAdminMixin, SecretsResponseMixin, admin.ModelAdmin):
             wanted.append(CredentialPurpose.IGSP)
         if "public_api_enabled" in form.changed_data and partner.public_api_enabled:
             wanted += [CredentialPurpose.CORE_API, CredentialPurpose.INTEGRATION_API]
+        if "alert_webhook_url" in form.changed_data and partner.alert_webhook_url:
+            wanted.append(CredentialPurpose.ALERT_WEBHOOK)  # the webhook's own signing secret (alerts.services)
         wanted = [p for p in wanted if not partner.credentials.filter(purpose=p, state=CredentialState.ACTIVE).exists()]
         if not wanted:
             return
         if not self.has_manage_credentials_permission(request):
             self.message_user(
                 request,
-                "The protocol is enabled but has no key; someone allowed to manage keys must issue one.",
+                "The protocol or alert webhook is set but has no key; someone allowed to manage keys must issue one.",
                 messages.WARNING,
             )
             return

@@ -20,6 +20,7 @@ from .validators import (
     validate_cidr_list,
     validate_currency_code,
     validate_frame_origin,
+    validate_test_player_id,
 )
 
 MAX_GRACE_SECONDS = 30 * 24 * 3600
@@ -117,6 +118,14 @@ class PartnerAdminForm(forms.ModelForm):
         "partner goes live, or its iframes stay blank.",
     )
 
+    certification_test_players = ListTextField(
+        label="Certification test players",
+        item_validators=[validate_test_player_id],
+        help_text="The partner's test accounts (IGSP player ids, Public API sessionIDs), separated by commas. Once "
+        "the partner is live, certification runs it starts through the API may only target these; runs started "
+        "here are not limited.",
+    )
+
     class Meta:
         model = Partner
         fields = [
@@ -132,6 +141,7 @@ class PartnerAdminForm(forms.ModelForm):
             "ip_allowlist",
             "frame_origins",
             "alert_webhook_url",
+            "certification_test_players",
         ]
 
     def __init__(self, *args, **kwargs):

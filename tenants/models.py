@@ -13,7 +13,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from .validators import validate_cidr_list, validate_currency_list, validate_origin_list, validate_partner_url
+from .validators import (
+    validate_cidr_list,
+    validate_currency_list,
+    validate_origin_list,
+    validate_partner_url,
+    validate_test_player_list,
+)
 
 
 class PartnerStatus(models.TextChoices):
@@ -74,7 +80,17 @@ class Partner(models.Model):
         blank=True,
         validators=[validate_partner_url],
         help_text="Optional: the hub POSTs incidents (breaker open, stuck deliveries, failed certification) and "
-        "their resolution here, signed like its wallet calls. Empty = the account manager's email only.",
+        "their resolution here, signed with its own alert webhook secret (issued when the URL is set, shown once; "
+        "rotate it like any key). Empty = the account manager's email only.",
+    )
+    certification_test_players = models.JSONField(
+        "certification test players",
+        default=list,
+        blank=True,
+        validators=[validate_test_player_list],
+        help_text="The partner's test accounts: IGSP player ids and Public API sessionIDs. Once the partner is live, "
+        "certification runs it starts through the API may only target these (a run bets, wins and restores the "
+        "balance at the partner's wallet, outside the hub's ledger). Runs started here are not limited.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -126,6 +142,7 @@ class CredentialPurpose(models.TextChoices):
     IGSP = "igsp", "IGSP key pair"
     CORE_API = "core_api", "Core API key"
     INTEGRATION_API = "integration_api", "Integration API key"
+    ALERT_WEBHOOK = "alert_webhook", "Alert webhook secret"
 
 
 class CredentialState(models.TextChoices):

@@ -35,7 +35,11 @@ Actor = AbstractBaseUser | str | None
 PUBLIC_ID_PREFIX = {CredentialPurpose.IGSP: "gp_live_"}
 # Core / Integration API keys start with a recognisable prefix, so the log filter can find one anywhere in free
 # text (core.logging). Keys issued before carry none and stay valid (a key is compared whole).
-SECRET_PREFIX = {CredentialPurpose.CORE_API: "hub_core_", CredentialPurpose.INTEGRATION_API: "hub_int_"}
+SECRET_PREFIX = {
+    CredentialPurpose.CORE_API: "hub_core_",
+    CredentialPurpose.INTEGRATION_API: "hub_int_",
+    CredentialPurpose.ALERT_WEBHOOK: "hub_alert_",  # signs the alert webhook only (alerts.services)
+}
 PARTNER_FIELDS = (
     "name",
     "slug",
@@ -51,6 +55,7 @@ PARTNER_FIELDS = (
     "max_bets_in_flight",
     "frame_origins",
     "alert_webhook_url",
+    "certification_test_players",
 )
 EXT_CLIENT_FIELDS = ("ext_cid", "name", "base_url", "is_active", "currencies")
 
@@ -92,6 +97,10 @@ class OnboardResult:
         if integration:
             payload["integrationApiKey"] = integration.secret
             payload["extCIDs"] = [{"extCID": ec.ext_cid, "baseUrl": ec.base_url} for ec in self.ext_clients]
+        alert = self.credentials.get(CredentialPurpose.ALERT_WEBHOOK)
+        if alert:
+            payload["alertWebhookUrl"] = self.partner.alert_webhook_url
+            payload["alertWebhookSecret"] = alert.secret
         return payload
 
 
@@ -149,6 +158,10 @@ def _normalize_partner_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if isinstance(fields.get("frame_origins"), (list, tuple)):
         fields["frame_origins"] = list(
             dict.fromkeys(normalize_origin(o) for o in fields["frame_origins"] if str(o or "").strip())
+        )
+    if isinstance(fields.get("certification_test_players"), (list, tuple)):
+        fields["certification_test_players"] = list(
+            dict.fromkeys(str(p).strip() for p in fields["certification_test_players"] if str(p or "").strip())
         )
     return fields
 

@@ -1,4 +1,4 @@
-"""Validators for partner configuration: URLs, origins, CIDRs, currency codes."""
+"""Validators for partner configuration: URLs, origins, CIDRs, currency codes, test player ids."""
 
 from __future__ import annotations
 
@@ -172,3 +172,20 @@ def validate_origin_list(value) -> None:
         raise ValidationError("Enter a list of origins.", code="invalid_origin")
     for item in value:
         validate_frame_origin(item)
+
+
+def validate_test_player_id(value) -> None:
+    """A player id (IGSP ``player_id``) or a Public API ``sessionID``: 1 to 255 characters, no spaces."""
+    if not isinstance(value, str) or not 1 <= len(value) <= 255 or any(ch.isspace() for ch in value):
+        raise ValidationError(
+            "Enter player ids or sessionIDs of at most 255 characters, without spaces.", code="invalid_player"
+        )
+
+
+def validate_test_player_list(value) -> None:
+    if value in (None, ""):
+        return
+    if not isinstance(value, list) or len(value) > 100:
+        raise ValidationError("Enter a list of at most 100 test players.", code="invalid_player")
+    for item in value:
+        validate_test_player_id(item)

@@ -188,6 +188,16 @@ from config.celery import app as _celery_app  # noqa: E402
 _celery_app.conf.broker_url = "memory://"
 
 
+@pytest.fixture
+def tasks_inline():
+    """Tasks run where they are published (after commit), as a worker would run them: for tests that read what
+    a task does (an alert's email and webhook are each a task of their own)."""
+    before = _celery_app.conf.task_always_eager
+    _celery_app.conf.task_always_eager = True
+    yield
+    _celery_app.conf.task_always_eager = before
+
+
 # ------------------------------------------------------------------ games --
 
 

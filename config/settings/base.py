@@ -306,6 +306,14 @@ if REDIS_URL:
 HUB_CALL_LOG_DAYS = env.int("HUB_CALL_LOG_DAYS", default=30)
 # Alerts (alerts/services.py): emails go to the partner's account manager and to these addresses (ops).
 HUB_ALERT_EMAILS = env.list("HUB_ALERT_EMAILS", default=[])
+# Each alert email and each alert webhook call is its own task (alerts.send_notification, on the default queue),
+# bounded by this many seconds (the whole webhook call; the SMTP connection's timeout): a partner whose webhook
+# hangs holds one worker thread that long, and delays no other partner's alert.
+HUB_ALERT_TIMEOUT_SECONDS = env.float("HUB_ALERT_TIMEOUT_SECONDS", default=5.0)
+EMAIL_TIMEOUT = env.float("DJANGO_EMAIL_TIMEOUT", default=HUB_ALERT_TIMEOUT_SECONDS)  # the SMTP connection
+# A notification no worker has taken this long after it was written (a lost broker message) is published again
+# by the next alerts.evaluate.
+HUB_ALERT_REPUBLISH_SECONDS = env.int("HUB_ALERT_REPUBLISH_SECONDS", default=120)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="hub@localhost")
 # Mail goes through Django's mailer (SMTP on localhost:25 unless configured: Django's MAILERS setting); a mail
 # server that refuses is logged, never fatal.

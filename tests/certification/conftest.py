@@ -14,7 +14,8 @@ START = Decimal("500.00")
 
 @pytest.fixture
 def cert(sandbox, live_hub, transactional_db, settings):
-    """A partner wired to a strict sandbox tenant (unknown players refused) with a test player and its session.
+    """A live partner wired to a strict sandbox tenant (unknown players refused) with a declared test player and its
+    session.
 
     The wallet URLs use 127.0.0.1 rather than the live server's "localhost", which costs an IPv6 attempt per
     new connection (half of every call's time here)."""
@@ -22,7 +23,10 @@ def cert(sandbox, live_hub, transactional_db, settings):
     wired = wire_partner(sandbox, live_hub)
     base = live_hub.url.replace("://localhost:", "://127.0.0.1:")
     wired.partner = tenant_services.partner_update(
-        partner=wired.partner, actor="test", igsp_hooks_url=f"{base}/t/{wired.slug}/igsp/hooks"
+        partner=wired.partner,
+        actor="test",
+        igsp_hooks_url=f"{base}/t/{wired.slug}/igsp/hooks",
+        certification_test_players=[PLAYER, SESSION],  # the partner is live: API-started runs need test players
     )
     tenant_services.ext_client_update(
         ext_client=wired.ext_client, actor="test", base_url=f"{base}/t/{wired.slug}/adapter"

@@ -139,7 +139,7 @@ def test_a_flood_of_runs_against_a_stalling_wallet_leaves_another_partners_payou
     settings.HUB_CERTIFICATION_BUDGET_SECONDS = 10.0  # the runner waits 20 s for each call
     flooder = wire_partner(sandbox, live_hub)
     flooder.partner = tenant_services.partner_update(
-        partner=flooder.partner, actor="test", igsp_hooks_url=stalling_wallet
+        partner=flooder.partner, actor="test", igsp_hooks_url=stalling_wallet, certification_test_players=[PLAYER]
     )
     payee = wire_partner(sandbox, live_hub)
 

@@ -322,7 +322,9 @@ def test_run_against_an_unreachable_wallet_is_an_error_not_a_crash(cert, setting
     assert "connection error" in run.error and not run.results.exists()
 
 
-def test_a_failed_run_alerts_the_account_manager_once_and_a_passing_run_resolves_it(cert, settings, mailoutbox):
+def test_a_failed_run_alerts_the_account_manager_once_and_a_passing_run_resolves_it(
+    cert, settings, mailoutbox, tasks_inline
+):
     from alerts.models import Incident, IncidentKind
 
     settings.HUB_ALERT_EMAILS = ["ops@example.com"]

@@ -178,7 +178,7 @@ def test_runs_go_to_their_own_queue_that_the_payout_workers_do_not_consume(setti
     assert re.search(r"\s-Q \$\{HUB_CERTIFICATION_QUEUE:-certification\}\s", procfile["certification"])
 
 
-def test_two_failed_runs_open_one_incident_and_one_mail(cert, settings, mailoutbox):
+def test_two_failed_runs_open_one_incident_and_one_mail(cert, settings, mailoutbox, tasks_inline):
     from alerts.models import Incident, IncidentKind
 
     settings.HUB_ALERT_EMAILS = ["ops@example.com"]
