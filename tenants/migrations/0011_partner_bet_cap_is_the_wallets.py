@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenants", "0008_partner_alert_webhook_url"),
+        ("tenants", "0010_credential_purpose_alert_webhook"),
     ]
 
     operations = [
