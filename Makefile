@@ -1,4 +1,4 @@
-# Quickstart: `make run` (the hub, a worker, beat and the sandbox partner), `make test` (the suite).
+# Quickstart: `make run` (the hub, the payout and certification workers, beat and the sandbox partner), `make test` (the suite).
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python

@@ -4,7 +4,7 @@ Each is ``pgettext_lazy(key, English text)``: the key is the gettext context (``
 JavaScript uses (``t("balance")``), the English text is the msgid translators see. Adding a string: add it here
 (and use it as ``t("key")`` in ``static/hub/*.js`` or ``{% translate "Text" context "key" %}`` in a template),
 then ``make messages`` and translate it in every ``locale/<lang>/LC_MESSAGES/django.po`` (the test
-``tests/pages/test_i18n.py`` fails until every advertised locale has it). See README, *Translations*.
+``tests/pages/test_i18n.py`` fails until every advertised locale has it). See docs/development.md, *Translations*.
 """
 
 from __future__ import annotations

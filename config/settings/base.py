@@ -1,7 +1,7 @@
 """Base settings shared by every environment (django-environ, 12-factor).
 
 Environment overrides live in ``dev.py``, ``test.py`` and ``production.py``.
-Every variable is documented in ``.env.example`` and the README.
+Every variable is documented in ``.env.example`` and in `docs/operations.md`.
 """
 
 from __future__ import annotations
@@ -351,7 +351,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 # The player-facing pages speak every locale GET /games advertises (games/locales.py maps each to one of these);
-# their catalogs are locale/<dir>/LC_MESSAGES/django.po (README, "Translations"). The admin stays in English.
+# their catalogs are locale/<dir>/LC_MESSAGES/django.po (docs/development.md, "Translations"). The admin stays in English.
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [
     ("en", "English"),
@@ -436,7 +436,7 @@ LOGGING = {
 # Set to True by settings/production.py only (not an environment variable): /metrics then needs its token,
 # seed_demo refuses to run.
 HUB_PRODUCTION = False
-# HTTPS. Off here, on by default in production (each overridable there, see README "Production").
+# HTTPS. Off here, on by default in production (each overridable there, see docs/operations.md, "Production").
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)

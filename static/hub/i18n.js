@@ -1,7 +1,7 @@
 // Player-facing texts. They are not written here: the server renders each page in its language and embeds that
 // language's gettext catalog as JSON (<script type="application/json" id="hub-i18n">, from
 // locale/<lang>/LC_MESSAGES/django.po through pages/i18n.py). To add or change a text, edit pages/messages.py and
-// the .po files (README, "Translations"). Error codes map to plain words; an unknown code shows the server's message.
+// the .po files (docs/development.md, "Translations"). Error codes map to plain words; an unknown code shows the server's message.
 
 function readCatalog() {
   try {
