@@ -6,10 +6,7 @@ Runs on a broker shared between processes (``CELERY_BROKER_URL=redis://…``, as
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
 import uuid
 
@@ -18,14 +15,7 @@ import pytest
 from alerts import services as alerts
 from alerts.models import Incident, Notification
 from config.celery import app as celery_app
-from tests.wallet.delivery.test_worker import (
-    BROKER,
-    ROOT,
-    _database_url,
-    _delete_queue,
-    _reset_broker_pools,
-    _wait_consuming,
-)
+from tests.celery_workers import BROKER, delete_queue, reset_broker_pools, start_worker, wait_consuming
 
 from .conftest import alert_partner
 
@@ -38,35 +28,19 @@ pytestmark = [
 @pytest.fixture
 def alert_worker():
     queue = f"test-alerts-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER,
-        "HUB_ALLOW_HTTP_LOOPBACK": "1",
-        "HUB_ALERT_TIMEOUT_SECONDS": "2",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads", "--concurrency", "4"]
-        + ["-Q", queue, "-n", f"{queue}@%h", "--without-heartbeat", "--without-gossip", "--without-mingle"]
-        + ["--loglevel", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    proc = start_worker(queue, BROKER, concurrency=4, env={"HUB_ALERT_TIMEOUT_SECONDS": "2"})
     original = (celery_app.conf.broker_url, celery_app.conf.task_default_queue)
     celery_app.conf.broker_url, celery_app.conf.task_default_queue = BROKER, queue
-    _reset_broker_pools()
+    reset_broker_pools()
     try:
-        _wait_consuming(proc, f"{queue}@{socket.gethostname()}")
+        wait_consuming(proc, f"{queue}@{socket.gethostname()}")
         yield proc
     finally:
         celery_app.conf.broker_url, celery_app.conf.task_default_queue = original
-        _reset_broker_pools()
+        reset_broker_pools()
         proc.kill()
         proc.wait(timeout=10)
-        _delete_queue(BROKER, queue)
+        delete_queue(BROKER, queue)
 
 
 def test_on_a_real_worker_a_hanging_webhook_does_not_delay_another_partners_alert(hook_server, alert_worker):

@@ -7,10 +7,8 @@ Runs on a broker shared between processes (``CELERY_BROKER_URL=redis://…``, as
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -26,16 +24,9 @@ from config.celery import app as celery_app
 from core import signing
 from tenants import services as tenant_services
 from tenants.models import CredentialPurpose
+from tests.celery_workers import BROKER, delete_queue, reset_broker_pools, start_worker, wait_consuming
 from tests.conftest import wire_partner
-from tests.wallet.delivery.test_worker import (
-    BROKER,
-    ROOT,
-    _database_url,
-    _delete_queue,
-    _reset_broker_pools,
-    _wait_consuming,
-    wait_confirmed,
-)
+from tests.wallet.delivery.test_worker import wait_confirmed
 from wallet import services
 
 from .conftest import PLAYER
@@ -47,41 +38,7 @@ pytestmark = [
 
 
 def _worker(queue: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER,
-        "HUB_ALLOW_HTTP_LOOPBACK": "1",
-        "HUB_WALLET_TIMEOUT_SECONDS": "2",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "1",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    return start_worker(queue, BROKER, concurrency=1, env={"HUB_WALLET_TIMEOUT_SECONDS": "2"})
 
 
 @pytest.fixture
@@ -118,19 +75,19 @@ def workers(live_hub, settings):
     original = (celery_app.conf.broker_url, celery_app.conf.task_default_queue)
     celery_app.conf.broker_url, celery_app.conf.task_default_queue = BROKER, payouts
     settings.HUB_CERTIFICATION_QUEUE = certification  # read by config.celery.route at each publish
-    _reset_broker_pools()
+    reset_broker_pools()
     try:
         for proc, queue in zip(procs, (payouts, certification), strict=True):
-            _wait_consuming(proc, f"{queue}@{socket.gethostname()}")
+            wait_consuming(proc, f"{queue}@{socket.gethostname()}")
         yield procs
     finally:
         celery_app.conf.broker_url, celery_app.conf.task_default_queue = original
-        _reset_broker_pools()
+        reset_broker_pools()
         for proc in procs:
             proc.kill()
             proc.wait(timeout=10)
         for queue in (payouts, certification):
-            _delete_queue(BROKER, queue)
+            delete_queue(BROKER, queue)
 
 
 def test_a_flood_of_runs_against_a_stalling_wallet_leaves_another_partners_payouts_on_time(

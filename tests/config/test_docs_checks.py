@@ -94,7 +94,7 @@ def test_a_docs_page_the_readme_does_not_link_fails(tmp_path):
 def test_urls_routes_the_wider_project_and_code_are_not_links_to_check(tmp_path):
     readme = ENTRANCE + (
         "[site](https://example.com/x.md), [mail](mailto:a@example.com), [admin](/admin/),\n"
-        "[protocols](../shared/PROTOCOLS.md), `[not a link](nowhere.md)`\n"
+        "[outside](../outside/NOTES.md), `[not a link](nowhere.md)`\n"
         "```\n[in a block](nowhere.md)\n```\n"
         "[ref]: docs/guide.md\n"
     )

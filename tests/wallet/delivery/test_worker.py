@@ -13,24 +13,18 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
+from tests.celery_workers import BROKER, delete_queue, reset_broker_pools, start_worker, wait_consuming
 from wallet import delivery, outbox, services
 from wallet.models import PartnerDeliveryState, Transaction, TxStatus
 
-ROOT = Path(__file__).resolve().parents[3]
-BROKER = getattr(settings, "HUB_TEST_REAL_BROKER_URL", "")
-if not BROKER.startswith(("redis://", "rediss://", "amqp://", "amqps://")):
-    BROKER = ""  # the embedded default (filesystem://) is not shared between processes
 RABBITMQ = os.environ.get("HUB_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
@@ -58,25 +52,6 @@ def _unreachable(url: str) -> str | None:
     return None
 
 
-def _database_url() -> str:
-    cfg = connection.settings_dict
-    if cfg["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{cfg['NAME']}"
-    auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg["PASSWORD"] else "")
-    return f"postgres://{auth}@{cfg['HOST'] or '127.0.0.1'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
-
-
-def _reset_broker_pools() -> None:
-    """Drop the publisher's cached connections so a changed broker_url takes effect."""
-    from kombu import pools
-
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    pools.reset()  # kombu's per-URL producer pools would hand out the pool closed above
-
-
 @pytest.fixture(params=_brokers())
 def worker(request, live_hub):
     broker = request.param
@@ -86,82 +61,22 @@ def worker(request, live_hub):
         if why := _unreachable(broker):
             pytest.skip(f"no RabbitMQ at HUB_TEST_RABBITMQ_URL ({why})")
     queue = f"test-{uuid.uuid4().hex[:8]}"  # a private queue: no other worker can take our tasks
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": broker,
-        "HUB_ALLOW_HTTP_LOOPBACK": "1",
-        "HUB_WALLET_TIMEOUT_SECONDS": "2",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "4",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",  # its own control (pidbox) queue too
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    proc = start_worker(queue, broker, concurrency=4, env={"HUB_WALLET_TIMEOUT_SECONDS": "2"})
     original = (celery_app.conf.broker_url, celery_app.conf.task_default_queue)
     celery_app.conf.broker_url, celery_app.conf.task_default_queue = broker, queue
-    _reset_broker_pools()
+    reset_broker_pools()
     try:
-        _wait_consuming(proc, f"{queue}@{socket.gethostname()}")
+        wait_consuming(proc, f"{queue}@{socket.gethostname()}")
         yield proc
     finally:
         celery_app.conf.broker_url, celery_app.conf.task_default_queue = original
-        _reset_broker_pools()
+        reset_broker_pools()
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-        _delete_queue(broker, queue)
-
-
-def _wait_consuming(proc: subprocess.Popen, node: str, timeout: float = 90.0) -> None:
-    """Until the worker answers a ping over the broker: it has declared its queue and consumes it (its start
-    takes seconds on a loaded machine, which the tests' own waits should not have to cover)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the worker exited ({proc.returncode}): {proc.stdout.read().decode()[-2000:]}")
-        if celery_app.control.ping(destination=[node], timeout=1.0):
-            return
-    raise AssertionError(f"the worker {node} did not answer a ping within {timeout:.0f}s")
-
-
-def _delete_queue(broker: str, queue: str) -> None:
-    """RabbitMQ keeps a durable queue (and its exchange) after its consumer is gone: remove the test's."""
-    from kombu import Connection
-
-    try:
-        with Connection(broker, connect_timeout=2) as conn:
-            channel = conn.default_channel
-            channel.queue_delete(queue)
-            if broker.startswith("amqp"):
-                channel.exchange_delete(queue)
-    except Exception:  # noqa: BLE001, S110 - best effort: a left-over empty queue harms nothing
-        pass
+        delete_queue(broker, queue)
 
 
 def wait_confirmed(tx_id, timeout=30.0) -> Transaction:
