@@ -57,6 +57,16 @@ _faster_flush(_PgOperations, delete=True)
 _faster_flush(_SqliteOperations, delete=False)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    """A live server's requests (and their after-response callbacks) finish before the teardown flush."""
+    if "live_server" in getattr(item, "fixturenames", ()):
+        from tests.live_requests import wait_idle
+
+        wait_idle()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _admin_key_throttle_reset():
     """Failed X-Admin-Key attempts are counted per client address in the cache, which outlives a test."""

@@ -1,0 +1,44 @@
+"""A live server's after-response work ends before the test that caused it is torn down (tests/live_requests.py)."""
+
+import threading
+import time
+
+import httpx
+from django.http import HttpResponse
+from django.urls import path
+
+from core.after_response import after_response
+from tests.live_requests import in_flight, wait_idle
+
+_written: list[str] = []
+_release = threading.Event()
+
+
+def _view(request):
+    def write_late():
+        _release.wait(5)
+        time.sleep(0.2)
+        _written.append("row")
+
+    after_response(write_late)
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("late", _view)]
+
+
+def test_the_teardown_waits_for_a_callback_still_running_after_the_answer(live_server, settings):
+    settings.ROOT_URLCONF = __name__
+    _written.clear()
+    _release.clear()
+    assert httpx.get(f"{live_server.url}/late").text == "ok"
+    assert _written == [] and in_flight() == 1  # the client has its answer; the server thread is still busy
+    _release.set()
+    assert wait_idle(timeout=5)
+    assert _written == ["row"] and in_flight() == 0
+
+
+def test_nothing_in_flight_returns_at_once():
+    started = time.monotonic()
+    assert wait_idle(timeout=5)
+    assert time.monotonic() - started < 0.5
