@@ -54,9 +54,32 @@ _SENSITIVE_KEY_RE = re.compile(r"^" + _SENSITIVE_NAME + r"$", re.IGNORECASE)
 _STANDARD_ATTRS = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime"}
 
 
+# Most text a log line or a call record carries (a request line such as ``POST /igsp/v1/sessions/<uuid>/bet
+# HTTP/1.1``, ids, amounts, currency codes, a game slug) can hold none of the above: only letters, digits and
+# `` .,/-``, no run of 26 letters and digits in a row (a Fernet token, 32 hex digits of a signature) nor of 40 with
+# dashes (a key's shape), no ``Bearer``, no ``/portal/enter/``. Such text is returned as it is, after three cheap
+# scans instead of the eight patterns (a tenth of a bet's CPU in gunicorn's access log and the call log).
+_PLAIN_CHARS_RE = re.compile(r"[A-Za-z0-9 .,/\-]*")
+_LONG_RUN_RE = re.compile(r"[A-Za-z0-9]{26}|[A-Za-z0-9\-]{40}")
+
+
+def _plainly_safe(text: str) -> bool:
+    return (
+        _PLAIN_CHARS_RE.fullmatch(text) is not None
+        and _LONG_RUN_RE.search(text) is None
+        and "/portal/enter/" not in text
+        and "bearer" not in text.lower()
+    )
+
+
 def redact_text(text: str) -> str:
-    if not text:
+    if not text or _plainly_safe(text):
         return text
+    return redact_text_fully(text)
+
+
+def redact_text_fully(text: str) -> str:
+    """Every pattern run over ``text`` (``redact_text`` skips them for text that can hold none)."""
     text = _PAIR_RE.sub(lambda m: f"{m.group('name')}{m.group('sep')}{m.group('quote')}{REDACTED}", text)
     if "/portal/enter/" in text or "/rounds/" in text:
         text = _PATH_TOKEN_RE.sub(lambda m: (m.group("path") or m.group("rounds")) + REDACTED, text)

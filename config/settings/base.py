@@ -217,6 +217,14 @@ else:
         # ask psycopg to prepare them on their first run. The threshold is never reached by anything else:
         # Django's own cursors bind on the client and never prepare.
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
+        # Those prepared statements run their generic plan: with the default (``auto``) PostgreSQL re-plans an
+        # UPDATE of the partitioned ledger at every bind, because a generic plan over all partitions looks
+        # dearer than the custom one, and that planning cost as much CPU as running the UPDATE. The generic plan
+        # prunes the partitions at run time. Only prepared statements (and PL/pgSQL's) have plans to cache:
+        # Django's own queries bind on the client and are planned each time as before.
+        options = DATABASES["default"]["OPTIONS"].get("options", "")
+        if "plan_cache_mode" not in options:
+            DATABASES["default"]["OPTIONS"]["options"] = f"{options} -c plan_cache_mode=force_generic_plan".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------

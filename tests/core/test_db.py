@@ -165,6 +165,23 @@ def test_the_hot_statements_are_prepared_once_per_connection(igsp_partner, game)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_the_hot_statements_run_their_generic_plan_without_planning_again(igsp_partner, game):
+    """A prepared statement on the partitioned ledger is not re-planned at every bind (PostgreSQL's ``auto``
+    plan cache mode keeps choosing a custom plan there, planned anew each time)."""
+    session = _session(igsp_partner, game)
+    for _ in range(7):
+        assert SESSION_LOOKUP.get(session.pk).pk == session.pk
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%FROM "wallet_gamesession"%'],
+        )
+        assert cursor.fetchall() == [(7, 0)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
 def test_a_connection_that_prepares_nothing_gets_its_values_inlined(igsp_partner, game):
     """Behind PgBouncer in transaction mode (``HUB_DB_PGBOUNCER``: prepare_threshold None) a prepared statement
     would be left on a server connection the next transaction may not get: nothing is prepared."""

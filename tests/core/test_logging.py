@@ -8,8 +8,10 @@ import secrets
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from core.logging import REDACTED, RedactSecretsFilter, redact_text
+from core.logging import REDACTED, RedactSecretsFilter, redact_text, redact_text_fully
 from tenants import services
 from tenants.models import CredentialPurpose
 
@@ -70,3 +72,28 @@ def test_ids_that_logs_need_stay_readable():
         f"task wallet.deliver_partner[{uuid.uuid4()}] market prediction_markets_daily_close_at_midnight_x"
     )
     assert redact_text(text) == text
+
+
+_ALPHABET = "abcdefABCDEFxyzXYZ0123456789 .,/-_:=%\"'{}gGrRpPtTeE"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=120))
+def test_text_the_fast_check_passes_is_text_the_patterns_leave_alone(text):
+    assert redact_text(text) == redact_text_fully(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["", "POST /x/", "a ", "/rounds/", "/portal/enter/", "key=", "Bearer "]),
+    st.text(alphabet="0123456789abcdefABCDEF-", min_size=20, max_size=60),
+)
+def test_long_runs_and_marked_places_take_the_full_scan(prefix, run):
+    assert redact_text(prefix + run) == redact_text_fully(prefix + run)
+
+
+def test_a_request_line_of_the_hot_path_is_left_as_it_is():
+    line = "POST /igsp/v1/sessions/3a4f4b50-6939-419b-9ebc-0a40fa9b8ad6/bet HTTP/1.1"
+    assert redact_text(line) == line
+    token = "/portal/enter/abc123DEF456ghi"
+    assert redact_text(f"GET {token} HTTP/1.1") == f"GET /portal/enter/{REDACTED} HTTP/1.1"
