@@ -19,42 +19,44 @@ from django.core.signals import request_finished, request_started
 import core.after_response  # noqa: F401 - its receivers first, so ours sees a request end after its callbacks
 
 _lock = threading.Condition()
-_in_flight = 0
-_local = threading.local()
+_open: set[threading.Thread] = set()  # live-server threads inside a request (its callbacks included)
+
+
+def _is_live_server_thread(thread: threading.Thread) -> bool:
+    # socketserver.ThreadingMixIn (Django's ThreadedWSGIServer) names each request's thread after its target; a
+    # test client called on a test's own worker thread is not a live server's and is over when the call returns
+    return "process_request_thread" in thread.name
 
 
 def _started(**kwargs: Any) -> None:
-    global _in_flight
-    if threading.current_thread() is threading.main_thread():
-        return  # the test client on the test's own thread: its request is over when the call returns
-    with _lock:
-        if not getattr(_local, "open", False):  # a request on this thread that never closed is still counted
-            _in_flight += 1
-        _local.open = True
+    thread = threading.current_thread()
+    if _is_live_server_thread(thread):
+        with _lock:
+            _open.add(thread)
 
 
 def _finished(**kwargs: Any) -> None:
-    global _in_flight
     with _lock:
-        if getattr(_local, "open", False):
-            _in_flight -= 1
-            _local.open = False
-            _lock.notify_all()
+        _open.discard(threading.current_thread())
+        _lock.notify_all()
 
 
 def in_flight() -> int:
-    return _in_flight
+    """Live-server requests still running; a thread that ended without closing its response is not one."""
+    with _lock:
+        _open.difference_update([t for t in _open if not t.is_alive()])
+        return len(_open)
 
 
 def wait_idle(timeout: float = 10.0) -> bool:
     """True once no request is in flight; False if one still is after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
-    with _lock:
-        while _in_flight:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            _lock.wait(left)
+    while in_flight():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        with _lock:
+            _lock.wait(min(left, 0.05))  # a thread's end sends no signal: look again shortly
     return True
 
 

@@ -4,7 +4,7 @@ import threading
 import time
 
 import httpx
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path
 
 from core.after_response import after_response
@@ -39,6 +39,36 @@ def test_the_teardown_waits_for_a_callback_still_running_after_the_answer(live_s
 
 
 def test_nothing_in_flight_returns_at_once():
+    started = time.monotonic()
+    assert wait_idle(timeout=5)
+    assert time.monotonic() - started < 0.5
+
+
+def _stream(request):
+    return StreamingHttpResponse(iter([b"a", b"b"]))
+
+
+urlpatterns.append(path("stream", _stream))
+
+
+def test_a_request_on_another_thread_that_never_closed_is_not_waited_for(settings):
+    """The test client on a worker thread leaves a streaming answer it never reads unclosed (no request_finished):
+    that thread is not a live server's, and once it ends nothing of it is in flight (CI waited 10 s per test)."""
+    from django.test import Client
+
+    settings.ROOT_URLCONF = __name__
+    answers = []
+
+    def call():
+        answers.append(Client().get("/stream").status_code)
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [200, 200, 200]
+    assert in_flight() == 0
     started = time.monotonic()
     assert wait_idle(timeout=5)
     assert time.monotonic() - started < 0.5
