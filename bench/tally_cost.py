@@ -15,7 +15,7 @@ import uuid
 
 BETS = int(os.environ.get("BENCH_TALLY_BETS", "2000"))
 BLOCK = 100
-TRIGGERS = ("wallet_tally_tx", "wallet_tally_tx_status")
+TRIGGERS = ("wallet_tally_tx_insert", "wallet_tally_tx_delete", "wallet_tally_tx_status")
 
 
 def main() -> int:

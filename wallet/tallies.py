@@ -5,10 +5,12 @@ attempts: issue #15). Instead, database triggers (wallet/migrations/0011_metric_
 delta row into ``wallet_metrictally`` in the same transaction as each change, and a scrape sums that
 small table:
 
-- a ledger row counts +1 under its (kind, status) when inserted, and moves (-1 old status, +1 new) when
-  its status changes; demo sessions' rows are not counted (the trigger looks the session up by primary
-  key). On PostgreSQL a DELETE counts -1 (ledger rows are never deleted, but an UPDATE that moves a row
-  to another partition is run as a DELETE and an INSERT);
+- a ledger row counts +1 under its (kind, status) once it is out of *pending* (inserted so, or its status
+  changes: -1 old status unless pending, +1 new), and demo sessions' rows are not counted (the trigger looks
+  the session up by primary key). On PostgreSQL a DELETE counts -1 (ledger rows are never deleted, but an
+  UPDATE that moves a row to another partition is run as a DELETE and an INSERT). Pending rows are counted
+  live by the scrape, from the partial index that holds only them (``tx_due_idx``): so a bet's or a win's
+  pending insert runs no trigger, and its confirmation writes one delta (wallet/migrations/0014);
 - a delivery attempt counts +1 under (outcome, kind, smallest bucket that holds it) with its duration.
   Attempts are immutable: the retention's DELETE and dropped partitions (wallet/partitions.py) are not
   followed, so the counter and histogram never go down (Prometheus counter semantics).
@@ -30,9 +32,9 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F
 
-from .models import DeliveryAttempt, MetricTally, Transaction
+from .models import DeliveryAttempt, MetricTally, Transaction, TxStatus
 
 # Histogram upper bounds: (label in seconds, the same bound in whole milliseconds). The triggers hold the
 # same list (0011_metric_tallies.BUCKETS): changing it needs a migration that replaces them and recounts.
@@ -85,21 +87,30 @@ class Tallies:
         }
 
 
+_READ = """
+SELECT metric, kind, status, outcome, le, sum(n), sum(ms) FROM wallet_metrictally
+ GROUP BY metric, kind, status, outcome, le
+UNION ALL
+SELECT 'tx', t.kind, t.status, '', '', count(*), 0
+  FROM wallet_transaction t JOIN wallet_gamesession s ON s.id = t.session_id
+ WHERE t.status = 'pending' AND NOT s.is_demo GROUP BY t.kind, t.status
+"""
+
+
 def read() -> Tallies:
-    """The running totals, in one statement over the tally table (small: folded every few seconds)."""
+    """The running totals and the pending rows counted live, in one statement (one snapshot: a row leaving
+    pending meanwhile is counted once); the tally table is small (folded every few seconds)."""
     tallies = Tallies()
-    rows = (
-        MetricTally.objects.values("metric", "kind", "status", "outcome", "le")
-        .annotate(total=Sum("n"), total_ms=Sum("ms"))
-        .order_by()
-    )
-    for row in rows:
-        if row["metric"] == "tx":
-            tallies.transactions[(row["kind"], row["status"])] += row["total"]
+    with connection.cursor() as cursor:
+        cursor.execute(_READ)
+        rows = cursor.fetchall()
+    for metric, kind, status, outcome, le, total, total_ms in rows:
+        if metric == "tx":
+            tallies.transactions[(kind, status)] += int(total)
         else:
-            key = (row["outcome"], row["kind"])
-            tallies.attempts[key][row["le"]] += row["total"]
-            tallies.attempt_ms[key] += row["total_ms"]
+            key = (outcome, kind)
+            tallies.attempts[key][le] += int(total)
+            tallies.attempt_ms[key] += int(total_ms or 0)
     return tallies
 
 
@@ -162,7 +173,11 @@ def recount() -> Tallies:
                 cursor.execute("LOCK TABLE wallet_transaction, wallet_deliveryattempt IN SHARE MODE")
         counted = scan()
         MetricTally.objects.all().delete()
-        rows = [MetricTally(metric="tx", kind=k, status=s, n=n) for (k, s), n in counted.transactions.items() if n]
+        rows = [
+            MetricTally(metric="tx", kind=k, status=s, n=n)
+            for (k, s), n in counted.transactions.items()
+            if n and s != TxStatus.PENDING  # counted live by read()
+        ]
         for (outcome, kind), per_le in counted.attempts.items():
             ms = counted.attempt_ms[(outcome, kind)]
             for le, n in per_le.items():

@@ -13,7 +13,7 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -93,7 +93,11 @@ def test_the_tally_triggers_exist():
             rows = cursor.fetchall()
             on_ledger = {name for name, table in rows if table == "wallet_transaction"}
             on_attempts = {name for name, table in rows if table == "wallet_deliveryattempt"}
-    assert {"wallet_tally_tx", "wallet_tally_tx_status"} <= on_ledger
+    if connection.vendor == "postgresql":
+        assert {"wallet_tally_tx_insert", "wallet_tally_tx_delete", "wallet_tally_tx_status"} <= on_ledger
+        assert {"wallet_tx_guard_insert", "wallet_tx_guard_update", "wallet_tx_guard_delete"} <= on_ledger
+    else:
+        assert {"wallet_tally_tx", "wallet_tally_tx_status"} <= on_ledger
     assert "wallet_tally_attempt" in on_attempts
 
 
@@ -133,10 +137,56 @@ def test_a_bet_a_confirm_and_a_refund_move_the_tallies_as_the_scan(wallet, ledge
     assert_tallies_match_the_scan()
 
     tallies.fold()
-    assert MetricTally.objects.count() == len(tallies.read().transactions) + sum(
-        len(v) for v in tallies.read().attempts.values()
-    )
+    settled = [key for key in tallies.read().transactions if key[1] != TxStatus.PENDING]  # pending: counted live
+    assert MetricTally.objects.count() == len(settled) + sum(len(v) for v in tallies.read().attempts.values())
     assert_tallies_match_the_scan()
+
+
+@pytest.mark.django_db
+def test_a_bet_writes_one_tally_delta_and_its_confirmation_runs_no_guard(wallet, partner_a, game):
+    """A bet's pending insert writes no delta (pending rows are counted live) and its confirmation one; on
+    PostgreSQL the confirming UPDATE runs no guard (it sets no round, kind or refunded bet): two trigger
+    functions per bet, not four. A change of a row's kind is still refused."""
+    session = real_session(partner_a, game)
+    MetricTally.objects.all().delete()
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET track_functions = 'pl'")
+    with transaction.atomic():  # pg_stat_xact_user_functions counts the calls of the current transaction
+        bet = services.bet_place(session=session, amount=Decimal("5.00"))
+        calls = {}
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT funcname, calls FROM pg_stat_xact_user_functions")
+                calls = dict(cursor.fetchall())
+    deltas = list(MetricTally.objects.values_list("kind", "status", "n"))
+    assert deltas == [("bet", "confirmed", 1)]
+    assert tallies.read().transactions[("bet", "confirmed")] == 1
+    if postgres:
+        assert calls == {"wallet_tx_guard": 1, "wallet_tally_tx": 1}  # the insert's guard, the confirm's tally
+        with connection.cursor() as cursor:
+            cursor.execute("RESET track_functions")
+        with pytest.raises(IntegrityError, match="never change"), transaction.atomic():
+            Transaction.objects.filter(pk=bet.transaction.pk).update(kind=TxKind.WIN)
+        assert Transaction.objects.get(pk=bet.transaction.pk).kind == TxKind.BET
+
+
+@pytest.mark.django_db
+def test_pending_rows_are_counted_live_in_the_scrape(wallet, partner_a, game):
+    """Between its insert and its confirmation a bet is pending on /metrics, though no delta says so."""
+    session = real_session(partner_a, game)
+    seen = []
+
+    def bet(tx):
+        seen.append(tallies.read().transactions[("bet", "pending")])
+        return FakeWallet().bet(tx)
+
+    wallet.bet = bet
+    services.bet_place(session=session, amount=Decimal("5.00"))
+    assert seen == [1]
+    assert tallies.read().transactions[("bet", "pending")] == 0
+    assert not MetricTally.objects.filter(status=TxStatus.PENDING).exclude(n=0).exists()
 
 
 @pytest.mark.django_db
@@ -155,9 +205,10 @@ def test_the_migration_fill_counts_existing_rows(ledger, partner_a, partner_b):
     from importlib import import_module
 
     fill = import_module("wallet.migrations.0011_metric_tallies").FILL_SQL
+    cancel = import_module("wallet.migrations.0014_ledger_triggers_off_the_bet").CANCEL_PENDING
     MetricTally.objects.all().delete()
     with connection.cursor() as cursor:
-        for sql in fill:
+        for sql in [*fill, cancel]:  # as the migrations run them: 0011 counted pending rows, 0014 cancels them
             cursor.execute(sql)
     assert tallies.read().as_dict() == before
 
