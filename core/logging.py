@@ -93,6 +93,11 @@ def _redact_key_shape(match: re.Match) -> str:
     return REDACTED if any(c.isupper() for c in run) and any(c.islower() for c in run) else run
 
 
+def is_sensitive_key(name: str) -> bool:
+    """A key whose value is a secret whatever it holds (``secret``, ``api_key``, ``signature``…)."""
+    return _SENSITIVE_KEY_RE.match(name) is not None
+
+
 def redact_value(value: Any, depth: int = 0) -> Any:
     if depth > 4:
         return REDACTED

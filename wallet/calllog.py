@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from core.batching import Batcher
 from core.db import insert_row, insert_rows
-from core.logging import redact_value
+from core.logging import REDACTED, is_sensitive_key, redact_text, redact_value
 
 from .models import GameSession, Transaction, WalletCall
 from .transport import WalletResult
@@ -53,10 +53,54 @@ def _clean(value: Any, depth: int = 0) -> Any:
     return value
 
 
+class _Unusual(Exception):
+    """A value the one-pass copy does not take (a set, a datetime…): the general path copies it."""
+
+
+_DEEPEST = 8  # nesting levels kept; a value deeper is redacted
+
+
+def _copy(value: Any, depth: int) -> Any:
+    """``value`` as JSON would hold it, without NULs, every string redacted, sensitive keys' values redacted, in
+    one pass (what ``_bounded_general`` does with a JSON round trip and three walks)."""
+    if depth > _DEEPEST:
+        return REDACTED
+    if isinstance(value, str):
+        return redact_text(value.replace("\x00", "") if "\x00" in value else value)
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            key = k if isinstance(k, str) else str(k)
+            if "\x00" in key:
+                key = key.replace("\x00", "")
+            out[key] = REDACTED if depth >= _DEEPEST or is_sensitive_key(key) else _copy(v, depth + 1)
+        return out
+    if isinstance(value, list | tuple):
+        return [_copy(v, depth + 1) for v in value]
+    if isinstance(value, Decimal):
+        return redact_text(format(value, "f"))
+    if isinstance(value, float):
+        return value if math.isfinite(value) else redact_text(str(value))
+    raise _Unusual
+
+
 def bounded(value: Any) -> dict | None:
     """``value`` (a payload or an answer) redacted and at most ``MAX_CHARS`` characters of JSON."""
     if value is None:
         return None
+    try:  # a value that is not an object is kept under "value", one level down
+        plain = _copy(value if isinstance(value, dict) else {"value": value}, 0)
+    except (_Unusual, RecursionError):
+        return _bounded_general(value)
+    text = json.dumps(plain)
+    if len(text) > MAX_CHARS:
+        return {"truncated": True, "preview": text[:MAX_CHARS]}
+    return plain
+
+
+def _bounded_general(value: Any) -> dict:
     try:
         plain = json.loads(json.dumps(_clean(value), default=_plain, allow_nan=False))
     except (TypeError, ValueError, RecursionError):
