@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -58,6 +58,17 @@ PARTNER_FIELDS = (
     "certification_test_players",
 )
 EXT_CLIENT_FIELDS = ("ext_cid", "name", "base_url", "is_active", "currencies")
+
+
+class ExtClientSpec(TypedDict):
+    """One ExtCID created with a new partner (``partner_onboard``): no name, the partner's currencies and
+    active unless said otherwise."""
+
+    ext_cid: str
+    base_url: str
+    name: NotRequired[str]
+    currencies: NotRequired[list[str] | None]
+    is_active: NotRequired[bool]
 
 
 @dataclass(frozen=True)
@@ -608,20 +619,28 @@ def partner_onboard(
     actor: Actor,
     igsp: bool,
     public_api: bool,
+    slug: str | None = None,
     default_currency: str = "USD",
     allowed_currencies: list[str] | None = None,
     igsp_hooks_url: str = "",
-    ext_clients: list[dict[str, Any]] | None = None,
+    ext_clients: Sequence[ExtClientSpec] | None = None,
     ip_allowlist: list[str] | None = None,
-    account_manager=None,
+    account_manager: AbstractBaseUser | None = None,
     status: str | None = None,
     frame_origins: list[str] | None = None,
     go_live_override: str = "",
+    submission_token: str | None = None,
 ) -> OnboardResult:
     """Create a partner with its ExtCIDs and issue the keys its protocols need, in one transaction.
 
-    ``status`` defaults to onboarding while the go-live gate is on (``HUB_CERTIFICATION_GATE``): the partner
-    works as usual and goes live (active) after a passing certification run; else to active."""
+    ``slug`` defaults to one made from the name (unique). ``status`` defaults to onboarding while the go-live
+    gate is on (``HUB_CERTIFICATION_GATE``): the partner works as usual and goes live (active) after a passing
+    certification run; else to active. Created live, it passes the go-live gates once its ExtCIDs exist
+    (``go_live_override``: the audited reason to go live without a passing run). ``submission_token``: the
+    admin form's one-time token, claimed first (``form_submission_claim``), so a re-posted form onboards
+    nothing; a refusal rolls it back with the rest. None when no form is behind the call."""
+    if submission_token is not None:
+        form_submission_claim(token=submission_token, actor=actor)
     if status is None:
         status = default_partner_status()
     if not (igsp or public_api):
@@ -633,6 +652,7 @@ def partner_onboard(
     partner = partner_create(
         name=name,
         actor=actor,
+        slug=slug or None,
         status=status,
         gate=False,  # asked below, once the ExtCIDs exist
         igsp_enabled=igsp,

@@ -51,6 +51,7 @@ class Command(BaseCommand):
         result = services.partner_onboard(
             name="Demo Casino",
             actor="command:seed_demo",
+            slug=DEMO_SLUG,
             igsp=True,
             public_api=True,
             default_currency="USD",
@@ -64,7 +65,6 @@ class Command(BaseCommand):
                 }
             ],
         )
-        Partner.objects.filter(pk=result.partner.pk).update(slug=DEMO_SLUG)
         self._configure_sandbox(result)
         self.stdout.write(f"demo partner created (cID {result.partner.pk}), wired to the sandbox at {sandbox}")
 
