@@ -7,7 +7,7 @@ import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -132,7 +132,7 @@ class CertificationRunAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": f"Certification of {run.partner.name}",
             "run": run,
-            "results": run.results.all(),
+            "report": selectors.run_report(run=run),
             "opts": self.opts,
         }
         return TemplateResponse(request, "certification/run.html", context)
@@ -146,6 +146,6 @@ class CertificationRunAdmin(admin.ModelAdmin):
 
     def report_print_view(self, request, run_id):
         run = self._run(request, run_id)
-        if run is None:
-            raise Http404
-        return TemplateResponse(request, "certification/print.html", {"run": run, "results": run.results.all()})
+        return TemplateResponse(
+            request, "certification/print.html", {"run": run, "report": selectors.run_report(run=run)}
+        )

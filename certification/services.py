@@ -1,7 +1,7 @@
 """Certification writes: start a run, execute it (on a worker), and the go-live gate.
 
-The admin's "Certify" page, ``manage.py certify_partner`` and the partners' own signed API endpoint all call
-``run_start``; the Celery task ``certification.execute_run`` calls ``run_execute``. The gate
+The admin's "Certify" page, ``manage.py certify_partner``, the partners' own signed API endpoint and the partner
+portal's "Start a run" (``portal.services.portal_certification_start``) all call ``run_start``; the Celery task ``certification.execute_run`` calls ``run_execute``. The gate
 (``go_live_check``) is registered with ``tenants.services`` (``certification.apps``), so every path that
 switches a partner live (admin action, registration API, command) obeys it.
 """
@@ -57,6 +57,10 @@ class NotATestPlayer(ApplicationError):
 
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+# The doors through which the partner itself starts runs (``via``): its signed API and its portal. They share the
+# partner's daily allowance and, once it is live, may only target its declared test players; the account
+# manager's doors (admin, command) are not limited.
+PARTNER_DOORS = ("api", "portal")
 
 
 def _stale_after() -> timedelta:
@@ -74,7 +78,7 @@ def _seconds_to_midnight(now: datetime) -> int:
 
 def _check_run_limits(*, partner: Partner, protocol: str, via: str) -> None:
     """One queued or running run per partner and protocol; at most HUB_CERTIFICATION_RUNS_PER_DAY runs a UTC day
-    started through the partners' API. Runs left queued or running past HUB_CERTIFICATION_STALE_SECONDS (a worker
+    started by the partner itself (``PARTNER_DOORS``: its API and its portal, one allowance). Runs left queued or running past HUB_CERTIFICATION_STALE_SECONDS (a worker
     that died) end as errors first, so they never block the partner for good. The caller holds the partner's row
     lock: two concurrent starts are decided one after the other (the unique constraint backs it)."""
     now = timezone.now()
@@ -86,30 +90,33 @@ def _check_run_limits(*, partner: Partner, protocol: str, via: str) -> None:
         raise RunInProgress(
             f"Run {active.pk} of this protocol is still {active.status}: wait for its result before starting another."
         )
-    if via != "api":
+    if via not in PARTNER_DOORS:
         return
     cap = _daily_cap()
     start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    today = CertificationRun.objects.filter(partner=partner, requested_via="api", created_at__gte=start_of_day).count()
+    today = CertificationRun.objects.filter(
+        partner=partner, requested_via__in=PARTNER_DOORS, created_at__gte=start_of_day
+    ).count()
     if today >= cap:
         raise TooManyRuns(
-            f"At most {cap} certification runs a day can be started through the API; try again after 00:00 UTC.",
+            f"At most {cap} certification runs a day can be started through the API or the portal; "
+            "try again after 00:00 UTC.",
             retry_after=_seconds_to_midnight(now),
         )
 
 
 def _check_run_target(*, partner: Partner, via: str, player: str) -> None:
     """A run bets and wins real money at the partner's wallet, and the runner's balance restore moves money outside
-    the hub's ledger: once the partner is live, runs it starts through the API may only target the test players the
-    account manager declared (``Partner.certification_test_players``: IGSP player ids, Public API sessionIDs).
+    the hub's ledger: once the partner is live, runs it starts itself (API, portal) may only target the test players
+    the account manager declared (``Partner.certification_test_players``: IGSP player ids, Public API sessionIDs).
     While onboarding, any player; runs the account manager starts (admin, command) are not limited."""
-    if via != "api" or partner.status == PartnerStatus.ONBOARDING:
+    if via not in PARTNER_DOORS or partner.status == PartnerStatus.ONBOARDING:
         return
     if player in (partner.certification_test_players or []):
         return
     raise NotATestPlayer(
         f"{player} is not one of this partner's declared test players: once live, certification runs started "
-        "through the API may only target test players. Ask your account manager to declare it.",
+        "through the API or the portal may only target test players. Ask your account manager to declare it.",
     )
 
 

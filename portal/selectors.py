@@ -5,7 +5,7 @@
   partner's);
 - endpoint health: success rate and p50/p99 latency per time bucket over the last hour, day and week (cached);
 - the circuit breaker's state and when it will probe; stuck deliveries; the keys' fingerprints and expiry;
-- certification runs, when a certification app provides them (:func:`certification_runs`, a hook).
+- (the partner's certification runs are ``certification.selectors``' reads, scoped by partner as these are).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import CharField, F, Q, QuerySet, Value
@@ -256,18 +255,3 @@ def keys_for(*, partner: Partner) -> list[dict]:
     )
     labels = dict(Credential._meta.get_field("purpose").choices)
     return [{**row, "purpose": labels.get(row["purpose"], row["purpose"])} for row in rows]
-
-
-def certification_runs(*, partner: Partner) -> list | None:
-    """HOOK (certification runs): the partner's runs when a certification app is installed, else None.
-
-    The certification app is built separately; when it lands with a model ``certification.CertificationRun``
-    (a ``partner`` foreign key, ``created_at``), its newest runs show here. Replace this with that app's own
-    selector once it exists."""
-    if not apps.is_installed("certification"):
-        return None
-    try:
-        model = apps.get_model("certification", "CertificationRun")
-    except LookupError:
-        return None
-    return list(model.objects.filter(partner=partner).order_by("-created_at")[:20])

@@ -1,4 +1,5 @@
-"""Writes of the partner portal: issue and revoke magic links (audited), the portal's "retry now".
+"""Writes of the partner portal: issue and revoke magic links (audited), the portal's "retry now" and its
+"start a certification run" (the admin's and the API's services: same limits, same audit).
 
 The admin (``portal/admin.py``) and the portal's views call these. A link's token is shown once (its URL);
 the database holds only its SHA-256, so a leaked database row opens nothing.
@@ -15,6 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from certification import services as certification_services
+from certification.models import CertificationRun
 from core.errors import ApplicationError, NotFound
 from tenants.models import Partner
 from tenants.services import Actor, audit_record
@@ -101,9 +104,40 @@ def portal_link_open(*, token: str, client_ip: str = "") -> PortalLink | None:
     return link
 
 
+def _link_actor(link: PortalLink) -> str:
+    """Who acted, in the audit log: the portal link (its id's start and label), never its token."""
+    return f"portal link {str(link.pk)[:8]} ({link.label or 'partner'})"
+
+
 def portal_retry_now(*, link: PortalLink, tx_id) -> None:
     """The portal's "retry now" on one of its partner's stuck deliveries (the admin's service); audited."""
     tx = selectors.stuck_deliveries_for(partner=link.partner).filter(pk=tx_id).first()
     if tx is None:
         raise NotFound("No such stuck delivery.", code="not_found")
-    delivery_retry_now(tx=tx, actor=f"portal link {str(link.pk)[:8]} ({link.label or 'partner'})")
+    delivery_retry_now(tx=tx, actor=_link_actor(link))
+
+
+def portal_certification_start(
+    *,
+    link: PortalLink,
+    protocol: str,
+    currency: str,
+    player_id: str = "",
+    session_id: str = "",
+    ext_cid: str = "",
+    groups: list[str] | None = None,
+) -> CertificationRun:
+    """The partner starts a certification run of its own wallet from its portal: ``run_start`` as the signed API
+    does (``via="portal"``: the partner's daily allowance, one active run per protocol, declared test players once
+    live), audited as the portal link; a worker runs it. Refusals are ``ApplicationError`` (409, 429, 403, 400)."""
+    return certification_services.run_start(
+        partner=link.partner,
+        protocol=protocol,
+        actor=_link_actor(link),
+        via="portal",
+        currency=currency,
+        player_id=player_id if protocol == "igsp" else "",
+        session_id=session_id if protocol == "public_api" else "",
+        ext_cid=ext_cid if protocol == "public_api" else "",
+        groups=groups or [],
+    )

@@ -1,4 +1,5 @@
-"""The partner portal's pages (read-only but for "retry now"): thin views over ``portal.selectors``.
+"""The partner portal's pages (read-only but for "retry now" and "start a certification run"): thin views over
+``portal.selectors`` and ``certification.selectors``, writes through ``portal.services``.
 
 A magic link is ``/portal/enter#<token>``: the token is in the fragment, which the browser never sends, so no
 access log, proxy or ``Referer`` sees it. The page at ``/portal/enter`` posts it (its script reads the fragment
@@ -6,7 +7,12 @@ and removes it from the address bar; without scripts the user pastes it into the
 link, remembers it in the session (a new session key) and redirects to ``/portal/``. Links of the old shape
 (``/portal/enter/<token>``) are refused without being looked at: their token has been in a URL. Every page checks
 the link again (revoked, expired or its partner suspended → 403 at the next click). Every read is scoped to the
-link's partner.
+link's partner: another partner's delivery or certification run is a 404.
+
+Certification (``/portal/certification``): the partner starts a run against its own wallet (the admin's and the
+API's ``run_start``: one active run per protocol, the daily allowance, declared test players once live; refusals
+are shown on the page with their status, 409/429/403/400), watches it (the run page refreshes itself while the run
+is queued or running) and reads the same report and printable page its account manager sees.
 """
 
 from __future__ import annotations
@@ -24,11 +30,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from certification import reports as certification_reports
+from certification import selectors as certification_selectors
 from core.errors import ApplicationError, NotFound
 from core.net import client_ip
 from core.ratelimit import rate_hit
+from tenants.models import PartnerStatus
 
 from . import selectors, services
+from .forms import PortalCertifyForm
 
 SESSION_KEY = "hub_portal_link"
 POLICY = (
@@ -113,7 +123,7 @@ def home(request, partner):
             "health_series": {name: h["series"] for name, h in health.items()},
             "stuck": list(selectors.stuck_deliveries_for(partner=partner).order_by("created_at")[:100]),
             "keys": selectors.keys_for(partner=partner),
-            "certification_runs": selectors.certification_runs(partner=partner),
+            "certification_runs": certification_selectors.recent_runs_for_partner(partner=partner, limit=5),
             "retried": request.GET.get("retried", ""),
         },
     )
@@ -175,3 +185,95 @@ def retry(request, partner, tx_id):
             refused["Retry-After"] = str(exc.retry_after)
         return refused
     return redirect(f"/portal/?retried={tx_id}")
+
+
+# ---------------------------------------------------------- certification --
+
+REFRESH_SECONDS = 3  # the run page reloads itself this often while the run is queued or running
+
+
+def _certification_page(request, partner, form=None, *, refusal: ApplicationError | None = None, status: int = 200):
+    targets = certification_selectors.certifiable_targets(partner=partner)
+    if form is None:
+        form = PortalCertifyForm(partner=partner, targets=targets)
+    response = render(
+        request,
+        "portal/certification.html",
+        {
+            "partner": partner,
+            "link": request.portal_link,
+            "form": form,
+            "targets": targets,
+            "refusal": refusal,
+            "runs": certification_selectors.recent_runs_for_partner(partner=partner),
+            "test_players": partner.certification_test_players or [],
+            "live": partner.status != PartnerStatus.ONBOARDING,
+        },
+        status=status,
+    )
+    if refusal is not None and refusal.retry_after:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+@require_safe
+@portal_view
+def certification(request, partner):
+    return _certification_page(request, partner)
+
+
+@require_POST
+@portal_view
+def certification_start(request, partner):
+    targets = certification_selectors.certifiable_targets(partner=partner)
+    form = PortalCertifyForm(request.POST, partner=partner, targets=targets)
+    if not form.is_valid():
+        return _certification_page(request, partner, form, status=400)
+    try:
+        run = services.portal_certification_start(link=request.portal_link, **form.cleaned_data)
+    except ApplicationError as exc:  # a run still active (409), the day's allowance spent (429), not a test player
+        return _certification_page(request, partner, form, refusal=exc, status=exc.status_code)
+    return redirect("portal:certification-run", run.pk)
+
+
+def _run(partner, run_id):
+    run = certification_selectors.run_for_partner(partner=partner, run_id=run_id)
+    if run is None:
+        raise Http404("No such certification run.")
+    return run
+
+
+@require_safe
+@portal_view
+def certification_run(request, partner, run_id):
+    run = _run(partner, run_id)
+    return render(
+        request,
+        "portal/certification_run.html",
+        {
+            "partner": partner,
+            "link": request.portal_link,
+            "run": run,
+            "report": certification_selectors.run_report(run=run),
+            "refresh_seconds": REFRESH_SECONDS,
+        },
+    )
+
+
+@require_safe
+@portal_view
+def certification_run_print(request, partner, run_id):
+    run = _run(partner, run_id)
+    return render(
+        request, "certification/print.html", {"run": run, "report": certification_selectors.run_report(run=run)}
+    )
+
+
+@require_safe
+@portal_view
+def certification_run_json(request, partner, run_id):
+    run = _run(partner, run_id)
+    body = json.dumps(certification_reports.run_document(run), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="certification-{partner.slug}-{run.pk}.json"'
+    return response
