@@ -42,7 +42,7 @@ HUB_CLOCK_SKEW_SECONDS = env.int("HUB_CLOCK_SKEW_SECONDS", default=300)
 HUB_CERTIFICATION_BUDGET_SECONDS = env.float("HUB_CERTIFICATION_BUDGET_SECONDS", default=5.0)
 HUB_VERSION = env.str("HUB_VERSION", default="")
 HUB_CERTIFICATION_GATE = env.bool("HUB_CERTIFICATION_GATE", default=True)
-# Runs a partner may start through the API per UTC day (one queued or running per protocol at any time), the age
+# Runs a partner may start itself (API, portal) per UTC day (one queued or running per protocol at any time), the age
 # after which a run no worker finished ends as an error, and the Celery queue its own workers consume.
 HUB_CERTIFICATION_RUNS_PER_DAY = env.int("HUB_CERTIFICATION_RUNS_PER_DAY", default=20)
 HUB_CERTIFICATION_STALE_SECONDS = env.int("HUB_CERTIFICATION_STALE_SECONDS", default=3600)
