@@ -25,6 +25,8 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -239,3 +241,168 @@ def send(
     finally:
         if raw is not None:
             _discard(raw)
+
+
+# ------------------------------------------------------------ event loop --
+#
+# The delivery pump keeps up to its partner's cap of calls in flight. On threads (one per call) each call cost
+# the worker ~3x the CPU of the same call made from one event loop (threads contending for the GIL, urllib3's
+# per-request machinery: bench/drain.py), so the pump sends from one asyncio loop per process (aiohttp, its C
+# HTTP parser): :func:`send_soon`. The promises are the pooled client's: peers checked (every name resolved
+# for each new connection by a resolver that keeps only allowed addresses; an IP literal checked as it is), the
+# whole call within ``timeout``, the answer bounded, no redirects, no retries, no proxy from the environment.
+
+_loop_lock = threading.Lock()
+_loop: tuple[int, _EventLoop] | None = None
+
+
+class _CheckedResolver:
+    """aiohttp's resolver interface: the host's addresses the outbound policy allows, resolved for each new
+    connection (no cache, as the pooled client); none allowed is a refused call."""
+
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_UNSPEC) -> list[dict]:
+        import asyncio
+
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM, family=family)
+        except (socket.gaierror, UnicodeError) as e:
+            raise OSError(f"name resolution failed: {type(e).__name__}") from e
+        allowed = [info for info in infos if net.outbound_address_allowed(str(info[4][0]))]
+        if not allowed:
+            raise _Refused
+        return [
+            {
+                "hostname": host,
+                "host": str(info[4][0]),
+                "port": port,
+                "family": info[0],
+                "proto": info[2],
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for info in dict.fromkeys(allowed)
+        ]
+
+    async def close(self) -> None:
+        return None
+
+
+class _Refused(OSError):
+    """No address of the host is one the outbound policy allows."""
+
+
+class _EventLoop:
+    """One asyncio loop on a daemon thread with one aiohttp session (per process: re-created after a fork)."""
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self.loop = asyncio.new_event_loop()
+        started = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(started,), name="hub-http-loop", daemon=True)
+        self.thread.start()
+        started.wait()
+
+    def _run(self, started: threading.Event) -> None:
+        import asyncio
+
+        import aiohttp
+
+        asyncio.set_event_loop(self.loop)
+
+        async def open_session() -> aiohttp.ClientSession:
+            connector = aiohttp.TCPConnector(
+                limit=0, limit_per_host=POOL_MAXSIZE, resolver=_CheckedResolver(), use_dns_cache=False
+            )
+            return aiohttp.ClientSession(
+                connector=connector,
+                headers={"User-Agent": "integration-hub/1.0"},
+                trust_env=False,
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
+
+        self.session = self.loop.run_until_complete(open_session())
+        started.set()
+        self.loop.run_forever()
+
+    async def send(
+        self, method: str, url: str, content: bytes | None, headers: dict | None, timeout: float
+    ) -> tuple[HttpResponse | None, str, int]:
+        import asyncio
+
+        import aiohttp
+        from yarl import URL
+
+        limit = max_response_bytes()
+        started = time.perf_counter()
+
+        def elapsed() -> int:
+            return int((time.perf_counter() - started) * 1000)
+
+        try:
+            try:  # aiohttp connects to an IP literal without asking the resolver: it is checked here
+                literal = net.ip_literal((URL(url).host or "").strip("[]"))
+            except net.DestinationRefused:
+                raise _Refused from None
+            if literal is not None and not net.outbound_address_allowed(literal):
+                raise _Refused
+            async with asyncio.timeout(timeout):
+                async with self.session.request(
+                    method, url, data=content, headers=headers, allow_redirects=False
+                ) as raw:
+                    declared = (raw.headers.get("Content-Length") or "").strip()
+                    if declared.isdigit() and int(declared) > limit:
+                        raise _TooLarge
+                    chunks: list[bytes] = []
+                    size = 0
+                    while chunk := await raw.content.read(limit + 1 - size):
+                        size += len(chunk)
+                        if size > limit:
+                            raise _TooLarge
+                        chunks.append(chunk)
+                    return HttpResponse(raw.status, b"".join(chunks)), "", elapsed()
+        except _TooLarge:
+            return None, f"response too large: more than {limit} bytes", elapsed()
+        except TimeoutError:
+            return None, f"timeout: the response took more than {timeout:g} s", elapsed()
+        except _Refused:
+            return None, "connection error: refused, the partner host is a private or internal address", elapsed()
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, _Refused):
+                return None, "connection error: refused, the partner host is a private or internal address", elapsed()
+            return None, f"connection error: {type(exc).__name__}", elapsed()
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            return None, f"connection error: {type(exc).__name__}", elapsed()
+
+
+def _event_loop() -> _EventLoop:
+    global _loop
+    pid = os.getpid()
+    current = _loop
+    if current is not None and current[0] == pid:
+        return current[1]
+    with _loop_lock:
+        if _loop is None or _loop[0] != pid:
+            _loop = (pid, _EventLoop())
+        return _loop[1]
+
+
+def send_soon[T](
+    method: str,
+    url: str,
+    *,
+    content: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float,
+    then: Callable[[HttpResponse | None, str, int], T],
+) -> Future[T]:
+    """``send``, from this process's event loop: at once a future of ``then(response, error, duration_ms)``, run
+    on the loop's thread once the call ends (it must not touch the database). Never raises for network errors;
+    an exception of ``then`` is the future's."""
+    import asyncio
+
+    worker = _event_loop()
+
+    async def call() -> T:
+        return then(*await worker.send(method, url, content, headers, timeout))
+
+    return asyncio.run_coroutine_threadsafe(call(), worker.loop)

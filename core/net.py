@@ -188,6 +188,12 @@ def _ip_literal(host: str) -> IpAddress | None:
     raise DestinationRefused("nonstandard_ip")
 
 
+def ip_literal(host: str) -> IpAddress | None:
+    """The address ``host`` names when it is an IP literal (brackets stripped), None for a name; raises
+    ``DestinationRefused`` for a spelling resolvers read as an address (``2130706433``, ``127.1``…)."""
+    return _ip_literal(host.lower())
+
+
 def _resolve(host: str) -> list[str] | None:
     """The addresses a name resolves to, or None when it does not resolve (in RESOLVE_TIMEOUT_SECONDS)."""
     box: dict = {}

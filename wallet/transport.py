@@ -12,6 +12,8 @@ outbound policy on connect, bounded answers); ``send`` here calls it with the wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Any
@@ -86,6 +88,10 @@ class WalletResult:
 
 
 class WalletTransport(TypingProtocol):
+    """A protocol's wallet calls. A transport may also offer ``prepare_win(tx)`` and ``prepare_refund(tx)``
+    (a ``PreparedCall``, or a ``WalletResult`` when it cannot call): the delivery pump then sends them from
+    its event loop (``wallet.delivery.attempts.start``); without them it calls ``win``/``refund`` on threads."""
+
     def balance(self, session: GameSession) -> WalletResult: ...
 
     def bet(self, tx: Transaction) -> WalletResult: ...
@@ -123,6 +129,54 @@ def send(
         headers=headers,
         params=params,
         timeout=timeout if timeout is not None else wallet_timeout(),
+    )
+
+
+@dataclass
+class PreparedCall:
+    """A wallet call built and signed, not sent yet: ``run()`` sends it here and now (``send``); the delivery
+    pump sends it from the event loop instead (``send_soon``). ``finish(response, error, duration_ms)`` makes
+    the answer a ``WalletResult`` (no database access: it may run on the loop's thread)."""
+
+    method: str
+    url: str
+    finish: Callable[[HttpResponse | None, str, int], WalletResult]
+    content: bytes | None = None
+    headers: dict[str, str] | None = None
+    params: dict[str, Any] | None = None
+
+    def run(self) -> WalletResult:
+        return self.finish(*send(self.method, self.url, content=self.content, headers=self.headers, params=self.params))
+
+    def run_soon(self) -> Future[WalletResult]:
+        """The call from this process's event loop (``core.http.send_soon``), within the wallet timeout."""
+        assert not self.params, "the event loop sends bodies, not queries"
+        return send_soon(self.method, self.url, content=self.content, headers=self.headers, then=self.finish)
+
+
+def run(call: PreparedCall | WalletResult) -> WalletResult:
+    """A prepared call sent now, or the result a transport gave without calling (not configured)."""
+    return call.run() if isinstance(call, PreparedCall) else call
+
+
+def send_soon[T](
+    method: str,
+    url: str,
+    *,
+    content: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float | None = None,
+    then: Callable[[HttpResponse | None, str, int], T],
+) -> Future[T]:
+    """``send`` from the process's event loop (``core.http.send_soon``): at once a future of ``then(response,
+    error, duration ms)``. Looked up here, as ``send`` is, so a test or a benchmark can stand in for both."""
+    return http.send_soon(
+        method,
+        url,
+        content=content,
+        headers=headers,
+        timeout=timeout if timeout is not None else wallet_timeout(),
+        then=then,
     )
 
 

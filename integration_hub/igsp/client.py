@@ -18,6 +18,7 @@ from wallet import transport
 from wallet.transport import FAILED, WalletResult
 
 if TYPE_CHECKING:
+    from core.http import HttpResponse
     from tenants.models import Partner
     from wallet.models import GameSession, Transaction
 
@@ -79,30 +80,40 @@ def balance_payload(session: GameSession) -> dict[str, Any]:
 
 
 class IgspHooksTransport:
-    def _post(self, partner: Partner, payload: dict[str, Any]) -> WalletResult:
+    def _prepare(self, partner: Partner, payload: dict[str, Any]) -> transport.PreparedCall | WalletResult:
         key = selectors.partner_signing_key(partner=partner, purpose=CredentialPurpose.IGSP)
         if key is None or not partner.igsp_hooks_url:
             return WalletResult(FAILED, error="no active IGSP key or hooks URL", message="Wallet not configured.")
+        url = partner.igsp_hooks_url
         body = dumps_exact(payload)
         headers = signing.igsp_headers(key.credential.public_id, key.secret, body)
         headers["Content-Type"] = "application/json"
-        response, error, duration = transport.send("POST", partner.igsp_hooks_url, content=body, headers=headers)
-        result = transport.classify(response, error, duration)
-        result.request = {"method": "POST", "url": partner.igsp_hooks_url, "body": payload}
-        if result.ok:
-            body_json = result.body or {}
-            result.balance = transport.partner_balance(body_json.get("balance"))
-            result.partner_tx_id = transport.partner_text(body_json.get("transaction_id") or "", 200)
-        return result
+
+        def finish(response: HttpResponse | None, error: str, duration: int) -> WalletResult:
+            result = transport.classify(response, error, duration)
+            result.request = {"method": "POST", "url": url, "body": payload}
+            if result.ok:
+                body_json = result.body or {}
+                result.balance = transport.partner_balance(body_json.get("balance"))
+                result.partner_tx_id = transport.partner_text(body_json.get("transaction_id") or "", 200)
+            return result
+
+        return transport.PreparedCall("POST", url, finish, content=body, headers=headers)
 
     def balance(self, session: GameSession) -> WalletResult:
-        return self._post(session.partner, balance_payload(session))
+        return transport.run(self._prepare(session.partner, balance_payload(session)))
 
     def bet(self, tx: Transaction) -> WalletResult:
-        return self._post(tx.session.partner, bet_payload(tx))
+        return transport.run(self._prepare(tx.session.partner, bet_payload(tx)))
+
+    def prepare_win(self, tx: Transaction) -> transport.PreparedCall | WalletResult:
+        return self._prepare(tx.session.partner, win_payload(tx))
+
+    def prepare_refund(self, tx: Transaction) -> transport.PreparedCall | WalletResult:
+        return self._prepare(tx.session.partner, refund_payload(tx))
 
     def win(self, tx: Transaction) -> WalletResult:
-        return self._post(tx.session.partner, win_payload(tx))
+        return transport.run(self.prepare_win(tx))
 
     def refund(self, tx: Transaction) -> WalletResult:
-        return self._post(tx.session.partner, refund_payload(tx))
+        return transport.run(self.prepare_refund(tx))

@@ -72,17 +72,22 @@ class AdapterTransport:
             result.partner_tx_id = transport.partner_text(body.get("txID") or "", 200)
         return result
 
-    def _post(self, session: GameSession, path: str, payload: dict[str, Any]) -> WalletResult:
+    def _prepare(
+        self, session: GameSession, path: str, payload: dict[str, Any]
+    ) -> transport.PreparedCall | WalletResult:
         key, base = self._key(session)
         if key is None:
             return WalletResult(FAILED, error="no active integration key or base URL", message="Wallet not configured.")
         body, sig = signing.public_sign_body(key.secret, payload)
-        response, error, duration = transport.send(
-            "POST", f"{base}{path}", content=body, headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"}
-        )
-        result = self._finish(response, error, duration)
-        result.request = {"method": "POST", "url": f"{base}{path}", "body": payload}
-        return result
+        url = f"{base}{path}"
+
+        def finish(response: HttpResponse | None, error: str, duration: int) -> WalletResult:
+            result = self._finish(response, error, duration)
+            result.request = {"method": "POST", "url": url, "body": payload}
+            return result
+
+        headers = {"X-REQUEST-SIGN": sig, "Content-Type": "application/json"}
+        return transport.PreparedCall("POST", url, finish, content=body, headers=headers)
 
     def balance(self, session: GameSession) -> WalletResult:
         key, base = self._key(session)
@@ -98,10 +103,16 @@ class AdapterTransport:
         return result
 
     def bet(self, tx: Transaction) -> WalletResult:
-        return self._post(tx.session, "/bet", bet_payload(tx))
+        return transport.run(self._prepare(tx.session, "/bet", bet_payload(tx)))
+
+    def prepare_win(self, tx: Transaction) -> transport.PreparedCall | WalletResult:
+        return self._prepare(tx.session, "/win", win_payload(tx))
+
+    def prepare_refund(self, tx: Transaction) -> transport.PreparedCall | WalletResult:
+        return self._prepare(tx.session, "/refund", refund_payload(tx))
 
     def win(self, tx: Transaction) -> WalletResult:
-        return self._post(tx.session, "/win", win_payload(tx))
+        return transport.run(self.prepare_win(tx))
 
     def refund(self, tx: Transaction) -> WalletResult:
-        return self._post(tx.session, "/refund", refund_payload(tx))
+        return transport.run(self.prepare_refund(tx))

@@ -13,8 +13,8 @@ from django.utils import timezone
 from core import signing
 from core.errors import UpstreamUnavailable
 from tests.conftest import run_together
+from tests.wallet_send import observe_send
 from wallet import delivery, services
-from wallet import transport as transport_module
 from wallet.models import DeliveryAttempt, PartnerDeliveryState, Transaction, TxKind, TxStatus
 from wallet.services import BetDeclined
 
@@ -266,7 +266,7 @@ def test_per_partner_cap_on_concurrent_deliveries(wired, game, settings):
 
 def test_demo_sessions_never_call_the_partner(wired, game, monkeypatch):
     calls = []
-    monkeypatch.setattr(transport_module, "send", lambda *a, **k: calls.append(a))
+    observe_send(monkeypatch, lambda *a, **k: calls.append(a))
     created = services.session_create(
         protocol="igsp",
         partner=None,
@@ -294,15 +294,13 @@ def test_demo_sessions_never_call_the_partner(wired, game, monkeypatch):
 @pytest.fixture
 def wire(monkeypatch):
     captured: list[dict] = []
-    original = transport_module.send
 
-    def recording_send(method, url, *, content=None, headers=None, params=None, timeout=None):
+    def recording_send(method, url, *, content=None, headers=None, params=None):
         captured.append(
             {"method": method, "url": url, "content": content, "headers": dict(headers or {}), "params": params}
         )
-        return original(method, url, content=content, headers=headers, params=params, timeout=timeout)
 
-    monkeypatch.setattr(transport_module, "send", recording_send)
+    observe_send(monkeypatch, recording_send)  # the bets' calls and the pump's
     return captured
 
 

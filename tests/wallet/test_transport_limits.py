@@ -174,16 +174,29 @@ PROTOCOLS = ["igsp", "public_api"]
 ODD = ["big", "endless", "drip"]
 
 
+@pytest.fixture(params=["send", "send_soon"])
+def send(request):
+    """The call as a bet makes it (``transport.send``, the pooled client) and as the delivery pump does
+    (``transport.send_soon``, the event loop's): the same checks and bounds, the same errors."""
+    if request.param == "send":
+        return transport.send
+
+    def soon(method, url, *, content=None, headers=None):
+        return transport.send_soon(method, url, content=content, headers=headers, then=lambda *r: r).result(30)
+
+    return soon
+
+
 # ---------------------------------------------------------- bounded reads --
 
 
 @pytest.mark.parametrize("mode", [*ODD, "gzipbomb"])
-def test_send_reads_at_most_the_bound_within_the_total_timeout(wallet, settings, mode):
+def test_send_reads_at_most_the_bound_within_the_total_timeout(wallet, settings, mode, send):
     settings.HUB_WALLET_TIMEOUT_SECONDS = 1.0
     wallet.behaviour["win"] = mode
     gzip_bomb()  # compressed before the clock starts
     started = time.monotonic()
-    response, error, _ = transport.send(
+    response, error, _ = send(
         "POST", f"{wallet.url}/hooks", content=b'{"action": "win"}', headers={"Content-Type": "application/json"}
     )
     elapsed = time.monotonic() - started
@@ -192,20 +205,20 @@ def test_send_reads_at_most_the_bound_within_the_total_timeout(wallet, settings,
     assert elapsed < 2.5, elapsed
     # The half-read connection is not handed back to the pool: the next call on the same host reads a clean answer.
     wallet.behaviour["win"] = "ok"
-    response, error, _ = transport.send("POST", f"{wallet.url}/hooks", content=b'{"action": "win"}')
+    response, error, _ = send("POST", f"{wallet.url}/hooks", content=b'{"action": "win"}')
     assert error == "" and response.status_code == 200 and json.loads(response.content)["balance"] == "100.00"
 
 
-def test_an_answer_just_under_the_bound_is_read_whole(wallet, settings):
+def test_an_answer_just_under_the_bound_is_read_whole(wallet, settings, send):
     settings.HUB_WALLET_MAX_RESPONSE_BYTES = 2 * MIB
     wallet.behaviour["win"] = "big"
-    response, error, _ = transport.send("POST", f"{wallet.url}/hooks", content=b'{"action": "win"}')
+    response, error, _ = send("POST", f"{wallet.url}/hooks", content=b'{"action": "win"}')
     assert error == "" and len(response.content) > MIB
 
 
-def test_keep_alive_survives_the_checks(wallet):
+def test_keep_alive_survives_the_checks(wallet, send):
     for _ in range(5):
-        response, error, _ = transport.send("POST", f"{wallet.url}/hooks", content=b'{"action": "balance"}')
+        response, error, _ = send("POST", f"{wallet.url}/hooks", content=b'{"action": "balance"}')
         assert error == "" and response.status_code == 200
     assert len(wallet.connections) == 1  # one connection, checked once, reused
 
@@ -242,26 +255,26 @@ def test_a_win_with_an_oversized_answer_stays_pending_and_is_retried(partner, ga
 # ----------------------------------------------------- connect-time check --
 
 
-def test_a_name_that_now_resolves_to_loopback_is_refused_at_connect(wallet, settings, monkeypatch):
+def test_a_name_that_now_resolves_to_loopback_is_refused_at_connect(wallet, settings, monkeypatch, send):
     settings.HUB_ALLOW_HTTP_LOOPBACK = False
     map_name(monkeypatch, "wallet.rebound.example")
-    response, error, _ = transport.send(
+    response, error, _ = send(
         "POST", f"http://wallet.rebound.example:{wallet.port}/hooks", content=b'{"action": "balance"}'
     )
     assert response is None and error.startswith("connection error: refused"), error
-    response, error, _ = transport.send("POST", f"https://wallet.rebound.example:{wallet.port}/hooks", content=b"{}")
+    response, error, _ = send("POST", f"https://wallet.rebound.example:{wallet.port}/hooks", content=b"{}")
     assert response is None and error.startswith("connection error: refused"), error  # before any TLS
     assert wallet.requests == [] and wallet.connections == set()  # nothing reached the inside
     # The same socket path with loopback allowed (the test settings) connects: the check is what refused.
     settings.HUB_ALLOW_HTTP_LOOPBACK = True
     map_name(monkeypatch, "wallet.rebound2.example")
-    response, error, _ = transport.send(
+    response, error, _ = send(
         "POST", f"http://wallet.rebound2.example:{wallet.port}/hooks", content=b'{"action": "balance"}'
     )
     assert error == "" and response.status_code == 200 and wallet.requests == ["balance"]
 
 
-def test_literal_inside_addresses_are_refused_at_connect(wallet, settings):
+def test_literal_inside_addresses_are_refused_at_connect(wallet, settings, send):
     settings.HUB_ALLOW_HTTP_LOOPBACK = False
     for url in (
         f"http://127.0.0.1:{wallet.port}/x",
@@ -271,20 +284,20 @@ def test_literal_inside_addresses_are_refused_at_connect(wallet, settings):
         f"http://0.0.0.0:{wallet.port}/x",
         f"http://[::ffff:127.0.0.1]:{wallet.port}/x",
     ):
-        response, error, _ = transport.send("GET", url)
+        response, error, _ = send("GET", url)
         assert response is None and error.startswith("connection error: refused"), (url, error)
     # With the development flag loopback is reachable, 0.0.0.0 (this host, on Linux) never.
     settings.HUB_ALLOW_HTTP_LOOPBACK = True
-    response, error, _ = transport.send("GET", f"http://0.0.0.0:{wallet.port}/x")
+    response, error, _ = send("GET", f"http://0.0.0.0:{wallet.port}/x")
     assert response is None and error.startswith("connection error: refused"), error
     assert wallet.requests == []
 
 
-def test_an_allowed_private_network_connects(wallet, settings, monkeypatch):
+def test_an_allowed_private_network_connects(wallet, settings, monkeypatch, send):
     settings.HUB_ALLOW_HTTP_LOOPBACK = False
     settings.HUB_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     map_name(monkeypatch, "wallet.onprem.example")
-    response, error, _ = transport.send("GET", f"http://wallet.onprem.example:{wallet.port}/balance")
+    response, error, _ = send("GET", f"http://wallet.onprem.example:{wallet.port}/balance")
     assert error == "" and response.status_code == 200
 
 

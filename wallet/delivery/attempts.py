@@ -1,7 +1,9 @@
 """Attempts of the delivery engine (``wallet.delivery``): send a claimed row, record what happened.
 
+- :func:`start`: a claimed row sent without waiting (the pump's calls in flight): from the process's event
+  loop when the transport prepares its calls, else :func:`send` on a worker thread;
 - :func:`send`: one HTTP call through the session's transport (``wallet.transport``); never raises,
-  never touches the database when the signing key is cached (so the pump runs it on worker threads).
+  never touches the database when the signing key is cached.
 - :func:`record`: a batch's ``DeliveryAttempt`` rows and outcomes written in one transaction, with the
   breaker (``wallet.delivery.breaker``). A success confirms the row; a failure keeps it pending with the
   same transaction id and the next attempt after :func:`backoff_seconds` (exponential, jitter, capped).
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+from concurrent.futures import Executor, Future
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +30,7 @@ from core.tasks import publish
 
 from .. import calllog
 from ..models import DeliveryAttempt, Transaction, TxKind, TxStatus
-from ..transport import FAILED, WalletResult, transport_for
+from ..transport import FAILED, PreparedCall, WalletResult, transport_for
 from . import breaker, lease
 
 logger = logging.getLogger("wallet.delivery")  # the engine's one logger: the same records as before the split
@@ -48,15 +51,54 @@ def send(tx: Transaction, *, in_worker_thread: bool) -> tuple[datetime, WalletRe
         transport = transport_for(tx.session.protocol)
         result = transport.win(tx) if tx.kind == TxKind.WIN else transport.refund(tx)
     except Exception as exc:  # noqa: BLE001 - a bug must not lose the row: it is retried
-        logger.error("delivery of %s raised %s", tx.pk, type(exc).__name__)
-        result = WalletResult(
-            FAILED, error=f"internal error: {type(exc).__name__}", message="The delivery could not be sent."
-        )
+        result = _internal_error(tx, exc)
     finally:
         if in_worker_thread:  # a signing-key lookup may have opened this thread's own connection
             for conn in connections.all(initialized_only=True):
                 conn.close()
     return started, result
+
+
+def start(tx: Transaction, threads: Executor) -> Future[tuple[datetime, WalletResult]]:
+    """Send one claimed row without waiting: a future of ``send``'s (started, result). A transport that prepares
+    its calls (``prepare_win``/``prepare_refund``) is signed here and sent from this process's event loop
+    (``core.http.send_soon``: one thread for every call in flight); another one's ``send`` runs on ``threads``.
+    Never raises, and the future never holds an exception (a bug is a failed call, retried)."""
+    started = timezone.now()
+    try:
+        transport = transport_for(tx.session.protocol)
+        prepare = getattr(transport, "prepare_win" if tx.kind == TxKind.WIN else "prepare_refund", None)
+        if prepare is None:
+            return threads.submit(send, tx, in_worker_thread=True)
+        call = prepare(tx)
+        if not isinstance(call, PreparedCall):  # the transport answered without a call (not configured)
+            return _done((started, call))
+        pending = call.run_soon()
+    except Exception as exc:  # noqa: BLE001 - a bug must not lose the row: it is retried
+        return _done((started, _internal_error(tx, exc)))
+    outcome: Future[tuple[datetime, WalletResult]] = Future()
+
+    def settle(future: Future[WalletResult]) -> None:
+        try:
+            outcome.set_result((started, future.result()))
+        except Exception as exc:  # noqa: BLE001 - the transport's finish raised: a failed call
+            outcome.set_result((started, _internal_error(tx, exc)))
+
+    pending.add_done_callback(settle)
+    return outcome
+
+
+def _done[T](value: T) -> Future[T]:
+    future: Future[T] = Future()
+    future.set_result(value)
+    return future
+
+
+def _internal_error(tx: Transaction, exc: Exception) -> WalletResult:
+    logger.error("delivery of %s raised %s", tx.pk, type(exc).__name__)
+    return WalletResult(
+        FAILED, error=f"internal error: {type(exc).__name__}", message="The delivery could not be sent."
+    )
 
 
 OK_FIELDS = ["status", "confirmed_at", "lease_until", "partner_tx_id", "partner_balance", "last_error", "updated_at"]

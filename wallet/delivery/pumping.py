@@ -5,8 +5,9 @@ A committed win or refund *kicks* its partner's pump (``wallet.outbox.kick``: on
 pump (:class:`Pump`) then, for one time slice (``HUB_PUMP_MAX_SECONDS``):
 
 - claims the partner's due rows in batches (``wallet.delivery.lease.claim_batch``) and keeps up to the
-  partner's cap (``lease.partner_cap``) calls in flight on worker threads, which never touch the
-  database (rows arrive with their sessions; the signing key is warmed here, on the main thread);
+  partner's cap (``lease.partner_cap``) calls in flight, signed here and sent from the process's event loop
+  (``wallet.delivery.attempts.start``; a transport that does not prepare its calls, on worker threads), which
+  never touch the database (rows arrive with their sessions; the signing key is warmed here, on the main thread);
 - records finished calls in bulk (``wallet.delivery.attempts.record``): failures before anything else
   is claimed (they may open the breaker), a batch of successes while the next calls are in flight;
 - asks the breaker (``wallet.delivery.breaker.gate``) before each claim, unless the last batch was
@@ -155,9 +156,8 @@ class Pump:
             self.probing, self.exhausted = False, True  # rows coming due later: kicked at the end
             return False
         _warm_signing_keys(rows)
-        send = attempts.send
         for tx in rows:
-            self.in_flight[executor.submit(send, tx, in_worker_thread=True)] = tx
+            self.in_flight[attempts.start(tx, executor)] = tx
         if self._batch_ready():
             self._record()
         return True

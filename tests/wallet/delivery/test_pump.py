@@ -12,6 +12,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from tests.wallet_send import observe_send, patch_send
 from wallet import delivery, services, tasks
 from wallet import transport as transport_module
 from wallet.delivery import attempts
@@ -40,19 +41,17 @@ def take_flag(partner) -> str:
 def send_timeline(monkeypatch) -> list[tuple[float, int]]:
     """Count partner calls in flight at once: ``[(when a call started, calls then in flight)]`` after the run."""
     lock, in_flight, seen = threading.Lock(), [0], []
-    real_send = transport_module.send
 
-    def counting_send(*args, **kwargs):
+    def started(*args, **kwargs):
         with lock:
             in_flight[0] += 1
             seen.append((time.monotonic(), in_flight[0]))
-        try:
-            return real_send(*args, **kwargs)
-        finally:
-            with lock:
-                in_flight[0] -= 1
 
-    monkeypatch.setattr(transport_module, "send", counting_send)
+    def ended():
+        with lock:
+            in_flight[0] -= 1
+
+    observe_send(monkeypatch, started, ended)
     return seen
 
 
@@ -210,7 +209,7 @@ def test_odd_partner_answers_are_recorded_without_failing_the_batch(wired, game,
         status, body = answers[json.loads(content)[tx_key]]
         return transport_module.HttpResponse(status, body), "", 3
 
-    monkeypatch.setattr(transport_module, "send", fake_send)
+    patch_send(monkeypatch, fake_send)
     stats = delivery.pump(wired.partner.pk, take_flag(wired.partner))
     assert (stats["delivered"], stats["retry"]) == (3, 1)
     rows = {str(t.pk): t for t in Transaction.objects.filter(pk__in=[w.pk for w in wins])}
