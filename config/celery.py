@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -17,3 +17,11 @@ def route(name, args, kwargs, options, task=None, **kw):
     if name.startswith("certification."):
         return {"queue": settings.HUB_CERTIFICATION_QUEUE}
     return None
+
+
+@signals.worker_init.connect
+def _error_tracking(**_kwargs):
+    """Sentry in the worker (idempotent: Django's set-up in the worker has usually started it already)."""
+    from config import sentry
+
+    sentry.init_from_settings()
