@@ -25,3 +25,11 @@ def _error_tracking(**_kwargs):
     from config import sentry
 
     sentry.init_from_settings()
+
+
+@signals.after_setup_logger.connect
+def _error_tracking_logs(**_kwargs):
+    """The worker's logging replaced the root logger's handlers: Sentry's event handler goes back first."""
+    from config import sentry
+
+    sentry.attach_log_handler()

@@ -4,7 +4,7 @@
 the web, ``manage.py``, the Celery worker and beat) and again on Celery's ``worker_init`` (``config.celery``); it is
 idempotent and does nothing without a DSN. It starts ``sentry-sdk`` with its Django and Celery integrations,
 ``release`` = the hub's version (``certification.version.hub_version``: the version a certification run certifies),
-``environment`` = ``SENTRY_ENVIRONMENT``, no personal data, no tracing unless ``SENTRY_TRACES_SAMPLE_RATE`` > 0,
+``environment`` = ``SENTRY_ENVIRONMENT``, no personal data (``send_default_pii`` off), no tracing unless ``SENTRY_TRACES_SAMPLE_RATE`` > 0,
 no trace headers on the calls to partners' wallets, and the frames' local variables only with
 ``SENTRY_LOCAL_VARIABLES``.
 
@@ -20,6 +20,7 @@ signature.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from core.logging import _SENSITIVE_KEY_RE, REDACTED, redact_text
@@ -106,6 +107,7 @@ def init(
     import sentry_sdk  # only here: without a DSN the SDK is not even imported
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import LoggingIntegration
 
     wanted = (dsn, environment, release, traces_sample_rate, local_variables)
     if _configured == wanted and sentry_sdk.get_client().is_active():
@@ -114,8 +116,15 @@ def init(
         dsn=dsn,
         release=release or None,
         environment=environment or None,
-        integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
+        # Log records at INFO and above are breadcrumbs; at ERROR and above events, through attach_log_handler's
+        # handler (the integration's own would see them only after the hub's log filter dropped their traceback).
+        integrations=[
+            DjangoIntegration(),
+            CeleryIntegration(),
+            LoggingIntegration(level=logging.INFO, event_level=None),
+        ],
+        # No personal data (users, cookies, client addresses, SQL parameters): send_default_pii stays at its
+        # default, off (sentry-sdk 2.75 warns when it is passed at all: data_collection supersedes it).
         # Off unless asked for: a sampled share of requests and tasks as transactions.
         traces_sample_rate=traces_sample_rate if traces_sample_rate > 0 else None,
         # No sentry-trace / baggage headers on outbound calls: they go to partners' wallets.
@@ -127,7 +136,23 @@ def init(
         enable_logs=False,
     )
     _configured = wanted
+    attach_log_handler()
     return True
+
+
+def attach_log_handler() -> None:
+    """Sentry's event handler first among the root logger's handlers (once), so that an error logged with its
+    exception (the DRF handler's "unhandled error in …", Django's "Internal Server Error") arrives with its
+    traceback: the hub's handler redacts a record in place and drops its ``exc_info`` (``core.logging``), and
+    Sentry's logging integration looks at a record only after every handler. Celery's worker replaces the root
+    logger's handlers when it sets up its logging: ``config.celery`` calls this again then."""
+    if _configured is None:
+        return
+    from sentry_sdk.integrations.logging import EventHandler
+
+    root = logging.getLogger()
+    if not any(isinstance(handler, EventHandler) for handler in root.handlers):
+        root.handlers.insert(0, EventHandler(level=logging.ERROR))
 
 
 def init_from_settings() -> bool:
@@ -157,5 +182,9 @@ def close() -> None:
     if client.is_active():
         client.flush(timeout=5)
         client.close()
-    sentry_sdk.init(dsn="")  # an inactive client: the integrations' hooks stay installed and do nothing
+    from sentry_sdk.integrations.logging import EventHandler
+
+    root = logging.getLogger()
+    root.handlers = [handler for handler in root.handlers if not isinstance(handler, EventHandler)]
+    sentry_sdk.get_global_scope().set_client(None)  # no client: the integrations' hooks stay and do nothing
     _configured = None
