@@ -28,8 +28,17 @@ def _error_tracking(**_kwargs):
 
 
 @signals.after_setup_logger.connect
-def _error_tracking_logs(**_kwargs):
-    """The worker's logging replaced the root logger's handlers: Sentry's event handler goes back first."""
+@signals.after_setup_task_logger.connect
+def _worker_logging(logger=None, **_kwargs):
+    """Celery's worker replaces the root logger's handlers (``worker_hijack_root_logger``) with its own, which lack
+    the hub's redacting filter (``core.logging``): each of them gets it back, and Sentry's event handler (when
+    error tracking is on) goes back first, where it sees a record before the filter drops its traceback."""
     from config import sentry
+    from core.logging import RedactSecretsFilter
 
+    for handler in getattr(logger, "handlers", ()):
+        if handler.__class__.__module__.startswith("sentry_sdk"):
+            continue
+        if not any(isinstance(f, RedactSecretsFilter) for f in handler.filters):
+            handler.addFilter(RedactSecretsFilter())
     sentry.attach_log_handler()

@@ -289,15 +289,25 @@ def test_an_unhandled_error_on_a_real_worker_arrives_without_a_secret(receiver):
         values = task_secrets()
         celery_app.send_task("tests.sentry_boom", kwargs=values, queue=queue)
         event = receiver.wait_event("RuntimeError", timeout=30)
+        # An error the task logged with its exception: an event with its traceback, through the handler
+        # config.celery puts back after the worker replaced the root logger's handlers.
+        logged = receiver.wait_event("LookupError", timeout=10)
     finally:
         celery_app.conf.broker_url = original
         reset_broker_pools()
         proc.kill()
         proc.wait(timeout=10)
         delete_queue(BROKER, queue)
+    worker_log = proc.stdout.read()
     assert event["release"] == "hub-worker-1" and event["environment"] == "worker-test"
     assert_task_event(event, values)
+    assert exception_of(logged, "LookupError")["value"] == "no wallet answer for [REDACTED]"
+    assert logged["logentry"]["message"].startswith("the wallet's answer for")
+    assert exception_of(logged, "LookupError")["stacktrace"]["frames"][-1]["function"] == "sentry_boom"
     assert_no_secret(receiver.raw, {**values, "token": values["portal_link"].rsplit("/", 1)[-1]})
+    # The worker's own log lines (Celery's handlers) are redacted as the hub's are.
+    assert b"delivering to https://hub.example/portal/enter/[REDACTED]" in worker_log, worker_log[-2000:]
+    assert_no_secret(worker_log, {**values, "token": values["portal_link"].rsplit("/", 1)[-1]})
 
 
 # -------------------------------------------------------------------------------------------------- off / once --
