@@ -91,7 +91,7 @@ class Receiver:
                 if exc_type in [v.get("type") for v in event.get("exception", {}).get("values", [])]:
                     return event
             time.sleep(0.1)
-        raise AssertionError(f"no {exc_type} event arrived in {timeout:.0f}s: {self.raw[:3000]!r}")
+        raise AssertionError(f"no {exc_type} event arrived in {timeout:.0f}s: {self.raw[:2000]!r}")
 
     def close(self) -> None:
         self.server.shutdown()
@@ -362,3 +362,30 @@ def test_init_is_idempotent_and_off_without_a_dsn(receiver, settings):
     finally:
         sentry.close()
     assert not sentry_sdk.get_client().is_active()
+
+
+def test_every_string_of_an_event_is_redacted_but_sentrys_own_ids():
+    """What the end-to-end tests cannot reach on purpose: a breadcrumb the log filter never saw (an outbound
+    call's URL, a query), nested extra data, and Sentry's 32-digit ids, which look like a signature."""
+    session_key, signature = igsp_session_key(), secrets.token_hex(32)
+    trace_id, commit = uuid.uuid4().hex, secrets.token_hex(20)
+    crumb = {"category": "httplib", "data": {"url": f"https://wallet.example/bet?sign={signature}", "headers": {}}}
+    crumb["data"]["headers"] = {"X-Signature": signature, "Accept": "application/json"}
+    crumb = sentry.before_breadcrumb(crumb)
+    assert crumb["data"]["headers"] == {"Accept": "application/json"}
+    event = {
+        "event_id": trace_id,
+        "release": commit,
+        "contexts": {"trace": {"trace_id": trace_id, "span_id": trace_id[:16]}},
+        "breadcrumbs": {"values": [crumb, {"category": "query", "message": f"SELECT 1 WHERE k = '{session_key}'"}]},
+        "extra": {"deep": [{"partner": {"igspSecretKey": "short", "note": f"sent {session_key}"}}]},
+        "request": {"headers": {"Authorization": "Bearer x", "Cookie": "a=b", "Referer": "r"}, "cookies": {"a": "b"}},
+    }
+    scrubbed = sentry.before_send(event)
+    assert scrubbed["event_id"] == trace_id and scrubbed["release"] == commit
+    assert scrubbed["contexts"]["trace"] == {"trace_id": trace_id, "span_id": trace_id[:16]}
+    assert scrubbed["breadcrumbs"]["values"][0]["data"]["url"] == "https://wallet.example/bet?sign=[REDACTED]"
+    assert scrubbed["breadcrumbs"]["values"][1]["message"] == "SELECT 1 WHERE k = '[REDACTED]'"
+    assert scrubbed["extra"]["deep"][0]["partner"] == {"igspSecretKey": "[REDACTED]", "note": "sent [REDACTED]"}
+    assert scrubbed["request"] == {"headers": {"Referer": "r"}}
+    assert_no_secret(json.dumps(scrubbed).encode(), {"session": session_key, "signature": signature})
