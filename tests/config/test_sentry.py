@@ -84,6 +84,11 @@ class Receiver:
                 i += 2
         return found
 
+    def count(self, exc_type: str) -> int:
+        return sum(
+            exc_type in [v.get("type") for v in event.get("exception", {}).get("values", [])] for event in self.events()
+        )
+
     def wait_event(self, exc_type: str, timeout: float = 30.0) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -159,6 +164,7 @@ def test_an_unhandled_error_in_a_view_arrives_without_a_secret(tracking, live_se
     sentry.close()  # flushes
 
     event = tracking.wait_event("RuntimeError", timeout=10)
+    assert tracking.count("RuntimeError") == 1  # Django's signal and its "Internal Server Error" log line: one event
     assert event["release"] == "hub-test-1" and event["environment"] == "test"
     assert event["event_id"] == event["_envelope"]["event_id"] and len(event["event_id"]) == 32  # ids left whole
     exception = exception_of(event, "RuntimeError")
@@ -213,6 +219,7 @@ def test_an_unhandled_error_in_the_core_api_arrives_without_a_secret(
     sentry.close()
 
     event = tracking.wait_event("ConnectionError", timeout=10)  # logged by the DRF handler: the logging integration
+    assert tracking.count("ConnectionError") == 1
     exception = exception_of(event, "ConnectionError")
     assert exception["value"] == "database exploded for [REDACTED] after [REDACTED]"
     assert "x-request-sign" not in {name.lower() for name in event["request"]["headers"]}
@@ -262,6 +269,7 @@ def test_an_unhandled_error_in_a_task_arrives_without_a_secret(tracking):
     assert result.failed()
     sentry.close()
     assert_task_event(tracking.wait_event("RuntimeError", timeout=10), values)
+    assert tracking.count("RuntimeError") == 1 and tracking.count("LookupError") == 1
     assert_no_secret(tracking.raw, {**values, "token": values["portal_link"].rsplit("/", 1)[-1]})
 
 
