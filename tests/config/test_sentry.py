@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import secrets
 import socket
 import subprocess
@@ -328,7 +329,7 @@ PROBE = (
 
 
 def probe(**env: str) -> list[str]:
-    base = {k: v for k, v in __import__("os").environ.items() if not k.startswith("SENTRY_")}
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
     out = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,
@@ -353,6 +354,20 @@ def test_with_a_dsn_every_process_that_sets_django_up_starts_it(receiver):
     active, release, environment, integrations = state.split(" ", 3)
     assert (active, release, environment) == ("True", "hub-9.9.9", "development")
     assert "'django'" in integrations and "'celery'" in integrations
+
+
+def test_under_production_settings_the_environment_is_production(receiver):
+    production = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+        "HUB_FERNET_KEYS": "Q2hhbmdlTWVDaGFuZ2VNZUNoYW5nZU1lQ2hhbmdlTWU=",
+        "DJANGO_ALLOWED_HOSTS": "hub.example.com",
+        "HUB_ADMIN_API_KEY": "",
+    }
+    _, state = probe(**production, SENTRY_DSN=receiver.dsn, HUB_VERSION="v2")
+    assert state.split(" ")[:3] == ["True", "v2", "production"]
+    _, state = probe(**production, SENTRY_DSN=receiver.dsn, SENTRY_ENVIRONMENT="staging")
+    assert state.split(" ")[2] == "staging"
 
 
 def test_init_is_idempotent_and_off_without_a_dsn(receiver, settings):
