@@ -440,6 +440,16 @@ LOGGING = {
     },
 }
 
+# --- Error tracking (optional; config/sentry.py) ----------------------------------
+# Sentry, only when SENTRY_DSN is set (started once Django is set up, in every process: web, workers, beat,
+# manage.py); every event and breadcrumb is redacted as the logs are before it leaves. The release is the hub's
+# version (HUB_VERSION, else the git commit); no tracing unless the sample rate is > 0; the frames' local variables
+# (redacted too) only when SENTRY_LOCAL_VARIABLES is on.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+SENTRY_LOCAL_VARIABLES = env.bool("SENTRY_LOCAL_VARIABLES", default=False)
+
 # --- Production-safe defaults (issue #12 §5) ---------------------------------
 # Set to True by settings/production.py only (not an environment variable): /metrics then needs its token,
 # seed_demo refuses to run.
