@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from core.logging import _SENSITIVE_KEY_RE, REDACTED, redact_text
+from core.logging import REDACTED, is_sensitive_key, redact_text
 
 # Request headers that carry a credential or a signature (lower case): dropped from events and breadcrumbs.
 DROPPED_HEADERS = frozenset(
@@ -63,7 +63,7 @@ def _scrub(value: Any, depth: int = 0) -> Any:
             name = redact_text(key) if isinstance(key, str) else key
             if isinstance(key, str) and key in _KEPT_IDS and isinstance(item, str):
                 out[name] = item
-            elif isinstance(key, str) and _SENSITIVE_KEY_RE.match(key):
+            elif isinstance(key, str) and is_sensitive_key(key):
                 out[name] = REDACTED
             elif key == "headers" and isinstance(item, dict):
                 out[name] = _scrub(_drop_headers(item), depth + 1)
