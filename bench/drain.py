@@ -14,7 +14,7 @@ steady one (first to last confirmation) of ``bench.bench.drain_run``. The per-pa
 over the whole drain: the most calls that overlapped in time, from the attempts the engine recorded
 (``started_at`` + ``duration_ms``, a sweep line in SQL); the peak must stay ≤ the cap (``HUB_PARTNER_MAX_IN_FLIGHT``, 32, unless BENCH_DRAIN_CAP sets it).
 
-BENCH_DRAIN_PYSPY=1 also records a py-spy profile of the worker (children included) during the
+BENCH_DRAIN_PYSPY=1 also records (BENCH_DRAIN_PYSPY_GIL=1: only samples holding the GIL, the worker's Python CPU) a py-spy profile of the worker (children included) during the
 ``../shared/perf/wallet.py`` drain: var/bench/drain-pyspy.txt, collapsed stacks (flamegraph.pl and
 speedscope read them; py-spy is a hand-run tool: ``.venv/bin/pip install py-spy``).
 """
@@ -77,6 +77,7 @@ def _pyspy(stack: Stack, seconds: int) -> subprocess.Popen | None:
             "--format",
             "raw",
             "--nonblocking",
+            *(["--gil"] if os.environ.get("BENCH_DRAIN_PYSPY_GIL") == "1" else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

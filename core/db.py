@@ -73,6 +73,12 @@ def _hot_cursor(connection: Any) -> Any:
     return connection._prepare_cursor(raw)  # Django's CursorWrapper (its debug wrapper under DEBUG)
 
 
+def prepared_cursor(using: str = "default") -> Any:
+    """A cursor for a statement whose SQL never changes (a fixed text, values bound): on PostgreSQL prepared on
+    its first run on the connection and bound by the server (as ``_hot_cursor``), elsewhere Django's own."""
+    return _hot_cursor(connections[using])
+
+
 # A connection a statement went out on less than this long ago, with no error since, is taken as alive: Django's
 # health check (CONN_HEALTH_CHECKS) would otherwise send a ``SELECT 1`` at the start of every request, a round trip
 # that was one of a bet's six. An idle connection (the ones a restart or an idle timeout cut) is still checked.
@@ -133,6 +139,39 @@ def insert_rows(objs: Sequence[Model], *, using: str = "default") -> None:
         obj._state.adding, obj._state.db = False, using
 
 
+def insert_batch(objs: Sequence[Model], *, using: str = "default") -> None:
+    """``insert_rows``, as one statement on PostgreSQL: ``INSERT … SELECT * FROM unnest(<one array per column>)``,
+    whose text is the same for any number of rows (prepared once per connection), so a statement-level trigger
+    runs once for the batch. Elsewhere ``insert_rows``."""
+    if not objs:
+        return
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        insert_rows(objs, using=using)
+        return
+    if any(type(obj) is not type(objs[0]) for obj in objs):
+        raise TypeError("insert_batch takes rows of one model")
+    model = type(objs[0])
+    key = (model, "unnest")
+    compiled = _INSERTS.get(key)
+    if compiled is None:
+        fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoFieldMixin)]
+        quote = connection.ops.quote_name
+        arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in fields)
+        sql = (
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"SELECT * FROM unnest({arrays})"
+        )
+        compiled = _INSERTS[key] = (sql, fields)
+    sql, fields = compiled
+    rows = [[f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields] for obj in objs]
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    with transaction.atomic(using=using, savepoint=False), _hot_cursor(connection) as cursor:
+        cursor.execute(sql, columns)
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, using
+
+
 def _insert_sql(obj: Model, connection: Any, *, guarded: bool = False) -> tuple[str, list[Any]]:
     """The INSERT of ``obj``'s row and its values; ``guarded``: ``INSERT … SELECT`` the values only when the
     statement's first update clause (``u0``, ``write_rows``) changed a row (each value cast to its column's type:
@@ -154,7 +193,7 @@ def _insert_sql(obj: Model, connection: Any, *, guarded: bool = False) -> tuple[
     return sql, [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
 
 
-_INSERTS: dict[tuple[type, str, bool], tuple[str, list[Field]]] = {}
+_INSERTS: dict[tuple, tuple[str, list[Field]]] = {}
 
 
 def update_where(model: type[Model], where: dict[str, Any], values: dict[str, Any], *, using: str = "default") -> int:

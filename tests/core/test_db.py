@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.db import PreparedGet, insert_row, insert_rows, update_where, write_rows
+from core.db import PreparedGet, insert_batch, insert_row, insert_rows, update_where, write_rows
 from wallet import services
 from wallet.models import GameSession, Round, Transaction, TxKind, TxStatus, WalletCall
 from wallet.session_cache import SESSION_LOOKUP
@@ -211,3 +211,43 @@ def test_insert_rows_writes_every_row_in_one_round_trip_or_none(igsp_partner, ga
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows([call("bet"), call(None)])  # kind is NOT NULL: the whole batch is refused
     assert WalletCall.objects.filter(session_id=session.pk).count() == 3
+
+
+def test_insert_batch_writes_the_rows_insert_row_writes_in_one_statement_or_none(igsp_partner, game):
+    from wallet.models import DeliveryAttempt, MetricTally
+
+    session = _session(igsp_partner, game)
+    bet = Transaction.objects.create(
+        round=Round.objects.create(session=session, partner_id=igsp_partner.pk),
+        session=session,
+        partner_id=igsp_partner.pk,
+        kind=TxKind.BET,
+        amount=Decimal("1.00"),
+        currency="EUR",
+    )
+
+    def attempt(n, **extra):
+        fields = {"outcome": "ok", "http_status": 200, **extra}
+        return DeliveryAttempt(
+            transaction_id=bet.pk, partner_id=igsp_partner.pk, started_at=timezone.now(), duration_ms=n, **fields
+        )
+
+    bodies = [None, {"balance": "1.50", "nested": {"x": [1, None]}}, {"unicode": "ü€"}]
+    one = attempt(7, response=bodies[1], request={"m": "POST"})
+    insert_row(one)
+    batch = [attempt(7, response=body, request={"m": "POST"}, response_body=body) for body in bodies]
+    MetricTally.objects.filter(metric="attempt").delete()
+    with CaptureQueriesContext(connection) as queries:
+        insert_batch(batch)
+    assert len([q for q in queries if "wallet_deliveryattempt" in q["sql"]]) == 1
+    rows = list(
+        DeliveryAttempt.objects.filter(transaction_id=bet.pk).order_by("id").values("response", "response_body")
+    )
+    assert rows == [{"response": bodies[1], "response_body": None}] + [
+        {"response": body, "response_body": body} for body in bodies
+    ]
+    if connection.vendor == "postgresql":  # the statement-level tally trigger: one delta for the batch
+        assert MetricTally.objects.filter(metric="attempt").count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_batch([attempt(1), attempt(2, outcome=None)])  # outcome is NOT NULL: the whole batch is refused
+    assert DeliveryAttempt.objects.filter(transaction_id=bet.pk).count() == 4

@@ -25,7 +25,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Field
 from django.utils import timezone
 
-from core.db import Pk
+from core.db import Pk, insert_batch, prepared_cursor
 from core.tasks import publish
 
 from .. import calllog
@@ -149,7 +149,7 @@ def record(
             outcomes.append("retry")
     opened = False
     with transaction.atomic():
-        DeliveryAttempt.objects.bulk_create(attempts)
+        insert_batch(attempts)  # one prepared statement (bulk_create compiled its SQL for every batch)
         # Only rows still pending: one resolved manually meanwhile keeps its resolution.
         _update_rows(Transaction, ok_rows, OK_FIELDS, only_pending=True)
         _update_rows(Transaction, retry_rows, RETRY_FIELDS, only_pending=True)
@@ -202,7 +202,7 @@ def _update_rows(
         + ([TxStatus.PENDING] if only_pending else [])
         for row in rows
     ]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # prepared once per connection, values bound by the server
         cursor.executemany(sql, params)
 
 

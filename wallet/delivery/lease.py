@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from core.db import Pk, get_or_none
+from core.db import Pk, get_or_none, prepared_cursor
 
 from ..models import Transaction, TxKind, TxStatus
 from ..outbox import lease_seconds
@@ -65,6 +65,12 @@ def claim_batch(partner_id: Pk, limit: int, now: datetime | None = None) -> list
     return _claim(Transaction.objects.filter(partner_id=partner_id), limit, now or timezone.now())
 
 
+_LEASE_SQL = (
+    "UPDATE wallet_transaction SET lease_until = %s, attempts = attempts + 1, updated_at = %s"
+    " WHERE id = ANY(%s::uuid[]) AND created_at = ANY(%s::timestamptz[])"
+)
+
+
 def _claim(qs: QuerySet[Transaction], limit: int, now: datetime) -> list[Transaction]:
     """Lease the due rows of ``qs`` (row locks, SKIP LOCKED on PostgreSQL) and count the attempt; the rows
     come with their sessions, partners and ExtCIDs, ready to send."""
@@ -79,9 +85,15 @@ def _claim(qs: QuerySet[Transaction], limit: int, now: datetime) -> list[Transac
             return []
         lease_until = now + timedelta(seconds=lease_seconds())
         # The rows' months too (the partition key): PostgreSQL plans and probes only the partitions holding them.
-        Transaction.objects.filter(
-            pk__in=[row.pk for row in rows], created_at__in={row.created_at for row in rows}
-        ).update(lease_until=lease_until, attempts=F("attempts") + 1, updated_at=now)
+        if connection.vendor == "postgresql":  # one text for any batch (arrays): prepared once per connection
+            with prepared_cursor() as cursor:
+                cursor.execute(
+                    _LEASE_SQL, [lease_until, now, [row.pk for row in rows], [row.created_at for row in rows]]
+                )
+        else:
+            Transaction.objects.filter(
+                pk__in=[row.pk for row in rows], created_at__in={row.created_at for row in rows}
+            ).update(lease_until=lease_until, attempts=F("attempts") + 1, updated_at=now)
     for row in rows:
         row.lease_until, row.attempts = lease_until, row.attempts + 1
     return rows
