@@ -317,11 +317,7 @@ class PreparedGet[M: Model]:
             row = cursor.fetchone()
         if row is None:
             return None
-        (row,) = compiled.compiler.apply_converters([row], compiled.converters)
-        obj = compiled.from_db(using, compiled.init_list, row[compiled.start : compiled.end])
-        for populator in compiled.populators:
-            populator.populate(row, obj)
-        return obj
+        return _build(compiled, [row], using)[0]
 
     def _compile(self, using: str) -> _Compiled:
         from django.db.models.query import _get_from_db, get_related_populators  # type: ignore[attr-defined]
@@ -359,6 +355,84 @@ class PreparedGet[M: Model]:
             from_db=_get_from_db(model, fetch_mode),
             populators=get_related_populators(klass_info, select, using, fetch_mode),
         )
+
+
+def _build(compiled: _Compiled, rows: list[Any], using: str) -> list[Any]:
+    """The instances of ``rows`` (their related instances cached as ``select_related`` leaves them), as the ORM's
+    ``ModelIterable`` builds them."""
+    objs = []
+    for row in compiled.compiler.apply_converters(rows, compiled.converters):
+        obj = compiled.from_db(using, compiled.init_list, row[compiled.start : compiled.end])
+        for populator in compiled.populators:
+            populator.populate(row, obj)
+        objs.append(obj)
+    return objs
+
+
+class PreparedQuery[M: Model]:
+    """A queryset run many times with other values, its SQL compiled once per process (PostgreSQL; elsewhere the
+    queryset itself runs each time).
+
+    ``PreparedQuery(build, markers)``: ``build(*values)`` returns the queryset for those values; it is compiled
+    once with ``markers`` (one value per argument, each distinct from every other value the query holds, of the
+    type the query compares it with) and each call binds the real values where the markers were. A LIMIT is
+    part of the SQL text: pass it as ``variant`` (one compiled statement per variant). ``select_related`` and
+    ``select_for_update`` work as in :class:`PreparedGet` (inside ``transaction.atomic`` for the latter)."""
+
+    def __init__(self, build: Callable[..., QuerySet[M]], markers: tuple[Any, ...]):
+        self._build, self._markers = build, markers
+        self._compiled: dict[Any, tuple[_Compiled, list[int | None]]] = {}
+        self._lock = threading.Lock()
+
+    def list(self, *values: Any, variant: Any = None, using: str = "default") -> list[M]:
+        connection = connections[using]
+        if connection.vendor != "postgresql":
+            return list(self._build(*values, variant) if variant is not None else self._build(*values))
+        compiled = self._compiled.get(variant)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(variant) or self._compile(variant, using)
+                self._compiled[variant] = compiled
+        statement, slots = compiled
+        params = [
+            values[slot] if slot is not None else fixed for slot, fixed in zip(slots, statement.params, strict=True)
+        ]
+        with _hot_cursor(connection) as cursor:
+            cursor.execute(statement.sql, params)
+            rows = cursor.fetchall()
+        return _build(statement, rows, using)
+
+    def _compile(self, variant: Any, using: str) -> tuple[_Compiled, list[int | None]]:
+        from django.db.models.query import _get_from_db, get_related_populators  # type: ignore[attr-defined]
+
+        queryset = self._build(*self._markers, variant) if variant is not None else self._build(*self._markers)
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        slots = [next((i for i, m in enumerate(self._markers) if _same(p, m)), None) for p in params]
+        if sorted({s for s in slots if s is not None}) != list(range(len(self._markers))):
+            raise ValueError(f"PreparedQuery: a marker is missing from the query's parameters {list(params)!r}")
+        select, klass_info = compiler.select, compiler.klass_info
+        assert klass_info is not None
+        fields = klass_info["select_fields"]
+        fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]
+        statement = _Compiled(
+            sql=sql,
+            key_fields=[],
+            slots=[],
+            params=list(params),
+            compiler=compiler,
+            converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
+            init_list=[f[0].target.attname for f in select[fields[0] : fields[-1] + 1]],
+            start=fields[0],
+            end=fields[-1] + 1,
+            from_db=_get_from_db(queryset.model, fetch_mode),
+            populators=get_related_populators(klass_info, select, using, fetch_mode),
+        )
+        return statement, slots
+
+
+def _same(param: Any, marker: Any) -> bool:
+    return type(param) is type(marker) and param == marker
 
 
 def _placeholder(field: Any) -> Any:

@@ -251,3 +251,33 @@ def test_insert_batch_writes_the_rows_insert_row_writes_in_one_statement_or_none
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_batch([attempt(1), attempt(2, outcome=None)])  # outcome is NOT NULL: the whole batch is refused
     assert DeliveryAttempt.objects.filter(transaction_id=bet.pk).count() == 4
+
+
+def test_prepared_query_answers_what_its_queryset_answers_with_other_values(igsp_partner, game):
+    from core.db import PreparedQuery
+
+    sessions = [_session(igsp_partner, game) for _ in range(3)]
+    for i, session in enumerate(sessions):
+        GameSession.objects.filter(pk=session.pk).update(player_id=f"player-{i}")
+
+    def build(partner_id, player, limit):
+        return (
+            GameSession.objects.filter(partner_id=partner_id, player_id__gte=player)
+            .select_related("partner", "game")
+            .order_by("player_id")[:limit]
+        )
+
+    query = PreparedQuery(build, markers=(uuid.UUID(int=0x5EED), "marker-player"))
+    for player, limit in [("player-0", 2), ("player-1", 5), ("player-9", 1), ("player-0", 2)]:
+        got = query.list(igsp_partner.pk, player, variant=limit)
+        expected = list(build(igsp_partner.pk, player, limit))
+        assert [_fields(s) for s in got] == [_fields(s) for s in expected]
+        assert [(s.partner.name, s.game.slug) for s in got] == [(s.partner.name, s.game.slug) for s in expected]
+    if connection.vendor == "postgresql":
+        with CaptureQueriesContext(connection) as queries:
+            query.list(igsp_partner.pk, "player-0", variant=2)
+        assert len(queries) == 1
+        with pytest.raises(ValueError, match="marker"):
+            PreparedQuery(
+                lambda p, limit: GameSession.objects.filter(partner_id=igsp_partner.pk)[:limit], markers=("x",)
+            ).list("y", variant=1)
