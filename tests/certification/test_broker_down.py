@@ -7,6 +7,7 @@ The broker is a port that refuses connections; real HTTP to the live server (sam
 
 from __future__ import annotations
 
+import json
 import re
 from unittest import mock
 
@@ -98,3 +99,27 @@ def test_the_admins_certify_page_shows_the_refusal_and_a_retry_starts_at_once(ce
         queued = admin_client.post(page, data)
     assert queued.status_code == 302
     publish.assert_called_once()
+
+
+def test_the_openapi_documents_the_503_of_both_starts(client):
+    schema = json.loads(client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content)
+    for path in ("/igsp/v1/certification/runs", "/api/v1/certification/runs"):
+        assert "503" in schema["paths"][path]["post"]["responses"], path
+
+
+def test_inside_a_callers_transaction_the_run_is_ended_when_that_commits(cert, broker_down):
+    """No one is left to answer a 503 after the caller's commit: the run is ended all the same (and nothing raises
+    out of the caller's commit, which would skip its other on-commit work)."""
+    from django.db import transaction
+
+    from certification import services
+
+    after = []
+    with transaction.atomic():
+        run = services.run_start(
+            partner=cert.partner, protocol="igsp", actor="test", via="admin", currency="USD", player_id=PLAYER
+        )
+        transaction.on_commit(lambda: after.append("ran"))
+        assert CertificationRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
+    _ended_not_queued(cert.partner, "igsp")
+    assert after == ["ran"]
