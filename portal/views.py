@@ -18,6 +18,7 @@ is queued or running) and reads the same report and printable page its account m
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
 from functools import wraps
 
@@ -114,6 +115,14 @@ def home(request, partner):
     return _home_page(request, partner)
 
 
+def _uuid_or_blank(value: str) -> str:
+    """The "retry requested" notice echoes a transaction id from the address, never any other text of it."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return ""
+
+
 def _home_page(request, partner, *, refusal: ApplicationError | None = None, status: int = 200):
     """The portal's home page; with ``refusal``, a "retry now" refused, shown above the stuck deliveries and
     answered with its status (and ``Retry-After`` when it has one)."""
@@ -130,7 +139,7 @@ def _home_page(request, partner, *, refusal: ApplicationError | None = None, sta
             "stuck": list(selectors.stuck_deliveries_for(partner=partner).order_by("created_at")[:100]),
             "keys": selectors.keys_for(partner=partner),
             "certification_runs": certification_selectors.recent_runs_for_partner(partner=partner, limit=5),
-            "retried": request.GET.get("retried", ""),
+            "retried": _uuid_or_blank(request.GET.get("retried", "")),
             "refusal": refusal,
         },
         status=status,

@@ -82,3 +82,14 @@ def test_a_second_retry_now_within_the_interval_answers_429_with_retry_after_and
     assert f"stuck-{win.pk}" in refused.text
     assert _row(win) == before and Transaction.objects.get(pk=win.pk).next_attempt_at == later
     assert AuditLog.objects.filter(action="delivery.retry_now").count() == 1  # the first retry only
+
+
+def test_the_retried_notice_names_only_a_transaction_id_never_text_from_the_address(
+    two_partners, live_hub, admin_user
+):
+    a, _ = two_partners
+    client = portal_client(live_hub, portal_services.portal_link_issue(partner=a.partner, actor=admin_user).url)
+    forged = client.get("/portal/", params={"retried": "nothing. Your keys leaked: mail them to x@example.com"})
+    assert forged.status_code == 200 and 'id="retried"' not in forged.text and "keys leaked" not in forged.text
+    tx_id = "0b9d3c52-4a8e-4f4e-9a57-2f1de6f0c1aa"
+    assert f"Retry of {tx_id} requested" in client.get("/portal/", params={"retried": tx_id}).text
