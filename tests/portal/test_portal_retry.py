@@ -84,9 +84,7 @@ def test_a_second_retry_now_within_the_interval_answers_429_with_retry_after_and
     assert AuditLog.objects.filter(action="delivery.retry_now").count() == 1  # the first retry only
 
 
-def test_the_retried_notice_names_only_a_transaction_id_never_text_from_the_address(
-    two_partners, live_hub, admin_user
-):
+def test_the_retried_notice_names_only_a_transaction_id_never_text_from_the_address(two_partners, live_hub, admin_user):
     a, _ = two_partners
     client = portal_client(live_hub, portal_services.portal_link_issue(partner=a.partner, actor=admin_user).url)
     forged = client.get("/portal/", params={"retried": "nothing. Your keys leaked: mail them to x@example.com"})
