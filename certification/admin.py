@@ -93,6 +93,7 @@ class CertificationRunAdmin(admin.ModelAdmin):
             "currency": partner.default_currency,
         }
         form = CertifyForm(request.POST or None, initial=initial)
+        status = 200
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -107,8 +108,9 @@ class CertificationRunAdmin(admin.ModelAdmin):
                     ext_cid=data.get("ext_cid", ""),
                     groups=data.get("groups") or [],
                 )
-            except ApplicationError as exc:
+            except ApplicationError as exc:  # shown on the page, answered with its status (409, 429, 503 …)
                 form.add_error(None, exc.message)
+                status = exc.status_code
             else:
                 self.message_user(request, "Certification run queued: a worker runs it now.", messages.SUCCESS)
                 return redirect("admin:certification_run_report", run.pk)
@@ -124,7 +126,7 @@ class CertificationRunAdmin(admin.ModelAdmin):
             ),
             "hub_version": services.hub_version(),
         }
-        return TemplateResponse(request, "certification/certify.html", context)
+        return TemplateResponse(request, "certification/certify.html", context, status=status)
 
     def report_view(self, request, run_id):
         run = self._run(request, run_id)

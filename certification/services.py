@@ -49,6 +49,18 @@ class TooManyRuns(TooManyRequests):
     """The partner's daily allowance of API-started runs is spent; ``retry_after`` is the time to UTC midnight."""
 
 
+class RunNotQueued(ApplicationError):
+    """The run could not be handed to a worker (the task broker is unreachable). The run is ended at once
+    (``NOT_QUEUED``), so nothing holds the partner's one active run and a new start may follow at once."""
+
+    status_code = 503
+    code = "run_not_queued"
+    retry_after = 30
+
+
+NOT_QUEUED = "The run could not be queued (the hub's task broker is unreachable): nothing was run."
+
+
 class NotATestPlayer(ApplicationError):
     """A live partner started a run through the API against a player it has not declared a test player."""
 
@@ -94,9 +106,11 @@ def _check_run_limits(*, partner: Partner, protocol: str, via: str) -> None:
         return
     cap = _daily_cap()
     start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    today = CertificationRun.objects.filter(
-        partner=partner, requested_via__in=PARTNER_DOORS, created_at__gte=start_of_day
-    ).count()
+    today = (
+        CertificationRun.objects.filter(partner=partner, requested_via__in=PARTNER_DOORS, created_at__gte=start_of_day)
+        .exclude(status=RunStatus.ERROR, error=NOT_QUEUED)  # never reached a worker: it spends no allowance
+        .count()
+    )
     if today >= cap:
         raise TooManyRuns(
             f"At most {cap} certification runs a day can be started through the API or the portal; "
@@ -124,7 +138,6 @@ def _budget() -> Decimal:
     return Decimal(str(getattr(settings, "HUB_CERTIFICATION_BUDGET_SECONDS", 5)))
 
 
-@transaction.atomic
 def run_start(
     *,
     partner: Partner,
@@ -141,7 +154,67 @@ def run_start(
 ) -> CertificationRun:
     """Validate and queue a run; a worker executes it (``certification.execute_run``) after commit.
 
+    The task is published once the run is committed (a worker never looks for a run not written yet). If the broker
+    cannot take it, the run is ended (``NOT_QUEUED``, no incident: nothing ran) and ``RunNotQueued`` (503) raised,
+    so the caller answers at once and the partner may start again; inside a caller's transaction the task is
+    published when that commits, and a failure there ends the run the same way (logged: no one is left to answer).
     ``enqueue=False`` (the command run in the foreground) leaves it queued for the caller's ``run_execute``."""
+    in_callers_transaction = transaction.get_connection().in_atomic_block
+    run = _run_queue(
+        partner=partner,
+        protocol=protocol,
+        actor=actor,
+        via=via,
+        currency=currency,
+        player_id=player_id,
+        session_id=session_id,
+        ext_cid=ext_cid,
+        groups=groups,
+        budget_seconds=budget_seconds,
+    )
+    if not enqueue:
+        return run
+    if in_callers_transaction:
+        transaction.on_commit(lambda: _hand_to_worker(run, answer=False))
+    else:
+        _hand_to_worker(run, answer=True)
+    return run
+
+
+def _hand_to_worker(run: CertificationRun, *, answer: bool) -> None:
+    """Publish the run's task; if the broker refuses it, end the run (still queued: no worker has it) and, when
+    ``answer``, raise ``RunNotQueued``."""
+    try:
+        publish(TASK, str(run.pk))
+    except Exception as exc:  # noqa: BLE001 - whatever the broker raised, the run is not queued
+        logger.warning("certification run %s could not be queued: %s", run.pk, type(exc).__name__)
+        now = timezone.now()
+        CertificationRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+            status=RunStatus.ERROR, error=NOT_QUEUED, finished_at=now
+        )
+        run.refresh_from_db()
+        if answer:
+            raise RunNotQueued(
+                "The run could not be queued: the hub cannot reach its task queue right now. Nothing was run and "
+                "no run is left in progress; start it again in a moment."
+            ) from None
+
+
+@transaction.atomic
+def _run_queue(
+    *,
+    partner: Partner,
+    protocol: str,
+    actor: tenant_services.Actor,
+    via: str,
+    currency: str,
+    player_id: str,
+    session_id: str,
+    ext_cid: str,
+    groups: list[str] | None,
+    budget_seconds: Decimal | None,
+) -> CertificationRun:
+    """``run_start``'s checks and writes, in one transaction: the run (queued) and its audit entry."""
     groups = sorted(set(groups or []))
     unknown = [g for g in groups if g not in GROUPS]
     if unknown:
@@ -202,8 +275,6 @@ def run_start(
         partner=partner,
         changes={"run": str(run.pk), "protocol": protocol, "groups": groups, "via": via},
     )
-    if enqueue:
-        transaction.on_commit(lambda: publish(TASK, str(run.pk)))
     return run
 
 

@@ -164,6 +164,7 @@ _REASONS = {
     415: "Unsupported media type",
     429: "Too many requests",
     502: "Partner wallet unreachable",
+    503: "Unavailable for a moment: retry after Retry-After seconds",
 }
 
 
@@ -951,7 +952,7 @@ def _annotations() -> dict[str, dict[str, dict]]:
                 "operation_id": "igsp_certification_run_start",
                 "description": CERT_INTRO,
                 "request": cert.IgspCertifySerializer,
-                "responses": {202: CERT_RUN, **igsp_errors()},
+                "responses": {202: CERT_RUN, **igsp_errors(409, 503)},
             }
         },
         "integration_hub.certification_api.IgspCertificationRunView": {
@@ -968,7 +969,7 @@ def _annotations() -> dict[str, dict[str, dict]]:
                 "operation_id": "core_certification_run_start",
                 "description": CERT_INTRO + ONCE,
                 "request": cert.PublicCertifySerializer,
-                "responses": {202: CERT_RUN, **public_errors(404, 409)},
+                "responses": {202: CERT_RUN, **public_errors(404, 409, 503)},
             }
         },
         "integration_hub.certification_api.PublicCertificationRunView": {

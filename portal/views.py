@@ -18,6 +18,7 @@ is queued or running) and reads the same report and printable page its account m
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime
 from functools import wraps
 
@@ -111,8 +112,22 @@ def leave(request):
 @require_safe
 @portal_view
 def home(request, partner):
+    return _home_page(request, partner)
+
+
+def _uuid_or_blank(value: str) -> str:
+    """The "retry requested" notice echoes a transaction id from the address, never any other text of it."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return ""
+
+
+def _home_page(request, partner, *, refusal: ApplicationError | None = None, status: int = 200):
+    """The portal's home page; with ``refusal``, a "retry now" refused, shown above the stuck deliveries and
+    answered with its status (and ``Retry-After`` when it has one)."""
     health = selectors.endpoint_health_windows(partner=partner)
-    return render(
+    response = render(
         request,
         "portal/home.html",
         {
@@ -124,9 +139,14 @@ def home(request, partner):
             "stuck": list(selectors.stuck_deliveries_for(partner=partner).order_by("created_at")[:100]),
             "keys": selectors.keys_for(partner=partner),
             "certification_runs": certification_selectors.recent_runs_for_partner(partner=partner, limit=5),
-            "retried": request.GET.get("retried", ""),
+            "retried": _uuid_or_blank(request.GET.get("retried", "")),
+            "refusal": refusal,
         },
+        status=status,
     )
+    if refusal is not None and refusal.retry_after:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def _before(value: str) -> datetime | None:
@@ -179,11 +199,8 @@ def retry(request, partner, tx_id):
         services.portal_retry_now(link=request.portal_link, tx_id=tx_id)
     except NotFound as exc:
         raise Http404("No such stuck delivery.") from exc
-    except ApplicationError as exc:  # being sent right now (409), or retried a moment ago (429)
-        refused = HttpResponse(exc.message, status=exc.status_code, content_type="text/plain; charset=utf-8")
-        if exc.retry_after:
-            refused["Retry-After"] = str(exc.retry_after)
-        return refused
+    except ApplicationError as exc:  # being sent right now (409), or retried a moment ago (429): on the page
+        return _home_page(request, partner, refusal=exc, status=exc.status_code)
     return redirect(f"/portal/?retried={tx_id}")
 
 
