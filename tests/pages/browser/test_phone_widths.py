@@ -95,6 +95,7 @@ class Fit:
         self.checked += 1
 
     def shoot(self, width: int, locale: str, label: str = "") -> None:
+        self.page.evaluate("window.scrollTo(0, 0)")  # a sticky header scrolled along shows over the page otherwise
         self.page.screenshot(path=str(SHOTS / f"{self.name}{label}-{width}-{locale}.png"), full_page=True)
 
     def assert_fits(self) -> None:
@@ -181,30 +182,35 @@ def test_prediction_markets_fits_every_phone_in_every_locale(fit, hub, open_mark
         f.page.goto(url)
         expect(f.page.get_by_test_id("position-row")).to_have_count(1)
         f.check(width, locale)
-        f.shoot(width, locale)
 
         f.page.get_by_test_id("stake-input").fill("600")
         f.page.get_by_test_id("bet-no").first.click()
         expect(f.page.get_by_test_id("error")).to_have_attribute("data-code", "stake_too_high")
         f.check(width, locale, label="-error")
+        f.shoot(width, locale)
 
         f.page.get_by_test_id("cash-out").click()
         expect(f.page.get_by_test_id("cash-out-dialog")).to_be_visible()
         f.check(width, locale, label="-cash-out")
-        f.shoot(width, locale, label="-cash-out")
     f.assert_fits()
 
 
 def test_traderhero_fits_every_phone_in_every_locale(fit, hub, games_catalog):
     """The game after a round: the result over the chart, the history, the fairness check verified."""
     f = fit("traderhero")
+    f.page.clock.install()  # the round's 2.2 s price animation plays at once (run_for), not in real time
     for width, locale in CASES:
         _, _, url = demo_session(hub, "traderhero-jackpot", locale)
         f.at(width)
         f.page.goto(url)
         f.page.get_by_test_id("stake-input").fill("5")
         f.page.get_by_test_id("bet-up").click()
-        expect(f.page.get_by_test_id("round-result")).to_be_visible()
+        result = f.page.get_by_test_id("round-result")
+        for _ in range(50):
+            if result.is_visible():
+                break
+            f.page.clock.run_for(200)
+        expect(result).to_be_visible()
         f.check(width, locale)
         f.page.get_by_test_id("verify").click()
         expect(f.page.get_by_test_id("verify-result")).to_have_attribute("data-ok", "true")
