@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.batching import Batcher
-from core.db import insert_row, insert_rows
+from core.db import insert_batch, insert_row
 from core.logging import REDACTED, is_sensitive_key, redact_text, redact_value
 
 from .models import GameSession, Transaction, WalletCall
@@ -160,7 +160,7 @@ def _write_calls(calls: list[tuple[str, GameSession, WalletResult, Transaction |
         except Exception as exc:  # noqa: BLE001 - the log must never turn a placed bet into an error
             logger.warning("wallet call not logged: %s", type(exc).__name__)
     try:
-        insert_rows(rows)
+        insert_batch(rows)  # one statement for the batch
     except Exception as exc:  # noqa: BLE001 - one bad row (a session deleted meanwhile) must not lose the others
         logger.warning("wallet calls not logged together (%s): one by one", type(exc).__name__)
         for row in rows:
