@@ -127,8 +127,11 @@ def test_dashboard_uses_a_1440_px_screen_and_matches_reconciliation(
         assert "1 stuck" in charts.nth(0).inner_text() and "certification failing" in charts.nth(0).inner_text()
         apps, side = box(page, "#content-main"), box(page, ".ops-side")  # deliveries, recent actions
         assert side["x"] > apps["x"] + apps["width"] and abs(side["y"] - apps["y"]) < 40, (apps, side)
-        table = page.locator("#ops-table")
-        assert "Alpha Casino" in table.inner_text() and "Bravo Bet" in table.inner_text()
+        for wired in (a, b):  # the table's rows are the reports' too
+            [row] = reconciliation_report(partner=wired.partner, date=today)
+            line = page.locator(f'#ops-table [data-partner-row="{wired.partner.slug}"]')
+            assert line.locator(".ops-bets").inner_text() == f"{format_amount(row.bets_sum, 'USD')} USD"
+            assert line.locator(".ops-ggr").inner_text() == f"{format_amount(row.ggr, 'USD')} USD"
         screenshot(page, "admin-operations-dashboard.png")
 
         # the range switch: server-rendered links, the charts redrawn over the range

@@ -170,7 +170,9 @@ def test_ranges_bucket_by_hour_and_by_day_as_the_reports(partner_a, manager_a, l
     assert sum(Decimal(v) for v in month.bets) == sum(Decimal(i + 1) + 2 for i in range(5))
     [week] = operations_dashboard(user=manager_a, span="7d", now=now)
     assert sum(Decimal(v) for v in week.bets) == Decimal("1.00") + 2 + Decimal("2.00") + 2 + Decimal("3.00") + 2
-    days_of = period_totals(partner=partner_a, start=now - timedelta(days=40), end=now + timedelta(seconds=1), bucket="day")
+    days_of = period_totals(
+        partner=partner_a, start=now - timedelta(days=40), end=now + timedelta(seconds=1), bucket="day"
+    )
     assert {t.sessions for (cur, _), t in days_of.items() if cur == "EUR"} == {1}
 
 

@@ -64,7 +64,9 @@ def test_a_superuser_sees_every_partner_and_the_stuck_one(client, superuser, par
     assert html.index('data-chart="' + partner_b.slug) < html.index('data-chart="' + partner_a.slug)
 
 
-@pytest.mark.parametrize(("query", "key", "slots"), [("", "24h", 24), ("?range=7d", "7d", 168), ("?range=30d", "30d", 30)])
+@pytest.mark.parametrize(
+    ("query", "key", "slots"), [("", "24h", 24), ("?range=7d", "7d", 168), ("?range=30d", "30d", 30)]
+)
 def test_the_range_switch_changes_the_charts(client, manager_a, partner_a, played, query, key, slots):
     client.force_login(manager_a)
     response = client.get(f"/admin/{query}")

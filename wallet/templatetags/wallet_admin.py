@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,6 +11,7 @@ from django.template import Context
 from django.urls import reverse
 
 from ..dashboard import RANGES, operations_overview
+from ..reconciliation import format_amount
 from ..selectors import stuck_deliveries_count_for
 
 register = template.Library()
@@ -40,7 +42,7 @@ def ops_dashboard(context: Context) -> dict[str, Any] | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_active or not user.is_staff or not user.has_perm("wallet.view_transaction"):
         return None
-    overview = operations_overview(user=user, span=request.GET.get("range"))
+    overview = operations_overview(user=user, span=request.GET.get("range") if request is not None else None)
     changelist = reverse("admin:wallet_transaction_changelist")
     return {
         "overview": overview,
@@ -50,3 +52,9 @@ def ops_dashboard(context: Context) -> dict[str, Any] | None:
         "ranges": [{"key": r.key, "label": r.label, "current": r is overview.span} for r in RANGES.values()],
         "stuck_url": f"{changelist}?{urlencode(STUCK_FILTER)}",
     }
+
+
+@register.filter
+def money(value: Decimal, currency: str) -> str:
+    """``value`` at ``currency``'s precision, as the reconciliation report's CSV writes it."""
+    return format_amount(value, currency)
