@@ -4,10 +4,12 @@ run's report read as its people read it: a summary per case group, the failures 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from tenants.models import ExtClient, Partner
 
@@ -122,3 +124,40 @@ def run_report(*, run: CertificationRun) -> RunReport:
         failures=[r for r in results if not r.passed],
         passes=[r for r in results if r.passed],
     )
+
+
+# ------------------------------------------------------ the dashboard's view --
+
+FINISHED = (RunStatus.PASSED, RunStatus.FAILED, RunStatus.ERROR)
+
+
+def failing_certifications(*, partners: Iterable[Partner]) -> dict[Any, list[CertificationRun]]:
+    """Partner pk → the newest finished run of each target (IGSP, each ExtCID) that failed or errored: the partners
+    failing certification on the operations dashboard. A later passing run of the same target clears it (as it
+    resolves the alert). Partners with no failing target are left out."""
+    ids = [p.pk for p in partners]
+    if not ids:
+        return {}
+    newest = (
+        CertificationRun.objects.filter(partner_id__in=ids, status__in=FINISHED, finished_at__isnull=False)
+        .values("partner_id", "protocol", "ext_client_id")
+        .annotate(last=Max("finished_at"))
+        .order_by()
+    )
+    match = Q(pk__in=[])
+    for row in newest:
+        match |= Q(
+            partner_id=row["partner_id"],
+            protocol=row["protocol"],
+            finished_at=row["last"],
+            **(
+                {"ext_client__isnull": True}
+                if row["ext_client_id"] is None
+                else {"ext_client_id": row["ext_client_id"]}
+            ),
+        )
+    out: dict[Any, list[CertificationRun]] = {}
+    runs = CertificationRun.objects.filter(match, status__in=(RunStatus.FAILED, RunStatus.ERROR))
+    for run in runs.select_related("ext_client").order_by("partner_id", "protocol", "-created_at"):
+        out.setdefault(run.partner_id, []).append(run)
+    return out

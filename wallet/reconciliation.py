@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from django.db import connections
 from django.db.models import Count, F, QuerySet, Sum
-from django.db.models.functions import TruncHour
+from django.db.models.functions import TruncDay, TruncHour
 
 from core import csvsafe
 from tenants.models import Partner
@@ -148,7 +148,7 @@ class HourTotals:
     refunds: Decimal = ZERO
     void_refunds: Decimal = ZERO
     bets_count: int = 0
-    sessions: int = 0  # sessions with a confirmed bet in the hour
+    sessions: int = 0  # sessions with a confirmed bet in the hour (the day)
 
     @property
     def ggr(self) -> Decimal:
@@ -163,10 +163,24 @@ def _bucket(kind: str, bet_status: str | None) -> str:
     return "refunds" if bet_status == TxStatus.CONFIRMED else "void_refunds"
 
 
-def hourly_totals(*, partner: Partner, start: datetime, end: datetime) -> dict[tuple[str, datetime], HourTotals]:
-    """(currency, UTC hour) → totals of ``partner``'s confirmed money movements in [start, end), by the same rules
-    as :func:`reconciliation_report` (the operations dashboard's charts): the hours of a UTC day add up to that
-    day's report."""
+BUCKETS = ("hour", "day")
+
+
+def bucket_start(at: datetime, bucket: str) -> datetime:
+    """The UTC hour or UTC day ``at`` falls in."""
+    hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return hour.replace(hour=0) if bucket == "day" else hour
+
+
+def period_totals(
+    *, partner: Partner, start: datetime, end: datetime, bucket: str = "hour"
+) -> dict[tuple[str, datetime], HourTotals]:
+    """(currency, UTC hour or UTC day) → totals of ``partner``'s confirmed money movements in [start, end), by the
+    same rules as :func:`reconciliation_report` (the operations dashboard's charts): the hours of a UTC day, and a
+    UTC day's bucket, add up to that day's report. ``sessions`` counts the distinct sessions with a confirmed bet
+    in the bucket."""
+    if bucket not in BUCKETS:
+        raise ValueError(f"bucket must be one of {BUCKETS}")
     qs = _confirmed_between(partner, start, end)
     out: dict[tuple[str, datetime], HourTotals] = defaultdict(HourTotals)
     if connections[qs.db].vendor == "sqlite":
@@ -177,7 +191,7 @@ def hourly_totals(*, partner: Partner, start: datetime, end: datetime) -> dict[t
             "currency", "kind", "bet_status", "amount", "confirmed_at", "session_id"
         ).order_by()
         for cur, kind, bet_status, amount, confirmed_at, session_id in rows.iterator():
-            key = (cur, confirmed_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0))
+            key = (cur, bucket_start(confirmed_at, bucket))
             slot = out[key]
             name = _bucket(kind, bet_status)
             setattr(slot, name, getattr(slot, name) + amount)
@@ -187,20 +201,26 @@ def hourly_totals(*, partner: Partner, start: datetime, end: datetime) -> dict[t
         for key, sessions in bet_sessions.items():
             out[key].sessions = len(sessions)
         return dict(out)
+    trunc = TruncDay if bucket == "day" else TruncHour
     grouped = (
-        qs.annotate(hour=TruncHour("confirmed_at", tzinfo=UTC))
-        .values("currency", "kind", "bet_status", "hour")
+        qs.annotate(slot=trunc("confirmed_at", tzinfo=UTC))
+        .values("currency", "kind", "bet_status", "slot")
         .annotate(n=Count("pk"), total=Sum("amount"), sessions=Count("session", distinct=True))
         .order_by()
     )
     for row in grouped:
-        slot = out[(row["currency"], row["hour"])]
+        slot = out[(row["currency"], row["slot"])]
         name = _bucket(row["kind"], row["bet_status"])
         setattr(slot, name, getattr(slot, name) + (row["total"] or ZERO))
         if name == "bets":
             slot.bets_count += row["n"]
             slot.sessions += row["sessions"]
     return dict(out)
+
+
+def hourly_totals(*, partner: Partner, start: datetime, end: datetime) -> dict[tuple[str, datetime], HourTotals]:
+    """:func:`period_totals` by UTC hour."""
+    return period_totals(partner=partner, start=start, end=end, bucket="hour")
 
 
 def format_amount(value: Decimal, currency: str) -> str:

@@ -10,7 +10,8 @@
   function label(iso, window_) {
     var d = new Date(iso);
     var hh = String(d.getUTCHours()).padStart(2, "0"), mm = String(d.getUTCMinutes()).padStart(2, "0");
-    if (window_ === "week") return (d.getUTCMonth() + 1) + "/" + d.getUTCDate() + " " + hh + "h";
+    if (window_ === "week" || window_ === "7d") return (d.getUTCMonth() + 1) + "/" + d.getUTCDate() + " " + hh + "h";
+    if (window_ === "30d") return (d.getUTCMonth() + 1) + "/" + d.getUTCDate();
     return hh + ":" + mm;
   }
 
@@ -53,9 +54,9 @@
       if (!p) return;
       new Chart(canvas, {
         data: {
-          labels: p.hours.map(function (h) { return label(h, "day"); }),
+          labels: p.slots.map(function (h) { return label(h, p.range); }),
           datasets: [
-            { type: "bar", label: "active sessions", data: p.sessions, yAxisID: "n", backgroundColor: "rgba(120,144,156,0.35)" },
+            { type: "bar", label: (p.bucket === "day" ? "sessions / day" : "sessions / h"), data: p.sessions, yAxisID: "n", backgroundColor: "rgba(120,144,156,0.35)" },
             { type: "line", label: "bets " + p.currency, data: p.bets.map(Number), yAxisID: "money", borderColor: "#1565c0", backgroundColor: "#1565c0", pointRadius: 1 },
             { type: "line", label: "wins " + p.currency, data: p.wins.map(Number), yAxisID: "money", borderColor: "#ef6c00", backgroundColor: "#ef6c00", pointRadius: 1 },
             { type: "line", label: "GGR " + p.currency, data: p.ggr.map(Number), yAxisID: "money", borderColor: "#2e7d32", backgroundColor: "#2e7d32", pointRadius: 1 }
@@ -63,7 +64,9 @@
         },
         options: {
           maintainAspectRatio: false,
+          plugins: { legend: { labels: { boxWidth: 14 } } },
           scales: {
+            x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },
             money: { position: "left", title: { display: true, text: p.currency } },
             n: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 }, title: { display: true, text: "sessions" } }
           }

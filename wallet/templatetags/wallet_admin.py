@@ -1,7 +1,8 @@
-"""Admin template tags of the wallet: the stuck-deliveries box on the admin index."""
+"""Admin template tags of the wallet: the operations dashboard and the stuck-deliveries box on the admin index."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -9,7 +10,8 @@ from django import template
 from django.template import Context
 from django.urls import reverse
 
-from ..dashboard import operations_dashboard
+from ..dashboard import RANGES, operations_overview
+from ..reconciliation import format_amount
 from ..selectors import stuck_deliveries_count_for
 
 register = template.Library()
@@ -34,14 +36,25 @@ def wallet_stuck_deliveries(context: Context) -> dict[str, Any] | None:
 
 @register.simple_tag(takes_context=True)
 def ops_dashboard(context: Context) -> dict[str, Any] | None:
-    """The operations dashboard's panels for the current user (their partners; every partner for a superuser)."""
+    """The operations dashboard for the current user (their partners; every partner for a superuser), its charts
+    over the page's ``?range=`` (24h, 7d, 30d; anything else is 24 h)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_active or not user.is_staff or not user.has_perm("wallet.view_transaction"):
         return None
-    panels = operations_dashboard(user=user)
+    overview = operations_overview(user=user, span=request.GET.get("range") if request is not None else None)
+    changelist = reverse("admin:wallet_transaction_changelist")
     return {
-        "panels": panels,
-        "charts": {str(p.partner.pk): p.chart() for p in panels if p.hours},
-        "attention": sum(1 for p in panels if p.attention),
+        "overview": overview,
+        "panels": overview.panels,
+        "charts": overview.charts(),
+        "attention": overview.attention,
+        "ranges": [{"key": r.key, "label": r.label, "current": r is overview.span} for r in RANGES.values()],
+        "stuck_url": f"{changelist}?{urlencode(STUCK_FILTER)}",
     }
+
+
+@register.filter
+def money(value: Decimal, currency: str) -> str:
+    """``value`` at ``currency``'s precision, as the reconciliation report's CSV writes it."""
+    return format_amount(value, currency)
