@@ -159,7 +159,7 @@ def insert_batch(objs: Sequence[Model], *, using: str = "default") -> None:
         quote = connection.ops.quote_name
         arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in fields)
         sql = (
-            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) "
             f"SELECT * FROM unnest({arrays})"
         )
         compiled = _INSERTS[key] = (sql, fields)
@@ -384,7 +384,7 @@ class PreparedQuery[M: Model]:
         self._compiled: dict[Any, tuple[_Compiled, list[int | None]]] = {}
         self._lock = threading.Lock()
 
-    def list(self, *values: Any, variant: Any = None, using: str = "default") -> list[M]:
+    def rows(self, *values: Any, variant: Any = None, using: str = "default") -> list[M]:
         connection = connections[using]
         if connection.vendor != "postgresql":
             return list(self._build(*values, variant) if variant is not None else self._build(*values))

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import urllib3
+from aiohttp.abc import AbstractResolver, ResolveResult
 from django.conf import settings
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
@@ -256,11 +257,11 @@ _loop_lock = threading.Lock()
 _loop: tuple[int, _EventLoop] | None = None
 
 
-class _CheckedResolver:
+class _CheckedResolver(AbstractResolver):
     """aiohttp's resolver interface: the host's addresses the outbound policy allows, resolved for each new
     connection (no cache, as the pooled client); none allowed is a refused call."""
 
-    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_UNSPEC) -> list[dict]:
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_UNSPEC) -> list[ResolveResult]:
         import asyncio
 
         try:

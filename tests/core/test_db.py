@@ -269,15 +269,15 @@ def test_prepared_query_answers_what_its_queryset_answers_with_other_values(igsp
 
     query = PreparedQuery(build, markers=(uuid.UUID(int=0x5EED), "marker-player"))
     for player, limit in [("player-0", 2), ("player-1", 5), ("player-9", 1), ("player-0", 2)]:
-        got = query.list(igsp_partner.pk, player, variant=limit)
+        got = query.rows(igsp_partner.pk, player, variant=limit)
         expected = list(build(igsp_partner.pk, player, limit))
         assert [_fields(s) for s in got] == [_fields(s) for s in expected]
         assert [(s.partner.name, s.game.slug) for s in got] == [(s.partner.name, s.game.slug) for s in expected]
     if connection.vendor == "postgresql":
         with CaptureQueriesContext(connection) as queries:
-            query.list(igsp_partner.pk, "player-0", variant=2)
+            query.rows(igsp_partner.pk, "player-0", variant=2)
         assert len(queries) == 1
         with pytest.raises(ValueError, match="marker"):
             PreparedQuery(
                 lambda p, limit: GameSession.objects.filter(partner_id=igsp_partner.pk)[:limit], markers=("x",)
-            ).list("y", variant=1)
+            ).rows("y", variant=1)

@@ -11,6 +11,7 @@ for the breaker or the cap (no attempt counted).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -88,13 +89,19 @@ def has_due(partner_id: Pk, now: datetime | None = None) -> bool:
 
 def claim(tx_id: Pk, now: datetime | None = None) -> Transaction | None:
     """Take the lease on a due delivery, or None if someone else has it / it is not due / it is done."""
-    rows = _claim(Transaction.objects.filter(pk=tx_id), 1, now or timezone.now())
+    now = now or timezone.now()
+    until = now + timedelta(seconds=1.0)
+    rows = _claim(lambda: list(_due_rows(Transaction.objects.filter(pk=tx_id), now, until, 1)), now)
     return rows[0] if rows else None
 
 
 def claim_batch(partner_id: Pk, limit: int, now: datetime | None = None) -> list[Transaction]:
     """Lease up to ``limit`` of a partner's due deliveries (oldest due first)."""
-    return _claim(Transaction.objects.filter(partner_id=partner_id), limit, now or timezone.now())
+    if limit <= 0:
+        return []
+    now = now or timezone.now()
+    until = now + timedelta(seconds=1.0)
+    return _claim(lambda: _PARTNER_DUE.rows(partner_id, now, until, variant=limit), now)
 
 
 _LEASE_SQL = (
@@ -103,16 +110,10 @@ _LEASE_SQL = (
 )
 
 
-def _claim(qs: QuerySet[Transaction], limit: int, now: datetime) -> list[Transaction]:
-    """Lease the due rows of ``qs`` (row locks, SKIP LOCKED on PostgreSQL) and count the attempt; the rows
-    come with their sessions, partners and ExtCIDs, ready to send."""
-    if limit <= 0:
-        return []
+def _claim(select: Callable[[], list[Transaction]], now: datetime) -> list[Transaction]:
+    """Lease the rows ``select`` locks (inside this transaction) and count the attempt."""
     with transaction.atomic():
-        qs = qs.filter(due(now)).select_related("session__partner", "session__ext_client").order_by("next_attempt_at")
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True, of=("self",))
-        rows = list(qs[:limit])
+        rows = select()
         if not rows:
             return []
         lease_until = now + timedelta(seconds=lease_seconds())
