@@ -24,9 +24,23 @@ def contract_watch_for(*, partner: Partner, now: datetime | None = None) -> dict
     minutes = int(settings.HUB_CONTRACT_DRIFT_MINUTES)
     window = ContractWatchMinute.objects.filter(partner=partner, minute__gte=now - timedelta(minutes=minutes))
     sums = window.aggregate(answers=Sum("answers"), violations=Sum("violations"))
-    rows = list(ContractViolation.objects.filter(partner=partner).order_by("-last_seen_at", "pk")[:SHOWN])
-    for row in rows:
-        row.example_json = json.dumps(row.example, indent=2) if row.example is not None else "(no answer body)"
+    rows = [
+        {
+            "pk": row.pk,
+            "protocol": row.protocol,
+            "call_kind": row.call_kind,
+            "field": row.field,
+            "rule": row.rule,
+            "expected": row.expected,
+            "contract": row.contract,
+            "count": row.count,
+            "first_seen_at": row.first_seen_at,
+            "last_seen_at": row.last_seen_at,
+            "example_status": row.example_status,
+            "example_json": json.dumps(row.example, indent=2) if row.example is not None else "(no answer body)",
+        }
+        for row in ContractViolation.objects.filter(partner=partner).order_by("-last_seen_at", "pk")[:SHOWN]
+    ]
     incident = (
         Incident.objects.filter(partner=partner, kind=IncidentKind.CONTRACT_DRIFT, resolved_at__isnull=True)
         .order_by("-opened_at")

@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alerts', '0002_notification'),
+        ("alerts", "0002_notification"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='incident',
-            name='kind',
-            field=models.CharField(choices=[('breaker_open', 'Circuit breaker open'), ('delivery_stuck', 'Stuck deliveries'), ('certification_failed', 'Certification failed'), ('contract_drift', 'Wallet answers break the contract')], max_length=32),
+            model_name="incident",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("breaker_open", "Circuit breaker open"),
+                    ("delivery_stuck", "Stuck deliveries"),
+                    ("certification_failed", "Certification failed"),
+                    ("contract_drift", "Wallet answers break the contract"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

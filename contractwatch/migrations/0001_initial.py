@@ -5,48 +5,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0011_partner_bet_cap_is_the_wallets'),
+        ("tenants", "0011_partner_bet_cap_is_the_wallets"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContractViolation',
+            name="ContractViolation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('protocol', models.CharField(max_length=20)),
-                ('call_kind', models.CharField(help_text='balance, bet, win or refund', max_length=10)),
-                ('field', models.CharField(help_text='JSON path in the answer; (body) or (status) for the whole.', max_length=200)),
-                ('rule', models.CharField(help_text='The JSON Schema keyword the answer breaks (type, required, …).', max_length=32)),
-                ('expected', models.CharField(help_text="The contract's rule, in words.", max_length=300)),
-                ('contract', models.CharField(help_text='Where the contract writes it.', max_length=120)),
-                ('count', models.BigIntegerField(default=0, help_text='Answers that broke it.')),
-                ('first_seen_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField(db_index=True)),
-                ('example_status', models.IntegerField(blank=True, null=True)),
-                ('example', models.JSONField(blank=True, help_text='The last such answer, redacted.', null=True)),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contract_violations', to='tenants.partner')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("protocol", models.CharField(max_length=20)),
+                ("call_kind", models.CharField(help_text="balance, bet, win or refund", max_length=10)),
+                (
+                    "field",
+                    models.CharField(
+                        help_text="JSON path in the answer; (body) or (status) for the whole.", max_length=200
+                    ),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        help_text="The JSON Schema keyword the answer breaks (type, required, …).", max_length=32
+                    ),
+                ),
+                ("expected", models.CharField(help_text="The contract's rule, in words.", max_length=300)),
+                ("contract", models.CharField(help_text="Where the contract writes it.", max_length=120)),
+                ("count", models.BigIntegerField(default=0, help_text="Answers that broke it.")),
+                ("first_seen_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField(db_index=True)),
+                ("example_status", models.IntegerField(blank=True, null=True)),
+                ("example", models.JSONField(blank=True, help_text="The last such answer, redacted.", null=True)),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contract_violations",
+                        to="tenants.partner",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-last_seen_at'],
-                'indexes': [models.Index(fields=['partner', '-last_seen_at'], name='contract_violation_recent')],
-                'constraints': [models.UniqueConstraint(fields=('partner', 'protocol', 'call_kind', 'field', 'rule'), name='contract_violation_one_counter')],
+                "ordering": ["-last_seen_at"],
+                "indexes": [models.Index(fields=["partner", "-last_seen_at"], name="contract_violation_recent")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("partner", "protocol", "call_kind", "field", "rule"),
+                        name="contract_violation_one_counter",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ContractWatchMinute',
+            name="ContractWatchMinute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('minute', models.DateTimeField()),
-                ('answers', models.IntegerField(default=0, help_text='Answers checked.')),
-                ('violations', models.IntegerField(default=0, help_text='Answers that broke the contract.')),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.partner')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("minute", models.DateTimeField()),
+                ("answers", models.IntegerField(default=0, help_text="Answers checked.")),
+                ("violations", models.IntegerField(default=0, help_text="Answers that broke the contract.")),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.partner"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('partner', 'minute'), name='contract_watch_one_minute')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("partner", "minute"), name="contract_watch_one_minute")
+                ],
             },
         ),
     ]

@@ -18,7 +18,11 @@ pytestmark = pytest.mark.django_db
 
 def partner(name):
     return tenant_services.partner_onboard(
-        name=name, actor="test", igsp=False, public_api=True, ext_clients=[{"ext_cid": name, "base_url": "https://wallet.example"}]
+        name=name,
+        actor="test",
+        igsp=False,
+        public_api=True,
+        ext_clients=[{"ext_cid": name, "base_url": "https://wallet.example"}],
     ).partner
 
 
@@ -29,7 +33,9 @@ def test_the_admin_shows_each_counter_of_the_partners_the_user_manages(client, a
     tenant_services.partner_update(partner=mine, actor="test", account_manager=manager)
     answer = WalletResult(OK, http_status=200, body={"balance": 12, "txID": "w-1", "api_key": "k-very-secret"})
     now = timezone.now()
-    watch.answers_check([Answer(mine.pk, "public_api", "bet", answer, now), Answer(theirs.pk, "public_api", "win", answer, now)])
+    watch.answers_check(
+        [Answer(mine.pk, "public_api", "bet", answer, now), Answer(theirs.pk, "public_api", "win", answer, now)]
+    )
     row = ContractViolation.objects.get(partner=mine)
     assert (row.field, row.rule, row.expected, row.count) == ("balance", "type", "type: string", 1)
 

@@ -42,13 +42,19 @@ def test_each_way_an_answer_breaks_its_contract():
     }
     ((field, rule, expected),) = found("public_api", "bet", 400, {"message": "no", "code": "wallet_on_fire"})
     assert (field, rule) == ("code", "enum") and expected.startswith("one of: game_not_found, ")
-    assert found("public_api", "bet", 200, {}) == {("balance", "required", "required"), ("txID", "required", "required")}
+    assert found("public_api", "bet", 200, {}) == {
+        ("balance", "required", "required"),
+        ("txID", "required", "required"),
+    }
     assert found("igsp", "balance", 200, {"balance": "10.50"}) == {("balance", "type", "type: number")}
     assert found("igsp", "bet", 200, {"balance": True, "transaction_id": 7}) == {
         ("balance", "type", "type: number"),
         ("transaction_id", "type", "type: string"),
     }
-    assert found("igsp", "bet", 400, {"code": "x"}) == {("error", "required", "required"), ("message", "required", "required")}
+    assert found("igsp", "bet", 400, {"code": "x"}) == {
+        ("error", "required", "required"),
+        ("message", "required", "required"),
+    }
     (where,) = {v.contract for v in rules.violations("igsp", "bet", 400, {"code": "x"})}
     assert where == "igsp-platforms ErrorResponse"
 
@@ -76,7 +82,12 @@ SCALARS = st.one_of(
 KEYS = st.sampled_from(["balance", "txID", "transaction_id", "message", "code", "action", "error", "status", "x"])
 BODIES = st.dictionaries(KEYS, st.one_of(SCALARS, st.lists(SCALARS, max_size=2), st.dictionaries(KEYS, SCALARS)))
 CALLS = st.sampled_from(
-    [(p, k, s) for p in ("igsp", "public_api") for k in ("balance", "bet", "win", "refund") for s in (200, 400, 404, 500)]
+    [
+        (p, k, s)
+        for p in ("igsp", "public_api")
+        for k in ("balance", "bet", "win", "refund")
+        for s in (200, 400, 404, 500)
+    ]
 )
 
 

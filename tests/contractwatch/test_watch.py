@@ -14,7 +14,6 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import connections
-from django.utils import timezone
 
 from alerts.models import Incident
 from contractwatch import services as watch
@@ -75,7 +74,9 @@ def test_a_drifting_wallet_is_counted_alerted_once_and_shown_on_its_portal_only(
     assert balance.contract == "integration-adapter GET /balance 200"
     assert balance.example == {"balance": "12.5"} and balance.example_status == 200
     code = found[("public_api", "bet", "code", "enum")]
-    assert code.count == 1 and code.expected.startswith("one of: game_not_found") and "insufficient_funds" in code.expected
+    assert (
+        code.count == 1 and code.expected.startswith("one of: game_not_found") and "insufficient_funds" in code.expected
+    )
     assert code.example["code"] == "wallet_on_fire" and code.example_status == 400
     missing = found[("igsp", "bet", "transaction_id", "required")]
     assert missing.expected == "required" and missing.contract == "igsp-platforms TransactionResponse"
@@ -87,7 +88,9 @@ def test_a_drifting_wallet_is_counted_alerted_once_and_shown_on_its_portal_only(
     assert Incident.objects.filter(kind="contract_drift").count() == 1
     assert watch.evaluate()["opened"] == 0
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [f"am@{broken.partner.slug}.example"]
-    assert "wallet answers break the contract" in mail.outbox[0].subject and broken.partner.name in mail.outbox[0].subject
+    assert (
+        "wallet answers break the contract" in mail.outbox[0].subject and broken.partner.name in mail.outbox[0].subject
+    )
     assert "transaction_id" in mail.outbox[0].body or "balance" in mail.outbox[0].body
     assert len(got) == 1
     headers, body = got[0]
