@@ -217,7 +217,8 @@ def drift_evaluate(*, partner_ids=None, now: datetime | None = None) -> dict[str
     open_now = set(incidents.values_list("partner_id", flat=True))
     counts = {"opened": 0, "resolved": 0}
     to_open = {pid for pid, n in drift.items() if n >= threshold and pid not in open_now}
-    to_resolve = {pid for pid in open_now if quiet.get(pid, [0, 1])[0] > 0 and quiet.get(pid, [0, 1])[1] == 0}
+    # Resolved: answers were checked in the quiet window and none broke the contract (no answers: nothing says so).
+    to_resolve = {pid for pid in open_now if pid in quiet and quiet[pid][0] > 0 and quiet[pid][1] == 0}
     for partner in Partner.objects.filter(pk__in=to_open | to_resolve):
         if partner.pk in to_open:
             top = _top(partner.pk, drift_since)

@@ -91,13 +91,20 @@ def test_a_drifting_wallet_is_counted_alerted_once_and_shown_on_its_portal_only(
     assert (
         "wallet answers break the contract" in mail.outbox[0].subject and broken.partner.name in mail.outbox[0].subject
     )
-    assert "transaction_id" in mail.outbox[0].body or "balance" in mail.outbox[0].body
+    assert "transaction_id" in mail.outbox[0].body and "tok-very-secret-123" not in mail.outbox[0].body
     assert len(got) == 1
     headers, body = got[0]
     signing.alert_verify([secret], body, headers)
     payload = json.loads(body)
     assert payload["event"] == "incident.opened" and payload["incident"]["kind"] == "contract_drift"
     assert payload["incident"]["partnerId"] == str(broken.partner.pk)
+    details = payload["incident"]["details"]
+    assert details["violations"] == 3 and details["threshold"] == 3  # opened by the third violating answer
+    assert {(f["kind"], f["field"], f["rule"]) for f in details["fields"]} == {
+        ("balance", "balance", "type"),
+        ("bet", "code", "enum"),
+        ("bet", "transaction_id", "required"),
+    }
     assert "tok-very-secret-123" not in body.decode()
 
     # The sandbox keeps the contract: its answers are checked and count nothing.
