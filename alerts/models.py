@@ -15,6 +15,7 @@ class IncidentKind(models.TextChoices):
     BREAKER_OPEN = "breaker_open", "Circuit breaker open"
     DELIVERY_STUCK = "delivery_stuck", "Stuck deliveries"
     CERTIFICATION_FAILED = "certification_failed", "Certification failed"
+    CONTRACT_DRIFT = "contract_drift", "Wallet answers break the contract"
 
 
 class Incident(models.Model):

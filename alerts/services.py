@@ -1,4 +1,5 @@
-"""Alerts: open an incident when a partner's breaker opens, deliveries get stuck or a certification fails;
+"""Alerts: open an incident when a partner's breaker opens, deliveries get stuck, a certification fails or (the
+contract watch, ``contractwatch.services``) its wallet's answers drift from the contract;
 notify the partner's account manager by email and, when the partner set one, its alert webhook; once per
 incident (``Incident``'s unique constraint per open incident), and once more when it resolves.
 

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from certification import reports as certification_reports
 from certification import selectors as certification_selectors
+from contractwatch import selectors as contractwatch_selectors
 from core.errors import ApplicationError, NotFound
 from core.net import client_ip
 from core.ratelimit import rate_hit
@@ -136,6 +137,7 @@ def _home_page(request, partner, *, refusal: ApplicationError | None = None, sta
             "breaker": selectors.breaker_status(partner=partner),
             "health": health,
             "health_series": {name: h["series"] for name, h in health.items()},
+            "contract": contractwatch_selectors.contract_watch_for(partner=partner),
             "stuck": list(selectors.stuck_deliveries_for(partner=partner).order_by("created_at")[:100]),
             "keys": selectors.keys_for(partner=partner),
             "certification_runs": certification_selectors.recent_runs_for_partner(partner=partner, limit=5),

@@ -36,6 +36,7 @@ PACKAGES = (
     "sandbox",
     "portal",
     "alerts",
+    "contractwatch",
 )
 SKIP_PARTS = {"migrations", "tests", "__pycache__"}
 
@@ -66,6 +67,10 @@ DOMAIN = (
     "portal.selectors",
     "alerts.models",
     "alerts.services",
+    "contractwatch.models",
+    "contractwatch.rules",
+    "contractwatch.services",
+    "contractwatch.selectors",
 )
 FORBIDDEN = ("rest_framework", "integration_hub.igsp", "integration_hub.public_api", "integration_hub.session_api")
 

@@ -6,6 +6,11 @@ calls as ``WalletCall`` rows (:func:`record_call`, after the call and outside th
 failure to log never changes a bet). The payload is stored, never the signature headers; every value passes
 the log redaction (``core.logging.redact_value``), and a record larger than ``MAX_CHARS`` characters of JSON is
 kept as its first ``MAX_CHARS`` characters.
+
+The same answers are handed to whoever watches them (:func:`watch_answers`; the contract watch,
+``contractwatch``, registers itself), off the bet's thread: the bets' and balance calls' from the call-log batch
+(``_write_calls``), the deliveries' from a batch of their own (:func:`answers_later`, called by
+``wallet.delivery.attempts.record``). A watcher's failure is logged, never raised.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,7 +28,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.batching import Batcher
-from core.db import insert_batch, insert_row
+from core.db import Pk, insert_batch, insert_row
 from core.logging import REDACTED, is_sensitive_key, redact_text, redact_value
 
 from .models import GameSession, Transaction, WalletCall
@@ -168,11 +175,67 @@ def _write_calls(calls: list[tuple[str, GameSession, WalletResult, Transaction |
                 insert_row(row)
             except Exception as one:  # noqa: BLE001
                 logger.warning("wallet call not logged: %s", type(one).__name__)
+    if _WATCHERS:  # already off the bet's thread: the watchers run here, in this batch
+        _observe(
+            [
+                Answer(session.partner_id, session.protocol, kind, result, ended_at)  # type: ignore[arg-type]
+                for kind, session, result, _tx, ended_at in calls
+            ]
+        )
 
 
 CALLS: Batcher[tuple[str, GameSession, WalletResult, Transaction | None, datetime]] = Batcher(
     "call-log", _write_calls, max_delay=lambda: settings.HUB_BATCH_SECONDS
 )
+
+
+# ------------------------------------------------------------- watchers --
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer of a partner's wallet, as a watcher reads it: the call's kind (balance, bet, win, refund), the
+    session's protocol and the result with its parsed body (``WalletResult.body``, unredacted: a watcher that keeps
+    any of it redacts it, ``bounded``)."""
+
+    partner_id: Pk
+    protocol: str
+    kind: str
+    result: WalletResult
+    at: datetime
+
+
+_WATCHERS: list[Callable[[list[Answer]], object]] = []
+
+
+def watch_answers(watcher: Callable[[list[Answer]], object]) -> None:
+    """Have ``watcher(answers)`` called with every batch of wallet answers, on a batch thread (an app's
+    ``ready()`` registers it; registering twice is once)."""
+    if watcher not in _WATCHERS:
+        _WATCHERS.append(watcher)
+
+
+def watching() -> bool:
+    return bool(_WATCHERS)
+
+
+def _observe(answers: list[Answer]) -> None:
+    for watcher in list(_WATCHERS):
+        try:
+            watcher(answers)
+        except Exception as exc:  # noqa: BLE001 - a watcher never changes a call's record
+            logger.warning("wallet answers not watched: %s", type(exc).__name__)
+
+
+ANSWERS: Batcher[Answer] = Batcher("answers", _observe, max_delay=lambda: settings.HUB_BATCH_SECONDS)
+
+
+def answers_later(answers: list[Answer]) -> None:
+    """Hand answers to the watchers from this process's ``answers`` batch thread (the delivery pump's: its
+    attempts are recorded on the pump's thread, which must not wait for them). Costs a list append per answer."""
+    if _WATCHERS:
+        for answer in answers:
+            ANSWERS.add(answer)
 
 
 def purge(*, now: datetime | None = None) -> int:

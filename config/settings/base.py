@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "pages",
     "portal",
     "alerts",
+    "contractwatch",
 ]
 
 MIDDLEWARE = [
@@ -289,6 +290,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": _ALERTS_SECONDS,
         "options": {"expires": _ALERTS_SECONDS},
     },
+    "evaluate-contract-watch": {
+        "task": "contractwatch.evaluate",
+        "schedule": _ALERTS_SECONDS,
+        "options": {"expires": _ALERTS_SECONDS},
+    },
     "fold-metric-tallies": {
         "task": "wallet.fold_metric_tallies",
         "schedule": _FOLD_SECONDS,
@@ -322,6 +328,15 @@ EMAIL_TIMEOUT = env.float("DJANGO_EMAIL_TIMEOUT", default=HUB_ALERT_TIMEOUT_SECO
 # A notification no worker has taken this long after it was written (a lost broker message) is published again
 # by the next alerts.evaluate.
 HUB_ALERT_REPUBLISH_SECONDS = env.int("HUB_ALERT_REPUBLISH_SECONDS", default=120)
+# The contract watch (contractwatch/): the share of wallet answers checked against the protocol's contract on the
+# batch threads (1.0: every answer; 0: off); an incident opens when a partner's wallet gave at least
+# HUB_CONTRACT_DRIFT_VIOLATIONS answers that break it within HUB_CONTRACT_DRIFT_MINUTES, and resolves once its
+# answers conformed for HUB_CONTRACT_RESOLVE_MINUTES. Per-minute counts are kept HUB_CONTRACT_WATCH_KEEP_MINUTES.
+HUB_CONTRACT_WATCH_SAMPLE = env.float("HUB_CONTRACT_WATCH_SAMPLE", default=1.0)
+HUB_CONTRACT_DRIFT_VIOLATIONS = env.int("HUB_CONTRACT_DRIFT_VIOLATIONS", default=10)
+HUB_CONTRACT_DRIFT_MINUTES = env.int("HUB_CONTRACT_DRIFT_MINUTES", default=10)
+HUB_CONTRACT_RESOLVE_MINUTES = env.int("HUB_CONTRACT_RESOLVE_MINUTES", default=30)
+HUB_CONTRACT_WATCH_KEEP_MINUTES = env.int("HUB_CONTRACT_WATCH_KEEP_MINUTES", default=24 * 60)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="hub@localhost")
 # Mail goes through Django's mailer (SMTP on localhost:25 unless configured: Django's MAILERS setting); a mail
 # server that refuses is logged, never fatal.

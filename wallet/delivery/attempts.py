@@ -159,6 +159,14 @@ def record(
             opened = breaker.record(partner_id, False, finished, failures=failures)
     if opened:
         _alert(partner_id)
+    if calllog.watching():  # the contract watch reads the answers on a batch thread, not the pump's
+        calllog.answers_later(
+            [
+                calllog.Answer(tx.partner_id, tx.session.protocol, tx.kind, result, finished)
+                for tx, _, result in sent
+                if tx.partner_id is not None
+            ]
+        )
     return outcomes, opened
 
 
