@@ -135,7 +135,7 @@ def response_record(result: WalletResult) -> dict | None:
 
 def record_call(*, kind: str, session: GameSession, result: WalletResult, tx: Transaction | None = None) -> None:
     """One ``WalletCall`` row for a bet or balance call, written with the others of the next HUB_BATCH_SECONDS
-    by this process's batch thread (``core.batching``; one transaction and one round trip: ``core.db.insert_rows``).
+    by this process's batch thread (``core.batching``; one statement: ``core.db.insert_batch``).
     Never raises (the call's outcome stands)."""
     if session.partner_id is None:
         return
