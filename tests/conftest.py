@@ -67,6 +67,26 @@ def pytest_runtest_teardown(item):
     yield
 
 
+class _FrozenClock:
+    def __init__(self, at: float):
+        self.at = at
+
+    def time(self) -> float:
+        return self.at
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_windows_hold_still(monkeypatch):
+    """The fixed-window rate limits (``core.ratelimit``) see one instant for the whole test: a test that counts
+    requests up to a limit would otherwise pass its window's end on a slow machine and find the count reset (the
+    lookup throttle test answered 200 where 429 was due, in a loaded CI run)."""
+    import time
+
+    from core import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", _FrozenClock(time.time()))
+
+
 @pytest.fixture(autouse=True)
 def _admin_key_throttle_reset():
     """Failed X-Admin-Key attempts are counted per client address in the cache, which outlives a test."""

@@ -105,7 +105,7 @@ def claim_batch(partner_id: Pk, limit: int, now: datetime | None = None) -> list
 
 
 _LEASE_SQL = (
-    "UPDATE wallet_transaction SET lease_until = %s, attempts = attempts + 1, updated_at = %s"
+    'UPDATE "wallet_transaction" SET lease_until = %s, attempts = attempts + 1, updated_at = %s'
     " WHERE id = ANY(%s::uuid[]) AND created_at = ANY(%s::timestamptz[])"
 )
 
