@@ -10,6 +10,7 @@ casinos: ``extCID`` picks the one whose sessions close, required when the partne
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
@@ -75,7 +76,10 @@ def test_the_same_requestId_a_second_time_is_refused_409_and_closes_nothing(http
 
 
 def _now_plus(seconds: int) -> int:
-    return int(time.time()) + seconds
+    """Unix seconds ``seconds`` away from now, rounded away from now: a whole second is all a timestamp holds, and
+    truncating ``now + 301`` could leave it only 300.x s ahead by the time the hub reads it (accepted, in a CI run)."""
+    now = time.time()
+    return math.ceil(now) + seconds if seconds > 0 else math.floor(now) + seconds
 
 
 def _iso_ago(seconds: int) -> str:
