@@ -8,13 +8,14 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from core.admin import ReadOnlyAdminMixin
 from tenants.selectors import partners_visible_to
 
 from .models import ContractViolation
 
 
 @admin.register(ContractViolation)
-class ContractViolationAdmin(admin.ModelAdmin):
+class ContractViolationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("last_seen_at", "partner", "protocol", "call_kind", "field", "expected", "count", "example_status")
     list_filter = ("protocol", "call_kind", "rule")
     list_select_related = ("partner",)
@@ -43,12 +44,3 @@ class ContractViolationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(partner__in=partners_visible_to(request.user).values("pk"))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -320,7 +320,6 @@ class PreparedGet[M: Model]:
         return _build(compiled, [row], using)[0]
 
     def _compile(self, using: str) -> _Compiled:
-        from django.db.models.query import _get_from_db, get_related_populators  # type: ignore[attr-defined]
 
         queryset = self._queryset()
         model, connection = queryset.model, connections[using]
@@ -338,23 +337,7 @@ class PreparedGet[M: Model]:
             slots.append(found if found < len(expected) and param == expected[found] else None)
         if len([s for s in slots if s is not None]) != len(expected) or len(params) > len(expected) + 2:
             raise ValueError(f"PreparedGet takes a plain queryset (its parameters: {list(params)!r})")
-        select, klass_info = compiler.select, compiler.klass_info
-        assert klass_info is not None
-        fields = klass_info["select_fields"]
-        fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]  # Django 6.1's, as ModelIterable reads it
-        return _Compiled(
-            sql=sql,
-            key_fields=key_fields,
-            slots=slots,
-            params=list(params),
-            compiler=compiler,
-            converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
-            init_list=[f[0].target.attname for f in select[fields[0] : fields[-1] + 1]],
-            start=fields[0],
-            end=fields[-1] + 1,
-            from_db=_get_from_db(model, fetch_mode),
-            populators=get_related_populators(klass_info, select, using, fetch_mode),
-        )
+        return _compiled(queryset, compiler, sql, params, using, key_fields=key_fields, slots=slots)
 
 
 def _build(compiled: _Compiled, rows: list[Any], using: str) -> list[Any]:
@@ -403,7 +386,6 @@ class PreparedQuery[M: Model]:
         return _build(statement, rows, using)
 
     def _compile(self, variant: Any, using: str) -> tuple[_Compiled, list[int | None]]:
-        from django.db.models.query import _get_from_db, get_related_populators  # type: ignore[attr-defined]
 
         queryset = self._build(*self._markers, variant) if variant is not None else self._build(*self._markers)
         compiler = queryset.query.get_compiler(using=using)
@@ -411,24 +393,39 @@ class PreparedQuery[M: Model]:
         slots = [next((i for i, m in enumerate(self._markers) if _same(p, m)), None) for p in params]
         if sorted({s for s in slots if s is not None}) != list(range(len(self._markers))):
             raise ValueError(f"PreparedQuery: a marker is missing from the query's parameters {list(params)!r}")
-        select, klass_info = compiler.select, compiler.klass_info
-        assert klass_info is not None
-        fields = klass_info["select_fields"]
-        fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]
-        statement = _Compiled(
-            sql=sql,
-            key_fields=[],
-            slots=[],
-            params=list(params),
-            compiler=compiler,
-            converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
-            init_list=[f[0].target.attname for f in select[fields[0] : fields[-1] + 1]],
-            start=fields[0],
-            end=fields[-1] + 1,
-            from_db=_get_from_db(queryset.model, fetch_mode),
-            populators=get_related_populators(klass_info, select, using, fetch_mode),
-        )
-        return statement, slots
+        return _compiled(queryset, compiler, sql, params, using), slots
+
+
+def _compiled(
+    queryset: QuerySet[Any],
+    compiler: Any,
+    sql: str,
+    params: Sequence[Any],
+    using: str,
+    *,
+    key_fields: list[Any] | None = None,
+    slots: list[int | None] | None = None,
+) -> _Compiled:
+    """What building a row's instances needs, as Django's ``ModelIterable`` reads it from the compiler."""
+    from django.db.models.query import _get_from_db, get_related_populators  # type: ignore[attr-defined]
+
+    select, klass_info = compiler.select, compiler.klass_info
+    assert klass_info is not None
+    fields = klass_info["select_fields"]
+    fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]  # Django 6.1's, as ModelIterable reads it
+    return _Compiled(
+        sql=sql,
+        key_fields=key_fields or [],
+        slots=slots or [],
+        params=list(params),
+        compiler=compiler,
+        converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
+        init_list=[f[0].target.attname for f in select[fields[0] : fields[-1] + 1]],
+        start=fields[0],
+        end=fields[-1] + 1,
+        from_db=_get_from_db(queryset.model, fetch_mode),
+        populators=get_related_populators(klass_info, select, using, fetch_mode),
+    )
 
 
 def _same(param: Any, marker: Any) -> bool:

@@ -55,6 +55,7 @@ class PeerRefused(NewConnectionError):
 
 
 _REFUSED = "Refused: the partner host is a private, loopback or internal address."
+_REFUSED_ERROR = "connection error: refused, the partner host is a private or internal address"
 
 
 if TYPE_CHECKING:  # a mixin of urllib3's connections: type-checked as one
@@ -119,29 +120,44 @@ class _CheckedHTTPSPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = CheckedHTTPSConnection
 
 
-_pool_lock = threading.Lock()
-_pool: tuple[int, urllib3.PoolManager] | None = None
+class _PerProcess[T]:
+    """One ``make()`` per process: made on first use, and again in a forked child (Celery's prefork children do not
+    share the parent's sockets or threads)."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._made: tuple[int, T] | None = None
+
+    def get(self) -> T:
+        pid = os.getpid()
+        made = self._made
+        if made is not None and made[0] == pid:
+            return made[1]
+        with self._lock:
+            if self._made is None or self._made[0] != pid:
+                self._made = (pid, self._make())
+            return self._made[1]
+
+
+def _new_pool() -> urllib3.PoolManager:
+    manager = urllib3.PoolManager(
+        num_pools=200,
+        maxsize=POOL_MAXSIZE,
+        block=False,
+        retries=False,
+        headers={"User-Agent": "integration-hub/1.0"},
+    )
+    manager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
+    return manager
+
+
+_pool: _PerProcess[urllib3.PoolManager] = _PerProcess(_new_pool)
 
 
 def http_client() -> urllib3.PoolManager:
     """The process-wide pool (keep-alive; one connection pool per partner host; peers checked on connect)."""
-    global _pool
-    pid = os.getpid()
-    current = _pool
-    if current is not None and current[0] == pid:
-        return current[1]
-    with _pool_lock:
-        if _pool is None or _pool[0] != pid:
-            manager = urllib3.PoolManager(
-                num_pools=200,
-                maxsize=POOL_MAXSIZE,
-                block=False,
-                retries=False,
-                headers={"User-Agent": "integration-hub/1.0"},
-            )
-            manager.pool_classes_by_scheme = {"http": _CheckedHTTPPool, "https": _CheckedHTTPSPool}
-            _pool = (pid, manager)
-        return _pool[1]
+    return _pool.get()
 
 
 class _TooLarge(Exception):
@@ -232,7 +248,7 @@ def send(
     except _TooSlow:
         return None, f"timeout: the response took more than {seconds:g} s", elapsed()
     except PeerRefused:
-        return None, "connection error: refused, the partner host is a private or internal address", elapsed()
+        return None, _REFUSED_ERROR, elapsed()
     except NewConnectionError as exc:  # urllib3 makes it a TimeoutError, but nothing waited: refused, unreachable
         return None, f"connection error: {type(exc).__name__}", elapsed()
     except (urllib3.exceptions.TimeoutError, TimeoutError) as exc:
@@ -252,9 +268,6 @@ def send(
 # HTTP parser): :func:`send_soon`. The promises are the pooled client's: peers checked (every name resolved
 # for each new connection by a resolver that keeps only allowed addresses; an IP literal checked as it is), the
 # whole call within ``timeout``, the answer bounded, no redirects, no retries, no proxy from the environment.
-
-_loop_lock = threading.Lock()
-_loop: tuple[int, _EventLoop] | None = None
 
 
 class _CheckedResolver(AbstractResolver):
@@ -366,25 +379,16 @@ class _EventLoop:
         except TimeoutError:
             return None, f"timeout: the response took more than {timeout:g} s", elapsed()
         except _Refused:
-            return None, "connection error: refused, the partner host is a private or internal address", elapsed()
+            return None, _REFUSED_ERROR, elapsed()
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, _Refused):
-                return None, "connection error: refused, the partner host is a private or internal address", elapsed()
+                return None, _REFUSED_ERROR, elapsed()
             return None, f"connection error: {type(exc).__name__}", elapsed()
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             return None, f"connection error: {type(exc).__name__}", elapsed()
 
 
-def _event_loop() -> _EventLoop:
-    global _loop
-    pid = os.getpid()
-    current = _loop
-    if current is not None and current[0] == pid:
-        return current[1]
-    with _loop_lock:
-        if _loop is None or _loop[0] != pid:
-            _loop = (pid, _EventLoop())
-        return _loop[1]
+_loop: _PerProcess[_EventLoop] = _PerProcess(_EventLoop)
 
 
 def send_soon[T](
@@ -401,7 +405,7 @@ def send_soon[T](
     an exception of ``then`` is the future's."""
     import asyncio
 
-    worker = _event_loop()
+    worker = _loop.get()
 
     async def call() -> T:
         return then(*await worker.send(method, url, content, headers, timeout))

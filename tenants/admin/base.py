@@ -11,7 +11,9 @@ go-live actions ask for, the go-live override field, and the scoping of rows to 
 
 from __future__ import annotations
 
-from core.admin import ActionFormMixin
+from typing import Any
+
+from core.admin import ActionFormMixin, ServiceAdminMixin
 from tenants import services
 from tenants.selectors import partners_visible_to
 
@@ -50,3 +52,22 @@ class PartnerScopedAdminMixin:
         if request.user.is_superuser:
             return qs
         return qs.filter(partner__in=partners_visible_to(request.user).values("pk"))
+
+
+def ext_client_create_from_form(
+    admin_: ServiceAdminMixin, data: dict, *, partner: Any, actor: Any, go_live_override: Any, label: str = ""
+) -> Any:
+    """``services.ext_client_create`` with an ExtCID form's cleaned data (the ExtCID admin's and the partner's
+    inline alike); a refusal is the form's error (``call_service``)."""
+    return admin_.call_service(
+        services.ext_client_create,
+        label=label,
+        partner=partner,
+        actor=actor,
+        ext_cid=data["ext_cid"],
+        base_url=data["base_url"],
+        name=data.get("name", ""),
+        currencies=data.get("currencies") or partner.currencies,
+        is_active=data.get("is_active", True),
+        go_live_override=go_live_override,
+    )

@@ -13,7 +13,7 @@ from tenants.forms import ActivateForm, ExtClientAdminForm
 from tenants.models import ExtClient
 from tenants.selectors import partners_visible_to
 
-from .base import EXT_CLIENT_EDITABLE_FIELDS, PartnerScopedAdminMixin, TenantAdminMixin
+from .base import EXT_CLIENT_EDITABLE_FIELDS, PartnerScopedAdminMixin, TenantAdminMixin, ext_client_create_from_form
 
 
 @admin.register(ExtClient)
@@ -78,16 +78,8 @@ class ExtClientAdmin(PartnerScopedAdminMixin, ServiceAdminMixin, TenantAdminMixi
             )
         else:
             partner = data["partner"]
-            saved = self.call_service(
-                services.ext_client_create,
-                partner=partner,
-                actor=request.user,
-                ext_cid=data["ext_cid"],
-                base_url=data["base_url"],
-                name=data.get("name", ""),
-                currencies=data.get("currencies") or partner.currencies,
-                is_active=data.get("is_active", True),
-                go_live_override=override,
+            saved = ext_client_create_from_form(
+                self, data, partner=partner, actor=request.user, go_live_override=override
             )
         sync_instance(obj, saved)
 

@@ -30,7 +30,7 @@ from tenants.forms import (
 from tenants.models import Credential, CredentialPurpose, CredentialState, ExtClient, Partner
 from tenants.selectors import partners_visible_to
 
-from .base import EXT_CLIENT_EDITABLE_FIELDS, PARTNER_EDITABLE_FIELDS
+from .base import EXT_CLIENT_EDITABLE_FIELDS, PARTNER_EDITABLE_FIELDS, ext_client_create_from_form
 from .key_actions import KeyActionsMixin
 from .shown_once import issued_block
 
@@ -244,17 +244,8 @@ class PartnerAdmin(ServiceAdminMixin, KeyActionsMixin, admin.ModelAdmin):
             data = f.cleaned_data
             label = f"ExtCID {data.get('ext_cid') or f.instance.ext_cid}"
             if f.instance.pk is None:
-                ext = self.call_service(
-                    services.ext_client_create,
-                    label=label,
-                    partner=partner,
-                    actor=request.user,
-                    ext_cid=data["ext_cid"],
-                    base_url=data["base_url"],
-                    name=data.get("name", ""),
-                    currencies=data.get("currencies") or partner.currencies,
-                    is_active=data.get("is_active", True),
-                    go_live_override=go_live_override,
+                ext = ext_client_create_from_form(
+                    self, data, label=label, partner=partner, actor=request.user, go_live_override=go_live_override
                 )
                 formset.new_objects.append(ext)
             else:

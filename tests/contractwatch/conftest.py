@@ -120,29 +120,6 @@ def keeper(sandbox, live_hub, transactional_db):
     return wire_partner(sandbox, live_hub)
 
 
-@pytest.fixture
-def receiver():
-    """A partner's alert webhook: a real local HTTP receiver keeping what it got."""
-    got: list[tuple[dict, bytes]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            got.append((dict(self.headers), body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/alerts", got
-    server.shutdown()
-    server.server_close()
-
-
 def alerting(partner, django_user_model, url: str) -> str:
     """The partner's account manager (an email) and alert webhook (``url``); returns the webhook's secret."""
     from tenants.models import CredentialPurpose

@@ -39,9 +39,9 @@ def counters(partner) -> dict[tuple[str, str, str, str], ContractViolation]:
 
 
 def test_a_drifting_wallet_is_counted_alerted_once_and_shown_on_its_portal_only(
-    broken, keeper, game, live_hub, admin_user, django_user_model, receiver, settings
+    broken, keeper, game, live_hub, admin_user, django_user_model, alert_receiver, settings
 ):
-    url, got = receiver
+    url, got = alert_receiver
     settings.HUB_CONTRACT_DRIFT_VIOLATIONS = 3
     secret = alerting(broken.partner, django_user_model, url)
     alerting(keeper.partner, django_user_model, url)

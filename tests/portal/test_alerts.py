@@ -5,9 +5,7 @@ a resolve message when it clears."""
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
@@ -30,26 +28,6 @@ def _alert_tasks_run_inline(tasks_inline):
     """Each notification is its own Celery task: here it runs as it is published (after commit)."""
 
 
-@pytest.fixture
-def receiver():
-    got: list[tuple[dict, bytes]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            got.append((dict(self.headers), body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/alerts", got
-    server.shutdown()
-
-
 def setup_partner(wired, django_user_model, url):
     manager = django_user_model.objects.create_user(username="am", email="am@hub.example", is_staff=True)
     partner = tenant_services.partner_update(
@@ -61,8 +39,8 @@ def setup_partner(wired, django_user_model, url):
     return partner
 
 
-def test_breaker_open_alerts_once_and_resolves(two_partners, game, django_user_model, receiver, settings):
-    url, got = receiver
+def test_breaker_open_alerts_once_and_resolves(two_partners, game, django_user_model, alert_receiver, settings):
+    url, got = alert_receiver
     a, b = two_partners
     partner = setup_partner(a, django_user_model, url)
     settings.HUB_BREAKER_FAILURES = 2
@@ -96,8 +74,8 @@ def test_breaker_open_alerts_once_and_resolves(two_partners, game, django_user_m
     assert Incident.objects.get().webhook_result == "resolved: HTTP 204"
 
 
-def test_stuck_deliveries_from_the_sweeper(two_partners, game, django_user_model, receiver, settings):
-    url, got = receiver
+def test_stuck_deliveries_from_the_sweeper(two_partners, game, django_user_model, alert_receiver, settings):
+    url, got = alert_receiver
     a, _ = two_partners
     setup_partner(a, django_user_model, url)
     a.faults(win={"error_rate": 1.0})
@@ -113,8 +91,8 @@ def test_stuck_deliveries_from_the_sweeper(two_partners, game, django_user_model
     assert incident.resolved_at is not None and len(mail.outbox) == 2 and len(got) == 2
 
 
-def test_certification_hook_and_the_one_open_incident_constraint(two_partners, django_user_model, receiver):
-    url, got = receiver
+def test_certification_hook_and_the_one_open_incident_constraint(two_partners, django_user_model, alert_receiver):
+    url, got = alert_receiver
     a, _ = two_partners
     partner = setup_partner(a, django_user_model, url)
     first = alerts.notify_certification_failed(partner=partner, run_id="run-7", summary="3 of 40 checks failed")

@@ -14,6 +14,34 @@ each, a tally after each), now two.
 
 from django.db import migrations
 
+# wallet_tally_tx as 0011 wrote it but for the rows its UPDATE branch inserts (forwards: none for pending)
+TALLY_FUNCTION = """\
+CREATE OR REPLACE FUNCTION wallet_tally_tx() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NOT coalesce((SELECT s.is_demo FROM wallet_gamesession s WHERE s.id = NEW.session_id), false) THEN
+            INSERT INTO wallet_metrictally (metric, kind, status, outcome, le, n, ms)
+                VALUES ('tx', NEW.kind, NEW.status, '', '', 1, 0);
+        END IF;
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF NOT coalesce((SELECT s.is_demo FROM wallet_gamesession s WHERE s.id = NEW.session_id), false) THEN
+            INSERT INTO wallet_metrictally (metric, kind, status, outcome, le, n, ms)
+{update_rows}
+        END IF;
+    ELSE
+        IF NOT coalesce((SELECT s.is_demo FROM wallet_gamesession s WHERE s.id = OLD.session_id), false) THEN
+            INSERT INTO wallet_metrictally (metric, kind, status, outcome, le, n, ms)
+                VALUES ('tx', OLD.kind, OLD.status, '', '', -1, 0);
+        END IF;
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+FORWARD_UPDATE_ROWS = """                SELECT 'tx', OLD.kind, OLD.status, '', '', -1, 0 WHERE OLD.status <> 'pending'
+                UNION ALL
+                SELECT 'tx', NEW.kind, NEW.status, '', '', 1, 0 WHERE NEW.status <> 'pending';"""
+REVERSE_UPDATE_ROWS = """                VALUES ('tx', OLD.kind, OLD.status, '', '', -1, 0), ('tx', NEW.kind, NEW.status, '', '', 1, 0);"""
+
 PG_SQL = """
 DROP TRIGGER wallet_tx_guard ON wallet_transaction;
 CREATE TRIGGER wallet_tx_guard_insert BEFORE INSERT ON wallet_transaction
@@ -23,34 +51,12 @@ CREATE TRIGGER wallet_tx_guard_update BEFORE UPDATE OF round_id, kind, refunds_i
 CREATE TRIGGER wallet_tx_guard_delete BEFORE DELETE ON wallet_transaction
     FOR EACH ROW EXECUTE FUNCTION wallet_tx_guard();
 
-CREATE OR REPLACE FUNCTION wallet_tally_tx() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        IF NOT coalesce((SELECT s.is_demo FROM wallet_gamesession s WHERE s.id = NEW.session_id), false) THEN
-            INSERT INTO wallet_metrictally (metric, kind, status, outcome, le, n, ms)
-                VALUES ('tx', NEW.kind, NEW.status, '', '', 1, 0);
-        END IF;
-    ELSIF TG_OP = 'UPDATE' THEN
-        IF NOT coalesce((SELECT s.is_demo FROM wallet_gamesession s WHERE s.id = NEW.session_id), false) THEN
-            INSERT INTO wallet_metrictally (metric, kind, status, outcome, le, n, ms)
-                SELECT 'tx', OLD.kind, OLD.status, '', '', -1, 0 WHERE OLD.status <> 'pending'
-                UNION ALL
-                SELECT 'tx', NEW.kind, NEW.status, '', '', 1, 0 WHERE NEW.status <> 'pending';
-        END IF;
-    ELSE
-        IF NOT coalesce((SELECT s.is_demo FROM wallet_gamesession s WHERE s.id = OLD.session_id), false) THEN
-            INSERT INTO wallet_metrictally (metric, kind, status, outcome, le, n, ms)
-                VALUES ('tx', OLD.kind, OLD.status, '', '', -1, 0);
-        END IF;
-    END IF;
-    RETURN NULL;
-END $$;
-DROP TRIGGER wallet_tally_tx ON wallet_transaction;
+{tally_forward}DROP TRIGGER wallet_tally_tx ON wallet_transaction;
 CREATE TRIGGER wallet_tally_tx_insert AFTER INSERT ON wallet_transaction
     FOR EACH ROW WHEN (NEW.status <> 'pending') EXECUTE FUNCTION wallet_tally_tx();
 CREATE TRIGGER wallet_tally_tx_delete AFTER DELETE ON wallet_transaction
     FOR EACH ROW WHEN (OLD.status <> 'pending') EXECUTE FUNCTION wallet_tally_tx();
-"""
+""".format(tally_forward=TALLY_FUNCTION.format(update_rows=FORWARD_UPDATE_ROWS))
 PG_REVERSE_SQL = """
 DROP TRIGGER wallet_tx_guard_insert ON wallet_transaction;
 DROP TRIGGER wallet_tx_guard_update ON wallet_transaction;
@@ -58,31 +64,11 @@ DROP TRIGGER wallet_tx_guard_delete ON wallet_transaction;
 CREATE TRIGGER wallet_tx_guard BEFORE INSERT OR UPDATE OR DELETE ON wallet_transaction
     FOR EACH ROW EXECUTE FUNCTION wallet_tx_guard();
 
-CREATE OR REPLACE FUNCTION wallet_tally_tx() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        IF NOT coalesce((SELECT s.is_demo FROM wallet_gamesession s WHERE s.id = NEW.session_id), false) THEN
-            INSERT INTO wallet_metrictally (metric, kind, status, outcome, le, n, ms)
-                VALUES ('tx', NEW.kind, NEW.status, '', '', 1, 0);
-        END IF;
-    ELSIF TG_OP = 'UPDATE' THEN
-        IF NOT coalesce((SELECT s.is_demo FROM wallet_gamesession s WHERE s.id = NEW.session_id), false) THEN
-            INSERT INTO wallet_metrictally (metric, kind, status, outcome, le, n, ms)
-                VALUES ('tx', OLD.kind, OLD.status, '', '', -1, 0), ('tx', NEW.kind, NEW.status, '', '', 1, 0);
-        END IF;
-    ELSE
-        IF NOT coalesce((SELECT s.is_demo FROM wallet_gamesession s WHERE s.id = OLD.session_id), false) THEN
-            INSERT INTO wallet_metrictally (metric, kind, status, outcome, le, n, ms)
-                VALUES ('tx', OLD.kind, OLD.status, '', '', -1, 0);
-        END IF;
-    END IF;
-    RETURN NULL;
-END $$;
-DROP TRIGGER wallet_tally_tx_insert ON wallet_transaction;
+{tally_reverse}DROP TRIGGER wallet_tally_tx_insert ON wallet_transaction;
 DROP TRIGGER wallet_tally_tx_delete ON wallet_transaction;
 CREATE TRIGGER wallet_tally_tx AFTER INSERT OR DELETE ON wallet_transaction
     FOR EACH ROW EXECUTE FUNCTION wallet_tally_tx();
-"""
+""".format(tally_reverse=TALLY_FUNCTION.format(update_rows=REVERSE_UPDATE_ROWS))
 NOT_DEMO = "NOT coalesce((SELECT s.is_demo FROM wallet_gamesession s WHERE s.id = {row}.session_id), false)"
 COLUMNS = "(metric, kind, status, outcome, le, n, ms)"
 SQLITE_SQL = [
