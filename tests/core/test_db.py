@@ -182,17 +182,17 @@ def test_the_hot_statements_run_their_generic_plan_without_planning_again(igsp_p
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
-def test_a_connection_that_prepares_nothing_gets_its_values_inlined(igsp_partner, game):
+def test_a_connection_that_prepares_nothing_prepares_no_statement(igsp_partner, game):
     """Behind PgBouncer in transaction mode (``HUB_DB_PGBOUNCER``: prepare_threshold None) a prepared statement
-    would be left on a server connection the next transaction may not get: nothing is prepared."""
+    would be left on a server connection the next transaction may not get: nothing is prepared (the server still
+    binds the values, in an unnamed statement)."""
     session = _session(igsp_partner, game)
     connection.ensure_connection()
     raw = connection.connection
     before, raw.prepare_threshold = raw.prepare_threshold, None
     try:
-        with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
             assert SESSION_LOOKUP.get(session.pk).pk == session.pk
-        assert session.pk.hex in queries[0]["sql"]  # Django's client-side binding: the value in the text
         assert not [s for s in _prepared_statements() if 'FROM "wallet_gamesession"' in s]
     finally:
         raw.prepare_threshold = before

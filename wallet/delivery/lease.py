@@ -69,6 +69,23 @@ def _due_rows(qs: QuerySet[Transaction], now: datetime, until: datetime, limit: 
     return qs[:limit]
 
 
+def _lease_picked(cte: str, columns: dict[str, str]) -> str:
+    """The claim as one statement on PostgreSQL: the rows locked by the SELECT, leased and counted by the same
+    statement (one round trip, its own transaction); it returns them as they were before (``_leased`` sets the lease
+    and the count on the instances). By the rows' ids and months as arrays (``_LEASE_SQL``'s plan, whatever the table's
+    size), and between their first and last month: PostgreSQL prunes the months outside that range while the statement
+    runs (it does not prune on an array the statement computes)."""
+    ids, months = columns["id"], columns["created_at"]
+    return (
+        f"WITH picked{cte}, leased AS ("
+        'UPDATE "wallet_transaction" SET lease_until = %s, attempts = attempts + 1, updated_at = %s'
+        f" WHERE id = ANY((SELECT array_agg({ids}) FROM picked)::uuid[])"
+        f" AND created_at = ANY((SELECT array_agg({months}) FROM picked)::timestamptz[])"
+        f" AND created_at BETWEEN (SELECT min({months}) FROM picked) AND (SELECT max({months}) FROM picked))"
+        " SELECT * FROM picked"
+    )
+
+
 # A partner's batch, compiled once per batch size (the pump claims up to its cap at a time): the ORM built and
 # compiled this SELECT for every batch. The markers only stand for the values while it is compiled.
 _PARTNER_DUE = PreparedQuery(
@@ -80,6 +97,7 @@ _PARTNER_DUE = PreparedQuery(
         datetime(2000, 1, 1, 0, 0, 1, tzinfo=UTC),
         datetime(2000, 1, 1, 0, 0, 2, tzinfo=UTC),
     ),
+    around=_lease_picked,
 )
 
 
@@ -101,7 +119,11 @@ def claim_batch(partner_id: Pk, limit: int, now: datetime | None = None) -> list
         return []
     now = now or timezone.now()
     until = now + timedelta(seconds=1.0)
-    return _claim(lambda: _PARTNER_DUE.rows(partner_id, now, until, variant=limit), now)
+    if connection.vendor != "postgresql":
+        return _claim(lambda: list(_PARTNER_DUE.rows(partner_id, now, until, variant=limit)), now)
+    lease_until = now + timedelta(seconds=lease_seconds())
+    rows = _PARTNER_DUE.rows(partner_id, now, until, variant=limit, after=(lease_until, now))
+    return _leased(rows, lease_until)
 
 
 _LEASE_SQL = (
@@ -127,6 +149,10 @@ def _claim(select: Callable[[], list[Transaction]], now: datetime) -> list[Trans
             Transaction.objects.filter(
                 pk__in=[row.pk for row in rows], created_at__in={row.created_at for row in rows}
             ).update(lease_until=lease_until, attempts=F("attempts") + 1, updated_at=now)
+    return _leased(rows, lease_until)
+
+
+def _leased(rows: list[Transaction], lease_until: datetime) -> list[Transaction]:
     for row in rows:
         row.lease_until, row.attempts = lease_until, row.attempts + 1
     return rows

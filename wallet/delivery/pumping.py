@@ -35,7 +35,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from django.conf import settings
 from django.utils import timezone
 
-from core.db import Pk
+from core.db import Pk, one_round_trip
 
 from .. import outbox
 from ..models import PartnerDeliveryState, Transaction
@@ -151,7 +151,10 @@ class Pump:
             self.stats["breaker_open"] += 1
             return True
         self.probing = gate == breaker.PROBE
-        rows = lease.claim_batch(self.partner_id, 1 if self.probing else free)
+        if clean and self._batch_ready():
+            rows = self._record_and_claim(free)
+        else:
+            rows = lease.claim_batch(self.partner_id, 1 if self.probing else free)
         if not rows:
             self.probing, self.exhausted = False, True  # rows coming due later: kicked at the end
             return False
@@ -161,6 +164,18 @@ class Pump:
         if self._batch_ready():
             self._record()
         return True
+
+    def _record_and_claim(self, free: int) -> list[Transaction]:
+        """A clean batch recorded and the next one claimed in one round trip (and one commit): after a clean
+        batch, recording it is one statement, and the claim another (``core.db.one_round_trip``)."""
+        batch = self.finished
+        try:
+            with one_round_trip():
+                self._record()
+                return lease.claim_batch(self.partner_id, free)
+        except BaseException:
+            self.finished = batch + self.finished  # nothing was written: recorded again by _finish
+            raise
 
     def _record(self) -> None:
         outcomes, opened = attempts.record(self.partner_id, self.finished, breaker_clean=self.breaker_clean)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tests.wallet_send import observe_send, patch_send
@@ -319,3 +319,56 @@ def test_a_pump_whose_whole_cap_is_leased_by_a_killed_one_waits_for_the_leases(
     assert max(n for _, n in seen) <= 2
     assert stats["delivered"] == 6 and not no_broker
     assert all(movements(wired, w.pk) == 1 for w in wins)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement per step: PostgreSQL")
+def test_a_clean_batch_is_recorded_and_the_next_claimed_in_one_round_trip(wired, game, settings, no_broker):
+    """After a clean batch the pump records it and claims the next batch together (one pipeline sync, one
+    commit): each is one statement (the claim leases the rows it locks; the record inserts the attempts and
+    writes both outcomes), so a batch costs the database two statements and the pump one wait."""
+    settings.HUB_PARTNER_MAX_IN_FLIGHT = 4
+    wins = pending_wins(wired, game, 16)
+    no_broker.clear()
+    statements: list[str] = []
+    syncs = []
+
+    def count(execute, sql, params, many, context):
+        statements.append(sql.split(None, 1)[0].upper())
+        syncs.append(connection.connection.pgconn.pipeline_status)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        stats = delivery.pump(wired.partner.pk, take_flag(wired.partner))
+    assert stats["delivered"] == 16
+    writes = [s for s in statements if s == "WITH"]
+    assert 2 * 4 <= len(writes) <= 2 * 16, statements  # every batch: one claim and one record (each a WITH)
+    assert "INSERT" not in statements, statements  # the attempts: inside the record's statement
+    assert any(status != 0 for status in syncs)  # some were sent in pipeline mode (record + next claim)
+    assert Transaction.objects.filter(pk__in=[w.pk for w in wins], status=TxStatus.CONFIRMED, attempts=1).count() == 16
+    assert DeliveryAttempt.objects.filter(transaction__in=wins, outcome="ok").count() == 16
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pipeline mode: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_statements_in_one_round_trip_are_one_transaction(igsp_partner):
+    """``core.db.one_round_trip`` outside a transaction: the statements queued together commit together, and
+    when one fails none is written (the pump's record of a batch and its next claim)."""
+    from django.db import DatabaseError
+
+    from core.db import one_round_trip, prepared_cursor
+    from tenants.models import Partner
+
+    before = Partner.objects.get(pk=igsp_partner.pk).name
+    with pytest.raises(DatabaseError):
+        with one_round_trip():
+            with prepared_cursor() as cursor:
+                cursor.execute('UPDATE "tenants_partner" SET name = %s WHERE id = %s', ["renamed", igsp_partner.pk])
+                cursor.execute("SELECT 1 / %s", [0])
+                cursor.fetchall()
+    assert Partner.objects.get(pk=igsp_partner.pk).name == before
+    with one_round_trip():
+        with prepared_cursor() as cursor:
+            cursor.execute('UPDATE "tenants_partner" SET name = %s WHERE id = %s', ["renamed", igsp_partner.pk])
+            cursor.execute("SELECT 1")
+            assert cursor.fetchall() == [(1,)]
+    assert Partner.objects.get(pk=igsp_partner.pk).name == "renamed"
