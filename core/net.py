@@ -138,15 +138,22 @@ def _is_public(ip: IpAddress) -> bool:
 def outbound_address_allowed(address: str | IpAddress) -> bool:
     """May the hub connect to this IP address? Public, or loopback while HUB_ALLOW_HTTP_LOOPBACK is on,
     or inside HUB_OUTBOUND_ALLOWED_NETWORKS. An IPv6 address that carries an IPv4 one is judged by both."""
+    return _address_allowed(address, _allowed_networks(), bool(settings.HUB_ALLOW_HTTP_LOOPBACK))
+
+
+# The verdict is a pure function of the address and the two settings (part of the key): every delivery call
+# asks it for its partner's address, and parsing the address and testing its networks cost as much as the
+# rest of the call's own checks.
+@functools.lru_cache(maxsize=1024)
+def _address_allowed(address: str | IpAddress, allowed: tuple, loopback: bool) -> bool:
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0] if isinstance(address, str) else address)
     except ValueError:
         return False
     candidates = [ip] + [v4 for v4 in (_embedded_ipv4(ip),) if v4 is not None]
-    allowed = _allowed_networks()
     if any(c in net for c in candidates for net in allowed if net.version == c.version):
         return True
-    if settings.HUB_ALLOW_HTTP_LOOPBACK and any(c.is_loopback for c in candidates):
+    if loopback and any(c.is_loopback for c in candidates):
         return True
     return all(_is_public(c) for c in candidates)
 
@@ -164,6 +171,7 @@ def is_loopback_host(host: str) -> bool:
     return ip.is_loopback or (embedded is not None and embedded.is_loopback)
 
 
+@functools.lru_cache(maxsize=1024)  # pure: a host's verdict never changes (a refusal raises, and is not cached)
 def _ip_literal(host: str) -> IpAddress | None:
     """The address a host names when it is an IP literal in any spelling; raises for a non-standard IPv4
     spelling (``2130706433``, ``0x7f000001``, ``0177.0.0.1``, ``127.1``: resolvers read them as IPv4)."""
