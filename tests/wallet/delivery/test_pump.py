@@ -254,7 +254,7 @@ def test_the_bench_kicks_the_pump_and_times_the_steps_the_pump_calls(wired, game
     them up: each patch must reach the pump (one that no longer applies would time nothing, silently)."""
     from collections import Counter
 
-    from bench import bench
+    from bench import delivery_drain as bench
 
     wins = pending_wins(wired, game, 3)
     no_broker.clear()
