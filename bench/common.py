@@ -219,7 +219,7 @@ _STACKS: list[Stack] = []
 _cleaned = False
 
 
-def _cleanup_all() -> None:
+def cleanup_all() -> None:
     global _cleaned
     if _cleaned:
         return
@@ -231,11 +231,11 @@ def _cleanup_all() -> None:
 def _on_signal(signum, frame):  # noqa: ARG001
     name = signal.Signals(signum).name
     log(f"{name}: stopping every process this run started")
-    _cleanup_all()
+    cleanup_all()
     os._exit(3 if signum == signal.SIGALRM else 130)
 
 
-atexit.register(_cleanup_all)
+atexit.register(cleanup_all)
 signal.signal(signal.SIGINT, _on_signal)
 signal.signal(signal.SIGTERM, _on_signal)
 

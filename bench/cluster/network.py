@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import time
 
-from ..common import BIN, Stack, _cleanup_all
+from ..common import BIN, Stack, cleanup_all
 from .params import (
     BROKER,
     BROKER_PORT,
@@ -84,7 +84,7 @@ def rabbit_vhost(create: bool) -> None:
 
 
 def cleanup() -> None:
-    _cleanup_all()  # every process this run started (process groups, SIGKILL)
+    cleanup_all()  # every process this run started (process groups, SIGKILL)
     network_down()
     if BROKER == "rabbitmq":
         rabbit_vhost(False)
