@@ -24,11 +24,13 @@ def answer(
     output: type[serializers.Output],
     optional: tuple[str, ...] = (),
     extra: dict[str, Any] | None = None,
+    /,
     **types: dict[str, Any],
 ) -> dict[str, Any]:
     """The schema of ``output``'s answers: the fields the serializer declares, in its order, typed by ``types``
     (which must name exactly those fields: a field renamed, added or dropped there fails here, at start-up), then
-    ``extra``, the fields its ``represent`` adds; ``optional`` are those an answer may leave out."""
+    ``extra``, the fields its ``represent`` adds; ``optional`` are those an answer may leave out. The first three
+    are positional only, so that any wire name can be a field of ``types``."""
     declared = [name for name, field in output(context={}).fields.items() if not field.write_only]
     if list(types) != declared:
         raise TypeError(f"{output.__name__}: the schema names {list(types)}, the serializer {declared}")
@@ -81,7 +83,7 @@ JACKPOT_ROUND = answer(
 SESSION_STATE = answer(
     serializers.SessionStateOutput,
     serializers.SessionStateOutput.Meta.optional,
-    extra={
+    {
         "freeRounds": {
             **obj({"id": STR, "extID": STR, "granted": INT, "used": INT, "remaining": INT, "betAmount": DEC}),
             "nullable": True,
