@@ -66,7 +66,7 @@ bench: install
 
 # Hand-run, as root: hub nodes in network namespaces behind haproxy, PgBouncer (transaction pooling) in front of
 # PostgreSQL, Redis or RabbitMQ (CLUSTER_BROKER=rabbitmq); a node SIGKILLed mid-run. Needs Debian's haproxy,
-# pgbouncer, socat. Removes its namespaces, configs and processes. See bench/cluster.py.
+# pgbouncer, socat. Removes its namespaces, configs and processes. See bench/cluster/.
 cluster: install
 	BENCH_DB_SUFFIX=$${BENCH_DB_SUFFIX:-} $(PY) -m bench.cluster
 

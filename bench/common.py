@@ -18,10 +18,12 @@ import atexit
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -217,7 +219,7 @@ _STACKS: list[Stack] = []
 _cleaned = False
 
 
-def _cleanup_all() -> None:
+def cleanup_all() -> None:
     global _cleaned
     if _cleaned:
         return
@@ -229,11 +231,11 @@ def _cleanup_all() -> None:
 def _on_signal(signum, frame):  # noqa: ARG001
     name = signal.Signals(signum).name
     log(f"{name}: stopping every process this run started")
-    _cleanup_all()
+    cleanup_all()
     os._exit(3 if signum == signal.SIGALRM else 130)
 
 
-atexit.register(_cleanup_all)
+atexit.register(cleanup_all)
 signal.signal(signal.SIGINT, _on_signal)
 signal.signal(signal.SIGTERM, _on_signal)
 
@@ -503,3 +505,61 @@ class Stack:
     def running(self, name: str) -> bool:
         proc = self.procs.get(name)
         return proc is not None and proc.poll() is None
+
+
+# ------------------------------------------------------ shared by the parts --
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def summary_ms(samples: list[float]) -> dict:
+    ms = [s * 1000 for s in samples]
+    return {
+        "n": len(ms),
+        "p50": round(pct(ms, 0.50), 2),
+        "p90": round(pct(ms, 0.90), 2),
+        "p99": round(pct(ms, 0.99), 2),
+        "mean": round(statistics.fmean(ms), 2) if ms else None,
+        "max": round(max(ms), 2) if ms else None,
+    }
+
+
+def counting_db_wrapper(timers: Counter, counts: Counter):
+    """A ``connection.execute_wrapper`` that adds up time ("db") and statements ("db", "sql_<VERB>")."""
+
+    def db_wrapper(execute, sql, params, many, context):
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timers["db"] += time.perf_counter() - t
+            counts["db"] += 1
+            counts[f"sql_{sql.lstrip().split(' ', 1)[0].upper()}"] += 1
+
+    return db_wrapper
+
+
+def wait_tcp(port: int, timeout: float = 10) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def set_hooks_url(wired, url: str) -> None:
+    from tenants.models import Partner
+
+    Partner.objects.filter(pk=wired.partner_id).update(igsp_hooks_url=url)

@@ -10,7 +10,7 @@ BENCH_DRAIN_CONFIG (default ``prefork:2``) through the partner's delivery pump (
 2. to the null partner (bench/nullpartner.py), port BENCH_NULL_PORT (18202).
 
 Everything runs on this machine (2 cores: hub worker, partner, PostgreSQL, Redis). The rate is the
-steady one (first to last confirmation) of ``bench.bench.drain_run``. The per-partner cap is checked
+steady one (first to last confirmation) of ``bench.delivery_drain.drain_run``. The per-partner cap is checked
 over the whole drain: the most calls that overlapped in time, from the attempts the engine recorded
 (``started_at`` + ``duration_ms``, a sweep line in SQL); the peak must stay ≤ the cap (``HUB_PARTNER_MAX_IN_FLIGHT``, 32, unless BENCH_DRAIN_CAP sets it).
 
@@ -85,7 +85,7 @@ def _pyspy(stack: Stack, seconds: int) -> subprocess.Popen | None:
 
 
 def drain_to(stack: Stack, sessions: list, port: int, *, partner: str, timeout: float, cap: int) -> dict:
-    from .bench import drain_run
+    from .delivery_drain import drain_run
 
     spy: list = []
     if partner == "wallet":  # the flame graph: started once the worker is up (drain_run starts it)
@@ -117,7 +117,7 @@ def run(stack: Stack, wired, sessions: list, *, null_port: int, timeout: float =
     """Both drains on a prepared stack (the sandbox may be running; it is idle)."""
     from django.conf import settings
 
-    from .bench import set_hooks_url, wait_tcp
+    from .common import set_hooks_url, wait_tcp
 
     cap = int(os.environ.get("BENCH_DRAIN_CAP", settings.HUB_PARTNER_MAX_IN_FLIGHT))
     if "BENCH_DRAIN_CAP" in os.environ:
@@ -193,8 +193,8 @@ def main() -> int:
     import json
 
     from . import hubctl
-    from .bench import make_sessions
     from .common import Watchdog
+    from .delivery_drain import make_sessions
 
     Watchdog(9 * 60).arm()
     stack = Stack(

@@ -338,7 +338,7 @@ def run(*, redis_db: int | None = None) -> tuple[dict, list[Goal]]:
         stack.prepare()
     hubctl.setup(stack)
     stack._spawn("nullpartner", [sys.executable, "-m", "bench.nullpartner", str(null_port)], stack.env())
-    from .bench import wait_tcp
+    from .common import wait_tcp
 
     wait_tcp(null_port)
     from games.models import Game

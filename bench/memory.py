@@ -155,7 +155,7 @@ def growth(before: dict, after: dict) -> list[dict]:
 
 def run(*, seconds: float = SECONDS) -> tuple[dict, list[Goal]]:
     from . import hubctl
-    from .bench import set_hooks_url, wait_tcp
+    from .common import set_hooks_url, wait_tcp
 
     null_port = int(os.environ.get("BENCH_NULL_PORT", "18202"))
     stack = Stack(

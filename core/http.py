@@ -42,7 +42,9 @@ from core import net
 
 
 @dataclass(frozen=True)
-class HttpResponse:
+class HttpAnswer:
+    """A partner's answer: its status code and body (named apart from Django's ``HttpResponse``)."""
+
     status_code: int
     content: bytes
 
@@ -213,7 +215,7 @@ def send(
     headers: dict | None = None,
     params: dict | None = None,
     timeout: float,
-) -> tuple[HttpResponse | None, str, int]:
+) -> tuple[HttpAnswer | None, str, int]:
     """One HTTP call: (response or None, redacted error text, duration ms). Never raises for network errors.
 
     The whole call (connect, headers, body) keeps to ``timeout`` seconds; the body is read up to
@@ -239,7 +241,7 @@ def send(
             timeout=urllib3.Timeout(total=seconds),
             preload_content=False,
         )
-        response = HttpResponse(raw.status, _read_bounded(raw, limit, started + seconds))
+        response = HttpAnswer(raw.status, _read_bounded(raw, limit, started + seconds))
         raw.release_conn()
         raw = None
         return response, "", elapsed()
@@ -340,7 +342,7 @@ class _EventLoop:
 
     async def send(
         self, method: str, url: str, content: bytes | None, headers: dict | None, timeout: float
-    ) -> tuple[HttpResponse | None, str, int]:
+    ) -> tuple[HttpAnswer | None, str, int]:
         import asyncio
 
         import aiohttp
@@ -373,7 +375,7 @@ class _EventLoop:
                         if size > limit:
                             raise _TooLarge
                         chunks.append(chunk)
-                    return HttpResponse(raw.status, b"".join(chunks)), "", elapsed()
+                    return HttpAnswer(raw.status, b"".join(chunks)), "", elapsed()
         except _TooLarge:
             return None, f"response too large: more than {limit} bytes", elapsed()
         except TimeoutError:
@@ -398,7 +400,7 @@ def send_soon[T](
     content: bytes | None = None,
     headers: dict | None = None,
     timeout: float,
-    then: Callable[[HttpResponse | None, str, int], T],
+    then: Callable[[HttpAnswer | None, str, int], T],
 ) -> Future[T]:
     """``send``, from this process's event loop: at once a future of ``then(response, error, duration_ms)``, run
     on the loop's thread once the call ends (it must not touch the database). Never raises for network errors;

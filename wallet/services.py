@@ -13,7 +13,7 @@ Policies (PROTOCOLS.md, seed 004):
   ``Partner.max_bets_in_flight`` across the cluster when set; over either a bet is refused at once with
   ``PartnerBusy`` (503, Retry-After), nothing written (``wallet.bulkhead``).
 - account managers' actions on a delivery (``delivery_retry_now``, ``delivery_resolve_manually``): the
-  admin (``wallet/admin.py``) calls them with ``actor=request.user``; they write the audit entry.
+  admin (``wallet/admin/transactions.py``) calls them with ``actor=request.user``; they write the audit entry.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from typing import Protocol as TypingProtocol
 
 from core import http
-from core.http import HttpResponse
+from core.http import HttpAnswer
 
 if TYPE_CHECKING:
     from .models import GameSession, Transaction
@@ -118,7 +118,7 @@ def send(
     headers: dict[str, str] | None = None,
     params: dict[str, Any] | None = None,
     timeout: float | None = None,
-) -> tuple[HttpResponse | None, str, int]:
+) -> tuple[HttpAnswer | None, str, int]:
     """One call to a partner wallet through the pooled client (``core.http.send``), within ``timeout`` or the
     wallet timeout: (response or None, redacted error text, duration ms). Never raises for network errors.
     The edges' clients look it up here (``transport.send``), so a test or a benchmark can stand in for it."""
@@ -140,7 +140,7 @@ class PreparedCall:
 
     method: str
     url: str
-    finish: Callable[[HttpResponse | None, str, int], WalletResult]
+    finish: Callable[[HttpAnswer | None, str, int], WalletResult]
     content: bytes | None = None
     headers: dict[str, str] | None = None
     params: dict[str, Any] | None = None
@@ -166,7 +166,7 @@ def send_soon[T](
     content: bytes | None = None,
     headers: dict[str, str] | None = None,
     timeout: float | None = None,
-    then: Callable[[HttpResponse | None, str, int], T],
+    then: Callable[[HttpAnswer | None, str, int], T],
 ) -> Future[T]:
     """``send`` from the process's event loop (``core.http.send_soon``): at once a future of ``then(response,
     error, duration ms)``. Looked up here, as ``send`` is, so a test or a benchmark can stand in for both."""
@@ -180,7 +180,7 @@ def send_soon[T](
     )
 
 
-def parse_json_decimal(response: HttpResponse) -> Any:
+def parse_json_decimal(response: HttpAnswer) -> Any:
     import json
 
     try:
@@ -189,7 +189,7 @@ def parse_json_decimal(response: HttpResponse) -> Any:
         return None  # no Decimal holds (decimal.InvalidOperation)
 
 
-def classify(response: HttpResponse | None, error: str, duration_ms: int) -> WalletResult:
+def classify(response: HttpAnswer | None, error: str, duration_ms: int) -> WalletResult:
     """200 → ok; 5xx / timeout / connection error → failed; any other status → declined."""
     if response is None:
         return WalletResult(

@@ -18,7 +18,7 @@ from wallet import transport
 from wallet.transport import FAILED, WalletResult
 
 if TYPE_CHECKING:
-    from core.http import HttpResponse
+    from core.http import HttpAnswer
     from tenants.models import Partner
     from wallet.models import GameSession, Transaction
 
@@ -89,7 +89,7 @@ class IgspHooksTransport:
         headers = signing.igsp_headers(key.credential.public_id, key.secret, body)
         headers["Content-Type"] = "application/json"
 
-        def finish(response: HttpResponse | None, error: str, duration: int) -> WalletResult:
+        def finish(response: HttpAnswer | None, error: str, duration: int) -> WalletResult:
             result = transport.classify(response, error, duration)
             result.request = {"method": "POST", "url": url, "body": payload}
             if result.ok:

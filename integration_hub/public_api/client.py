@@ -17,7 +17,7 @@ from wallet import transport
 from wallet.transport import FAILED, WalletResult
 
 if TYPE_CHECKING:
-    from core.http import HttpResponse
+    from core.http import HttpAnswer
     from wallet.models import GameSession, Transaction
 
 
@@ -64,7 +64,7 @@ class AdapterTransport:
             return None, None
         return key, ext.base_url.rstrip("/")
 
-    def _finish(self, response: HttpResponse | None, error: str, duration: int) -> WalletResult:
+    def _finish(self, response: HttpAnswer | None, error: str, duration: int) -> WalletResult:
         result = transport.classify(response, error, duration)
         if result.ok:
             body = result.body or {}
@@ -81,7 +81,7 @@ class AdapterTransport:
         body, sig = signing.public_sign_body(key.secret, payload)
         url = f"{base}{path}"
 
-        def finish(response: HttpResponse | None, error: str, duration: int) -> WalletResult:
+        def finish(response: HttpAnswer | None, error: str, duration: int) -> WalletResult:
             result = self._finish(response, error, duration)
             result.request = {"method": "POST", "url": url, "body": payload}
             return result

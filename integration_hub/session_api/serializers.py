@@ -185,10 +185,11 @@ class CashOutInput(CashOutPreviewInput):
 
 
 # ------------------------------------------------------------------ output --
-# The answers: ``games/play.py``'s domain results shaped for the wire, in the shapes ``integration_hub/openapi.py``
-# documents. Money is a decimal string at the currency's precision (the object's own currency, or the session's:
-# ``context["currency"]``), numbers that are not money (prices, shares, odds, rtp) are decimal strings as they
-# are, ids are strings, times are UTC ISO 8601 with a ``Z``.
+# The answers: ``games/play.py``'s domain results shaped for the wire, in the shapes
+# ``integration_hub/session_api/openapi.py`` documents (it checks their field names against these). Money is a
+# decimal string at the currency's precision (the object's own currency, or the session's: ``context["currency"]``),
+# numbers that are not money (prices, shares, odds, rtp) are decimal strings as they are, ids are strings, times
+# are UTC ISO 8601 with a ``Z``.
 
 
 class Output(serializers.Serializer):

@@ -207,7 +207,7 @@ def test_odd_partner_answers_are_recorded_without_failing_the_batch(wired, game,
 
     def fake_send(method, url, *, content=None, headers=None, params=None, timeout=None):
         status, body = answers[json.loads(content)[tx_key]]
-        return transport_module.HttpResponse(status, body), "", 3
+        return transport_module.HttpAnswer(status, body), "", 3
 
     patch_send(monkeypatch, fake_send)
     stats = delivery.pump(wired.partner.pk, take_flag(wired.partner))
@@ -254,7 +254,7 @@ def test_the_bench_kicks_the_pump_and_times_the_steps_the_pump_calls(wired, game
     them up: each patch must reach the pump (one that no longer applies would time nothing, silently)."""
     from collections import Counter
 
-    from bench import bench
+    from bench import delivery_drain as bench
 
     wins = pending_wins(wired, game, 3)
     no_broker.clear()

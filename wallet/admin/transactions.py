@@ -1,47 +1,31 @@
-"""The ledger in the admin, for account managers: read-only lists, delivery actions, reconciliation.
-
-Rules kept here:
-- the ledger is read-only in the admin: no add, no delete, no edit; the only
-  writes are the delivery actions, which call ``wallet.services``
-  (``delivery_retry_now``, ``delivery_resolve_manually``) with
-  ``actor=request.user`` (those services write the audit entries);
-- account managers see only rows of the partners they manage
-  (``wallet.selectors.scope_to_user`` → ``partners_visible_to``); superusers
-  see all, partner-less public demo sessions included; another partner's row
-  answers like a missing one;
-- a session's key hash is never shown (it is not a field of any admin form
-  or list, and not searchable).
+"""Transactions in the admin: the ledger's rows with their delivery attempts inline, the delivery actions (retry
+now, resolve manually, through ``wallet.services``) and the reconciliation report.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import ActionLocation, ModelAdmin, helpers
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from core.admin import BOTH_LOCATIONS, SERVICE_ERRORS, ReadOnlyAdminMixin, error_text
-from core.db import Pk
 from tenants.models import Partner
 from tenants.selectors import partners_visible_to
-
-from . import services
-from .models import DeliveryAttempt, GameSession, InboundHook, Round, Transaction, TxKind, TxStatus
-from .reconciliation import (
+from wallet import services
+from wallet.models import DeliveryAttempt, Transaction, TxStatus
+from wallet.reconciliation import (
     COLUMNS,
     format_amount,
     reconciliation_csv,
@@ -49,206 +33,13 @@ from .reconciliation import (
     reconciliation_report,
     row_values,
 )
-from .round_links import round_details_link
-from .selectors import DELIVERY_KINDS, AnyUser, scope_to_user
+from wallet.selectors import DELIVERY_KINDS, AnyUser
+
+from .base import LedgerAdmin, PartnerFilter, actor, changelist_url, is_change_form_action, round_details_anchor
 
 RESOLVE_TEMPLATE = "admin/wallet/transaction/resolve_manually.html"
 RECONCILIATION_TEMPLATE = "admin/wallet/transaction/reconciliation.html"
 INLINE_ATTEMPTS_SHOWN = 50
-
-
-def _changelist_url(model: str, **params: Any) -> str:
-    url = reverse(f"admin:wallet_{model}_changelist")
-    return f"{url}?{urlencode(params)}" if params else url
-
-
-# A POST the change form sends for one of its actions (Django's own test, ModelAdmin._changeform_view).
-_CHANGE_FORM_ACTION = f"{ActionLocation.CHANGE_FORM.value}-action"
-_SAVE_BUTTONS = ("_save", "_continue", "_addanother", "_saveasnew")
-
-
-def _actor(request: HttpRequest) -> AbstractBaseUser:
-    """The signed-in admin user (the admin site lets no one else in), as the services' audit actor."""
-    assert isinstance(request.user, AbstractBaseUser)
-    return request.user
-
-
-def _is_change_form_action(request: HttpRequest) -> bool:
-    return _CHANGE_FORM_ACTION in request.POST and not any(k in request.POST for k in _SAVE_BUTTONS)
-
-
-# ------------------------------------------------------------------ filters --
-
-
-class PartnerFilter(admin.SimpleListFilter):
-    """The partners the user may see (not a scan of the ledger for the partners that occur in it)."""
-
-    title = "partner"
-    parameter_name = "partner"
-
-    def lookups(self, request: HttpRequest, model_admin: ModelAdmin[Any]) -> list[tuple[str, str]]:
-        return [(str(p.pk), p.name) for p in partners_visible_to(request.user).only("pk", "name")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if not value:
-            return queryset
-        return queryset.filter(partner_id=value) if value in {k for k, _ in self.lookup_choices} else queryset.none()
-
-
-# -------------------------------------------------------------------- base --
-
-
-class LedgerPaginator(Paginator):
-    """Counts at most ``COUNT_CAP`` rows: a COUNT(*) of a filtered 5-million-row ledger is seconds per page.
-
-    Beyond the cap the list shows "more than 10,000" (templates/admin/wallet/pagination.html) and pages up
-    to the cap; a narrower filter (partner, status, a date) reaches the rest.
-    """
-
-    COUNT_CAP = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        # the admin's changelist pages a QuerySet (Paginator's stub types object_list as any sliceable)
-        n = cast(QuerySet[Any], self.object_list)[: self.COUNT_CAP + 1].count()
-        self.capped = n > self.COUNT_CAP
-        return min(n, self.COUNT_CAP)
-
-    capped = False
-
-
-class LedgerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Read-only, scoped to the partners the user may see.
-
-    Cheap on a big ledger: a capped count (``LedgerPaginator``), no second COUNT(*) of the unfiltered
-    list, and no ``date_hierarchy`` (its MIN/MAX and DISTINCT year queries read the whole ledger on
-    every page; the ``created_at`` list filter covers dates).
-    """
-
-    actions = None
-    list_per_page = 50
-    paginator = LedgerPaginator
-    show_full_result_count = False  # no second COUNT(*) over the whole (scoped) ledger per page
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return scope_to_user(super().get_queryset(request), request.user)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.get_fields(request, obj)
-
-
-def round_details_anchor(round_id: Pk) -> str:
-    """A fresh signed link to the round's details page (``wallet/round_links.py``), valid for
-    HUB_ROUND_DETAILS_TTL_SECONDS: the page an account manager opens or sends to a partner's support agent. Only
-    rows the user may see (the admin's scoped querysets) get one."""
-    link = round_details_link(round_id)
-    return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">Round details</a>', link.url)
-
-
-# ----------------------------------------------------------------- sessions --
-
-
-@admin.register(GameSession)
-class GameSessionAdmin(LedgerAdmin):
-    list_display = (
-        "id",
-        "created_at",
-        "partner",
-        "protocol",
-        "game",
-        "player_id",
-        "currency",
-        "is_demo",
-        "status",
-        "balance_mismatch",
-    )
-    list_filter = (PartnerFilter, "status", "protocol", "is_demo", "balance_mismatch", "created_at")
-    list_select_related = ("partner", "game")
-    search_fields = ("id__exact", "^player_id", "=partner_session_ref")
-    # Never key_hash: the session key is the player's bearer credential.
-    fields = (
-        "id",
-        "partner",
-        "ext_client",
-        "protocol",
-        "game",
-        "player_id",
-        "player_name",
-        "currency",
-        "partner_session_ref",
-        "is_demo",
-        "demo_balance",
-        "last_balance",
-        "balance_mismatch",
-        "status",
-        "device",
-        "language",
-        "return_url",
-        "deposit_url",
-        "created_at",
-        "expires_at",
-        "settings_snapshot",
-        "ledger_links",
-    )
-    exclude = ("key_hash",)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).defer("key_hash")
-
-    @admin.display(description="ledger")
-    def ledger_links(self, obj: GameSession) -> SafeString:
-        return format_html(
-            '<a href="{}">Rounds</a> · <a href="{}">Transactions</a>',
-            _changelist_url("round", session__exact=obj.pk),
-            _changelist_url("transaction", session__exact=obj.pk),
-        )
-
-
-# ------------------------------------------------------------------- rounds --
-
-
-@admin.register(Round)
-class RoundAdmin(LedgerAdmin):
-    list_display = (
-        "id",
-        "created_at",
-        "partner",
-        "session",
-        "status",
-        "free_rounds_id",
-        "settled_at",
-        "round_details",
-    )
-    list_filter = (PartnerFilter, "status", "created_at")
-    list_select_related = ("partner",)
-    search_fields = ("id__exact", "session__id__exact", "^session__player_id", "=free_rounds_id")
-    fields = (
-        "id",
-        "partner",
-        "session",
-        "status",
-        "free_rounds_id",
-        "created_at",
-        "settled_at",
-        "round_details",
-        "ledger_links",
-    )
-
-    @admin.display(description="round details")
-    def round_details(self, obj: Round) -> str:
-        return round_details_anchor(obj.pk)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        # The session column prints "<id> (<player>)": load only what that needs.
-        return super().get_queryset(request).select_related("session").defer("session__key_hash")
-
-    @admin.display(description="ledger")
-    def ledger_links(self, obj: Round) -> SafeString:
-        return format_html('<a href="{}">Transactions</a>', _changelist_url("transaction", round__exact=obj.pk))
-
-
-# -------------------------------------------------------------- transactions --
 
 
 class ResolveManuallyForm(forms.Form):
@@ -367,7 +158,7 @@ class TransactionAdmin(LedgerAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        if request.method == "POST" and not _is_change_form_action(request):
+        if request.method == "POST" and not is_change_form_action(request):
             raise PermissionDenied("Transactions are read-only; use the actions.")
         extra_context = {
             **(extra_context or {}),
@@ -415,7 +206,7 @@ class TransactionAdmin(LedgerAdmin):
     def attempt_links(self, obj: Transaction) -> SafeString:
         return format_html(
             '<a href="{}">All delivery attempts</a> · <a href="{}">Audit log</a>',
-            _changelist_url("deliveryattempt", transaction__exact=obj.pk),
+            changelist_url("deliveryattempt", transaction__exact=obj.pk),
             reverse("admin:tenants_auditlog_changelist") + "?" + urlencode({"q": str(obj.pk)}),
         )
 
@@ -447,7 +238,7 @@ class TransactionAdmin(LedgerAdmin):
                 skipped.append(tx)
                 continue
             try:
-                services.delivery_retry_now(tx=tx, actor=_actor(request))
+                services.delivery_retry_now(tx=tx, actor=actor(request))
             except SERVICE_ERRORS as exc:
                 self.message_user(request, f"{tx.pk}: {error_text(exc)}", messages.ERROR)
                 continue
@@ -499,7 +290,7 @@ class TransactionAdmin(LedgerAdmin):
         done = 0
         for tx in txs:
             try:
-                services.delivery_resolve_manually(tx=tx, actor=_actor(request), reason=reason)
+                services.delivery_resolve_manually(tx=tx, actor=actor(request), reason=reason)
             except SERVICE_ERRORS as exc:
                 self.message_user(request, f"{tx.pk}: {error_text(exc)}", messages.ERROR)
                 continue
@@ -551,131 +342,3 @@ class TransactionAdmin(LedgerAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, RECONCILIATION_TEMPLATE, context)
-
-
-# ----------------------------------------------------------------- attempts --
-
-
-@admin.register(DeliveryAttempt)
-class DeliveryAttemptAdmin(LedgerAdmin):
-    list_display = (
-        "started_at",
-        "transaction_link",
-        "partner",
-        "kind",
-        "outcome",
-        "http_status",
-        "duration_ms",
-        "error_code",
-        "error",
-    )
-    list_filter = (PartnerFilter, "outcome", "transaction__kind", "started_at")
-    list_select_related = ("partner",)
-    search_fields = ("transaction__id__exact", "^transaction__session__player_id", "=error_code")
-    fields = (
-        "transaction",
-        "partner",
-        "started_at",
-        "duration_ms",
-        "outcome",
-        "http_status",
-        "error_code",
-        "error",
-        "response",
-        "request",
-        "response_body",
-    )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).annotate(tx_kind=F("transaction__kind"))
-
-    @admin.display(description="transaction", ordering="transaction")
-    def transaction_link(self, obj: DeliveryAttempt) -> SafeString:
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:wallet_transaction_change", args=[obj.transaction_id]),
-            obj.transaction_id,
-        )
-
-    @admin.display(description="kind", ordering="transaction__kind")
-    def kind(self, obj: DeliveryAttempt) -> str:
-        kind = getattr(obj, "tx_kind", None)  # annotated by get_queryset
-        return str(TxKind(kind).label) if kind else ""
-
-
-# ------------------------------------------------------------ inbound hooks --
-
-
-class HookOutcome:
-    """A hook's reconciliation outcome, read from what we answered the partner (``InboundHook.response``)."""
-
-    MISMATCH, RECONCILED, STALE, UNMATCHED = "mismatch", "reconciled", "stale", "unmatched"
-    LABELS = {
-        MISMATCH: "Mismatch",
-        RECONCILED: "Reconciled",
-        STALE: "Stale (balance older than ours)",
-        UNMATCHED: "Not matched",
-    }
-
-    @classmethod
-    def of(cls, hook: InboundHook) -> str:
-        response = hook.response if isinstance(hook.response, dict) else {}
-        if hook.mismatch:
-            return cls.MISMATCH
-        if response.get("reconciled"):
-            return cls.RECONCILED
-        if response.get("stale"):
-            return cls.STALE
-        return cls.UNMATCHED
-
-
-class HookOutcomeFilter(admin.SimpleListFilter):
-    title = "reconciliation outcome"
-    parameter_name = "outcome"
-
-    def lookups(self, request: HttpRequest, model_admin: ModelAdmin[Any]) -> list[tuple[str, str]]:
-        return list(HookOutcome.LABELS.items())
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if value == HookOutcome.MISMATCH:
-            return queryset.filter(mismatch=True)
-        if value == HookOutcome.RECONCILED:
-            return queryset.filter(mismatch=False, response__reconciled=True)
-        if value == HookOutcome.STALE:
-            return queryset.filter(mismatch=False, response__stale=True).exclude(response__reconciled=True)
-        if value == HookOutcome.UNMATCHED:
-            return queryset.filter(mismatch=False).exclude(response__reconciled=True).exclude(response__stale=True)
-        return queryset
-
-
-@admin.register(InboundHook)
-class InboundHookAdmin(LedgerAdmin):
-    """The wallet events partners report to ``POST /igsp/v1/hooks`` and how each reconciled against our ledger:
-    mismatches first (an amount, kind or currency that differs from ours, or a movement our ledger does not know)."""
-
-    list_display = ("received_at", "partner", "action", "transaction_id", "outcome", "session", "response_status")
-    list_filter = (HookOutcomeFilter, PartnerFilter, "action", "received_at")
-    list_select_related = ("partner",)
-    search_fields = ("=transaction_id", "session__id__exact")
-    date_hierarchy = "received_at"
-    ordering = ("-mismatch", "-received_at")
-    fields = (
-        "partner",
-        "received_at",
-        "action",
-        "transaction_id",
-        "outcome",
-        "session",
-        "payload",
-        "response",
-        "response_status",
-    )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).select_related("session").defer("session__key_hash")
-
-    @admin.display(description="outcome", ordering="mismatch")
-    def outcome(self, obj: InboundHook) -> SafeString:
-        value = HookOutcome.of(obj)
-        return format_html('<span class="hook-outcome hook-{}">{}</span>', value, HookOutcome.LABELS[value])
