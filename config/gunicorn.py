@@ -4,7 +4,7 @@ import os
 
 bind = f"{os.environ.get('HUB_BIND', '127.0.0.1')}:{os.environ.get('HUB_PORT', '8000')}"
 workers = int(os.environ.get("HUB_WEB_WORKERS", "2"))
-worker_class = "gthread"
+worker_class = "config.gunicorn_worker.KeepAliveThreadWorker"  # gthread, next request served on its thread
 threads = int(os.environ.get("HUB_WEB_THREADS", "8"))
 timeout = 30
 graceful_timeout = 10
