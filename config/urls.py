@@ -3,7 +3,6 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import views
-from tenants.api import PartnerRegisterView
 from wallet.metrics import metrics_view
 
 # Errors outside DRF views: JSON in the protocol's shape under /api/ and /igsp/, HTML for the admin and pages.
@@ -18,7 +17,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/v1/partners/register", PartnerRegisterView.as_view(), name="partner-register"),
+    path("api/v1/partners/", include("integration_hub.registration.urls")),
     path("api/v1/", include("integration_hub.public_api.urls")),
     path("igsp/v1/", include("integration_hub.igsp.urls")),
     path("admin/", admin.site.urls),

@@ -1,1 +1,1 @@
-"""The protocol edges: IGSP (``igsp/``), the Public API (``public_api/``), the registration API."""
+"""The protocol edges: IGSP (``igsp/``), the Public API (``public_api/``), the registration API (``registration/``)."""

@@ -28,7 +28,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 
-from tenants.api import PartnerRegisterView
+from integration_hub.registration.serializers import PartnerRegisterInput
 
 # ------------------------------------------------------------- security --
 
@@ -285,11 +285,11 @@ REGISTERED = obj(
 
 annotate(
     {
-        "tenants.api.PartnerRegisterView": {
+        "integration_hub.registration.views.PartnerRegisterView": {
             "post": {
                 "tags": ["Hub"],
                 "operation_id": "partners_register",
-                "request": PartnerRegisterView.InputSerializer,
+                "request": PartnerRegisterInput,
                 "responses": {201: REGISTERED, **igsp_errors(409)},
             }
         },
