@@ -13,17 +13,133 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, Conflict, NotFound
+from games import selectors as game_selectors
+from tenants import selectors as tenant_selectors
+from tenants.validators import normalize_currency
 from wallet import currency as money
 from wallet.models import GameSession, Protocol, Round, RoundStatus
 
 from .models import CampaignStatus, FreeRoundsCampaign, FreeRoundsProgress, ProgressStatus
+
+if TYPE_CHECKING:
+    from games.models import BetLine, Game
+    from tenants.models import Partner
+
+
+def campaign_create(
+    *,
+    partner: Partner,
+    ext_cid: str,
+    ext_id: str,
+    currency: str,
+    quantity: int,
+    bet_line: int,
+    valid_from: datetime,
+    valid_until: datetime | None = None,
+    game_refs: Sequence[str] = (),
+    user_ids: Sequence[str] = (),
+) -> FreeRoundsCampaign:
+    """Grant ``quantity`` free rounds at bet line ``bet_line`` to the players of one of the partner's ExtCIDs.
+
+    ``game_refs`` names the games (ids or slugs), each of which must have the line; none means every live game
+    with free spins that has it. ``user_ids`` names the players; none means every player. ``ext_id`` is the
+    partner's id for the campaign, unique per partner (a second one is a ``Conflict``)."""
+    ext = tenant_selectors.ext_client_active_get(partner=partner, ext_cid=ext_cid)
+    currency = normalize_currency(currency)
+    if currency not in tenant_selectors.ext_client_currencies(ext):
+        raise ApplicationError(f"Currency {currency} is not supported.", code="currency_not_supported")
+    games = []
+    for ref in game_refs:
+        game = game_selectors.game_get(ref)
+        if game is None:
+            raise NotFound(f"Game {ref!r} not found.", code="game_not_found")
+        games.append(game)
+    if games:
+        # Named games: each must have the line (the campaign may start in any of them).
+        lines = []
+        for game in games:
+            match = _bet_line(game, currency, bet_line)
+            if match is None:
+                raise ApplicationError(
+                    f"Bet line {bet_line} is not configured for {game.slug} in {currency}.", details="betLine"
+                )
+            lines.append(match)
+        line = lines[0]
+    else:
+        # No games named: "the campaign can be started in any game", i.e. every live game with free spins and
+        # the line (a game without free spins is not a reason to refuse). The eligible games are stored, so a
+        # game without the line never plays it.
+        eligible = [
+            (game, match)
+            for game in game_selectors.games_with_bet_lines(currencies=[currency])
+            if game.status == "active"
+            and game.has_free_spins
+            and (match := next((bl for bl in game.bet_lines.all() if bl.position == bet_line), None))
+        ]
+        if not eligible:
+            raise ApplicationError(f"No game with free spins has bet line {bet_line} in {currency}.", details="betLine")
+        games = [game for game, _ in eligible]
+        line = eligible[0][1]
+    try:
+        with transaction.atomic():
+            return FreeRoundsCampaign.objects.create(
+                partner=partner,
+                ext_client=ext,
+                ext_id=ext_id,
+                game_ids=[str(g.pk) for g in games],
+                user_ids=list(dict.fromkeys(user_ids)),
+                currency=currency,
+                quantity=quantity,
+                bet_line=bet_line,
+                bet_amount=line.max_bet,
+                max_multiplier=line.max_multiplier,
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
+    except IntegrityError as exc:
+        raise Conflict(f"A free rounds campaign with extID {ext_id!r} already exists.") from exc
+
+
+def _bet_line(game: Game, currency: str, position: int) -> BetLine | None:
+    lines = game_selectors.bet_lines_for(game=game, currency=currency).get(currency, [])
+    return next((bl for bl in lines if bl.position == position), None)
+
+
+def campaign_cancel(
+    *, partner: Partner, ext_cid: str, campaign_id: uuid.UUID | None = None, ext_id: str | None = None
+) -> FreeRoundsCampaign:
+    """Cancel one of the partner's campaigns on an ExtCID, named by our id, its ``ext_id`` or both.
+
+    No new free round starts after it; the players whose rounds have all finished are paid their bonus so far
+    (``campaign_cancelled``). Cancelling a cancelled campaign changes nothing."""
+    tenant_selectors.ext_client_active_get(partner=partner, ext_cid=ext_cid)
+    qs = FreeRoundsCampaign.objects.filter(partner=partner, ext_client__ext_cid=ext_cid)
+    if campaign_id:
+        qs = qs.filter(pk=campaign_id)
+    if ext_id:
+        qs = qs.filter(ext_id=ext_id)
+    campaign = qs.first()
+    if campaign is None:
+        raise NotFound("Free rounds campaign not found.")
+    if campaign.status != CampaignStatus.CANCELLED:
+        with transaction.atomic():
+            FreeRoundsCampaign.objects.filter(pk=campaign.pk).update(
+                status=CampaignStatus.CANCELLED, cancelled_at=timezone.now()
+            )
+            campaign.refresh_from_db()
+            campaign_cancelled(campaign=campaign)
+    return campaign
 
 
 def campaign_for(session: GameSession) -> FreeRoundsCampaign | None:

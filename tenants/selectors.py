@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.db import get_or_none
+from core.errors import NotFound
 
 from . import crypto
 from .models import Credential, CredentialPurpose, CredentialState, ExtClient, Partner
@@ -121,6 +122,19 @@ def partner_by_cid(cid) -> Partner | None:
 
 def ext_client_for_partner(*, partner: Partner, ext_cid: str) -> ExtClient | None:
     return get_or_none(ExtClient.objects, partner=partner, ext_cid=ext_cid)
+
+
+def ext_client_active_get(*, partner: Partner, ext_cid: str) -> ExtClient:
+    """The partner's ExtCID if it is active; ``NotFound`` (``ext_cid_not_found``) for any other."""
+    ext = ext_client_for_partner(partner=partner, ext_cid=ext_cid)
+    if ext is None or not ext.is_active:
+        raise NotFound(f"extCID {ext_cid!r} is not configured for this client.", code="ext_cid_not_found")
+    return ext
+
+
+def ext_client_currencies(ext: ExtClient) -> list[str]:
+    """The currencies an ExtCID plays: its own list, or its partner's when it has none."""
+    return list(ext.currencies or ext.partner.currencies)
 
 
 def partners_visible_to(user) -> QuerySet[Partner]:

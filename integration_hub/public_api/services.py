@@ -1,4 +1,4 @@
-"""Public API use cases: create-new-game, the games list, free-rounds campaigns, session termination."""
+"""Public API use cases: create-new-game, the games list, session termination (free rounds: ``freerounds/services.py``)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.api.renderers import dumps_exact
 from core.db import get_or_none
-from core.errors import AccountBlocked, ApplicationError, Conflict, NotFound
-from freerounds.models import CampaignStatus, FreeRoundsCampaign
+from core.errors import AccountBlocked, ApplicationError, NotFound
 from games import catalog, play
 from games import selectors as game_selectors
 from games.locales import resolve_locale
 from games.markets.services import stake_limits
+from tenants import selectors as tenant_selectors
 from tenants.models import ExtClient
 from tenants.validators import normalize_currency
 from wallet import currency as money
@@ -26,7 +25,6 @@ from wallet import services as wallet_services
 from wallet.models import Protocol
 
 if TYPE_CHECKING:
-    from games.models import BetLine, Game
     from tenants.models import Partner
 
 DEMO_BALANCE_USD = Decimal("10000.00")
@@ -60,26 +58,17 @@ class CreatedGame:
     launch_url: str
 
 
-def _ext_client(partner: Partner, ext_cid: str) -> ExtClient:
-    ext = get_or_none(ExtClient.objects.all(), partner=partner, ext_cid=ext_cid)
-    if ext is None or not ext.is_active:
-        raise NotFound(f"extCID {ext_cid!r} is not configured for this client.", code="ext_cid_not_found")
-    return ext
-
-
-def ext_currencies(ext: ExtClient) -> list[str]:
-    return list(ext.currencies or ext.partner.currencies)
-
-
 def create_new_game(*, partner: Partner, data: dict[str, Any]) -> CreatedGame:
     if partner.is_blocked:
         raise AccountBlocked("The account is blocked.", code="account_blocked")
-    ext = _ext_client(partner, data["extCID"])
+    ext = tenant_selectors.ext_client_active_get(partner=partner, ext_cid=data["extCID"])
     game = game_selectors.game_get(data["gameID"])
     if game is None or game.status != "active":
         raise NotFound(f"Game {data['gameID']!r} not found.", code="game_not_found")
     currency = normalize_currency(data["currency"])
-    if currency not in ext_currencies(ext) or (game.currencies and currency not in game.currencies):
+    if currency not in tenant_selectors.ext_client_currencies(ext) or (
+        game.currencies and currency not in game.currencies
+    ):
         raise ApplicationError(f"Currency {currency} is not supported.", code="currency_not_supported")
     locale = resolve_locale(data["locale"])
     if locale is None or (game.locales and locale not in game.locales):
@@ -143,7 +132,7 @@ def games_cache_bump() -> None:
 
 def games_info_json(*, partner: Partner, ext_cid: str, exclude_bet_lines: bool) -> bytes:
     """The GameInfo array for an ExtCID, cached and invalidated when the catalog changes."""
-    ext = _ext_client(partner, ext_cid)
+    ext = tenant_selectors.ext_client_active_get(partner=partner, ext_cid=ext_cid)
     version = cache.get_or_set(GAMES_CACHE_VERSION_KEY, 1, None)
     key = f"public_api:games:{version}:{ext.pk}:{ext.updated_at.timestamp()}:{int(exclude_bet_lines)}"
     raw = cache.get(key)
@@ -154,7 +143,7 @@ def games_info_json(*, partner: Partner, ext_cid: str, exclude_bet_lines: bool) 
 
 
 def _games_info(ext: ExtClient, exclude_bet_lines: bool) -> list[dict]:
-    allowed = set(ext_currencies(ext))
+    allowed = set(tenant_selectors.ext_client_currencies(ext))
     out = []
     for game in game_selectors.games_with_bet_lines():
         if game.status != "active":
@@ -191,93 +180,6 @@ def _games_info(ext: ExtClient, exclude_bet_lines: bool) -> list[dict]:
             info["hasFreeSpins"] = bool(info["betLines"])
         out.append(info)
     return out
-
-
-# ------------------------------------------------------------ free rounds --
-
-
-def free_rounds_create(*, partner: Partner, data: dict[str, Any]) -> FreeRoundsCampaign:
-    ext = _ext_client(partner, data["extCID"])
-    currency = normalize_currency(data["currency"])
-    if currency not in ext_currencies(ext):
-        raise ApplicationError(f"Currency {currency} is not supported.", code="currency_not_supported")
-    games = []
-    for ref in data.get("gameIDs") or []:
-        game = game_selectors.game_get(ref)
-        if game is None:
-            raise NotFound(f"Game {ref!r} not found.", code="game_not_found")
-        games.append(game)
-    position = data["betLine"]
-    if games:
-        # Named games: each must have the line (the campaign may start in any of them).
-        line = None
-        for game in games:
-            match = _bet_line(game, currency, position)
-            if match is None:
-                raise ApplicationError(
-                    f"Bet line {position} is not configured for {game.slug} in {currency}.", details="betLine"
-                )
-            line = line or match
-    else:
-        # No gameIDs: "the campaign can be started in any game", i.e. every live game with free spins and the
-        # line (a game without free spins is not a reason to refuse). The eligible games are stored, so a game
-        # without the line never plays it.
-        eligible = [
-            (game, match)
-            for game in game_selectors.games_with_bet_lines(currencies=[currency])
-            if game.status == "active"
-            and game.has_free_spins
-            and (match := next((bl for bl in game.bet_lines.all() if bl.position == position), None))
-        ]
-        if not eligible:
-            raise ApplicationError(f"No game with free spins has bet line {position} in {currency}.", details="betLine")
-        games = [game for game, _ in eligible]
-        line = eligible[0][1]
-    try:
-        with transaction.atomic():
-            return FreeRoundsCampaign.objects.create(
-                partner=partner,
-                ext_client=ext,
-                ext_id=data["extID"],
-                game_ids=[str(g.pk) for g in games],
-                user_ids=list(dict.fromkeys(data.get("userIDs") or [])),
-                currency=currency,
-                quantity=data["quantity"],
-                bet_line=data["betLine"],
-                bet_amount=line.max_bet,
-                max_multiplier=line.max_multiplier,
-                valid_from=data["validFrom"],
-                valid_until=data.get("validUntil"),
-            )
-    except IntegrityError as exc:
-        raise Conflict(f"A free rounds campaign with extID {data['extID']!r} already exists.") from exc
-
-
-def _bet_line(game: Game, currency: str, position: int) -> BetLine | None:
-    lines = game_selectors.bet_lines_for(game=game, currency=currency).get(currency, [])
-    return next((bl for bl in lines if bl.position == position), None)
-
-
-def free_rounds_cancel(*, partner: Partner, data: dict[str, Any]) -> FreeRoundsCampaign:
-    _ext_client(partner, data["extCID"])
-    qs = FreeRoundsCampaign.objects.filter(partner=partner, ext_client__ext_cid=data["extCID"])
-    if data.get("id"):
-        qs = qs.filter(pk=data["id"])
-    if data.get("extID"):
-        qs = qs.filter(ext_id=data["extID"])
-    campaign = qs.first()
-    if campaign is None:
-        raise NotFound("Free rounds campaign not found.")
-    if campaign.status != CampaignStatus.CANCELLED:
-        from freerounds.services import campaign_cancelled
-
-        with transaction.atomic():
-            FreeRoundsCampaign.objects.filter(pk=campaign.pk).update(
-                status=CampaignStatus.CANCELLED, cancelled_at=timezone.now()
-            )
-            campaign.refresh_from_db()
-            campaign_cancelled(campaign=campaign)
-    return campaign
 
 
 def sessions_terminate(*, partner: Partner, data: dict[str, Any]) -> list:

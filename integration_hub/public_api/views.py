@@ -17,6 +17,7 @@ from core.api.fields import (
     StrictIntegerField,
 )
 from core.api.throttling import LookupThrottle
+from freerounds import services as freerounds_services
 
 from . import services
 from .base import CoreApiView, _object
@@ -144,11 +145,26 @@ class FreeRoundsView(CoreApiView):
     def post(self, request: Request) -> Response:
         body = CreateFreeRoundsSerializer(data=_object(request))
         body.is_valid(raise_exception=True)
-        campaign = services.free_rounds_create(partner=request.user.partner, data=body.validated_data)
+        v = body.validated_data
+        campaign = freerounds_services.campaign_create(
+            partner=request.user.partner,
+            ext_cid=v["extCID"],
+            ext_id=v["extID"],
+            currency=v["currency"],
+            quantity=v["quantity"],
+            bet_line=v["betLine"],
+            valid_from=v["validFrom"],
+            valid_until=v.get("validUntil"),
+            game_refs=v.get("gameIDs") or (),
+            user_ids=v.get("userIDs") or (),
+        )
         return Response({"id": str(campaign.pk), "extID": campaign.ext_id}, status=status.HTTP_200_OK)
 
     def delete(self, request: Request) -> Response:
         body = DeleteFreeRoundsSerializer(data=_object(request))
         body.is_valid(raise_exception=True)
-        services.free_rounds_cancel(partner=request.user.partner, data=body.validated_data)
+        v = body.validated_data
+        freerounds_services.campaign_cancel(
+            partner=request.user.partner, ext_cid=v["extCID"], campaign_id=v.get("id"), ext_id=v.get("extID")
+        )
         return Response(status=status.HTTP_200_OK)
