@@ -3,7 +3,6 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import views
-from wallet.metrics import metrics_view
 
 # Errors outside DRF views: JSON in the protocol's shape under /api/ and /igsp/, HTML for the admin and pages.
 handler400 = "config.views.bad_request"
@@ -14,7 +13,7 @@ handler500 = "config.views.server_error"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    path("metrics", metrics_view, name="metrics"),
+    path("metrics", views.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/partners/", include("integration_hub.registration.urls")),

@@ -1,15 +1,19 @@
-"""Operational endpoints (liveness, readiness) and the error handlers of the root URLconf."""
+"""Operational endpoints (liveness, readiness, metrics) and the error handlers of the root URLconf."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from core.api.exceptions import render_error
 from core.errors import INTERNAL_ERROR_MESSAGE
+from wallet.metrics import hub_metrics_snapshot
 
 
 @require_GET
@@ -50,6 +54,31 @@ def readyz(request):
         "broker": settings.CELERY_BROKER_URL.split("://", 1)[0],
     }
     return JsonResponse(body, status=200 if ready else 503)
+
+
+def _authorized(request: HttpRequest, token: str) -> bool:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    return scheme.lower() == "bearer" and secrets.compare_digest(value.strip().encode(), token.encode())
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus scrapes: the hub's database-backed figures (``wallet/metrics.py``), then this process's own.
+
+    When ``HUB_METRICS_TOKEN`` is set, a scrape must send ``Authorization: Bearer <token>`` (compared in
+    constant time); under production settings /metrics answers 403 until the token is set."""
+    token = settings.HUB_METRICS_TOKEN
+    if not token and settings.HUB_PRODUCTION:
+        return HttpResponse(
+            "Forbidden: /metrics is disabled until HUB_METRICS_TOKEN is set.\n", status=403, content_type="text/plain"
+        )
+    if token and not _authorized(request, token):
+        response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    # The hub's database-backed metrics (a cached snapshot), then this process's own (default registry) metrics.
+    body = hub_metrics_snapshot() + generate_latest(REGISTRY)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
 
 
 # --- Error handlers (handler400/403/404/500 of config.urls) ------------------------------------

@@ -1,4 +1,4 @@
-"""Prometheus metrics at /metrics, read from the database at scrape time.
+"""The hub's Prometheus metrics, read from the database at scrape time (served at /metrics by config/views.py).
 
 The hub runs several processes (web workers, Celery workers, beat) on several
 machines; in-process counters would each see a slice. The counts live in the
@@ -24,10 +24,7 @@ transaction as each change (wallet/tallies.py), and a scrape sums those.
 - ``hub_metrics_database_up`` (gauge): 0 when the database could not be read
   (the other hub metrics are then absent rather than wrong).
 
-No partner label: /metrics is not tenant-scoped. When ``HUB_METRICS_TOKEN``
-is set, scrapes must send ``Authorization: Bearer <token>`` (compared in
-constant time); under production settings /metrics answers 403 until the
-token is set.
+No partner label: /metrics is not tenant-scoped.
 
 The pending-delivery gauges read the outbox's partial index. The rendered hub
 metrics are also a snapshot kept in the cache for
@@ -38,16 +35,14 @@ when the cache is Redis), and a scrape inside that window runs no query.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.db.models import Count, Min, Q
-from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -159,24 +154,3 @@ def hub_metrics_snapshot() -> bytes:
         except Exception as exc:  # noqa: BLE001
             logger.warning("metrics: cache unavailable: %s", type(exc).__name__)
     return body
-
-
-def _authorized(request: HttpRequest, token: str) -> bool:
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    scheme, _, value = header.partition(" ")
-    return scheme.lower() == "bearer" and secrets.compare_digest(value.strip().encode(), token.encode())
-
-
-def metrics_view(request: HttpRequest) -> HttpResponse:
-    token = settings.HUB_METRICS_TOKEN
-    if not token and settings.HUB_PRODUCTION:
-        return HttpResponse(
-            "Forbidden: /metrics is disabled until HUB_METRICS_TOKEN is set.\n", status=403, content_type="text/plain"
-        )
-    if token and not _authorized(request, token):
-        response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
-        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
-        return response
-    # The hub's database-backed metrics (a cached snapshot), then this process's own (default registry) metrics.
-    body = hub_metrics_snapshot() + generate_latest(REGISTRY)
-    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
