@@ -1,11 +1,14 @@
 """Domain errors: a client-facing failure with a stable code and the HTTP status it maps to.
 
 No HTTP framework here (domain code raises these; ``core.api.exceptions`` is the one place that renders
-them, in each protocol's own shape). ``status_code`` is a plain ``http.HTTPStatus`` value.
+them, in each protocol's own shape). ``status_code`` is a plain ``http.HTTPStatus`` value; a partner's
+refusal (``Declined``) carries a ``DeclineReason`` instead, and the edge picks its status
+(``core.api.exceptions.http_status``).
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
 
@@ -80,3 +83,22 @@ class AccountBlocked(ApplicationError):
 class UpstreamUnavailable(ApplicationError):
     status_code = HTTPStatus.BAD_GATEWAY
     code = "partner_unreachable"
+
+
+class DeclineReason(StrEnum):
+    """Why a partner's wallet refused an operation, as the game page needs to tell them apart."""
+
+    REFUSED = "refused"  # any other refusal (limits, a blocked player, …): the player's to read
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    SESSION_GONE = "session_gone"  # the partner no longer knows the session (or says it expired)
+    INTEGRATION_FAULT = "integration_fault"  # the partner refused our credentials: not the player's doing
+
+
+class Declined(ApplicationError):
+    """The partner's wallet refused an operation (a bet, a balance read): its code and message reach the game."""
+
+    code = "declined"
+
+    def __init__(self, message: str, *, reason: DeclineReason = DeclineReason.REFUSED, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.reason = reason

@@ -32,7 +32,16 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from core.db import Pk, insert_row, write_rows
-from core.errors import AccountBlocked, ApplicationError, Conflict, Gone, TooManyRequests, UpstreamUnavailable
+from core.errors import (
+    AccountBlocked,
+    ApplicationError,
+    Conflict,
+    Declined,
+    DeclineReason,
+    Gone,
+    TooManyRequests,
+    UpstreamUnavailable,
+)
 
 from . import bulkhead, calllog, session_cache
 from . import currency as money
@@ -45,14 +54,11 @@ if TYPE_CHECKING:
     from tenants.models import ExtClient, Partner
     from tenants.services import Actor
 
-SESSION_KEY_PREFIX = "igsp_"
 MAX_AMOUNT = Decimal(10) ** 15  # the ledger's columns hold 16 integer digits
 
 
-class BetDeclined(ApplicationError):
+class BetDeclined(Declined):
     """The partner refused the bet (insufficient funds, limits, …): its code and message reach the game."""
-
-    status_code = 402
 
     def __init__(
         self,
@@ -61,7 +67,7 @@ class BetDeclined(ApplicationError):
         code: str = "bet_declined",
         action: str = "",
         action_data: str = "",
-        status_code: int | None = None,
+        reason: DeclineReason = DeclineReason.REFUSED,
     ):
         extra = {}
         if action:
@@ -71,7 +77,7 @@ class BetDeclined(ApplicationError):
         super().__init__(
             message or "The bet was declined by the casino wallet.",
             code=code or "bet_declined",
-            status_code=status_code,
+            reason=reason,
             extra=extra,
         )
 
@@ -110,9 +116,11 @@ def session_create(
     demo_balance: Decimal | None = None,
     balance: Decimal | None = None,
     settings_snapshot: dict[str, Any] | None = None,
+    key_prefix: str = "",
 ) -> NewSession:
-    """Create a game session. A duplicate partner session reference answers Conflict (409)."""
-    key = SESSION_KEY_PREFIX + secrets.token_urlsafe(32)
+    """Create a game session and its key (``key_prefix`` + a random secret; the key is stored hashed and
+    returned once). A duplicate partner session reference answers Conflict (409)."""
+    key = key_prefix + secrets.token_urlsafe(32)
     session = GameSession(
         partner=partner,
         ext_client=ext_client,
@@ -227,17 +235,17 @@ def session_balance(*, session: GameSession) -> Decimal:
         code=result.error_code or "balance_unavailable",
         action=result.action,
         action_data=result.action_data,
-        status_code=_declined_status(result.http_status, result.error_code),
+        reason=_decline_reason(result.http_status, result.error_code),
     )
 
 
-def _declined_status(http_status: int | None, code: str = "") -> int:
-    """How a partner's refusal reaches the game page."""
+def _decline_reason(http_status: int | None, code: str = "") -> DeclineReason:
+    """What a partner's refusal means for the player: the partner's HTTP status and code read as a reason."""
     if http_status in (401, 403):
-        return 502  # the partner rejected our signature: an integration fault, not the player's
+        return DeclineReason.INTEGRATION_FAULT  # the partner rejected our signature
     if http_status == 404 or code in ("session_expired", "session_not_found"):
-        return 410
-    return 402 if code == "insufficient_funds" else 400
+        return DeclineReason.SESSION_GONE
+    return DeclineReason.INSUFFICIENT_FUNDS if code == "insufficient_funds" else DeclineReason.REFUSED
 
 
 # ------------------------------------------------------------------- bets --
@@ -351,7 +359,7 @@ def bet_place(
         code=result.error_code or "bet_declined",
         action=result.action,
         action_data=result.action_data,
-        status_code=_declined_status(result.http_status, result.error_code),
+        reason=_decline_reason(result.http_status, result.error_code),
     )
 
 
@@ -434,7 +442,7 @@ def _demo_bet(
     with transaction.atomic():
         locked = GameSession.objects.select_for_update().get(pk=session.pk)
         if locked.demo_balance < amount:
-            raise BetDeclined("Insufficient funds.", code="insufficient_funds")
+            raise BetDeclined("Insufficient funds.", code="insufficient_funds", reason=DeclineReason.INSUFFICIENT_FUNDS)
         GameSession.objects.filter(pk=session.pk).update(demo_balance=F("demo_balance") - amount)
         rnd = _new_round(session, free_rounds_id)
         insert_row(rnd)
@@ -535,11 +543,6 @@ def refund_record(*, bet_tx: Transaction) -> Transaction:
 
 def _enqueue_after_commit(tx: Transaction) -> None:
     transaction.on_commit(lambda: enqueue(tx))
-
-
-def launch_url(created: NewSession) -> str:
-    """The game page for a session; the key travels in the fragment (never sent to servers or in referrers)."""
-    return f"{settings.HUB_PUBLIC_URL}/launch/{created.session.pk}#key={created.key}"
 
 
 # ------------------------------------------------------- account managers --

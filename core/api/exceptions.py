@@ -26,7 +26,14 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from core.errors import AUTH_FAILED_MESSAGE, INTERNAL_ERROR_MESSAGE, PUBLIC_API_CODES, ApplicationError
+from core.errors import (
+    AUTH_FAILED_MESSAGE,
+    INTERNAL_ERROR_MESSAGE,
+    PUBLIC_API_CODES,
+    ApplicationError,
+    Declined,
+    DeclineReason,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +68,23 @@ _STATUS_CODES = {
     500: "internal_error",
     502: "partner_unreachable",
 }
+
+
+# A partner's refusal as the game page sees it: the player's own (400, 402), the session over at the partner
+# (410), or a fault between the partner and us (502: the partner refused our signature).
+DECLINE_STATUS = {
+    DeclineReason.REFUSED: 400,
+    DeclineReason.INSUFFICIENT_FUNDS: 402,
+    DeclineReason.SESSION_GONE: 410,
+    DeclineReason.INTEGRATION_FAULT: 502,
+}
+
+
+def http_status(exc: ApplicationError) -> int:
+    """The HTTP status a domain error is answered with (every edge renders domain errors through this)."""
+    if isinstance(exc, Declined):
+        return DECLINE_STATUS[exc.reason]
+    return exc.status_code
 
 
 def render_error(
@@ -101,9 +125,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, ApplicationError):
         set_rollback()
+        status = http_status(exc)
         return Response(
-            render_error(style, exc.status_code, exc.message, exc.code, exc.details, exc.extra),
-            status=exc.status_code,
+            render_error(style, status, exc.message, exc.code, exc.details, exc.extra),
+            status=status,
             headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
         )
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from core.errors import ApplicationError
 from games import play
+from integration_hub.session_api.launch import SESSION_KEY_PREFIX, launch_url
 from tenants.validators import normalize_currency
 from wallet import currency as money
 from wallet import services as wallet_services
@@ -72,8 +73,9 @@ def _session_open(
         demo_balance=(data["balance"] or DEFAULT_DEMO_BALANCE) if is_demo else None,
         balance=None if is_demo else data["balance"],
         settings_snapshot={"country": country},
+        key_prefix=SESSION_KEY_PREFIX,
     )
-    return CreatedSession(created.session, wallet_services.launch_url(created))
+    return CreatedSession(created.session, launch_url(created))
 
 
 def igsp_session_create(*, partner: Partner, data: dict[str, Any]) -> CreatedSession:

@@ -17,6 +17,7 @@ from games import catalog, play
 from games import selectors as game_selectors
 from games.locales import resolve_locale
 from games.markets.services import stake_limits
+from integration_hub.session_api.launch import SESSION_KEY_PREFIX, launch_url
 from tenants import selectors as tenant_selectors
 from tenants.models import ExtClient
 from tenants.validators import normalize_currency
@@ -116,8 +117,9 @@ def create_new_game(*, partner: Partner, data: dict[str, Any]) -> CreatedGame:
         is_demo=demo,
         demo_balance=demo_balance,
         settings_snapshot={"country": (user.get("country") or "").upper()},
+        key_prefix=SESSION_KEY_PREFIX,
     )
-    return CreatedGame(created.session, wallet_services.launch_url(created))
+    return CreatedGame(created.session, launch_url(created))
 
 
 # ------------------------------------------------------------------ games --

@@ -34,7 +34,7 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils.log import log_response
 
-from core.api.exceptions import render_error
+from core.api.exceptions import http_status, render_error
 from core.api.renderers import dumps_exact
 from core.errors import AUTH_FAILED_MESSAGE, INTERNAL_ERROR_MESSAGE, ApplicationError
 from core.money import loads_decimal
@@ -167,8 +167,8 @@ def _answer(request: HttpRequest, match: re.Match[str]) -> tuple[int, Any, dict[
     except ApplicationError as exc:
         if exc.retry_after:
             headers["Retry-After"] = str(exc.retry_after)
-        body = render_error("igsp", exc.status_code, exc.message, exc.code, exc.details, exc.extra)
-        return exc.status_code, body, headers
+        status = http_status(exc)
+        return status, render_error("igsp", status, exc.message, exc.code, exc.details, exc.extra), headers
     return status, body, headers
 
 

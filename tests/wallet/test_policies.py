@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from core import signing
-from core.errors import UpstreamUnavailable
+from core.api.exceptions import http_status
+from core.errors import DeclineReason, UpstreamUnavailable
 from tests.conftest import run_together
 from tests.wallet_send import observe_send
 from wallet import delivery, services
@@ -109,7 +110,8 @@ def test_bet_4xx_is_declined_without_refund_and_the_code_reaches_the_game(wired,
     wired.faults(bet={"decline_code": "insufficient_funds"})
     with pytest.raises(BetDeclined) as err:
         services.bet_place(session=session, amount=Decimal("5.00"))
-    assert err.value.code == "insufficient_funds" and err.value.status_code == 402
+    assert err.value.code == "insufficient_funds" and err.value.reason == DeclineReason.INSUFFICIENT_FUNDS
+    assert http_status(err.value) == 402
     assert err.value.message
     assert Transaction.objects.get(kind=TxKind.BET).status == TxStatus.DECLINED
     assert not Transaction.objects.filter(kind=TxKind.REFUND).exists()
