@@ -1,17 +1,18 @@
-"""Seed a fresh install: the superuser and a demo partner wired to the sandbox. Idempotent.
+"""Seed a fresh install: the superuser and a demo partner wired to the sandbox partner. Idempotent.
 
-Development and tests only: under production settings (``HUB_PRODUCTION``) it refuses to run, so a
-production database never gets the default ``admin`` password or a partner wired to the sandbox.
+Development and tests only: the command belongs to the sandbox app, which production settings do not install,
+and under production settings (``HUB_PRODUCTION``) it refuses to run as well, so a production database never
+gets the default ``admin`` password or a partner wired to the sandbox.
 """
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from sandbox import services as sandbox_services
 from tenants import services
 from tenants.models import CredentialPurpose, Partner
 
@@ -70,16 +71,7 @@ class Command(BaseCommand):
 
     def _configure_sandbox(self, result) -> None:
         """Hand the sandbox partner the keys a real partner would hold."""
-        if not apps.is_installed("sandbox"):
-            return
-        try:
-            from sandbox import services as sandbox_services
-        except ImportError:  # pragma: no cover
-            return
-        configure = getattr(sandbox_services, "tenant_configure", None)
-        if configure is None:
-            return
-        configure(
+        sandbox_services.tenant_configure(
             slug=DEMO_SANDBOX_TENANT,
             igsp_api_key=result.credentials[CredentialPurpose.IGSP].credential.public_id,
             igsp_secret=result.credentials[CredentialPurpose.IGSP].secret,
