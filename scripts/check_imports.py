@@ -9,7 +9,10 @@ remove them), then reports:
   module importing itself);
 - every layering violation: domain code (models, services, selectors, domain modules of the
   apps) importing Django REST framework or a protocol edge (``integration_hub.igsp`` /
-  ``integration_hub.public_api`` / ``integration_hub.session_api``), listed in ``FORBIDDEN`` below.
+  ``integration_hub.public_api`` / ``integration_hub.session_api``), listed in ``FORBIDDEN`` below;
+- every edge violation: a ``models``, ``services`` or ``selectors`` module (or package) of a domain
+  app (``DOMAIN_APPS``) importing the sandbox partner, any of ``integration_hub``, DRF or
+  ``django.http`` (``EDGE_ONLY``): HTTP and the partner double belong to the edges.
 
 Tests, migrations and the hand-run benchmarks are not part of the graph. Exit 1 when anything
 is found; ``--graph`` prints the edges.
@@ -73,6 +76,22 @@ DOMAIN = (
     "contractwatch.selectors",
 )
 FORBIDDEN = ("rest_framework", "integration_hub.igsp", "integration_hub.public_api", "integration_hub.session_api")
+
+# The domain apps, and what their models, services and selectors never import (directly or through the modules
+# they import): the protocols, HTTP and the sandbox partner are the edges' business.
+DOMAIN_APPS = (
+    "tenants",
+    "wallet",
+    "games",
+    "catalog",
+    "freerounds",
+    "certification",
+    "portal",
+    "alerts",
+    "contractwatch",
+)
+DOMAIN_LAYERS = {"models", "services", "selectors"}
+EDGE_ONLY = ("sandbox", "integration_hub", "rest_framework", "django.http")
 
 
 def module_name(path: Path) -> str:
@@ -212,6 +231,38 @@ def violations(raw: dict[str, set[str]], edges: dict[str, set[str]]) -> list[str
     return sorted(set(out))
 
 
+def _imports(target: str, prefixes: tuple[str, ...]) -> bool:
+    return any(target == p or target.startswith(p + ".") for p in prefixes)
+
+
+def is_domain_layer(name: str) -> bool:
+    """``<app>.models``, ``<app>.services``, ``<app>.selectors`` of a domain app, at any depth (``games.markets.
+    services``) and with their submodules (``tenants.services.keys``)."""
+    parts = name.split(".")
+    return parts[0] in DOMAIN_APPS and bool(DOMAIN_LAYERS & set(parts[1:]))
+
+
+def edge_violations(raw: dict[str, set[str]], edges: dict[str, set[str]]) -> list[str]:
+    """Domain models, services and selectors importing an ``EDGE_ONLY`` package, directly or through the project
+    modules they import (a path through the edges themselves is reported once, where it enters them)."""
+    out = []
+    for name in sorted(raw):
+        if not is_domain_layer(name):
+            continue
+        seen, todo = {name}, [name]
+        while todo:
+            current = todo.pop()
+            via = "" if current == name else f" (through {current})"
+            for target in sorted(raw.get(current, ())):
+                if _imports(target, EDGE_ONLY):
+                    out.append(f"{name} imports {target}{via}")
+            for nxt in edges.get(current, ()):
+                if nxt not in seen and not _imports(nxt, EDGE_ONLY) and not nxt.startswith("config"):
+                    seen.add(nxt)
+                    todo.append(nxt)
+    return sorted(set(out))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", action="store_true", help="print every edge")
@@ -224,16 +275,19 @@ def main() -> int:
                 print(f"{name} -> {dest}")
     found = cycles(edges)
     bad = violations(raw, edges)
+    outside = edge_violations(raw, edges)
     for component in found:
         inner = {v: sorted(edges[v] & set(component)) for v in component}
         print("import cycle: " + "; ".join(f"{v} -> {', '.join(w)}" for v, w in inner.items()))
     for line in bad:
         print("layering: " + line)
+    for line in outside:
+        print("edges: " + line)
     print(
         f"{len(modules)} modules, {sum(len(v) for v in edges.values())} imports, "
-        f"{len(found)} cycles, {len(bad)} layering violations"
+        f"{len(found)} cycles, {len(bad)} layering violations, {len(outside)} edge violations"
     )
-    return 1 if found or bad else 0
+    return 1 if found or bad or outside else 0
 
 
 if __name__ == "__main__":
