@@ -294,7 +294,7 @@ def _run_create(
         hub_version=hub_version(),
         requested_via=via,
         requested_by=actor if actor is not None and not isinstance(actor, str) else None,
-        requested_label=tenant_services._actor_fields(actor)["actor_label"],
+        requested_label=tenant_services.actor_label(actor),
         total=len(runner.select(protocol, groups)),
     )
 

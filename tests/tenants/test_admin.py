@@ -307,7 +307,9 @@ def test_onboarding_service_refusal_is_a_form_error(admin_client):
 
 
 def test_onboarding_failure_after_partial_writes_rolls_everything_back(admin_client):
-    with mock.patch("tenants.services.credential_issue", side_effect=ApplicationError("Key vault unavailable.")):
+    with mock.patch(
+        "tenants.services.onboarding.credential_issue", side_effect=ApplicationError("Key vault unavailable.")
+    ):
         response = admin_client.post(url("partner", "add"), onboarding_data())
 
     assert response.status_code == 200
