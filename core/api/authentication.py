@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -95,7 +96,7 @@ def admin_key_throttle_reset(ip: str) -> None:
     cache.delete_many(_admin_key_cache_keys(ip))
 
 
-class AdminKeyAuthentication:
+class AdminKeyAuthentication(BaseAuthentication):
     """``X-Admin-Key`` = HUB_ADMIN_API_KEY, for platform scripts (registration). Disabled when unset.
 
     Throttled per client address (``client_ip``, so HUB_NUM_PROXIES applies): after
