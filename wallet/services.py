@@ -118,8 +118,7 @@ def session_create(
     settings_snapshot: dict[str, Any] | None = None,
     key_prefix: str = "",
 ) -> NewSession:
-    """Create a game session and its key (``key_prefix`` + a random secret; the key is stored hashed and
-    returned once). A duplicate partner session reference answers Conflict (409)."""
+    """Create a game session and its key (``key_prefix`` + a secret, stored hashed). A duplicate session_id: 409."""
     key = key_prefix + secrets.token_urlsafe(32)
     session = GameSession(
         partner=partner,
