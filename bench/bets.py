@@ -134,6 +134,7 @@ def onboard_perf_partner(stack: Stack, hooks_url: str):
 
 def make_sessions(partner, game_slug: str, n: int, tag: str) -> list[tuple[str, str]]:
     from games.models import Game
+    from integration_hub.session_api.launch import SESSION_KEY_PREFIX
     from wallet import services
 
     game = Game.objects.get(slug=game_slug)
@@ -141,6 +142,7 @@ def make_sessions(partner, game_slug: str, n: int, tag: str) -> list[tuple[str, 
     for i in range(n):
         new = services.session_create(
             protocol="igsp",
+            key_prefix=SESSION_KEY_PREFIX,
             partner=partner,
             game=game,
             player_id=f"perf-{tag}-{i}",

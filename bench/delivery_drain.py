@@ -20,6 +20,7 @@ from .common import ROOT, Stack, counting_db_wrapper, cpu_seconds, flush_redis_d
 
 def make_sessions(wired, n: int) -> list:
     from games.models import Game
+    from integration_hub.session_api.launch import SESSION_KEY_PREFIX
     from tenants.models import Partner
     from wallet import services
 
@@ -28,6 +29,7 @@ def make_sessions(wired, n: int) -> list:
     return [
         services.session_create(
             protocol="igsp",
+            key_prefix=SESSION_KEY_PREFIX,
             partner=partner,
             game=game,
             player_id=f"bench-p{i}",

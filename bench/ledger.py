@@ -342,6 +342,7 @@ def run(*, redis_db: int | None = None) -> tuple[dict, list[Goal]]:
 
     wait_tcp(null_port)
     from games.models import Game
+    from integration_hub.session_api.launch import SESSION_KEY_PREFIX
     from tenants import services as tenant_services
     from tenants.models import Partner
     from wallet import services
@@ -361,6 +362,7 @@ def run(*, redis_db: int | None = None) -> tuple[dict, list[Goal]]:
     partner = Partner.objects.get(pk=partner_ids[0])
     session = services.session_create(
         protocol="igsp",
+        key_prefix=SESSION_KEY_PREFIX,
         partner=partner,
         game=game,
         player_id="ledger-bettor",

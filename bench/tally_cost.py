@@ -28,6 +28,7 @@ def main() -> int:
     from django.db import connection, transaction
 
     from games.models import Game
+    from integration_hub.session_api.launch import SESSION_KEY_PREFIX
     from tenants import services as tenant_services
     from wallet import services
 
@@ -37,7 +38,13 @@ def main() -> int:
     ).partner  # fmt: skip
     game = Game.objects.get(slug=Game.TRADERHERO_JACKPOT)
     session = services.session_create(
-        protocol="igsp", partner=partner, game=game, player_id="cost", currency="USD", balance=Decimal("100")
+        protocol="igsp",
+        key_prefix=SESSION_KEY_PREFIX,
+        partner=partner,
+        game=game,
+        player_id="cost",
+        currency="USD",
+        balance=Decimal("100"),
     ).session
 
     def bet(cursor) -> float:
