@@ -160,9 +160,9 @@ def new_market(title: str):
 
     from django.utils import timezone
 
-    from games.markets import services as markets
+    from games.markets import lifecycle
 
-    return markets.market_create(title=title, b=Decimal("10000"), close_at=timezone.now() + timedelta(days=30))
+    return lifecycle.market_create(title=title, b=Decimal("10000"), close_at=timezone.now() + timedelta(days=30))
 
 
 def fill_market(market, n: int) -> float:

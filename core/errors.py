@@ -60,12 +60,12 @@ class Conflict(ApplicationError):
 
 
 class TooManyRequests(ApplicationError):
-    """A refusal to retry later: 429 with ``Retry-After`` (seconds)."""
+    """A refusal to retry later: 429, with ``Retry-After`` (seconds) when ``retry_after`` is known."""
 
     status_code = HTTPStatus.TOO_MANY_REQUESTS
     code = "too_many_requests"
 
-    def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 

@@ -1,6 +1,6 @@
 """Catalog and game operations for account managers.
 
-Market status changes call ``games/markets/services.py`` (suspend, resume) or queue a settlement
+Market status changes call ``games/markets/lifecycle.py`` (suspend, resume) or queue a settlement
 (resolve, cancel, void: ``games/markets/settlement.py`` in a worker, which pays every position through the
 wallet). Positions and jackpot rounds are read-only.
 """
@@ -18,8 +18,7 @@ from core.admin import BOTH_LOCATIONS, ReadOnlyAdminMixin, actor_of
 from core.errors import ApplicationError
 
 from . import services
-from .markets import lmsr
-from .markets import services as markets
+from .markets import lifecycle, lmsr
 from .models import (
     BetLine,
     Game,
@@ -188,12 +187,12 @@ class MarketAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             fields = {
-                name: form.cleaned_data[name] for name in markets.MARKET_EDITABLE_FIELDS if name in form.changed_data
+                name: form.cleaned_data[name] for name in lifecycle.MARKET_EDITABLE_FIELDS if name in form.changed_data
             }
             if fields:
-                markets.market_update(market_id=obj.pk, actor=actor_of(request), **fields)
+                lifecycle.market_update(market_id=obj.pk, actor=actor_of(request), **fields)
             return
-        created = markets.market_create(
+        created = lifecycle.market_create(
             title=obj.title,
             description=obj.description,
             b=obj.b,
@@ -223,11 +222,11 @@ class MarketAdmin(admin.ModelAdmin):
 
     @admin.action(description="Suspend trading", permissions=["change"], location=BOTH_LOCATIONS)
     def suspend(self, request, queryset):
-        self._apply(request, queryset, "suspended", markets.market_suspend)
+        self._apply(request, queryset, "suspended", lifecycle.market_suspend)
 
     @admin.action(description="Resume trading", permissions=["change"], location=BOTH_LOCATIONS)
     def resume(self, request, queryset):
-        self._apply(request, queryset, "resumed", markets.market_resume)
+        self._apply(request, queryset, "resumed", lifecycle.market_resume)
 
     def _settle(self, request, queryset, action: str, outcome: str | None = None):
         """Resolve / cancel / void: the settlement and every payout run in a worker (thousands of positions

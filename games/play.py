@@ -28,7 +28,7 @@ from wallet.models import GameSession, Round, Transaction
 
 from . import locales
 from . import selectors as sel
-from .markets import services as markets
+from .markets import books, cashout, limits, trading
 from .models import Game, JackpotRound, JackpotRoundStatus, Market, Position, PositionStatus
 from .traderhero import fairness as jackpot
 from .traderhero import services as game_services
@@ -59,7 +59,7 @@ class MarketQuote:
 def market_quote(market: Market, currency: str, demo: bool) -> MarketQuote:
     """The market as a player in ``currency`` sees it (each currency trades against its own book; demo
     sessions against the demo book)."""
-    yes, no = markets.book_prices(market, currency, demo=demo)
+    yes, no = books.book_prices(market, currency, demo=demo)
     return MarketQuote(market=market, yes_price=yes, no_price=no)
 
 
@@ -164,7 +164,7 @@ def position_quote(
     value = position.cash_out_value
     if with_quote and position.status == PositionStatus.OPEN:
         try:
-            quote = markets.position_cash_out_quote(
+            quote = cashout.position_cash_out_quote(
                 position=position,
                 places=money.precision(position.currency),
                 player_key=player_key,
@@ -177,7 +177,7 @@ def position_quote(
 
 
 def jackpot_config(currency: str) -> JackpotConfig:
-    low, high = markets.stake_limits(currency)
+    low, high = limits.stake_limits(currency)
     rtp = game_services.jackpot_rtp()
     return JackpotConfig(
         rtp=rtp,
@@ -197,7 +197,7 @@ def round_seconds() -> int:
 def partner_config(session: GameSession) -> dict:
     """The partner config the game page needs (seed 000: "session state and partner config"): where the deposit
     and lobby buttons go, the player's locale and UI language, how to show the currency, the stake limits."""
-    low, high = markets.stake_limits(session.currency)
+    low, high = limits.stake_limits(session.currency)
     partner = session.partner
     return {
         "partner": partner.name if partner is not None else None,
@@ -209,7 +209,7 @@ def partner_config(session: GameSession) -> dict:
         "limits": {
             "minStake": money.money_str(low, session.currency),
             "maxStake": money.money_str(high, session.currency),
-            "cashOutsPerDay": markets.cashout_limit_per_day(),
+            "cashOutsPerDay": limits.cashout_limit_per_day(),
         },
     }
 
@@ -221,22 +221,22 @@ def state(*, session: GameSession) -> SessionState:
         session=session, game=game, balance=balance, balance_stale=stale, config=partner_config(session)
     )
     if game.slug == Game.PREDICTION_MARKETS:
-        low, high = markets.stake_limits(session.currency)
+        low, high = limits.stake_limits(session.currency)
         body.markets = [
             market_quote(m, session.currency, session.is_demo)
-            for m in markets.with_books(list(sel.markets_list()), session.currency, demo=session.is_demo)
+            for m in books.with_books(list(sel.markets_list()), session.currency, demo=session.is_demo)
         ]
         # Up to 50 positions with live cash-out quotes: markets, books and today's cash-outs read once.
         positions = list(sel.positions_for_session(session_id=session.pk)[:50])
-        markets.with_books([p.market for p in positions], session.currency, demo=session.is_demo)
+        books.with_books([p.market for p in positions], session.currency, demo=session.is_demo)
         key = cash_out_player_key(session)
-        done = markets.cashouts_today(key or f"session:{session.pk}")
+        done = cashout.cashouts_today(key or f"session:{session.pk}")
         body.positions = [position_quote(p, player_key=key, cashouts_today=done) for p in positions]
         body.limits = StakeLimits(
             min_stake=low,
             max_stake=high,
-            cash_outs_per_day=markets.cashout_limit_per_day(),
-            margin=markets.market_margin(),
+            cash_outs_per_day=limits.cashout_limit_per_day(),
+            margin=limits.market_margin(),
         )
     else:
         from freerounds import selectors as free_rounds
@@ -282,13 +282,13 @@ def bet_market(*, session: GameSession, market_id: uuid.UUID | None, outcome: st
     if market is None:
         raise NotFound("marketId: market not found.", code="market_not_found")
     places = money.precision(session.currency)
-    markets.market_quote_bet(
+    trading.market_quote_bet(
         market=market, outcome=outcome, amount=amount, currency=session.currency, demo=session.is_demo, places=places
     )  # validates before any money moves
     opened: dict[str, Position] = {}
 
     def on_confirm(rnd: Round, tx: Transaction) -> None:
-        opened["position"] = markets.position_open(
+        opened["position"] = trading.position_open(
             market_id=market.pk,
             session_id=session.pk,
             round_id=rnd.pk,
@@ -334,7 +334,7 @@ def bet_jackpot(
         if amount is None:
             raise ApplicationError("amount: a decimal amount is required.", code="invalid_amount")
         tx_type, fr_id = "regular", ""
-        low, high = markets.stake_limits(session.currency)
+        low, high = limits.stake_limits(session.currency)
         if amount < low:
             raise ApplicationError(f"amount: the minimum stake is {low} {session.currency}.", code="stake_too_low")
         if amount > high:
@@ -438,7 +438,7 @@ def _position_for(session: GameSession, bet_id: uuid.UUID | None) -> Position:
 def cash_out_preview(*, session: GameSession, bet_id: uuid.UUID | None) -> CashOutPreview:
     """What selling the position back would pay now; no money moves."""
     position = _position_for(session, bet_id)
-    quote = markets.position_cash_out_quote(
+    quote = cashout.position_cash_out_quote(
         position=position, places=money.precision(session.currency), player_key=cash_out_player_key(session)
     )
     return CashOutPreview(
@@ -461,7 +461,7 @@ def cash_out(*, session: GameSession, bet_id: uuid.UUID | None, min_value: Decim
     wallet.session_check_open(session)
     position = _position_for(session, bet_id)
     with transaction.atomic():
-        sold = markets.position_cash_out(
+        sold = cashout.position_cash_out(
             position_id=position.pk,
             session_id=session.pk,
             min_value=min_value,

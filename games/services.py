@@ -1,7 +1,7 @@
 """Catalog services: hide and restore a game. No money moves here (the wallet does that).
 
-Market services live in ``games/markets/services.py``, TraderHero round services in
-``games/traderhero/services.py``.
+Market services live in ``games/markets/`` (``games/markets/trading.py``, ``games/markets/cashout.py``,
+``games/markets/lifecycle.py``), TraderHero round services in ``games/traderhero/services.py``.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ HUB_PORTAL_HEALTH_CACHE_SECONDS = env.int("HUB_PORTAL_HEALTH_CACHE_SECONDS", def
 HUB_DEMO_SESSIONS_RATE = env.str("HUB_DEMO_SESSIONS_RATE", default="30/min")  # public demo sessions per client IP
 HUB_CASHOUT_LIMIT_PER_DAY = env.int("HUB_CASHOUT_LIMIT_PER_DAY", default=10)  # per player per UTC day; 0: none
 
-# Prediction markets (games/markets/services.py reads these; the only place their defaults are written).
+# Prediction markets (games/markets/limits.py reads these; the only place their defaults are written).
 HUB_MARKET_MARGIN = Decimal(env.str("HUB_MARKET_MARGIN", default="0.05"))  # the house's margin, in [0, 1)
 # Stake limits: currency → (min, max); "*" is every other currency (required: `manage.py check` says so).
 # Roughly $0.10–$500 a stake. Crypto units get their own: the fiat fallback would let a player stake 500 BTC.

@@ -14,7 +14,7 @@ from core.tasks import publish
 from wallet import services as wallet
 from wallet.models import Round, Transaction, TxKind
 
-from . import services as markets
+from . import lifecycle
 
 ACTIONS = ("resolve", "cancel", "void")
 
@@ -25,11 +25,11 @@ def market_settle(*, market_id, action: str, outcome: str | None = None, actor: 
         raise ValueError(f"unknown settlement action {action!r}")
     with transaction.atomic():
         if action == "resolve":
-            change = markets.market_resolve(market_id=market_id, outcome=outcome, actor=actor)
+            change = lifecycle.market_resolve(market_id=market_id, outcome=outcome, actor=actor)
         elif action == "cancel":
-            change = markets.market_cancel(market_id=market_id, actor=actor)
+            change = lifecycle.market_cancel(market_id=market_id, actor=actor)
         else:
-            change = markets.market_void(market_id=market_id, actor=actor)
+            change = lifecycle.market_void(market_id=market_id, actor=actor)
         rounds = Round.objects.select_related("session", "session__game").in_bulk([p.round_id for p in change.payouts])
         bets = {
             tx.round_id: tx

@@ -16,7 +16,7 @@ from core.errors import AccountBlocked, ApplicationError, NotFound
 from games import catalog, play
 from games import selectors as game_selectors
 from games.locales import resolve_locale
-from games.markets.services import stake_limits
+from games.markets.limits import stake_limits
 from integration_hub.session_api.launch import SESSION_KEY_PREFIX, launch_url
 from tenants import selectors as tenant_selectors
 from tenants.models import ExtClient

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from games.markets import services as markets
+from games.markets import lifecycle, trading
 from games.models import Market
 
 
 def make_market(*, b="100", q_yes="0", q_no="0", days: int = 30, title: str = "Will it rain tomorrow?") -> Market:
-    return markets.market_create(
+    return lifecycle.market_create(
         title=title,
         b=Decimal(b),
         q_yes=Decimal(q_yes),
@@ -33,7 +33,7 @@ def open_position(
     round_id: uuid.UUID | None = None,
     demo: bool = False,
 ):
-    return markets.position_open(
+    return trading.position_open(
         market_id=market.pk,
         session_id=session_id or uuid.uuid4(),
         round_id=round_id or uuid.uuid4(),

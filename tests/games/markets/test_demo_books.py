@@ -15,8 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from games import play
-from games.markets import lmsr
-from games.markets import services as markets
+from games.markets import books, cashout, errors, lifecycle, limits, lmsr, trading
 from games.models import MarketBook, MarketEvent, Position
 from wallet import services as wallet
 from wallet.models import GameSession
@@ -43,13 +42,13 @@ def demo_session(games_catalog, player="guest", balance="100000.00", currency="U
 def test_a_demo_position_moves_the_demo_book_only():
     market = make_market(b="100", q_no="20")
     demo = open_position(market, outcome="YES", stake="400.00", demo=True)
-    assert demo.demo and markets.book_q(market, "USD", demo=True) == (demo.shares, Decimal("20"))
-    assert markets.book_q(market, "USD") == (0, Decimal("20"))  # the real book has not even been opened
+    assert demo.demo and books.book_q(market, "USD", demo=True) == (demo.shares, Decimal("20"))
+    assert books.book_q(market, "USD") == (0, Decimal("20"))  # the real book has not even been opened
     assert not MarketBook.objects.filter(market=market, demo=False).exists()
     real = open_position(market, outcome="YES", stake="10.00")
     assert real.shares == lmsr.shares_for_stake(0, 20, 100, "YES", Decimal("10"))  # priced on the real book
-    assert markets.book_q(market, "USD") == (real.shares, Decimal("20"))
-    assert markets.book_q(market, "USD", demo=True) == (demo.shares, Decimal("20"))
+    assert books.book_q(market, "USD") == (real.shares, Decimal("20"))
+    assert books.book_q(market, "USD", demo=True) == (demo.shares, Decimal("20"))
     event = MarketEvent.objects.filter(market=market, action="bet").order_by("at", "id").first()
     assert event.details["demo"] is True
 
@@ -57,17 +56,17 @@ def test_a_demo_position_moves_the_demo_book_only():
 def test_demo_cash_out_and_quote_use_the_demo_book_and_leave_the_real_one():
     market = make_market(b="100")
     real = open_position(market, outcome="NO", stake="50.00")
-    real_quote = markets.position_cash_out_quote(position=real)["cashOutValue"]
+    real_quote = cashout.position_cash_out_quote(position=real)["cashOutValue"]
     demo = open_position(market, outcome="YES", stake="500.00", demo=True)
-    assert markets.position_cash_out_quote(position=real)["cashOutValue"] == real_quote
-    demo_quote = markets.position_cash_out_quote(position=demo)
+    assert cashout.position_cash_out_quote(position=real)["cashOutValue"] == real_quote
+    demo_quote = cashout.position_cash_out_quote(position=demo)
     assert demo_quote["cashOutValue"] == lmsr.cash_out_value(
-        demo.shares, 0, 100, "YES", demo.shares, markets.market_margin(), 2
+        demo.shares, 0, 100, "YES", demo.shares, limits.market_margin(), 2
     )
-    markets.position_cash_out(position_id=demo.pk)
-    assert markets.book_q(market, "USD", demo=True) == (0, 0)
-    assert markets.book_q(market, "USD") == (0, real.shares)
-    assert markets.position_cash_out_quote(position=real)["cashOutValue"] == real_quote
+    cashout.position_cash_out(position_id=demo.pk)
+    assert books.book_q(market, "USD", demo=True) == (0, 0)
+    assert books.book_q(market, "USD") == (0, real.shares)
+    assert cashout.position_cash_out_quote(position=real)["cashOutValue"] == real_quote
 
 
 def test_a_replayed_round_must_keep_its_demo_flag():
@@ -85,17 +84,17 @@ def test_the_exposure_limit_is_counted_per_book(settings):
     settings.HUB_MARKET_MAX_EXPOSURE = 400
     market = make_market(b="100")
     open_position(market, outcome="YES", stake="250.00", demo=True)
-    with pytest.raises(markets.MarketError) as refused:
-        markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("100"), currency="USD", demo=True)
+    with pytest.raises(errors.MarketError) as refused:
+        trading.market_quote_bet(market=market, outcome="YES", amount=Decimal("100"), currency="USD", demo=True)
     assert refused.value.code == "exposure_limit"
-    assert markets.market_quote_bet(market=market, outcome="YES", amount=Decimal("100"), currency="USD", demo=False) > 0
+    assert trading.market_quote_bet(market=market, outcome="YES", amount=Decimal("100"), currency="USD", demo=False) > 0
 
 
 def test_settlement_totals_keep_demo_money_apart():
     market = make_market(b="100")
     real = open_position(market, outcome="YES", stake="10.00")
     demo = open_position(market, outcome="YES", stake="20.00", demo=True)
-    change = markets.market_void(market_id=market.pk, actor="t")
+    change = lifecycle.market_void(market_id=market.pk, actor="t")
     assert {p.position_id for p in change.payouts} == {real.pk, demo.pk}  # both are settled
     assert change.total == {"USD": Decimal("10.00")}
     assert change.demo_total == {"USD": Decimal("20.00")}
@@ -108,7 +107,7 @@ def test_the_session_state_shows_each_session_its_own_book(games_catalog):
     assert Position.objects.get(pk=placed.position.pk).demo
     demo_view = next(m for m in play.state(session=demo).markets if m.market.pk == market.pk)
     assert demo_view.yes_price > Decimal("0.9")
-    assert markets.book_prices(market, "USD", demo=False) == (Decimal("0.5000"), Decimal("0.5000"))
+    assert books.book_prices(market, "USD", demo=False) == (Decimal("0.5000"), Decimal("0.5000"))
 
 
 def test_the_migration_moves_open_demo_shares_out_of_the_real_book(games_catalog):
@@ -141,8 +140,8 @@ def test_the_migration_moves_open_demo_shares_out_of_the_real_book(games_catalog
     legacy_position(real_session, "YES", "5")
     MarketBook.objects.create(market=market, currency="USD", q_yes=Decimal("35"), q_no=Decimal("14"))
     migration.split_demo_books(django_apps, None)
-    assert markets.book_q(market, "USD") == (Decimal("5"), Decimal("10"))
-    assert markets.book_q(market, "USD", demo=True) == (Decimal("30"), Decimal("14"))
+    assert books.book_q(market, "USD") == (Decimal("5"), Decimal("10"))
+    assert books.book_q(market, "USD", demo=True) == (Decimal("30"), Decimal("14"))
     assert set(Position.objects.filter(session_id=demo.pk).values_list("demo", flat=True)) == {True}
     assert Position.objects.get(session_id=real_session).demo is False
 
@@ -192,7 +191,7 @@ def test_no_sequence_of_bets_and_cash_outs_returns_more_than_it_staked(moves, b,
         if move[0] == "bet":
             _, outcome, stake = move
             try:
-                position = markets.position_open(
+                position = trading.position_open(
                     market_id=market.pk,
                     session_id=session_id,
                     round_id=uuid.uuid4(),
@@ -202,25 +201,25 @@ def test_no_sequence_of_bets_and_cash_outs_returns_more_than_it_staked(moves, b,
                     places=places,
                     demo=demo,
                 )
-            except markets.MarketError:  # exposure limit, a stake too small to buy a share
+            except errors.MarketError:  # exposure limit, a stake too small to buy a share
                 continue
             staked += position.stake
             held.append(position)
         elif held:
             position = held.pop(move[1] % len(held))
             try:
-                sold = markets.position_cash_out(position_id=position.pk, session_id=session_id, places=places)
-            except markets.MarketError as exc:
+                sold = cashout.position_cash_out(position_id=position.pk, session_id=session_id, places=places)
+            except errors.MarketError as exc:
                 assert exc.code == "cash_out_unavailable"
                 continue
             returned += sold.cash_out_value
         assert returned <= staked, (returned, staked, moves)
     for position in held:  # even selling everything left back returns no more than was staked
         try:
-            returned += markets.position_cash_out(
+            returned += cashout.position_cash_out(
                 position_id=position.pk, session_id=session_id, places=places
             ).cash_out_value
-        except markets.MarketError as exc:
+        except errors.MarketError as exc:
             assert exc.code == "cash_out_unavailable"
     assert returned <= staked, (returned, staked, moves)
 
@@ -246,18 +245,18 @@ def test_a_demo_session_through_the_wallet_never_ends_richer(moves, games_catalo
                         session=session, market_id=market.pk, outcome=move[1], amount=Decimal(str(move[2]))
                     ).position.pk
                 )
-            except markets.MarketError:
+            except errors.MarketError:
                 continue
         elif bets:
             bet_id = bets.pop(move[1] % len(bets))
             try:
                 play.cash_out(session=session, bet_id=bet_id)
-            except markets.MarketError:
+            except errors.MarketError:
                 continue
     for bet_id in bets:
         try:
             play.cash_out(session=session, bet_id=bet_id)
-        except markets.MarketError:
+        except errors.MarketError:
             pass
     assert GameSession.objects.get(pk=session.pk).demo_balance <= Decimal("100000.00")
 
@@ -293,4 +292,4 @@ def test_a_market_bet_holds_the_market_lock_for_the_trade_only_and_rereads_nothi
             ["UPDATE", '"games_marketbook"', "SET"],
         ], held
     assert not any("games_position" in s for s in sql[: lock + 1] if s.startswith("SELECT")), sql
-    assert placed.market.no_price == markets.book_prices(market, "USD", demo=True)[1]
+    assert placed.market.no_price == books.book_prices(market, "USD", demo=True)[1]

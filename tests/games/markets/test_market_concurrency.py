@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from games.markets import lmsr
-from games.markets import services as markets
+from games.markets import books, cashout, lmsr, trading
 from games.models import Market, Position
 from tests.conftest import run_together
 
@@ -25,7 +24,7 @@ def test_parallel_bets_each_pay_the_price_of_the_state_they_saw():
     market = make_market(b="100")
 
     def bet(i: int):
-        markets.position_open(
+        trading.position_open(
             market_id=market.pk,
             session_id=uuid.uuid4(),
             round_id=uuid.uuid4(),
@@ -38,7 +37,7 @@ def test_parallel_bets_each_pay_the_price_of_the_state_they_saw():
     run_together(8, bet)  # re-raises a bet's exception
     positions = list(Position.objects.filter(market=market))
     assert len(positions) == 8
-    q_yes, q_no = markets.book_q(market, "USD")
+    q_yes, q_no = books.book_q(market, "USD")
     assert q_yes == sum(p.shares for p in positions if p.outcome == "YES")
     assert q_no == sum(p.shares for p in positions if p.outcome == "NO")
     # Serialized pricing: the market maker collected at least what the shares cost (no lost update).
@@ -51,7 +50,7 @@ def test_two_cash_outs_at_once_cannot_both_take_the_last_slot_of_the_day(setting
     """Positions in two markets (two different market locks), one player, one slot left: one cash-out wins."""
     settings.HUB_CASHOUT_LIMIT_PER_DAY = 2
     positions = [
-        markets.position_open(
+        trading.position_open(
             market_id=make_market().pk,
             session_id=uuid.uuid4(),
             round_id=uuid.uuid4(),
@@ -62,11 +61,11 @@ def test_two_cash_outs_at_once_cannot_both_take_the_last_slot_of_the_day(setting
         )
         for _ in range(3)
     ]
-    markets.position_cash_out(position_id=positions.pop().pk, player_key="partner:p-1")  # the day's first
+    cashout.position_cash_out(position_id=positions.pop().pk, player_key="partner:p-1")  # the day's first
 
     def cash_out(i: int) -> str:
         try:
-            markets.position_cash_out(position_id=positions[i].pk, player_key="partner:p-1")
+            cashout.position_cash_out(position_id=positions[i].pk, player_key="partner:p-1")
             return "cashed_out"
         except Exception as exc:  # noqa: BLE001 - the refusal is an outcome, asserted below
             return getattr(exc, "code", repr(exc))

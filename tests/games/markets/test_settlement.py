@@ -12,8 +12,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from games import play
-from games.markets import services as markets
-from games.markets import settlement
+from games.markets import lifecycle, settlement
 from games.models import Market, MarketStatus, Position, PositionStatus
 from wallet import services as wallet
 from wallet.models import GameSession, Transaction, TxKind, TxStatus
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def market(games_catalog):
-    return markets.market_create(title="Will it rain?", b=Decimal("100"), close_at=timezone.now() + timedelta(days=3))
+    return lifecycle.market_create(title="Will it rain?", b=Decimal("100"), close_at=timezone.now() + timedelta(days=3))
 
 
 def demo_session(games_catalog, player, balance="100.00"):
@@ -106,7 +105,7 @@ def test_resolve_and_void_commands(games_catalog, market):
         call_command("void_market", str(market.pk))
     with pytest.raises(CommandError):
         call_command("void_market", "not-a-market")
-    other = markets.market_create(title="Other", b=Decimal("50"), close_at=timezone.now() + timedelta(days=1))
+    other = lifecycle.market_create(title="Other", b=Decimal("50"), close_at=timezone.now() + timedelta(days=1))
     play.bet_market(session=alice, market_id=other.pk, outcome="YES", amount=Decimal("1.00"))
     call_command("void_market", str(other.pk), stdout=io.StringIO())
     assert Transaction.objects.filter(kind=TxKind.REFUND).count() == 1

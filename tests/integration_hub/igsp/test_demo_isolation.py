@@ -18,8 +18,7 @@ import pytest
 from django.utils import timezone
 
 from core import signing
-from games.markets import lmsr
-from games.markets import services as markets
+from games.markets import lifecycle, lmsr
 from games.models import Position
 from wallet import delivery
 from wallet.models import GameSession, Transaction, TxKind, TxStatus
@@ -38,7 +37,7 @@ def http(live_hub, settings):
 @pytest.fixture
 def market(games_catalog):
     """A fresh open market whose YES opens at 0.43, as in the issue (b = 100, q_no − q_yes = 28.19)."""
-    created = markets.market_create(
+    created = lifecycle.market_create(
         title="Demo isolation",
         b=Decimal("100"),
         q_yes=Decimal("0"),

@@ -11,7 +11,7 @@ import pytest
 
 from freerounds.models import FreeRoundsCampaign
 from games import catalog
-from games.markets import services as markets
+from games.markets import limits
 from tests import contracts
 from tests.integration_hub.public_api import test_core_api as core
 from tests.integration_hub.public_api.test_core_api import free_rounds_body, game_request, games_get, post
@@ -100,7 +100,7 @@ def test_games_list_serves_a_real_horizontal_337x181_image_per_game(http, wired,
 
 
 def test_init_demo_balance_must_exceed_the_minimum_bet(http, wired, games_catalog):
-    low, _ = markets.stake_limits("USD")
+    low, _ = limits.stake_limits("USD")
     assert low == Decimal("0.10")  # the minimum bet in USD
     for balance in ("0.01", "0.10", "0"):
         resp = post(

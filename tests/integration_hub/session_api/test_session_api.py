@@ -348,7 +348,7 @@ def test_the_state_of_a_market_session_costs_the_same_queries_for_1_or_12_positi
     from django.test.utils import CaptureQueriesContext
 
     from games import play
-    from games.markets import services as markets
+    from games.markets import trading
     from games.models import Game
     from wallet import services as wallet_services
 
@@ -369,7 +369,7 @@ def test_the_state_of_a_market_session_costs_the_same_queries_for_1_or_12_positi
 
     def open_positions(n):
         for i in range(n):
-            markets.position_open(
+            trading.position_open(
                 market_id=markets_seed[i % 2].pk,
                 session_id=session.pk,
                 round_id=uuid.uuid4(),
