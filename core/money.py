@@ -1,9 +1,9 @@
 """Money helpers shared by the wallet, the games and the sandbox partner. Pure: no Django, no app.
 
 Amounts are ``Decimal`` end to end: ``to_decimal`` refuses binary floats, JSON is parsed with every non-integer
-number as ``Decimal`` (``loads_decimal``). Precision is a number of decimal places; which currency has how many is
-the caller's table (the wallet's in ``wallet/currency.py``, a sandbox tenant's in ``sandbox/money.py``), and
-``games/money.py`` picks a partner's own precision or the wallet's.
+number as ``Decimal`` (``loads_decimal``). Precision is a number of decimal places; ``PRECISION`` is the one table
+of which currency has how many (the wallet, the games and the sandbox partner all read it), and ``precision``
+lets a partner's (or a sandbox tenant's) own setting win over it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,34 @@ import json
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any, NoReturn
 
-DEFAULT_PLACES = 2  # fiat, and any currency a table does not list
+DEFAULT_PLACES = 2  # fiat, the virtual FUN, and any currency the table does not list
+
+# Decimal places on the wire per currency: fiat and FUN carry 2, crypto units more (PROTOCOLS.md, currencies).
+# A sub-unit carries the unit's places less its scale: BTC 8, mBTC (0.001 BTC) 5, uBTC (0.000001 BTC) 2.
+PRECISION: dict[str, int] = {
+    "BTC": 8,
+    "mBTC": 5,
+    "uBTC": 2,
+    "ETH": 8,
+    "mETH": 5,
+    "USDT": 6,
+    "USDC": 6,
+    "LTC": 8,
+    "mLTC": 5,
+    "DOGE": 8,
+    "TRX": 6,
+    "SOL": 8,
+    "BNB": 8,
+    "TON": 8,
+    "FUN": DEFAULT_PLACES,
+}
+
+
+def precision(currency: str, places: int | None = None) -> int:
+    """Decimal places of ``currency``: ``places`` when given (a partner's own setting), else the table's."""
+    if places is not None:
+        return int(places)
+    return PRECISION.get(currency, DEFAULT_PLACES)
 
 
 def quantum(places: int) -> Decimal:

@@ -2,9 +2,9 @@
 
 Money is ``Decimal`` end to end. Responses render balances as JSON numbers (IGSP)
 or decimal strings (Public API) with the currency's precision; no float ever
-touches an amount. The shared arithmetic and the Decimal JSON parser are ``core/money.py``'s; what is
-here is the sandbox's own: a partner's precision table (its tenants may override it), storage limits,
-the two protocols' amount formats and the digit-for-digit JSON writer.
+touches an amount. The precision table, the shared arithmetic and the Decimal JSON parser are
+``core/money.py``'s (a tenant's ``currency_precision`` may override the table); what is here is the
+sandbox's own: storage limits, the two protocols' amount formats and the digit-for-digit JSON writer.
 """
 
 from __future__ import annotations
@@ -19,25 +19,6 @@ from core import money as core_money
 MAX_DECIMAL_PLACES = 8
 MAX_INTEGER_DIGITS = 12
 MAX_AMOUNT = Decimal(10) ** MAX_INTEGER_DIGITS
-DEFAULT_PRECISION = core_money.DEFAULT_PLACES  # fiat
-
-# Crypto units named in PROTOCOLS.md; a tenant's ``currency_precision`` overrides these.
-BUILTIN_PRECISION: dict[str, int] = {
-    "BTC": 8,
-    "uBTC": 2,
-    "ETH": 8,
-    "mETH": 5,
-    "USDT": 6,
-    "USDC": 6,
-    "LTC": 8,
-    "mLTC": 5,
-    "DOGE": 8,
-    "TRX": 6,
-    "SOL": 8,
-    "BNB": 8,
-    "TON": 8,
-    "FUN": 2,
-}
 
 CURRENCY_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{1,11}", re.ASCII)
 # The Public API's amount pattern ^(0|[1-9]\d*)(\.\d+)?$ (ASCII digits only).
@@ -49,9 +30,8 @@ class AmountError(ValueError):
 
 
 def precision_for(overrides: dict | None, currency: str) -> int:
-    if overrides and currency in overrides:
-        return int(overrides[currency])
-    return BUILTIN_PRECISION.get(currency, DEFAULT_PRECISION)
+    """Decimal places of ``currency`` for a tenant: its ``currency_precision`` override, else the hub's table."""
+    return core_money.precision(currency, (overrides or {}).get(currency))
 
 
 def display(amount: Decimal, places: int) -> Decimal:

@@ -1,7 +1,7 @@
-"""The wallet's per-currency precision: fiat and FUN carry 2 decimals on the wire, crypto units more.
+"""The wallet's amounts per currency: rounding at the currency's precision, and how the game page shows them.
 
-The arithmetic (quantum, rounding down) is ``core/money.py``'s; this module only knows which currency has how
-many decimals.
+The precision table (fiat and FUN carry 2 decimals on the wire, crypto units more) and the arithmetic
+(quantum, rounding down) are ``core/money.py``'s; this module applies them by currency code.
 """
 
 from __future__ import annotations
@@ -9,23 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from core import money
-
-CRYPTO_PRECISION = {
-    "BTC": 8,
-    "uBTC": 2,
-    "mBTC": 5,
-    "ETH": 8,
-    "mETH": 5,
-    "USDT": 6,
-    "USDC": 6,
-    "LTC": 8,
-    "mLTC": 5,
-    "DOGE": 8,
-    "TRX": 6,
-    "SOL": 8,
-    "BNB": 8,
-    "TON": 8,
-}
+from core.money import precision
 
 # Display symbols (the game page's "currency display"); a currency without one shows its code.
 SYMBOLS = {
@@ -77,10 +61,6 @@ SYMBOLS = {
 def display(currency: str) -> dict:
     """How the game page shows amounts in ``currency``: its code, symbol and decimals on the wire."""
     return {"code": currency, "symbol": SYMBOLS.get(currency, currency), "decimals": precision(currency)}
-
-
-def precision(currency: str) -> int:
-    return CRYPTO_PRECISION.get(currency, money.DEFAULT_PLACES)
 
 
 def quantum(currency: str) -> Decimal:

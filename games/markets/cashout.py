@@ -15,10 +15,9 @@ from django.utils import timezone
 
 from core.db import get_or_none
 from core.errors import NotFound
-from core.money import quantum, to_decimal
+from core.money import precision, quantum, to_decimal
 
 from ..models import CashOutDay, Market, Position, PositionStatus
-from ..money import precision_for
 from . import lmsr
 from .books import book_q, check_tradable, lock_market, locked_book, move_q, record_event
 from .errors import CashOutLimitReached, MarketConflict, MarketError
@@ -88,7 +87,7 @@ def _cash_out_value(position: Position, market: Market, places: int | None) -> t
         position.outcome,
         position.shares,
         margin,
-        precision_for(position.currency, places),
+        precision(position.currency, places),
     )
     return value, margin
 

@@ -15,10 +15,9 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from core.money import quantum, to_decimal
+from core.money import precision, quantum, to_decimal
 
 from ..models import Market, MarketStatus, Position, PositionStatus
-from ..money import precision_for
 from .books import check_outcome, lock_market, record_event
 from .errors import MarketConflict, MarketError
 
@@ -146,7 +145,7 @@ def market_resolve(*, market_id, outcome: str, actor: str = "", places: dict[str
 
     def pay(position: Position):
         if position.outcome == outcome:
-            places_ = precision_for(position.currency, (places or {}).get(position.currency))
+            places_ = precision(position.currency, (places or {}).get(position.currency))
             return PositionStatus.WON, "win", position.shares.quantize(quantum(places_), rounding=ROUND_DOWN)
         return PositionStatus.LOST, "loss", Decimal(0)
 

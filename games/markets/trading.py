@@ -17,10 +17,9 @@ from django.utils import timezone
 
 from core.db import PreparedGet, write_rows
 from core.errors import Conflict, NotFound
-from core.money import to_decimal
+from core.money import precision, to_decimal
 
 from ..models import Market, MarketBook, Outcome, Position
-from ..money import precision_for
 from . import lmsr
 from .books import (
     book_q,
@@ -58,7 +57,7 @@ def _price_bet(
     """Validate a bet against ``market`` as loaded and return (stake, shares), on the real or the demo book."""
     check_outcome(outcome)
     check_tradable(market, now)
-    stake = check_stake(amount, currency, precision_for(currency, places))
+    stake = check_stake(amount, currency, precision(currency, places))
     q_yes, q_no = book_q(market, currency, demo=demo)
     shares = lmsr.shares_for_stake(q_yes, q_no, market.b, outcome, stake)
     if shares <= 0:

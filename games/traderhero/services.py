@@ -18,11 +18,10 @@ from django.utils import timezone
 
 from core.db import insert_row
 from core.errors import ApplicationError, Conflict, NotFound
-from core.money import fits, to_decimal
+from core.money import fits, precision, to_decimal
 
 from .. import catalog
 from ..models import Game, JackpotRound, JackpotRoundStatus
-from ..money import precision_for
 from . import fairness
 
 CLIENT_SEED_MAX = 64
@@ -59,7 +58,7 @@ def jackpot_round_new(
         stake = to_decimal(stake)
     except (TypeError, ArithmeticError, ValueError):
         raise _round_error("invalid_amount", "The stake must be a decimal amount.") from None
-    places_ = precision_for(currency, places)
+    places_ = precision(currency, places)
     if not stake.is_finite() or stake <= 0 or not fits(stake, places_):
         raise _round_error("invalid_amount", f"The stake must be a positive amount with at most {places_} decimals.")
     if client_seed is None:
@@ -170,7 +169,7 @@ def jackpot_round_play(
     outcome = fairness.play(rnd.server_seed, rnd.client_seed, rnd.nonce, rnd.direction, rnd.rtp)
     rnd.tier = outcome.tier
     rnd.multiplier = outcome.multiplier
-    rnd.payout = fairness.payout(rnd.stake, outcome.multiplier, precision_for(rnd.currency, places))
+    rnd.payout = fairness.payout(rnd.stake, outcome.multiplier, precision(rnd.currency, places))
     rnd.path = outcome.path
     rnd.status = JackpotRoundStatus.SETTLED
     rnd.settled_at = now
