@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from core.admin import BOTH_LOCATIONS, ReadOnlyAdminMixin, actor_of
 from core.errors import ApplicationError
 
-from . import services
+from . import catalog_services
 from .markets import lifecycle, lmsr
 from .models import (
     BetLine,
@@ -77,13 +77,13 @@ class GameAdmin(admin.ModelAdmin):
     @admin.action(description="Soft-delete (hide from partners)", permissions=["change"], location=BOTH_LOCATIONS)
     def soft_delete(self, request, queryset):
         for game in queryset:
-            services.game_soft_delete(game=game)
+            catalog_services.game_soft_delete(game=game)
         self.message_user(request, f"{queryset.count()} game(s) hidden; partners see it in their next delta sync.")
 
     @admin.action(description="Restore", permissions=["change"], location=BOTH_LOCATIONS)
     def restore(self, request, queryset):
         for game in queryset:
-            services.game_restore(game=game)
+            catalog_services.game_restore(game=game)
         self.message_user(request, f"{queryset.count()} game(s) restored.")
 
 

@@ -53,6 +53,7 @@ DOMAIN = (
     "wallet.selectors",
     "games.models",
     "games.services",
+    "games.catalog_services",
     "games.selectors",
     "games.markets",
     "games.traderhero",

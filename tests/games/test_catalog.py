@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from games import catalog, selectors, services
+from games import catalog, catalog_services, selectors
 from games.models import BetLine, Game, GameStatus, Market, MarketStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
@@ -96,14 +96,14 @@ def test_game_get_unknown_is_none(ref):
 def test_soft_deleted_game_is_hidden_but_shows_in_delta_syncs():
     game = Game.objects.get(pk=catalog.PREDICTION_MARKETS_ID)
     before = timezone.now() - timedelta(microseconds=1)
-    services.game_soft_delete(game=game)
+    catalog_services.game_soft_delete(game=game)
     assert selectors.game_get("prediction-markets") is None
     assert selectors.game_get(catalog.PREDICTION_MARKETS_ID) is None
     assert [g.slug for g in selectors.games_list()] == ["traderhero-jackpot"]
     delta = list(selectors.games_list(before))
     assert [g.slug for g in delta] == ["prediction-markets"] and delta[0].deleted_at is not None
     assert len(selectors.games_list(include_deleted=True)) == 2
-    services.game_restore(game=game)
+    catalog_services.game_restore(game=game)
     assert selectors.game_get("prediction-markets") is not None
 
 

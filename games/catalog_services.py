@@ -1,4 +1,4 @@
-"""Catalog services: hide and restore a game. No money moves here (the wallet does that).
+"""Catalog services: hide and restore a game (the admin's actions). No money moves here (the wallet does that).
 
 Market services live in ``games/markets/`` (``games/markets/trading.py``, ``games/markets/cashout.py``,
 ``games/markets/lifecycle.py``), TraderHero round services in ``games/traderhero/services.py``.
