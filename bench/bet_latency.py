@@ -25,7 +25,7 @@ def profile_bets(stack: Stack, wired, n: int = 200) -> dict:
     """The bet service in this process (as the web view calls it): queries and time per bet."""
     from django.db import connection
 
-    from games import play
+    from games import services as play
     from wallet import transport
 
     sessions = make_sessions(wired, 1)

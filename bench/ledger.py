@@ -11,7 +11,7 @@ restore would bring the tally table's own rows); then ``VACUUM (ANALYZE)``.
 
 Measured, in this process (Django pointed at the bench database), each three times (the median counts):
 
-- a TraderHero bet (``games.play.bet_jackpot``, the hook to the null partner) on the full database and
+- a TraderHero bet (``games.services.bet_jackpot``, the hook to the null partner) on the full database and
   on its empty twin (a copy taken before the build: same partners, keys and session), alternating in
   blocks of 25 so both see the same machine load: p50 over BENCH_LEDGER_BETS (300) bets each;
 - the sweeper (``wallet.delivery.sweep``), /metrics (the hub collector, uncached), the reconciliation
@@ -244,7 +244,7 @@ def use_database(name: str) -> None:
 
 def bet_samples(session, n: int, *, warm: int = 0) -> list[float]:
     """Wall ms of ``n`` TraderHero bets in this process (the bet service as the view calls it)."""
-    from games import play
+    from games import services as play
 
     for _ in range(warm):
         play.bet_jackpot(session=session, direction="up", amount=Decimal("1.00"))

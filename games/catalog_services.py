@@ -1,6 +1,7 @@
 """Catalog services: hide and restore a game (the admin's actions). No money moves here (the wallet does that).
 
-Market services live in ``games/markets/`` (``games/markets/trading.py``, ``games/markets/cashout.py``,
+The player's actions (bets, cash-outs, the page's state) are ``games/services.py``; the markets' own services
+live in ``games/markets/`` (``games/markets/trading.py``, ``games/markets/cashout.py``,
 ``games/markets/lifecycle.py``), TraderHero round services in ``games/traderhero/services.py``.
 """
 

@@ -13,7 +13,7 @@ def settle_jackpot_round(bet_id: str) -> bool:
 
 @shared_task(name="games.settle_jackpot_rounds", ignore_result=True, acks_late=True)
 def settle_jackpot_rounds(bet_ids: list[str]) -> int:
-    """The rounds a web process opened within HUB_BATCH_SECONDS of each other (``games.play.SETTLE_TASKS``)."""
+    """The rounds a web process opened within HUB_BATCH_SECONDS of each other (``games.services.SETTLE_TASKS``)."""
     return jackpot_settlement.jackpot_settle_many(bet_ids=bet_ids)
 
 

@@ -2,8 +2,8 @@
 
 The round's outcome (``games/traderhero/services.py``) and its win (``wallet/services.py``) are written in one
 database transaction, so settling twice pays once. Celery runs ``jackpot_settle_many`` for the rounds a web
-process opened together (``games.play.SETTLE_TASKS``) and ``jackpot_settle_due`` as the periodic sweep (``games/tasks.py``); a round that plays out in its bet's own
-transaction is paid by ``settle_and_pay`` from ``games/play.py``.
+process opened together (``games.services.SETTLE_TASKS``) and ``jackpot_settle_due`` as the periodic sweep (``games/tasks.py``); a round that plays out in its bet's own
+transaction is paid by ``settle_and_pay`` from ``games/services.py``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from core.errors import ApplicationError
-from games import play
+from games import services as play
 from integration_hub.session_api.launch import SESSION_KEY_PREFIX, launch_url
 from tenants.validators import normalize_currency
 from wallet import currency as money

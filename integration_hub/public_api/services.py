@@ -13,8 +13,9 @@ from django.utils import timezone
 from core.api.renderers import dumps_exact
 from core.db import get_or_none
 from core.errors import AccountBlocked, ApplicationError, NotFound
-from games import catalog, play
+from games import catalog
 from games import selectors as game_selectors
+from games import services as play
 from games.locales import resolve_locale
 from games.markets.limits import stake_limits
 from integration_hub.session_api.launch import SESSION_KEY_PREFIX, launch_url

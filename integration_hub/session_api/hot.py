@@ -5,7 +5,7 @@
 DRF's (negotiation, parsers, authentication and permission classes, the exception handler, the renderer) cost a
 bet more CPU than the wallet call it makes, so these routes are served here: the session key checked
 (``authentication.session_for_key``), the session checked open, the body parsed (``core.money.loads_decimal``)
-and validated (``SessionApiInput.parse``), one operation of ``games/play.py`` run and its result shaped
+and validated (``SessionApiInput.parse``), one operation of ``games/services.py`` run and its result shaped
 (``Output.represent``), errors rendered by ``core.api.exceptions.render_error``, and Django's security and
 frame headers added by Django's own middleware classes. The bytes are the ones DRF answered
 (``tests/integration_hub/session_api/test_hot_routes.py`` compares them).
@@ -38,7 +38,7 @@ from core.api.exceptions import http_status, render_error
 from core.api.renderers import dumps_exact
 from core.errors import AUTH_FAILED_MESSAGE, INTERNAL_ERROR_MESSAGE, ApplicationError
 from core.money import loads_decimal
-from games import play
+from games import services as play
 from games.models import Game
 from wallet import services as wallet_services
 from wallet.models import GameSession

@@ -1,4 +1,4 @@
-"""Session API serializers: in, the game page's JSON bodies parsed into the typed arguments of ``games/play.py``;
+"""Session API serializers: in, the game page's JSON bodies parsed into the typed arguments of ``games/services.py``;
 out (below), its domain results shaped for the wire.
 
 The game page (static/hub/igsp-init.js, markets.js, traderhero.js) reads each refusal's ``error`` code, so a
@@ -185,7 +185,7 @@ class CashOutInput(CashOutPreviewInput):
 
 
 # ------------------------------------------------------------------ output --
-# The answers: ``games/play.py``'s domain results shaped for the wire, in the shapes
+# The answers: ``games/services.py``'s domain results shaped for the wire, in the shapes
 # ``integration_hub/session_api/openapi.py`` documents (it checks their field names against these). Money is a
 # decimal string at the currency's precision (the object's own currency, or the session's: ``context["currency"]``),
 # numbers that are not money (prices, shares, odds, rtp) are decimal strings as they are, ids are strings, times

@@ -5,7 +5,7 @@ API, demo). The game page's hot routes (bet, state, balance, cash-out, its previ
 
 Each view authenticates the session token (``authentication.py``), has the base view check the session (the id
 in the path, open, its partner not suspended: 404, 410, 403 on every route), validates its body with an input
-serializer (``serializers.py``), calls one function of ``games/play.py`` and shapes its domain result with an
+serializer (``serializers.py``), calls one function of ``games/services.py`` and shapes its domain result with an
 output serializer (``serializers.py``) in the shapes ``integration_hub/session_api/openapi.py`` documents
 (``SESSION_STATE``, ``BALANCE``, ``BET_PLACED``, ``POSITION`` / ``JACKPOT_ROUND``, ``CASH_OUT_PREVIEW``,
 ``CASHED_OUT``): money as decimal strings at the currency's precision.
@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ApplicationError
-from games import play
+from games import services as play
 from wallet import services as wallet_services
 from wallet.models import GameSession
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from games import play
+from games import services as play
 from games.markets import books, cashout, errors, lifecycle, limits, lmsr, trading
 from games.models import MarketBook, MarketEvent, Position
 from wallet import services as wallet
@@ -232,7 +232,7 @@ def test_no_sequence_of_bets_and_cash_outs_returns_more_than_it_staked(moves, b,
 )
 @given(moves=MOVES)
 def test_a_demo_session_through_the_wallet_never_ends_richer(moves, games_catalog, settings):
-    """The same property through the player's own path (games.play and the wallet's demo balance)."""
+    """The same property through the player's own path (games.services and the wallet's demo balance)."""
     settings.HUB_CASHOUT_LIMIT_PER_DAY = 0
     market = make_market(b="100", q_no="28.19")
     session = demo_session(games_catalog, balance="100000.00")

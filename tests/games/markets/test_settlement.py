@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from games import play
+from games import services as play
 from games.markets import lifecycle, settlement
 from games.models import Market, MarketStatus, Position, PositionStatus
 from wallet import services as wallet

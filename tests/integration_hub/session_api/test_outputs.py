@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework import fields as drf_fields
 
 from games.models import JackpotRound
-from games.play import JackpotBetPlaced
+from games.services import JackpotBetPlaced
 from integration_hub.session_api import serializers
 from wallet.models import GameSession, Round, Transaction
 from wallet.services import BetResult

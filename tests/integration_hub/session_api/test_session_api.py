@@ -269,7 +269,7 @@ def test_a_traderhero_bet_costs_a_bounded_number_of_statements(http, wired, game
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from games import play
+    from games import services as play
     from wallet.models import GameSession
 
     settings.HUB_JACKPOT_ROUND_SECONDS = 3
@@ -347,7 +347,7 @@ def test_the_state_of_a_market_session_costs_the_same_queries_for_1_or_12_positi
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from games import play
+    from games import services as play
     from games.markets import trading
     from games.models import Game
     from wallet import services as wallet_services

@@ -1,4 +1,4 @@
-"""Player actions behind the Session API (``integration_hub/session_api/views.py``): every stake, payout and refund
+"""The games' services: the player's actions behind the Session API (``integration_hub/session_api/views.py``): every stake, payout and refund
 goes through the wallet services, so both protocols and demo sessions get the same game logic.
 
 The edge parses the game page's bodies (``integration_hub/session_api/serializers.py``) and checks the session is
