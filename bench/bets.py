@@ -133,7 +133,7 @@ def onboard_perf_partner(stack: Stack, hooks_url: str):
 
 
 def make_sessions(partner, game_slug: str, n: int, tag: str) -> list[tuple[str, str]]:
-    from games.models import Game
+    from catalog.models import Game
     from integration_hub.session_api.launch import SESSION_KEY_PREFIX
     from wallet import services
 
@@ -310,7 +310,7 @@ def run(stack: Stack, *, wallet_port: int, limit_port: int) -> tuple[dict, list[
         log("(c) skipped: wrk is not installed (apt-get install wrk)")
         return {"skipped": "wrk missing"}, goal_rows(None)
     here, venv = perf_dir(), perf_venv()
-    from games.models import Game
+    from catalog.models import Game
 
     env = stack.env()
     stack._spawn(

@@ -19,7 +19,7 @@ from .common import ROOT, Stack, counting_db_wrapper, cpu_seconds, flush_redis_d
 
 
 def make_sessions(wired, n: int) -> list:
-    from games.models import Game
+    from catalog.models import Game
     from integration_hub.session_api.launch import SESSION_KEY_PREFIX
     from tenants.models import Partner
     from wallet import services

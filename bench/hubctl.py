@@ -36,7 +36,7 @@ class WiredPartner:
 
 def onboard(stack: Stack, *, slug: str, default_balance: str = "1000.00") -> WiredPartner:
     """A partner speaking IGSP, wired to the sandbox tenant ``slug`` with the keys the hub issued."""
-    from games.models import Game
+    from catalog.models import Game
     from sandbox.client import SandboxClient
     from tenants import services
     from tenants.models import CredentialPurpose

@@ -341,7 +341,7 @@ def run(*, redis_db: int | None = None) -> tuple[dict, list[Goal]]:
     from .common import wait_tcp
 
     wait_tcp(null_port)
-    from games.models import Game
+    from catalog.models import Game
     from integration_hub.session_api.launch import SESSION_KEY_PREFIX
     from tenants import services as tenant_services
     from tenants.models import Partner

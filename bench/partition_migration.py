@@ -48,7 +48,7 @@ def main() -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from games.models import Game
+    from catalog.models import Game
     from tenants import services
     from wallet.models import GameSession
     from wallet.partitions import is_partitioned

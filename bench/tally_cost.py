@@ -27,7 +27,7 @@ def main() -> int:
 
     from django.db import connection, transaction
 
-    from games.models import Game
+    from catalog.models import Game
     from integration_hub.session_api.launch import SESSION_KEY_PREFIX
     from tenants import services as tenant_services
     from wallet import services

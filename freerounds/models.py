@@ -48,7 +48,7 @@ class ProgressStatus(models.TextChoices):
 class FreeRoundsProgress(models.Model):
     campaign = models.ForeignKey(FreeRoundsCampaign, on_delete=models.CASCADE, related_name="progress")
     player_id = models.CharField(max_length=200)
-    game = models.ForeignKey("games.Game", on_delete=models.PROTECT, help_text="Locked to the game it started in.")
+    game = models.ForeignKey("catalog.Game", on_delete=models.PROTECT, help_text="Locked to the game it started in.")
     rounds_used = models.PositiveSmallIntegerField(default=0)
     total_win = models.DecimalField(**MONEY, default=0)
     status = models.CharField(max_length=20, choices=ProgressStatus.choices, default=ProgressStatus.IN_PROGRESS)

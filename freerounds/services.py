@@ -33,7 +33,7 @@ from wallet.models import GameSession, Protocol, Round, RoundStatus
 from .models import CampaignStatus, FreeRoundsCampaign, FreeRoundsProgress, ProgressStatus
 
 if TYPE_CHECKING:
-    from games.models import BetLine, Game
+    from catalog.models import BetLine, Game
     from tenants.models import Partner
 
 

@@ -1,4 +1,5 @@
-"""The catalog as seeded by migration 0003: fixed ids and attribute values (constants only, no models).
+"""The catalog as seeded by migration 0003: fixed ids and attribute values (constants, and the look-up of the
+models the seeds write; no model import).
 
 The ids are fixed so docs, tests and partners can refer to them. The seed
 migration imports these values: change them only in a way that stays valid for
@@ -119,3 +120,15 @@ GAMES = (
     },
 )
 BET_LINE_CURRENCY = "USD"
+
+
+def seed_model(apps, name: str):
+    """The catalog's model ``name`` (Provider, Game, BetLine) in ``apps``, for the data migrations that seed it.
+
+    In a migration's own state it is ``games.<name>``; in the live registry ``catalog.<name>`` (the catalog
+    moved to its own app in ``catalog`` 0001), where the test fixtures replay the seeds after a flush.
+    """
+    try:
+        return apps.get_model("games", name)
+    except LookupError:
+        return apps.get_model("catalog", name)

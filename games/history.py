@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from catalog.models import Game
 from wallet import currency as money
 from wallet.models import Round, Transaction, TxKind, TxStatus
 
-from .models import Game, JackpotRound, JackpotRoundStatus, Position
+from .models import JackpotRound, JackpotRoundStatus, Position
 from .traderhero import fairness
 
 

@@ -13,8 +13,10 @@ from datetime import datetime
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from catalog.models import BetLine, Game, Provider
+
 from . import catalog
-from .models import BetLine, Game, JackpotRound, JackpotRoundStatus, Market, MarketStatus, Position, Provider
+from .models import JackpotRound, JackpotRoundStatus, Market, MarketStatus, Position
 from .traderhero import fairness
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from catalog.models import Game
 from core.batching import Batcher
 from core.errors import ApplicationError, NotFound
 from core.tasks import publish
@@ -29,7 +30,7 @@ from wallet.models import GameSession, Round, Transaction
 from . import locales
 from . import selectors as sel
 from .markets import books, cashout, limits, trading
-from .models import Game, JackpotRound, JackpotRoundStatus, Market, Position, PositionStatus
+from .models import JackpotRound, JackpotRoundStatus, Market, Position, PositionStatus
 from .traderhero import fairness as jackpot
 from .traderhero import services as game_services
 from .traderhero.settlement import settle_and_pay

@@ -13,6 +13,7 @@ remove them), then reports:
 - every edge violation: a ``models``, ``services`` or ``selectors`` module (or package) of a domain
   app (``DOMAIN_APPS``) importing the sandbox partner, any of ``integration_hub``, DRF or
   ``django.http`` (``EDGE_ONLY``): HTTP and the partner double belong to the edges.
+- every import of a lower package reaching above it (``LOWER``: the catalog imports only ``core``).
 
 Tests, migrations and the hand-run benchmarks are not part of the graph. Exit 1 when anything
 is found; ``--graph`` prints the edges.
@@ -31,6 +32,7 @@ PACKAGES = (
     "core",
     "integration_hub",
     "tenants",
+    "catalog",
     "wallet",
     "games",
     "freerounds",
@@ -52,7 +54,8 @@ DOMAIN = (
     "wallet.services",
     "wallet.selectors",
     "games.models",
-    "games.catalog_services",
+    "catalog.models",
+    "catalog.services",
     "games.selectors",
     "games.markets",
     "games.traderhero",
@@ -76,6 +79,8 @@ DOMAIN = (
     "contractwatch.selectors",
 )
 FORBIDDEN = ("rest_framework", "integration_hub.igsp", "integration_hub.public_api", "integration_hub.session_api")
+# (package, the project packages it may import): the catalog sits below the ledger, on core alone.
+LOWER = (("catalog", ("core", "catalog")),)
 
 # The domain apps, and what their models, services and selectors never import (directly or through the modules
 # they import): the protocols, HTTP and the sandbox partner are the edges' business.
@@ -263,6 +268,18 @@ def edge_violations(raw: dict[str, set[str]], edges: dict[str, set[str]]) -> lis
     return sorted(set(out))
 
 
+def below(edges: dict[str, set[str]]) -> list[str]:
+    """A lower package (``LOWER``) importing a project package above it."""
+    out = []
+    for package, allowed in LOWER:
+        for name in sorted(edges):
+            if name == package or name.startswith(package + "."):
+                out.extend(
+                    f"{name} imports {dest}" for dest in sorted(edges[name]) if dest.split(".")[0] not in allowed
+                )
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", action="store_true", help="print every edge")
@@ -274,7 +291,7 @@ def main() -> int:
             for dest in sorted(edges[name]):
                 print(f"{name} -> {dest}")
     found = cycles(edges)
-    bad = violations(raw, edges)
+    bad = violations(raw, edges) + below(edges)
     outside = edge_violations(raw, edges)
     for component in found:
         inner = {v: sorted(edges[v] & set(component)) for v in component}

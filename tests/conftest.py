@@ -238,8 +238,8 @@ def games_catalog(db):
 
     from django.apps import apps
 
+    from catalog.models import Game, Provider
     from games import catalog
-    from games.models import Game, Provider
 
     if not Provider.objects.filter(pk=catalog.PROVIDER_ID).exists():
         import_module("games.migrations.0003_seed_catalog").seed(apps, None)

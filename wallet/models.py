@@ -39,7 +39,7 @@ class GameSession(models.Model):
         "tenants.ExtClient", null=True, blank=True, on_delete=models.PROTECT, related_name="game_sessions"
     )
     protocol = models.CharField(max_length=20, choices=Protocol.choices)
-    game = models.ForeignKey("games.Game", on_delete=models.PROTECT, related_name="sessions")
+    game = models.ForeignKey("catalog.Game", on_delete=models.PROTECT, related_name="sessions")
     player_id = models.CharField(max_length=200)
     player_name = models.CharField(max_length=200, blank=True)
     currency = models.CharField(max_length=10)

@@ -50,7 +50,7 @@ from .outbox import enqueue
 from .transport import transport_for
 
 if TYPE_CHECKING:
-    from games.models import Game
+    from catalog.models import Game
     from tenants.models import ExtClient, Partner
     from tenants.services import Actor
 

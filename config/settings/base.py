@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "core",
     "integration_hub",
     "tenants",
+    "catalog",
     "wallet",
     "games",
     "freerounds",

@@ -6,9 +6,9 @@ from games import catalog
 
 
 def seed(apps, schema_editor):
-    Provider = apps.get_model("games", "Provider")
-    Game = apps.get_model("games", "Game")
-    BetLine = apps.get_model("games", "BetLine")
+    Provider = catalog.seed_model(apps, "Provider")
+    Game = catalog.seed_model(apps, "Game")
+    BetLine = catalog.seed_model(apps, "BetLine")
     provider, _ = Provider.objects.update_or_create(
         id=catalog.PROVIDER_ID,
         defaults={
@@ -45,9 +45,9 @@ def seed(apps, schema_editor):
 
 
 def unseed(apps, schema_editor):
-    BetLine = apps.get_model("games", "BetLine")
-    Game = apps.get_model("games", "Game")
-    Provider = apps.get_model("games", "Provider")
+    BetLine = catalog.seed_model(apps, "BetLine")
+    Game = catalog.seed_model(apps, "Game")
+    Provider = catalog.seed_model(apps, "Provider")
     ids = [spec["id"] for spec in catalog.GAMES]
     BetLine.objects.filter(game_id__in=ids).delete()
     Game.objects.filter(id__in=ids).delete()

@@ -3,12 +3,14 @@ resolves (weeks later), so a free-rounds allotment there could never close with 
 
 from django.db import migrations
 
+from games import catalog
+
 PREDICTION_MARKETS_SLUG = "prediction-markets"
 
 
 def forwards(apps, schema_editor):
-    Game = apps.get_model("games", "Game")
-    BetLine = apps.get_model("games", "BetLine")
+    Game = catalog.seed_model(apps, "Game")
+    BetLine = catalog.seed_model(apps, "BetLine")
     Game.objects.filter(slug=PREDICTION_MARKETS_SLUG).update(has_free_spins=False)
     BetLine.objects.filter(game__slug=PREDICTION_MARKETS_SLUG).delete()
 

@@ -16,12 +16,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from catalog.models import Game
 from core.db import insert_row
 from core.errors import ApplicationError, Conflict, NotFound
 from core.money import fits, precision, to_decimal
 
 from .. import catalog
-from ..models import Game, JackpotRound, JackpotRoundStatus
+from ..models import JackpotRound, JackpotRoundStatus
 from . import fairness
 
 CLIENT_SEED_MAX = 64

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from rest_framework.request import Request
 
-    from games.models import Game
+    from catalog.models import Game
 
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2}([-_][a-zA-Z0-9]{2,4})?$")
 

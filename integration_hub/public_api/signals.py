@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from games.models import BetLine, Game
+from catalog.models import BetLine, Game
 
 
 @receiver([post_save, post_delete], sender=Game)

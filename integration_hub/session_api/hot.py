@@ -34,12 +34,12 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.utils.log import log_response
 
+from catalog.models import Game
 from core.api.exceptions import http_status, render_error
 from core.api.renderers import dumps_exact
 from core.errors import AUTH_FAILED_MESSAGE, INTERNAL_ERROR_MESSAGE, ApplicationError
 from core.money import loads_decimal
 from games import services as play
-from games.models import Game
 from wallet import services as wallet_services
 from wallet.models import GameSession
 

@@ -9,8 +9,9 @@ import pytest
 from django.apps import apps
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from catalog.models import Provider
 from games import catalog
-from games.models import Market, Provider
+from games.models import Market
 
 # Hypothesis' caches go under .pytest_cache/ (git-ignored), not a new .hypothesis/ at the top level.
 set_hypothesis_home_dir(Path(__file__).resolve().parents[2] / ".pytest_cache" / "hypothesis")

@@ -9,8 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from catalog.models import Game
 from games import catalog
-from games.models import Game, JackpotRound, Market, MarketEvent, MarketStatus
+from games.models import JackpotRound, Market, MarketEvent, MarketStatus
 from games.traderhero import services
 
 from .factories import make_market, open_position
@@ -26,7 +27,8 @@ def admin_client(client):
 
 
 def url(model: str, view: str, *args) -> str:
-    return reverse(f"admin:games_{model}_{view}", args=args)
+    app = "catalog" if model in ("provider", "game") else "games"
+    return reverse(f"admin:{app}_{model}_{view}", args=args)
 
 
 def run_action(client, model: str, action: str, pks) -> list[str]:

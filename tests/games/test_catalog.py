@@ -10,8 +10,10 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from games import catalog, catalog_services, selectors
-from games.models import BetLine, Game, GameStatus, Market, MarketStatus
+from catalog import services as catalog_services
+from catalog.models import BetLine, Game, GameStatus
+from games import catalog, selectors
+from games.models import Market, MarketStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 

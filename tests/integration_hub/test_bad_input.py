@@ -199,7 +199,7 @@ def test_igsp_listing_query_parameters(igsp_partner, games_catalog, path):
 
 @pytest.fixture
 def demo_session(games_catalog):
-    from games.models import Game
+    from catalog.models import Game
 
     created = wallet_services.session_create(
         protocol="igsp",

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from catalog.models import Game
 from core.errors import ApplicationError, Conflict, NotFound
 from games import catalog, selectors
-from games.models import Game, JackpotRound, JackpotRoundStatus
+from games.models import JackpotRound, JackpotRoundStatus
 from games.traderhero import fairness as jackpot
 from games.traderhero import services
 

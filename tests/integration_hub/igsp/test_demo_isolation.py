@@ -270,7 +270,7 @@ def test_a_demo_session_of_the_same_player_never_receives_the_real_free_rounds_b
 ):
     """Cancelling a campaign pays the bonus so far to the player's session: never to a demo game the
     partner opened for the same player later (the bonus is real money owed at the partner)."""
-    from games.models import BetLine
+    from catalog.models import BetLine
 
     settings.HUB_JACKPOT_ROUND_SECONDS = 0
     jackpot = games_catalog["traderhero-jackpot"]

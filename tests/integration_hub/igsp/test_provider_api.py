@@ -59,7 +59,7 @@ def test_providers_and_games_listing_validate_against_the_contract(http, igsp_pa
 
 
 def test_games_cursor_pagination_and_delta_sync(http, igsp_partner, games_catalog):
-    from games.models import Game
+    from catalog.models import Game
 
     provider = games_catalog["prediction-markets"].provider
     for i in range(5):

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from catalog.models import BetLine, Provider
 from games import catalog
-from games.models import BetLine, Provider
 from tests.conftest import wire_partner
 from wallet.models import GameSession, Transaction
 

@@ -42,7 +42,7 @@ def test_free_rounds_without_game_ids_are_valid_in_every_game_with_free_spins_an
 
 @pytest.mark.parametrize("over", [{"betLine": 7, "extID": "fr-7"}, {"currency": "EUR", "extID": "fr-eur"}])
 def test_free_rounds_without_game_ids_are_refused_only_when_no_game_has_the_line(http, wired, bet_lines, over):
-    from games.models import BetLine
+    from catalog.models import BetLine
 
     BetLine.objects.filter(currency="EUR").delete()
     resp = post(http, wired, "/free-rounds", free_rounds_body(wired, gameIDs=None, **over))

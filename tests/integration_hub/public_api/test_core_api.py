@@ -12,8 +12,8 @@ import httpx
 import pytest
 from django.utils import timezone
 
+from catalog.models import BetLine
 from core import signing
-from games.models import BetLine
 from tenants import services as tenant_services
 from tests import contracts
 from wallet import delivery

@@ -347,9 +347,9 @@ def test_the_state_of_a_market_session_costs_the_same_queries_for_1_or_12_positi
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from catalog.models import Game
     from games import services as play
     from games.markets import trading
-    from games.models import Game
     from wallet import services as wallet_services
 
     session = wallet_services.session_create(

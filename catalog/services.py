@@ -1,8 +1,6 @@
 """Catalog services: hide and restore a game (the admin's actions). No money moves here (the wallet does that).
 
-The player's actions (bets, cash-outs, the page's state) are ``games/services.py``; the markets' own services
-live in ``games/markets/`` (``games/markets/trading.py``, ``games/markets/cashout.py``,
-``games/markets/lifecycle.py``), TraderHero round services in ``games/traderhero/services.py``.
+The player's actions (bets, cash-outs, the page's state) are ``games/services.py``.
 """
 
 from __future__ import annotations
