@@ -108,7 +108,9 @@ def answers_check(answers: list[Answer], *, now: datetime | None = None) -> Batc
 def _count_violation(key: tuple, counter: _Counter) -> None:
     partner_id, protocol, kind, field_path, rule = key
     violation, example = counter.violation, counter.example
-    assert example is not None and counter.first is not None and counter.last is not None
+    assert example is not None
+    assert counter.first is not None
+    assert counter.last is not None
     changes = {
         "expected": violation.expected,
         "contract": violation.contract[:120],

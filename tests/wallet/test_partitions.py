@@ -79,7 +79,8 @@ def test_stranded_rows_move_to_their_month_and_reports_read_across_partitions(le
 
     report = partitions.ensure_partitions()
 
-    assert "wallet_transaction_p202503" in report.created and "wallet_deliveryattempt_p202503" in report.created
+    assert "wallet_transaction_p202503" in report.created
+    assert "wallet_deliveryattempt_p202503" in report.created
     assert report.moved_from_default == 3  # the bet, the win and the attempt
     assert _partition_of("wallet_transaction", bet.pk) == "wallet_transaction_p202503"
     assert _partition_of("wallet_deliveryattempt", attempt.pk) == "wallet_deliveryattempt_p202503"

@@ -43,7 +43,8 @@ def demo_session(games_catalog, player="guest", balance="100000.00", currency="U
 def test_a_demo_position_moves_the_demo_book_only():
     market = make_market(b="100", q_no="20")
     demo = open_position(market, outcome="YES", stake="400.00", demo=True)
-    assert demo.demo and markets.book_q(market, "USD", demo=True) == (demo.shares, Decimal("20"))
+    assert demo.demo
+    assert markets.book_q(market, "USD", demo=True) == (demo.shares, Decimal("20"))
     assert markets.book_q(market, "USD") == (0, Decimal("20"))  # the real book has not even been opened
     assert not MarketBook.objects.filter(market=market, demo=False).exists()
     real = open_position(market, outcome="YES", stake="10.00")
@@ -283,7 +284,8 @@ def test_a_market_bet_holds_the_market_lock_for_the_trade_only_and_rereads_nothi
     assert all(s.startswith("RELEASE SAVEPOINT") for s in sql[lock + 1 + len(held) :]), sql[lock:]
     assert held[0].startswith('SELECT "games_marketbook"."id",'), held  # the book, under the market's lock
     if connection.vendor == "postgresql":  # the position, the moved book and the event: one statement
-        assert len(held) == 2 and held[1].startswith("WITH "), held
+        assert len(held) == 2, held
+        assert held[1].startswith("WITH "), held
         assert all(t in held[1] for t in ('INSERT INTO "games_position"', 'UPDATE "games_marketbook"')), held
         assert 'INSERT INTO "games_marketevent"' in held[1]
     else:
