@@ -35,7 +35,7 @@ def _starts_written(cert) -> tuple[int, int]:
 
 
 @mock.patch("certification.services.publish")
-def test_a_live_partner_cannot_certify_against_an_undeclared_player_in_either_protocol(_publish, cert, live_hub):
+def test_a_live_partner_cannot_certify_against_an_undeclared_player_in_either_protocol(publish_mock, cert, live_hub):
     _undeclare(cert)
 
     igsp = _igsp_start(cert, live_hub)
@@ -53,11 +53,11 @@ def test_a_live_partner_cannot_certify_against_an_undeclared_player_in_either_pr
     assert "test player" in public.json()["message"]
 
     assert _starts_written(cert) == (0, 0)
-    _publish.assert_not_called()
+    publish_mock.assert_not_called()
 
 
 @mock.patch("certification.services.publish")
-def test_declared_test_players_may_be_certified_through_the_api(_publish, cert, live_hub):
+def test_declared_test_players_may_be_certified_through_the_api(publish_mock, cert, live_hub):
     _undeclare(cert)
     cert.partner = tenant_services.partner_update(
         partner=cert.partner, actor="test", certification_test_players=[f" {PLAYER} ", SESSION, PLAYER]
@@ -69,7 +69,7 @@ def test_declared_test_players_may_be_certified_through_the_api(_publish, cert, 
 
 
 @mock.patch("certification.services.publish")
-def test_an_onboarding_partner_may_certify_against_any_player(_publish, cert, live_hub):
+def test_an_onboarding_partner_may_certify_against_any_player(publish_mock, cert, live_hub):
     _undeclare(cert)
     from tenants.models import Partner
 

@@ -287,7 +287,7 @@ def _core_start(cert, live_hub, payload: dict) -> httpx.Response:
 
 
 @mock.patch("certification.services.publish")
-def test_a_core_api_start_acts_once_a_replay_or_a_stale_capture_starts_nothing(_publish, cert, live_hub):
+def test_a_core_api_start_acts_once_a_replay_or_a_stale_capture_starts_nothing(publish_mock, cert, live_hub):
     """The Core API signs the body alone: requestId (remembered) and timestamp (±HUB_CLOCK_SKEW_SECONDS) in it."""
     start = {
         "cID": str(cert.partner.pk),

@@ -76,7 +76,7 @@ def _finish_all(partner) -> None:
 
 @mock.patch("certification.services.publish")
 def test_a_second_run_of_a_protocol_while_one_is_queued_is_refused_409_in_each_protocols_shape(
-    _publish, cert, live_hub
+    publish_mock, cert, live_hub
 ):
     assert _igsp_start(cert, live_hub).status_code == 202
     again = _igsp_start(cert, live_hub)
@@ -128,7 +128,7 @@ def test_the_database_holds_one_active_run_per_partner_and_protocol(cert):
 
 
 @mock.patch("certification.services.publish")
-def test_beyond_the_daily_cap_api_runs_get_429_with_retry_after_until_midnight(_publish, cert, live_hub, settings):
+def test_beyond_the_daily_cap_api_runs_get_429_with_retry_after_until_midnight(publish_mock, cert, live_hub, settings):
     settings.HUB_CERTIFICATION_RUNS_PER_DAY = 2
     for _ in range(2):
         assert _igsp_start(cert, live_hub).status_code == 202

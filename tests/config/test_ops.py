@@ -70,7 +70,7 @@ FERNET = "Q2hhbmdlTWVDaGFuZ2VNZUNoYW5nZU1lQ2hhbmdlTWU="
 
 
 @pytest.mark.parametrize(
-    "extra,message",
+    ("extra", "message"),
     [
         ({}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_SECRET_KEY": "django-insecure-dev-only-key-do-not-use-in-production"}, "DJANGO_SECRET_KEY"),

@@ -60,7 +60,7 @@ HUGE_EXPONENT = (
 )
 
 
-@pytest.mark.parametrize("path, signed", [("/igsp/v1/sessions", True), ("/igsp/v1/demo/sessions", False)])
+@pytest.mark.parametrize(("path", "signed"), [("/igsp/v1/sessions", True), ("/igsp/v1/demo/sessions", False)])
 def test_a_number_with_an_exponent_decimal_cannot_hold_is_a_400_not_a_500(
     live_server, igsp_partner, games_catalog, path, signed
 ):
@@ -145,7 +145,7 @@ def _kept():
         yield pytest.param(path.parent.name, path.read_bytes(), id=f"{path.parent.name}/{path.name}")
 
 
-@pytest.mark.parametrize("target, data", list(_kept()))
+@pytest.mark.parametrize(("target", "data"), list(_kept()))
 def test_kept_fuzz_inputs_hold_every_property(target, data):
     if target == "canonical_query":
         properties.check_canonical_query(json.loads(data))

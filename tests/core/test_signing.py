@@ -57,7 +57,7 @@ def test_igsp_verify_rejects_stale_and_future_timestamps(shift):
 
 
 @pytest.mark.parametrize(
-    "body,ts,sig",
+    ("body", "ts", "sig"),
     [
         (IGSP_BODY.replace(b"100.00", b"1000.00"), IGSP_TS, None),
         (IGSP_BODY, "2025-10-17T12:03:42Z", None),

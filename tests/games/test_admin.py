@@ -99,7 +99,8 @@ def test_market_actions_call_the_services_and_queue_settlements(
 
 
 @pytest.mark.parametrize(
-    "action, expected", [("cancel", ("cancel", None)), ("void", ("void", None)), ("resolve_yes", ("resolve", "YES"))]
+    ("action", "expected"),
+    [("cancel", ("cancel", None)), ("void", ("void", None)), ("resolve_yes", ("resolve", "YES"))],
 )
 def test_market_settling_actions_queue_the_settlement(
     admin_client, queued, django_capture_on_commit_callbacks, action, expected

@@ -89,7 +89,7 @@ def test_register_requires_the_admin_key(http, headers):
 
 
 @pytest.mark.parametrize(
-    "payload,field",
+    ("payload", "field"),
     [
         ({"integrationMode": "igsp", "igspHooksUrl": "http://casino.example/hooks"}, "igspHooksUrl"),
         ({"integrationMode": "igsp", "igspHooksUrl": "https://user:pw@casino.example/hooks"}, "igspHooksUrl"),

@@ -132,7 +132,7 @@ def test_partner_starts_a_run_watches_it_and_reads_the_report_with_failures_firs
 
 @mock.patch("certification.services.publish")
 def test_a_second_run_is_refused_409_and_beyond_the_days_allowance_429_as_a_message_on_the_page(
-    _publish,
+    publish_mock,
     cert,  # noqa: F811
     live_hub,
     settings,

@@ -72,7 +72,7 @@ def test_timestamp_within_the_window_is_accepted(client, tenant):
     assert igsp_call(client, igsp_body("balance"), now=stale(4)).status_code == 200
 
 
-@pytest.mark.parametrize("key,secret", [("gp_live_other", IGSP_SECRET), (IGSP_KEY, "wrong-secret")])
+@pytest.mark.parametrize(("key", "secret"), [("gp_live_other", IGSP_SECRET), (IGSP_KEY, "wrong-secret")])
 def test_wrong_key_or_secret_is_401(client, tenant, key, secret):
     assert igsp_call(client, igsp_body("balance"), key=key, secret=secret).status_code == 401
 

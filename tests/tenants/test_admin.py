@@ -275,7 +275,7 @@ def _assert_nothing_written():
 
 
 @pytest.mark.parametrize(
-    "overrides, error",
+    ("overrides", "error"),
     [
         ({"igsp_hooks_url": "http://hooks.acme.example/igsp"}, "must use https"),
         ({"igsp_hooks_url": "https://user:pw@hooks.acme.example/igsp"}, "must not contain credentials"),
@@ -356,7 +356,7 @@ def test_change_partner_goes_through_service_with_actor(admin_client, admin_user
 
 
 @pytest.mark.parametrize(
-    "bad_url, error",
+    ("bad_url", "error"),
     [
         ("http://hooks.lucky.example/igsp", "must use https"),
         ("https://admin:secret@hooks.lucky.example/igsp", "must not contain credentials"),

@@ -122,7 +122,7 @@ def test_a_form_without_its_token_is_refused_but_no_token_is_needed_outside_a_fo
 
 
 @pytest.mark.parametrize(
-    "overrides, error",
+    ("overrides", "error"),
     [
         ({"igsp": False, "public_api": False}, "Enable at least one protocol"),
         ({"igsp_hooks_url": ""}, "IGSP partners need a hooks URL"),

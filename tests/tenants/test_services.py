@@ -81,7 +81,7 @@ def test_threads_that_find_the_signing_key_expired_together_look_it_up_once(igsp
 def test_rotation_with_zero_grace_revokes_at_once(igsp_partner):
     services.credential_rotate(credential=igsp_partner.credential, actor="am", grace_seconds=0)
     assert Credential.objects.get(pk=igsp_partner.credential.pk).state == CredentialState.REVOKED
-    with pytest.raises(Exception):
+    with pytest.raises(ApplicationError, match="revoked key cannot be rotated"):
         services.credential_rotate(credential=igsp_partner.credential, actor="am")
 
 
@@ -148,7 +148,7 @@ def test_audit_log_records_changes_and_never_secrets(igsp_partner):
 
 
 @pytest.mark.parametrize(
-    "url,ok",
+    ("url", "ok"),
     [
         ("https://casino.example/hooks", True),
         ("https://casino.example:8443/a/b?x=1", True),

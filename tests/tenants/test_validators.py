@@ -210,7 +210,7 @@ def test_admin_inline_refuses_an_inside_base_url(admin_client, public_partner):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
-    "payload, field",
+    ("payload", "field"),
     [
         ({"integrationMode": "igsp", "igspHooksUrl": "https://169.254.169.254/latest"}, "igspHooksUrl"),
         ({"integrationMode": "igsp", "igspHooksUrl": "https://2130706433/hooks"}, "igspHooksUrl"),

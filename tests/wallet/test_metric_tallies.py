@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from core.errors import UpstreamUnavailable
 from tenants import services as tenant_services
 from tests.conftest import run_together
 from wallet import partitions, services, tallies
@@ -117,7 +118,7 @@ def test_a_bet_a_confirm_and_a_refund_move_the_tallies_as_the_scan(wallet, ledge
     assert_tallies_match_the_scan()
 
     wallet.outcome = "failed"
-    with pytest.raises(Exception):
+    with pytest.raises(UpstreamUnavailable):
         services.bet_place(session=session, amount=Decimal("3.00"))  # declined, refund in the outbox
     assert tallies.read().transactions[("bet", "declined")] == 1
     assert tallies.read().transactions[("refund", "pending")] == 1

@@ -125,7 +125,7 @@ def test_shares_at_even_odds_match_the_textbook_formula():
 
 
 @pytest.mark.parametrize(
-    "q_big, b",
+    ("q_big", "b"),
     [(Decimal("1e6"), Decimal(10)), (Decimal("1e9"), Decimal(1)), (Decimal("123456789.123456"), Decimal("0.5"))],
 )
 def test_no_overflow_for_huge_q_over_b(q_big, b):

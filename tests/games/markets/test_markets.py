@@ -38,7 +38,7 @@ def test_quote_returns_the_lmsr_shares_and_writes_nothing():
 
 
 @pytest.mark.parametrize(
-    "amount, currency, code",
+    ("amount", "currency", "code"),
     [
         (Decimal("0.09"), "USD", "stake_too_low"),
         (Decimal("500.01"), "EUR", "stake_too_high"),
@@ -431,7 +431,7 @@ def test_resolve_pays_winners_their_shares_and_losers_nothing(settings):
 
 
 @pytest.mark.parametrize(
-    "service, status", [(markets.market_cancel, MarketStatus.CANCELLED), (markets.market_void, MarketStatus.VOIDED)]
+    ("service", "status"), [(markets.market_cancel, MarketStatus.CANCELLED), (markets.market_void, MarketStatus.VOIDED)]
 )
 def test_cancel_and_void_refund_every_open_stake(service, status):
     market = make_market()

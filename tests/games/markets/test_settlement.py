@@ -59,7 +59,7 @@ def test_resolve_pays_winners_shares_and_closes_losers_with_zero_wins(games_cata
     assert bob_win.status == TxStatus.CONFIRMED
     assert Position.objects.get(pk=b.position.pk).status == PositionStatus.LOST
     assert Market.objects.get(pk=market.pk).status == MarketStatus.RESOLVED
-    with pytest.raises(Exception):
+    with pytest.raises(markets.MarketError):
         settlement.market_settle(market_id=market.pk, action="void", actor="test")
     assert Transaction.objects.filter(kind=TxKind.REFUND).count() == 0
 

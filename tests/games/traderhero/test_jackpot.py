@@ -147,7 +147,7 @@ def test_fresh_seeds_are_random_and_hash_is_sha256_of_the_text():
 
 
 @pytest.mark.parametrize(
-    "stake, multiplier, places, expected",
+    ("stake", "multiplier", "places", "expected"),
     [
         ("0.03", "1.5", 2, "0.04"),  # 0.045 → rounded down
         ("1.00", "100", 2, "100.00"),

@@ -109,7 +109,7 @@ def test_open_is_idempotent_on_the_round_id():
 
 
 @pytest.mark.parametrize(
-    "overrides, code",
+    ("overrides", "code"),
     [
         ({"direction": "left"}, "invalid_direction"),
         ({"stake": Decimal("0")}, "invalid_amount"),
