@@ -166,7 +166,7 @@ def seq_scanned(plan: str) -> list[str]:
     """The big tables a plan reads sequentially: the table or one of its partitions, when the scan read more
     than SEQ_SCAN_ROWS rows (kept plus removed by its filter)."""
     found, current, rows = [], None, 0
-    for line in plan.splitlines() + ["->"]:
+    for line in [*plan.splitlines(), "->"]:
         if "->" in line or line.lstrip().startswith("Seq Scan"):
             if current and rows > SEQ_SCAN_ROWS:
                 found.append(current)
@@ -193,7 +193,7 @@ def explain(captured: list[dict], name: str) -> tuple[list[str], str]:
         verb = sql.lstrip().split(" ", 1)[0].upper()
         if verb not in ("SELECT", "UPDATE", "DELETE", "INSERT", "WITH"):
             continue
-        if "django_session" in sql or "auth_user" in sql and "wallet_" not in sql:
+        if "django_session" in sql or ("auth_user" in sql and "wallet_" not in sql):
             continue  # the admin's login session and user: not the ledger
         try:
             with transaction.atomic():

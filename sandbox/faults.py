@@ -123,7 +123,7 @@ def settings_for(faults: dict | None, action: str | None) -> dict:
 
 
 def needs_draw(cfg: dict) -> bool:
-    return any(0.0 < float(cfg[k]) for k in RATE_KEYS)
+    return any(float(cfg[k]) > 0.0 for k in RATE_KEYS)
 
 
 def seeded_draw(seed: int, action: str, n: int) -> float:

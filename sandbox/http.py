@@ -77,7 +77,6 @@ def run_with_faults(
 
     if plan.kind == "stall" and plan.mode == "after":
         faults.stall(plan)
-    elif plan.kind == "drop" and plan.mode == "after":
-        if faults.drop_connection(request.META):
-            return dropped_response()
+    elif plan.kind == "drop" and plan.mode == "after" and faults.drop_connection(request.META):
+        return dropped_response()
     return response

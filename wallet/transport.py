@@ -39,7 +39,7 @@ def partner_text(value: object, limit: int) -> str:
 
 def partner_balance(value: object) -> Decimal | None:
     """A balance a partner reported, or None when it is not a finite amount our columns hold."""
-    if value is None or isinstance(value, bool) or isinstance(value, (dict, list)):
+    if value is None or isinstance(value, (bool, dict, list)):
         return None
     try:
         amount = Decimal(str(value))

@@ -6,6 +6,7 @@ a delay)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -183,10 +184,8 @@ def test_sigterm_stops_every_process_of_make_run_and_cut_deliveries_complete_lat
         assert "exited with 'signal 15 (SIGTERM)'" not in said, said[-3000:]
     finally:
         for pid in _alive(tree) or {honcho.pid: ""}:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         honcho.wait(timeout=5)
 
     # Cut mid-call: the wins are still pending (the partner applied them, the hub never heard back).

@@ -29,7 +29,24 @@ def test_provider_and_games_are_seeded_with_fixed_ids():
         assert game.provider_id == catalog.PROVIDER_ID
         assert game.status == GameStatus.ACTIVE
         assert game.deleted_at is None
-        assert game.locales == "pt_br en_us es es_mx ru zh_tw ko th vi hi ja fr tr de id uz".split()
+        assert game.locales == [
+            "pt_br",
+            "en_us",
+            "es",
+            "es_mx",
+            "ru",
+            "zh_tw",
+            "ko",
+            "th",
+            "vi",
+            "hi",
+            "ja",
+            "fr",
+            "tr",
+            "de",
+            "id",
+            "uz",
+        ]
         assert game.platforms == ["desktop", "mobile"]
         assert game.currencies == provider.currencies
         assert game.categories

@@ -45,7 +45,7 @@ def read_po(path: Path) -> dict[tuple[str, str], tuple[str, set[str]]]:
             entries[key] = (_unquote(parts.get("msgstr", parts.get("msgstr[0]", []))), flags)
         flags, parts = set(), {}
 
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             flush()
             field = None

@@ -100,7 +100,7 @@ def test_stuck_deliveries_from_the_sweeper(two_partners, game, django_user_model
 
 
 def test_certification_hook_and_the_one_open_incident_constraint(two_partners, django_user_model, alert_receiver):
-    url, got = alert_receiver
+    url, _got = alert_receiver
     a, _ = two_partners
     partner = setup_partner(a, django_user_model, url)
     first = alerts.notify_certification_failed(partner=partner, run_id="run-7", summary="3 of 40 checks failed")

@@ -28,7 +28,7 @@ WARNING = "No inbound IP allowlist"
 def keys_page(admin_client, **overrides) -> str:
     response = admin_client.post(reverse("admin:tenants_partner_add"), onboarding_data(**overrides))
     assert response.status_code == 200, response.content[:500]
-    assert [t.name for t in response.templates][0] == "admin/tenants/credentials_issued.html"
+    assert next(t.name for t in response.templates) == "admin/tenants/credentials_issued.html"
     return response.content.decode()
 
 

@@ -320,13 +320,14 @@ def test_a_slot_is_given_back_when_the_call_raises(slot_store):
 
     key = f"test:{uuid.uuid4().hex}"
     for _ in range(3):
-        with pytest.raises(RuntimeError):
-            with bulkhead.slot(key, 1, using=slot_store, ttl=30):
-                raise RuntimeError("the partner call blew up")
-    with bulkhead.slot(key, 1, using=slot_store, ttl=30):
-        with pytest.raises(bulkhead.PartnerBusy):
-            with bulkhead.slot(key, 1, using=slot_store, ttl=30):
-                pass
+        with pytest.raises(RuntimeError), bulkhead.slot(key, 1, using=slot_store, ttl=30):
+            raise RuntimeError("the partner call blew up")
+    with (
+        bulkhead.slot(key, 1, using=slot_store, ttl=30),
+        pytest.raises(bulkhead.PartnerBusy),
+        bulkhead.slot(key, 1, using=slot_store, ttl=30),
+    ):
+        pass
     with bulkhead.slot(key, 1, using=slot_store, ttl=30):
         pass
 

@@ -194,7 +194,7 @@ def test_pending_rows_are_counted_live_in_the_scrape(wallet, partner_a, game):
 def test_the_migration_fill_counts_existing_rows(ledger, partner_a, partner_b):
     """The tallies of rows written before the triggers existed: 0011's fill, as ``recount`` redoes it."""
     a = ledger.session(partner_a)
-    bet, win = ledger.bet_and_win(a, "10.00", "20.00", win_status=TxStatus.PENDING)
+    _bet, win = ledger.bet_and_win(a, "10.00", "20.00", win_status=TxStatus.PENDING)
     ledger.attempt(win, duration_ms=120)
     ledger.attempt(win, outcome=AttemptOutcome.OK, duration_ms=3, http_status=200, error="")
     before = tallies.read().as_dict()

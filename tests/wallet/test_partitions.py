@@ -228,11 +228,13 @@ def test_a_bet_and_its_delivery_update_the_ledger_row_in_its_own_month_only(ledg
             updates.append((sql, params[0] if many else params))
         return execute(sql, params, many, context)
 
-    with mock.patch.object(services, "transport_for", return_value=mock.Mock(bet=lambda tx: ok)):
-        with connection.execute_wrapper(record):
-            services.bet_place(session=session, amount=Decimal("1.00"))
-            (claimed,) = lease.claim_batch(partner_a.pk, 10)
-            attempts.record(partner_a.pk, [(claimed, timezone.now(), ok)])
+    with (
+        mock.patch.object(services, "transport_for", return_value=mock.Mock(bet=lambda tx: ok)),
+        connection.execute_wrapper(record),
+    ):
+        services.bet_place(session=session, amount=Decimal("1.00"))
+        (claimed,) = lease.claim_batch(partner_a.pk, 10)
+        attempts.record(partner_a.pk, [(claimed, timezone.now(), ok)])
     assert len(updates) == 3, updates  # the bet's confirmation, the win's lease and its outcome
     for sql, params in updates:
         with connection.cursor() as cursor:

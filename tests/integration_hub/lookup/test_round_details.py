@@ -26,7 +26,7 @@ def test_traderhero_round_link_through_igsp_opens_the_page_with_seed_and_hash(ht
     assert body["stake"] == "2.00"
     assert body["payout"] == (placed["payout"] if Decimal(placed["payout"]) else "0.00")
     assert body["outcome"] == ("won" if Decimal(placed["payout"]) > 0 else "lost")
-    assert [t["action"] for t in body["transactions"]][0] == "bet"
+    assert next(t["action"] for t in body["transactions"]) == "bet"
     assert body["transactions"][0]["status"] == "confirmed"
 
     page = http.get(body["url"].removeprefix(str(http.base_url).rstrip("/")))

@@ -297,7 +297,7 @@ def test_browser_fairness_check_agrees_with_the_server_algorithm(open_page, hub)
     tampered = [
         dict(cases[0], payout="999.00"),
         dict(cases[1], serverSeed="0" * 64),
-        dict(cases[2], path=cases[2]["path"][:-1] + [1]),
+        dict(cases[2], path=[*cases[2]["path"][:-1], 1]),
         dict(cases[3], tier="jackpot", multiplier="100"),
     ]
     published = jackpot.tier_table(Decimal("0.95")).as_dict()
