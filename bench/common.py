@@ -229,7 +229,7 @@ def cleanup_all() -> None:
         stack.stop_all()
 
 
-def _on_signal(signum, frame):  # noqa: ARG001
+def _on_signal(signum, frame):
     name = signal.Signals(signum).name
     log(f"{name}: stopping every process this run started")
     cleanup_all()

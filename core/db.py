@@ -71,7 +71,7 @@ def _hot_cursor(connection: Any) -> Any:
             != connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, psycopg.pq.Format.TEXT).timezone
         ):
             register_tzloader(connection.timezone, raw)
-    return connection._prepare_cursor(raw)  # Django's CursorWrapper (its debug wrapper under DEBUG)
+    return connection._prepare_cursor(raw)  # noqa: SLF001 - Django's CursorWrapper (its debug wrapper under DEBUG)
 
 
 def prepared_cursor(using: str = "default") -> Any:
@@ -525,9 +525,10 @@ def _compiled(
     from django.db.models.query import _get_from_db, get_related_populators  # type: ignore[attr-defined]
 
     select, klass_info = compiler.select, compiler.klass_info
-    assert klass_info is not None
+    if klass_info is None:
+        raise ValueError("the compiled query selects no model")
     fields = klass_info["select_fields"]
-    fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]  # Django 6.1's, as ModelIterable reads it
+    fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]  # noqa: SLF001 - Django 6.1's, as ModelIterable reads it
     return _Compiled(
         sql=sql,
         key_fields=key_fields or [],

@@ -102,7 +102,8 @@ class _CheckedPeer(_Connection):
                 continue
             sys.audit("http.client.connect", self, self.host, self.port)
             return sock
-        assert error is not None  # `allowed` is not empty: every address failed
+        if error is None:  # `allowed` is never empty: every address failed
+            raise OSError(f"no address to connect to for {self.host}")
         raise error
 
 

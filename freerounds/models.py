@@ -58,3 +58,6 @@ class FreeRoundsProgress(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "player_id"], name="free_rounds_one_per_player")]
+
+    def __str__(self) -> str:
+        return f"{self.player_id} in campaign {self.campaign_id}"

@@ -12,7 +12,7 @@ import json
 from decimal import Decimal
 
 
-def _django() -> None:
+def django_setup() -> None:
     import os
 
     import django

@@ -26,7 +26,7 @@ from wallet.services import delivery_retry_now
 from . import selectors
 from .models import PortalLink
 
-TOKEN_PREFIX = "hub_portal_"
+TOKEN_PREFIX = "hub_portal_"  # noqa: S105 - the tokens' visible prefix, not a secret
 MAX_DAYS = 90
 
 

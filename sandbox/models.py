@@ -100,6 +100,9 @@ class SandboxSession(models.Model):
             models.UniqueConstraint(fields=["tenant", "session_id"], name="sandbox_session_unique"),
         ]
 
+    def __str__(self) -> str:
+        return self.session_id
+
 
 class SandboxTransaction(models.Model):
     """One wallet action received from the hub, keyed by the hub's transaction id.
@@ -162,3 +165,6 @@ class SandboxFaultCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "action"], name="sandbox_fault_counter_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.action} draws: {self.count}"

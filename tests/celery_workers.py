@@ -101,5 +101,5 @@ def delete_queue(broker: str, queue: str) -> None:
             channel.queue_delete(queue)
             if broker.startswith("amqp"):
                 channel.exchange_delete(queue)
-    except Exception:  # noqa: BLE001, S110 - best effort: a left-over empty queue harms nothing
+    except Exception:  # noqa: S110 - best effort: a left-over empty queue harms nothing
         pass

@@ -150,7 +150,8 @@ class PreparedCall:
 
     def run_soon(self) -> Future[WalletResult]:
         """The call from this process's event loop (``core.http.send_soon``), within the wallet timeout."""
-        assert not self.params, "the event loop sends bodies, not queries"
+        if self.params:
+            raise ValueError("the event loop sends bodies, not queries")
         return send_soon(self.method, self.url, content=self.content, headers=self.headers, then=self.finish)
 
 

@@ -23,7 +23,7 @@ env = environ.Env()
 # A local .env is read when present (never committed); real environment wins.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEV_INSECURE_SECRET_KEY = "django-insecure-dev-only-key-do-not-use-in-production"
+DEV_INSECURE_SECRET_KEY = "django-insecure-dev-only-key-do-not-use-in-production"  # noqa: S105 - the dev default production refuses
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_INSECURE_SECRET_KEY)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["*"])
