@@ -192,8 +192,8 @@ class ActionFormMixin(_AdminBase):
         title: str,
         intro: str = "",
         form_kwargs: dict[str, Any] | None = None,
-    ) -> tuple[forms.Form, None] | tuple[None, TemplateResponse]:
-        """Intermediate page of an action: (valid form, None) once submitted, else (None, the page)."""
+    ) -> tuple[forms.Form, TemplateResponse | None]:
+        """Intermediate page of an action: (valid form, None) once submitted, else (the form, the page showing it)."""
         form_kwargs = {"prefix": self.action_form_prefix, **(form_kwargs or {})}
         if "apply" in request.POST:
             form = form_class(request.POST, **form_kwargs)
@@ -214,7 +214,7 @@ class ActionFormMixin(_AdminBase):
             "media": self.media + form.media,
         }
         request.current_app = self.admin_site.name
-        return None, TemplateResponse(request, self.action_form_template, context)
+        return form, TemplateResponse(request, self.action_form_template, context)
 
     def claim_submission(self, request: HttpRequest, form: forms.Form) -> bool:
         """False (with the reason shown) when this action form was submitted before, e.g. by a refresh."""

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import json
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict
 
 DEFAULT_PLACES = 2  # fiat, and any currency a table does not list
+
+
+class Digits(TypedDict):
+    """A ``DecimalField``'s size, spread into it: ``models.DecimalField(**MONEY)``."""
+
+    max_digits: int
+    decimal_places: int
 
 
 def quantum(places: int) -> Decimal:

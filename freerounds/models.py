@@ -6,7 +6,9 @@ import uuid
 
 from django.db import models
 
-MONEY = {"max_digits": 24, "decimal_places": 8}
+from core.money import Digits
+
+MONEY: Digits = {"max_digits": 24, "decimal_places": 8}
 
 
 class CampaignStatus(models.TextChoices):

@@ -7,6 +7,8 @@ import uuid
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from core.money import Digits
+
 
 class Provider(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -59,8 +61,8 @@ class Game(models.Model):
 
 
 # Amounts: Decimal with up to 8 places (crypto units); shares and LMSR state with 6.
-MONEY = {"max_digits": 20, "decimal_places": 8}
-SHARES = {"max_digits": 24, "decimal_places": 6}
+MONEY: Digits = {"max_digits": 20, "decimal_places": 8}
+SHARES: Digits = {"max_digits": 24, "decimal_places": 6}
 
 
 class BetLine(models.Model):

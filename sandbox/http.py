@@ -45,7 +45,7 @@ def dropped_response() -> HttpResponse:
     """
     response = HttpResponse(b"", status=499)
     response["Connection"] = "close"
-    response._has_been_logged = True  # noqa: SLF001 - Django's flag that silences its request logger
+    response._has_been_logged = True  # type: ignore[attr-defined]  # noqa: SLF001 - Django's flag that silences its request logger
     return response
 
 

@@ -13,7 +13,9 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-MONEY = {"max_digits": 20, "decimal_places": 8}
+from core.money import Digits
+
+MONEY: Digits = {"max_digits": 20, "decimal_places": 8}
 
 
 class Protocol(models.TextChoices):

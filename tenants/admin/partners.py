@@ -281,7 +281,7 @@ class PartnerAdmin(ServiceAdminMixin, KeyActionsMixin, admin.ModelAdmin):
                 messages.WARNING,
             )
             return
-        issued = {
+        issued: dict[str, services.IssuedCredential] = {
             p: self.call_service(services.credential_issue, partner=partner, purpose=p, actor=request.user)
             for p in wanted
         }
