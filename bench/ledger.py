@@ -1,4 +1,4 @@
-"""Cost as the ledger grows (issue #15): ``python -m bench.ledger`` or part ``l`` of ``make bench``.
+"""Cost as the ledger grows: ``python -m bench.ledger`` or part ``l`` of ``make bench``.
 
 Builds a big ledger in a bench database (``hub_ledger<BENCH_DB_SUFFIX>``) with ``INSERT … SELECT
 generate_series`` in PostgreSQL (no ORM row by row): BENCH_LEDGER_SESSIONS (1,000,000) sessions on four
@@ -309,7 +309,7 @@ def operations(partner) -> dict:
         "admin_tx_list": get(""),
         "admin_tx_partner_pending": get(f"?partner={partner.pk}&status__exact=pending"),
         "admin_tx_partner_confirmed": get(f"?partner={partner.pk}&status__exact=confirmed"),
-        # What a partner may ask (issue #25 item 4): both protocols' transaction look-up, the portal's log and health.
+        # What a partner may ask: both protocols' transaction look-up, the portal's log and health.
         "lookup_page": lambda: transactions_page(partner, cursor=None, limit=50),
         "lookup_partner_tx_id": lambda: transactions_page(partner, cursor=None, limit=50, transaction_id="w-1001"),
         "lookup_player": lambda: transactions_page(partner, cursor=None, limit=50, player_id=player),

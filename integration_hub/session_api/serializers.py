@@ -195,8 +195,8 @@ class CashOutInput(CashOutPreviewInput):
 class Output(serializers.Serializer):
     """An answer's serializer: DRF's declared fields, bound once per class instead of once per answer.
 
-    DRF deep-copies and binds every declared field each time it builds a serializer (a TraderHero bet's answer:
-    18 fields, ~0.2 ms of CPU, 8 % of a web worker's interpreter time at c=16 in py-spy). The fields of an
+    DRF deep-copies and binds every declared field each time it builds a serializer, a visible share of a web
+    worker's CPU on the bet paths (docs/performance.md). The fields of an
     answer only read the object and the context, so each class binds its fields on first use and every answer
     reads them: ``Output.represent(obj, context)`` (what ``.data`` returns; the views call it directly). What a
     field needs from its serializer, the context, is passed in (``ContextField.represent``), so the shared

@@ -1,4 +1,4 @@
-"""The go-live gate has no side doors (issue #25 item 2): every path to *active* and every part added to a live
+"""The go-live gate has no side doors: every path to *active* and every part added to a live
 partner (an ExtCID created or activated, a protocol enabled) needs a passing run of it or an audited override."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The hot-path query helpers of ``core/db.py`` give what the ORM gives (issue #15 bypassed its compiler)."""
+"""The hot-path query helpers of ``core/db.py`` give what the ORM gives (they bypass its compiler)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Replayed IGSP signed requests act once (issue #12 §2), over real HTTP.
+"""Replayed IGSP signed requests act once, over real HTTP.
 
 A signed non-GET request whose signature was already accepted inside the clock-skew window is refused
 with the IGSP 401; the seen-signature store is shared by every web process (Redis when configured, the

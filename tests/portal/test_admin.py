@@ -1,4 +1,4 @@
-"""The portal-link admin (issue #25 §12): a new link's URL is shown once in the response that issued it, as new
+"""The portal-link admin: a new link's URL is shown once in the response that issued it, as new
 keys are (never cached, never in Django's messages cookie or the session), and it opens the portal."""
 
 from __future__ import annotations

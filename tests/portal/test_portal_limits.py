@@ -1,4 +1,4 @@
-"""The portal's load on the database is bounded (issue #25 item 4): its pages are throttled per partner (429 with
+"""The portal's load on the database is bounded: its pages are throttled per partner (429 with
 Retry-After), and the endpoint health figures of /portal/ are computed at most once per
 HUB_PORTAL_HEALTH_CACHE_SECONDS per partner."""
 

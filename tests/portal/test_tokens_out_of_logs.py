@@ -1,4 +1,4 @@
-"""No bearer token in any log line (issue #25 §3): a real gunicorn started with the hub's own settings
+"""No bearer token in any log line: a real gunicorn started with the hub's own settings
 (``config/gunicorn.py``) serves the portal's magic link and a round-details link; its access log (and error
 log) is read afterwards and holds neither token. The portal link carries its token in the URL fragment, which
 never reaches a server: the page posts it once for a session cookie."""

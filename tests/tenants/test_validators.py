@@ -1,4 +1,4 @@
-"""Partner URLs cannot point inside: loopback, private, link-local, metadata, legacy IPv4 spellings (issue #12 §3).
+"""Partner URLs cannot point inside: loopback, private, link-local, metadata, legacy IPv4 spellings.
 
 Save-time refusal through every door (the validator, the admin, the registration API, the CLI); the
 connect-time check on the socket is in tests/wallet/test_transport_limits.py.

@@ -1,4 +1,4 @@
-"""Cost as the ledger grows (issue #15; measured by ``python -m bench.ledger``): what changed for users."""
+"""Cost as the ledger grows (measured by ``python -m bench.ledger``): what changed for users."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The outbound pool checks the peer it connects to, and reads a partner's answer only up to a bound (issue #12 §3).
+"""The outbound pool checks the peer it connects to, and reads a partner's answer only up to a bound.
 
 A real HTTP server in the test plays a partner wallet that misbehaves; the hub talks to it through the same
 process-wide pool it uses in production.

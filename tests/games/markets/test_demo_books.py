@@ -1,4 +1,4 @@
-"""Demo play trades against its own books (issue #12 §1), and no session can take more out of an open market
+"""Demo play trades against its own books, and no session can take more out of an open market
 than it put in.
 
 The HTTP scenario (demo sessions, then a real session) is in tests/integration_hub/igsp/test_demo_isolation.py; these are the

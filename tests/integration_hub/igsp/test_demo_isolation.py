@@ -1,4 +1,4 @@
-"""Play money never moves real money (issue #12 §1), over real HTTP against the live hub and the sandbox wallet.
+"""Play money never moves real money, over real HTTP against the live hub and the sandbox wallet.
 
 Demo sessions are free and open to anyone (``POST /igsp/v1/demo/sessions``, no HMAC), and partners open
 their own (IGSP ``is_demo``, Public API ``demo: true``, the latter with the real player's id). None of

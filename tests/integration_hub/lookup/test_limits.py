@@ -1,4 +1,4 @@
-"""The partner queries' limits over real HTTP (issue #25 item 4): a capped since/until range, per-partner throttles
+"""The partner queries' limits over real HTTP: a capped since/until range, per-partner throttles
 on the lookup and report APIs (429 with Retry-After, in each protocol's error shape), and ``extCID`` in the Core
 API's transaction rows (item 9)."""
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/terminate-sessions acts once and only on the casino it names (issue #25 items 8 and 9), over real
+"""POST /api/v1/terminate-sessions acts once and only on the casino it names, over real
 HTTP.
 
 The Core API signs the body alone, with no timestamp: without more, a captured terminate verifies forever and,
