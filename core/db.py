@@ -251,7 +251,8 @@ _BATCH_UPDATES: dict[tuple, tuple[str, Any, Any, list[Any], list[Any]]] = {}
 
 def _concrete(field: object) -> Field[Any, Any]:
     """A model's own column (``_meta.get_field`` may also answer a reverse relation, which has none)."""
-    assert isinstance(field, Field), field
+    if not isinstance(field, Field):
+        raise TypeError(f"{field!r} is not a column of the model")
     return field
 
 

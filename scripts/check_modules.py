@@ -41,13 +41,8 @@ MAX_LINES = 600
 
 # Files being split into smaller modules by other branches.
 SPLITTING = (
-    "bench/bench.py",
-    "bench/cluster.py",
-    "certification/cases.py",
     "games/markets/services.py",
-    "integration_hub/openapi.py",
     "tenants/services.py",
-    "wallet/admin.py",
 )
 ALLOWED_LONG = set(SPLITTING)
 # (importing file or folder, "module.name") pairs allowed for now: the delivery engine's names
@@ -57,13 +52,8 @@ ALLOWED_PRIVATE_IN = ("wallet/delivery/", "integration_hub/session_api/", *SPLIT
 ALLOWED_PRIVATE_OF = (
     "wallet.delivery",
     "integration_hub.session_api",
-    "bench.bench",
-    "bench.cluster",
-    "certification.cases",
     "games.markets.services",
-    "integration_hub.openapi",
     "tenants.services",
-    "wallet.admin",
 )
 
 

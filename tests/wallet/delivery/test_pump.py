@@ -376,16 +376,14 @@ def test_statements_in_one_round_trip_are_one_transaction(igsp_partner):
     from tenants.models import Partner
 
     before = Partner.objects.get(pk=igsp_partner.pk).name
-    with pytest.raises(DatabaseError):
-        with one_round_trip():
-            with prepared_cursor() as cursor:
-                cursor.execute('UPDATE "tenants_partner" SET name = %s WHERE id = %s', ["renamed", igsp_partner.pk])
-                cursor.execute("SELECT 1 / %s", [0])
-                cursor.fetchall()
+    # The error surfaces once the round trip is sent, after every statement of it.
+    with pytest.raises(DatabaseError), one_round_trip(), prepared_cursor() as cursor:  # noqa: PT012
+        cursor.execute('UPDATE "tenants_partner" SET name = %s WHERE id = %s', ["renamed", igsp_partner.pk])
+        cursor.execute("SELECT 1 / %s", [0])
+        cursor.fetchall()
     assert Partner.objects.get(pk=igsp_partner.pk).name == before
-    with one_round_trip():
-        with prepared_cursor() as cursor:
-            cursor.execute('UPDATE "tenants_partner" SET name = %s WHERE id = %s', ["renamed", igsp_partner.pk])
-            cursor.execute("SELECT 1")
-            assert cursor.fetchall() == [(1,)]
+    with one_round_trip(), prepared_cursor() as cursor:
+        cursor.execute('UPDATE "tenants_partner" SET name = %s WHERE id = %s', ["renamed", igsp_partner.pk])
+        cursor.execute("SELECT 1")
+        assert cursor.fetchall() == [(1,)]
     assert Partner.objects.get(pk=igsp_partner.pk).name == "renamed"
