@@ -40,10 +40,7 @@ SKIP_PARTS = {"migrations", "tests", "__pycache__"}
 MAX_LINES = 600
 
 # Files being split into smaller modules by other branches.
-SPLITTING = (
-    "games/markets/services.py",
-    "tenants/services.py",
-)
+SPLITTING = ("games/markets/services.py",)
 ALLOWED_LONG = set(SPLITTING)
 # (importing file or folder, "module.name") pairs allowed for now: the delivery engine's names
 # (wallet/delivery/, integration_hub/session_api/) get public names on their own branch; the others are names
@@ -53,7 +50,6 @@ ALLOWED_PRIVATE_OF = (
     "wallet.delivery",
     "integration_hub.session_api",
     "games.markets.services",
-    "tenants.services",
 )
 
 
