@@ -34,8 +34,9 @@ test: install
 
 # Static checks (CI runs them before the suite): Django's checks and migrations, ruff (lint + format),
 # mypy, the import graph (no cycles; domain code never reaches DRF or the protocol edges), the paths
-# module docstrings, READMEs and docs/ pages cite (they must exist), and the README as an entrance (<= 150
-# lines; every docs/ page, relative link and anchor it names exists; every docs/ page linked from it).
+# module docstrings, READMEs and docs/ pages cite (they must exist), the README as an entrance (<= 150
+# lines; every docs/ page, relative link and anchor it names exists; every docs/ page linked from it), and the
+# modules' shape (no private name used across modules, no file over 600 lines).
 check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
@@ -45,6 +46,7 @@ check: install
 	$(PY) scripts/check_imports.py
 	$(PY) scripts/check_docstring_paths.py
 	$(PY) scripts/check_readme.py
+	$(PY) scripts/check_modules.py
 
 # The player-facing texts (pages/messages.py, templates/pages/) into every locale/<lang>/LC_MESSAGES/django.po,
 # then the compiled .mo files (committed: a fresh clone needs no gettext). Needs GNU gettext (apt-get install gettext).

@@ -116,7 +116,11 @@ def evaluate(*, partner_id=None, now: datetime | None = None) -> dict[str, int]:
     involved = set(open_breakers) | set(stuck) | {pid for pid, _ in open_now}
     for partner in Partner.objects.filter(pk__in=involved):
         breaker = open_breakers.get(partner.pk)
-        if breaker is not None and (partner.pk, IncidentKind.BREAKER_OPEN) not in open_now:
+        if (
+            breaker is not None
+            and breaker["open_until"] is not None  # the rows are filtered on it
+            and (partner.pk, IncidentKind.BREAKER_OPEN) not in open_now
+        ):
             summary = (
                 f"Circuit breaker open for {partner.name}: {breaker['consecutive_failures']} failed wallet calls in a "
                 f"row; nothing is sent until {breaker['open_until']:%Y-%m-%d %H:%M:%S} UTC, then one call probes."

@@ -1,4 +1,4 @@
-"""Bench part ``c``: the bet paths against the physical yardstick (issue #15), in one run.
+"""Bench part ``c``: the bet paths against the physical yardstick, in one run.
 
 The hub's ``POST /igsp/v1/sessions/<id>/bet`` and the limit server (``../shared/perf/limit_server.py``: the
 least work a correct bet must do) are loaded one after the other with wrk at 1, 4 and 16 connections, against

@@ -15,6 +15,7 @@ Defaults (override by environment):
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import signal
@@ -228,7 +229,7 @@ def cleanup_all() -> None:
         stack.stop_all()
 
 
-def _on_signal(signum, frame):  # noqa: ARG001
+def _on_signal(signum, frame):
     name = signal.Signals(signum).name
     log(f"{name}: stopping every process this run started")
     cleanup_all()
@@ -469,18 +470,12 @@ class Stack:
             proc = self.procs.pop(name, None)
         if proc is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # the group: gunicorn/Celery children die with the master
-        except ProcessLookupError:
-            pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
+        with contextlib.suppress(Exception):
             proc._bench_log.close()  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001
-            pass
 
     def stop(self, name: str, timeout: float = 10) -> None:
         """Graceful stop (SIGTERM to the group), SIGKILL if it lingers."""

@@ -1,4 +1,4 @@
-"""Payout drain (issue #15): ``python -m bench.drain`` or part ``d`` of ``make bench``.
+"""Payout drain: ``python -m bench.drain`` or part ``d`` of ``make bench``.
 
 BENCH_WINS (10,000) pending wins, written while no worker runs, drained by the Celery worker setting
 BENCH_DRAIN_CONFIG (default ``prefork:2``) through the partner's delivery pump (``wallet.delivery``):

@@ -1,4 +1,4 @@
-"""The goals ``make bench`` reports (issue #15): each goal printed next to its figure and the yardstick's.
+"""The goals ``make bench`` reports: each goal printed next to its figure and the yardstick's.
 
 A bench part returns ``Goal`` rows; ``bench.bench.main`` collects them, prints them with ``print_goals``
 and writes them to var/bench-results.json under ``"goals"``. ``met`` is None when the part did not run.
@@ -25,7 +25,7 @@ def print_goals(goals: list[Goal]) -> None:
         return
     width = max(len(g.name) for g in goals)
     twidth = max(len(g.target) for g in goals)
-    print("\nGoals (issue #15)")
+    print("\nGoals (docs/performance.md)")
     for g in goals:
         mark = "n/a " if g.met is None else ("MET " if g.met else "MISS")
         print(f"  {mark} {g.name:<{width}}  target {g.target:<{twidth}}  measured {g.figure}")

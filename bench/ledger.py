@@ -1,4 +1,4 @@
-"""Cost as the ledger grows (issue #15): ``python -m bench.ledger`` or part ``l`` of ``make bench``.
+"""Cost as the ledger grows: ``python -m bench.ledger`` or part ``l`` of ``make bench``.
 
 Builds a big ledger in a bench database (``hub_ledger<BENCH_DB_SUFFIX>``) with ``INSERT … SELECT
 generate_series`` in PostgreSQL (no ORM row by row): BENCH_LEDGER_SESSIONS (1,000,000) sessions on four
@@ -166,7 +166,7 @@ def seq_scanned(plan: str) -> list[str]:
     """The big tables a plan reads sequentially: the table or one of its partitions, when the scan read more
     than SEQ_SCAN_ROWS rows (kept plus removed by its filter)."""
     found, current, rows = [], None, 0
-    for line in plan.splitlines() + ["->"]:
+    for line in [*plan.splitlines(), "->"]:
         if "->" in line or line.lstrip().startswith("Seq Scan"):
             if current and rows > SEQ_SCAN_ROWS:
                 found.append(current)
@@ -193,7 +193,7 @@ def explain(captured: list[dict], name: str) -> tuple[list[str], str]:
         verb = sql.lstrip().split(" ", 1)[0].upper()
         if verb not in ("SELECT", "UPDATE", "DELETE", "INSERT", "WITH"):
             continue
-        if "django_session" in sql or "auth_user" in sql and "wallet_" not in sql:
+        if "django_session" in sql or ("auth_user" in sql and "wallet_" not in sql):
             continue  # the admin's login session and user: not the ledger
         try:
             with transaction.atomic():
@@ -309,7 +309,7 @@ def operations(partner) -> dict:
         "admin_tx_list": get(""),
         "admin_tx_partner_pending": get(f"?partner={partner.pk}&status__exact=pending"),
         "admin_tx_partner_confirmed": get(f"?partner={partner.pk}&status__exact=confirmed"),
-        # What a partner may ask (issue #25 item 4): both protocols' transaction look-up, the portal's log and health.
+        # What a partner may ask: both protocols' transaction look-up, the portal's log and health.
         "lookup_page": lambda: transactions_page(partner, cursor=None, limit=50),
         "lookup_partner_tx_id": lambda: transactions_page(partner, cursor=None, limit=50, transaction_id="w-1001"),
         "lookup_player": lambda: transactions_page(partner, cursor=None, limit=50, player_id=player),

@@ -1,4 +1,4 @@
-"""Memory under a long mixed load (issue #15): ``python -m bench.memory`` or part ``m`` of ``make bench``.
+"""Memory under a long mixed load: ``python -m bench.memory`` or part ``m`` of ``make bench``.
 
 The hub web (gunicorn, 2 workers × 8 threads, as ``Stack.start_web``), a Celery worker (prefork:2) and
 beat run against the null partner (bench/nullpartner.py) as the casino wallet. BENCH_MEMORY_CLIENTS (4)

@@ -118,7 +118,10 @@ def main() -> int:
         parts = cur.fetchone()[0]
         cur.execute("SELECT count(*) FROM wallet_tx_guard_round_kind")
         guards = cur.fetchone()[0]
-    assert is_partitioned("wallet_transaction") and after == before and attempts == ROUNDS and guards == before[0]
+    assert is_partitioned("wallet_transaction")
+    assert after == before
+    assert attempts == ROUNDS
+    assert guards == before[0]
     print(f"plain → partitioned: {forward:.1f} s; rows and sums equal; {parts} monthly partitions hold rows")
 
     t0 = time.monotonic()

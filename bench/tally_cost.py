@@ -1,4 +1,4 @@
-"""What the /metrics tally triggers add to a bet's writes (issue #15); hand-run, not part of ``make bench``.
+"""What the /metrics tally triggers add to a bet's writes; hand-run, not part of ``make bench``.
 
 ``DATABASE_URL=postgres://…/<a migrated scratch database> python -m bench.tally_cost`` (default 2,000 bets):
 each bet as the wallet writes it (a round, the pending bet in one transaction; the confirming UPDATE of

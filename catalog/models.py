@@ -10,6 +10,8 @@ import uuid
 
 from django.db import models
 
+from core.money import Digits
+
 
 class Provider(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -64,7 +66,7 @@ class Game(models.Model):
 
 
 # Amounts: Decimal with up to 8 places (crypto units).
-MONEY = {"max_digits": 20, "decimal_places": 8}
+MONEY: Digits = {"max_digits": 20, "decimal_places": 8}
 
 
 class BetLine(models.Model):

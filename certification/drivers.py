@@ -175,7 +175,7 @@ class IgspDriver:
             sign=sign,
         )
 
-    def _money(self, ctx, tx: str, amount: Decimal, extra: dict, player_id=None, currency=None) -> dict:
+    def money_payload(self, ctx, tx: str, amount: Decimal, extra: dict, player_id=None, currency=None) -> dict:
         return {
             "player_id": ctx.player_id if player_id is None else player_id,
             "amount": amount,
@@ -188,15 +188,15 @@ class IgspDriver:
 
     def bet(self, ctx, *, tx, amount, round_id, free=False, fr_id=None, sign=Sign.GOOD, player_id=None, currency=None):
         extra = {"type": "freespin" if free else "bet", "round_id": round_id, "finished": False}
-        return self.call("bet", self._money(ctx, tx, amount, extra, player_id, currency), sign=sign)
+        return self.call("bet", self.money_payload(ctx, tx, amount, extra, player_id, currency), sign=sign)
 
     def win(self, ctx, *, tx, amount, round_id, free=False, fr_id=None, kind=None, sign=Sign.GOOD):
         extra = {"type": kind or ("freespin" if free else "win"), "round_id": round_id, "finished": True}
-        return self.call("win", self._money(ctx, tx, amount, extra), sign=sign)
+        return self.call("win", self.money_payload(ctx, tx, amount, extra), sign=sign)
 
     def refund(self, ctx, *, tx, bet_tx, amount, round_id, sign=Sign.GOOD):
         extra = {"type": "bet", "bet_transaction_id": bet_tx, "round_id": round_id, "finished": True}
-        return self.call("refund", self._money(ctx, tx, amount, extra), sign=sign)
+        return self.call("refund", self.money_payload(ctx, tx, amount, extra), sign=sign)
 
     @staticmethod
     def balance_of(exchange: Exchange) -> Decimal | None:
@@ -275,7 +275,7 @@ class AdapterDriver:
     def balance(self, ctx, *, player_id: str | None = None, currency: str | None = None, sign: Sign = Sign.GOOD):
         return self.get_balance(ctx.session_id if player_id is None else player_id, sign=sign)
 
-    def _body(self, ctx, tx, amount, round_id, free, fr_id, session_id=None) -> dict:
+    def money_body(self, ctx, tx, amount, round_id, free, fr_id, session_id=None) -> dict:
         body = {
             "type": "free" if free else "regular",
             "sessionID": ctx.session_id if session_id is None else session_id,
@@ -288,10 +288,12 @@ class AdapterDriver:
         return body
 
     def bet(self, ctx, *, tx, amount, round_id, free=False, fr_id=None, sign=Sign.GOOD, player_id=None, currency=None):
-        return self.post("bet", self._body(ctx, tx, amount, round_id, free, fr_id, session_id=player_id), sign=sign)
+        return self.post(
+            "bet", self.money_body(ctx, tx, amount, round_id, free, fr_id, session_id=player_id), sign=sign
+        )
 
     def win(self, ctx, *, tx, amount, round_id, free=False, fr_id=None, kind=None, sign=Sign.GOOD):
-        return self.post("win", self._body(ctx, tx, amount, round_id, free, fr_id), sign=sign)
+        return self.post("win", self.money_body(ctx, tx, amount, round_id, free, fr_id), sign=sign)
 
     def refund(self, ctx, *, tx, bet_tx, amount, round_id, sign=Sign.GOOD):
         body = {

@@ -233,10 +233,8 @@ def _run_queue(
         target = partner.igsp_hooks_url
     elif protocol == RunProtocol.PUBLIC_API:
         qs = ExtClient.objects.filter(partner=partner)
-        if ext_cid:
-            ext_client = qs.filter(ext_cid=ext_cid).first()
-        else:  # the first active one, else the first
-            ext_client = qs.order_by("-is_active", "ext_cid").first()
+        # The one named, else the first active one, else the first.
+        ext_client = qs.filter(ext_cid=ext_cid).first() if ext_cid else qs.order_by("-is_active", "ext_cid").first()
         if ext_client is None:
             raise ApplicationError(
                 "Unknown ExtCID." if ext_cid or partner.public_api_enabled else "The partner has no ExtCID to certify."
@@ -398,7 +396,7 @@ def _alert(run: CertificationRun) -> None:
             alerts.notify_certification_failed(
                 partner=run.partner, run_id=run.pk, summary=summary, details={"protocol": run.protocol}
             )
-    except Exception:  # noqa: BLE001 - an alert that cannot be sent is logged, the run's result stands
+    except Exception:
         logger.exception("certification alert for run %s not sent", run.pk)
 
 

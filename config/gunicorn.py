@@ -23,7 +23,7 @@ control_socket_disable = True
 def post_worker_init(worker):
     """Freeze what the app allocated at start-up (settings, URLconf, models, DRF…): the garbage
     collector no longer walks it on every full collection, which shortens the pauses a request
-    can hit (the bet latency tail in ``make bench``)."""
+    can hit (the bet latency's tail)."""
     import gc
 
     gc.collect()

@@ -45,7 +45,7 @@ class KeepAliveThreadWorker(ThreadWorker):
     def _others_waiting(self) -> bool:
         """Another connection's request waits for a thread (submitted to the pool, not started): this thread
         takes it in turn (FIFO, as gthread does) instead of serving its own connection again."""
-        return self.tpool._work_queue.qsize() > 0  # ThreadPoolExecutor's queue of submitted work
+        return self.tpool._work_queue.qsize() > 0  # noqa: SLF001 - ThreadPoolExecutor's queue of submitted work
 
 
 def _next_request_soon(conn: Any) -> bool:

@@ -119,7 +119,7 @@ def quick_check(schema: Any) -> Callable[[Any], bool] | None:
 
 @cache
 def documented_statuses(protocol: str, kind: str) -> tuple[int, ...]:
-    document = contracts._document("igsp-platforms" if protocol == IGSP else "integration-adapter")
+    document = contracts.contract_document("igsp-platforms" if protocol == IGSP else "integration-adapter")
     path, method = (IGSP_PATH, "post") if protocol == IGSP else ADAPTER_OPERATIONS[kind]
     responses = document["paths"][path][method].get("responses", {})
     return tuple(sorted(int(s) for s in responses if str(s).isdigit()))

@@ -74,7 +74,7 @@ def answers_check(answers: list[Answer], *, now: datetime | None = None) -> Batc
     counters: dict[tuple, _Counter] = {}
     minutes: dict[tuple, _Minute] = {}
     for answer in answers:
-        if sample < 1 and random.random() >= sample:
+        if sample < 1 and random.random() >= sample:  # noqa: S311 - a sampling rate, not a secret
             continue
         result = answer.result
         found = rules.violations(answer.protocol, answer.kind, result.http_status, result.body)
@@ -108,7 +108,8 @@ def answers_check(answers: list[Answer], *, now: datetime | None = None) -> Batc
 def _count_violation(key: tuple, counter: _Counter) -> None:
     partner_id, protocol, kind, field_path, rule = key
     violation, example = counter.violation, counter.example
-    assert example is not None and counter.first is not None and counter.last is not None
+    if example is None or counter.first is None or counter.last is None:
+        raise ValueError("a counted violation has its example and its first and last times")
     changes = {
         "expected": violation.expected,
         "contract": violation.contract[:120],

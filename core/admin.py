@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import ActionLocation, helpers
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -125,15 +125,15 @@ class ServiceAdminMixin(_AdminBase):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ServiceRejected as exc:
-            request._hub_service_errors = exc.errors  # type: ignore[attr-defined]
-            request._hub_issued = None  # type: ignore[attr-defined]  # rolled back: nothing was issued
+            request.hub_service_errors = exc.errors  # type: ignore[attr-defined]
+            request.hub_issued = None  # type: ignore[attr-defined]  # rolled back: nothing was issued
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> type[forms.ModelForm[Any]]:
         form = super().get_form(request, obj, change=change, **kwargs)
-        errors = getattr(request, "_hub_service_errors", None)
+        errors = getattr(request, "hub_service_errors", None)
         if errors:
             form = type(form.__name__, (ServiceErrorsFormMixin, form), {"service_errors": errors})
         return form
@@ -192,8 +192,8 @@ class ActionFormMixin(_AdminBase):
         title: str,
         intro: str = "",
         form_kwargs: dict[str, Any] | None = None,
-    ) -> tuple[forms.Form, None] | tuple[None, TemplateResponse]:
-        """Intermediate page of an action: (valid form, None) once submitted, else (None, the page)."""
+    ) -> tuple[forms.Form, TemplateResponse | None]:
+        """Intermediate page of an action: (valid form, None) once submitted, else (the form, the page showing it)."""
         form_kwargs = {"prefix": self.action_form_prefix, **(form_kwargs or {})}
         if "apply" in request.POST:
             form = form_class(request.POST, **form_kwargs)
@@ -214,12 +214,13 @@ class ActionFormMixin(_AdminBase):
             "media": self.media + form.media,
         }
         request.current_app = self.admin_site.name
-        return None, TemplateResponse(request, self.action_form_template, context)
+        return form, TemplateResponse(request, self.action_form_template, context)
 
     def claim_submission(self, request: HttpRequest, form: forms.Form) -> bool:
         """False (with the reason shown) when this action form was submitted before, e.g. by a refresh."""
         claim = type(self).submission_claim
-        assert claim is not None, f"{type(self).__name__}.submission_claim is not set"
+        if claim is None:
+            raise ImproperlyConfigured(f"{type(self).__name__}.submission_claim is not set")
         try:
             claim(token=form.cleaned_data.get("submission") or "", actor=request.user)
         except SERVICE_ERRORS as exc:

@@ -34,7 +34,7 @@ def _run(callbacks: list[Callable[[], None]]) -> None:
     for fn in callbacks:
         try:
             fn()
-        except Exception:  # noqa: BLE001 - the response is gone; the periodic sweep covers what failed
+        except Exception:
             logger.exception("after-response callback failed")
 
 

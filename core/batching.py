@@ -49,7 +49,7 @@ class Batcher[T]:
         self._max_items = max_items
         self._items: list[T] = []
         self._cond = threading.Condition()
-        self._pid = 0
+        self.owner_pid = 0
         self._thread: threading.Thread | None = None
         self._busy = False
         _ALL.add(self)
@@ -62,8 +62,8 @@ class Batcher[T]:
             after_response(lambda: self._run([item]))
             return
         with self._cond:
-            if self._pid != os.getpid():  # first use in this process (or a fork of the one that started it)
-                self._items, self._busy, self._pid = [], False, os.getpid()
+            if self.owner_pid != os.getpid():  # first use in this process (or a fork of the one that started it)
+                self._items, self._busy, self.owner_pid = [], False, os.getpid()
                 self._thread = threading.Thread(target=self._loop, name=f"batcher-{self.name}", daemon=True)
                 self._thread.start()
             self._items.append(item)
@@ -106,7 +106,7 @@ class Batcher[T]:
     def _run(self, items: list[T]) -> None:
         try:
             self._flush(items)
-        except Exception:  # noqa: BLE001 - the safety net (a sweep) covers what this batch carried
+        except Exception:
             logger.exception("batch %s of %d items failed", self.name, len(items))
             if threading.current_thread() is self._thread:
                 from django.db import connection
@@ -117,5 +117,5 @@ class Batcher[T]:
 @atexit.register
 def _drain_all() -> None:
     for batcher in list(_ALL):
-        if batcher._pid == os.getpid():
+        if batcher.owner_pid == os.getpid():
             batcher.drain(timeout=2.0)

@@ -41,7 +41,7 @@ def _normalise(node: Any) -> Any:
 
 
 @cache
-def _document(name: str) -> dict:
+def contract_document(name: str) -> dict:
     try:
         path = DOCUMENTS[name]
     except KeyError:
@@ -68,7 +68,7 @@ def _inline(document: dict, node: Any, depth: int = 0) -> Any:
 
 @cache
 def component_schema(contract: str, component: str) -> dict:
-    document = _document(contract)
+    document = contract_document(contract)
     try:
         return _inline(document, document["components"]["schemas"][component])
     except KeyError:
@@ -78,7 +78,7 @@ def component_schema(contract: str, component: str) -> dict:
 @cache
 def response_schema(contract: str, path: str, method: str, status: int) -> dict | None:
     """The JSON schema of a documented response, None when it has no JSON body; ContractError when undocumented."""
-    document = _document(contract)
+    document = contract_document(contract)
     try:
         operation = document["paths"][path][method.lower()]
     except KeyError:

@@ -9,23 +9,27 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import psycopg  # the PostgreSQL driver (requirements.txt), installed with SQLite as the database too
 from django.db import connections, models, transaction
-from django.db.models import Field, Model, QuerySet
+from django.db.models import Field, Manager, Model, QuerySet
 from django.db.models.fields import AutoFieldMixin
 
 # A primary key as callers hold it: the UUID itself, or its text (task arguments, URL parts, form values).
 Pk = uuid.UUID | str
 
 
-def get_or_none[Row](qs: QuerySet[Any, Row], **lookup: Any) -> Row | None:
+@overload
+def get_or_none[M: Model](qs: Manager[M], **lookup: Any) -> M | None: ...
+@overload
+def get_or_none[Row](qs: QuerySet[Any, Row], **lookup: Any) -> Row | None: ...
+def get_or_none(qs: Any, **lookup: Any) -> Any:
     """The row a unique lookup names, or None.
 
     ``get()`` rather than ``filter().first()``: ``first()`` orders by the model's ordering (or the primary
-    key), and compiling that ORDER BY was a fifth of the CPU of a request on the hot paths (session
-    lookup, sandbox tenant and transaction lookups). Only for lookups a unique constraint covers.
+    key), and compiling that ORDER BY is a large share of a hot-path request's CPU (session lookup, sandbox
+    tenant and transaction lookups). Only for lookups a unique constraint covers.
     """
     try:
         return qs.get(**lookup)
@@ -36,16 +40,14 @@ def get_or_none[Row](qs: QuerySet[Any, Row], **lookup: Any) -> Row | None:
 # ----------------------------------------------------------------- hot paths --
 #
 # A bet runs a handful of statements whose SQL never changes: the session look-up (with its partner, ExtCID
-# and game), the pending round and bet, the confirming UPDATE. Compiling them through the ORM cost more CPU
-# than PostgreSQL spent running them (issue #15: a select_related get 3.8 ms of CPU against 0.6 ms for the
-# same SQL sent as it is; a create 1.5 ms). The helpers below compile a statement's SQL once per process and
+# and game), the pending round and bet, the confirming UPDATE. Compiling them through the ORM costs more CPU
+# than PostgreSQL spends running them (docs/performance.md). The helpers below compile a statement's SQL once per process and
 # database vendor and then only bind the values; the rows still go through the fields' own conversions
 # (``get_db_prep_save`` in, the compiler's converters and ``Model.from_db`` out), so what the models hold is
 # what the ORM would have given.
 #
 # On PostgreSQL they also run as prepared statements (``_hot_cursor``): PostgreSQL then parses and plans each once
-# per connection instead of on every bet (the session look-up cost its backend 0.56 ms of CPU sent as text with
-# its values inlined, 0.20 ms prepared), and psycopg binds the values instead of quoting them into the text.
+# per connection instead of on every bet, and psycopg binds the values instead of quoting them into the text.
 
 
 def _hot_cursor(connection: Any) -> Any:
@@ -71,7 +73,7 @@ def _hot_cursor(connection: Any) -> Any:
             != connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, psycopg.pq.Format.TEXT).timezone
         ):
             register_tzloader(connection.timezone, raw)
-    return connection._prepare_cursor(raw)  # Django's CursorWrapper (its debug wrapper under DEBUG)
+    return connection._prepare_cursor(raw)  # noqa: SLF001 - Django's CursorWrapper (its debug wrapper under DEBUG)
 
 
 def prepared_cursor(using: str = "default") -> Any:
@@ -249,7 +251,8 @@ _BATCH_UPDATES: dict[tuple, tuple[str, Any, Any, list[Any], list[Any]]] = {}
 
 def _concrete(field: object) -> Field[Any, Any]:
     """A model's own column (``_meta.get_field`` may also answer a reverse relation, which has none)."""
-    assert isinstance(field, Field), field
+    if not isinstance(field, Field):
+        raise TypeError(f"{field!r} is not a column of the model")
     return field
 
 
@@ -525,9 +528,10 @@ def _compiled(
     from django.db.models.query import _get_from_db, get_related_populators  # type: ignore[attr-defined]
 
     select, klass_info = compiler.select, compiler.klass_info
-    assert klass_info is not None
+    if klass_info is None:
+        raise ValueError("the compiled query selects no model")
     fields = klass_info["select_fields"]
-    fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]  # Django 6.1's, as ModelIterable reads it
+    fetch_mode = queryset._fetch_mode  # type: ignore[attr-defined]  # noqa: SLF001 - Django 6.1's, as ModelIterable reads it
     return _Compiled(
         sql=sql,
         key_fields=key_fields or [],

@@ -3,8 +3,8 @@
 One keep-alive ``urllib3.PoolManager`` per process (thread-safe, re-created after a fork, so Celery's prefork
 children do not share sockets), the caller's timeout for the whole call (connect + response, so a delivery never
 outlives its lease, also for a body that trickles in), no retries, no redirects. urllib3 rather than httpx here:
-the delivery pump sends from many threads at once, and httpcore's pool spent ~4 ms CPU per request assigning
-connections under that load (``make bench``); urllib3's per-host pool is a queue.
+the delivery pump sends from many threads at once, and httpcore's pool spends much of a request's CPU assigning
+connections under that load (docs/performance.md); urllib3's per-host pool is a queue.
 
 Every new connection of the pool resolves the host itself and connects only to an address
 ``core.net.outbound_address_allowed`` accepts (the peer is checked again after connect), keeping the host name
@@ -102,7 +102,8 @@ class _CheckedPeer(_Connection):
                 continue
             sys.audit("http.client.connect", self, self.host, self.port)
             return sock
-        assert error is not None  # `allowed` is not empty: every address failed
+        if error is None:  # `allowed` is never empty: every address failed
+            raise OSError(f"no address to connect to for {self.host}")
         raise error
 
 
@@ -264,9 +265,9 @@ def send(
 
 # ------------------------------------------------------------ event loop --
 #
-# The delivery pump keeps up to its partner's cap of calls in flight. On threads (one per call) each call cost
-# the worker ~3x the CPU of the same call made from one event loop (threads contending for the GIL, urllib3's
-# per-request machinery: bench/drain.py), so the pump sends from one asyncio loop per process (aiohttp, its C
+# The delivery pump keeps up to its partner's cap of calls in flight. On threads (one per call) each call costs
+# the worker several times the CPU of the same call made from one event loop (threads contending for the GIL,
+# urllib3's per-request machinery: docs/performance.md), so the pump sends from one asyncio loop per process (aiohttp, its C
 # HTTP parser): :func:`send_soon`. The promises are the pooled client's: peers checked (every name resolved
 # for each new connection by a resolver that keeps only allowed addresses; an IP literal checked as it is), the
 # whole call within ``timeout``, the answer bounded, no redirects, no retries, no proxy from the environment.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict
 
 DEFAULT_PLACES = 2  # fiat, the virtual FUN, and any currency the table does not list
 
@@ -40,6 +40,13 @@ def precision(currency: str, places: int | None = None) -> int:
     if places is not None:
         return int(places)
     return PRECISION.get(currency, DEFAULT_PLACES)
+
+
+class Digits(TypedDict):
+    """A ``DecimalField``'s size, spread into it: ``models.DecimalField(**MONEY)``."""
+
+    max_digits: int
+    decimal_places: int
 
 
 def quantum(places: int) -> Decimal:

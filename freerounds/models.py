@@ -6,7 +6,9 @@ import uuid
 
 from django.db import models
 
-MONEY = {"max_digits": 24, "decimal_places": 8}
+from core.money import Digits
+
+MONEY: Digits = {"max_digits": 24, "decimal_places": 8}
 
 
 class CampaignStatus(models.TextChoices):
@@ -58,3 +60,6 @@ class FreeRoundsProgress(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "player_id"], name="free_rounds_one_per_player")]
+
+    def __str__(self) -> str:
+        return f"{self.player_id} in campaign {self.campaign_id}"

@@ -144,7 +144,12 @@ def campaign_cancel(
 
 def campaign_for(session: GameSession) -> FreeRoundsCampaign | None:
     """The campaign this session plays now, if any (its own started one first, then a fresh one)."""
-    if session.protocol != Protocol.PUBLIC_API or session.is_demo or session.ext_client_id is None:
+    if (
+        session.protocol != Protocol.PUBLIC_API
+        or session.is_demo
+        or session.ext_client_id is None
+        or session.partner_id is None
+    ):
         return None
     if not session.game.has_free_spins:
         return None
@@ -217,6 +222,8 @@ def free_round_settled(*, round: Round, payout: Decimal) -> None:
     if not round.free_rounds_id:
         return
     session = round.session
+    if session.partner_id is None:  # free rounds are a partner's, never a demo's
+        return
     with transaction.atomic():
         progress = (
             FreeRoundsProgress.objects.select_for_update()

@@ -10,9 +10,9 @@ import atheris
 with atheris.instrument_imports(include=["integration_hub", "games", "wallet", "rfc8785", "json", "simplejson"]):
     from fuzz import properties
 
-    properties._django()
-    import core.api.parsers  # noqa: F401
-    import core.api.renderers  # noqa: F401
+    properties.django_setup()
+    import core.api.parsers
+    import core.api.renderers
     import core.signing  # noqa: F401
     import integration_hub.session_api.serializers  # noqa: F401
     import wallet.transport  # noqa: F401

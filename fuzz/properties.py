@@ -12,7 +12,7 @@ import json
 from decimal import Decimal
 
 
-def _django() -> None:
+def django_setup() -> None:
     import os
 
     import django
@@ -149,7 +149,9 @@ def check_parse_amount(data: bytes) -> None:
             amount = parse_amount(value)
         except ApplicationError:
             continue
-        assert isinstance(amount, Decimal) and amount.is_finite() and amount > 0, (value, amount)
+        assert isinstance(amount, Decimal), (value, amount)
+        assert amount.is_finite(), (value, amount)
+        assert amount > 0, (value, amount)
 
 
 def check_partner_wallet_answer(data: bytes) -> None:
@@ -165,7 +167,9 @@ def check_partner_wallet_answer(data: bytes) -> None:
         balance = partner_balance(value)
         if balance is None:
             continue
-        assert isinstance(balance, Decimal) and balance.is_finite() and abs(balance) < BALANCE_LIMIT, (value, balance)
+        assert isinstance(balance, Decimal), (value, balance)
+        assert balance.is_finite(), (value, balance)
+        assert abs(balance) < BALANCE_LIMIT, (value, balance)
         assert balance == balance.quantize(Decimal("1e-8")), (value, balance)
 
 

@@ -10,9 +10,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from catalog.models import MONEY
+from core.money import Digits
 
 # Amounts as the catalog stores them (up to 8 places, crypto units); shares and LMSR state with 6.
-SHARES = {"max_digits": 24, "decimal_places": 6}
+SHARES: Digits = {"max_digits": 24, "decimal_places": 6}
 
 
 # --------------------------------------------------------- prediction markets --
@@ -42,7 +43,7 @@ class Market(models.Model):
     q_yes = models.DecimalField(**SHARES, default=0, help_text="Opening YES shares: where each currency's book starts.")
     q_no = models.DecimalField(**SHARES, default=0, help_text="Opening NO shares: where each currency's book starts.")
     close_at = models.DateTimeField(help_text="No bets or cash-outs from this time on.")
-    outcome = models.CharField(max_length=3, choices=Outcome.choices, null=True, blank=True)
+    outcome = models.CharField(max_length=3, choices=Outcome.choices, null=True, blank=True)  # noqa: DJ001 - NULL until resolved
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -88,7 +88,7 @@ class JackpotConfig:
     min_stake: Decimal
     max_stake: Decimal
     directions: list[str]
-    algorithm: str
+    algorithm: int
 
 
 @dataclass
@@ -287,10 +287,11 @@ def bet_market(*, session: GameSession, market_id: uuid.UUID | None, outcome: st
         market=market, outcome=outcome, amount=amount, currency=session.currency, demo=session.is_demo, places=places
     )  # validates before any money moves
     opened: dict[str, Position] = {}
+    market_id = market.pk
 
     def on_confirm(rnd: Round, tx: Transaction) -> None:
         opened["position"] = trading.position_open(
-            market_id=market.pk,
+            market_id=market_id,
             session_id=session.pk,
             round_id=rnd.pk,
             outcome=outcome,
@@ -470,6 +471,8 @@ def cash_out(*, session: GameSession, bet_id: uuid.UUID | None, min_value: Decim
             actor=f"session:{session.pk}",
             player_key=cash_out_player_key(session),
         )
+        if sold.cash_out_value is None:
+            raise ValueError("a cashed-out position has its value")
         rnd = Round.objects.select_related("session").get(pk=sold.round_id)
         win = wallet.win_record(round=rnd, amount=sold.cash_out_value)
     balance = wallet.session_balance(session=session) if session.is_demo else None

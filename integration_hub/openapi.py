@@ -68,7 +68,7 @@ class _NonBlankChar(OpenApiSerializerFieldExtension):
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
-        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)  # noqa: SLF001 - drf-spectacular's own mapping
         if schema.get("type") == "string" and not self.target.allow_blank and direction == "request":
             schema.setdefault("minLength", 1)
             if self.target.trim_whitespace and "pattern" not in schema:

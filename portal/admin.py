@@ -70,12 +70,12 @@ class PortalLinkAdmin(admin.ModelAdmin):
         )
         obj.pk = issued.link.pk
         obj._state.adding = False
-        request._hub_portal_issued = issued  # shown by response_add, in this response only
+        request.hub_portal_issued = issued  # shown by response_add, in this response only
 
     def response_add(self, request, obj, post_url_continue=None):
         """The new link's URL, in the response that issued it (as new keys are): never in the messages cookie
         (signed, not encrypted) nor the session; not cached."""
-        issued = getattr(request, "_hub_portal_issued", None)
+        issued = getattr(request, "hub_portal_issued", None)
         if issued is None:
             return super().response_add(request, obj, post_url_continue)
         context = {

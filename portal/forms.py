@@ -4,6 +4,8 @@ It checks shapes; ``certification.services.run_start`` decides the rest (the tes
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from certification.cases import GROUPS
@@ -36,14 +38,14 @@ class PortalCertifyForm(forms.Form):
     def __init__(self, *args, partner: Partner, targets: Targets, **kwargs):
         super().__init__(*args, **kwargs)
         labels = dict(RunProtocol.choices)
-        self.fields["protocol"].choices = [(p, labels[p]) for p in targets.protocols]
-        self.fields["currency"].choices = [(c, c) for c in partner.currencies]
-        self.fields["ext_cid"].choices = [(e, e) for e in targets.ext_cids]
+        cast(forms.ChoiceField, self.fields["protocol"]).choices = [(p, labels[p]) for p in targets.protocols]
+        cast(forms.ChoiceField, self.fields["currency"]).choices = [(c, c) for c in partner.currencies]
+        cast(forms.ChoiceField, self.fields["ext_cid"]).choices = [(e, e) for e in targets.ext_cids]
         if not self.is_bound:
             self.initial.setdefault("currency", partner.default_currency)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         protocol = data.get("protocol")
         if protocol == RunProtocol.IGSP and not (data.get("player_id") or "").strip():
             self.add_error("player_id", "Name the test player you created for certification.")

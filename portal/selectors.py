@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.utils import timezone
 
-from tenants.models import Credential, CredentialState, Partner, PartnerStatus
+from tenants.models import Credential, CredentialPurpose, CredentialState, Partner, PartnerStatus
 from wallet.dashboard import percentile
 from wallet.models import AttemptOutcome, DeliveryAttempt, PartnerDeliveryState, Transaction, WalletCall
 from wallet.selectors import stuck_deliveries, transactions_for_partner
@@ -253,5 +253,5 @@ def keys_for(*, partner: Partner) -> list[dict]:
         .order_by("purpose", "-created_at")
         .values("purpose", "fingerprint", "state", "created_at", "expires_at", "last_used_at")
     )
-    labels = dict(Credential._meta.get_field("purpose").choices)
+    labels = dict(CredentialPurpose.choices)
     return [{**row, "purpose": labels.get(row["purpose"], row["purpose"])} for row in rows]

@@ -26,7 +26,7 @@ from wallet.services import delivery_retry_now
 from . import selectors
 from .models import PortalLink
 
-TOKEN_PREFIX = "hub_portal_"
+TOKEN_PREFIX = "hub_portal_"  # noqa: S105 - the tokens' visible prefix, not a secret
 MAX_DAYS = 90
 
 
@@ -56,7 +56,7 @@ def portal_link_issue(*, partner: Partner, actor: Actor, days: int = 7, label: s
             partner=partner,
             token_hash=hash_token(token),
             label=label[:200],
-            created_by=actor if not isinstance(actor, str) and actor is not None else None,
+            created_by_id=actor.pk if not isinstance(actor, str) and actor is not None else None,
             expires_at=timezone.now() + timedelta(days=int(days)),
         )
         audit_record(
@@ -77,14 +77,11 @@ def portal_link_revoke(*, link: PortalLink, actor: Actor) -> PortalLink:
     return link
 
 
-def portal_links_revoke_for_partner(*, partner: Partner, actor: Actor) -> int:
+def portal_links_revoke_for_partner(*, partner: Partner, actor: Actor) -> None:
     """Revoke every link of ``partner`` still open (each audited): run when the partner is suspended
     (``tenants.services.PARTNER_SUSPEND_HOOKS``, registered in ``portal.apps``), in its transaction."""
-    revoked = 0
     for link in PortalLink.objects.filter(partner=partner, revoked_at__isnull=True).select_related("partner"):
         portal_link_revoke(link=link, actor=actor)
-        revoked += 1
-    return revoked
 
 
 def portal_link_open(*, token: str, client_ip: str = "") -> PortalLink | None:

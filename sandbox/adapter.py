@@ -69,7 +69,7 @@ def error_response(status: int, code: str, message: str) -> HttpResponse:
 
 
 def render(outcome: services.Outcome) -> tuple[int, str]:
-    if outcome.kind == "ok":
+    if outcome.kind == "ok" and outcome.balance is not None:  # an ok outcome always has the balance
         return 200, money.dumps(
             {"balance": money.to_str(outcome.balance, outcome.places), "txID": outcome.partner_tx_id}
         )
@@ -140,7 +140,7 @@ def balance(request: HttpRequest, slug: str) -> HttpResponse:
         return error_response(404, "not_found", "Unknown sandbox tenant")
     cfg = faults.settings_for(tenant.faults, "balance")
     faults.sleep_latency(cfg)
-    params = {key: value for key, value in request.GET.items()}
+    params = request.GET.dict()
     reason = authenticate(request, tenant, signing.canonical_query(params))
     if reason and not cfg.get("ignore_signature"):
         return error_response(401, "unauthorized", reason)
@@ -198,7 +198,7 @@ def _money_view(action: str):
                 if ref_tx_id == tx_id:
                     raise BadRequest("origTxID must differ from txID")
             else:
-                kind = payload.get("type")
+                kind = payload.get("type") or ""
                 if kind not in ("regular", "free"):
                     raise BadRequest("type must be one of ['regular', 'free']")
                 round_id = _uuid(payload, "roundID")

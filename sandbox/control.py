@@ -21,6 +21,7 @@ from core import signing
 
 from . import faults, money, selectors, services
 from .http import guarded, json_response
+from .models import SandboxAccount
 
 SESSION_KEYS = {"player_id", "playerId", "currency", "balance"}
 
@@ -147,10 +148,10 @@ def account(request: HttpRequest, slug: str, player_id: str, currency: str) -> H
         except (services.SandboxValidationError, ValueError, UnicodeDecodeError) as exc:
             return _invalid(exc)
         return ok(selectors.account_view(tenant=obj, account=acct))
-    acct = selectors.account_get(tenant=obj, player_id=player_id, currency=currency)
-    if acct is None:
+    found = selectors.account_get(tenant=obj, player_id=player_id, currency=currency)
+    if found is None:
         return error_response(404, "not_found", "Unknown account")
-    return ok(selectors.account_view(tenant=obj, account=acct))
+    return ok(selectors.account_view(tenant=obj, account=found))
 
 
 @control_view(["GET", "PUT"])
@@ -158,6 +159,7 @@ def session(request: HttpRequest, slug: str, session_id: str) -> HttpResponse:
     obj, problem = _tenant(slug)
     if problem:
         return problem
+    acct: SandboxAccount | None
     if request.method == "PUT":
         try:
             body = _body(request)
@@ -177,9 +179,10 @@ def session(request: HttpRequest, slug: str, session_id: str) -> HttpResponse:
         except (services.SandboxValidationError, ValueError, UnicodeDecodeError) as exc:
             return _invalid(exc)
     else:
-        sess = selectors.session_get(tenant=obj, session_id=session_id)
-        if sess is None:
+        found = selectors.session_get(tenant=obj, session_id=session_id)
+        if found is None:
             return error_response(404, "not_found", "Unknown session")
+        sess = found
         acct = selectors.account_get(tenant=obj, player_id=sess.player_id, currency=sess.currency)
     data = selectors.session_view(session=sess)
     data["balance"] = selectors.account_view(tenant=obj, account=acct)["balance"] if acct else None

@@ -62,7 +62,7 @@ def error_response(status: int, code: str, message: str) -> HttpResponse:
 
 
 def render(outcome: services.Outcome) -> tuple[int, str]:
-    if outcome.kind == "ok":
+    if outcome.kind == "ok" and outcome.balance is not None:  # an ok outcome always has the balance
         return 200, money.dumps(
             {
                 "balance": money.display(outcome.balance, outcome.places),
@@ -188,6 +188,7 @@ def hooks(request: HttpRequest, slug: str) -> HttpResponse:
         body = validate(payload, tenant, cfg)
     except BadRequest as exc:
         return error_response(400, exc.code, exc.message)
+    action = body["action"]  # validated: one of ACTIONS
 
     def decline(code: str) -> HttpResponse:
         return error_response(400, code, DECLINE_MESSAGES.get(code, "Declined"))

@@ -13,7 +13,9 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-MONEY = {"max_digits": 20, "decimal_places": 8}
+from core.money import Digits
+
+MONEY: Digits = {"max_digits": 20, "decimal_places": 8}
 
 
 class Protocol(models.TextChoices):
@@ -100,6 +102,9 @@ class SandboxSession(models.Model):
             models.UniqueConstraint(fields=["tenant", "session_id"], name="sandbox_session_unique"),
         ]
 
+    def __str__(self) -> str:
+        return self.session_id
+
 
 class SandboxTransaction(models.Model):
     """One wallet action received from the hub, keyed by the hub's transaction id.
@@ -162,3 +167,6 @@ class SandboxFaultCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "action"], name="sandbox_fault_counter_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.action} draws: {self.count}"

@@ -130,7 +130,7 @@ def ledger(*, tenant: SandboxTenant, player_id: str | None = None) -> dict:
 
     players = []
     for account in accounts.order_by("player_id", "currency"):
-        bucket = totals.get((account.player_id, account.currency))
+        found = totals.get((account.player_id, account.currency))
         row = {
             "player_id": account.player_id,
             "currency": account.currency,
@@ -141,9 +141,9 @@ def ledger(*, tenant: SandboxTenant, player_id: str | None = None) -> dict:
             "net": "0",
             "movements": 0,
         }
-        if bucket:
-            row.update({k: _exact(bucket[k]) for k in ("bets", "wins", "refunds", "net")})
-            row["movements"] = bucket["moved"]
+        if found:
+            row.update({k: _exact(found[k]) for k in ("bets", "wins", "refunds", "net")})
+            row["movements"] = found["moved"]
         players.append(row)
 
     return {

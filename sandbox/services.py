@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -129,15 +130,15 @@ def clean_tenant_fields(data: dict) -> dict:
         value = data["currency_precision"]
         if not isinstance(value, dict):
             raise SandboxValidationError("currency_precision must be an object {currency: places}")
-        cleaned = {}
+        precision: dict[str, int] = {}
         for code, places in value.items():
             _currency(code, "currency_precision key")
             if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= money.MAX_DECIMAL_PLACES:
                 raise SandboxValidationError(
                     f"currency_precision.{code} must be an integer 0..{money.MAX_DECIMAL_PLACES}"
                 )
-            cleaned[code] = places
-        out["currency_precision"] = cleaned
+            precision[code] = places
+        out["currency_precision"] = precision
     if "strict_sessions" in data:
         if not isinstance(data["strict_sessions"], bool):
             raise SandboxValidationError("strict_sessions must be a boolean")
@@ -379,7 +380,7 @@ def _apply_fast(tenant: SandboxTenant, req: WalletRequest, render: Renderer) -> 
         return None
     account_table = SandboxAccount._meta.db_table
     guard = "AND balance >= %s " if req.action == Action.BET else ""
-    params = [
+    params: list[Any] = [
         req.amount if req.action == Action.WIN else -req.amount,
         timezone.now(),
         tenant.pk,

@@ -89,9 +89,13 @@ def link_problem(target: str, page: Path, root: Path) -> str | None:
         return None  # the wider project (../shared/…): not in this repository
     if not dest.exists():
         return f"{target}: no such file"
-    if anchor and dest.is_file() and dest.suffix == ".md":
-        if anchor.lower() not in anchors(dest.read_text(encoding="utf-8")):
-            return f"{target}: no heading #{anchor} in {dest.relative_to(root.resolve()).as_posix()}"
+    if (
+        anchor
+        and dest.is_file()
+        and dest.suffix == ".md"
+        and anchor.lower() not in anchors(dest.read_text(encoding="utf-8"))
+    ):
+        return f"{target}: no heading #{anchor} in {dest.relative_to(root.resolve()).as_posix()}"
     return None
 
 

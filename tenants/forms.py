@@ -6,6 +6,7 @@ Forms only validate; every write goes through ``tenants.services``.
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -152,7 +153,7 @@ class PartnerAdminForm(forms.ModelForm):
             self.fields["slug"].help_text = "Leave empty to derive it from the name."
         if "status" in self.fields:
             # A new partner starts onboarding or active; suspend/activate later with the actions.
-            self.fields["status"].choices = [
+            cast(forms.ChoiceField, self.fields["status"]).choices = [
                 (PartnerStatus.ONBOARDING, PartnerStatus.ONBOARDING.label),
                 (PartnerStatus.ACTIVE, PartnerStatus.ACTIVE.label),
             ]
@@ -164,7 +165,7 @@ class PartnerAdminForm(forms.ModelForm):
         return (self.cleaned_data.get("name") or "").strip()
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if "igsp_enabled" in self.fields and "public_api_enabled" in self.fields:
             igsp, public = cleaned.get("igsp_enabled"), cleaned.get("public_api_enabled")
             if not (igsp or public):

@@ -91,8 +91,7 @@ def partner_signing_key(*, partner: Partner, purpose: str, fresh_for: float = 0.
     if hit is not None and hit[0] > time.monotonic() + fresh_for:
         return hit[1]
     # One thread of the process looks the key up when it expires; the others that missed it meanwhile wait for
-    # it and take what it found (every bet thread queried and decrypted it at once, every TTL: 3 % of a web
-    # worker's CPU at 16 connections in ``make bench``).
+    # it and take what it found, rather than every bet thread querying and decrypting it at once.
     with _signing_refresh_lock:
         hit = _signing_keys.get(cache_key)
         if hit is not None and hit[0] > time.monotonic() + fresh_for:

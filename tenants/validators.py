@@ -49,12 +49,11 @@ def validate_partner_url(value: str) -> None:
         raise ValidationError("The URL must not contain credentials.", code="credentials_in_url")
     if parts.fragment:
         raise ValidationError("The URL must not contain a fragment.", code="invalid_url")
-    if scheme == "http":
-        if not (net.is_loopback_host(host) and settings.HUB_ALLOW_HTTP_LOOPBACK):
-            raise ValidationError(
-                "The URL must use https (plain http is allowed only for loopback hosts in development).",
-                code="insecure_scheme",
-            )
+    if scheme == "http" and not (net.is_loopback_host(host) and settings.HUB_ALLOW_HTTP_LOOPBACK):
+        raise ValidationError(
+            "The URL must use https (plain http is allowed only for loopback hosts in development).",
+            code="insecure_scheme",
+        )
     try:
         net.check_outbound_host(host)
     except net.DestinationRefused as exc:

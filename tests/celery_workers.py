@@ -25,9 +25,27 @@ def start_worker(queue: str, broker: str, *, concurrency: int, env: dict[str, st
     """A worker process (threads pool, as the Procfile runs it) consuming only ``queue``, under a node name of its
     own (its control queue too), on this test database; ``env`` adds settings."""
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "threads"]
-        + ["--concurrency", str(concurrency), "-Q", queue, "-n", f"{queue}@%h"]
-        + ["--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(concurrency),
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+        ],
         cwd=ROOT,
         env={
             **os.environ,
@@ -83,5 +101,5 @@ def delete_queue(broker: str, queue: str) -> None:
             channel.queue_delete(queue)
             if broker.startswith("amqp"):
                 channel.exchange_delete(queue)
-    except Exception:  # noqa: BLE001, S110 - best effort: a left-over empty queue harms nothing
+    except Exception:  # noqa: S110 - best effort: a left-over empty queue harms nothing
         pass

@@ -24,8 +24,8 @@ from django.db import connections
 #   the tables those triggers write (the /metrics running totals) are emptied last, after the rows whose DELETE
 #   wrote their -1 deltas (else the next test starts with negative totals).
 # A flush that resets sequences or cascades (``available_apps``, which skips post_migrate) stays Django's own.
-from django.db.backends.postgresql.base import DatabaseOperations as _PgOperations  # noqa: E402
-from django.db.backends.sqlite3.base import DatabaseOperations as _SqliteOperations  # noqa: E402
+from django.db.backends.postgresql.base import DatabaseOperations as _PgOperations
+from django.db.backends.sqlite3.base import DatabaseOperations as _SqliteOperations
 from rest_framework.test import APIClient
 
 from core import signing
@@ -325,7 +325,7 @@ def alert_receiver():
     got: list[tuple[dict, bytes]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             got.append((dict(self.headers), body))
             self.send_response(204)

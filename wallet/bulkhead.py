@@ -72,7 +72,7 @@ class LocalSlots:
     def acquire(self, key: str, cap: int, ttl: float) -> str | None:
         # The token is drawn before the lock: ``uuid4`` reads os.urandom, a system call that lets go of the
         # GIL, and a thread holding the lock then waits for the GIL behind busy threads while every other bet
-        # of the process queues on the lock (py-spy at c=16: 14 % of a web worker's request time).
+        # of the process queues on the lock (docs/performance.md).
         token, now = uuid.uuid4().hex, time.monotonic()
         with self._lock:
             held = self._slots.setdefault(key, {})

@@ -303,6 +303,9 @@ class PartnerDeliveryState(models.Model):
     pump_token = models.UUIDField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return f"delivery state of partner {self.partner_id}"
+
 
 class InboundHook(models.Model):
     """A wallet event the partner sent us (IGSP POST /hooks): idempotent per (partner, transaction_id)."""
@@ -323,6 +326,9 @@ class InboundHook(models.Model):
             models.UniqueConstraint(fields=["partner", "transaction_id"], name="inbound_hook_unique_tx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.transaction_id}"
+
 
 class MetricTally(models.Model):
     """Running totals behind /metrics (wallet/tallies.py): written by database triggers in the same
@@ -340,3 +346,7 @@ class MetricTally(models.Model):
     le = models.CharField(max_length=8, blank=True)
     n = models.BigIntegerField()
     ms = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        labels = ", ".join(v for v in (self.kind, self.status, self.outcome, self.le) if v)
+        return f"{self.metric} ({labels}): {self.n}"

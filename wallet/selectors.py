@@ -8,6 +8,7 @@ the partners they manage).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import datetime
 
@@ -108,10 +109,8 @@ def transactions_lookup(
         qs = qs.filter(round_id=round_id)
     if transaction_id:
         ours = Q(partner_tx_id=transaction_id)
-        try:
+        with contextlib.suppress(ValueError):
             ours |= Q(pk=uuid.UUID(transaction_id))
-        except ValueError:
-            pass
         qs = qs.filter(ours)
     if status:
         qs = qs.filter(status=status)

@@ -1,7 +1,6 @@
 """Running totals behind /metrics: ``hub_transactions_total`` and the delivery-attempt counter and histogram.
 
-Counting the ledger at scrape time reads whole tables (32 s on 5 million transactions and 2.5 million
-attempts: issue #15). Instead, database triggers (wallet/migrations/0011_metric_tallies.py) write a
+Counting the ledger at scrape time reads whole tables (tens of seconds on millions of rows). Instead, database triggers (wallet/migrations/0011_metric_tallies.py) write a
 delta row into ``wallet_metrictally`` in the same transaction as each change, and a scrape sums that
 small table:
 

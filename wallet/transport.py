@@ -39,7 +39,7 @@ def partner_text(value: object, limit: int) -> str:
 
 def partner_balance(value: object) -> Decimal | None:
     """A balance a partner reported, or None when it is not a finite amount our columns hold."""
-    if value is None or isinstance(value, bool) or isinstance(value, (dict, list)):
+    if value is None or isinstance(value, (bool, dict, list)):
         return None
     try:
         amount = Decimal(str(value))
@@ -150,7 +150,8 @@ class PreparedCall:
 
     def run_soon(self) -> Future[WalletResult]:
         """The call from this process's event loop (``core.http.send_soon``), within the wallet timeout."""
-        assert not self.params, "the event loop sends bodies, not queries"
+        if self.params:
+            raise ValueError("the event loop sends bodies, not queries")
         return send_soon(self.method, self.url, content=self.content, headers=self.headers, then=self.finish)
 
 

@@ -70,7 +70,7 @@ def main() -> int:
 
     atexit.register(cleanup)
 
-    def on_signal(signum, frame):  # noqa: ARG001
+    def on_signal(signum, frame):
         log(f"{signal.Signals(signum).name}: removing every process, namespace and config this run made")
         cleanup()
         os._exit(3 if signum == signal.SIGALRM else 130)

@@ -57,7 +57,8 @@ GROUPS = (
 
 
 def case(id: str, group: str, title: str, fix: str, protocols: tuple[str, ...] = BOTH):
-    assert group in GROUPS, group
+    if group not in GROUPS:
+        raise ValueError(f"unknown case group {group!r}")
 
     def register(fn: Callable[[Context], Result]) -> Callable[[Context], Result]:
         CASES.append(Case(id, group, title, fix, protocols, fn))
@@ -169,11 +170,11 @@ class Context:
         diff = self.baseline - current
         round_id = new_id()
         if diff < 0:
-            ex, tx = self.bet(-diff, round_id=round_id)
+            ex, _tx = self.bet(-diff, round_id=round_id)
             self.win(Decimal(0), round_id=round_id)
         else:
-            ex, tx = self.bet(Decimal(0), round_id=round_id)
-            ex, tx = self.win(diff, round_id=round_id)
+            self.bet(Decimal(0), round_id=round_id)
+            ex, _tx = self.win(diff, round_id=round_id)
         self.adjustments.append({"movement": str(diff), "ok": ex.ok})
         return self.read()
 
@@ -212,7 +213,7 @@ class Delta:
     block normally) and ``exchange``, the call the case judges (set in the block)."""
 
     ctx: Context
-    exchange: Exchange | None = None
+    exchange: Exchange = field(init=False)  # the block sets it
     before: Decimal | None = None
     after: Decimal | None = None
 
@@ -267,7 +268,7 @@ def bet_and_refund(ctx: Context, amount: Decimal = STAKE, **kw) -> Delta:
 def win_round(ctx: Context, amount: Decimal, **kw) -> Delta:
     """A bet, then its win between two reads (``kw`` to the win); the stake refunded when the win failed."""
     round_id = new_id()
-    bet, bet_tx = ctx.bet(amount, round_id=round_id)
+    _bet, bet_tx = ctx.bet(amount, round_id=round_id)
     with ctx.watch() as delta:
         delta.exchange, _ = ctx.win(amount, round_id=round_id, **kw)
     if not delta.exchange.ok:

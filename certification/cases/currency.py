@@ -19,7 +19,7 @@ def other_currency(ctx: Context) -> str:
 )
 def currency_mismatch_bet(ctx: Context) -> Result:
     with ctx.watch() as delta:
-        delta.exchange, tx = ctx.bet(STAKE, currency=other_currency(ctx))
+        delta.exchange, _tx = ctx.bet(STAKE, currency=other_currency(ctx))
     return refused(delta.exchange) and delta.moved(), "HTTP 4xx, no money moved", delta.actual
 
 

@@ -46,7 +46,7 @@ def idem_win_twice(ctx: Context) -> Result:
 
 @case("idem_refund_twice", "idempotency", "The same refund sent twice credits once", IDEM_FIX)
 def idem_refund_twice(ctx: Context) -> Result:
-    bet, bet_tx = ctx.bet(STAKE)
+    _bet, bet_tx = ctx.bet(STAKE)
     with ctx.watch() as delta:
         tx = new_id()
         first, _ = ctx.refund(bet_tx, STAKE, tx=tx)
@@ -62,7 +62,7 @@ def idem_refund_twice(ctx: Context) -> Result:
     "Credit a bet back at most once whatever the refund's own id (unique per refunded bet); answer the second 200.",
 )
 def idem_two_refunds_one_bet(ctx: Context) -> Result:
-    bet, bet_tx = ctx.bet(STAKE)
+    _bet, bet_tx = ctx.bet(STAKE)
     with ctx.watch() as delta:
         first, _ = ctx.refund(bet_tx, STAKE)
         delta.exchange, _ = ctx.refund(bet_tx, STAKE)

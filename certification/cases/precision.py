@@ -68,9 +68,9 @@ def precision_beyond_win(ctx: Context) -> Result:
 def precision_negative(ctx: Context) -> Result:
     with ctx.watch() as delta:
         if ctx.protocol == IGSP:
-            delta.exchange, tx = ctx.bet(Decimal("-1.00"))
+            delta.exchange, _tx = ctx.bet(Decimal("-1.00"))
         else:
-            body = ctx.driver._body(ctx, new_id(), Decimal(1), new_id(), False, None)
+            body = ctx.driver.money_body(ctx, new_id(), Decimal(1), new_id(), False, None)
             body["amount"] = "-1.00"
             delta.exchange = ctx.record(ctx.driver.post("bet", body))
     if delta.after is not None and delta.before is not None and delta.after != delta.before:

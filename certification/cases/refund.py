@@ -15,7 +15,7 @@ def refund_credits(ctx: Context) -> Result:
 
 @case("refund_shape", "refund", "Refund answer matches the contract", "Answer the contract's refund response.")
 def refund_shape(ctx: Context) -> Result:
-    bet, bet_tx = ctx.bet(STAKE)
+    _bet, bet_tx = ctx.bet(STAKE)
     exchange, _ = ctx.refund(bet_tx, STAKE)
     problems = exchange.shape_errors if exchange.ok else [show(exchange)]
     return not problems, "a refund response per the contract", "; ".join(problems) or "conforms"
@@ -42,7 +42,7 @@ def refund_unknown_bet(ctx: Context) -> Result:
 )
 def refund_after_win(ctx: Context) -> Result:
     round_id = new_id()
-    bet, bet_tx = ctx.bet(STAKE, round_id=round_id)
+    _bet, bet_tx = ctx.bet(STAKE, round_id=round_id)
     ctx.win(STAKE, round_id=round_id)
     with ctx.watch() as delta:
         delta.exchange, _ = ctx.refund(bet_tx, STAKE, round_id=round_id)

@@ -25,7 +25,7 @@ def refused_money(ctx: Context, action: str, sign: Sign) -> Result:
     """A bet, win or refund signed as ``sign`` must be refused and move nothing; what it moved is put back."""
     if action == "refund":
         ctx.read()  # the balance before the refund's bet (kept in the case's exchanges)
-        bet, bet_tx = ctx.bet(STAKE)
+        _bet, bet_tx = ctx.bet(STAKE)
     with ctx.watch() as delta:
         if action == "bet":
             delta.exchange, tx = ctx.bet(STAKE, sign=sign)

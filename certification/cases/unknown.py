@@ -12,7 +12,7 @@ from .base import IGSP, PUBLIC, STAKE, Context, Result, case, new_id, refused, s
     "Refuse (4xx; Public API 404 session_not_found) a bet for a player or session you do not know; never create one.",
 )
 def unknown_player_bet(ctx: Context) -> Result:
-    exchange, tx = ctx.bet(STAKE, player_id=unknown_player())
+    exchange, _tx = ctx.bet(STAKE, player_id=unknown_player())
     passed = refused(exchange)
     if ctx.protocol == PUBLIC:
         passed = passed and exchange.status == 404 and ctx.driver.error_code(exchange) == "session_not_found"
@@ -41,6 +41,8 @@ def unknown_session_refresh(ctx: Context) -> Result:
 )
 def unknown_player_win(ctx: Context) -> Result:
     player = unknown_player()
-    payload = ctx.driver._money(ctx, new_id(), STAKE, {"type": "win", "round_id": new_id(), "finished": True}, player)
+    payload = ctx.driver.money_payload(
+        ctx, new_id(), STAKE, {"type": "win", "round_id": new_id(), "finished": True}, player
+    )
     exchange = ctx.record(ctx.driver.call("win", payload))
     return refused(exchange), "HTTP 4xx", show(exchange)

@@ -33,7 +33,7 @@ def win_shape(ctx: Context) -> Result:
 )
 def win_zero(ctx: Context) -> Result:
     round_id = new_id()
-    bet, bet_tx = ctx.bet(STAKE, round_id=round_id)
+    _bet, bet_tx = ctx.bet(STAKE, round_id=round_id)
     with ctx.watch() as delta:
         delta.exchange, _ = ctx.win(Decimal(0), round_id=round_id)
     ctx.refund(bet_tx, STAKE, round_id=round_id)

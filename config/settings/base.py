@@ -12,6 +12,7 @@ import ipaddress
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -23,7 +24,7 @@ env = environ.Env()
 # A local .env is read when present (never committed); real environment wins.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEV_INSECURE_SECRET_KEY = "django-insecure-dev-only-key-do-not-use-in-production"
+DEV_INSECURE_SECRET_KEY = "django-insecure-dev-only-key-do-not-use-in-production"  # noqa: S105 - the dev default production refuses
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_INSECURE_SECRET_KEY)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["*"])
@@ -62,8 +63,8 @@ HUB_STUCK_AFTER = env.int("HUB_STUCK_AFTER", default=3600)
 HUB_JACKPOT_ROUND_SECONDS = env.int("HUB_JACKPOT_ROUND_SECONDS", default=3)
 # Work a bet hands off in batches (core/batching.py): timed rounds' settle tasks and the call log's rows, gathered
 # for this long (seconds) by one thread per process; 0: one by one, after each response. A round's settle task goes
-# out due when the last round of its batch is, so a round settles up to this late (0.2 of a 3 s round; a publish
-# costs ~1.5 ms of a web worker's CPU, so at 0.05 s it was 8 % of its interpreter time at c=16).
+# out due when the last round of its batch is, so a round settles up to this late (0.2 of a 3 s round): a shorter
+# wait publishes more often, and each publish costs a web worker's CPU (docs/performance.md).
 HUB_BATCH_SECONDS = env.float("HUB_BATCH_SECONDS", default=0.2)
 # How long a signed round-details link (/rounds/<token>) stays valid.
 HUB_ROUND_DETAILS_TTL_SECONDS = env.int("HUB_ROUND_DETAILS_TTL_SECONDS", default=900)
@@ -431,7 +432,7 @@ SPECTACULAR_SETTINGS = {
 # --- Logging ----------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="console")  # console | json
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "core.logging.RedactSecretsFilter"}},
@@ -466,7 +467,7 @@ SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="development")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 SENTRY_LOCAL_VARIABLES = env.bool("SENTRY_LOCAL_VARIABLES", default=False)
 
-# --- Production-safe defaults (issue #12 §5) ---------------------------------
+# --- Production-safe defaults ------------------------------------------------
 # Set to True by settings/production.py only (not an environment variable): /metrics then needs its token,
 # seed_demo refuses to run.
 HUB_PRODUCTION = False

@@ -1,6 +1,6 @@
 """Local development (`make run`): debug off by default, http on loopback allowed."""
 
-from .base import *  # noqa: F401,F403
+from .base import *
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F401,F403
+from .base import *
 from .base import DEV_INSECURE_SECRET_KEY, env
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
@@ -11,7 +11,7 @@ HUB_ALLOW_HTTP_LOOPBACK = env.bool("HUB_ALLOW_HTTP_LOOPBACK", default=False)
 HUB_WARN_EMPTY_IP_ALLOWLIST = env.bool("HUB_WARN_EMPTY_IP_ALLOWLIST", default=True)
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
-LOGGING["handlers"]["default"]["formatter"] = "json" if LOG_FORMAT == "json" else "console"  # noqa: F405
+LOGGING["handlers"]["default"]["formatter"] = "json" if LOG_FORMAT == "json" else "console"
 
 if (
     not SECRET_KEY
@@ -29,12 +29,12 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# --- Production-safe defaults (issue #12 §5) ---------------------------------
+# --- Production-safe defaults ------------------------------------------------
 HUB_PRODUCTION = True
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the hub's host names in production (not '*').")
-if HUB_ADMIN_API_KEY and len(HUB_ADMIN_API_KEY) < 32:  # noqa: F405 - empty: the registration API is disabled
+if HUB_ADMIN_API_KEY and len(HUB_ADMIN_API_KEY) < 32:
     raise ImproperlyConfigured("HUB_ADMIN_API_KEY must be 32+ characters in production (or unset to disable it).")
 # HTTPS on by default: HSTS for a year (subdomains included), http redirected to https (but /healthz,
 # /readyz, /metrics).
@@ -43,6 +43,6 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 3
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # The sandbox partner (a test double storing partner secrets in plain text) is never installed or served here.
-if ROOT_URLCONF == "sandbox.urls":  # noqa: F405
+if ROOT_URLCONF == "sandbox.urls":
     raise ImproperlyConfigured("The sandbox partner is not served under production settings (HUB_ROOT_URLCONF).")
-INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "sandbox"]  # noqa: F405
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "sandbox"]

@@ -2,7 +2,7 @@
 
 import os
 
-from .base import *  # noqa: F401,F403
+from .base import *
 from .base import CACHES, CELERY_BROKER_URL, DATABASES, VAR_DIR, env
 
 # Celery reads CELERY_BROKER_URL from the environment before its settings; tests

@@ -61,16 +61,16 @@ def check_tradable(market: Market, now: datetime | None = None) -> None:
 
 def remember_book(market: Market, book: MarketBook) -> None:
     """Attach ``book``'s q to the loaded ``market``, so ``book_q`` answers it without a query."""
-    market._book_q = {(book.currency, book.demo): (book.q_yes, book.q_no)}
+    setattr(market, "hub_book_q", {(book.currency, book.demo): (book.q_yes, book.q_no)})  # noqa: B010 - not a field
 
 
 def book_q(market: Market, currency: str, *, demo: bool = False) -> tuple[Decimal, Decimal]:
     """(q_yes, q_no) of the currency's real (or demo) book; the market's opening q before its first bet."""
-    cached = getattr(market, "_book_q", {})
+    cached = getattr(market, "hub_book_q", {})
     if (currency, demo) in cached:
         return cached[(currency, demo)]
     row = get_or_none(MarketBook.objects.values_list("q_yes", "q_no"), market=market, currency=currency, demo=demo)
-    return tuple(row) if row else (market.q_yes, market.q_no)
+    return (row[0], row[1]) if row else (market.q_yes, market.q_no)
 
 
 def book_prices(market: Market, currency: str, *, demo: bool) -> tuple[Decimal, Decimal]:
@@ -86,7 +86,7 @@ def with_books(markets_: list[Market], currency: str, *, demo: bool) -> list[Mar
     )
     found = {market_id: (q_yes, q_no) for market_id, q_yes, q_no in rows}
     for market in markets_:
-        market._book_q = {(currency, demo): found.get(market.pk, (market.q_yes, market.q_no))}
+        setattr(market, "hub_book_q", {(currency, demo): found.get(market.pk, (market.q_yes, market.q_no))})  # noqa: B010
     return markets_
 
 

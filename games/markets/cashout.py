@@ -73,7 +73,7 @@ def _check_cash_out(
     limit = cashout_limit_per_day()
     if done_today is None and limit:
         done_today = cashouts_today(_player_key(position, player_key), now)
-    if limit and done_today >= limit:
+    if limit and done_today is not None and done_today >= limit:
         raise _cash_out_limit_reached(limit)
 
 

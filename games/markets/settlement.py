@@ -25,7 +25,8 @@ def market_settle(*, market_id, action: str, outcome: str | None = None, actor: 
         raise ValueError(f"unknown settlement action {action!r}")
     with transaction.atomic():
         if action == "resolve":
-            change = lifecycle.market_resolve(market_id=market_id, outcome=outcome, actor=actor)
+            # No outcome: market_resolve refuses "" as it refuses any unknown outcome.
+            change = lifecycle.market_resolve(market_id=market_id, outcome=outcome or "", actor=actor)
         elif action == "cancel":
             change = lifecycle.market_cancel(market_id=market_id, actor=actor)
         else:

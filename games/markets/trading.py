@@ -150,10 +150,13 @@ def position_open(
 
 # The trade's statements under the market's row lock, compiled once per process (core.db): the lock, the book.
 _MARKET_FOR_TRADE = PreparedGet(lambda: Market.objects.select_for_update())
-_BOOK = {
-    demo: PreparedGet(lambda demo=demo: MarketBook.objects.filter(demo=demo), by=("market_id", "currency"))
-    for demo in (False, True)
-}
+
+
+def _book_query(demo: bool) -> PreparedGet[MarketBook]:
+    return PreparedGet(lambda: MarketBook.objects.filter(demo=demo), by=("market_id", "currency"))
+
+
+_BOOK = {demo: _book_query(demo) for demo in (False, True)}
 
 
 def _position_open_new(

@@ -103,6 +103,11 @@ class TierTable:
     def lose_probability(self) -> Fraction:
         return 1 - sum((t.probability for t in self.tiers), Fraction(0))
 
+    @property
+    def bounds(self) -> tuple[int, ...]:
+        """Each winning tier's upper draw bound, in ``tiers`` order."""
+        return self._bounds
+
     def tier_index(self, draw: int) -> int:
         """Index into ``tiers`` of the tier ``draw`` falls in; ``len(tiers)`` means lose."""
         return bisect.bisect_right(self._bounds, draw)
@@ -294,7 +299,7 @@ def simulate(rounds: int, rtp=DEFAULT_RTP, seed: int | None = None, full: bool =
     if rounds <= 0:
         raise ValueError("rounds must be > 0")
     table = tier_table(rtp)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a seeded simulation of the tier table, not the game's draw
     names = [t.name for t in table.tiers] + [LOSE]
     hits = [0] * len(names)
     if full:
@@ -304,7 +309,7 @@ def simulate(rounds: int, rtp=DEFAULT_RTP, seed: int | None = None, full: bool =
             outcome = play(server_seed, "sim", nonce, UP if nonce % 2 else DOWN, table.rtp)
             hits[index[outcome.tier]] += 1
     else:
-        bounds, getrandbits = table._bounds, rng.getrandbits
+        bounds, getrandbits = table.bounds, rng.getrandbits
         bits = 8 * DRAW_BYTES
         for _ in range(rounds):
             hits[bisect.bisect_right(bounds, getrandbits(bits))] += 1

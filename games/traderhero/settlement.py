@@ -39,10 +39,9 @@ def settle_and_pay(jr: JackpotRound, rnd: Round, *, force: bool) -> JackpotRound
     from freerounds import services as free_rounds
 
     jr = game_services.jackpot_round_play(jr, places=money.precision(jr.currency), force=force)
-    if rnd.free_rounds_id:
-        tx_type = "free"
-    else:
-        tx_type = "jackpot" if jr.tier == "jackpot" else "regular"
+    if jr.payout is None:
+        raise ValueError("a played jackpot round has its payout")
+    tx_type = "free" if rnd.free_rounds_id else "jackpot" if jr.tier == "jackpot" else "regular"
     wallet.win_record(round=rnd, amount=jr.payout, tx_type=tx_type, free_rounds_id=rnd.free_rounds_id)
     free_rounds.free_round_settled(round=rnd, payout=jr.payout)
     return jr

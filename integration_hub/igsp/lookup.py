@@ -27,7 +27,7 @@ from wallet import services as wallet_services
 from wallet.models import Protocol, Transaction, TxStatus
 from wallet.round_links import round_details_link
 
-from .views import HmacView, _iso, _object
+from .views import HmacView, body_object, iso_utc
 
 
 def round_not_found() -> NotFound:
@@ -49,7 +49,7 @@ class RoundDetailsView(HmacView):
             {
                 "round_id": details["roundId"],
                 "url": link.url,
-                "expires_at": _iso(link.expires_at),
+                "expires_at": iso_utc(link.expires_at),
                 "game_id": details["game"]["id"],
                 "player_id": details["playerId"],
                 "session_id": details["partnerSessionId"],
@@ -81,8 +81,8 @@ def igsp_transaction(tx: Transaction) -> dict:
         "session_id": session.partner_session_ref or None,
         "game_id": str(session.game_id),
         "is_demo": session.is_demo,
-        "created_at": _iso(tx.created_at),
-        "confirmed_at": _iso(tx.confirmed_at),
+        "created_at": iso_utc(tx.created_at),
+        "confirmed_at": iso_utc(tx.confirmed_at),
     }
 
 
@@ -163,7 +163,7 @@ class SessionsTerminateView(HmacView):
     next call answers 410 ``session_closed``. Sessions the partner opened through the Public API are not touched."""
 
     def post(self, request: Request) -> Response:
-        body = IgspTerminateBody(data=_object(request))
+        body = IgspTerminateBody(data=body_object(request))
         body.is_valid(raise_exception=True)
         b = body.validated_data
         closed = wallet_services.sessions_terminate(

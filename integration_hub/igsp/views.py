@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 LANGUAGE_RE = re.compile(r"^[a-zA-Z]{2}([-_][a-zA-Z0-9]{2,4})?$")
 
 
-def _iso(dt: datetime | None) -> str | None:
+def iso_utc(dt: datetime | None) -> str | None:
+    """A time as the wire writes it: ISO 8601, UTC as ``Z``."""
     if dt is None:
         return None
     return dt.isoformat().replace("+00:00", "Z")
@@ -71,7 +72,7 @@ class ProvidersView(HmacView):
                 "images": [{**img, "url": _absolute(img.get("url", ""))} for img in row.images],
                 "min_age": row.min_age,
                 "min_kyc_level": row.min_kyc_level,
-                "updated_at": _iso(row.updated_at),
+                "updated_at": iso_utc(row.updated_at),
             }
             for row in rows
         ]
@@ -98,8 +99,8 @@ class GamesView(HmacView):
                 "slug": g.slug,
                 "rtp": g.rtp,
                 "status": g.status,
-                "updated_at": _iso(g.updated_at),
-                "deleted_at": _iso(g.deleted_at),
+                "updated_at": iso_utc(g.updated_at),
+                "deleted_at": iso_utc(g.deleted_at),
                 "categories": g.categories,
                 "currencies": g.currencies,
                 "platforms": g.platforms,
@@ -154,7 +155,7 @@ class SessionCreateSerializer(serializers.Serializer):
 
 class SessionsView(HmacView):
     def post(self, request: Request) -> Response:
-        data = _object(request)
+        data = body_object(request)
         body = SessionCreateSerializer(data=data)
         body.is_valid(raise_exception=True)
         created = igsp_services.igsp_session_create(partner=request.user.partner, data=body.validated_data)
@@ -177,13 +178,14 @@ class DemoSessionsView(IgspView):
     throttle_classes = [DemoSessionThrottle]
 
     def post(self, request: Request) -> Response:
-        body = SessionCreateSerializer(data=_object(request))
+        body = SessionCreateSerializer(data=body_object(request))
         body.is_valid(raise_exception=True)
         created = igsp_services.igsp_demo_session_create(data=body.validated_data)
         return Response({"url": created.launch_url}, status=status.HTTP_201_CREATED)
 
 
-def _object(request: Request) -> dict[str, Any]:
+def body_object(request: Request) -> dict[str, Any]:
+    """The request's JSON body, which must be an object (a 400 in the protocol's shape otherwise)."""
     if not isinstance(request.data, dict):
         raise ApplicationError("The body must be a JSON object.")
     return request.data
@@ -212,7 +214,7 @@ class InboundHookSerializer(serializers.Serializer):
 
 class InboundHooksView(HmacView):
     def post(self, request: Request) -> Response:
-        body = InboundHookSerializer(data=_object(request))
+        body = InboundHookSerializer(data=body_object(request))
         body.is_valid(raise_exception=True)
         response, code = igsp_services.inbound_hook_receive(
             partner=request.user.partner,

@@ -22,7 +22,8 @@ class CoreApiView(APIView):
     error_style = "public_api"
 
 
-def _object(request: Request) -> dict[str, Any]:
+def body_object(request: Request) -> dict[str, Any]:
+    """The request's JSON body, which must be an object (a 400 in the protocol's shape otherwise)."""
     if not isinstance(request.data, dict):
         raise ApplicationError("The body must be a JSON object.")
     return request.data

@@ -30,7 +30,7 @@ from wallet.models import Transaction, TxStatus
 from wallet.round_links import round_details_link
 
 from . import services as core_services
-from .base import CoreApiView, _object
+from .base import CoreApiView, body_object
 from .once import OnceBody, request_once
 
 
@@ -258,7 +258,7 @@ class TerminateSessionsView(CoreApiView):
     ``timestamp`` (``once.py``)."""
 
     def post(self, request: Request) -> Response:
-        body = CoreTerminateBody(data=_object(request))
+        body = CoreTerminateBody(data=body_object(request))
         body.is_valid(raise_exception=True)
         request_once(partner=request.user.partner, validated=body.validated_data)
         closed = core_services.sessions_terminate(partner=request.user.partner, data=body.validated_data)

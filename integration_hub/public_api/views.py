@@ -20,7 +20,7 @@ from core.api.throttling import LookupThrottle
 from freerounds import services as freerounds_services
 
 from . import services
-from .base import CoreApiView, _object
+from .base import CoreApiView, body_object
 from .lookup import free_rounds_status
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class CreateNewGameSerializer(serializers.Serializer):
 
 class CreateNewGameView(CoreApiView):
     def post(self, request: Request) -> Response:
-        body = CreateNewGameSerializer(data=_object(request))
+        body = CreateNewGameSerializer(data=body_object(request))
         body.is_valid(raise_exception=True)
         created = services.create_new_game(partner=request.user.partner, data=body.validated_data)
         return Response({"gameURL": created.launch_url, "gsID": str(created.session.pk)})
@@ -143,7 +143,7 @@ class FreeRoundsView(CoreApiView):
         return free_rounds_status(request)
 
     def post(self, request: Request) -> Response:
-        body = CreateFreeRoundsSerializer(data=_object(request))
+        body = CreateFreeRoundsSerializer(data=body_object(request))
         body.is_valid(raise_exception=True)
         v = body.validated_data
         campaign = freerounds_services.campaign_create(
@@ -161,7 +161,7 @@ class FreeRoundsView(CoreApiView):
         return Response({"id": str(campaign.pk), "extID": campaign.ext_id}, status=status.HTTP_200_OK)
 
     def delete(self, request: Request) -> Response:
-        body = DeleteFreeRoundsSerializer(data=_object(request))
+        body = DeleteFreeRoundsSerializer(data=body_object(request))
         body.is_valid(raise_exception=True)
         v = body.validated_data
         freerounds_services.campaign_cancel(

@@ -223,7 +223,7 @@ class HotRoutes:
         signals.request_started.send(sender=self.__class__, environ=environ)
         request = WSGIRequest(environ)
         response = respond(request, match)
-        response._resource_closers.append(request.close)
+        response._resource_closers.append(request.close)  # noqa: SLF001 - as Django's WSGIHandler closes the request
         start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
         return response
 

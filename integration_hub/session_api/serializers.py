@@ -160,7 +160,7 @@ class MarketBetInput(SessionApiInput):
 
     outcome = OutcomeField()
     amount = AmountField()
-    marketId = LookupIdField(source="market_id")  # noqa: N815 - the wire's name
+    marketId = LookupIdField(source="market_id")
 
 
 class JackpotBetInput(SessionApiInput):
@@ -169,19 +169,19 @@ class JackpotBetInput(SessionApiInput):
 
     direction = DirectionField()
     amount = OptionalAmountField()
-    clientSeed = ClientSeedField(source="client_seed")  # noqa: N815 - the wire's name
+    clientSeed = ClientSeedField(source="client_seed")
 
 
 class CashOutPreviewInput(SessionApiInput):
     """``POST …/cash-out/preview`` → ``play.cash_out_preview(bet_id=)``."""
 
-    betId = LookupIdField(source="bet_id")  # noqa: N815 - the wire's name
+    betId = LookupIdField(source="bet_id")
 
 
 class CashOutInput(CashOutPreviewInput):
     """``POST …/cash-out`` → ``play.cash_out(bet_id=, min_value=)``."""
 
-    minValue = MinValueField(source="min_value")  # noqa: N815 - the wire's name
+    minValue = MinValueField(source="min_value")
 
 
 # ------------------------------------------------------------------ output --
@@ -195,8 +195,8 @@ class CashOutInput(CashOutPreviewInput):
 class Output(serializers.Serializer):
     """An answer's serializer: DRF's declared fields, bound once per class instead of once per answer.
 
-    DRF deep-copies and binds every declared field each time it builds a serializer (a TraderHero bet's answer:
-    18 fields, ~0.2 ms of CPU, 8 % of a web worker's interpreter time at c=16 in py-spy). The fields of an
+    DRF deep-copies and binds every declared field each time it builds a serializer, a visible share of a web
+    worker's CPU on the bet paths (docs/performance.md). The fields of an
     answer only read the object and the context, so each class binds its fields on first use and every answer
     reads them: ``Output.represent(obj, context)`` (what ``.data`` returns; the views call it directly). What a
     field needs from its serializer, the context, is passed in (``ContextField.represent``), so the shared
@@ -341,25 +341,25 @@ class MarketOutput(Output):
 
     id = Text(source="market.pk")
     title = Raw(source="market.title")
-    yesPrice = Text(source="yes_price")  # noqa: N815 - the wire's name
-    noPrice = Text(source="no_price")  # noqa: N815 - the wire's name
+    yesPrice = Text(source="yes_price")
+    noPrice = Text(source="no_price")
     status = Raw(source="market.status")
-    closeAt = Timestamp(source="market.close_at")  # noqa: N815 - the wire's name
+    closeAt = Timestamp(source="market.close_at")
     outcome = Raw(source="market.outcome")
 
 
 class PositionOutput(Output):
     """``play.PositionQuote``: a prediction-market bet and its cash-out value now."""
 
-    betId = Text(source="position.pk")  # noqa: N815 - the wire's name
-    marketId = Text(source="position.market_id")  # noqa: N815 - the wire's name
+    betId = Text(source="position.pk")
+    marketId = Text(source="position.market_id")
     outcome = Raw(source="position.outcome")
     stake = Money(source="position.stake", currency="position.currency")
     shares = Text(source="position.shares")
     status = Raw(source="position.status")
     payout = Money(source="position.payout", currency="position.currency")
-    cashOutValue = Money(source="cash_out_value", currency="position.currency")  # noqa: N815 - the wire's name
-    roundId = Text(source="position.round_id")  # noqa: N815 - the wire's name
+    cashOutValue = Money(source="cash_out_value", currency="position.currency")
+    roundId = Text(source="position.round_id")
 
 
 class JackpotRoundOutput(Output):
@@ -367,17 +367,17 @@ class JackpotRoundOutput(Output):
 
     SETTLED_ONLY = ("serverSeed", "payout", "tier", "multiplier", "path")
 
-    betId = Text(source="pk")  # noqa: N815 - the wire's name
-    roundId = Text(source="round_id")  # noqa: N815 - the wire's name
+    betId = Text(source="pk")
+    roundId = Text(source="round_id")
     direction = Raw()
     stake = Money(currency="currency")
     status = Raw()
-    serverSeedHash = Raw(source="server_seed_hash")  # noqa: N815 - the wire's name
-    clientSeed = Raw(source="client_seed")  # noqa: N815 - the wire's name
+    serverSeedHash = Raw(source="server_seed_hash")
+    clientSeed = Raw(source="client_seed")
     nonce = Raw()
     rtp = Text()
-    settleAt = Timestamp(source="settle_at")  # noqa: N815 - the wire's name
-    serverSeed = Raw(source="server_seed")  # noqa: N815 - the wire's name
+    settleAt = Timestamp(source="settle_at")
+    serverSeed = Raw(source="server_seed")
     payout = Money(currency="currency")
     tier = Raw()
     multiplier = Text()
@@ -395,17 +395,17 @@ class JackpotRoundOutput(Output):
 class JackpotConfigOutput(Output):
     rtp = Text()
     table = Raw()
-    roundSeconds = Raw(source="round_seconds")  # noqa: N815 - the wire's name
-    minStake = Money(source="min_stake")  # noqa: N815 - the wire's name
-    maxStake = Money(source="max_stake")  # noqa: N815 - the wire's name
+    roundSeconds = Raw(source="round_seconds")
+    minStake = Money(source="min_stake")
+    maxStake = Money(source="max_stake")
     directions = Raw()
     algorithm = Raw()
 
 
 class StakeLimitsOutput(Output):
-    minStake = Money(source="min_stake")  # noqa: N815 - the wire's name
-    maxStake = Money(source="max_stake")  # noqa: N815 - the wire's name
-    cashOutsPerDay = Raw(source="cash_outs_per_day")  # noqa: N815 - the wire's name
+    minStake = Money(source="min_stake")
+    maxStake = Money(source="max_stake")
+    cashOutsPerDay = Raw(source="cash_outs_per_day")
     margin = Text()
 
 
@@ -413,12 +413,12 @@ class SessionInfoOutput(Output):
     id = Text(source="pk")
     status = Raw()
     protocol = Raw()
-    isDemo = Raw(source="is_demo")  # noqa: N815 - the wire's name
+    isDemo = Raw(source="is_demo")
     device = Raw()
     language = Raw()
-    returnUrl = OrNull(source="return_url")  # noqa: N815 - the wire's name
-    depositUrl = OrNull(source="deposit_url")  # noqa: N815 - the wire's name
-    expiresAt = Timestamp(source="expires_at")  # noqa: N815 - the wire's name
+    returnUrl = OrNull(source="return_url")
+    depositUrl = OrNull(source="deposit_url")
+    expiresAt = Timestamp(source="expires_at")
 
 
 class PlayerOutput(Output):
@@ -443,7 +443,7 @@ class SessionStateOutput(OptionalFieldsOutput):
     player = PlayerOutput(source="session")
     currency = Raw(source="session.currency")
     balance = Money()
-    balanceStale = Raw(source="balance_stale")  # noqa: N815 - the wire's name
+    balanceStale = Raw(source="balance_stale")
     game = GameOutput()
     config = Raw()
     markets = MarketOutput(many=True, allow_null=True)
@@ -475,13 +475,13 @@ class BalanceOutput(Output):
 class MarketBetPlacedOutput(Output):
     """``play.MarketBetPlaced`` (``POST …/bet`` in prediction markets)."""
 
-    betId = Text(source="position.pk")  # noqa: N815 - the wire's name
-    marketId = Text(source="market.market.pk")  # noqa: N815 - the wire's name
+    betId = Text(source="position.pk")
+    marketId = Text(source="market.market.pk")
     outcome = Raw()
     amount = Money()
     shares = Text(source="position.shares")
-    transactionId = Text(source="bet.transaction.pk")  # noqa: N815 - the wire's name
-    roundId = Text(source="bet.round.pk")  # noqa: N815 - the wire's name
+    transactionId = Text(source="bet.transaction.pk")
+    roundId = Text(source="bet.round.pk")
     balance = Money(source="bet.balance")
     market = MarketOutput()
 
@@ -489,9 +489,9 @@ class MarketBetPlacedOutput(Output):
 class JackpotBetPlacedOutput(Output):
     """``play.JackpotBetPlaced`` (``POST …/bet`` in TraderHero): the round, then the bet's own fields."""
 
-    transactionId = Text(source="bet.transaction.pk")  # noqa: N815 - the wire's name
+    transactionId = Text(source="bet.transaction.pk")
     balance = Money()
-    freeRound = Raw(source="free_round")  # noqa: N815 - the wire's name
+    freeRound = Raw(source="free_round")
 
     @classmethod
     def represent(cls, instance: Any, context: dict[str, Any]) -> dict[str, Any]:
@@ -501,12 +501,12 @@ class JackpotBetPlacedOutput(Output):
 class CashOutPreviewOutput(Output):
     """``play.CashOutPreview`` (``POST …/cash-out/preview``)."""
 
-    betId = Text(source="position.pk")  # noqa: N815 - the wire's name
-    cashOutValue = Money(source="cash_out_value")  # noqa: N815 - the wire's name
+    betId = Text(source="position.pk")
+    cashOutValue = Money(source="cash_out_value")
     margin = Text()
-    originalStake = Money(source="original_stake")  # noqa: N815 - the wire's name
-    currentOdds = Text(source="current_odds")  # noqa: N815 - the wire's name
-    currentPrice = Text(source="current_price")  # noqa: N815 - the wire's name
+    originalStake = Money(source="original_stake")
+    currentOdds = Text(source="current_odds")
+    currentPrice = Text(source="current_price")
     shares = Text()
     currency = SessionCurrency()
 
@@ -514,9 +514,9 @@ class CashOutPreviewOutput(Output):
 class CashedOutOutput(Output):
     """``play.CashedOut`` (``POST …/cash-out``)."""
 
-    betId = Text(source="position.pk")  # noqa: N815 - the wire's name
-    cashOutValue = Money(source="position.cash_out_value")  # noqa: N815 - the wire's name
-    transactionId = Text(source="win.pk")  # noqa: N815 - the wire's name
+    betId = Text(source="position.pk")
+    cashOutValue = Money(source="position.cash_out_value")
+    transactionId = Text(source="win.pk")
     status = Raw(source="position.status")
     delivery = Raw(source="win.status")
     balance = Money()

@@ -233,7 +233,7 @@ class PartnerAdmin(ServiceAdminMixin, KeyActionsMixin, admin.ModelAdmin):
         ext_formset_objects = ext_formset.new_objects if ext_formset is not None else []
         ext_formset_objects.extend(result.ext_clients)
         sync_instance(form.instance, partner)
-        request._hub_issued = [
+        request.hub_issued = [
             issued_block(partner, result.credentials, title=f"Keys of {partner.name}", ext_clients=result.ext_clients)
         ]
 
@@ -281,14 +281,14 @@ class PartnerAdmin(ServiceAdminMixin, KeyActionsMixin, admin.ModelAdmin):
                 messages.WARNING,
             )
             return
-        issued = {
+        issued: dict[str, services.IssuedCredential] = {
             p: self.call_service(services.credential_issue, partner=partner, purpose=p, actor=request.user)
             for p in wanted
         }
-        request._hub_issued = [issued_block(partner, issued, title=f"New keys of {partner.name}")]
+        request.hub_issued = [issued_block(partner, issued, title=f"New keys of {partner.name}")]
 
     def response_add(self, request, obj, post_url_continue=None):
-        blocks = getattr(request, "_hub_issued", None)
+        blocks = getattr(request, "hub_issued", None)
         if blocks:
             return self.secrets_response(
                 request,
@@ -299,7 +299,7 @@ class PartnerAdmin(ServiceAdminMixin, KeyActionsMixin, admin.ModelAdmin):
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
-        blocks = getattr(request, "_hub_issued", None)
+        blocks = getattr(request, "hub_issued", None)
         if blocks:
             return self.secrets_response(
                 request,

@@ -20,10 +20,10 @@ from tenants.models import Credential, CredentialPurpose, CredentialState, FormS
 
 from .audit import Actor, audit_record
 
-PUBLIC_ID_PREFIX = {CredentialPurpose.IGSP: "gp_live_"}
+PUBLIC_ID_PREFIX: dict[str, str] = {CredentialPurpose.IGSP: "gp_live_"}
 # Core / Integration API keys start with a recognisable prefix, so the log filter can find one anywhere in free
 # text (core.logging). Keys issued before carry none and stay valid (a key is compared whole).
-SECRET_PREFIX = {
+SECRET_PREFIX: dict[str, str] = {
     CredentialPurpose.CORE_API: "hub_core_",
     CredentialPurpose.INTEGRATION_API: "hub_int_",
     CredentialPurpose.ALERT_WEBHOOK: "hub_alert_",  # signs the alert webhook only (alerts.services)
@@ -61,7 +61,7 @@ def credential_issue(*, partner: Partner, purpose: str, actor: Actor) -> IssuedC
         secret_encrypted=crypto.encrypt_secret(secret),
         fingerprint=crypto.fingerprint(secret),
         state=CredentialState.ACTIVE,
-        created_by=actor if isinstance(actor, AbstractBaseUser) else None,
+        created_by_id=actor.pk if isinstance(actor, AbstractBaseUser) else None,
     )
     audit_record(
         actor=actor,
@@ -139,7 +139,9 @@ def form_submission_claim(*, token: str, actor: Actor) -> None:
         )
     try:
         with transaction.atomic():
-            FormSubmission.objects.create(token=token, actor=actor if isinstance(actor, AbstractBaseUser) else None)
+            FormSubmission.objects.create(
+                token=token, actor_id=actor.pk if isinstance(actor, AbstractBaseUser) else None
+            )
     except IntegrityError as exc:
         raise Conflict(
             "This form was already submitted (a refresh sends it again): nothing was changed this "

@@ -23,7 +23,7 @@ def hook_server():
         release = threading.Event()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 got.append((time.monotonic(), dict(self.headers), body))
                 release.wait(delay)

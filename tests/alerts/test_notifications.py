@@ -59,17 +59,22 @@ def test_a_hanging_webhook_does_not_delay_another_partners_alert(hook_server, pu
     started = time.monotonic()
     assert alerts.evaluate()["opened"] == 2  # the beat task
     assert time.monotonic() - started < 1.0, "the beat task waited on a webhook"
-    assert not hanging_got and not fast_got  # nothing sent inline: one task per notification
-    assert {name for name, _ in published} == {SEND} and len(published) == 2  # no mail recipients: webhooks only
+    assert not hanging_got
+    assert not fast_got  # nothing sent inline: one task per notification
+    assert {name for name, _ in published} == {SEND}
+    assert len(published) == 2  # no mail recipients: webhooks only
 
     # Two worker threads take the two tasks.
     started = time.monotonic()
     results = run_together(len(published), lambda i: task(published[i][0])(*published[i][1]), timeout=20)
-    assert len(fast_got) == 1 and fast_got[0][0] - started < 1.0  # at once, though the other webhook hangs
+    assert len(fast_got) == 1
+    assert fast_got[0][0] - started < 1.0  # at once, though the other webhook hangs
     assert time.monotonic() - started < 1.0 + 2.0  # the hanging one gave up after its own timeout
-    assert len(hanging_got) == 1 and len(results) == 2
+    assert len(hanging_got) == 1
+    assert len(results) == 2
     hanging_result = Incident.objects.get(partner=hanging).webhook_result
-    assert hanging_result.startswith("opened: ") and "HTTP" not in hanging_result
+    assert hanging_result.startswith("opened: ")
+    assert "HTTP" not in hanging_result
     assert Incident.objects.get(partner=fast).webhook_result == "opened: HTTP 204"
 
 
@@ -81,12 +86,14 @@ def test_the_webhook_signature_covers_event_and_timestamp_and_no_wallet_key_veri
     alerts.notify_certification_failed(partner=partner, run_id="run-1", summary="3 of 40 checks failed")
     for name, args in published:
         task(name)(*args)
-    assert len(got) == 1 and len(mail.outbox) == 1
+    assert len(got) == 1
+    assert len(mail.outbox) == 1
     _, headers, body = got[0]
 
     # The documented recipe: hex HMAC-SHA256(secret, "<X-Hub-Timestamp>.<X-Hub-Event>." + raw body), "v1=" first.
     event, timestamp = headers["X-Hub-Event"], headers["X-Hub-Timestamp"]
-    assert event == "incident.opened" and json.loads(body)["event"] == event
+    assert event == "incident.opened"
+    assert json.loads(body)["event"] == event
     assert abs(int(timestamp) - time.time()) < 30
     expected = hmac.new(alert_secret.encode(), f"{timestamp}.{event}.".encode() + body, hashlib.sha256).hexdigest()
     signatures = [s.strip() for s in headers["X-Hub-Signature"].split(",")]
@@ -95,7 +102,9 @@ def test_the_webhook_signature_covers_event_and_timestamp_and_no_wallet_key_veri
     assert headers["X-Hub-Delivery"] == str(Notification.objects.get(channel="webhook").pk)
 
     # Not the wallet-call scheme, and no wallet key verifies it.
-    assert "Authorization" not in headers and "X-Signature" not in headers and "X-REQUEST-SIGN" not in headers
+    assert "Authorization" not in headers
+    assert "X-Signature" not in headers
+    assert "X-REQUEST-SIGN" not in headers
     for key in wallet_keys.values():
         with pytest.raises(signing.SignatureError):
             signing.alert_verify([key.secret], body, headers)
@@ -142,7 +151,8 @@ def test_a_task_run_twice_sends_once_and_a_lost_message_is_published_again(
     for name, args in published * 2:  # every message delivered twice (acks_late redelivery, a retry)
         task(name)(*args)
     run_together(2, lambda i: task(published[0][0])(*published[0][1]))
-    assert len(got) == 1 and len(mail.outbox) == 1
+    assert len(got) == 1
+    assert len(mail.outbox) == 1
 
     # A message the broker lost: the next evaluation publishes the notification again, once it is overdue.
     published.clear()
@@ -156,7 +166,8 @@ def test_a_task_run_twice_sends_once_and_a_lost_message_is_published_again(
     assert sorted(published) == sorted(lost)
     for name, args in published + lost:
         task(name)(*args)
-    assert len(got) == 2 and len(mail.outbox) == 2
+    assert len(got) == 2
+    assert len(mail.outbox) == 2
     published.clear()
     alerts.evaluate()
     assert published == []  # sent: never published again
@@ -176,6 +187,8 @@ def test_setting_the_webhook_url_in_the_admin_issues_its_secret_shown_once(admin
     data["alert_webhook_url"] = "https://ops.casino.example/hub-alerts"
     body = assert_shown_once_page(admin_client.post(change, data))
     secret = plaintext(igsp_partner.credentials.get(purpose=CredentialPurpose.ALERT_WEBHOOK))
-    assert secret.startswith("hub_alert_") and secret in body and "alertWebhookSecret" in body
+    assert secret.startswith("hub_alert_")
+    assert secret in body
+    assert "alertWebhookSecret" in body
     assert igsp_partner.secret not in body  # the wallet key is not shown again
     assert secret not in admin_client.get(change).content.decode()

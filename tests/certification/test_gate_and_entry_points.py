@@ -52,7 +52,8 @@ def test_gate_refuses_going_live_without_a_passing_run_of_this_version(onboardin
     _passed_run(onboarding, "igsp", status=RunStatus.FAILED)
     with pytest.raises(ApplicationError) as refused:
         tenant_services.partner_activate(partner=onboarding, actor="test")
-    assert refused.value.code == "certification_required" and refused.value.status_code == 409
+    assert refused.value.code == "certification_required"
+    assert refused.value.status_code == 409
     onboarding.refresh_from_db()
     assert onboarding.status == PartnerStatus.ONBOARDING
     with pytest.raises(ApplicationError):  # the other write path obeys too
@@ -70,7 +71,8 @@ def test_gate_override_needs_a_reason_and_is_audited(onboarding, admin_user):
     onboarding.refresh_from_db()
     assert onboarding.status == PartnerStatus.ACTIVE
     entry = AuditLog.objects.get(action="partner.go_live_override")
-    assert entry.actor == admin_user and entry.changes["reason"] == "contract signed, CEO ok"
+    assert entry.actor == admin_user
+    assert entry.changes["reason"] == "contract signed, CEO ok"
     assert entry.changes["missing"] == ["IGSP hooks"]
 
 
@@ -114,27 +116,34 @@ def test_admin_activate_is_refused_then_override_action_with_reason(onboarding, 
 def test_admin_certify_queues_a_worker_task_and_shows_progress_results_and_reports(cert, admin_client):
     partner = cert.partner
     form = admin_client.get(reverse("admin:certification_certify", args=[partner.pk]))
-    assert form.status_code == 200 and "Not certified" in form.content.decode()
+    assert form.status_code == 200
+    assert "Not certified" in form.content.decode()
     with mock.patch("certification.services.publish") as publish:
         response = admin_client.post(
             reverse("admin:certification_certify", args=[partner.pk]),
             {"protocol": "igsp", "currency": "USD", "player_id": PLAYER, "groups": ["balance", "bet"]},
         )
     run = CertificationRun.objects.get(partner=partner)
-    assert response.status_code == 302 and response["Location"].endswith(f"{run.pk}/report/")
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"{run.pk}/report/")
     publish.assert_called_once_with("certification.execute_run", str(run.pk))
     queued = admin_client.get(response["Location"]).content.decode()
-    assert 'http-equiv="refresh"' in queued and "0/8 cases run" in queued  # progress while it runs
+    assert 'http-equiv="refresh"' in queued
+    assert "0/8 cases run" in queued  # progress while it runs
 
     tasks.execute_run(str(run.pk))  # what the worker does with the published task
     page = admin_client.get(response["Location"]).content.decode()
-    assert "8/8 cases run" in page and "http-equiv" not in page and "balance_ok" in page
+    assert "8/8 cases run" in page
+    assert "http-equiv" not in page
+    assert "balance_ok" in page
     report = admin_client.get(reverse("admin:certification_run_json", args=[run.pk]))
     document = json.loads(report.content)
-    assert document["status"] == "passed" and len(document["cases"]) == 8
+    assert document["status"] == "passed"
+    assert len(document["cases"]) == 8
     assert document["cases"][0]["exchanges"][0]["status"] == 200
     printable = admin_client.get(reverse("admin:certification_run_print", args=[run.pk])).content.decode()
-    assert "Wallet certification report" in printable and "Partial run" in printable
+    assert "Wallet certification report" in printable
+    assert "Partial run" in printable
 
 
 @pytest.mark.django_db
@@ -196,16 +205,19 @@ def test_partner_starts_and_reads_its_own_run_through_the_signed_igsp_api(cert, 
         )
     assert started.status_code == 202, started.text
     run_id = started.json()["id"]
-    assert started.json()["status"] == "queued" and started.json()["hubVersion"] == hub_version()
+    assert started.json()["status"] == "queued"
+    assert started.json()["hubVersion"] == hub_version()
     tasks.execute_run(publish.call_args.args[1])
 
     url = f"{live_hub.url}/igsp/v1/certification/runs/{run_id}"
     read = httpx.get(url, headers=signing.igsp_headers(creds.credential.public_id, creds.secret, b""))
-    assert read.status_code == 200 and read.json()["status"] == "passed"
+    assert read.status_code == 200
+    assert read.json()["status"] == "passed"
     assert {c["id"] for c in read.json()["cases"]} >= {"balance_ok", "balance_shape"}
 
     unsigned = httpx.post(f"{live_hub.url}/igsp/v1/certification/runs", content=body)
-    assert unsigned.status_code == 401 and unsigned.json()["error"]
+    assert unsigned.status_code == 401
+    assert unsigned.json()["error"]
     missing = httpx.get(
         f"{live_hub.url}/igsp/v1/certification/runs/{uuid.uuid4()}",
         headers=signing.igsp_headers(creds.credential.public_id, creds.secret, b""),
@@ -241,7 +253,8 @@ def test_partner_starts_a_run_through_the_signed_core_api_and_other_partners_get
         params=query,
         headers={"X-REQUEST-SIGN": signing.public_sign(key, signing.canonical_query(query))},
     )
-    assert read.status_code == 200 and read.json()["status"] == "passed"
+    assert read.status_code == 200
+    assert read.json()["status"] == "passed"
 
     other = {"cID": str(public_partner.pk)}
     foreign = httpx.get(
@@ -249,7 +262,8 @@ def test_partner_starts_a_run_through_the_signed_core_api_and_other_partners_get
         params=other,
         headers={"X-REQUEST-SIGN": signing.public_sign(public_partner.api_key, signing.canonical_query(other))},
     )
-    assert foreign.status_code == 404 and "message" in foreign.json()
+    assert foreign.status_code == 404
+    assert "message" in foreign.json()
 
     bad = dict(payload, groups=["nope"], requestId=str(uuid.uuid4()))
     body, sig = signing.public_sign_body(key, bad)
@@ -258,7 +272,8 @@ def test_partner_starts_a_run_through_the_signed_core_api_and_other_partners_get
         content=body,
         headers={"X-REQUEST-SIGN": sig, "Content-Type": "application/json"},
     )
-    assert refused.status_code == 400 and "message" in refused.json()
+    assert refused.status_code == 400
+    assert "message" in refused.json()
     assert CertificationRun.objects.filter(partner=cert.partner).count() == 1
 
 
@@ -272,7 +287,7 @@ def _core_start(cert, live_hub, payload: dict) -> httpx.Response:
 
 
 @mock.patch("certification.services.publish")
-def test_a_core_api_start_acts_once_a_replay_or_a_stale_capture_starts_nothing(_publish, cert, live_hub):
+def test_a_core_api_start_acts_once_a_replay_or_a_stale_capture_starts_nothing(publish_mock, cert, live_hub):
     """The Core API signs the body alone: requestId (remembered) and timestamp (±HUB_CLOCK_SKEW_SECONDS) in it."""
     start = {
         "cID": str(cert.partner.pk),
@@ -299,7 +314,8 @@ def test_a_core_api_start_acts_once_a_replay_or_a_stale_capture_starts_nothing(_
     assert _core_start(cert, live_hub, payload).status_code == 202
     CertificationRun.objects.filter(partner=cert.partner).update(status=RunStatus.PASSED)  # no run in progress
     replayed = _core_start(cert, live_hub, payload)
-    assert replayed.status_code == 409 and "requestId" in replayed.json()["message"], replayed.text
+    assert replayed.status_code == 409, replayed.text
+    assert "requestId" in replayed.json()["message"], replayed.text
     assert CertificationRun.objects.filter(partner=cert.partner).count() == 1
 
 
@@ -318,8 +334,10 @@ def test_run_against_an_unreachable_wallet_is_an_error_not_a_crash(cert, setting
         enqueue=False,
     )
     run = services.run_execute(run_id=run.pk)
-    assert run.status == RunStatus.ERROR and "balance" in run.error
-    assert "connection error" in run.error and not run.results.exists()
+    assert run.status == RunStatus.ERROR
+    assert "balance" in run.error
+    assert "connection error" in run.error
+    assert not run.results.exists()
 
 
 def test_a_failed_run_alerts_the_account_manager_once_and_a_passing_run_resolves_it(
@@ -336,10 +354,13 @@ def test_a_failed_run_alerts_the_account_manager_once_and_a_passing_run_resolves
     run = services.run_execute(run_id=services.run_start(partner=partner, groups=["balance"], **kwargs).pk)
     assert run.status == RunStatus.ERROR
     incident = Incident.objects.get(partner=partner, kind=IncidentKind.CERTIFICATION_FAILED)
-    assert incident.key == "certification" and incident.resolved_at is None
-    assert len(mailoutbox) == 1 and "certification failed" in mailoutbox[0].subject
+    assert incident.key == "certification"
+    assert incident.resolved_at is None
+    assert len(mailoutbox) == 1
+    assert "certification failed" in mailoutbox[0].subject
     partner = tenant_services.partner_update(partner=partner, actor="test", igsp_hooks_url=good_url)
     run = services.run_execute(run_id=services.run_start(partner=partner, groups=["balance"], **kwargs).pk)
     assert run.status == RunStatus.PASSED
     incident.refresh_from_db()
-    assert incident.resolved_at is not None and len(mailoutbox) == 2
+    assert incident.resolved_at is not None
+    assert len(mailoutbox) == 2

@@ -1,4 +1,4 @@
-"""The go-live gate has no side doors (issue #25 item 2): every path to *active* and every part added to a live
+"""The go-live gate has no side doors: every path to *active* and every part added to a live
 partner (an ExtCID created or activated, a protocol enabled) needs a passing run of it or an audited override."""
 
 from __future__ import annotations
@@ -44,19 +44,21 @@ def test_onboarding_then_suspended_then_active_is_gated(igsp_partner, gate, admi
 
     with pytest.raises(ApplicationError) as refused:
         tenant_services.partner_activate(partner=partner, actor="t")
-    assert refused.value.code == "certification_required" and "IGSP hooks" in refused.value.message
+    assert refused.value.code == "certification_required"
+    assert "IGSP hooks" in refused.value.message
     with pytest.raises(ApplicationError):  # the generic update path obeys too
         tenant_services.partner_update(partner=partner, actor="t", status=PartnerStatus.ACTIVE)
     partner.refresh_from_db()
-    assert partner.status == PartnerStatus.SUSPENDED and not _overrides()
+    assert partner.status == PartnerStatus.SUSPENDED
+    assert not _overrides()
 
     tenant_services.partner_activate(partner=partner, actor=admin_user, override_reason="pilot")
     partner.refresh_from_db()
     assert partner.status == PartnerStatus.ACTIVE
     [entry] = _overrides()
-    assert (
-        entry.actor == admin_user and entry.changes["reason"] == "pilot" and entry.changes["missing"] == ["IGSP hooks"]
-    )
+    assert entry.actor == admin_user
+    assert entry.changes["reason"] == "pilot"
+    assert entry.changes["missing"] == ["IGSP hooks"]
 
 
 def test_a_certified_partner_returns_from_suspension_without_a_new_run(igsp_partner, gate):
@@ -68,7 +70,8 @@ def test_a_certified_partner_returns_from_suspension_without_a_new_run(igsp_part
 
     partner = tenant_services.partner_activate(partner=partner, actor="t")
 
-    assert partner.status == PartnerStatus.ACTIVE and not _overrides()
+    assert partner.status == PartnerStatus.ACTIVE
+    assert not _overrides()
 
 
 def test_a_part_added_while_suspended_is_gated_on_return(public_partner, gate):
@@ -78,7 +81,8 @@ def test_a_part_added_while_suspended_is_gated_on_return(public_partner, gate):
 
     with pytest.raises(ApplicationError) as refused:
         tenant_services.partner_activate(partner=partner, actor="t")
-    assert "ExtCID brand-new" in refused.value.message and "brand-one" not in refused.value.message
+    assert "ExtCID brand-new" in refused.value.message
+    assert "brand-one" not in refused.value.message
 
 
 # ------------------------------------------------------ (b1) nothing to certify --
@@ -91,9 +95,11 @@ def test_public_api_partner_without_an_active_ext_cid_cannot_go_live(public_part
     for override in ("", "we trust them"):
         with pytest.raises(ApplicationError) as refused:
             tenant_services.partner_activate(partner=partner, actor="t", override_reason=override)
-        assert refused.value.code == "nothing_to_certify" and "no active ExtCID" in refused.value.message
+        assert refused.value.code == "nothing_to_certify"
+        assert "no active ExtCID" in refused.value.message
     partner.refresh_from_db()
-    assert partner.status == PartnerStatus.ONBOARDING and not _overrides()
+    assert partner.status == PartnerStatus.ONBOARDING
+    assert not _overrides()
 
 
 # ------------------------------------------------- (b2) ExtCID created on a live partner --
@@ -104,7 +110,8 @@ def test_ext_cid_created_active_on_a_live_partner_needs_a_run_or_the_override(pu
         tenant_services.ext_client_create(
             partner=public_partner, actor="t", ext_cid="brand-two", base_url="https://two.example/api"
         )
-    assert refused.value.code == "certification_required" and "ExtCID brand-two" in refused.value.message
+    assert refused.value.code == "certification_required"
+    assert "ExtCID brand-two" in refused.value.message
     assert not ExtClient.objects.filter(ext_cid="brand-two").exists()
     assert (
         not AuditLog.objects.filter(action="extclient.create", partner=public_partner)
@@ -121,7 +128,8 @@ def test_ext_cid_created_active_on_a_live_partner_needs_a_run_or_the_override(pu
     )
     assert ext.is_active
     [entry] = _overrides()
-    assert entry.actor == admin_user and entry.changes["missing"] == ["ExtCID brand-two"]
+    assert entry.actor == admin_user
+    assert entry.changes["missing"] == ["ExtCID brand-two"]
     assert entry.changes["reason"] == "brand launch tonight, run booked tomorrow"
 
 
@@ -133,7 +141,8 @@ def test_ext_cid_created_inactive_is_certified_then_activated(public_partner, ga
 
     ext = tenant_services.ext_client_update(ext_client=ext, actor="t", is_active=True)
 
-    assert ext.is_active and not _overrides()
+    assert ext.is_active
+    assert not _overrides()
 
 
 # ----------------------------------------------- (b3) ExtCID activated on a live partner --
@@ -173,12 +182,14 @@ def test_admin_activate_ext_cid_action_refuses_then_the_override_action_records_
     assert ext.is_active is False
 
     form = run_action(admin_client, "extclient", "activate_with_override", [ext.pk])
-    assert form.status_code == 200 and "override" in form.content.decode().lower()
+    assert form.status_code == 200
+    assert "override" in form.content.decode().lower()
     apply_action(admin_client, "extclient", "activate_with_override", [ext.pk], override_reason="signed off by CTO")
     ext.refresh_from_db()
     assert ext.is_active is True
     [entry] = _overrides()
-    assert entry.actor == admin_user and entry.changes["missing"] == ["ExtCID brand-one"]
+    assert entry.actor == admin_user
+    assert entry.changes["missing"] == ["ExtCID brand-one"]
 
 
 def test_admin_inline_ext_cid_on_a_live_partner_is_a_form_error_then_saved_with_an_override(
@@ -191,9 +202,11 @@ def test_admin_inline_ext_cid_on_a_live_partner_is_a_form_error_then_saved_with_
 
     response = admin_client.post(url("partner", "change", public_partner.pk), data)
 
-    assert response.status_code == 200 and "Certification required" in response.content.decode()
+    assert response.status_code == 200
+    assert "Certification required" in response.content.decode()
     public_partner.refresh_from_db()
-    assert public_partner.name == "Swipe Aggregator" and not ExtClient.objects.filter(ext_cid="brand-two").exists()
+    assert public_partner.name == "Swipe Aggregator"
+    assert not ExtClient.objects.filter(ext_cid="brand-two").exists()
 
     data["go_live_override"] = "pilot brand"
     response = admin_client.post(url("partner", "change", public_partner.pk), data)
@@ -213,11 +226,13 @@ def test_admin_ext_cid_add_page_on_a_live_partner_is_a_form_error(public_partner
         "_save": "Save",
     }
     response = admin_client.post(url("extclient", "add"), post)
-    assert response.status_code == 200 and "Certification required" in response.content.decode()
+    assert response.status_code == 200
+    assert "Certification required" in response.content.decode()
     assert not ExtClient.objects.filter(ext_cid="brand-three").exists()
 
     response = admin_client.post(url("extclient", "add"), {**post, "go_live_override": "pilot"})
-    assert response.status_code == 302 and ExtClient.objects.get(ext_cid="brand-three").is_active
+    assert response.status_code == 302
+    assert ExtClient.objects.get(ext_cid="brand-three").is_active
 
 
 # --------------------------------------------------- (b4) a protocol enabled on a live partner --
@@ -228,9 +243,11 @@ def test_igsp_enabled_on_a_live_partner_needs_a_run_or_the_override(public_partn
         tenant_services.partner_update(
             partner=public_partner, actor="t", igsp_enabled=True, igsp_hooks_url="https://hooks.swipe.example/igsp"
         )
-    assert refused.value.code == "certification_required" and "IGSP hooks" in refused.value.message
+    assert refused.value.code == "certification_required"
+    assert "IGSP hooks" in refused.value.message
     public_partner.refresh_from_db()
-    assert public_partner.igsp_enabled is False and public_partner.igsp_hooks_url == ""
+    assert public_partner.igsp_enabled is False
+    assert public_partner.igsp_hooks_url == ""
 
     # The way without an override: the hooks URL and an IGSP key first, then a passing IGSP run, then enable.
     partner = tenant_services.partner_update(
@@ -239,7 +256,8 @@ def test_igsp_enabled_on_a_live_partner_needs_a_run_or_the_override(public_partn
     tenant_services.credential_issue(partner=partner, purpose=CredentialPurpose.IGSP, actor="t")
     _passed_run(partner, "igsp")
     partner = tenant_services.partner_update(partner=partner, actor="t", igsp_enabled=True)
-    assert partner.igsp_enabled and not _overrides()
+    assert partner.igsp_enabled
+    assert not _overrides()
 
 
 def test_igsp_run_can_start_before_igsp_is_enabled(public_partner, gate):
@@ -251,7 +269,8 @@ def test_igsp_run_can_start_before_igsp_is_enabled(public_partner, gate):
     run = cert_services.run_start(
         partner=partner, protocol="igsp", actor="t", via="admin", currency="USD", player_id="p1", enqueue=False
     )
-    assert run.status == RunStatus.QUEUED and run.target_url == "https://hooks.swipe.example/igsp"
+    assert run.status == RunStatus.QUEUED
+    assert run.target_url == "https://hooks.swipe.example/igsp"
 
 
 def test_admin_enabling_igsp_on_a_live_partner_is_a_form_error_then_saved_with_an_override(
@@ -262,17 +281,21 @@ def test_admin_enabling_igsp_on_a_live_partner_is_a_form_error_then_saved_with_a
 
     response = admin_client.post(url("partner", "change", public_partner.pk), data)
 
-    assert response.status_code == 200 and "Certification required" in response.content.decode()
+    assert response.status_code == 200
+    assert "Certification required" in response.content.decode()
     public_partner.refresh_from_db()
-    assert not public_partner.igsp_enabled and not public_partner.credentials.filter(purpose="igsp").exists()
+    assert not public_partner.igsp_enabled
+    assert not public_partner.credentials.filter(purpose="igsp").exists()
 
     data["go_live_override"] = "IGSP pilot"
     response = admin_client.post(url("partner", "change", public_partner.pk), data)
-    assert response.status_code == 200 and "igspSecretKey" in response.content.decode()  # the keys, shown once
+    assert response.status_code == 200
+    assert "igspSecretKey" in response.content.decode()  # the keys, shown once
     public_partner.refresh_from_db()
     assert public_partner.igsp_enabled
     [entry] = _overrides()
-    assert entry.actor == admin_user and entry.changes["missing"] == ["IGSP hooks"]
+    assert entry.actor == admin_user
+    assert entry.changes["missing"] == ["IGSP hooks"]
 
 
 def test_onboarding_live_with_an_override_checks_its_ext_cids(gate, admin_user):
@@ -294,11 +317,13 @@ def test_admin_onboarding_live_with_an_override(gate, admin_client):
     from tests.tenants.test_admin import onboarding_data
 
     response = admin_client.post(url("partner", "add"), onboarding_data())
-    assert response.status_code == 200 and "Certification required" in response.content.decode()
+    assert response.status_code == 200
+    assert "Certification required" in response.content.decode()
 
     data = onboarding_data(go_live_override="migrated", submission=secrets.token_urlsafe(24))
     response = admin_client.post(url("partner", "add"), data)
-    assert response.status_code == 200 and "igspSecretKey" in response.content.decode()
+    assert response.status_code == 200
+    assert "igspSecretKey" in response.content.decode()
     [entry] = _overrides()
     assert entry.changes["missing"] == ["IGSP hooks", "ExtCID acme-brand"]
 
@@ -331,7 +356,8 @@ def test_registration_api_and_command_onboard_without_going_live(gate, live_serv
         },
         timeout=10,
     )
-    assert resp.status_code == 201 and resp.json()["status"] == PartnerStatus.ONBOARDING
+    assert resp.status_code == 201
+    assert resp.json()["status"] == PartnerStatus.ONBOARDING
     out = io.StringIO()
     call_command(
         "onboard_partner",
@@ -361,7 +387,8 @@ def test_only_staff_who_may_switch_partners_live_may_override(public_partner, ga
     tenant_services.partner_update(partner=public_partner, actor="t", account_manager=clerk)
     client.force_login(clerk)
     page = client.get(url("extclient", "add"))
-    assert page.status_code == 200 and "go_live_override" not in page.content.decode()
+    assert page.status_code == 200
+    assert "go_live_override" not in page.content.decode()
     assert "go_live_override" not in client.get(url("partner", "change", public_partner.pk)).content.decode()
 
     response = client.post(
@@ -375,5 +402,7 @@ def test_only_staff_who_may_switch_partners_live_may_override(public_partner, ga
             "_save": "Save",
         },
     )
-    assert response.status_code == 200 and "Certification required" in response.content.decode()
-    assert not ExtClient.objects.filter(ext_cid="brand-three").exists() and not _overrides()
+    assert response.status_code == 200
+    assert "Certification required" in response.content.decode()
+    assert not ExtClient.objects.filter(ext_cid="brand-three").exists()
+    assert not _overrides()

@@ -70,11 +70,13 @@ def test_the_summary_counts_each_group_and_puts_the_failing_groups_first(igsp_pa
         ("idempotency", idem_passed, idem_total, "fail"),  # after the signature group in the runner, first here
         ("signature", sig_total, sig_total, "pass"),
     ]
-    assert report.groups[0].failed == 2 and sig_passed == sig_total
+    assert report.groups[0].failed == 2
+    assert sig_passed == sig_total
     assert [r.case_id for r in report.failures] == [c.id for c in cases_for("igsp", ["idempotency"]) if c.id in FAILING]
     fixes = {c.id: c.fix for c in cases_for("igsp")}
     assert all(r.fix == fixes[r.case_id] and r.fix for r in report.failures)  # each failure with its fix
-    assert len(report.passes) == run.passed_count and all(r.passed for r in report.passes)
+    assert len(report.passes) == run.passed_count
+    assert all(r.passed for r in report.passes)
 
 
 def test_a_queued_run_counts_the_cases_it_will_run_and_a_run_that_ran_nothing_shows_them_not_run(igsp_partner):
@@ -93,12 +95,15 @@ def test_a_queued_run_counts_the_cases_it_will_run_and_a_run_that_ran_nothing_sh
         partner=igsp_partner, protocol="public_api", currency="USD", target_url="x", hub_version="v1"
     )
     summary = selectors.run_report(run=full).groups
-    assert sum(g.total for g in summary) == len(cases_for("public_api")) and len(summary) > 10
+    assert sum(g.total for g in summary) == len(cases_for("public_api"))
+    assert len(summary) > 10
 
     CertificationRun.objects.filter(pk=run.pk).update(status=RunStatus.ERROR, finished_at=timezone.now())
     run.refresh_from_db()
     [group] = selectors.run_report(run=run).groups
-    assert group.state == "pending" and group.passed == 0 and group.total == group.pending > 0
+    assert group.state == "pending"
+    assert group.passed == 0
+    assert group.total == group.pending > 0
 
 
 def test_runs_are_read_per_partner(igsp_partner, public_partner):
@@ -109,7 +114,8 @@ def test_runs_are_read_per_partner(igsp_partner, public_partner):
     assert selectors.run_for_partner(partner=igsp_partner, run_id="not-a-uuid") is None
     assert selectors.recent_runs_for_partner(partner=igsp_partner) == [mine]
     targets = selectors.certifiable_targets(partner=public_partner)
-    assert targets.protocols == ["public_api"] and targets.ext_cids == [public_partner.ext_clients.get().ext_cid]
+    assert targets.protocols == ["public_api"]
+    assert targets.ext_cids == [public_partner.ext_clients.get().ext_cid]
 
 
 def _between(html: str, start: str, end: str) -> str:
@@ -130,10 +136,12 @@ def test_admin_run_page_opens_with_the_summary_then_the_failures_with_their_fix_
     failures = _between(html, 'id="cert-failures"', "</section>")
     for case in cases_for("igsp", ["idempotency"]):
         if case.id in FAILING:
-            assert case.id in failures and f"<strong>How to fix:</strong> {case.fix}" in failures.replace("&#x27;", "'")
+            assert case.id in failures
+            assert f"<strong>How to fix:</strong> {case.fix}" in failures.replace("&#x27;", "'")
     assert '<details class="cert-passes" id="cert-passes">' in html
     passes = html[html.index('id="cert-passes"') :]  # the last part of the page
-    assert "sig_" in passes and not any(case_id in passes for case_id in FAILING)
+    assert "sig_" in passes
+    assert not any(case_id in passes for case_id in FAILING)
 
 
 def test_printable_page_has_the_summary_and_lists_every_case_unfolded(igsp_partner, admin_client):
@@ -142,4 +150,5 @@ def test_printable_page_has_the_summary_and_lists_every_case_unfolded(igsp_partn
     assert html.index('id="cert-summary"') < html.index('id="cert-failures"') < html.index('id="cert-passes"')
     assert '<details class="cert-passes"' not in html  # a folded section does not print
     assert all(case.id in html for case in cases_for("igsp", ["signature", "idempotency"]))
-    assert "<style" not in html and "certification/print.css" in html  # one stylesheet, served under any CSP
+    assert "<style" not in html
+    assert "certification/print.css" in html  # one stylesheet, served under any CSP

@@ -76,18 +76,20 @@ def _finish_all(partner) -> None:
 
 @mock.patch("certification.services.publish")
 def test_a_second_run_of_a_protocol_while_one_is_queued_is_refused_409_in_each_protocols_shape(
-    _publish, cert, live_hub
+    publish_mock, cert, live_hub
 ):
     assert _igsp_start(cert, live_hub).status_code == 202
     again = _igsp_start(cert, live_hub)
     assert again.status_code == 409, again.text
-    assert again.json()["error"] == "run_in_progress" and again.json()["status"] == 409
+    assert again.json()["error"] == "run_in_progress"
+    assert again.json()["status"] == 409
     assert "still queued" in again.json()["message"]
 
     # The other protocol is its own queue of one.
     assert _public_start(cert, live_hub).status_code == 202
     public_again = _public_start(cert, live_hub)
-    assert public_again.status_code == 409 and set(public_again.json()) <= {"message", "details", "code"}
+    assert public_again.status_code == 409
+    assert set(public_again.json()) <= {"message", "details", "code"}
     assert "still queued" in public_again.json()["message"]
     assert CertificationRun.objects.filter(partner=cert.partner).count() == 2
 
@@ -126,20 +128,23 @@ def test_the_database_holds_one_active_run_per_partner_and_protocol(cert):
 
 
 @mock.patch("certification.services.publish")
-def test_beyond_the_daily_cap_api_runs_get_429_with_retry_after_until_midnight(_publish, cert, live_hub, settings):
+def test_beyond_the_daily_cap_api_runs_get_429_with_retry_after_until_midnight(publish_mock, cert, live_hub, settings):
     settings.HUB_CERTIFICATION_RUNS_PER_DAY = 2
     for _ in range(2):
         assert _igsp_start(cert, live_hub).status_code == 202
         _finish_all(cert.partner)
     refused = _igsp_start(cert, live_hub)
     assert refused.status_code == 429, refused.text
-    assert refused.json()["error"] == "too_many_requests" and refused.json()["status"] == 429
+    assert refused.json()["error"] == "too_many_requests"
+    assert refused.json()["status"] == 429
     now = timezone.now()
     to_midnight = ((now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0) - now).total_seconds()
     assert abs(int(refused.headers["Retry-After"]) - to_midnight) < 30
 
     public = _public_start(cert, live_hub)  # the cap is the partner's, whichever door
-    assert public.status_code == 429 and "message" in public.json() and "error" not in public.json()
+    assert public.status_code == 429
+    assert "message" in public.json()
+    assert "error" not in public.json()
     assert int(public.headers["Retry-After"]) > 0
 
     # Runs started by the account manager (admin, command) are not the partner's allowance.
@@ -160,7 +165,9 @@ def test_a_run_no_worker_finished_ends_as_an_error_and_frees_the_partner(cert, s
     CertificationRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
     new = services.run_start(partner=cert.partner, **kw)
     old.refresh_from_db()
-    assert old.status == RunStatus.ERROR and "Abandoned" in old.error and old.finished_at
+    assert old.status == RunStatus.ERROR
+    assert "Abandoned" in old.error
+    assert old.finished_at
     assert new.status == RunStatus.QUEUED
 
 
@@ -191,13 +198,15 @@ def test_two_failed_runs_open_one_incident_and_one_mail(cert, settings, mailoutb
         run = services.run_execute(run_id=services.run_start(partner=partner, groups=["balance"], **kw).pk)
         assert run.status == RunStatus.ERROR
     open_ = Incident.objects.filter(partner=partner, kind=IncidentKind.CERTIFICATION_FAILED, resolved_at=None)
-    assert open_.count() == 1 and len(mailoutbox) == 1
+    assert open_.count() == 1
+    assert len(mailoutbox) == 1
 
     partner = tenant_services.partner_update(partner=partner, actor="test", igsp_hooks_url=good_url)
     assert services.run_execute(run_id=services.run_start(partner=partner, groups=["balance"], **kw).pk).status == (
         RunStatus.PASSED
     )
-    assert not open_.exists() and len(mailoutbox) == 2  # resolved, and said so once
+    assert not open_.exists()
+    assert len(mailoutbox) == 2  # resolved, and said so once
     run = services.run_execute(
         run_id=services.run_start(
             partner=tenant_services.partner_update(
@@ -207,4 +216,5 @@ def test_two_failed_runs_open_one_incident_and_one_mail(cert, settings, mailoutb
             **kw,
         ).pk
     )
-    assert run.status == RunStatus.ERROR and open_.count() == 1  # a new failure after the pass opens a new one
+    assert run.status == RunStatus.ERROR
+    assert open_.count() == 1  # a new failure after the pass opens a new one

@@ -119,6 +119,8 @@ def test_each_fault_fails_exactly_the_matching_cases(cert, fault):
     assert failing(result) == expected, {r.case_id: r.actual for r in result.results.filter(passed=False)}
     assert result.done == result.total > len(expected)
     for row in result.results.filter(passed=False):
-        assert row.fix and row.expected and row.exchanges  # the one-line fix, expected vs actual, the exchanges
+        assert row.fix
+        assert row.expected
+        assert row.exchanges  # the one-line fix, expected vs actual, the exchanges
     cert.sandbox.clear_faults(cert.slug)
     assert balance(cert) == START  # the runner restored the test player's balance

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def load(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"_docs_check_{name}", ROOT / "scripts" / f"{name}.py")
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -63,14 +64,16 @@ def test_150_lines_pass_and_151_fail(tmp_path):
     (root / "README.md").write_text(ENTRANCE + "line\n" * (151 - ENTRANCE.count("\n")), encoding="utf-8")
     assert check_readme.check(root) == ["README.md: 151 lines, more than 150: move the rest to docs/"]
     done = run_script("check_readme", str(root))
-    assert done.returncode == 1 and "151 lines" in done.stdout
+    assert done.returncode == 1
+    assert "151 lines" in done.stdout
 
 
 def test_a_dead_link_fails(tmp_path):
     root = tree(tmp_path, ENTRANCE + "Ops: [operations](docs/operations.md).\n", {"guide.md": GUIDE})
     assert check_readme.check(root) == ["README.md:4: docs/operations.md: no such file"]
     done = run_script("check_readme", str(root))
-    assert done.returncode == 1 and "docs/operations.md: no such file" in done.stdout
+    assert done.returncode == 1
+    assert "docs/operations.md: no such file" in done.stdout
 
 
 def test_a_dead_anchor_fails(tmp_path):

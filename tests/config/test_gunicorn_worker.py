@@ -24,7 +24,7 @@ def server(tmp_path):
     port = _free_port()
     env = {**os.environ, "HUB_PORT": str(port), "HUB_WEB_WORKERS": "1", "HUB_WEB_THREADS": "1"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    log = open(tmp_path / "gunicorn.log", "ab")
+    log = open(tmp_path / "gunicorn.log", "ab")  # noqa: SIM115 - gunicorn writes to it until the teardown closes it
     proc = subprocess.Popen(
         [str(gunicorn), "-c", "config/gunicorn.py", "tests.config.slow_wsgi"],
         cwd=ROOT,

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_healthz(client):
     resp = client.get("/healthz")
-    assert resp.status_code == 200 and resp.json() == {"status": "ok"}
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "ok"}
 
 
 @pytest.mark.django_db
@@ -46,7 +47,9 @@ def test_openapi_schema_and_self_hosted_docs(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     html = docs.content.decode()
-    assert "swagger-ui" in html and "cdn.jsdelivr" not in html and "unpkg" not in html
+    assert "swagger-ui" in html
+    assert "cdn.jsdelivr" not in html
+    assert "unpkg" not in html
 
 
 def _import_production(extra_env: dict) -> subprocess.CompletedProcess:
@@ -67,7 +70,7 @@ FERNET = "Q2hhbmdlTWVDaGFuZ2VNZUNoYW5nZU1lQ2hhbmdlTWU="
 
 
 @pytest.mark.parametrize(
-    "extra,message",
+    ("extra", "message"),
     [
         ({}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_SECRET_KEY": "django-insecure-dev-only-key-do-not-use-in-production"}, "DJANGO_SECRET_KEY"),
@@ -78,7 +81,8 @@ FERNET = "Q2hhbmdlTWVDaGFuZ2VNZUNoYW5nZU1lQ2hhbmdlTWU="
 def test_production_settings_refuse_unsafe_defaults(extra, message):
     proc = _import_production(extra)
     assert proc.returncode != 0
-    assert "ImproperlyConfigured" in proc.stderr and message in proc.stderr
+    assert "ImproperlyConfigured" in proc.stderr
+    assert message in proc.stderr
 
 
 def test_production_settings_start_when_configured():
@@ -111,6 +115,9 @@ def test_log_filter_redacts_secrets_in_message_args_extras_and_tracebacks():
         logger.removeHandler(handler)
     out = stream.getvalue()
     assert secret not in out
-    assert "gp_live_abc123" not in out and "sk_live_zzz" not in out and "Zx9Zx9" not in out
+    assert "gp_live_abc123" not in out
+    assert "sk_live_zzz" not in out
+    assert "Zx9Zx9" not in out
     assert out.count("[REDACTED]") >= 4
-    assert "boom" in out and "ValueError" in out
+    assert "boom" in out
+    assert "ValueError" in out

@@ -61,7 +61,7 @@ def production_settings(extra_env: dict) -> dict:
 
 
 @pytest.mark.parametrize(
-    "extra,message",
+    ("extra", "message"),
     [
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
         ({"DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS"),
@@ -76,17 +76,20 @@ def test_production_refuses_to_start_unsafe(extra, message):
         del env["DJANGO_ALLOWED_HOSTS"]
     proc = run_production(env)
     assert proc.returncode != 0, proc.stdout
-    assert "ImproperlyConfigured" in proc.stderr and message in proc.stderr
+    assert "ImproperlyConfigured" in proc.stderr
+    assert message in proc.stderr
 
 
 def test_production_defaults_are_safe():
     s = production_settings({})
     assert s["production"] is True
     assert s["allowed_hosts"] == ["hub.example.com"]
-    assert s["hsts"] >= 31536000 and s["ssl_redirect"] is True
+    assert s["hsts"] >= 31536000
+    assert s["ssl_redirect"] is True
     assert s["proxy_header"] is None  # no proxy in front: X-Forwarded-Proto is the client's, never trusted
     assert s["sandbox"] is False  # stores partner secrets in plain text: never installed in production
-    assert s["axes"] is True and s["backends"][0] == "axes.backends.AxesStandaloneBackend"
+    assert s["axes"] is True
+    assert s["backends"][0] == "axes.backends.AxesStandaloneBackend"
 
 
 def test_production_security_settings_are_overridable():
@@ -98,7 +101,8 @@ def test_production_security_settings_are_overridable():
             "HUB_ADMIN_API_KEY": ADMIN_KEY,
         }
     )
-    assert s["hsts"] == 60 and s["ssl_redirect"] is False
+    assert s["hsts"] == 60
+    assert s["ssl_redirect"] is False
     assert s["proxy_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]  # trusted only behind a proxy
 
 
@@ -118,7 +122,8 @@ def test_dev_and_test_keep_the_sandbox():
     from django.apps import apps
     from django.conf import settings
 
-    assert apps.is_installed("sandbox") and settings.HUB_PRODUCTION is False
+    assert apps.is_installed("sandbox")
+    assert settings.HUB_PRODUCTION is False
 
 
 # ----------------------------------------------------------------- seed_demo --
@@ -169,7 +174,8 @@ def test_admin_login_is_locked_per_client_address_after_failures(client, django_
     assert locked.status_code == 429  # even the right password, until the cool-off passes
     assert "_auth_user_id" not in client.session
     ok = admin_login(client, "203.0.113.8", "right-password")  # another address is not affected
-    assert ok.status_code == 302 and ok["Location"] == "/admin/"
+    assert ok.status_code == 302
+    assert ok["Location"] == "/admin/"
 
 
 @pytest.mark.django_db
@@ -223,7 +229,9 @@ def test_admin_key_failures_are_throttled_per_client_address(http, settings):
     assert resp.status_code == 429
     assert 1 <= int(resp.headers["Retry-After"]) <= 2
     body = resp.json()
-    assert body["error"] == "too_many_requests" and body["status"] == 429 and body["message"]
+    assert body["error"] == "too_many_requests"
+    assert body["status"] == 429
+    assert body["message"]
     # The right key from that address is refused too while the lock holds (no oracle for a brute force).
     resp = http.post("/api/v1/partners/register", json=REGISTER, headers={**attacker, "X-Admin-Key": "test-admin-key"})
     assert resp.status_code == 429
@@ -265,10 +273,12 @@ def test_unhandled_error_in_the_core_api_is_its_error_response(http, public_part
     assert resp.status_code == 500
     assert resp.headers["Content-Type"].startswith("application/json")
     assert resp.json() == {"message": "Internal server error."}
-    assert secret not in resp.text and "exploded" not in resp.text
+    assert secret not in resp.text
+    assert "exploded" not in resp.text
     contracts.validate_response("core-api", "/games", resp)
     # Logged with its traceback, through the filter that redacts secrets.
-    assert "unhandled error in GET /api/v1/games" in caplog.text and "RuntimeError: database exploded" in caplog.text
+    assert "unhandled error in GET /api/v1/games" in caplog.text
+    assert "RuntimeError: database exploded" in caplog.text
     assert secret not in caplog.text
 
 
@@ -288,22 +298,27 @@ def test_unhandled_error_in_igsp_is_the_igsp_shape(http, igsp_partner, monkeypat
 def test_django_errors_outside_drf_answer_json_on_api_paths(http, settings):
     settings.ROOT_URLCONF = "tests.config.urls_errors"
     resp = http.get("/api/v1/no-such-endpoint")
-    assert resp.status_code == 404 and resp.json() == {"message": "Not found."}
+    assert resp.status_code == 404
+    assert resp.json() == {"message": "Not found."}
     resp = http.get("/igsp/v1/no-such-endpoint")
     assert resp.status_code == 404
     assert resp.json() == {"error": "not_found", "message": "Not found.", "status": 404}
     resp = http.get("/api/v1/test-plain-boom")
-    assert resp.status_code == 500 and resp.json() == {"message": "Internal server error."}
+    assert resp.status_code == 500
+    assert resp.json() == {"message": "Internal server error."}
     resp = http.get("/igsp/v1/test-plain-boom")
     assert resp.status_code == 500
     assert resp.json() == {"error": "internal_error", "message": "Internal server error.", "status": 500}
     resp = http.get("/no-such-page")
-    assert resp.status_code == 404 and resp.headers["Content-Type"].startswith("text/html")
+    assert resp.status_code == 404
+    assert resp.headers["Content-Type"].startswith("text/html")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_real_urlconf_answers_json_404_on_api_paths(http):
     resp = http.get("/api/v1/no-such-endpoint")
-    assert resp.status_code == 404 and resp.json() == {"message": "Not found."}
+    assert resp.status_code == 404
+    assert resp.json() == {"message": "Not found."}
     resp = http.get("/igsp/v1/sessions/x/nope")
-    assert resp.status_code == 404 and resp.json()["error"] == "not_found"
+    assert resp.status_code == 404
+    assert resp.json()["error"] == "not_found"

@@ -166,25 +166,33 @@ def test_an_unhandled_error_in_a_view_arrives_without_a_secret(tracking, live_se
 
     event = tracking.wait_event("RuntimeError", timeout=10)
     assert tracking.count("RuntimeError") == 1  # Django's signal and its "Internal Server Error" log line: one event
-    assert event["release"] == "hub-test-1" and event["environment"] == "test"
-    assert event["event_id"] == event["_envelope"]["event_id"] and len(event["event_id"]) == 32  # ids left whole
+    assert event["release"] == "hub-test-1"
+    assert event["environment"] == "test"
+    assert event["event_id"] == event["_envelope"]["event_id"]
+    assert len(event["event_id"]) == 32  # ids left whole
     exception = exception_of(event, "RuntimeError")
     assert exception["value"] == "the wallet refused [REDACTED] signed with secret=[REDACTED]"
     # The request is there, its credentials not: headers dropped, cookies gone, query and body redacted.
     request = event["request"]
-    assert request["url"].endswith("/igsp/v1/test-sentry-boom") and request["method"] == "POST"
+    assert request["url"].endswith("/igsp/v1/test-sentry-boom")
+    assert request["method"] == "POST"
     names = {name.lower() for name in request["headers"]}
-    assert "x-timestamp" in names and "referer" in names
+    assert "x-timestamp" in names
+    assert "referer" in names
     assert not names & {"authorization", "x-signature", "x-casino-key", "x-admin-key", "cookie"}
     assert "cookies" not in request
-    assert "token=[REDACTED]" in request["query_string"] and "round=r-1" in request["query_string"]
-    assert request["data"]["amount"] == "1.50" and request["data"]["secret"] == "[REDACTED]"
+    assert "token=[REDACTED]" in request["query_string"]
+    assert "round=r-1" in request["query_string"]
+    assert request["data"]["amount"] == "1.50"
+    assert request["data"]["secret"] == "[REDACTED]"
     # The frame's locals were sent (SENTRY_LOCAL_VARIABLES), redacted.
     local_vars = frame_vars(exception, "wallet_boom")
-    assert local_vars["secret"] == "[REDACTED]" and "[REDACTED]" in local_vars["session_key"]
+    assert local_vars["secret"] == "[REDACTED]"
+    assert "[REDACTED]" in local_vars["session_key"]
     # The log line before the error is a breadcrumb, redacted too.
     crumbs = [c for c in event["breadcrumbs"]["values"] if c.get("category") == "tests.sentry"]
-    assert crumbs and all(session_key not in json.dumps(c) for c in crumbs)
+    assert crumbs
+    assert all(session_key not in json.dumps(c) for c in crumbs)
 
     assert_no_secret(
         tracking.raw,
@@ -216,7 +224,8 @@ def test_an_unhandled_error_in_the_core_api_arrives_without_a_secret(
     query = {"cID": str(public_partner.pk), "extCID": public_partner.ext_cid}
     sig = signing.public_sign(api_key, signing.canonical_query(query))
     resp = httpx.get(f"{live_server.url}/api/v1/games", params=query, headers={"X-REQUEST-SIGN": sig})
-    assert resp.status_code == 500 and resp.json() == {"message": "Internal server error."}
+    assert resp.status_code == 500
+    assert resp.json() == {"message": "Internal server error."}
     sentry.close()
 
     event = tracking.wait_event("ConnectionError", timeout=10)  # logged by the DRF handler: the logging integration
@@ -225,7 +234,8 @@ def test_an_unhandled_error_in_the_core_api_arrives_without_a_secret(
     assert exception["value"] == "database exploded for [REDACTED] after [REDACTED]"
     assert "x-request-sign" not in {name.lower() for name in event["request"]["headers"]}
     local_vars = frame_vars(exception, "boom")
-    assert "[REDACTED]" in local_vars["signing_key"] and local_vars["wallet"]["integrationApiKey"] == "[REDACTED]"
+    assert "[REDACTED]" in local_vars["signing_key"]
+    assert local_vars["wallet"]["integrationApiKey"] == "[REDACTED]"
     assert "wallet.brand-one.example" in local_vars["wallet"]["url"]
     assert_no_secret(
         tracking.raw,
@@ -270,7 +280,8 @@ def test_an_unhandled_error_in_a_task_arrives_without_a_secret(tracking):
     assert result.failed()
     sentry.close()
     assert_task_event(tracking.wait_event("RuntimeError", timeout=10), values)
-    assert tracking.count("RuntimeError") == 1 and tracking.count("LookupError") == 1
+    assert tracking.count("RuntimeError") == 1
+    assert tracking.count("LookupError") == 1
     assert_no_secret(tracking.raw, {**values, "token": values["portal_link"].rsplit("/", 1)[-1]})
 
 
@@ -308,7 +319,8 @@ def test_an_unhandled_error_on_a_real_worker_arrives_without_a_secret(receiver):
         proc.wait(timeout=10)
         delete_queue(BROKER, queue)
     worker_log = proc.stdout.read()
-    assert event["release"] == "hub-worker-1" and event["environment"] == "worker-test"
+    assert event["release"] == "hub-worker-1"
+    assert event["environment"] == "worker-test"
     assert_task_event(event, values)
     assert exception_of(logged, "LookupError")["value"] == "no wallet answer for [REDACTED]"
     assert logged["logentry"]["message"].startswith("the wallet's answer for")
@@ -353,7 +365,8 @@ def test_with_a_dsn_every_process_that_sets_django_up_starts_it(receiver):
     assert imported == "True"
     active, release, environment, integrations = state.split(" ", 3)
     assert (active, release, environment) == ("True", "hub-9.9.9", "development")
-    assert "'django'" in integrations and "'celery'" in integrations
+    assert "'django'" in integrations
+    assert "'celery'" in integrations
 
 
 def test_under_production_settings_the_environment_is_production(receiver):
@@ -374,12 +387,14 @@ def test_init_is_idempotent_and_off_without_a_dsn(receiver, settings):
     import sentry_sdk
 
     settings.SENTRY_DSN = ""
-    assert sentry.init_from_settings() is False and not sentry_sdk.get_client().is_active()
+    assert sentry.init_from_settings() is False
+    assert not sentry_sdk.get_client().is_active()
     settings.SENTRY_DSN = receiver.dsn
     try:
         assert sentry.init_from_settings() is True
         client = sentry_sdk.get_client()
-        assert client.is_active() and not sentry_sdk.scope.should_send_default_pii()
+        assert client.is_active()
+        assert not sentry_sdk.scope.should_send_default_pii()
         assert sentry.init_from_settings() is True
         assert sentry_sdk.get_client() is client  # not started twice
     finally:
@@ -405,7 +420,8 @@ def test_every_string_of_an_event_is_redacted_but_sentrys_own_ids():
         "request": {"headers": {"Authorization": "Bearer x", "Cookie": "a=b", "Referer": "r"}, "cookies": {"a": "b"}},
     }
     scrubbed = sentry.before_send(event)
-    assert scrubbed["event_id"] == trace_id and scrubbed["release"] == commit
+    assert scrubbed["event_id"] == trace_id
+    assert scrubbed["release"] == commit
     assert scrubbed["contexts"]["trace"] == {"trace_id": trace_id, "span_id": trace_id[:16]}
     assert scrubbed["breadcrumbs"]["values"][0]["data"]["url"] == "https://wallet.example/bet?sign=[REDACTED]"
     assert scrubbed["breadcrumbs"]["values"][1]["message"] == "SELECT 1 WHERE k = '[REDACTED]'"

@@ -55,10 +55,10 @@ def wallet_server():
             self.end_headers()
             self.wfile.write(raw)
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             self._reply("public_api", "balance")
 
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if self.path.startswith("/hooks"):
                 self._reply("igsp", json.loads(body)["action"])

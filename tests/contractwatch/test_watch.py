@@ -70,16 +70,20 @@ def test_a_drifting_wallet_is_counted_alerted_once_and_shown_on_its_portal_only(
         ("igsp", "win", "balance", "type"),
     }
     balance = found[("public_api", "balance", "balance", "type")]
-    assert balance.count == 2 and balance.expected == "type: string"
+    assert balance.count == 2
+    assert balance.expected == "type: string"
     assert balance.contract == "integration-adapter GET /balance 200"
-    assert balance.example == {"balance": "12.5"} and balance.example_status == 200
+    assert balance.example == {"balance": "12.5"}
+    assert balance.example_status == 200
     code = found[("public_api", "bet", "code", "enum")]
-    assert (
-        code.count == 1 and code.expected.startswith("one of: game_not_found") and "insufficient_funds" in code.expected
-    )
-    assert code.example["code"] == "wallet_on_fire" and code.example_status == 400
+    assert code.count == 1
+    assert code.expected.startswith("one of: game_not_found")
+    assert "insufficient_funds" in code.expected
+    assert code.example["code"] == "wallet_on_fire"
+    assert code.example_status == 400
     missing = found[("igsp", "bet", "transaction_id", "required")]
-    assert missing.expected == "required" and missing.contract == "igsp-platforms TransactionResponse"
+    assert missing.expected == "required"
+    assert missing.contract == "igsp-platforms TransactionResponse"
     assert missing.example["session_token"] == "[REDACTED]"  # redacted as the delivery log is
     assert "tok-very-secret-123" not in json.dumps([v.example for v in found.values()])
     assert found[("igsp", "win", "balance", "type")].expected == "type: number"
@@ -87,19 +91,22 @@ def test_a_drifting_wallet_is_counted_alerted_once_and_shown_on_its_portal_only(
     # One incident, notified once: the account manager's email and the partner's signed webhook.
     assert Incident.objects.filter(kind="contract_drift").count() == 1
     assert watch.evaluate()["opened"] == 0
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == [f"am@{broken.partner.slug}.example"]
-    assert (
-        "wallet answers break the contract" in mail.outbox[0].subject and broken.partner.name in mail.outbox[0].subject
-    )
-    assert "transaction_id" in mail.outbox[0].body and "tok-very-secret-123" not in mail.outbox[0].body
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [f"am@{broken.partner.slug}.example"]
+    assert "wallet answers break the contract" in mail.outbox[0].subject
+    assert broken.partner.name in mail.outbox[0].subject
+    assert "transaction_id" in mail.outbox[0].body
+    assert "tok-very-secret-123" not in mail.outbox[0].body
     assert len(got) == 1
     headers, body = got[0]
     signing.alert_verify([secret], body, headers)
     payload = json.loads(body)
-    assert payload["event"] == "incident.opened" and payload["incident"]["kind"] == "contract_drift"
+    assert payload["event"] == "incident.opened"
+    assert payload["incident"]["kind"] == "contract_drift"
     assert payload["incident"]["partnerId"] == str(broken.partner.pk)
     details = payload["incident"]["details"]
-    assert details["violations"] == 3 and details["threshold"] == 3  # opened by the third violating answer
+    assert details["violations"] == 3
+    assert details["threshold"] == 3  # opened by the third violating answer
     assert {(f["kind"], f["field"], f["rule"]) for f in details["fields"]} == {
         ("balance", "balance", "type"),
         ("bet", "code", "enum"),
@@ -117,12 +124,18 @@ def test_a_drifting_wallet_is_counted_alerted_once_and_shown_on_its_portal_only(
     # The partner's portal shows its own counters: field, rule, count, last seen, the example; the other's shows none.
     home = portal_client(live_hub, portal_services.portal_link_issue(partner=broken.partner, actor=admin_user).url)
     page = home.get("/portal/").text
-    assert 'id="contract-watch"' in page and 'id="contract-incident"' in page
-    assert "transaction_id" in page and "type: string" in page and "wallet_on_fire" in page and "[REDACTED]" in page
+    assert 'id="contract-watch"' in page
+    assert 'id="contract-incident"' in page
+    assert "transaction_id" in page
+    assert "type: string" in page
+    assert "wallet_on_fire" in page
+    assert "[REDACTED]" in page
     assert "tok-very-secret-123" not in page
     other = portal_client(live_hub, portal_services.portal_link_issue(partner=keeper.partner, actor=admin_user).url)
     page = other.get("/portal/").text
-    assert 'id="contract-clean"' in page and "wallet_on_fire" not in page and "transaction_id" not in page
+    assert 'id="contract-clean"' in page
+    assert "wallet_on_fire" not in page
+    assert "transaction_id" not in page
 
     # The wallet is fixed: once its answers conformed for HUB_CONTRACT_RESOLVE_MINUTES the incident resolves.
     before = {key: v.count for key, v in found.items()}
@@ -136,8 +149,10 @@ def test_a_drifting_wallet_is_counted_alerted_once_and_shown_on_its_portal_only(
     assert {key: v.count for key, v in counters(broken.partner).items()} == before  # conforming answers count nothing
     assert watch.evaluate()["resolved"] == 1
     assert Incident.objects.get(kind="contract_drift").resolved_at is not None
-    assert len(mail.outbox) == 2 and mail.outbox[1].subject.startswith("[hub] resolved:")
-    assert len(got) == 2 and json.loads(got[1][1])["event"] == "incident.resolved"
+    assert len(mail.outbox) == 2
+    assert mail.outbox[1].subject.startswith("[hub] resolved:")
+    assert len(got) == 2
+    assert json.loads(got[1][1])["event"] == "incident.resolved"
 
 
 def test_an_undocumented_status_and_an_answer_that_is_not_json(broken, game):
@@ -149,9 +164,11 @@ def test_an_undocumented_status_and_an_answer_that_is_not_json(broken, game):
         services.session_balance(session=broken.session(game, "igsp"))
     found = counters(broken.partner)
     status = found[("public_api", "balance", "(status)", "status")]
-    assert status.expected == "one of the documented statuses: 200, 401, 404, 500" and status.example_status == 403
+    assert status.expected == "one of the documented statuses: 200, 401, 404, 500"
+    assert status.example_status == 403
     body = found[("igsp", "balance", "(body)", "json")]
-    assert body.expected == "a JSON object" and body.example == {"text": "<html>ok</html>"}
+    assert body.expected == "a JSON object"
+    assert body.example == {"text": "<html>ok</html>"}
 
 
 def test_a_wallet_that_keeps_the_contract_counts_nothing(keeper, game, settings):
@@ -162,7 +179,8 @@ def test_a_wallet_that_keeps_the_contract_counts_nothing(keeper, game, settings)
         services.session_balance(session=session)
         with pytest.raises(ApplicationError):
             services.bet_place(session=session, amount=Decimal("1.00"))
-    assert not ContractViolation.objects.exists() and not Incident.objects.exists()
+    assert not ContractViolation.objects.exists()
+    assert not Incident.objects.exists()
     assert sum(ContractWatchMinute.objects.values_list("violations", flat=True)) == 0
     assert sum(ContractWatchMinute.objects.values_list("answers", flat=True)) >= 4
 
@@ -200,7 +218,8 @@ def test_the_watch_off_checks_nothing_and_a_watch_failure_never_loses_a_call_rec
     session = broken.session(game, "public_api")
     settings.HUB_CONTRACT_WATCH_SAMPLE = 0
     services.session_balance(session=session)
-    assert not ContractWatchMinute.objects.exists() and not ContractViolation.objects.exists()
+    assert not ContractWatchMinute.objects.exists()
+    assert not ContractViolation.objects.exists()
 
     settings.HUB_CONTRACT_WATCH_SAMPLE = 1.0
 

@@ -30,7 +30,8 @@ def test_items_added_together_from_many_threads_leave_in_one_batch_without_anyon
     assert _wait(lambda: len(batches) == 1)
     assert sorted(batches[0]) == list(range(20))
     batcher.add(99)  # a later item: the next batch
-    assert _wait(lambda: len(batches) == 2) and batches[1] == [99]
+    assert _wait(lambda: len(batches) == 2)
+    assert batches[1] == [99]
 
 
 def test_a_full_batch_leaves_before_the_delay():
@@ -53,7 +54,8 @@ def test_a_failing_batch_is_logged_and_the_next_one_still_goes(caplog):
     batcher.add("bad")
     assert _wait(lambda: len(seen) == 1)
     batcher.add("good")
-    assert _wait(lambda: len(seen) == 2) and seen[1] == ["good"]
+    assert _wait(lambda: len(seen) == 2)
+    assert seen[1] == ["good"]
     assert "batch t of 1 items failed" in caplog.text
 
 

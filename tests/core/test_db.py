@@ -1,4 +1,4 @@
-"""The hot-path query helpers of ``core/db.py`` give what the ORM gives (issue #15 bypassed its compiler)."""
+"""The hot-path query helpers of ``core/db.py`` give what the ORM gives (they bypass its compiler)."""
 
 from __future__ import annotations
 
@@ -52,8 +52,10 @@ def test_prepared_get_builds_what_select_related_builds(igsp_partner, game, demo
         else:
             assert _fields(got.partner) == _fields(orm.partner)
     assert len(queries) == 1  # the related rows came with it: no lazy load
-    assert not got._state.adding and got._state.db == "default"
-    assert isinstance(got.last_balance, Decimal) and got.last_balance == Decimal("12.34")
+    assert not got._state.adding
+    assert got._state.db == "default"
+    assert isinstance(got.last_balance, Decimal)
+    assert got.last_balance == Decimal("12.34")
 
 
 def test_prepared_get_takes_a_text_key_and_answers_none_for_an_unknown_one(igsp_partner, game):
@@ -66,9 +68,11 @@ def test_prepared_get_keeps_the_querysets_own_filters_and_takes_other_unique_key
     session = _session(igsp_partner, game)
     mine = PreparedGet(lambda: GameSession.objects.filter(player_id="p-1"))
     theirs = PreparedGet(lambda: GameSession.objects.filter(player_id="someone-else"))
-    assert mine.get(session.pk).pk == session.pk and theirs.get(session.pk) is None
+    assert mine.get(session.pk).pk == session.pk
+    assert theirs.get(session.pk) is None
     by_hash = PreparedGet(lambda: GameSession.objects.filter(is_demo=False), by=("key_hash",))
-    assert by_hash.get(session.key_hash).pk == session.pk and by_hash.get("0" * 64) is None
+    assert by_hash.get(session.key_hash).pk == session.pk
+    assert by_hash.get("0" * 64) is None
     with pytest.raises(ValueError, match="no placeholder"):
         PreparedGet(lambda: GameSession.objects.all(), by=("demo_balance",)).get(Decimal(1))
 
@@ -88,8 +92,11 @@ def test_insert_row_writes_the_row_the_orm_would_and_the_database_constraints_ho
     )
     insert_row(tx)
     stored = Transaction.objects.get(pk=tx.pk)
-    assert stored.amount == Decimal("1.50") and stored.tx_type == "regular" and stored.attempts == 0
-    assert stored.created_at is not None and stored.created_at == tx.created_at  # auto_now_add from pre_save
+    assert stored.amount == Decimal("1.50")
+    assert stored.tx_type == "regular"
+    assert stored.attempts == 0
+    assert stored.created_at is not None
+    assert stored.created_at == tx.created_at  # auto_now_add from pre_save
     assert not tx._state.adding
     # One bet per round is the database's rule, not the ORM's: a second bet on the round is refused.
     twin = Transaction(

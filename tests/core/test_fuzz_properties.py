@@ -60,7 +60,7 @@ HUGE_EXPONENT = (
 )
 
 
-@pytest.mark.parametrize("path, signed", [("/igsp/v1/sessions", True), ("/igsp/v1/demo/sessions", False)])
+@pytest.mark.parametrize(("path", "signed"), [("/igsp/v1/sessions", True), ("/igsp/v1/demo/sessions", False)])
 def test_a_number_with_an_exponent_decimal_cannot_hold_is_a_400_not_a_500(
     live_server, igsp_partner, games_catalog, path, signed
 ):
@@ -76,7 +76,8 @@ def test_a_number_with_an_exponent_decimal_cannot_hold_is_a_400_not_a_500(
     before = GameSession.objects.count()
     resp = requests.post(f"{live_server.url}{path}", data=HUGE_EXPONENT, headers=headers, timeout=30)
     assert resp.status_code == 400, resp.text[:300]
-    assert resp.json()["error"] == "invalid_request" and resp.json()["status"] == 400
+    assert resp.json()["error"] == "invalid_request"
+    assert resp.json()["status"] == 400
     assert GameSession.objects.count() == before
 
 
@@ -90,7 +91,8 @@ def test_a_partner_wallet_answer_with_an_exponent_decimal_cannot_hold_is_no_body
         content = b'{"balance": 1e99999999999999999999999, "transaction_id": "t-1"}'
 
     result = classify(Answer(), "", 5)
-    assert result.outcome == "ok" and result.body is None
+    assert result.outcome == "ok"
+    assert result.body is None
 
 
 def test_a_partner_balance_with_an_exponent_beyond_the_decimal_context_is_no_balance_not_a_500(
@@ -143,7 +145,7 @@ def _kept():
         yield pytest.param(path.parent.name, path.read_bytes(), id=f"{path.parent.name}/{path.name}")
 
 
-@pytest.mark.parametrize("target, data", list(_kept()))
+@pytest.mark.parametrize(("target", "data"), list(_kept()))
 def test_kept_fuzz_inputs_hold_every_property(target, data):
     if target == "canonical_query":
         properties.check_canonical_query(json.loads(data))

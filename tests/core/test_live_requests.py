@@ -32,10 +32,12 @@ def test_the_teardown_waits_for_a_callback_still_running_after_the_answer(live_s
     _written.clear()
     _release.clear()
     assert httpx.get(f"{live_server.url}/late").text == "ok"
-    assert _written == [] and in_flight() == 1  # the client has its answer; the server thread is still busy
+    assert _written == []
+    assert in_flight() == 1  # the client has its answer; the server thread is still busy
     _release.set()
     assert wait_idle(timeout=5)
-    assert _written == ["row"] and in_flight() == 0
+    assert _written == ["row"]
+    assert in_flight() == 0
 
 
 def test_nothing_in_flight_returns_at_once():

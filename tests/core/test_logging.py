@@ -53,7 +53,9 @@ def test_core_and_integration_api_keys_are_redacted_in_free_text(public_partner)
         )
         assert key not in out, key
         assert out.count(REDACTED) == 5
-        assert "calling with" in out and "failed" in out and "https://wallet.example/api" in out
+        assert "calling with" in out
+        assert "failed" in out
+        assert "https://wallet.example/api" in out
 
 
 @pytest.mark.django_db

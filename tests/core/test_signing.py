@@ -57,7 +57,7 @@ def test_igsp_verify_rejects_stale_and_future_timestamps(shift):
 
 
 @pytest.mark.parametrize(
-    "body,ts,sig",
+    ("body", "ts", "sig"),
     [
         (IGSP_BODY.replace(b"100.00", b"1000.00"), IGSP_TS, None),
         (IGSP_BODY, "2025-10-17T12:03:42Z", None),
@@ -75,7 +75,8 @@ def test_igsp_verify_rejects_tampering(body, ts, sig):
 def test_public_vector_post():
     body, sig = signing.public_sign_body(PUBLIC_KEY, PUBLIC_BODY)
     assert sig == "768d628187b84431db6b5f3ed3351a6429e4442841659dbb97016a93a5ec30cb"
-    assert body.startswith(b'{"cID":"a1b2c3d4') and b" " not in body.replace(b"game-lobby", b"")
+    assert body.startswith(b'{"cID":"a1b2c3d4')
+    assert b" " not in body.replace(b"game-lobby", b"")
 
 
 def test_public_vector_get_query():

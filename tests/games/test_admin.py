@@ -51,7 +51,8 @@ def test_changelists_and_change_pages_render(admin_client):
     assert admin_client.get(url("market", "change", market.pk)).status_code == 200
     assert admin_client.get(url("position", "change", position.pk)).status_code == 200
     page = admin_client.get(url("jackpotround", "change", rnd.pk)).content.decode()
-    assert rnd.server_seed not in page and "hidden until the round is settled" in page
+    assert rnd.server_seed not in page
+    assert "hidden until the round is settled" in page
     assert rnd.server_seed_hash in page
 
 
@@ -93,13 +94,15 @@ def test_market_actions_call_the_services_and_queue_settlements(
     assert "Cannot suspend" in run_action(admin_client, "market", "suspend", [market.pk])[0]
     with django_capture_on_commit_callbacks(execute=True):
         messages = run_action(admin_client, "market", "resolve_no", [market.pk])
-    assert "resolve queued" in messages[0] and "1 open position" in messages[0]
+    assert "resolve queued" in messages[0]
+    assert "1 open position" in messages[0]
     assert queued == [(str(market.pk), "resolve", "NO", "admin:root@example.com")]
     assert Market.objects.get(pk=market.pk).status == MarketStatus.SUSPENDED  # the worker settles it
 
 
 @pytest.mark.parametrize(
-    "action, expected", [("cancel", ("cancel", None)), ("void", ("void", None)), ("resolve_yes", ("resolve", "YES"))]
+    ("action", "expected"),
+    [("cancel", ("cancel", None)), ("void", ("void", None)), ("resolve_yes", ("resolve", "YES"))],
 )
 def test_market_settling_actions_queue_the_settlement(
     admin_client, queued, django_capture_on_commit_callbacks, action, expected
@@ -153,10 +156,13 @@ def test_market_add_and_edit_go_through_services(admin_client):
     )
     assert response.status_code == 302
     market.refresh_from_db()
-    assert market.title == "Will it snow in May?" and market.b == Decimal("250")
+    assert market.title == "Will it snow in May?"
+    assert market.b == Decimal("250")
     assert MarketEvent.objects.filter(market=market, action="update").exists()
     page = admin_client.get(url("market", "change", market.pk)).content.decode()
-    assert "Will it snow in May?" in page and "admin:root@example.com" in page and "<td>update</td>" in page
+    assert "Will it snow in May?" in page
+    assert "admin:root@example.com" in page
+    assert "<td>update</td>" in page
 
 
 def test_jackpot_round_seed_is_shown_once_settled(admin_client):
@@ -176,9 +182,11 @@ def test_account_managers_see_demo_books_and_positions_apart_from_real_money(
     open_position(market, outcome="YES", stake="400.00", demo=True)
     open_position(market, outcome="YES", stake="300.00", demo=True)
     page = admin_client.get(url("market", "change", market.pk)).content.decode()
-    assert "<td>USD</td><td>real</td>" in page and "<td>USD</td><td>demo (play money)</td>" in page
+    assert "<td>USD</td><td>real</td>" in page
+    assert "<td>USD</td><td>demo (play money)</td>" in page
     demo_only = admin_client.get(url("position", "changelist") + "?demo__exact=1").content.decode()
     assert "2 positions" in demo_only
     with django_capture_on_commit_callbacks(execute=True):
         messages = run_action(admin_client, "market", "resolve_no", [market.pk])
-    assert "1 open position(s) will be paid" in messages[0] and "2 demo position(s)" in messages[0]
+    assert "1 open position(s) will be paid" in messages[0]
+    assert "2 demo position(s)" in messages[0]

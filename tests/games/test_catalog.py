@@ -20,7 +20,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
 def test_provider_and_games_are_seeded_with_fixed_ids():
     provider = selectors.provider_get()
-    assert provider.pk == catalog.PROVIDER_ID and provider.name == "Solex Games"
+    assert provider.pk == catalog.PROVIDER_ID
+    assert provider.name == "Solex Games"
     assert {"USD", "EUR", "GBP", "FUN", "BTC", "uBTC", "USDT", "TON"} <= set(provider.currencies)
     pm = Game.objects.get(pk=catalog.PREDICTION_MARKETS_ID)
     th = Game.objects.get(pk=catalog.TRADERHERO_JACKPOT_ID)
@@ -28,10 +29,29 @@ def test_provider_and_games_are_seeded_with_fixed_ids():
     assert (th.slug, th.name, th.rtp) == ("traderhero-jackpot", "TraderHero Jackpot", Decimal("0.9500"))
     for game in (pm, th):
         assert game.provider_id == catalog.PROVIDER_ID
-        assert game.status == GameStatus.ACTIVE and game.deleted_at is None
-        assert game.locales == "pt_br en_us es es_mx ru zh_tw ko th vi hi ja fr tr de id uz".split()
+        assert game.status == GameStatus.ACTIVE
+        assert game.deleted_at is None
+        assert game.locales == [
+            "pt_br",
+            "en_us",
+            "es",
+            "es_mx",
+            "ru",
+            "zh_tw",
+            "ko",
+            "th",
+            "vi",
+            "hi",
+            "ja",
+            "fr",
+            "tr",
+            "de",
+            "id",
+            "uz",
+        ]
         assert game.platforms == ["desktop", "mobile"]
-        assert game.currencies == provider.currencies and game.categories
+        assert game.currencies == provider.currencies
+        assert game.categories
         assert game.images == {
             "baseURL": f"/static/games/{game.slug}",
             "square": "/square.png",
@@ -41,7 +61,8 @@ def test_provider_and_games_are_seeded_with_fixed_ids():
             "vertical": "/vertical.png",
         }
     # Free rounds are TraderHero's (migration 0005): a market position settles weeks later.
-    assert th.has_free_spins and not pm.has_free_spins
+    assert th.has_free_spins
+    assert not pm.has_free_spins
     assert selectors.bet_lines_for(game=pm) == {}
 
 
@@ -103,7 +124,8 @@ def test_soft_deleted_game_is_hidden_but_shows_in_delta_syncs():
     assert selectors.game_get(catalog.PREDICTION_MARKETS_ID) is None
     assert [g.slug for g in selectors.games_list()] == ["traderhero-jackpot"]
     delta = list(selectors.games_list(before))
-    assert [g.slug for g in delta] == ["prediction-markets"] and delta[0].deleted_at is not None
+    assert [g.slug for g in delta] == ["prediction-markets"]
+    assert delta[0].deleted_at is not None
     assert len(selectors.games_list(include_deleted=True)) == 2
     catalog_services.game_restore(game=game)
     assert selectors.game_get("prediction-markets") is not None

@@ -12,8 +12,11 @@ def test_jackpot_rtp_prints_the_measured_rtp_within_tolerance():
     out = StringIO()
     call_command("jackpot_rtp", "--rounds", "50000", "--rtp", "0.90", "--seed", "1", "--tolerance", "0.03", stdout=out)
     text = out.getvalue()
-    assert "target RTP      0.9" in text and "measured RTP" in text and "OK: within" in text
-    assert "jackpot" in text and "lose" in text
+    assert "target RTP      0.9" in text
+    assert "measured RTP" in text
+    assert "OK: within" in text
+    assert "jackpot" in text
+    assert "lose" in text
 
 
 def test_jackpot_rtp_fails_loudly_when_off_target_or_misconfigured():

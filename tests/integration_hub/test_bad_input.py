@@ -213,7 +213,7 @@ def demo_session(games_catalog):
 
 
 @pytest.mark.parametrize(
-    "action, base",
+    ("action", "base"),
     [
         ("bet", {"marketId": None, "outcome": "YES", "amount": "2.00"}),
         ("cash-out/preview", {"betId": None}),

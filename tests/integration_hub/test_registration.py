@@ -40,8 +40,10 @@ def test_register_igsp_partner_returns_working_keys_once(http, settings):
     assert body["igspApiKey"].startswith("gp_live_")
     assert len(body["igspSecretKey"]) == 64
     partner = Partner.objects.get(pk=body["partnerId"])
-    assert partner.igsp_enabled and not partner.public_api_enabled
-    assert partner.default_currency == "EUR" and partner.status == "active"
+    assert partner.igsp_enabled
+    assert not partner.public_api_enabled
+    assert partner.default_currency == "EUR"
+    assert partner.status == "active"
     cred = Credential.objects.get(public_id=body["igspApiKey"])
     assert body["igspSecretKey"] not in cred.secret_encrypted  # encrypted at rest
     assert body["igspSecretKey"] not in json.dumps(list(AuditLog.objects.values_list("changes", flat=True)))
@@ -87,7 +89,7 @@ def test_register_requires_the_admin_key(http, headers):
 
 
 @pytest.mark.parametrize(
-    "payload,field",
+    ("payload", "field"),
     [
         ({"integrationMode": "igsp", "igspHooksUrl": "http://casino.example/hooks"}, "igspHooksUrl"),
         ({"integrationMode": "igsp", "igspHooksUrl": "https://user:pw@casino.example/hooks"}, "igspHooksUrl"),
@@ -109,7 +111,8 @@ def test_register_validation_errors_are_400_and_write_nothing(http, payload, fie
     assert resp.status_code == 400, resp.text
     assert resp.json()["error"] == "invalid_request"
     assert field in resp.json()["message"]
-    assert not Partner.objects.exists() and not Credential.objects.exists()
+    assert not Partner.objects.exists()
+    assert not Credential.objects.exists()
 
 
 def test_register_loopback_http_allowed_only_when_enabled(http, settings):
@@ -170,7 +173,8 @@ def test_onboard_partner_command_prints_credentials_json():
         stdout=out,
     )
     body = json.loads(out.getvalue())
-    assert body["igspApiKey"].startswith("gp_live_") and body["igspSecretKey"]
+    assert body["igspApiKey"].startswith("gp_live_")
+    assert body["igspSecretKey"]
     out = io.StringIO()
     call_command(
         "onboard_partner",
@@ -186,7 +190,9 @@ def test_onboard_partner_command_prints_credentials_json():
         stdout=out,
     )
     body = json.loads(out.getvalue())
-    assert body["cID"] and body["apiKey"] and body["integrationApiKey"]
+    assert body["cID"]
+    assert body["apiKey"]
+    assert body["integrationApiKey"]
     assert body["extCIDs"] == [{"extCID": "cmd-1", "baseUrl": "https://cmd.example/api"}]
 
 

@@ -1,4 +1,4 @@
-"""Replayed IGSP signed requests act once (issue #12 §2), over real HTTP.
+"""Replayed IGSP signed requests act once, over real HTTP.
 
 A signed non-GET request whose signature was already accepted inside the clock-skew window is refused
 with the IGSP 401; the seen-signature store is shared by every web process (Redis when configured, the
@@ -95,7 +95,8 @@ def test_a_replayed_session_create_is_401_not_a_second_session_nor_409(http, igs
 
     replayed = http.post("/igsp/v1/sessions", content=raw, headers=headers)
 
-    assert replayed.status_code == 401 and replayed.json() == IGSP_401
+    assert replayed.status_code == 401
+    assert replayed.json() == IGSP_401
     assert GameSession.objects.filter(partner=igsp_partner).count() == 1
 
 
@@ -104,7 +105,8 @@ def test_a_retry_re_signed_with_a_new_timestamp_is_accepted(http, igsp_partner):
     body = balance_hook(5, session_id="nope")
     first_raw, first = signed_request(igsp_partner, body, when=now - timedelta(seconds=1))
     retry_raw, retry = signed_request(igsp_partner, body, when=now)
-    assert first_raw == retry_raw and first["X-Signature"] != retry["X-Signature"]
+    assert first_raw == retry_raw
+    assert first["X-Signature"] != retry["X-Signature"]
 
     assert http.post("/igsp/v1/hooks", content=first_raw, headers=first).status_code == 200
     assert http.post("/igsp/v1/hooks", content=retry_raw, headers=retry).status_code == 200
@@ -117,7 +119,8 @@ def test_a_replay_with_the_signature_in_upper_case_is_refused(http, igsp_partner
     upper = {**headers, "X-Signature": headers["X-Signature"].upper()}
     shouted = http.post("/igsp/v1/hooks", content=raw, headers=upper)
 
-    assert shouted.status_code == 401 and shouted.json() == IGSP_401
+    assert shouted.status_code == 401
+    assert shouted.json() == IGSP_401
 
 
 def test_a_request_that_fails_verification_does_not_use_up_the_signature(http, igsp_partner):
@@ -280,7 +283,8 @@ def test_two_web_processes_share_the_store_and_a_restart_forgets_nothing(igsp_pa
 
     assert httpx.post(f"{a.url}/igsp/v1/hooks", content=raw, headers=headers, timeout=10).status_code == 200
     on_b = httpx.post(f"{b.url}/igsp/v1/hooks", content=raw, headers=headers, timeout=10)
-    assert on_b.status_code == 401 and on_b.json() == IGSP_401
+    assert on_b.status_code == 401
+    assert on_b.json() == IGSP_401
     assert httpx.post(f"{b.url}/igsp/v1/hooks", content=other_raw, headers=other, timeout=10).status_code == 200
 
     a.stop()
@@ -288,7 +292,8 @@ def test_two_web_processes_share_the_store_and_a_restart_forgets_nothing(igsp_pa
 
     for hub, (body, sent) in ((a, (raw, headers)), (a, (other_raw, other)), (b, (other_raw, other))):
         again = httpx.post(f"{hub.url}/igsp/v1/hooks", content=body, headers=sent, timeout=10)
-        assert again.status_code == 401 and again.json() == IGSP_401
+        assert again.status_code == 401
+        assert again.json() == IGSP_401
 
 
 def test_beat_purges_expired_entries_of_the_database_store(db, settings):

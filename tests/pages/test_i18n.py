@@ -45,7 +45,7 @@ def read_po(path: Path) -> dict[tuple[str, str], tuple[str, set[str]]]:
             entries[key] = (_unquote(parts.get("msgstr", parts.get("msgstr[0]", []))), flags)
         flags, parts = set(), {}
 
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip():
             flush()
             field = None
@@ -141,7 +141,8 @@ def test_every_template_text_is_translated_with_its_placeholders_and_compiled(la
     entries = read_po(po)
     mo = gettext.GNUTranslations((po.parent / "django.mo").open("rb"))
     msgids = template_msgids()
-    assert ("", "Round details") in msgids and ("balance", "Balance") in msgids  # the parser finds both forms
+    assert ("", "Round details") in msgids
+    assert ("balance", "Balance") in msgids  # the parser finds both forms
     problems = []
     for (context, msgid), where in sorted(msgids.items()):
         text, flags = entries.get((context, msgid), ("", set()))
@@ -203,13 +204,18 @@ def test_the_launch_page_and_the_demo_casino_render_in_the_players_language(
             assert f'<html lang="{tag}">' in html, language
             assert f'data-i18n="balance">{expected}<' in html, language
             texts = _page_catalog(html)
-            assert texts["balance"] == expected and set(texts) == set(MESSAGES)
+            assert texts["balance"] == expected
+            assert set(texts) == set(MESSAGES)
         demo = http.get("/demo/", params={"lang": "de"}).text
-        assert '<html lang="de">' in demo and "Spiel zum Spaß" in demo and 'data-locale="de"' in demo
+        assert '<html lang="de">' in demo
+        assert "Spiel zum Spaß" in demo
+        assert 'data-locale="de"' in demo
         assert _page_catalog(demo)["playDemo"] == "Demo spielen"
         assert '<option value="de" selected>Deutsch</option>' in demo
         assert demo.count("<option ") == len(catalog.LOCALES)
         browser = http.get("/demo/", headers={"Accept-Language": "es-MX,es;q=0.9"}).text
-        assert 'data-locale="es_mx"' in browser and "Jugar demo" in browser
+        assert 'data-locale="es_mx"' in browser
+        assert "Jugar demo" in browser
         english = http.get("/demo/", headers={"Accept-Language": "xx"}).text
-        assert '<html lang="en">' in english and "Play for fun" in english
+        assert '<html lang="en">' in english
+        assert "Play for fun" in english

@@ -45,7 +45,8 @@ def portal_client(live_hub, url: str) -> httpx.Client:
     """A browser-like client that opened ``url`` (a magic link) and keeps the session cookie."""
     client = httpx.Client(base_url=live_hub.url, follow_redirects=False, timeout=10)
     response = portal_enter(client, url)
-    assert response.status_code == 302 and response.headers["location"].endswith("/portal/")
+    assert response.status_code == 302
+    assert response.headers["location"].endswith("/portal/")
     return client
 
 

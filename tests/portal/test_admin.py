@@ -1,4 +1,4 @@
-"""The portal-link admin (issue #25 §12): a new link's URL is shown once in the response that issued it, as new
+"""The portal-link admin: a new link's URL is shown once in the response that issued it, as new
 keys are (never cached, never in Django's messages cookie or the session), and it opens the portal."""
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ def test_a_new_portal_link_is_shown_once_in_the_response_never_in_a_cookie(clien
     )
 
     assert response.status_code == 200  # the page itself, not a redirect to a page that reads a cookie
-    assert "no-store" in response["Cache-Control"] and response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "no-referrer"
     url = re.search(r'id="portal-link-url"[^>]*>([^<]+)<', response.content.decode()).group(1)
     token = url.split("#", 1)[1]
     assert token.startswith("hub_portal_")
     link = PortalLink.objects.get()
-    assert link.token_hash == hash_token(token) and link.label == "their dev"
+    assert link.token_hash == hash_token(token)
+    assert link.label == "their dev"
     assert selectors.portal_link_for_token(hash_token(token)) == link
     # Nowhere else: no cookie (messages or other), no session, no later page.
     for morsel in response.cookies.values():

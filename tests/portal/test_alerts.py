@@ -55,13 +55,16 @@ def test_breaker_open_alerts_once_and_resolves(two_partners, game, django_user_m
     # The delivery engine published alerts.evaluate as the breaker opened (run inline here): the incident is open.
     assert Incident.objects.filter(partner=partner, kind="breaker_open", resolved_at=None).count() == 1
     assert alerts.evaluate()["opened"] == 0  # once per incident
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["am@hub.example"]
-    assert "circuit breaker open" in mail.outbox[0].subject and partner.name in mail.outbox[0].subject
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["am@hub.example"]
+    assert "circuit breaker open" in mail.outbox[0].subject
+    assert partner.name in mail.outbox[0].subject
     assert len(got) == 1
     headers, body = got[0]
     signing.alert_verify([a.alert_secret], body, headers)  # raises if not (its own secret, not a wallet key)
     payload = json.loads(body)
-    assert payload["event"] == "incident.opened" and payload["incident"]["kind"] == "breaker_open"
+    assert payload["event"] == "incident.opened"
+    assert payload["incident"]["kind"] == "breaker_open"
     assert payload["incident"]["partnerId"] == str(partner.pk)
     # The other partner hears nothing.
     assert not Incident.objects.filter(partner=b.partner).exists()
@@ -69,8 +72,10 @@ def test_breaker_open_alerts_once_and_resolves(two_partners, game, django_user_m
     PartnerDeliveryState.objects.filter(partner=partner).update(open_until=None, consecutive_failures=0)
     assert alerts.evaluate()["resolved"] == 1
     assert alerts.evaluate()["resolved"] == 0
-    assert len(mail.outbox) == 2 and mail.outbox[1].subject.startswith("[hub] resolved:")
-    assert json.loads(got[1][1])["event"] == "incident.resolved" and len(got) == 2
+    assert len(mail.outbox) == 2
+    assert mail.outbox[1].subject.startswith("[hub] resolved:")
+    assert json.loads(got[1][1])["event"] == "incident.resolved"
+    assert len(got) == 2
     assert Incident.objects.get().webhook_result == "resolved: HTTP 204"
 
 
@@ -84,22 +89,26 @@ def test_stuck_deliveries_from_the_sweeper(two_partners, game, django_user_model
     assert sweeper.sweep()["stuck_flagged"] == 1
     alerts.evaluate()
     incident = Incident.objects.get(kind="delivery_stuck")
-    assert incident.details == {"count": 1} and "1 delivery" in mail.outbox[0].subject + mail.outbox[0].body
+    assert incident.details == {"count": 1}
+    assert "1 delivery" in mail.outbox[0].subject + mail.outbox[0].body
     Transaction.objects.filter(pk=win.pk).update(status="confirmed")
     alerts.evaluate()
     incident.refresh_from_db()
-    assert incident.resolved_at is not None and len(mail.outbox) == 2 and len(got) == 2
+    assert incident.resolved_at is not None
+    assert len(mail.outbox) == 2
+    assert len(got) == 2
 
 
 def test_certification_hook_and_the_one_open_incident_constraint(two_partners, django_user_model, alert_receiver):
-    url, got = alert_receiver
+    url, _got = alert_receiver
     a, _ = two_partners
     partner = setup_partner(a, django_user_model, url)
     first = alerts.notify_certification_failed(partner=partner, run_id="run-7", summary="3 of 40 checks failed")
     assert first is not None
     # Another run failing while the first incident is open: the same incident, no second mail.
     assert alerts.notify_certification_failed(partner=partner, run_id="run-8", summary="again") is None
-    assert len(mail.outbox) == 1 and "Certification failed" in mail.outbox[0].body
+    assert len(mail.outbox) == 1
+    assert "Certification failed" in mail.outbox[0].body
     with pytest.raises(IntegrityError):  # the database, not the code, keeps one open incident
         Incident.objects.create(partner=partner, kind="certification_failed", key=first.key, summary="x")
 

@@ -52,11 +52,13 @@ def test_partner_starts_watches_and_reads_a_certification_run_in_the_portal(chro
         assert page.locator("#run-refreshing").count() == 0
 
         first = page.locator("#cert-summary .cert-group").first
-        assert first.get_attribute("data-group") == "idempotency" and "fail" in first.get_attribute("class")
+        assert first.get_attribute("data-group") == "idempotency"
+        assert "fail" in first.get_attribute("class")
         assert "idempotency" in page.locator("#cert-summary").inner_text()
         failure = run.results.filter(passed=False).first()
         card = page.locator(f"#case-{failure.case_id}")
-        assert card.is_visible() and failure.fix in card.locator(".cert-fix").inner_text()
+        assert card.is_visible()
+        assert failure.fix in card.locator(".cert-fix").inner_text()
         assert not page.locator("#cert-passes").evaluate("d => d.open")  # passes folded
         assert not page.locator("#cert-passes table").is_visible()
         screenshot(page, "portal-certification-run.png")

@@ -97,7 +97,8 @@ def test_dashboard_uses_a_1440_px_screen_and_matches_reconciliation(
         watched = Watched(context.new_page(), live_hub.url)
         page = watched.page
         page.goto(f"{live_hub.url}/admin/")
-        assert page.title().endswith("Integration hub") and "Django administration" not in page.content()
+        assert page.title().endswith("Integration hub")
+        assert "Django administration" not in page.content()
         page.wait_for_function("window.Chart && Object.keys(Chart.instances).length === 2")
 
         # the tiles: the reconciliation reports' figures of my two partners, the stuck win, the failing run
@@ -116,17 +117,22 @@ def test_dashboard_uses_a_1440_px_screen_and_matches_reconciliation(
         dashboard = box(page, "#ops-dashboard")
         assert dashboard["width"] > 1300, dashboard
         tiles = [page.locator("#ops-tiles > .ops-tile").nth(i).bounding_box() for i in range(4)]
-        assert len({t["y"] for t in tiles}) == 1 and len({t["x"] for t in tiles}) == 4, tiles  # one row of four
+        assert len({t["y"] for t in tiles}) == 1, tiles
+        assert len({t["x"] for t in tiles}) == 4, tiles  # one row of four
         charts = page.locator("#ops-charts > .ops-chart")
         assert charts.count() == 2
         first, second = charts.nth(0).bounding_box(), charts.nth(1).bounding_box()
-        assert first["y"] == second["y"] and second["x"] >= first["x"] + first["width"], (first, second)
-        assert first["width"] >= 400 and first["width"] < dashboard["width"] / 2
+        assert first["y"] == second["y"], (first, second)
+        assert second["x"] >= first["x"] + first["width"], (first, second)
+        assert first["width"] >= 400
+        assert first["width"] < dashboard["width"] / 2
         # trouble first: Bravo (a stuck delivery, failing certification) before Alpha
         assert charts.nth(0).get_attribute("data-chart") == b.partner.slug
-        assert "1 stuck" in charts.nth(0).inner_text() and "certification failing" in charts.nth(0).inner_text()
+        assert "1 stuck" in charts.nth(0).inner_text()
+        assert "certification failing" in charts.nth(0).inner_text()
         apps, side = box(page, "#content-main"), box(page, ".ops-side")  # deliveries, recent actions
-        assert side["x"] > apps["x"] + apps["width"] and abs(side["y"] - apps["y"]) < 40, (apps, side)
+        assert side["x"] > apps["x"] + apps["width"], (apps, side)
+        assert abs(side["y"] - apps["y"]) < 40, (apps, side)
         for wired in (a, b):  # the table's rows are the reports' too
             [row] = reconciliation_report(partner=wired.partner, date=today)
             line = page.locator(f'#ops-table [data-partner-row="{wired.partner.slug}"]')

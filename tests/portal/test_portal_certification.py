@@ -75,11 +75,14 @@ def test_partner_starts_a_run_watches_it_and_reads_the_report_with_failures_firs
     )
     publish.assert_called_once_with("certification.execute_run", run_id)  # a worker runs it
     audit = AuditLog.objects.get(action="certification.start", partner=cert.partner)
-    assert audit.actor_label.startswith("portal link ") and audit.changes["via"] == "portal"
+    assert audit.actor_label.startswith("portal link ")
+    assert audit.changes["via"] == "portal"
 
     queued = client.get(f"/portal/certification/{run_id}")
-    assert queued.status_code == 200 and '<meta http-equiv="refresh" content="3">' in queued.text
-    assert f"0/{run.total} cases run" in queued.text and "Waiting for a worker" in queued.text
+    assert queued.status_code == 200
+    assert '<meta http-equiv="refresh" content="3">' in queued.text
+    assert f"0/{run.total} cases run" in queued.text
+    assert "Waiting for a worker" in queued.text
     assert re.search(
         rf'data-group="idempotency"><span class="cert-group-name">idempotency</span> <b>0/{run.total}</b>', queued.text
     )
@@ -87,39 +90,49 @@ def test_partner_starts_a_run_watches_it_and_reads_the_report_with_failures_firs
     cert.sandbox.set_faults(cert.slug, {"win": {"double_credit": True}}, seed=1)  # a wallet that credits twice
     tasks.execute_run(run_id)  # what the worker does with the published task
     run.refresh_from_db()
-    assert run.status == RunStatus.FAILED and run.failed_count >= 1
+    assert run.status == RunStatus.FAILED
+    assert run.failed_count >= 1
     failed = list(CaseResult.objects.filter(run=run, passed=False))
 
     page = client.get(f"/portal/certification/{run_id}")
     html = page.text
-    assert page.status_code == 200 and "http-equiv" not in html and 'id="run-state">failed<' in html
+    assert page.status_code == 200
+    assert "http-equiv" not in html
+    assert 'id="run-state">failed<' in html
     assert f"<b>{run.passed_count}/{run.total}</b> <small>{run.failed_count} failed</small>" in html
     assert html.index('id="cert-summary"') < html.index('id="cert-failures"') < html.index('id="cert-passes"')
     shown = html.replace("&#x27;", "'").replace("&quot;", '"')
     for row in failed:
-        assert f'id="case-{row.case_id}"' in html and f"<strong>How to fix:</strong> {row.fix}" in shown
+        assert f'id="case-{row.case_id}"' in html
+        assert f"<strong>How to fix:</strong> {row.fix}" in shown
     assert '<details class="cert-passes" id="cert-passes">' in html  # passes folded
     for credential in cert.credentials.values():
         assert credential.secret not in html  # the exchanges show what was sent, never a key
 
     printable = client.get(f"/portal/certification/{run_id}/print")
-    assert printable.status_code == 200 and "Wallet certification report" in printable.text
-    assert 'id="cert-summary"' in printable.text and "Partial run (idempotency)" in printable.text
-    assert "default-src 'self'" in printable.headers["Content-Security-Policy"] and "<style" not in printable.text
+    assert printable.status_code == 200
+    assert "Wallet certification report" in printable.text
+    assert 'id="cert-summary"' in printable.text
+    assert "Partial run (idempotency)" in printable.text
+    assert "default-src 'self'" in printable.headers["Content-Security-Policy"]
+    assert "<style" not in printable.text
     assert client.get("/static/certification/print.css").status_code == 200
 
     document = client.get(f"/portal/certification/{run_id}.json")
-    assert document.status_code == 200 and "attachment" in document.headers["Content-Disposition"]
-    assert json.loads(document.text)["status"] == "failed" and len(json.loads(document.text)["cases"]) == run.total
+    assert document.status_code == 200
+    assert "attachment" in document.headers["Content-Disposition"]
+    assert json.loads(document.text)["status"] == "failed"
+    assert len(json.loads(document.text)["cases"]) == run.total
 
     home = client.get("/portal/").text
-    assert f'href="/portal/certification/{run_id}"' in home and "HOOK" not in home
+    assert f'href="/portal/certification/{run_id}"' in home
+    assert "HOOK" not in home
     assert "once certification is available" not in home
 
 
 @mock.patch("certification.services.publish")
 def test_a_second_run_is_refused_409_and_beyond_the_days_allowance_429_as_a_message_on_the_page(
-    _publish,
+    publish_mock,
     cert,  # noqa: F811
     live_hub,
     settings,
@@ -129,7 +142,8 @@ def test_a_second_run_is_refused_409_and_beyond_the_days_allowance_429_as_a_mess
     run_id_of(start(client, protocol="igsp", player_id=PLAYER, groups=["balance"]))
     again = start(client, protocol="igsp", player_id=PLAYER, groups=["balance"])
     assert again.status_code == 409
-    assert refusal(again).startswith("A run is already in progress.") and "still queued" in refusal(again)
+    assert refusal(again).startswith("A run is already in progress.")
+    assert "still queued" in refusal(again)
     # The other protocol is its own queue of one.
     run_id_of(start(client, protocol="public_api", session_id=SESSION, ext_cid=cert.slug, groups=["balance"]))
     finish_all(cert.partner)
@@ -140,8 +154,10 @@ def test_a_second_run_is_refused_409_and_beyond_the_days_allowance_429_as_a_mess
     )
     finish_all(cert.partner)
     spent = start(client, protocol="igsp", player_id=PLAYER, groups=["balance"])
-    assert spent.status_code == 429 and int(spent.headers["Retry-After"]) > 0
-    assert refusal(spent).startswith("Today's allowance of runs is spent.") and "00:00 UTC" in refusal(spent)
+    assert spent.status_code == 429
+    assert int(spent.headers["Retry-After"]) > 0
+    assert refusal(spent).startswith("Today's allowance of runs is spent.")
+    assert "00:00 UTC" in refusal(spent)
     assert CertificationRun.objects.filter(partner=cert.partner).count() == 3
 
     # Runs the account manager starts are not the partner's allowance.
@@ -154,7 +170,8 @@ def test_a_second_run_is_refused_409_and_beyond_the_days_allowance_429_as_a_mess
 def test_bad_input_is_a_clear_4xx_never_a_500(publish, cert, live_hub):  # noqa: F811
     client = enter(cert, live_hub)
     no_player = start(client, protocol="igsp", player_id="  ")
-    assert no_player.status_code == 400 and "Name the test player" in no_player.text
+    assert no_player.status_code == 400
+    assert "Name the test player" in no_player.text
     for fields in (
         {"protocol": "nope", "player_id": PLAYER},
         {"protocol": "igsp", "player_id": PLAYER, "groups": ["no-such-group"]},
@@ -162,18 +179,22 @@ def test_bad_input_is_a_clear_4xx_never_a_500(publish, cert, live_hub):  # noqa:
         {"protocol": "public_api", "session_id": SESSION, "ext_cid": "someone-elses"},
     ):
         refused = start(client, **fields)
-        assert refused.status_code == 400 and 'class="error"' in refused.text, fields
+        assert refused.status_code == 400, fields
+        assert 'class="error"' in refused.text, fields
     # A live partner may only certify against the test players its account manager declared.
     undeclared = start(client, protocol="igsp", player_id="a-real-player")
-    assert undeclared.status_code == 403 and "not one of this partner's declared test players" in refusal(undeclared)
+    assert undeclared.status_code == 403
+    assert "not one of this partner's declared test players" in refusal(undeclared)
     # Without the CSRF token, or without a portal session: refused, nothing started.
     page = client.get("/portal/certification")
     assert client.post("/portal/certification/start", data={"protocol": "igsp"}).status_code == 403
     with httpx.Client(base_url=live_hub.url, cookies=client.cookies) as other:
         other.cookies.delete("sessionid")
         anonymous = other.post("/portal/certification/start", data={"csrfmiddlewaretoken": csrf(page.text)})
-        assert anonymous.status_code == 403 and 'id="portal-denied"' in anonymous.text
-    assert not CertificationRun.objects.exists() and not publish.called
+        assert anonymous.status_code == 403
+        assert 'id="portal-denied"' in anonymous.text
+    assert not CertificationRun.objects.exists()
+    assert not publish.called
 
 
 def test_a_partner_never_opens_another_partners_run(two_partners, live_hub):

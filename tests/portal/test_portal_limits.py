@@ -1,4 +1,4 @@
-"""The portal's load on the database is bounded (issue #25 item 4): its pages are throttled per partner (429 with
+"""The portal's load on the database is bounded: its pages are throttled per partner (429 with
 Retry-After), and the endpoint health figures of /portal/ are computed at most once per
 HUB_PORTAL_HEALTH_CACHE_SECONDS per partner."""
 
@@ -24,7 +24,8 @@ def test_portal_pages_are_throttled_per_partner(two_partners, live_hub, admin_us
     others = portal_client(live_hub, portal_services.portal_link_issue(partner=b.partner, actor=admin_user).url)
     assert [client.get(path).status_code for path in ("/portal/", "/portal/log", "/portal/log")] == [200] * 3
     refused = client.get("/portal/log", params={"q": "alice"})
-    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert "Too many requests" in refused.text
     assert others.get("/portal/").status_code == 200  # another partner's budget is its own
 

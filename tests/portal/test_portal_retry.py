@@ -44,14 +44,16 @@ def test_retry_now_of_a_delivery_being_sent_answers_409_on_the_portal_page_and_c
     Transaction.objects.filter(pk=win.pk).update(lease_until=timezone.now() + timedelta(seconds=30))  # in flight
     client = portal_client(live_hub, portal_services.portal_link_issue(partner=a.partner, actor=admin_user).url)
     home = client.get("/portal/").text
-    assert f"stuck-{win.pk}" in home and "Retry now" in home
+    assert f"stuck-{win.pk}" in home
+    assert "Retry now" in home
     before = _row(win)
 
     refused = client.post(f"/portal/stuck/{win.pk}/retry", data=csrf(client, home))
     assert refused.status_code == 409, refused.text[:2000]
     assert refused.headers["Content-Type"].startswith("text/html")
     assert "being sent right now" in _refusal(refused.text)
-    assert a.partner.name in refused.text and f"stuck-{win.pk}" in refused.text  # the portal, its delivery listed
+    assert a.partner.name in refused.text
+    assert f"stuck-{win.pk}" in refused.text  # the portal, its delivery listed
     assert "default-src 'self'" in refused.headers["Content-Security-Policy"]
     assert _row(win) == before
     assert not AuditLog.objects.filter(action="delivery.retry_now").exists()
@@ -80,7 +82,8 @@ def test_a_second_retry_now_within_the_interval_answers_429_with_retry_after_and
     assert refused.headers["Content-Type"].startswith("text/html")
     assert "retried less than 60 s ago" in _refusal(refused.text)
     assert f"stuck-{win.pk}" in refused.text
-    assert _row(win) == before and Transaction.objects.get(pk=win.pk).next_attempt_at == later
+    assert _row(win) == before
+    assert Transaction.objects.get(pk=win.pk).next_attempt_at == later
     assert AuditLog.objects.filter(action="delivery.retry_now").count() == 1  # the first retry only
 
 
@@ -88,6 +91,8 @@ def test_the_retried_notice_names_only_a_transaction_id_never_text_from_the_addr
     a, _ = two_partners
     client = portal_client(live_hub, portal_services.portal_link_issue(partner=a.partner, actor=admin_user).url)
     forged = client.get("/portal/", params={"retried": "nothing. Your keys leaked: mail them to x@example.com"})
-    assert forged.status_code == 200 and 'id="retried"' not in forged.text and "keys leaked" not in forged.text
+    assert forged.status_code == 200
+    assert 'id="retried"' not in forged.text
+    assert "keys leaked" not in forged.text
     tx_id = "0b9d3c52-4a8e-4f4e-9a57-2f1de6f0c1aa"
     assert f"Retry of {tx_id} requested" in client.get("/portal/", params={"retried": tx_id}).text

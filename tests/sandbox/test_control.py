@@ -40,19 +40,24 @@ def test_put_tenant_creates_then_updates_and_never_echoes_secrets(client, db):
     )
     updated = put(client, "/t/acme", {"name": "Acme", "strict_sessions": True})
 
-    assert created.status_code == 201 and updated.status_code == 200
+    assert created.status_code == 201
+    assert updated.status_code == 200
     body = updated.json()
-    assert body["name"] == "Acme" and body["strict_sessions"] is True
-    assert body["igsp_api_key"] == IGSP_KEY and body["has_igsp_secret"] is True
+    assert body["name"] == "Acme"
+    assert body["strict_sessions"] is True
+    assert body["igsp_api_key"] == IGSP_KEY
+    assert body["has_igsp_secret"] is True
     assert body["default_balance"] == "250.5"
     assert body["urls"] == {
         "igsp_hooks": "http://testserver/t/acme/igsp/hooks",
         "adapter_base": "http://testserver/t/acme/adapter",
     }
-    assert IGSP_SECRET not in updated.content.decode() and INTEGRATION_KEY not in updated.content.decode()
+    assert IGSP_SECRET not in updated.content.decode()
+    assert INTEGRATION_KEY not in updated.content.decode()
     assert set(body["faults"]) == {"balance", "bet", "win", "refund"}
     tenant = SandboxTenant.objects.get(slug="acme")
-    assert tenant.default_balance == Decimal("250.5") and tenant.igsp_secret == IGSP_SECRET
+    assert tenant.default_balance == Decimal("250.5")
+    assert tenant.igsp_secret == IGSP_SECRET
 
 
 @pytest.mark.parametrize(
@@ -79,13 +84,15 @@ def test_put_tenant_validation(client, db, body):
 def test_put_tenant_bad_json(client, db):
     response = client.put("/t/acme", data=b"{", content_type="application/json")
 
-    assert response.status_code == 400 and response.json()["error"] == "invalid_json"
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_json"
 
 
 def test_put_tenant_number_no_decimal_holds(client, db):
     response = client.put("/t/acme", data=b'{"balance": 5e99999999999999999999}', content_type="application/json")
 
-    assert response.status_code == 400 and response.json()["error"] == "invalid_json"
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_json"
     assert not SandboxTenant.objects.exists()
 
 
@@ -95,15 +102,18 @@ def test_faults_replace_and_read(client, tenant):
     assert response.status_code == 200
     body = response.json()
     assert body["seed"] == 9
-    assert body["faults"]["bet"]["error_rate"] == 0.25 and body["faults"]["bet"]["stall_seconds"] == 1.5
+    assert body["faults"]["bet"]["error_rate"] == 0.25
+    assert body["faults"]["bet"]["stall_seconds"] == 1.5
     assert body["faults"]["win"]["error_rate"] == 0.0
 
     round_trip = put(client, f"/t/{tenant.slug}/faults", body)
-    assert round_trip.status_code == 200 and round_trip.json() == body
+    assert round_trip.status_code == 200
+    assert round_trip.json() == body
     assert client.get(f"/t/{tenant.slug}/faults").json() == body
 
     cleared = put(client, f"/t/{tenant.slug}/faults", {})
-    assert cleared.json()["faults"]["bet"]["error_rate"] == 0.0 and cleared.json()["seed"] is None
+    assert cleared.json()["faults"]["bet"]["error_rate"] == 0.0
+    assert cleared.json()["seed"] is None
 
 
 def test_set_balance_and_read_account(client, tenant):
@@ -154,7 +164,8 @@ def test_ledger_lists_accounts_transactions_and_totals(client, tenant):
     assert ledger["transactions"][0]["replays"] == 1
     assert ledger["transactions"][0]["refunded_by"] == ledger["transactions"][2]["tx_id"]
     summary = ledger["summary"]
-    assert summary["transactions"] == 5 and summary["money_movements"] == 3
+    assert summary["transactions"] == 5
+    assert summary["money_movements"] == 3
     assert summary["max_movements_per_tx"] == 1
     assert summary["movements_by_tx"][bet["transaction_id"]] == 1
     assert summary["per_player"] == [
@@ -229,6 +240,8 @@ def test_tenant_configure_keyword_service(db):
     )
     again = services.tenant_configure(slug="demo", default_balance="5")
 
-    assert again.pk == tenant.pk and again.igsp_secret == IGSP_SECRET and again.default_balance == Decimal("5")
+    assert again.pk == tenant.pk
+    assert again.igsp_secret == IGSP_SECRET
+    assert again.default_balance == Decimal("5")
     with pytest.raises(services.SandboxValidationError):
         services.tenant_configure(slug="demo", bogus=1)

@@ -50,7 +50,8 @@ def test_error_rate_one_answers_500_in_each_protocols_shape_and_moves_nothing(li
     public = live_adapter(client, "bet", bet_payload("sess-x"))
 
     assert igsp.status_code == 500
-    assert set(loads(igsp)) == {"error", "message", "status"} and loads(igsp)["status"] == 500
+    assert set(loads(igsp)) == {"error", "message", "status"}
+    assert loads(igsp)["status"] == 500
     assert public.status_code == 500
     assert "message" in loads(public)
     assert not SandboxTransaction.objects.exists()
@@ -71,8 +72,10 @@ def test_decline_code_answers_400_on_every_bet(live, live_tenant):
     igsp = live_igsp(client, igsp_body("bet"))
     public = live_adapter(client, "bet", bet_payload("sess-x"))
 
-    assert igsp.status_code == 400 and loads(igsp)["error"] == "bet_limit"
-    assert public.status_code == 400 and loads(public) == {"message": "Bet limit reached", "code": "bet_limit"}
+    assert igsp.status_code == 400
+    assert loads(igsp)["error"] == "bet_limit"
+    assert public.status_code == 400
+    assert loads(public) == {"message": "Bet limit reached", "code": "bet_limit"}
     assert live_igsp(client, igsp_body("win")).status_code == 200
     assert eur_balance(live_tenant) == Decimal("1010.00")
 
@@ -165,7 +168,8 @@ def test_drop_after_moves_money_then_closes_the_connection(live, live_tenant):
     # The hub retries the win with the same txID: money moved once, same answer every time.
     set_faults(live_tenant)
     retry = live_adapter(client, "win", win)
-    assert retry.status_code == 200 and loads(retry)["balance"] == "1002.50"
+    assert retry.status_code == 200
+    assert loads(retry)["balance"] == "1002.50"
     assert SandboxTransaction.objects.get(tx_id=win["txID"]).replays == 1
 
 

@@ -45,7 +45,9 @@ def test_bad_signature_is_401_in_the_igsp_error_shape(client, tenant):
 
     assert response.status_code == 401
     body = loads(response)
-    assert body["error"] == "unauthorized" and body["status"] == 401 and body["message"]
+    assert body["error"] == "unauthorized"
+    assert body["status"] == 401
+    assert body["message"]
 
 
 def test_body_changed_after_signing_is_rejected(client, tenant):
@@ -70,7 +72,7 @@ def test_timestamp_within_the_window_is_accepted(client, tenant):
     assert igsp_call(client, igsp_body("balance"), now=stale(4)).status_code == 200
 
 
-@pytest.mark.parametrize("key,secret", [("gp_live_other", IGSP_SECRET), (IGSP_KEY, "wrong-secret")])
+@pytest.mark.parametrize(("key", "secret"), [("gp_live_other", IGSP_SECRET), (IGSP_KEY, "wrong-secret")])
 def test_wrong_key_or_secret_is_401(client, tenant, key, secret):
     assert igsp_call(client, igsp_body("balance"), key=key, secret=secret).status_code == 401
 
@@ -122,7 +124,8 @@ def test_invalid_bet_bodies_are_400(client, tenant, change):
 
     assert response.status_code == 400
     body = loads(response)
-    assert set(body) == {"error", "message", "status"} and body["status"] == 400
+    assert set(body) == {"error", "message", "status"}
+    assert body["status"] == 400
     assert not SandboxTransaction.objects.exists()
 
 
@@ -169,7 +172,9 @@ def test_bet_debits_and_answers_balance_and_our_transaction_id(client, tenant):
     assert response.content == f'{{"balance":987.50,"transaction_id":"{tx.partner_tx_id}"}}'.encode()
     assert body["transaction_id"] != bet["transaction_id"]
     assert balance_of(tenant, "p1", "EUR") == Decimal("987.50")
-    assert tx.moved and tx.delta == Decimal("-12.50") and tx.status == TxStatus.APPLIED
+    assert tx.moved
+    assert tx.delta == Decimal("-12.50")
+    assert tx.status == TxStatus.APPLIED
 
 
 def test_integer_amounts_are_accepted(client, tenant):
@@ -205,7 +210,8 @@ def test_refund_credits_the_referenced_bet_once(client, tenant):
     first = igsp_call(client, igsp_body("refund", amount=Decimal("40.00"), bet_transaction_id=bet["transaction_id"]))
     second = igsp_call(client, igsp_body("refund", amount=Decimal("40.00"), bet_transaction_id=bet["transaction_id"]))
 
-    assert first.status_code == 200 and second.status_code == 200
+    assert first.status_code == 200
+    assert second.status_code == 200
     assert balance_of(tenant, "p1", "EUR") == Decimal("1000.00")
     refunds = SandboxTransaction.objects.filter(action="refund").order_by("id")
     assert [r.moved for r in refunds] == [True, False]
@@ -269,7 +275,8 @@ def test_replayed_rejection_is_identical_even_after_a_top_up(client, tenant):
 
     again = igsp_call(client, bet)
 
-    assert first.status_code == again.status_code == 400 and first.content == again.content
+    assert first.status_code == again.status_code == 400
+    assert first.content == again.content
     assert balance_of(tenant, "p1", "EUR") == Decimal("100")
 
 

@@ -59,7 +59,7 @@ def sandbox_process(tmp_path_factory):
     )
     port = _free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    log = open(var_dir / "gunicorn.log", "wb")
+    log = open(var_dir / "gunicorn.log", "wb")  # noqa: SIM115 - gunicorn writes to it until the teardown closes it
     proc = subprocess.Popen(
         [
             str(gunicorn),
@@ -116,7 +116,7 @@ def sandbox_process(tmp_path_factory):
 
 @pytest.fixture
 def sb(sandbox_process):
-    base_url, client = sandbox_process
+    _base_url, client = sandbox_process
     client.clear_faults(SLUG)
     client.reset_ledger(SLUG)
     return client

@@ -137,7 +137,7 @@ def assert_not_stored(secrets) -> None:
     tables = connection.introspection.table_names()
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f'SELECT * FROM "{table}"')
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - the database's own table names
             dump = repr(cursor.fetchall())
             for secret in secrets:
                 assert secret not in dump, f"plaintext secret found in table {table}"
@@ -188,14 +188,17 @@ def test_onboarding_issues_keys_and_shows_each_secret_once(admin_client, admin_u
     for secret in secrets:
         assert secret in body
     assert creds[CredentialPurpose.IGSP].public_id in body
-    assert str(partner.pk) in body and "acme-brand" in body
+    assert str(partner.pk) in body
+    assert "acme-brand" in body
     assert_not_in_messages(response, secrets)
 
     # what was written, all through the services
     assert partner.status == PartnerStatus.ACTIVE
     assert partner.account_manager == admin_user
-    assert partner.default_currency == "EUR" and partner.allowed_currencies == ["USD", "GBP"]
-    assert partner.ip_allowlist == ["203.0.113.0/24"] and partner.slug == "acme-casino"
+    assert partner.default_currency == "EUR"
+    assert partner.allowed_currencies == ["USD", "GBP"]
+    assert partner.ip_allowlist == ["203.0.113.0/24"]
+    assert partner.slug == "acme-casino"
     ext = partner.ext_clients.get()
     assert (ext.ext_cid, ext.base_url, ext.is_active) == ("acme-brand", "https://wallet.acme.example/api", True)
     actions = sorted(AuditLog.objects.filter(partner=partner).values_list("action", flat=True))
@@ -214,7 +217,8 @@ def test_refreshing_the_keys_page_does_not_onboard_twice_or_rotate_twice(admin_c
     first = admin_client.post(url("partner", "add"), data)
     assert_shown_once_page(first)
     again = admin_client.post(url("partner", "add"), data)  # the browser re-posts the same form
-    assert again.status_code == 200 and "already submitted" in again.content.decode()
+    assert again.status_code == 200
+    assert "already submitted" in again.content.decode()
     assert Partner.objects.filter(name="Refresh Casino").count() == 1
     partner = Partner.objects.get(name="Refresh Casino")
     assert partner.credentials.count() == 1
@@ -223,7 +227,8 @@ def test_refreshing_the_keys_page_does_not_onboard_twice_or_rotate_twice(admin_c
     missing = admin_client.post(
         url("partner", "add"), onboarding_data(name="Tokenless", submission=None, public_api_enabled=None)
     )
-    assert "no submission token" in missing.content.decode() and not Partner.objects.filter(name="Tokenless").exists()
+    assert "no submission token" in missing.content.decode()
+    assert not Partner.objects.filter(name="Tokenless").exists()
     # The same for a key action's confirmation page.
     token = secrets.token_urlsafe(24)
     fields = {"purpose": "igsp", "grace_seconds": "3600", "submission": token}
@@ -245,7 +250,8 @@ def test_onboarding_public_api_only_with_chosen_slug(admin_client):
     partner = Partner.objects.get(slug="acme-main")
     assert partner.status == PartnerStatus.ONBOARDING
     assert set(partner.credentials.values_list("purpose", flat=True)) == {"core_api", "integration_api"}
-    assert "igspSecretKey" not in body and "integrationApiKey" in body
+    assert "igspSecretKey" not in body
+    assert "integrationApiKey" in body
 
 
 def test_onboarding_accepts_http_loopback_in_development(admin_client, settings):
@@ -269,7 +275,7 @@ def _assert_nothing_written():
 
 
 @pytest.mark.parametrize(
-    "overrides, error",
+    ("overrides", "error"),
     [
         ({"igsp_hooks_url": "http://hooks.acme.example/igsp"}, "must use https"),
         ({"igsp_hooks_url": "https://user:pw@hooks.acme.example/igsp"}, "must not contain credentials"),
@@ -339,16 +345,18 @@ def test_change_partner_goes_through_service_with_actor(admin_client, admin_user
 
     assert response.status_code == 302
     igsp_partner.refresh_from_db()
-    assert igsp_partner.name == "Lucky Platform Ltd" and igsp_partner.allowed_currencies == ["USD", "GBP"]
+    assert igsp_partner.name == "Lucky Platform Ltd"
+    assert igsp_partner.allowed_currencies == ["USD", "GBP"]
     assert igsp_partner.max_in_flight == 8
     entry = AuditLog.objects.get(action="partner.update")
-    assert entry.actor == admin_user and entry.partner == igsp_partner
+    assert entry.actor == admin_user
+    assert entry.partner == igsp_partner
     assert entry.changes["name"] == {"from": "Lucky Platform", "to": "Lucky Platform Ltd"}
     assert entry.changes["max_in_flight"] == {"from": None, "to": 8}
 
 
 @pytest.mark.parametrize(
-    "bad_url, error",
+    ("bad_url", "error"),
     [
         ("http://hooks.lucky.example/igsp", "must use https"),
         ("https://admin:secret@hooks.lucky.example/igsp", "must not contain credentials"),
@@ -428,7 +436,9 @@ def test_enabling_a_protocol_issues_its_keys_once(admin_client, igsp_partner):
     body = assert_shown_once_page(response)
     core = igsp_partner.credentials.get(purpose=CredentialPurpose.CORE_API)
     integration = igsp_partner.credentials.get(purpose=CredentialPurpose.INTEGRATION_API)
-    assert plaintext(core) in body and plaintext(integration) in body and "lucky-one" in body
+    assert plaintext(core) in body
+    assert plaintext(integration) in body
+    assert "lucky-one" in body
     assert igsp_partner.secret not in body  # the existing IGSP key is not shown
     assert_pages_hide(admin_client, later_pages(igsp_partner), [plaintext(core), plaintext(integration)])
 
@@ -438,14 +448,17 @@ def test_enabling_a_protocol_issues_its_keys_once(admin_client, igsp_partner):
 
 def test_issue_key_action_shows_new_secret_once(admin_client, public_partner):
     first = run_action(admin_client, "partner", "issue_keys", [public_partner.pk])
-    assert first.status_code == 200 and ACTION_TEMPLATE in template_names(first)
+    assert first.status_code == 200
+    assert ACTION_TEMPLATE in template_names(first)
 
     response = apply_action(admin_client, "partner", "issue_keys", [public_partner.pk], purpose="core_api")
 
     body = assert_shown_once_page(response)
     new = public_partner.credentials.filter(purpose="core_api").order_by("-created_at").first()
-    assert new.pk != public_partner.core_credential.pk and new.state == CredentialState.ACTIVE
-    assert plaintext(new) in body and "apiKey" in body
+    assert new.pk != public_partner.core_credential.pk
+    assert new.state == CredentialState.ACTIVE
+    assert plaintext(new) in body
+    assert "apiKey" in body
     assert public_partner.api_key not in body
     assert_pages_hide(admin_client, later_pages(public_partner), [plaintext(new)])
 
@@ -453,7 +466,8 @@ def test_issue_key_action_shows_new_secret_once(admin_client, public_partner):
 def test_rotate_partner_key_old_retiring_for_grace_new_active_shown_once(admin_client, admin_user, igsp_partner):
     old = igsp_partner.credential
     first = run_action(admin_client, "partner", "rotate_keys", [igsp_partner.pk])
-    assert first.status_code == 200 and "Grace period" in first.content.decode()
+    assert first.status_code == 200
+    assert "Grace period" in first.content.decode()
     assert Credential.objects.filter(partner=igsp_partner).count() == 1  # nothing happens before confirming
 
     before = timezone.now()
@@ -467,14 +481,17 @@ def test_rotate_partner_key_old_retiring_for_grace_new_active_shown_once(admin_c
     assert abs((old.expires_at - (before + timedelta(seconds=3600))).total_seconds()) < 10
     new = Credential.objects.get(partner=igsp_partner, state=CredentialState.ACTIVE)
     new_secret = plaintext(new)
-    assert new_secret in body and new.public_id in body and "igspSecretKey" in body
+    assert new_secret in body
+    assert new.public_id in body
+    assert "igspSecretKey" in body
     assert igsp_partner.secret not in body
     assert {k.credential.pk for k in selectors.partner_verifying_keys(partner=igsp_partner, purpose="igsp")} == {
         old.pk,
         new.pk,
     }
     entry = AuditLog.objects.get(action="credential.rotate")
-    assert entry.actor == admin_user and entry.changes["grace_seconds"] == 3600
+    assert entry.actor == admin_user
+    assert entry.changes["grace_seconds"] == 3600
     assert_not_in_messages(response, [new_secret])
     assert_pages_hide(admin_client, later_pages(igsp_partner), [new_secret, igsp_partner.secret])
     assert_not_stored([new_secret, igsp_partner.secret])
@@ -484,7 +501,8 @@ def test_rotate_credential_action_defaults_to_configured_grace(admin_client, igs
     settings.HUB_KEY_GRACE_SECONDS = 7200
     old = igsp_partner.credential
     first = run_action(admin_client, "credential", "rotate", [old.pk])
-    assert first.status_code == 200 and 'value="7200"' in first.content.decode()
+    assert first.status_code == 200
+    assert 'value="7200"' in first.content.decode()
 
     before = timezone.now()
     response = apply_action(admin_client, "credential", "rotate", [old.pk], grace_seconds="7200")
@@ -526,7 +544,8 @@ def test_rotating_a_retiring_key_in_the_admin_is_refused_and_keeps_its_expiry(ad
 
     response = apply_action(admin_client, "credential", "rotate", [old.pk], grace_seconds="2592000")
 
-    assert response.status_code == 302 and SECRETS_TEMPLATE not in template_names(response)
+    assert response.status_code == 302
+    assert SECRETS_TEMPLATE not in template_names(response)
     assert "already retiring" in admin_client.get(response["Location"]).content.decode()
     old.refresh_from_db()
     assert (old.state, old.expires_at) == (CredentialState.RETIRING, expires_at)
@@ -536,7 +555,8 @@ def test_rotating_a_retiring_key_in_the_admin_is_refused_and_keeps_its_expiry(ad
 def test_revoke_credential_requires_confirmation_then_revokes(admin_client, admin_user, igsp_partner):
     cred = igsp_partner.credential
     unconfirmed = apply_action(admin_client, "credential", "revoke", [cred.pk], reason="leaked")
-    assert unconfirmed.status_code == 200 and ACTION_TEMPLATE in template_names(unconfirmed)
+    assert unconfirmed.status_code == 200
+    assert ACTION_TEMPLATE in template_names(unconfirmed)
     cred.refresh_from_db()
     assert cred.state == CredentialState.ACTIVE
 
@@ -544,10 +564,12 @@ def test_revoke_credential_requires_confirmation_then_revokes(admin_client, admi
 
     assert response.status_code == 302
     cred.refresh_from_db()
-    assert cred.state == CredentialState.REVOKED and cred.revoked_at is not None
+    assert cred.state == CredentialState.REVOKED
+    assert cred.revoked_at is not None
     assert selectors.partner_verifying_keys(partner=igsp_partner, purpose="igsp") == []
     entry = AuditLog.objects.get(action="credential.revoke")
-    assert entry.actor == admin_user and entry.changes["reason"] == "leaked"
+    assert entry.actor == admin_user
+    assert entry.changes["reason"] == "leaked"
 
 
 def test_revoke_partner_keys_by_purpose(admin_client, public_partner):
@@ -562,7 +584,8 @@ def test_revoke_partner_keys_by_purpose(admin_client, public_partner):
 
 def test_suspend_and_activate_partner_with_audit(admin_client, admin_user, igsp_partner):
     first = run_action(admin_client, "partner", "suspend_partners", [igsp_partner.pk])
-    assert first.status_code == 200 and ACTION_TEMPLATE in template_names(first)
+    assert first.status_code == 200
+    assert ACTION_TEMPLATE in template_names(first)
 
     response = apply_action(
         admin_client, "partner", "suspend_partners", [igsp_partner.pk], reason="unpaid invoices", confirm="on"
@@ -571,14 +594,16 @@ def test_suspend_and_activate_partner_with_audit(admin_client, admin_user, igsp_
     igsp_partner.refresh_from_db()
     assert igsp_partner.status == PartnerStatus.SUSPENDED
     suspend = AuditLog.objects.get(action="partner.suspend")
-    assert suspend.actor == admin_user and suspend.changes["reason"] == "unpaid invoices"
+    assert suspend.actor == admin_user
+    assert suspend.changes["reason"] == "unpaid invoices"
 
     response = run_action(admin_client, "partner", "activate_partners", [igsp_partner.pk])
     assert response.status_code == 302
     igsp_partner.refresh_from_db()
     assert igsp_partner.status == PartnerStatus.ACTIVE
     activate = AuditLog.objects.get(action="partner.activate")
-    assert activate.actor == admin_user and activate.changes["status"] == {"from": "suspended", "to": "active"}
+    assert activate.actor == admin_user
+    assert activate.changes["status"] == {"from": "suspended", "to": "active"}
 
 
 def test_actions_run_from_the_partner_page(admin_client, admin_user, igsp_partner):
@@ -654,7 +679,8 @@ def test_ext_cid_admin_add_through_service(admin_client, public_partner):
 
     assert response.status_code == 302
     ext = ExtClient.objects.get(ext_cid="brand-three")
-    assert ext.partner == public_partner and ext.currencies == ["USD"]
+    assert ext.partner == public_partner
+    assert ext.currencies == ["USD"]
     assert AuditLog.objects.filter(action="extclient.create", object_id=str(ext.pk)).exists()
 
 
@@ -713,4 +739,6 @@ def test_partner_changelist_columns_and_status_filter(admin_client, igsp_partner
 
     assert [p.pk for p in response.context["cl"].result_list] == [public_partner.pk]
     body = admin_client.get(url("partner", "changelist")).content.decode()
-    assert "IGSP" in body and "Public API" in body and "lucky-platform" in body
+    assert "IGSP" in body
+    assert "Public API" in body
+    assert "lucky-platform" in body

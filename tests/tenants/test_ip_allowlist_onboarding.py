@@ -28,7 +28,7 @@ WARNING = "No inbound IP allowlist"
 def keys_page(admin_client, **overrides) -> str:
     response = admin_client.post(reverse("admin:tenants_partner_add"), onboarding_data(**overrides))
     assert response.status_code == 200, response.content[:500]
-    assert [t.name for t in response.templates][0] == "admin/tenants/credentials_issued.html"
+    assert next(t.name for t in response.templates) == "admin/tenants/credentials_issued.html"
     return response.content.decode()
 
 
@@ -37,14 +37,17 @@ def test_the_keys_page_shows_the_allowlist_the_partner_was_onboarded_with(admin_
 
     body = keys_page(admin_client, ip_allowlist="203.0.113.0/24, 198.51.100.7")
 
-    assert "Inbound IP allowlist" in body and "203.0.113.0/24, 198.51.100.7" in body
+    assert "Inbound IP allowlist" in body
+    assert "203.0.113.0/24, 198.51.100.7" in body
     assert WARNING not in body
 
 
 def test_an_empty_allowlist_reads_any_address_and_is_warned_about_in_production(admin_client, settings):
     settings.HUB_WARN_EMPTY_IP_ALLOWLIST = False
     quiet = keys_page(admin_client, ip_allowlist="")
-    assert "Inbound IP allowlist" in quiet and ANY_ADDRESS in quiet and WARNING not in quiet
+    assert "Inbound IP allowlist" in quiet
+    assert ANY_ADDRESS in quiet
+    assert WARNING not in quiet
 
     settings.HUB_WARN_EMPTY_IP_ALLOWLIST = True
     loud = keys_page(admin_client, name="Open Casino", ip_allowlist="", **{"ext_clients-0-ext_cid": "open-brand"})
@@ -71,7 +74,9 @@ def test_the_rotate_keys_page_shows_the_allowlist_too(admin_client, igsp_partner
         admin_client, "partner", "rotate_keys", [igsp_partner.pk], purpose="igsp", grace_seconds="60"
     ).content.decode()
 
-    assert "Copy now" in body and "192.0.2.0/24" in body and WARNING not in body
+    assert "Copy now" in body
+    assert "192.0.2.0/24" in body
+    assert WARNING not in body
 
 
 def test_the_registration_api_takes_validates_and_returns_the_allowlist(client, settings):
@@ -89,7 +94,8 @@ def test_the_registration_api_takes_validates_and_returns_the_allowlist(client, 
     )
 
     assert resp.status_code == 201, resp.content
-    assert resp.json()["ipAllowlist"] == ["203.0.113.0/24"] and "warnings" not in resp.json()
+    assert resp.json()["ipAllowlist"] == ["203.0.113.0/24"]
+    assert "warnings" not in resp.json()
     assert Partner.objects.get(name="Fox").ip_allowlist == ["203.0.113.0/24"]
     bad = client.post(
         "/api/v1/partners/register",
@@ -97,7 +103,8 @@ def test_the_registration_api_takes_validates_and_returns_the_allowlist(client, 
         content_type="application/json",
         HTTP_X_ADMIN_KEY="test-admin-key",
     )
-    assert bad.status_code == 400 and "ipAllowlist" in bad.json()["message"]
+    assert bad.status_code == 400
+    assert "ipAllowlist" in bad.json()["message"]
     open_ = client.post(
         "/api/v1/partners/register",
         {**body, "name": "Open", "ipAllowlist": []},
@@ -105,7 +112,8 @@ def test_the_registration_api_takes_validates_and_returns_the_allowlist(client, 
         HTTP_X_ADMIN_KEY="test-admin-key",
     )
     assert open_.status_code == 201
-    assert open_.json()["ipAllowlist"] == [] and WARNING in open_.json()["warnings"][0]
+    assert open_.json()["ipAllowlist"] == []
+    assert WARNING in open_.json()["warnings"][0]
 
 
 def test_the_onboard_command_takes_the_allowlist_and_warns_when_empty(settings):
@@ -142,7 +150,8 @@ def test_the_onboard_command_takes_the_allowlist_and_warns_when_empty(settings):
         stdout=out,
         stderr=err,
     )
-    assert json.loads(out.getvalue())["ipAllowlist"] == [] and WARNING in err.getvalue()
+    assert json.loads(out.getvalue())["ipAllowlist"] == []
+    assert WARNING in err.getvalue()
 
     with pytest.raises(CommandError, match="not-an-ip"):
         call_command(

@@ -32,7 +32,8 @@ def onboard(**overrides):
 
 def assert_nothing_written() -> None:
     assert (Partner.objects.count(), ExtClient.objects.count(), Credential.objects.count()) == (0, 0, 0)
-    assert AuditLog.objects.count() == 0 and FormSubmission.objects.count() == 0
+    assert AuditLog.objects.count() == 0
+    assert FormSubmission.objects.count() == 0
 
 
 def test_onboarding_creates_the_partner_its_extcids_and_the_keys_of_its_protocols(settings):
@@ -51,7 +52,8 @@ def test_onboarding_creates_the_partner_its_extcids_and_the_keys_of_its_protocol
     )
 
     partner = Partner.objects.get()
-    assert result.partner == partner and partner.slug == "acme-casino"
+    assert result.partner == partner
+    assert partner.slug == "acme-casino"
     assert partner.status == PartnerStatus.ONBOARDING  # the gate is on: live after a passing certification run
     assert (partner.default_currency, partner.allowed_currencies) == ("EUR", ["USD"])
     brand, dark = (ExtClient.objects.get(ext_cid=e) for e in ("acme-brand", "acme-dark"))
@@ -115,11 +117,12 @@ def test_a_form_without_its_token_is_refused_but_no_token_is_needed_outside_a_fo
 
     onboard()  # the API, the command and scripts: no form, no token
 
-    assert Partner.objects.count() == 1 and FormSubmission.objects.count() == 0
+    assert Partner.objects.count() == 1
+    assert FormSubmission.objects.count() == 0
 
 
 @pytest.mark.parametrize(
-    "overrides, error",
+    ("overrides", "error"),
     [
         ({"igsp": False, "public_api": False}, "Enable at least one protocol"),
         ({"igsp_hooks_url": ""}, "IGSP partners need a hooks URL"),

@@ -1,4 +1,4 @@
-"""Partner URLs cannot point inside: loopback, private, link-local, metadata, legacy IPv4 spellings (issue #12 §3).
+"""Partner URLs cannot point inside: loopback, private, link-local, metadata, legacy IPv4 spellings.
 
 Save-time refusal through every door (the validator, the admin, the registration API, the CLI); the
 connect-time check on the socket is in tests/wallet/test_transport_limits.py.
@@ -111,7 +111,8 @@ def test_inside_addresses_are_refused_whatever_the_loopback_flag(settings, url, 
     error = refused(url)
     message = " ".join(error.messages)
     assert "public" in message or "standard" in message or "valid" in message, message
-    assert "169.254" not in message and "10.0.0.1" not in message  # no internal detail echoed
+    assert "169.254" not in message
+    assert "10.0.0.1" not in message  # no internal detail echoed
 
 
 @pytest.mark.parametrize("url", LOOPBACK)
@@ -146,7 +147,8 @@ def test_a_name_resolving_inside_is_refused(settings, monkeypatch):
     for host in ("wallet.sneaky.example", "meta.sneaky.example", "v6.sneaky.example"):
         error = refused(f"https://{host}/hooks")
         assert error.code == "private_destination"
-        assert "resolves" in error.messages[0] and "127.0.0.1" not in error.messages[0]
+        assert "resolves" in error.messages[0]
+        assert "127.0.0.1" not in error.messages[0]
     validate_partner_url("https://wallet.fine.example/hooks")
     settings.HUB_ALLOW_HTTP_LOOPBACK = True  # loopback allowed: the name resolving to 127.0.0.1 passes
     validate_partner_url("https://v6.sneaky.example/hooks")
@@ -208,7 +210,7 @@ def test_admin_inline_refuses_an_inside_base_url(admin_client, public_partner):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
-    "payload, field",
+    ("payload", "field"),
     [
         ({"integrationMode": "igsp", "igspHooksUrl": "https://169.254.169.254/latest"}, "igspHooksUrl"),
         ({"integrationMode": "igsp", "igspHooksUrl": "https://2130706433/hooks"}, "igspHooksUrl"),
@@ -226,7 +228,8 @@ def test_registration_api_refuses_an_inside_url(live_server, payload, field):
     assert resp.json()["error"] == "invalid_request"
     assert field in resp.json()["message"]
     assert "public" in resp.text or "standard form" in resp.text
-    assert not Partner.objects.exists() and not Credential.objects.exists()
+    assert not Partner.objects.exists()
+    assert not Credential.objects.exists()
 
 
 @pytest.mark.django_db

@@ -54,7 +54,8 @@ def test_superuser_sees_every_partner_with_filters_and_search(client, superuser,
         resp = client.get(url(model))
         assert resp.status_code == 200, model
         body = resp.content.decode()
-        assert "Alpha Casino" in body and "Bravo Casino" in body, model
+        assert "Alpha Casino" in body, model
+        assert "Bravo Casino" in body, model
     a_win = two_ledgers["a"]["win"]
     resp = client.get(
         url("transaction"),
@@ -211,7 +212,8 @@ def test_the_change_form_still_runs_the_delivery_actions_and_nothing_else_saves(
             url("transaction", "change", win.pk),
             {"CHANGE_FORM-action": "resolve_manually", helpers.ACTION_CHECKBOX_NAME: str(win.pk)},
         )
-    assert resp.status_code == 200 and "resolve-reason" in resp.content.decode()
+    assert resp.status_code == 200
+    assert "resolve-reason" in resp.content.decode()
 
 
 def test_session_key_hash_never_shown(client, superuser, two_ledgers):
@@ -226,7 +228,8 @@ def test_session_key_hash_never_shown(client, superuser, two_ledgers):
     ):
         body = client.get(page).content.decode()
         assert session.key_hash not in body, page
-        assert "key_hash" not in body and "Key hash" not in body, page
+        assert "key_hash" not in body, page
+        assert "Key hash" not in body, page
     # Nor can it be searched for.
     resp = client.get(url("gamesession"), {"q": session.key_hash})
     assert list(resp.context["cl"].result_list) == []
@@ -239,10 +242,13 @@ def test_transaction_page_shows_its_attempts_inline(client, manager_a, ledger, t
     resp = client.get(url("transaction", "change", win.pk))
     assert resp.status_code == 200
     body = resp.content.decode()
-    assert "a-attempt-error" in body and "second-attempt" in body
+    assert "a-attempt-error" in body
+    assert "second-attempt" in body
     inline = [fs for fs in resp.context["inline_admin_formsets"] if fs.opts.model._meta.model_name == "deliveryattempt"]
-    assert len(inline) == 1 and len(inline[0].formset.forms) == 2
-    assert not inline[0].has_add_permission and not inline[0].has_change_permission
+    assert len(inline) == 1
+    assert len(inline[0].formset.forms) == 2
+    assert not inline[0].has_add_permission
+    assert not inline[0].has_change_permission
 
 
 def test_changelist_query_count_does_not_grow_with_rows(
@@ -276,9 +282,13 @@ def test_retry_now_requeues_pending_delivery_and_audits(
     schedule.assert_called_once()  # the partner's delivery pump is queued
     assert schedule.call_args.args[0] == str(win.partner_id)
     win.refresh_from_db()
-    assert win.next_attempt_at <= timezone.now() and win.lease_until is None and win.status == TxStatus.PENDING
+    assert win.next_attempt_at <= timezone.now()
+    assert win.lease_until is None
+    assert win.status == TxStatus.PENDING
     entry = AuditLog.objects.get(action="delivery.retry_now")
-    assert entry.actor == manager_a and entry.object_id == str(win.pk) and entry.partner == win.partner
+    assert entry.actor == manager_a
+    assert entry.object_id == str(win.pk)
+    assert entry.partner == win.partner
     messages = [str(m) for m in resp.wsgi_request._messages]
     assert any("Queued 1 delivery" in m for m in messages)
     assert any("Skipped 1" in m for m in messages)  # the confirmed bet
@@ -298,7 +308,8 @@ def test_retry_now_leaves_a_held_lease_alone_and_is_rate_limited_per_delivery(
         resp = run_action(client, "retry_now", win)
     schedule.assert_not_called()
     win.refresh_from_db()
-    assert win.lease_until == held and not AuditLog.objects.filter(action="delivery.retry_now").exists()
+    assert win.lease_until == held
+    assert not AuditLog.objects.filter(action="delivery.retry_now").exists()
     assert any("being sent right now" in str(m) for m in resp.wsgi_request._messages)
     with pytest.raises(Conflict):
         services.delivery_retry_now(tx=win, actor="test")
@@ -311,7 +322,8 @@ def test_retry_now_leaves_a_held_lease_alone_and_is_rate_limited_per_delivery(
     assert any("retried less than" in str(m) for m in again.wsgi_request._messages)
     with pytest.raises(services.RetryTooSoon) as refused:
         services.delivery_retry_now(tx=win, actor="test")
-    assert refused.value.status_code == 429 and refused.value.retry_after == 60
+    assert refused.value.status_code == 429
+    assert refused.value.retry_after == 60
     assert AuditLog.objects.filter(action="delivery.retry_now").count() == 1
 
 
@@ -338,7 +350,8 @@ def test_resolve_manually_asks_a_reason_then_resolves_and_audits(client, manager
     assert str(win.pk) in resp.content.decode()
     # A reason is required: a blank one is refused and nothing changes.
     resp = run_action(client, "resolve_manually", win, apply="1", **{"resolve-reason": "   "})
-    assert resp.status_code == 200 and resp.context["form"].errors["reason"]
+    assert resp.status_code == 200
+    assert resp.context["form"].errors["reason"]
     win.refresh_from_db()
     assert win.status == TxStatus.PENDING
     assert not AuditLog.objects.filter(action="delivery.resolve_manually").exists()
@@ -348,9 +361,12 @@ def test_resolve_manually_asks_a_reason_then_resolves_and_audits(client, manager
     )
     assert resp.status_code == 302
     win.refresh_from_db()
-    assert win.status == TxStatus.RESOLVED and win.resolution_note == "Partner credited by hand, ticket 4711"
+    assert win.status == TxStatus.RESOLVED
+    assert win.resolution_note == "Partner credited by hand, ticket 4711"
     entry = AuditLog.objects.get(action="delivery.resolve_manually")
-    assert entry.actor == manager_a and entry.object_id == str(win.pk) and entry.partner == win.partner
+    assert entry.actor == manager_a
+    assert entry.object_id == str(win.pk)
+    assert entry.partner == win.partner
     assert entry.changes["reason"] == "Partner credited by hand, ticket 4711"
 
 
@@ -371,7 +387,8 @@ def test_manager_cannot_act_on_another_partners_transactions(client, manager_a, 
         run_action(client, "retry_now", b_win)
     run_action(client, "resolve_manually", b_win, apply="1", **{"resolve-reason": "not mine"})
     b_win.refresh_from_db()
-    assert b_win.status == TxStatus.PENDING and not schedule.called
+    assert b_win.status == TxStatus.PENDING
+    assert not schedule.called
     assert not AuditLog.objects.filter(action__startswith="delivery.").exists()
 
 
@@ -382,7 +399,8 @@ def test_actions_need_change_permission(client, django_user_model, partner_a, tw
     client.force_login(viewer)
     win = two_ledgers["a"]["win"]
     resp = client.get(url("transaction"))
-    assert resp.status_code == 200 and "retry_now" not in resp.content.decode()
+    assert resp.status_code == 200
+    assert "retry_now" not in resp.content.decode()
     run_action(client, "retry_now", win)
     run_action(client, "resolve_manually", win, apply="1", **{"resolve-reason": "x"})
     win.refresh_from_db()
@@ -442,6 +460,7 @@ def test_round_and_transaction_pages_link_to_a_working_round_details_page(client
         assert links, page
         details = client.get(links[0])
         assert details.status_code == 200
-        assert str(a["bet"].round_id) in details.content.decode() and str(a["win"].pk) in details.content.decode()
+        assert str(a["bet"].round_id) in details.content.decode()
+        assert str(a["win"].pk) in details.content.decode()
     # The round list has the link column too.
     assert ">Round details<" in client.get(url("round")).content.decode()

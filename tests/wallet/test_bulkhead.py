@@ -134,7 +134,9 @@ def test_a_partners_own_bet_cap_overrides_the_default_and_is_audited(wired, game
     try:
         with pytest.raises(bulkhead.PartnerBusy) as err:
             services.bet_place(session=session, amount=Decimal("1.00"))
-        assert err.value.status_code == 503 and err.value.code == "partner_busy" and err.value.retry_after == 1
+        assert err.value.status_code == 503
+        assert err.value.code == "partner_busy"
+        assert err.value.retry_after == 1
         assert not Transaction.objects.filter(session_id=sid).exists()
     finally:
         bulkhead.store().release(bulkhead.bet_key(wired.partner.pk), held)
@@ -157,11 +159,13 @@ def test_the_thread_guard_counts_per_partner_and_gives_back():
     from wallet import bulkhead
 
     guard = bulkhead.ThreadGuard()
-    assert guard.acquire("a", 2) and guard.acquire("a", 2)
+    assert guard.acquire("a", 2)
+    assert guard.acquire("a", 2)
     assert not guard.acquire("a", 2)  # full for a …
     assert guard.acquire("b", 2)  # … not for b
     guard.release("a")
-    assert guard.held("a") == 1 and guard.acquire("a", 2)
+    assert guard.held("a") == 1
+    assert guard.acquire("a", 2)
     for key in ("a", "a", "b"):
         guard.release(key)
     assert guard.held("a") == guard.held("b") == 0
@@ -226,10 +230,12 @@ def test_the_bet_cap_is_set_in_the_admin_and_audited(admin_client, admin_user, i
     igsp_partner.refresh_from_db()
     assert igsp_partner.max_bets_in_flight == 4
     entry = AuditLog.objects.get(action="partner.update")
-    assert entry.actor == admin_user and entry.changes == {"max_bets_in_flight": {"from": None, "to": 4}}
+    assert entry.actor == admin_user
+    assert entry.changes == {"max_bets_in_flight": {"from": None, "to": 4}}
     data.update(max_bets_in_flight="300")
     page = admin_client.post(change, data)
-    assert page.status_code == 200 and "less than or equal to 256" in page.content.decode()
+    assert page.status_code == 200
+    assert "less than or equal to 256" in page.content.decode()
     igsp_partner.refresh_from_db()
     assert igsp_partner.max_bets_in_flight == 4
 
@@ -296,11 +302,14 @@ def test_the_cap_holds_under_concurrency(slot_store):
 
     tokens = run_together(n, attempt)
     granted = [t for t in tokens if t is not None]
-    assert len(granted) == cap and peak[0] == cap and len(set(granted)) == cap
+    assert len(granted) == cap
+    assert peak[0] == cap
+    assert len(set(granted)) == cap
     assert slot_store.acquire(key, cap, 30) is None
     slot_store.release(key, granted[0])
     again = slot_store.acquire(key, cap, 30)
-    assert again is not None and slot_store.acquire(key, cap, 30) is None
+    assert again is not None
+    assert slot_store.acquire(key, cap, 30) is None
     for token in [again, *granted[1:]]:
         slot_store.release(key, token)
     assert all(t is not None for t in [slot_store.acquire(key, cap, 30) for _ in range(cap)])
@@ -311,13 +320,14 @@ def test_a_slot_is_given_back_when_the_call_raises(slot_store):
 
     key = f"test:{uuid.uuid4().hex}"
     for _ in range(3):
-        with pytest.raises(RuntimeError):
-            with bulkhead.slot(key, 1, using=slot_store, ttl=30):
-                raise RuntimeError("the partner call blew up")
-    with bulkhead.slot(key, 1, using=slot_store, ttl=30):
-        with pytest.raises(bulkhead.PartnerBusy):
-            with bulkhead.slot(key, 1, using=slot_store, ttl=30):
-                pass
+        with pytest.raises(RuntimeError), bulkhead.slot(key, 1, using=slot_store, ttl=30):
+            raise RuntimeError("the partner call blew up")
+    with (
+        bulkhead.slot(key, 1, using=slot_store, ttl=30),
+        pytest.raises(bulkhead.PartnerBusy),
+        bulkhead.slot(key, 1, using=slot_store, ttl=30),
+    ):
+        pass
     with bulkhead.slot(key, 1, using=slot_store, ttl=30):
         pass
 
@@ -325,7 +335,8 @@ def test_a_slot_is_given_back_when_the_call_raises(slot_store):
 def test_an_expired_slot_is_reclaimed(slot_store):
     key = f"test:{uuid.uuid4().hex}"
     leaked = slot_store.acquire(key, 1, 0.3)  # a process killed mid-call never releases it
-    assert leaked is not None and slot_store.acquire(key, 1, 30) is None
+    assert leaked is not None
+    assert slot_store.acquire(key, 1, 30) is None
     time.sleep(0.5)
     assert slot_store.acquire(key, 1, 30) is not None
 
@@ -337,8 +348,10 @@ def test_with_redis_the_cap_is_shared_by_every_process():
     one, other = bulkhead.RedisSlots(django_settings.REDIS_URL), bulkhead.RedisSlots(django_settings.REDIS_URL)
     key = f"test:{uuid.uuid4().hex}"
     token = one.acquire(key, 2, 30)
-    assert token is not None and other.acquire(key, 2, 30) is not None
-    assert one.acquire(key, 2, 30) is None and other.acquire(key, 2, 30) is None
+    assert token is not None
+    assert other.acquire(key, 2, 30) is not None
+    assert one.acquire(key, 2, 30) is None
+    assert other.acquire(key, 2, 30) is None
     one.release(key, token)
     assert other.acquire(key, 2, 30) is not None
 
@@ -349,6 +362,7 @@ def test_redis_down_falls_back_to_the_process_cap():
     store = bulkhead.RedisSlots("redis://127.0.0.1:1/0")  # nothing listens there
     key = f"test:{uuid.uuid4().hex}"
     token = store.acquire(key, 1, 30)
-    assert token is not None and store.acquire(key, 1, 30) is None
+    assert token is not None
+    assert store.acquire(key, 1, 30) is None
     store.release(key, token)
     assert store.acquire(key, 1, 30) is not None

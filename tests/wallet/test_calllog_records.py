@@ -72,7 +72,10 @@ def test_values_the_one_pass_does_not_take_go_the_general_way():
 def test_a_large_record_is_cut_and_secrets_never_stay():
     big = {"items": ["v" * 100] * 100, "secret": "hunter2", "note": "Bearer abcDEF1234567890abcdefXYZ"}
     record = calllog.bounded(big)
-    assert record["truncated"] is True and len(record["preview"]) == calllog.MAX_CHARS
+    assert record["truncated"] is True
+    assert len(record["preview"]) == calllog.MAX_CHARS
     assert "hunter2" not in str(record)
     small = calllog.bounded({"secret": "hunter2", "note": "Bearer abcDEF1234567890abcdefXYZ", "amount": Decimal("2.5")})
-    assert small["secret"] == "[REDACTED]" and "abcDEF" not in small["note"] and small["amount"] == "2.5"
+    assert small["secret"] == "[REDACTED]"
+    assert "abcDEF" not in small["note"]
+    assert small["amount"] == "2.5"

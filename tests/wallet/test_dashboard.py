@@ -49,15 +49,18 @@ def test_dashboard_is_scoped_and_puts_trouble_first(partner_a, partner_b, manage
     ledger.bet_and_win(ledger.session(partner_a), "5.00", "2.00")
     mine = operations_dashboard(user=manager_a)
     assert [p.partner for p in mine] == [partner_a]
-    assert mine[0].today[0].ggr == Decimal("3.00") and mine[0].currency == "EUR"
-    assert sum(Decimal(v) for v in mine[0].bets) == Decimal("5.00") and len(mine[0].slots) == 24
+    assert mine[0].today[0].ggr == Decimal("3.00")
+    assert mine[0].currency == "EUR"
+    assert sum(Decimal(v) for v in mine[0].bets) == Decimal("5.00")
+    assert len(mine[0].slots) == 24
 
     everyone = operations_dashboard(user=superuser)
     assert [p.partner.name for p in everyone] == ["Alpha Casino", "Bravo Casino"]
     PartnerDeliveryState.objects.create(partner=partner_b, open_until=timezone.now() + timedelta(seconds=30))
     everyone = operations_dashboard(user=superuser)
     assert [p.partner.name for p in everyone] == ["Bravo Casino", "Alpha Casino"]
-    assert everyone[0].breaker == "open" and everyone[0].attention
+    assert everyone[0].breaker == "open"
+    assert everyone[0].attention
 
 
 def run(partner, status, *, minutes_ago, protocol="igsp", ext_client=None):
@@ -117,7 +120,8 @@ def test_tiles_are_the_reconciliation_reports_figures(partner_a, partner_b, mana
         Decimal("6.40"),
     )
     assert (eur.bets_text, eur.ggr_text, eur.partners) == ("19.00", "6.40", 2)
-    assert overview.stuck == 1 and [t.currency for t in operations_overview(user=manager_a).today] == ["EUR", "USD"]
+    assert overview.stuck == 1
+    assert [t.currency for t in operations_overview(user=manager_a).today] == ["EUR", "USD"]
     assert operations_overview(user=manager_a).stuck == 0  # B's stuck win is not A's manager's
 
 
@@ -143,7 +147,8 @@ def test_breakers_and_failing_certification_tiles_and_order(partner_a, partner_b
     assert [(p.partner, p.breaker) for p in overview.breakers_open] == [(partner_a, "open")]
     assert [r.pk for r in overview.panels[0].failing_runs] == [errored.pk]
     mine = operations_overview(user=manager_a)
-    assert [p.partner for p in mine.failing_certification] == [partner_a] and len(mine.panels) == 1
+    assert [p.partner for p in mine.failing_certification] == [partner_a]
+    assert len(mine.panels) == 1
 
 
 def test_ranges_bucket_by_hour_and_by_day_as_the_reports(partner_a, manager_a, ledger):
@@ -157,13 +162,16 @@ def test_ranges_bucket_by_hour_and_by_day_as_the_reports(partner_a, manager_a, l
     ledger.bet_and_win(usd, "1.00", "0", at=now)  # the smaller currency: not the chart's
     for key, slots in (("24h", 24), ("7d", 168), ("30d", 30)):
         [panel] = operations_dashboard(user=manager_a, span=key, now=now)
-        assert len(panel.slots) == slots and len(panel.bets) == slots and panel.currency == "EUR"
+        assert len(panel.slots) == slots
+        assert len(panel.bets) == slots
+        assert panel.currency == "EUR"
         assert panel.slots[-1] <= now.isoformat()
     [month] = operations_dashboard(user=manager_a, span="30d", now=now)
     # each daily bucket of the 30-day chart is that UTC day's report (the 31-day-old play is out of range)
     for start, bets, ggr in zip(month.slots, month.bets, month.ggr, strict=True):
         day = datetime.fromisoformat(start)
-        assert day.hour == 0 and day.tzinfo is not None
+        assert day.hour == 0
+        assert day.tzinfo is not None
         rows = [r for r in reconciliation_report(partner=partner_a, date=day.date()) if r.currency == "EUR"]
         assert bets == (format_amount(rows[0].bets_sum, "EUR") if rows else "0")
         assert ggr == (format_amount(rows[0].ggr, "EUR") if rows else "0")

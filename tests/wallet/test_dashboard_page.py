@@ -49,7 +49,8 @@ def test_the_page_shows_my_partners_tiles_from_the_reports(client, manager_a, pa
     assert 'class="ops-tile-bets">5.00<' not in html  # A's EUR bets are 9.00 (5 + the refunded 4)
     assert 'class="ops-tile-bets">9.00<' in tile(html, "today", "EUR")
     assert 'class="ops-tile-count">0<' in tile(html, "stuck")  # B's stuck win is not mine
-    assert partner_a.name in html and partner_b.name not in html
+    assert partner_a.name in html
+    assert partner_b.name not in html
     assert list(chart_data(html)) == [str(partner_a.pk)]
     assert html.index('id="ops-tiles"') < html.index('id="ops-charts"') < html.index('id="ops-table"')
 
@@ -73,7 +74,9 @@ def test_the_range_switch_changes_the_charts(client, manager_a, partner_a, playe
     assert response.status_code == 200
     html = response.content.decode()
     [chart] = chart_data(html).values()
-    assert chart["range"] == key and len(chart["slots"]) == slots and len(chart["bets"]) == slots
+    assert chart["range"] == key
+    assert len(chart["slots"]) == slots
+    assert len(chart["bets"]) == slots
     assert current_range(html) == key
     assert sum(float(v) for v in chart["bets"]) == 9.0  # today's EUR bets fall in every range
     for other in ("24h", "7d", "30d"):
@@ -86,7 +89,8 @@ def test_a_bad_range_is_the_24_hour_default(client, manager_a, partner_a, played
     response = client.get(f"/admin/?range={bad}")
     assert response.status_code == 200
     html = response.content.decode()
-    assert current_range(html) == "24h" and len(next(iter(chart_data(html).values()))["slots"]) == 24
+    assert current_range(html) == "24h"
+    assert len(next(iter(chart_data(html).values()))["slots"]) == 24
     assert "<script>" not in html.split('id="ops-dashboard"', 1)[1]
 
 
@@ -102,7 +106,8 @@ def test_a_staff_user_without_ledger_rights_gets_no_dashboard(client, django_use
     user = django_user_model.objects.create_user(username="clerk", password="x", is_staff=True)
     client.force_login(user)
     response = client.get("/admin/?range=7d")
-    assert response.status_code == 200 and 'id="ops-dashboard"' not in response.content.decode()
+    assert response.status_code == 200
+    assert 'id="ops-dashboard"' not in response.content.decode()
 
 
 def test_old_play_is_in_the_30_day_chart_only(client, manager_a, partner_a, ledger):

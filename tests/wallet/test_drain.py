@@ -1,4 +1,4 @@
-"""The delivery pump's hot path (issue #15, measured by ``python -m bench.drain``)."""
+"""The delivery pump's hot path (measured by ``python -m bench.drain``)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from core.errors import UpstreamUnavailable
 from tenants import services as tenant_services
 from tests.conftest import run_together
 from wallet import partitions, services, tallies
@@ -117,7 +118,7 @@ def test_a_bet_a_confirm_and_a_refund_move_the_tallies_as_the_scan(wallet, ledge
     assert_tallies_match_the_scan()
 
     wallet.outcome = "failed"
-    with pytest.raises(Exception):
+    with pytest.raises(UpstreamUnavailable):
         services.bet_place(session=session, amount=Decimal("3.00"))  # declined, refund in the outbox
     assert tallies.read().transactions[("bet", "declined")] == 1
     assert tallies.read().transactions[("refund", "pending")] == 1
@@ -193,7 +194,7 @@ def test_pending_rows_are_counted_live_in_the_scrape(wallet, partner_a, game):
 def test_the_migration_fill_counts_existing_rows(ledger, partner_a, partner_b):
     """The tallies of rows written before the triggers existed: 0011's fill, as ``recount`` redoes it."""
     a = ledger.session(partner_a)
-    bet, win = ledger.bet_and_win(a, "10.00", "20.00", win_status=TxStatus.PENDING)
+    _bet, win = ledger.bet_and_win(a, "10.00", "20.00", win_status=TxStatus.PENDING)
     ledger.attempt(win, duration_ms=120)
     ledger.attempt(win, outcome=AttemptOutcome.OK, duration_ms=3, http_status=200, error="")
     before = tallies.read().as_dict()

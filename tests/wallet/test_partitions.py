@@ -31,7 +31,7 @@ OLD = datetime(2025, 3, 14, 12, tzinfo=UTC)
 
 def _partition_of(table: str, pk) -> str:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT tableoid::regclass::text FROM {table} WHERE id = %s", [pk])
+        cursor.execute(f"SELECT tableoid::regclass::text FROM {table} WHERE id = %s", [pk])  # noqa: S608 - a model's table
         return cursor.fetchone()[0]
 
 
@@ -79,7 +79,8 @@ def test_stranded_rows_move_to_their_month_and_reports_read_across_partitions(le
 
     report = partitions.ensure_partitions()
 
-    assert "wallet_transaction_p202503" in report.created and "wallet_deliveryattempt_p202503" in report.created
+    assert "wallet_transaction_p202503" in report.created
+    assert "wallet_deliveryattempt_p202503" in report.created
     assert report.moved_from_default == 3  # the bet, the win and the attempt
     assert _partition_of("wallet_transaction", bet.pk) == "wallet_transaction_p202503"
     assert _partition_of("wallet_deliveryattempt", attempt.pk) == "wallet_deliveryattempt_p202503"
@@ -227,11 +228,13 @@ def test_a_bet_and_its_delivery_update_the_ledger_row_in_its_own_month_only(ledg
             updates.append((sql, params[0] if many else params))
         return execute(sql, params, many, context)
 
-    with mock.patch.object(services, "transport_for", return_value=mock.Mock(bet=lambda tx: ok)):
-        with connection.execute_wrapper(record):
-            services.bet_place(session=session, amount=Decimal("1.00"))
-            (claimed,) = lease.claim_batch(partner_a.pk, 10)
-            attempts.record(partner_a.pk, [(claimed, timezone.now(), ok)])
+    with (
+        mock.patch.object(services, "transport_for", return_value=mock.Mock(bet=lambda tx: ok)),
+        connection.execute_wrapper(record),
+    ):
+        services.bet_place(session=session, amount=Decimal("1.00"))
+        (claimed,) = lease.claim_batch(partner_a.pk, 10)
+        attempts.record(partner_a.pk, [(claimed, timezone.now(), ok)])
     assert len(updates) == 3, updates  # the bet's confirmation, the win's lease and its outcome
     for sql, params in updates:
         with connection.cursor() as cursor:

@@ -60,7 +60,8 @@ def test_bet_ok_is_confirmed_and_debited(wired, game, protocol):
     session = new_session(wired, game, protocol)
     result = services.bet_place(session=session, amount=Decimal("12.50"))
     tx = Transaction.objects.get(pk=result.transaction.pk)
-    assert tx.status == TxStatus.CONFIRMED and tx.partner_tx_id
+    assert tx.status == TxStatus.CONFIRMED
+    assert tx.partner_tx_id
     assert result.balance == Decimal("987.50")
     assert balance_at_sandbox(wired) == Decimal("987.50")
     assert not Transaction.objects.filter(kind=TxKind.REFUND).exists()
@@ -75,7 +76,9 @@ def test_bet_500_is_declined_and_refunded_until_200(wired, game, protocol):
     assert err.value.status_code == 502
     bet = Transaction.objects.get(kind=TxKind.BET)
     refund = Transaction.objects.get(kind=TxKind.REFUND)
-    assert bet.status == TxStatus.DECLINED and refund.refunds_id == bet.pk and refund.status == TxStatus.PENDING
+    assert bet.status == TxStatus.DECLINED
+    assert refund.refunds_id == bet.pk
+    assert refund.status == TxStatus.PENDING
     assert refund.amount == bet.amount
     # The refund is delivered: the sandbox never saw the bet, answers 200 and moves nothing.
     assert delivery.deliver(refund.pk) == "delivered"
@@ -110,7 +113,8 @@ def test_bet_4xx_is_declined_without_refund_and_the_code_reaches_the_game(wired,
     wired.faults(bet={"decline_code": "insufficient_funds"})
     with pytest.raises(BetDeclined) as err:
         services.bet_place(session=session, amount=Decimal("5.00"))
-    assert err.value.code == "insufficient_funds" and err.value.reason == DeclineReason.INSUFFICIENT_FUNDS
+    assert err.value.code == "insufficient_funds"
+    assert err.value.reason == DeclineReason.INSUFFICIENT_FUNDS
     assert http_status(err.value) == 402
     assert err.value.message
     assert Transaction.objects.get(kind=TxKind.BET).status == TxStatus.DECLINED
@@ -126,15 +130,20 @@ def test_win_is_retried_with_the_same_id_until_200(wired, game, protocol, settin
     assert Transaction.objects.get(pk=win.pk).status == TxStatus.PENDING
     assert delivery.deliver(win.pk) == "retry"
     row = Transaction.objects.get(pk=win.pk)
-    assert row.status == TxStatus.PENDING and row.attempts == 1 and row.next_attempt_at > timezone.now()
+    assert row.status == TxStatus.PENDING
+    assert row.attempts == 1
+    assert row.next_attempt_at > timezone.now()
     assert delivery.deliver(win.pk) == "not_claimed"  # not due yet
     wired.faults()
     Transaction.objects.filter(pk=win.pk).update(next_attempt_at=timezone.now())
     assert delivery.deliver(win.pk) == "delivered"
     row = Transaction.objects.get(pk=win.pk)
-    assert row.status == TxStatus.CONFIRMED and row.attempts == 2 and row.partner_tx_id
+    assert row.status == TxStatus.CONFIRMED
+    assert row.attempts == 2
+    assert row.partner_tx_id
     attempts = list(DeliveryAttempt.objects.filter(transaction=win).order_by("started_at"))
-    assert [a.outcome for a in attempts] == ["failed", "ok"] and attempts[0].http_status == 500
+    assert [a.outcome for a in attempts] == ["failed", "ok"]
+    assert attempts[0].http_status == 500
     assert balance_at_sandbox(wired) == Decimal("1003.50")
     assert movements(wired, win.pk) == 1
 
@@ -201,7 +210,8 @@ def test_circuit_breaker_pauses_without_counting_attempts(wired, game, settings)
     assert delivery.deliver(wins[0].pk) == "retry"
     assert delivery.deliver(wins[1].pk) == "retry"
     state = PartnerDeliveryState.objects.get(partner=wired.partner)
-    assert state.open_until and state.open_until > timezone.now()
+    assert state.open_until
+    assert state.open_until > timezone.now()
     assert delivery.deliver(wins[2].pk) == "breaker_open"
     assert Transaction.objects.get(pk=wins[2].pk).attempts == 0
     assert not DeliveryAttempt.objects.filter(transaction_id=wins[2].pk).exists()
@@ -240,13 +250,17 @@ def test_sweeper_kicks_the_pump_of_lost_deliveries_flags_stuck_and_refunds_orpha
     PartnerDeliveryState.objects.filter(partner=wired.partner).update(pump_until=timezone.now() - timedelta(seconds=1))
     sent.clear()
     report = delivery.sweep()
-    assert sent and sent[0][0] == str(wired.partner.pk) and report["kicked"] == 1
-    assert report["stuck_flagged"] == 1 and Transaction.objects.get(pk=win.pk).stuck
+    assert sent
+    assert sent[0][0] == str(wired.partner.pk)
+    assert report["kicked"] == 1
+    assert report["stuck_flagged"] == 1
+    assert Transaction.objects.get(pk=win.pk).stuck
     assert report["orphaned_bets"] == 1
     assert Transaction.objects.get(pk=orphan.pk).status == TxStatus.DECLINED
     assert Transaction.objects.filter(kind=TxKind.REFUND, refunds=orphan).exists()
     # While that pump is queued, sweeping again sends nothing more: one message per partner, not per row.
-    assert delivery.sweep()["kicked"] == 0 and len(sent) == 1
+    assert delivery.sweep()["kicked"] == 0
+    assert len(sent) == 1
     # Flagged, never dropped: the pump delivers it (and the orphan's refund).
     stats = delivery.pump(sent[0][0], sent[0][1])
     assert stats["delivered"] == 2
@@ -340,8 +354,10 @@ def test_igsp_bodies_validate_against_the_platform_contract(wired, game, wire):
         )
         seen.add(body["action"])
         if body["action"] == "win":
-            assert body["amount"] == Decimal("6.20") and b'"amount":6.20' in call["content"]
-            assert body["type"] == "jackpot" and body["transaction_id"] == str(win.pk)
+            assert body["amount"] == Decimal("6.20")
+            assert b'"amount":6.20' in call["content"]
+            assert body["type"] == "jackpot"
+            assert body["transaction_id"] == str(win.pk)
     assert seen == {"balance", "bet", "win", "refund"}
 
 
@@ -361,7 +377,8 @@ def test_public_api_bodies_are_canonical_and_validate_against_the_adapter_contra
     for call in wire:
         path = "/" + call["url"].rsplit("/", 1)[1]
         if call["method"] == "GET":
-            assert path == "/balance" and call["params"] == {"sessionID": session.partner_session_ref}
+            assert path == "/balance"
+            assert call["params"] == {"sessionID": session.partner_session_ref}
             assert call["headers"]["X-REQUEST-SIGN"] == signing.public_sign(
                 key, signing.canonical_query(call["params"])
             )
@@ -373,7 +390,9 @@ def test_public_api_bodies_are_canonical_and_validate_against_the_adapter_contra
         OAS30Validator(_schema(SPECS / "public-api" / "integration-adapter-api.yaml", names[path])).validate(body)
         seen.add(path)
         if path == "/win":
-            assert body["amount"] == "0.00" and body["roundID"] == str(bet.round.pk)
+            assert body["amount"] == "0.00"
+            assert body["roundID"] == str(bet.round.pk)
         if path == "/refund":
-            assert body["origTxID"] == str(bet.transaction.pk) and body["amount"] == "3.10"
+            assert body["origTxID"] == str(bet.transaction.pk)
+            assert body["amount"] == "3.10"
     assert seen == {"/balance", "/bet", "/win", "/refund"}

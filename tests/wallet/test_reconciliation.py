@@ -149,13 +149,17 @@ PAGE = "admin:wallet_transaction_reconciliation"
 def test_admin_page_table_and_csv(client, manager_a, books):
     client.force_login(manager_a)
     resp = client.get(reverse(PAGE))
-    assert resp.status_code == 200 and resp.context["rows"] is None  # just the form (yesterday preselected)
+    assert resp.status_code == 200
+    assert resp.context["rows"] is None  # just the form (yesterday preselected)
     resp = client.get(reverse(PAGE), {"partner": "alpha-casino", "date": "2025-03-14"})
     assert resp.status_code == 200
     body = resp.content.decode()
-    assert "<td>25.50</td>" in body and "<td>-5.00</td>" in body and "Download CSV" in body
+    assert "<td>25.50</td>" in body
+    assert "<td>-5.00</td>" in body
+    assert "Download CSV" in body
     resp = client.get(reverse(PAGE), {"partner": "alpha-casino", "date": "2025-03-14", "format": "csv"})
-    assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
+    assert resp.status_code == 200
+    assert resp["Content-Type"].startswith("text/csv")
     assert resp["Content-Disposition"] == 'attachment; filename="reconciliation-alpha-casino-2025-03-14.csv"'
     assert resp.content.decode() == EXPECTED_CSV.format(pid=books.pk)
 
@@ -163,12 +167,16 @@ def test_admin_page_table_and_csv(client, manager_a, books):
 def test_admin_page_only_offers_own_partners(client, manager_a, books, partner_b):
     client.force_login(manager_a)
     resp = client.get(reverse(PAGE), {"partner": partner_b.slug, "date": "2025-03-14", "format": "csv"})
-    assert resp.status_code == 200 and resp["Content-Type"].startswith("text/html")
-    assert resp.context["form"].errors["partner"] and resp.context["rows"] is None
-    assert "999.00" not in resp.content.decode() and "Bravo Casino" not in resp.content.decode()
+    assert resp.status_code == 200
+    assert resp["Content-Type"].startswith("text/html")
+    assert resp.context["form"].errors["partner"]
+    assert resp.context["rows"] is None
+    assert "999.00" not in resp.content.decode()
+    assert "Bravo Casino" not in resp.content.decode()
 
 
 def test_admin_page_bad_date(client, superuser, books):
     client.force_login(superuser)
     resp = client.get(reverse(PAGE), {"partner": "alpha-casino", "date": "yesterday"})
-    assert resp.status_code == 200 and resp.context["form"].errors["date"]
+    assert resp.status_code == 200
+    assert resp.context["form"].errors["date"]

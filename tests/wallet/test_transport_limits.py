@@ -1,4 +1,4 @@
-"""The outbound pool checks the peer it connects to, and reads a partner's answer only up to a bound (issue #12 §3).
+"""The outbound pool checks the peer it connects to, and reads a partner's answer only up to a bound.
 
 A real HTTP server in the test plays a partner wallet that misbehaves; the hub talks to it through the same
 process-wide pool it uses in production.
@@ -206,20 +206,24 @@ def test_send_reads_at_most_the_bound_within_the_total_timeout(wallet, settings,
     # The half-read connection is not handed back to the pool: the next call on the same host reads a clean answer.
     wallet.behaviour["win"] = "ok"
     response, error, _ = send("POST", f"{wallet.url}/hooks", content=b'{"action": "win"}')
-    assert error == "" and response.status_code == 200 and json.loads(response.content)["balance"] == "100.00"
+    assert error == ""
+    assert response.status_code == 200
+    assert json.loads(response.content)["balance"] == "100.00"
 
 
 def test_an_answer_just_under_the_bound_is_read_whole(wallet, settings, send):
     settings.HUB_WALLET_MAX_RESPONSE_BYTES = 2 * MIB
     wallet.behaviour["win"] = "big"
     response, error, _ = send("POST", f"{wallet.url}/hooks", content=b'{"action": "win"}')
-    assert error == "" and len(response.content) > MIB
+    assert error == ""
+    assert len(response.content) > MIB
 
 
 def test_keep_alive_survives_the_checks(wallet, send):
     for _ in range(5):
         response, error, _ = send("POST", f"{wallet.url}/hooks", content=b'{"action": "balance"}')
-        assert error == "" and response.status_code == 200
+        assert error == ""
+        assert response.status_code == 200
     assert len(wallet.connections) == 1  # one connection, checked once, reused
 
 
@@ -232,7 +236,8 @@ def test_a_bet_with_an_oversized_or_endless_answer_is_declined_and_refunded(part
         services.bet_place(session=session, amount=Decimal("5.00"))
     bet = Transaction.objects.get(kind=TxKind.BET)
     refund = Transaction.objects.get(kind=TxKind.REFUND)
-    assert bet.status == TxStatus.DECLINED and refund.refunds_id == bet.pk
+    assert bet.status == TxStatus.DECLINED
+    assert refund.refunds_id == bet.pk
     assert ("too large" if mode != "drip" else "timeout") in bet.last_error
     # The refund goes out (and the wallet answers it normally).
     assert delivery.deliver(refund.pk) == "delivered"
@@ -247,7 +252,9 @@ def test_a_win_with_an_oversized_answer_stays_pending_and_is_retried(partner, ga
     win = services.win_record(round=bet.round, amount=Decimal("4.00"))
     assert delivery.deliver(win.pk) == "retry"
     row = Transaction.objects.get(pk=win.pk)
-    assert row.status == TxStatus.PENDING and row.attempts == 1 and "too large" in row.last_error
+    assert row.status == TxStatus.PENDING
+    assert row.attempts == 1
+    assert "too large" in row.last_error
     attempt = DeliveryAttempt.objects.get(transaction=win)
     assert attempt.outcome == "failed"
 
@@ -261,17 +268,22 @@ def test_a_name_that_now_resolves_to_loopback_is_refused_at_connect(wallet, sett
     response, error, _ = send(
         "POST", f"http://wallet.rebound.example:{wallet.port}/hooks", content=b'{"action": "balance"}'
     )
-    assert response is None and error.startswith("connection error: refused"), error
+    assert response is None, error
+    assert error.startswith("connection error: refused"), error
     response, error, _ = send("POST", f"https://wallet.rebound.example:{wallet.port}/hooks", content=b"{}")
-    assert response is None and error.startswith("connection error: refused"), error  # before any TLS
-    assert wallet.requests == [] and wallet.connections == set()  # nothing reached the inside
+    assert response is None, error
+    assert error.startswith("connection error: refused"), error  # before any TLS
+    assert wallet.requests == []
+    assert wallet.connections == set()  # nothing reached the inside
     # The same socket path with loopback allowed (the test settings) connects: the check is what refused.
     settings.HUB_ALLOW_HTTP_LOOPBACK = True
     map_name(monkeypatch, "wallet.rebound2.example")
     response, error, _ = send(
         "POST", f"http://wallet.rebound2.example:{wallet.port}/hooks", content=b'{"action": "balance"}'
     )
-    assert error == "" and response.status_code == 200 and wallet.requests == ["balance"]
+    assert error == ""
+    assert response.status_code == 200
+    assert wallet.requests == ["balance"]
 
 
 def test_literal_inside_addresses_are_refused_at_connect(wallet, settings, send):
@@ -285,11 +297,13 @@ def test_literal_inside_addresses_are_refused_at_connect(wallet, settings, send)
         f"http://[::ffff:127.0.0.1]:{wallet.port}/x",
     ):
         response, error, _ = send("GET", url)
-        assert response is None and error.startswith("connection error: refused"), (url, error)
+        assert response is None, (url, error)
+        assert error.startswith("connection error: refused"), (url, error)
     # With the development flag loopback is reachable, 0.0.0.0 (this host, on Linux) never.
     settings.HUB_ALLOW_HTTP_LOOPBACK = True
     response, error, _ = send("GET", f"http://0.0.0.0:{wallet.port}/x")
-    assert response is None and error.startswith("connection error: refused"), error
+    assert response is None, error
+    assert error.startswith("connection error: refused"), error
     assert wallet.requests == []
 
 
@@ -298,7 +312,8 @@ def test_an_allowed_private_network_connects(wallet, settings, monkeypatch, send
     settings.HUB_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     map_name(monkeypatch, "wallet.onprem.example")
     response, error, _ = send("GET", f"http://wallet.onprem.example:{wallet.port}/balance")
-    assert error == "" and response.status_code == 200
+    assert error == ""
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -314,6 +329,7 @@ def test_a_rebound_partner_url_declines_and_refunds_the_bet(partner, game, walle
     with pytest.raises(UpstreamUnavailable):
         services.bet_place(session=session, amount=Decimal("3.00"))
     bet = Transaction.objects.get(kind=TxKind.BET)
-    assert bet.status == TxStatus.DECLINED and "connection error" in bet.last_error
+    assert bet.status == TxStatus.DECLINED
+    assert "connection error" in bet.last_error
     assert Transaction.objects.filter(kind=TxKind.REFUND, refunds_id=bet.pk).exists()
     assert wallet.requests == []

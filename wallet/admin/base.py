@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.contrib import admin
 from django.contrib.admin import ActionLocation, ModelAdmin
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -36,7 +37,8 @@ SAVE_BUTTONS = ("_save", "_continue", "_addanother", "_saveasnew")
 
 def actor(request: HttpRequest) -> AbstractBaseUser:
     """The signed-in admin user (the admin site lets no one else in), as the services' audit actor."""
-    assert isinstance(request.user, AbstractBaseUser)
+    if not isinstance(request.user, AbstractBaseUser):
+        raise PermissionDenied
     return request.user
 
 

@@ -65,12 +65,12 @@ class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = f"Delivery attempts (latest {INLINE_ATTEMPTS_SHOWN})"
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        request._wallet_inline_tx_pk = getattr(obj, "pk", None)  # type: ignore[attr-defined]
+        request.wallet_inline_tx_pk = getattr(obj, "pk", None)  # type: ignore[attr-defined]
         return super().get_formset(request, obj, **kwargs)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
-        tx_pk = getattr(request, "_wallet_inline_tx_pk", None)
+        tx_pk = getattr(request, "wallet_inline_tx_pk", None)
         if tx_pk is None:
             return qs
         latest = list(

@@ -212,11 +212,12 @@ def deliver(tx_id: Pk, now: datetime | None = None) -> str:
     partner_id = row["partner_id"]
     allowed, retry_at = breaker.allows(partner_id, now)
     if not allowed:  # the sweeper kicks the partner's pump when the pause is over
-        assert retry_at is not None  # an open breaker always says until when
-        lease.defer(tx_id, retry_at + timedelta(seconds=random.uniform(0, 2)))
+        if retry_at is None:  # an open breaker always says until when
+            raise RuntimeError("the breaker refused without a retry time")
+        lease.defer(tx_id, retry_at + timedelta(seconds=random.uniform(0, 2)))  # noqa: S311 - jitter, not a secret
         return "breaker_open"
     if partner_id is not None and lease.in_flight(partner_id, now) >= lease.partner_cap(partner_id):
-        lease.defer(tx_id, now + timedelta(seconds=random.uniform(0.5, 1.5)))
+        lease.defer(tx_id, now + timedelta(seconds=random.uniform(0.5, 1.5)))  # noqa: S311 - jitter, not a secret
         return "throttled"
     tx = lease.claim(tx_id, now)
     if tx is None:

@@ -77,7 +77,7 @@ def _lease_picked(cte: str, columns: dict[str, str]) -> str:
     runs (it does not prune on an array the statement computes)."""
     ids, months = columns["id"], columns["created_at"]
     return (
-        f"WITH picked{cte}, leased AS ("
+        f"WITH picked{cte}, leased AS ("  # noqa: S608 - the ledger's own columns; every value is a parameter
         'UPDATE "wallet_transaction" SET lease_until = %s, attempts = attempts + 1, updated_at = %s'
         f" WHERE id = ANY((SELECT array_agg({ids}) FROM picked)::uuid[])"
         f" AND created_at = ANY((SELECT array_agg({months}) FROM picked)::timestamptz[])"

@@ -108,9 +108,13 @@ class Pump:
             if self.foreign and now_mono - self.foreign_checked > FOREIGN_RECHECK_SECONDS:
                 self._count_foreign(now_mono)
             free = self.cap - len(self.in_flight) - (0 if clean else len(self.finished)) - self.foreign
-            if self._accepting(now_mono) and free > 0 and (free >= self.refill or not self.in_flight):
-                if self._claim(executor, free, clean):
-                    continue
+            if (
+                self._accepting(now_mono)
+                and free > 0
+                and (free >= self.refill or not self.in_flight)
+                and self._claim(executor, free, clean)
+            ):
+                continue
             if self._batch_ready():
                 self._record()
                 continue

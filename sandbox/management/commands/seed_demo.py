@@ -35,7 +35,7 @@ class Command(BaseCommand):
         self._demo_partner()
 
     def _superuser(self) -> None:
-        User = get_user_model()
+        User = get_user_model()  # noqa: N806 - a model class
         email = settings.HUB_ADMIN_EMAIL
         if User.objects.filter(username=email).exists():
             self.stdout.write(f"superuser {email} exists")

@@ -125,7 +125,7 @@ def test_shares_at_even_odds_match_the_textbook_formula():
 
 
 @pytest.mark.parametrize(
-    "q_big, b",
+    ("q_big", "b"),
     [(Decimal("1e6"), Decimal(10)), (Decimal("1e9"), Decimal(1)), (Decimal("123456789.123456"), Decimal("0.5"))],
 )
 def test_no_overflow_for_huge_q_over_b(q_big, b):
@@ -138,7 +138,8 @@ def test_no_overflow_for_huge_q_over_b(q_big, b):
     assert Decimal("9.99") <= fav <= Decimal("10.000001")
     # Buying the long shot: very many shares, still finite and still round-trips within the stake.
     dog = lmsr.shares_for_stake(q_big, 0, b, lmsr.NO, Decimal(10))
-    assert dog.is_finite() and dog > q_big
+    assert dog.is_finite()
+    assert dog > q_big
     assert lmsr.sell_value(q_big, dog, b, lmsr.NO, dog) <= Decimal(10)
     assert lmsr.sell_value(q_big + fav, 0, b, lmsr.YES, fav) <= Decimal(10)
 

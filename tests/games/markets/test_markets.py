@@ -37,7 +37,7 @@ def test_quote_returns_the_lmsr_shares_and_writes_nothing():
 
 
 @pytest.mark.parametrize(
-    "amount, currency, code",
+    ("amount", "currency", "code"),
     [
         (Decimal("0.09"), "USD", "stake_too_low"),
         (Decimal("500.01"), "EUR", "stake_too_high"),
@@ -54,7 +54,8 @@ def test_quote_validates_the_stake(amount, currency, code):
     market = make_market()
     with pytest.raises(ApplicationError) as exc:
         trading.market_quote_bet(market=market, outcome="YES", amount=amount, currency=currency, demo=False)
-    assert code_of(exc) == code and exc.value.status_code == 400
+    assert code_of(exc) == code
+    assert exc.value.status_code == 400
 
 
 def test_quote_refuses_an_unknown_outcome():
@@ -68,7 +69,8 @@ def test_stake_limits_come_from_settings_with_a_fallback(settings):
     market = make_market()
     with pytest.raises(ApplicationError) as exc:
         trading.market_quote_bet(market=market, outcome="NO", amount=Decimal("0.50"), currency="USD", demo=False)
-    assert code_of(exc) == "stake_too_low" and "1 USD" in exc.value.message
+    assert code_of(exc) == "stake_too_low"
+    assert "1 USD" in exc.value.message
     with pytest.raises(ApplicationError) as exc:
         trading.market_quote_bet(market=market, outcome="NO", amount=Decimal("6"), currency="CAD", demo=False)
     assert code_of(exc) == "stake_too_high"
@@ -197,7 +199,8 @@ def test_position_open_moves_the_market_and_is_audited():
     assert (market.q_yes, market.q_no) == (0, 0)  # the opening state stays
     assert books.book_prices(market, "USD", demo=False)[1] > Decimal("0.5")
     event = MarketEvent.objects.filter(market=market, action="bet").get()
-    assert event.details["position"] == str(position.pk) and Decimal(event.details["shares"]) == quoted
+    assert event.details["position"] == str(position.pk)
+    assert Decimal(event.details["shares"]) == quoted
     assert selectors.position_get(bet_id=position.pk, session_id=session) == position
     assert selectors.position_get(bet_id=position.pk, session_id=uuid.uuid4()) is None
 
@@ -271,7 +274,8 @@ def test_cash_out_quote_never_beats_the_stake_right_after_buying():
     position = open_position(market, outcome="YES", stake="100.00")
     quote = cashout.position_cash_out_quote(position=position)
     assert set(quote) >= {"cashOutValue", "margin", "originalStake", "currentOdds"}
-    assert quote["originalStake"] == Decimal("100.00") and quote["margin"] == Decimal("0.05")
+    assert quote["originalStake"] == Decimal("100.00")
+    assert quote["margin"] == Decimal("0.05")
     assert Decimal("94.99") <= quote["cashOutValue"] <= Decimal("95.00")
     assert quote["currentOdds"] == (1 / quote["currentPrice"]).quantize(Decimal("0.01"), "ROUND_DOWN")
     assert quote["currentOdds"] > 1
@@ -288,7 +292,8 @@ def test_cash_out_sells_back_and_cannot_repeat():
     assert books.book_q(market, "USD") == (0, Decimal("30"))  # back where it started
     with pytest.raises(ApplicationError) as exc:
         cashout.position_cash_out(position_id=position.pk)
-    assert code_of(exc) == "already_cashed_out" and exc.value.status_code == 409
+    assert code_of(exc) == "already_cashed_out"
+    assert exc.value.status_code == 409
     with pytest.raises(ApplicationError) as exc:
         cashout.position_cash_out_quote(position=done)
     assert code_of(exc) == "already_cashed_out"
@@ -328,7 +333,8 @@ def test_cash_out_daily_limit_per_player(settings):
         cashout.position_cash_out(position_id=position.pk, player_key=player)
     with pytest.raises(ApplicationError) as exc:
         cashout.position_cash_out_quote(position=positions[2], player_key=player)
-    assert code_of(exc) == "cashout_limit" and exc.value.status_code == 429
+    assert code_of(exc) == "cashout_limit"
+    assert exc.value.status_code == 429
     with pytest.raises(ApplicationError):
         cashout.position_cash_out(position_id=positions[2].pk, player_key=player)
     assert Position.objects.get(pk=positions[2].pk).status == PositionStatus.OPEN
@@ -379,10 +385,12 @@ def test_no_cash_out_while_suspended():
 def test_suspend_and_resume():
     market = make_market()
     change = lifecycle.market_suspend(market_id=market.pk, actor="am", reason="news pending")
-    assert change.market.status == MarketStatus.SUSPENDED and change.payouts == []
+    assert change.market.status == MarketStatus.SUSPENDED
+    assert change.payouts == []
     with pytest.raises(ApplicationError) as exc:
         lifecycle.market_suspend(market_id=market.pk, actor="am")
-    assert code_of(exc) == "invalid_transition" and exc.value.status_code == 409
+    assert code_of(exc) == "invalid_transition"
+    assert exc.value.status_code == 409
     assert lifecycle.market_resume(market_id=market.pk, actor="am").market.status == MarketStatus.OPEN
     actions = list(MarketEvent.objects.filter(market=market).order_by("id").values_list("action", "actor"))
     assert actions[1:] == [("suspend", "am"), ("resume", "am")]
@@ -398,7 +406,8 @@ def test_resolve_pays_winners_their_shares_and_losers_nothing(settings):
     cashout.position_cash_out(position_id=cashed.pk)
     lifecycle.market_suspend(market_id=market.pk)  # resolving from suspended is allowed
     change = lifecycle.market_resolve(market_id=market.pk, outcome="YES", actor="am")
-    assert change.market.status == MarketStatus.RESOLVED and change.market.outcome == "YES"
+    assert change.market.status == MarketStatus.RESOLVED
+    assert change.market.outcome == "YES"
     owed = {p.position_id: (p.kind, p.amount) for p in change.payouts}
     assert owed == {
         yes_usd.pk: ("win", yes_usd.shares.quantize(Decimal("0.01"), "ROUND_DOWN")),
@@ -410,7 +419,8 @@ def test_resolve_pays_winners_their_shares_and_losers_nothing(settings):
     assert statuses == {yes_usd.pk: "won", yes_btc.pk: "won", no.pk: "lost", cashed.pk: "cashed_out"}
     assert Position.objects.get(pk=no.pk).payout == 0
     event = MarketEvent.objects.get(market=market, action="resolve")
-    assert event.details["positions"] == 3 and event.details["outcome"] == "YES"
+    assert event.details["positions"] == 3
+    assert event.details["outcome"] == "YES"
     with pytest.raises(ApplicationError) as exc:
         lifecycle.market_cancel(market_id=market.pk)
     assert code_of(exc) == "invalid_transition"
@@ -420,14 +430,16 @@ def test_resolve_pays_winners_their_shares_and_losers_nothing(settings):
 
 
 @pytest.mark.parametrize(
-    "service, status", [(lifecycle.market_cancel, MarketStatus.CANCELLED), (lifecycle.market_void, MarketStatus.VOIDED)]
+    ("service", "status"),
+    [(lifecycle.market_cancel, MarketStatus.CANCELLED), (lifecycle.market_void, MarketStatus.VOIDED)],
 )
 def test_cancel_and_void_refund_every_open_stake(service, status):
     market = make_market()
     a = open_position(market, outcome="YES", stake="7.50")
     b = open_position(market, outcome="NO", stake="2.00", currency="EUR")
     change = service(market_id=market.pk, actor="am", reason="event postponed")
-    assert change.market.status == status and change.market.resolved_at is not None
+    assert change.market.status == status
+    assert change.market.resolved_at is not None
     assert {(p.position_id, p.kind, p.amount) for p in change.payouts} == {
         (a.pk, "refund", Decimal("7.50")),
         (b.pk, "refund", Decimal("2.00")),

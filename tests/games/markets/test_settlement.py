@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from games import services as play
 from games.markets import lifecycle, settlement
+from games.markets.errors import MarketError
 from games.models import Market, MarketStatus, Position, PositionStatus
 from wallet import services as wallet
 from wallet.models import GameSession, Transaction, TxKind, TxStatus
@@ -54,10 +55,11 @@ def test_resolve_pays_winners_shares_and_closes_losers_with_zero_wins(games_cata
     assert balance(bob) == Decimal("95.00")
     assert balance(carol) == carol_after_cash_out
     bob_win = Transaction.objects.get(kind=TxKind.WIN, session=bob)
-    assert bob_win.amount == 0 and bob_win.status == TxStatus.CONFIRMED
+    assert bob_win.amount == 0
+    assert bob_win.status == TxStatus.CONFIRMED
     assert Position.objects.get(pk=b.position.pk).status == PositionStatus.LOST
     assert Market.objects.get(pk=market.pk).status == MarketStatus.RESOLVED
-    with pytest.raises(Exception):
+    with pytest.raises(MarketError):
         settlement.market_settle(market_id=market.pk, action="void", actor="test")
     assert Transaction.objects.filter(kind=TxKind.REFUND).count() == 0
 
@@ -68,7 +70,8 @@ def test_void_and_cancel_refund_every_open_stake(games_catalog, market, action):
     play.bet_market(session=alice, market_id=market.pk, outcome="YES", amount=Decimal("10.00"))
     play.bet_market(session=bob, market_id=market.pk, outcome="NO", amount=Decimal("7.50"))
     assert settlement.market_settle(market_id=market.pk, action=action, actor="test") == 2
-    assert balance(alice) == Decimal("100.00") and balance(bob) == Decimal("100.00")
+    assert balance(alice) == Decimal("100.00")
+    assert balance(bob) == Decimal("100.00")
     assert Transaction.objects.filter(kind=TxKind.REFUND).count() == 2
 
 
@@ -92,7 +95,8 @@ def test_real_session_payouts_go_to_the_outbox(games_catalog, market, igsp_partn
     play.bet_market(session=session, market_id=market.pk, outcome="NO", amount=Decimal("3.00"))
     settlement.market_settle(market_id=market.pk, action="resolve", outcome="NO", actor="test")
     win = Transaction.objects.get(kind=TxKind.WIN)
-    assert win.status == TxStatus.PENDING and win.amount > Decimal("3.00")
+    assert win.status == TxStatus.PENDING
+    assert win.amount > Decimal("3.00")
 
 
 def test_resolve_and_void_commands(games_catalog, market):

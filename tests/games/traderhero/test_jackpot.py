@@ -52,7 +52,8 @@ def test_table_expected_return_is_exactly_the_target(rtp):
     discrete = table.discrete_expected_return()
     assert Fraction(rtp) - Fraction(1, 10**11) < discrete <= Fraction(rtp)
     thresholds = [t.threshold for t in table.tiers]
-    assert thresholds == sorted(thresholds) and thresholds[-1] < jackpot.DRAW_SPACE
+    assert thresholds == sorted(thresholds)
+    assert thresholds[-1] < jackpot.DRAW_SPACE
 
 
 def test_table_has_a_rare_jackpot_and_fixed_multipliers():
@@ -79,7 +80,9 @@ def test_rtp_outside_85_97_is_refused(rtp):
 
 def test_table_dict_is_json_friendly():
     data = jackpot.tier_table("0.95").as_dict()
-    assert data["version"] == 1 and data["rtp"] == "0.95" and data["drawSpace"] == 2**48
+    assert data["version"] == 1
+    assert data["rtp"] == "0.95"
+    assert data["drawSpace"] == 2**48
     assert data["tiers"][0] == {"name": "jackpot", "multiplier": "100", "threshold": 26488482206}
 
 
@@ -96,7 +99,8 @@ def test_known_answer_vector():
     assert outcome.draw == 0x5122C2AB72EE == 89209736753902
     assert (outcome.tier, outcome.multiplier) == ("x1.5", Decimal("1.5"))
     assert outcome.path == FULL_WIN_PATH
-    assert outcome.win and outcome.ends_up
+    assert outcome.win
+    assert outcome.ends_up
     lost = jackpot.play(SEED, "player-seed", 1, "up")
     assert (lost.tier, lost.multiplier, lost.draw) == ("lose", Decimal(0), 155420793850207)
     assert not lost.ends_up
@@ -111,7 +115,8 @@ def test_direction_only_mirrors_the_path():
         assert up.ends_up == up.win
         assert down.ends_up == (not down.win)
         assert [p - 10000 for p in up.path] == [10000 - p for p in down.path]
-        assert len(up.path) == jackpot.PATH_MOVES + 1 and min(up.path) > 0
+        assert len(up.path) == jackpot.PATH_MOVES + 1
+        assert min(up.path) > 0
 
 
 def test_verify_rejects_a_seed_that_does_not_match_its_hash():
@@ -135,12 +140,14 @@ def test_bad_inputs_are_refused(kwargs):
 
 def test_fresh_seeds_are_random_and_hash_is_sha256_of_the_text():
     a, b = jackpot.new_server_seed(), jackpot.new_server_seed()
-    assert a != b and len(a) == 64 and int(a, 16) >= 0
+    assert a != b
+    assert len(a) == 64
+    assert int(a, 16) >= 0
     assert jackpot.hash_server_seed(a) == hashlib.sha256(a.encode("ascii")).hexdigest()
 
 
 @pytest.mark.parametrize(
-    "stake, multiplier, places, expected",
+    ("stake", "multiplier", "places", "expected"),
     [
         ("0.03", "1.5", 2, "0.04"),  # 0.045 → rounded down
         ("1.00", "100", 2, "100.00"),

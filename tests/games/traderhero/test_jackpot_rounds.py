@@ -34,12 +34,15 @@ def open_round(**overrides) -> JackpotRound:
 def test_open_commits_to_a_hidden_seed_and_uses_the_catalog_rtp(settings):
     settings.HUB_JACKPOT_ROUND_SECONDS = 3
     rnd = open_round(client_seed="lucky", nonce=7)
-    assert rnd.status == JackpotRoundStatus.OPEN and rnd.rtp == Decimal("0.95")
+    assert rnd.status == JackpotRoundStatus.OPEN
+    assert rnd.rtp == Decimal("0.95")
     assert rnd.server_seed_hash == jackpot.hash_server_seed(rnd.server_seed)
     assert timedelta(seconds=2) < rnd.settle_at - timezone.now() <= timedelta(seconds=3)
     state = selectors.jackpot_round_state(rnd)
-    assert "serverSeed" not in state and "multiplier" not in state
-    assert state["serverSeedHash"] == rnd.server_seed_hash and state["table"]["rtp"] == "0.95"
+    assert "serverSeed" not in state
+    assert "multiplier" not in state
+    assert state["serverSeedHash"] == rnd.server_seed_hash
+    assert state["table"]["rtp"] == "0.95"
     Game.objects.filter(pk=catalog.TRADERHERO_JACKPOT_ID).update(rtp=Decimal("0.9100"))
     assert open_round().rtp == Decimal("0.91")
 
@@ -50,11 +53,13 @@ def test_settle_plays_the_committed_round_and_reveals_the_seed():
     )
     settled = services.jackpot_round_settle(bet_id=rnd.pk)
     expected = jackpot.verify(rnd.server_seed, rnd.server_seed_hash, "c", 1, "down", Decimal("0.95"))
-    assert settled.status == JackpotRoundStatus.SETTLED and settled.settled_at
+    assert settled.status == JackpotRoundStatus.SETTLED
+    assert settled.settled_at
     assert (settled.tier, settled.multiplier, settled.path) == (expected.tier, expected.multiplier, expected.path)
     assert settled.payout == jackpot.payout(Decimal("3.33"), expected.multiplier, 2)
     state = selectors.jackpot_round_state(settled)
-    assert state["serverSeed"] == rnd.server_seed and state["path"] == expected.path
+    assert state["serverSeed"] == rnd.server_seed
+    assert state["path"] == expected.path
     # Idempotent.
     assert services.jackpot_round_settle(bet_id=rnd.pk).payout == settled.payout
     with pytest.raises(Conflict):
@@ -80,7 +85,8 @@ def test_payouts_match_the_table_over_many_rounds(settings):
         assert rnd.payout == rnd.multiplier * Decimal("1.00")
         assert (rnd.path[-1] > rnd.path[0]) == (rnd.multiplier > 0)  # direction "up"
         tiers.add(rnd.tier)
-    assert "lose" in tiers and tiers & {"x1.5", "x2", "x5"}
+    assert "lose" in tiers
+    assert tiers & {"x1.5", "x2", "x5"}
 
 
 def test_refund_reverses_an_open_round():
@@ -104,7 +110,7 @@ def test_open_is_idempotent_on_the_round_id():
 
 
 @pytest.mark.parametrize(
-    "overrides, code",
+    ("overrides", "code"),
     [
         ({"direction": "left"}, "invalid_direction"),
         ({"stake": Decimal("0")}, "invalid_amount"),

@@ -60,15 +60,18 @@ def last_balance(session) -> Decimal:
 def test_an_older_balance_hook_arriving_late_does_not_overwrite_a_newer_one(http, igsp_partner, session):
     now = datetime.now(UTC)
     newer = post(http, igsp_partner, "/igsp/v1/hooks", hook(50), now + timedelta(seconds=60))
-    assert newer.status_code == 200 and newer.json()["reconciled"] is True
+    assert newer.status_code == 200
+    assert newer.json()["reconciled"] is True
 
     late = post(http, igsp_partner, "/igsp/v1/hooks", hook(80), now + timedelta(seconds=30))
 
     assert late.status_code == 200
     assert last_balance(session) == Decimal("50")
-    assert late.json()["reconciled"] is False and late.json()["stale"] is True
+    assert late.json()["reconciled"] is False
+    assert late.json()["stale"] is True
     newest = post(http, igsp_partner, "/igsp/v1/hooks", hook(60), now + timedelta(seconds=90))
-    assert newest.status_code == 200 and newest.json()["stale"] is False
+    assert newest.status_code == 200
+    assert newest.json()["stale"] is False
     assert last_balance(session) == Decimal("60")
 
 
@@ -89,7 +92,8 @@ def test_two_balance_hooks_in_the_same_second_apply_in_arrival_order(http, igsp_
 
     again = post(http, igsp_partner, "/igsp/v1/hooks", hook(55), when)
 
-    assert again.status_code == 200 and again.json()["stale"] is False
+    assert again.status_code == 200
+    assert again.json()["stale"] is False
     assert last_balance(session) == Decimal("55")
 
 
@@ -111,7 +115,8 @@ def test_a_balance_hook_older_than_the_hubs_own_wallet_read_is_ignored(wired, ga
         assert created.status_code == 201, created.text
         session_id, key = created.json()["url"].split("/launch/")[1].split("#key=")
         live = http.get(f"/igsp/v1/sessions/{session_id}/balance", headers={"X-Casino-Key": key})
-        assert live.status_code == 200 and Decimal(live.json()["balance"]) == Decimal("1000")
+        assert live.status_code == 200
+        assert Decimal(live.json()["balance"]) == Decimal("1000")
 
         resp = post(
             http,

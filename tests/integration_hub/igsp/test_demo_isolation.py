@@ -1,4 +1,4 @@
-"""Play money never moves real money (issue #12 §1), over real HTTP against the live hub and the sandbox wallet.
+"""Play money never moves real money, over real HTTP against the live hub and the sandbox wallet.
 
 Demo sessions are free and open to anyone (``POST /igsp/v1/demo/sessions``, no HMAC), and partners open
 their own (IGSP ``is_demo``, Public API ``demo: true``, the latter with the real player's id). None of
@@ -201,7 +201,8 @@ def test_partner_opened_demo_sessions_trade_on_the_demo_book_too(http, wired, ma
         assert yes_price(http, sid, key, market.pk) > opening
     assert yes_price(http, real, real_key, market.pk) == opening
     demo_positions = Position.objects.filter(session_id__in=[igsp_demo, core_demo])
-    assert demo_positions.count() == 8 and all(p.demo for p in demo_positions)
+    assert demo_positions.count() == 8
+    assert all(p.demo for p in demo_positions)
 
 
 def test_demo_positions_do_not_count_toward_the_real_exposure_limit(http, wired, market, settings):
@@ -215,7 +216,8 @@ def test_demo_positions_do_not_count_toward_the_real_exposure_limit(http, wired,
             json={"marketId": str(market.pk), "outcome": "YES", "amount": "500.00"},
         )
         if resp.status_code != 201:
-            assert resp.status_code == 400 and resp.json()["error"] == "exposure_limit", resp.text
+            assert resp.status_code == 400, resp.text
+            assert resp.json()["error"] == "exposure_limit", resp.text
             break
         accepted += 1
     assert 1 < accepted < 5
@@ -252,7 +254,8 @@ def test_settling_a_market_pays_demo_positions_in_demo_money_only(http, wired, m
     demo_bet = place(http, demo, demo_key, market.pk, "YES", "10.00")
     assert settlement.market_settle(market_id=market.pk, action="resolve", outcome="YES", actor="t") == 2
     demo_win = Transaction.objects.get(kind=TxKind.WIN, session_id=demo)
-    assert demo_win.status == TxStatus.CONFIRMED and demo_win.delivery_attempts.count() == 0  # no partner call
+    assert demo_win.status == TxStatus.CONFIRMED
+    assert demo_win.delivery_attempts.count() == 0  # no partner call
     won = Decimal(demo_bet["shares"]).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
     assert demo_win.amount == won
     assert GameSession.objects.get(pk=demo).demo_balance == Decimal("90.00") + won
@@ -304,11 +307,13 @@ def test_a_demo_session_of_the_same_player_never_receives_the_real_free_rounds_b
     )
     wired.sandbox.register_session(wired.slug, "ext-fr-1", "u-9", "USD", balance="100.00")
     r = http.post(f"/igsp/v1/sessions/{real}/bet", headers=real_key, json={"direction": "up", "amount": "1.00"})
-    assert r.status_code == 201 and r.json()["freeRound"] is True, r.text
+    assert r.status_code == 201, r.text
+    assert r.json()["freeRound"] is True, r.text
     demo, _ = core_game(http, wired, demo=True, user_id="u-9", game="traderhero-jackpot")  # opened later
     assert core("/free-rounds", {**ids, "extID": "fr-demo"}, method="DELETE").status_code == 200
     bonus = Transaction.objects.get(kind=TxKind.WIN, tx_type="regular", free_rounds_id="fr-demo")
-    assert str(bonus.session_id) == real and bonus.status == TxStatus.PENDING  # owed at the partner, not demo
+    assert str(bonus.session_id) == real
+    assert bonus.status == TxStatus.PENDING  # owed at the partner, not demo
     assert GameSession.objects.get(pk=demo).demo_balance == Decimal("10000.00")
 
 

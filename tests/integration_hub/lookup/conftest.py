@@ -1,4 +1,4 @@
-"""Helpers for the partner lookups (issue 16, section 1): signed calls of both protocols over real HTTP."""
+"""Helpers for the partner lookups: signed calls of both protocols over real HTTP."""
 
 from __future__ import annotations
 

@@ -21,22 +21,24 @@ def test_traderhero_round_link_through_igsp_opens_the_page_with_seed_and_hash(ht
     resp = igsp_get(http, wired, f"/igsp/v1/rounds/{placed['roundId']}")
     assert resp.status_code == 200, resp.text
     body = resp.json()
-    assert body["round_id"] == placed["roundId"] and body["session_id"] == session_ref
-    assert body["stake"] == "2.00" and body["payout"] == (placed["payout"] if Decimal(placed["payout"]) else "0.00")
+    assert body["round_id"] == placed["roundId"]
+    assert body["session_id"] == session_ref
+    assert body["stake"] == "2.00"
+    assert body["payout"] == (placed["payout"] if Decimal(placed["payout"]) else "0.00")
     assert body["outcome"] == ("won" if Decimal(placed["payout"]) > 0 else "lost")
-    assert [t["action"] for t in body["transactions"]][0] == "bet"
+    assert next(t["action"] for t in body["transactions"]) == "bet"
     assert body["transactions"][0]["status"] == "confirmed"
 
     page = http.get(body["url"].removeprefix(str(http.base_url).rstrip("/")))
     assert page.status_code == 200
     html = page.text
-    assert placed["serverSeedHash"] in html and placed["serverSeed"] in html
+    assert placed["serverSeedHash"] in html
+    assert placed["serverSeed"] in html
     assert hashlib.sha256(placed["serverSeed"].encode()).hexdigest() == placed["serverSeedHash"]
-    assert "TraderHero" in html and placed["transactionId"] in html
-    assert (
-        page.headers["Cache-Control"] == "no-store"
-        and "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
-    )
+    assert "TraderHero" in html
+    assert placed["transactionId"] in html
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
 
 
 def test_market_round_link_through_the_core_api_shows_position_price_and_cash_out(
@@ -56,13 +58,18 @@ def test_market_round_link_through_the_core_api_shows_position_price_and_cash_ou
     resp = core_get(http, wired, "/rounds", {"roundID": placed["roundId"]})
     assert resp.status_code == 200, resp.text
     body = resp.json()
-    assert body["roundID"] == placed["roundId"] and body["sessionID"] == session_ref and body["gsID"] == gs_id
-    assert body["stake"] == "5.00" and body["payout"] == sold.json()["cashOutValue"]
+    assert body["roundID"] == placed["roundId"]
+    assert body["sessionID"] == session_ref
+    assert body["gsID"] == gs_id
+    assert body["stake"] == "5.00"
+    assert body["payout"] == sold.json()["cashOutValue"]
     assert [t["action"] for t in body["transactions"]] == ["bet", "win"]
 
     html = http.get(body["url"]).text
     price = (Decimal("5.00") / Decimal(placed["shares"])).quantize(Decimal("0.000001"))
-    assert str(price) in html and sold.json()["cashOutValue"] in html and open_market.title in html
+    assert str(price) in html
+    assert sold.json()["cashOutValue"] in html
+    assert open_market.title in html
 
 
 def test_round_link_expires_cannot_be_forged_and_speaks_the_players_language(http, wired, games_catalog, settings):
@@ -70,15 +77,18 @@ def test_round_link_expires_cannot_be_forged_and_speaks_the_players_language(htt
     placed = jackpot_bet(http, sid, key)
     url = igsp_get(http, wired, f"/igsp/v1/rounds/{placed['roundId']}").json()["url"]
     page = http.get(url)
-    assert page.status_code == 200 and '<html lang="es">' in page.text
+    assert page.status_code == 200
+    assert '<html lang="es">' in page.text
 
     token = url.rsplit("/", 1)[1]
     forged = http.get(url.replace(token, token[:-2] + ("aa" if not token.endswith("aa") else "bb")))
-    assert forged.status_code == 410 and placed["roundId"] not in forged.text
+    assert forged.status_code == 410
+    assert placed["roundId"] not in forged.text
 
     settings.HUB_ROUND_DETAILS_TTL_SECONDS = -1  # every link issued so far is now too old
     expired = http.get(url)
-    assert expired.status_code == 410 and placed["serverSeed"] not in expired.text
+    assert expired.status_code == 410
+    assert placed["serverSeed"] not in expired.text
 
 
 def test_another_partners_round_is_not_found_in_either_protocol(http, wired, sandbox, live_hub, games_catalog):
@@ -87,9 +97,11 @@ def test_another_partners_round_is_not_found_in_either_protocol(http, wired, san
     theirs = jackpot_bet(http, sid, key)["roundId"]
 
     igsp = igsp_get(http, wired, f"/igsp/v1/rounds/{theirs}")
-    assert igsp.status_code == 404 and igsp.json()["error"] == "round_not_found"
+    assert igsp.status_code == 404
+    assert igsp.json()["error"] == "round_not_found"
     core = core_get(http, wired, "/rounds", {"roundID": theirs})
-    assert core.status_code == 404 and set(core.json()) <= {"message", "details", "code"}
+    assert core.status_code == 404
+    assert set(core.json()) <= {"message", "details", "code"}
     assert igsp_get(http, wired, "/igsp/v1/rounds/not-a-uuid").status_code == 404
     # The owner gets it.
     assert igsp_get(http, other, f"/igsp/v1/rounds/{theirs}").status_code == 200
@@ -109,4 +121,5 @@ def test_the_round_page_is_in_the_players_language_whatever_form_the_casino_sent
         assert f'<html lang="{tag}">' in html, language
         for text in texts:
             assert text in html, (language, text)
-        assert "Round details" not in html and "Times are UTC." not in html, language
+        assert "Round details" not in html, language
+        assert "Times are UTC." not in html, language

@@ -55,7 +55,8 @@ def test_free_rounds_status_by_campaign_and_player_and_on_the_game_page(http, wi
 
     gs_id, key, _ = core_session(http, wired, "traderhero-jackpot")
     state = http.get(f"/igsp/v1/sessions/{gs_id}/state", headers=key).json()
-    assert state["freeRounds"]["remaining"] == 3 and state["freeRounds"]["extID"] == "fr-1"
+    assert state["freeRounds"]["remaining"] == 3
+    assert state["freeRounds"]["extID"] == "fr-1"
     played = jackpot_bet(http, gs_id, key)
     assert played["freeRound"] is True
 
@@ -86,10 +87,12 @@ def test_terminate_closes_the_players_sessions_and_the_game_page_sees_410(
 
     resp = igsp_post(http, wired, "/igsp/v1/sessions/terminate", {"player_id": "p-9", "reason": "self-exclusion"})
     assert resp.status_code == 200, resp.text
-    assert resp.json()["terminated"] == 2 and {s["game_session_id"] for s in resp.json()["sessions"]} == {sid, sid2}
+    assert resp.json()["terminated"] == 2
+    assert {s["game_session_id"] for s in resp.json()["sessions"]} == {sid, sid2}
     for s, k in ((sid, key), (sid2, key2)):
         gone = http.get(f"/igsp/v1/sessions/{s}/state", headers=k)
-        assert gone.status_code == 410 and gone.json()["error"] == "session_closed"
+        assert gone.status_code == 410
+        assert gone.json()["error"] == "session_closed"
         bet = http.post(f"/igsp/v1/sessions/{s}/bet", headers=k, json={"direction": "up", "amount": "1.00"})
         assert bet.status_code == 410
     assert not Transaction.objects.filter(session_id__in=[sid, sid2]).exists()
@@ -102,14 +105,15 @@ def test_terminate_closes_the_players_sessions_and_the_game_page_sees_410(
 
     gs_id, gs_key, session_ref = core_session(http, wired, "traderhero-jackpot", user="u-5")
     cross = core_post(http, other, "/terminate-sessions", {"gsID": gs_id, **once()})
-    assert cross.status_code == 200 and cross.json()["terminated"] == 0
+    assert cross.status_code == 200
+    assert cross.json()["terminated"] == 0
     assert http.get(f"/igsp/v1/sessions/{gs_id}/state", headers=gs_key).status_code == 200
     done = core_post(http, wired, "/terminate-sessions", {"sessionID": session_ref, **once()})
-    assert done.status_code == 200 and done.json()["sessions"] == [
-        {"gsID": gs_id, "sessionID": session_ref, "userID": "u-5"}
-    ]
+    assert done.status_code == 200
+    assert done.json()["sessions"] == [{"gsID": gs_id, "sessionID": session_ref, "userID": "u-5"}]
     assert http.get(f"/igsp/v1/sessions/{gs_id}/state", headers=gs_key).status_code == 410
-    assert GameSession.objects.get(pk=sid).status == "closed" and ref
+    assert GameSession.objects.get(pk=sid).status == "closed"
+    assert ref
 
 
 def test_restricted_countries_are_enforced_when_a_session_carries_a_country(http, wired, games_catalog):
@@ -129,7 +133,8 @@ def test_restricted_countries_are_enforced_when_a_session_carries_a_country(http
             "user": {"id": "u-us", "country": "us"},
         },
     )
-    assert refused.status_code == 403 and "country" in refused.json()["message"]
+    assert refused.status_code == 403
+    assert "country" in refused.json()["message"]
     igsp = igsp_post(
         http,
         wired,
@@ -144,7 +149,8 @@ def test_restricted_countries_are_enforced_when_a_session_carries_a_country(http
             "country": "US",
         },
     )
-    assert igsp.status_code == 403 and igsp.json()["error"] == "country_restricted"
+    assert igsp.status_code == 403
+    assert igsp.json()["error"] == "country_restricted"
     assert not GameSession.objects.filter(player_id__in=["u-us", "p-us"]).exists()
 
     # A session opened while its country was allowed: a bet after the list changed is refused, nothing written.
@@ -154,7 +160,8 @@ def test_restricted_countries_are_enforced_when_a_session_carries_a_country(http
     Provider.objects.filter(pk=catalog.PROVIDER_ID).update(restricted_countries=["US", "FR"])
     for s, k in ((gs_id, key), (sid, igsp_key)):
         bet = http.post(f"/igsp/v1/sessions/{s}/bet", headers=k, json={"direction": "up", "amount": "1.00"})
-        assert bet.status_code == 403 and bet.json()["error"] == "country_restricted", bet.text
+        assert bet.status_code == 403, bet.text
+        assert bet.json()["error"] == "country_restricted", bet.text
     assert not Transaction.objects.filter(session_id__in=[gs_id, sid]).exists()
     # A session without a country is not refused.
     assert jackpot_bet(http, nowhere, nowhere_key)["status"] == "settled"

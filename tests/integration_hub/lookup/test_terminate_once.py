@@ -1,4 +1,4 @@
-"""POST /api/v1/terminate-sessions acts once and only on the casino it names (issue #25 items 8 and 9), over real
+"""POST /api/v1/terminate-sessions acts once and only on the casino it names, over real
 HTTP.
 
 The Core API signs the body alone, with no timestamp: without more, a captured terminate verifies forever and,
@@ -45,14 +45,16 @@ def test_a_terminate_replayed_after_the_window_is_refused_and_the_players_new_se
     first, first_key, _ = core_session(http, wired, "traderhero-jackpot", user="u-rg")
     body, headers = captured(wired, once(userID="u-rg", reason="self-exclusion"))
     done = http.post("/api/v1/terminate-sessions", content=body, headers=headers)
-    assert done.status_code == 200 and done.json()["terminated"] == 1, done.text
+    assert done.status_code == 200, done.text
+    assert done.json()["terminated"] == 1, done.text
     assert not is_open(http, first, first_key)
 
     time.sleep(4.5)  # past the window and past the requestId's memory: only the timestamp can refuse it now
     later, later_key, _ = core_session(http, wired, "traderhero-jackpot", user="u-rg")
     replayed = http.post("/api/v1/terminate-sessions", content=body, headers=headers)
     assert replayed.status_code == 400, replayed.text
-    assert set(replayed.json()) <= {"message", "details", "code"} and "timestamp" in replayed.text
+    assert set(replayed.json()) <= {"message", "details", "code"}
+    assert "timestamp" in replayed.text
     assert is_open(http, later, later_key)
 
 
@@ -65,7 +67,8 @@ def test_the_same_requestId_a_second_time_is_refused_409_and_closes_nothing(http
     again, again_key, _ = core_session(http, wired, "traderhero-jackpot", user="u-1")
     replayed = http.post("/api/v1/terminate-sessions", content=body, headers=headers)
     assert replayed.status_code == 409, replayed.text
-    assert set(replayed.json()) <= {"message", "details", "code"} and "requestId" in replayed.json()["message"]
+    assert set(replayed.json()) <= {"message", "details", "code"}
+    assert "requestId" in replayed.json()["message"]
     # The id is what is remembered, not the bytes: a new body re-using it is refused too.
     spelt_differently = json.loads(body)["requestId"].upper()
     reused = core_post(http, wired, "/terminate-sessions", {**once(userID="u-1"), "requestId": spelt_differently})
@@ -114,11 +117,13 @@ def test_a_missing_malformed_or_stale_requestId_or_timestamp_is_a_400_and_nothin
     spoil(payload)
     refused = core_post(http, wired, "/terminate-sessions", payload)
     assert refused.status_code == 400, refused.text
-    assert set(refused.json()) <= {"message", "details", "code"} and field in refused.text
+    assert set(refused.json()) <= {"message", "details", "code"}
+    assert field in refused.text
     assert is_open(http, gs_id, key)
     # A refused request does not use up its requestId.
     ok = core_post(http, wired, "/terminate-sessions", {**once(userID="u-2"), "requestId": request_id})
-    assert ok.status_code == 200 and ok.json()["terminated"] == 1, ok.text
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["terminated"] == 1, ok.text
 
 
 def test_an_iso_8601_timestamp_with_an_offset_is_accepted(http, wired, games_catalog):
@@ -171,9 +176,11 @@ def test_an_aggregator_terminating_a_user_closes_only_the_named_casinos_sessions
 
     # Two casinos behind one cID: a terminate that names none is refused, nothing closed.
     unnamed = core_post(http, wired, "/terminate-sessions", once(userID="123"))
-    assert unnamed.status_code == 400 and "extCID" in unnamed.text, unnamed.text
+    assert unnamed.status_code == 400, unnamed.text
+    assert "extCID" in unnamed.text, unnamed.text
     assert set(unnamed.json()) <= {"message", "details", "code"}
-    assert is_open(http, in_a, key_a) and is_open(http, in_b, key_b)
+    assert is_open(http, in_a, key_a)
+    assert is_open(http, in_b, key_b)
 
     # Someone else's casino, or one that does not exist: 404, nothing closed.
     from tests.conftest import wire_partner
@@ -181,13 +188,16 @@ def test_an_aggregator_terminating_a_user_closes_only_the_named_casinos_sessions
     other = wire_partner(sandbox, live_hub)
     for ext_cid in (other.slug, "no-such-casino"):
         unknown = core_post(http, wired, "/terminate-sessions", once(userID="123", extCID=ext_cid))
-        assert unknown.status_code == 404 and set(unknown.json()) <= {"message", "details", "code"}, unknown.text
-    assert is_open(http, in_a, key_a) and is_open(http, in_b, key_b)
+        assert unknown.status_code == 404, unknown.text
+        assert set(unknown.json()) <= {"message", "details", "code"}, unknown.text
+    assert is_open(http, in_a, key_a)
+    assert is_open(http, in_b, key_b)
 
     closed = core_post(http, wired, "/terminate-sessions", once(userID="123", extCID=casino_b))
     assert closed.status_code == 200, closed.text
     assert [s["gsID"] for s in closed.json()["sessions"]] == [in_b]
-    assert is_open(http, in_a, key_a) and not is_open(http, in_b, key_b)
+    assert is_open(http, in_a, key_a)
+    assert not is_open(http, in_b, key_b)
     # Our session id of casino A under casino B's name closes nothing either.
     assert core_post(http, wired, "/terminate-sessions", once(gsID=in_a, extCID=casino_b)).json()["terminated"] == 0
     assert is_open(http, in_a, key_a)
@@ -196,11 +206,14 @@ def test_an_aggregator_terminating_a_user_closes_only_the_named_casinos_sessions
 def test_a_partner_with_one_casino_may_leave_extCID_out(http, wired, games_catalog):
     gs_id, key, _ = core_session(http, wired, "traderhero-jackpot", user="u-4")
     named = core_post(http, wired, "/terminate-sessions", once(userID="u-4", extCID=wired.slug))
-    assert named.status_code == 200 and named.json()["terminated"] == 1, named.text
+    assert named.status_code == 200, named.text
+    assert named.json()["terminated"] == 1, named.text
     again, again_key, _ = core_session(http, wired, "traderhero-jackpot", user="u-4")
     unnamed = core_post(http, wired, "/terminate-sessions", once(userID="u-4"))
-    assert unnamed.status_code == 200 and unnamed.json()["terminated"] == 1, unnamed.text
-    assert not is_open(http, gs_id, key) and not is_open(http, again, again_key)
+    assert unnamed.status_code == 200, unnamed.text
+    assert unnamed.json()["terminated"] == 1, unnamed.text
+    assert not is_open(http, gs_id, key)
+    assert not is_open(http, again, again_key)
 
 
 def test_each_protocols_terminate_closes_only_that_protocols_sessions(http, wired, games_catalog):
@@ -209,11 +222,13 @@ def test_each_protocols_terminate_closes_only_that_protocols_sessions(http, wire
     core_gs, core_key, _ = core_session(http, wired, "traderhero-jackpot", user="7")
 
     core = core_post(http, wired, "/terminate-sessions", once(userID="7"))
-    assert core.status_code == 200 and [s["gsID"] for s in core.json()["sessions"]] == [core_gs], core.text
+    assert core.status_code == 200, core.text
+    assert [s["gsID"] for s in core.json()["sessions"]] == [core_gs], core.text
     assert is_open(http, igsp_sid, igsp_key)
 
     core_gs, core_key, _ = core_session(http, wired, "traderhero-jackpot", user="7")
     igsp = igsp_post(http, wired, "/igsp/v1/sessions/terminate", {"player_id": "7"})
-    assert igsp.status_code == 200 and [s["game_session_id"] for s in igsp.json()["sessions"]] == [igsp_sid]
+    assert igsp.status_code == 200
+    assert [s["game_session_id"] for s in igsp.json()["sessions"]] == [igsp_sid]
     assert is_open(http, core_gs, core_key)
     assert GameSession.objects.get(pk=igsp_sid).status == "closed"

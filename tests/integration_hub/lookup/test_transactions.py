@@ -40,7 +40,8 @@ def test_igsp_lookup_filters_and_pages_without_gaps(http, wired, games_catalog):
     assert seen == everything  # oldest first, no row skipped or repeated
 
     by_player = igsp_get(http, wired, "/igsp/v1/transactions", {"player_id": "p-2"}).json()["data"]
-    assert {t["player_id"] for t in by_player} == {"p-2"} and by_player
+    assert {t["player_id"] for t in by_player} == {"p-2"}
+    assert by_player
     by_round = igsp_get(http, wired, "/igsp/v1/transactions", {"round_id": placed[0]["roundId"]}).json()["data"]
     assert {t["round_id"] for t in by_round} == {placed[0]["roundId"]}
     ours = igsp_get(http, wired, "/igsp/v1/transactions", {"transaction_id": placed[1]["transactionId"]}).json()
@@ -49,7 +50,8 @@ def test_igsp_lookup_filters_and_pages_without_gaps(http, wired, games_catalog):
     assert bet.partner_tx_id  # the sandbox wallet answered its own id
     theirs = igsp_get(http, wired, "/igsp/v1/transactions", {"transaction_id": bet.partner_tx_id}).json()["data"]
     assert [t["transaction_id"] for t in theirs] == [str(bet.pk)]
-    assert theirs[0]["partner_transaction_id"] == bet.partner_tx_id and theirs[0]["status"] == "confirmed"
+    assert theirs[0]["partner_transaction_id"] == bet.partner_tx_id
+    assert theirs[0]["status"] == "confirmed"
     window = igsp_get(
         http, wired, "/igsp/v1/transactions", {"since": start.isoformat(), "until": timezone.now().isoformat()}
     ).json()
@@ -60,7 +62,8 @@ def test_igsp_lookup_filters_and_pages_without_gaps(http, wired, games_catalog):
     assert {t["status"] for t in pending} <= {"pending"}
 
     bad = igsp_get(http, wired, "/igsp/v1/transactions", {"cursor": "!!", "limit": 0})
-    assert bad.status_code == 400 and bad.json()["error"] == "invalid_request"
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "invalid_request"
 
 
 def test_core_lookup_pages_and_isolation(http, wired, sandbox, live_hub, games_catalog):
@@ -71,7 +74,9 @@ def test_core_lookup_pages_and_isolation(http, wired, sandbox, live_hub, games_c
     first = core_get(http, wired, "/transactions", {"limit": "1"})
     assert first.status_code == 200, first.text
     body = first.json()
-    assert len(body["transactions"]) == 1 and body["hasMore"] is True and body["nextCursor"]
+    assert len(body["transactions"]) == 1
+    assert body["hasMore"] is True
+    assert body["nextCursor"]
     rest = core_get(http, wired, "/transactions", {"limit": "200", "cursor": body["nextCursor"]}).json()
     ids = [t["txID"] for t in body["transactions"] + rest["transactions"]]
     assert ids == [str(t.pk) for t in Transaction.objects.filter(partner=wired.partner).order_by("created_at", "pk")]
@@ -93,7 +98,8 @@ def test_reconciliation_json_and_csv_in_both_protocols_equal_the_report(http, wi
     _play(http, other, 2)
     day = timezone.now().date()
     rows = reconciliation.reconciliation_report(partner=wired.partner, date=day)
-    assert rows and rows[0].bets_count == 3
+    assert rows
+    assert rows[0].bets_count == 3
 
     igsp = igsp_get(http, wired, "/igsp/v1/reconciliation", {"date": day.isoformat()})
     assert igsp.status_code == 200, igsp.text
@@ -106,7 +112,8 @@ def test_reconciliation_json_and_csv_in_both_protocols_equal_the_report(http, wi
     core = core_get(http, wired, "/reconciliation", {"date": day.isoformat()})
     assert core.status_code == 200, core.text
     usd = core.json()["currencies"][0]
-    assert usd["betsCount"] == "3" and usd["ggr"] == reconciliation.row_values(rows[0])[10]
+    assert usd["betsCount"] == "3"
+    assert usd["ggr"] == reconciliation.row_values(rows[0])[10]
 
     for resp in (
         igsp_get(http, wired, "/igsp/v1/reconciliation", {"date": day.isoformat(), "format": "csv"}),
@@ -119,4 +126,5 @@ def test_reconciliation_json_and_csv_in_both_protocols_equal_the_report(http, wi
         assert {r[1] for r in parsed[1:]} == {wired.partner.slug}  # never the other partner's rows
 
     bad = core_get(http, wired, "/reconciliation", {"date": "yesterday"})
-    assert bad.status_code == 400 and "message" in bad.json()
+    assert bad.status_code == 400
+    assert "message" in bad.json()

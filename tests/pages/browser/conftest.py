@@ -75,11 +75,7 @@ class Watched:
         self.allowed_http_errors.update(str(s) for s in statuses)
 
     def check(self) -> None:
-        foreign = [
-            url
-            for url in self.requests
-            if not (url.startswith(self.origin + "/") or url.startswith(("data:", "blob:", "about:")))
-        ]
+        foreign = [url for url in self.requests if not url.startswith((self.origin + "/", "data:", "blob:", "about:"))]
         assert not foreign, f"requests to other hosts: {foreign}"
         assert not self.page_errors, f"uncaught page errors: {self.page_errors}"
         unexpected = []

@@ -97,7 +97,8 @@ def test_prediction_markets_bet_and_cash_out_from_the_lobby(open_page, hub, open
     assert ledger() == Decimal("990.00")
     expect_balance(game, ledger())
     position = Position.objects.get()
-    assert position.outcome == "YES" and position.stake == Decimal("10")
+    assert position.outcome == "YES"
+    assert position.stake == Decimal("10")
     cash_out = game.get_by_test_id("cash-out")
     expect(cash_out).to_be_enabled()
     screenshot(page, "prediction-markets-desktop.png")
@@ -138,7 +139,8 @@ def test_traderhero_round_settles_pays_and_verifies(open_page, hub, games_catalo
     result = game.get_by_test_id("round-result")
     expect(result).to_be_visible()
     first = JackpotRound.objects.get()
-    assert first.status == "settled" and first.direction == "up"
+    assert first.status == "settled"
+    assert first.direction == "up"
     expect(result).to_have_attribute("data-payout", money_str(first.payout, "USD"))
     assert ledger() == Decimal("995.00") + first.payout
     expect_balance(game, ledger())
@@ -159,7 +161,8 @@ def test_traderhero_round_settles_pays_and_verifies(open_page, hub, games_catalo
     phone.get_by_test_id("bet-down").click()
     expect(phone.locator(".history-chip")).to_have_count(2)
     second = JackpotRound.objects.order_by("-created_at").first()
-    assert second.direction == "down" and second.status == "settled"
+    assert second.direction == "down"
+    assert second.status == "settled"
     expect(phone.get_by_test_id("round-result")).to_have_attribute("data-payout", money_str(second.payout, "USD"))
     assert ledger() == Decimal("992.50") + first.payout + second.payout
     expect_balance(phone, ledger())
@@ -215,7 +218,8 @@ def test_partner_errors_show_in_plain_words(open_page, hub, open_markets):
     expect(page.get_by_test_id("error-deposit")).to_be_visible()
     expect(page.get_by_test_id("refresh")).to_be_hidden()
     screenshot(page, "error-insufficient-funds-desktop.png")
-    assert ledger(session_id) == Decimal("5.00") and not Position.objects.exists()
+    assert ledger(session_id) == Decimal("5.00")
+    assert not Position.objects.exists()
 
     # Above the game's maximum stake
     page.get_by_test_id("stake-input").fill("600")
@@ -293,7 +297,7 @@ def test_browser_fairness_check_agrees_with_the_server_algorithm(open_page, hub)
     tampered = [
         dict(cases[0], payout="999.00"),
         dict(cases[1], serverSeed="0" * 64),
-        dict(cases[2], path=cases[2]["path"][:-1] + [1]),
+        dict(cases[2], path=[*cases[2]["path"][:-1], 1]),
         dict(cases[3], tier="jackpot", multiplier="100"),
     ]
     published = jackpot.tier_table(Decimal("0.95")).as_dict()

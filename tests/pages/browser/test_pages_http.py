@@ -19,9 +19,12 @@ def test_launch_page_of_an_unknown_session_is_framed_by_the_hub_only_and_leaks_n
     assert resp["Referrer-Policy"] == "no-referrer"
     assert "X-Frame-Options" not in resp
     csp = [part.strip() for part in resp["Content-Security-Policy"].split(";")]
-    assert "frame-ancestors 'self'" in csp and "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert "frame-ancestors 'self'" in csp
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
     html = resp.content.decode()
-    assert "hub/igsp-init.js" in html and 'data-testid="balance"' in html
+    assert "hub/igsp-init.js" in html
+    assert 'data-testid="balance"' in html
 
 
 def test_launch_page_knows_the_session_language_and_way_back_but_no_secret(client, games_catalog):
@@ -38,8 +41,10 @@ def test_launch_page_knows_the_session_language_and_way_back_but_no_secret(clien
         return_url="https://casino.example/lobby",
     )
     html = client.get(f"/launch/{created.session.pk}").content.decode()
-    assert 'data-language="pt-br"' in html and 'data-return-url="https://casino.example/lobby"' in html
-    assert created.key not in html and created.session.key_hash not in html
+    assert 'data-language="pt-br"' in html
+    assert 'data-return-url="https://casino.example/lobby"' in html
+    assert created.key not in html
+    assert created.session.key_hash not in html
 
 
 def test_only_get_and_valid_ids(client):
@@ -49,7 +54,8 @@ def test_only_get_and_valid_ids(client):
 
 def test_home_redirects_to_the_demo_lobby(client):
     resp = client.get("/")
-    assert resp.status_code == 302 and resp["Location"] == "/demo/"
+    assert resp.status_code == 302
+    assert resp["Location"] == "/demo/"
 
 
 def test_demo_lobby(client, settings):
@@ -59,7 +65,8 @@ def test_demo_lobby(client, settings):
     assert resp["X-Frame-Options"] == "DENY"
     assert "frame-src 'self' https://games.example.com" in resp["Content-Security-Policy"]
     html = resp.content.decode()
-    assert 'data-game="prediction-markets"' in html and 'data-game="traderhero-jackpot"' in html
+    assert 'data-game="prediction-markets"' in html
+    assert 'data-game="traderhero-jackpot"' in html
     assert 'data-demo-sessions="/igsp/v1/demo/sessions"' in html
 
 

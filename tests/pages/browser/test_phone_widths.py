@@ -277,9 +277,12 @@ def test_the_check_catches_a_page_wider_than_the_phone(fit, hub):
         "document.getElementById('hero').insertAdjacentHTML('beforeend', '<img id=wide width=600 height=8>')"
     )
     f.check(NARROWEST, "en_us")
-    assert len(f.failures) == len(WIDTHS) and all("img#wide" in x for x in f.failures), f.failures
+    assert len(f.failures) == len(WIDTHS), f.failures
+    assert all("img#wide" in x for x in f.failures), f.failures
     f.failures.clear()
     f.page.evaluate("document.getElementById('wide').width = 340")  # too wide at 320 px only
     f.check(NARROWEST, "en_us")
-    assert len(f.failures) == 1 and "at 320px" in f.failures[0] and "img#wide" in f.failures[0], f.failures
+    assert len(f.failures) == 1, f.failures
+    assert "at 320px" in f.failures[0], f.failures
+    assert "img#wide" in f.failures[0], f.failures
     f.failures.clear()

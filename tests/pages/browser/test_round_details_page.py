@@ -91,7 +91,8 @@ def test_a_terminated_session_shows_closed_on_the_game_pages_next_call(open_page
     expect(page.get_by_test_id("balance")).to_have_attribute("data-amount", "100.00")
 
     closed = signed_post("/igsp/v1/sessions/terminate", {"player_id": "p-rg", "reason": "self-exclusion"})
-    assert closed.status_code == 200 and closed.json()["terminated"] == 1
+    assert closed.status_code == 200
+    assert closed.json()["terminated"] == 1
 
     page.get_by_test_id("bet-up").click()
     overlay = page.get_by_role("heading", name="Session closed")

@@ -89,7 +89,8 @@ def test_pump_delivers_a_batch_concurrently_under_the_partner_cap(
     assert Transaction.objects.filter(pk__in=[w.pk for w in wins], partner_balance__isnull=False).count() == 12
     assert GameSession.objects.get(pk=wins[0].session_id).last_balance == last_balance
     state = PartnerDeliveryState.objects.get(partner=wired.partner)
-    assert state.pump_until is None and state.pump_token is None  # released
+    assert state.pump_until is None
+    assert state.pump_token is None  # released
     assert not no_broker  # nothing left to hand over
 
 
@@ -100,7 +101,8 @@ def test_a_burst_committed_together_enqueues_one_pump_and_a_stale_duplicate_exit
     with transaction.atomic():
         for r in rounds:
             services.win_record(round=r, amount=Decimal("1.00"))
-    assert len(no_broker) == 1 and no_broker[0][0] == str(wired.partner.pk)
+    assert len(no_broker) == 1
+    assert no_broker[0][0] == str(wired.partner.pk)
     # The broker redelivers an old message after the flag changed hands: it sends nothing.
     stale = delivery.pump(wired.partner.pk, "00000000-0000-4000-8000-000000000000")
     assert stale == {"not_owner": 1}
@@ -115,15 +117,19 @@ def test_breaker_opens_inside_a_batch_and_the_sweeper_waits_for_the_pause(wired,
     wired.faults(win={"error_rate": 1.0})
     stats = delivery.pump(wired.partner.pk, take_flag(wired.partner))
     sent = DeliveryAttempt.objects.filter(transaction__in=wins).count()
-    assert stats["retry"] == sent and 3 <= sent <= 4  # stopped once the breaker opened (≤ one batch more)
+    assert stats["retry"] == sent
+    assert 3 <= sent <= 4  # stopped once the breaker opened (≤ one batch more)
     assert Transaction.objects.filter(pk__in=[w.pk for w in wins], attempts=0).count() == 20 - sent
     state = PartnerDeliveryState.objects.get(partner=wired.partner)
-    assert state.open_until > timezone.now() and state.pump_token is None
+    assert state.open_until > timezone.now()
+    assert state.pump_token is None
     no_broker.clear()
-    assert delivery.sweep()["kicked"] == 0 and not no_broker  # paused: no pump churn
+    assert delivery.sweep()["kicked"] == 0
+    assert not no_broker  # paused: no pump churn
     bet = services.bet_place(session=Transaction.objects.get(pk=wins[0].pk).session, amount=Decimal("1.00"))
     late = services.win_record(round=bet.round, amount=Decimal("1.00"))  # committed while paused
-    assert not no_broker and Transaction.objects.get(pk=late.pk).status == TxStatus.PENDING
+    assert not no_broker
+    assert Transaction.objects.get(pk=late.pk).status == TxStatus.PENDING
     wins.append(late)
     # The pause ends: the sweeper kicks the pump, one probe goes first, then the rest.
     wired.faults()
@@ -147,7 +153,8 @@ def test_a_delivery_resolved_by_hand_while_in_flight_keeps_its_resolution(wired,
     assert result.ok
     assert attempts.record(wired.partner.pk, [(claimed, started, result)])[0] == ["delivered"]
     row = Transaction.objects.get(pk=win.pk)
-    assert row.status == TxStatus.RESOLVED and row.resolution_note == "paid by hand"
+    assert row.status == TxStatus.RESOLVED
+    assert row.resolution_note == "paid by hand"
     assert DeliveryAttempt.objects.filter(transaction=win, outcome="ok").count() == 1  # the call is on record
 
 
@@ -156,7 +163,8 @@ def test_rows_not_yet_due_wait_and_a_pump_hands_over_when_its_slice_ends(wired, 
     no_broker.clear()
     Transaction.objects.filter(pk=wins[0].pk).update(next_attempt_at=timezone.now() + timedelta(minutes=5))
     stats = delivery.pump(wired.partner.pk, take_flag(wired.partner), max_seconds=0)
-    assert sum(stats.values()) == 0 and len(no_broker) == 1  # no time: straight to the next turn
+    assert sum(stats.values()) == 0
+    assert len(no_broker) == 1  # no time: straight to the next turn
     stats = delivery.pump(*no_broker[0])
     assert stats["delivered"] == 2
     assert Transaction.objects.get(pk=wins[0].pk).status == TxStatus.PENDING
@@ -214,9 +222,13 @@ def test_odd_partner_answers_are_recorded_without_failing_the_batch(wired, game,
     assert (stats["delivered"], stats["retry"]) == (3, 1)
     rows = {str(t.pk): t for t in Transaction.objects.filter(pk__in=[w.pk for w in wins])}
     first = rows[str(wins[0].pk)]
-    assert first.status == TxStatus.CONFIRMED and first.partner_balance is None and first.partner_tx_id == "abc"
+    assert first.status == TxStatus.CONFIRMED
+    assert first.partner_balance is None
+    assert first.partner_tx_id == "abc"
     refused = rows[str(wins[1].pk)]
-    assert refused.status == TxStatus.PENDING and refused.error_code == "odd" and refused.error_message == "nope"
+    assert refused.status == TxStatus.PENDING
+    assert refused.error_code == "odd"
+    assert refused.error_message == "nope"
     assert rows[str(wins[2].pk)].status == rows[str(wins[3].pk)].status == TxStatus.CONFIRMED
     attempt = DeliveryAttempt.objects.get(transaction_id=wins[1].pk)
     assert attempt.response == {"message": "nope", "code": "odd", "action": "x"}
@@ -234,7 +246,8 @@ def test_a_partners_own_cap_overrides_the_default(wired, game, settings, monkeyp
     wired.faults(win={"latency_ms": 100})
     seen = send_timeline(monkeypatch)
     assert delivery.pump(wired.partner.pk, take_flag(wired.partner))["delivered"] == 9
-    assert max(n for _, n in seen) == 3 and delivery.partner_cap(wired.partner.pk) == 3
+    assert max(n for _, n in seen) == 3
+    assert delivery.partner_cap(wired.partner.pk) == 3
     assert all(movements(wired, w.pk) == 1 for w in wins)
 
 
@@ -260,7 +273,8 @@ def test_the_bench_kicks_the_pump_and_times_the_steps_the_pump_calls(wired, game
     no_broker.clear()
     PartnerDeliveryState.objects.filter(partner=wired.partner).update(pump_until=None, pump_token=None)
     bench.enqueue(wired.partner.pk)
-    assert len(no_broker) == 1 and no_broker[0][0] == str(wired.partner.pk)
+    assert len(no_broker) == 1
+    assert no_broker[0][0] == str(wired.partner.pk)
     calls: Counter = Counter()
     for module, name in bench.pump_steps():
         real = getattr(module, name)
@@ -297,7 +311,8 @@ def test_a_pump_taking_over_from_a_killed_one_counts_its_calls_still_leased_agai
     no_broker.clear()
     stats = delivery.pump(wired.partner.pk, token)  # the redelivered message
     while_leased = [n for when, n in seen if when < leases_end - 0.2]
-    assert while_leased and max(while_leased) <= 3 - 2  # the partner never has more than 3 calls at once
+    assert while_leased
+    assert max(while_leased) <= 3 - 2  # the partner never has more than 3 calls at once
     # The killed pump's two rows go once their leases end: in this pump if it is still running then (a slow
     # machine), else in the next one, which the sweeper kicks.
     time.sleep(max(0.0, leases_end - time.monotonic()) + 0.2)
@@ -315,9 +330,11 @@ def test_a_pump_whose_whole_cap_is_leased_by_a_killed_one_waits_for_the_leases(
     wins, token, leases_end, seen = _killed_pump(wired, game, settings, monkeypatch, cap=2, wins=6, killed=2)
     no_broker.clear()
     stats = delivery.pump(wired.partner.pk, token)
-    assert seen and min(when for when, _ in seen) >= leases_end - 0.3
+    assert seen
+    assert min(when for when, _ in seen) >= leases_end - 0.3
     assert max(n for _, n in seen) <= 2
-    assert stats["delivered"] == 6 and not no_broker
+    assert stats["delivered"] == 6
+    assert not no_broker
     assert all(movements(wired, w.pk) == 1 for w in wins)
 
 
@@ -359,16 +376,14 @@ def test_statements_in_one_round_trip_are_one_transaction(igsp_partner):
     from tenants.models import Partner
 
     before = Partner.objects.get(pk=igsp_partner.pk).name
-    with pytest.raises(DatabaseError):
-        with one_round_trip():
-            with prepared_cursor() as cursor:
-                cursor.execute('UPDATE "tenants_partner" SET name = %s WHERE id = %s', ["renamed", igsp_partner.pk])
-                cursor.execute("SELECT 1 / %s", [0])
-                cursor.fetchall()
+    # The error surfaces once the round trip is sent, after every statement of it.
+    with pytest.raises(DatabaseError), one_round_trip(), prepared_cursor() as cursor:  # noqa: PT012
+        cursor.execute('UPDATE "tenants_partner" SET name = %s WHERE id = %s', ["renamed", igsp_partner.pk])
+        cursor.execute("SELECT 1 / %s", [0])
+        cursor.fetchall()
     assert Partner.objects.get(pk=igsp_partner.pk).name == before
-    with one_round_trip():
-        with prepared_cursor() as cursor:
-            cursor.execute('UPDATE "tenants_partner" SET name = %s WHERE id = %s', ["renamed", igsp_partner.pk])
-            cursor.execute("SELECT 1")
-            assert cursor.fetchall() == [(1,)]
+    with one_round_trip(), prepared_cursor() as cursor:
+        cursor.execute('UPDATE "tenants_partner" SET name = %s WHERE id = %s', ["renamed", igsp_partner.pk])
+        cursor.execute("SELECT 1")
+        assert cursor.fetchall() == [(1,)]
     assert Partner.objects.get(pk=igsp_partner.pk).name == "renamed"

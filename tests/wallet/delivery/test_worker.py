@@ -47,7 +47,7 @@ def _unreachable(url: str) -> str | None:
     try:
         with Connection(url, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # noqa: BLE001 - any failure means: not here
+    except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
 
