@@ -555,7 +555,8 @@ def delivery_retry_now(*, tx: Transaction, actor: Actor) -> None:
     """Make a pending win or refund due now and hand it to the workers (the admin's "Retry now"); audited.
 
     Refused while a worker holds its lease (``Conflict``: no second send of the same payout at once) and more than
-    once per HUB_RETRY_NOW_INTERVAL_SECONDS per transaction (``RetryTooSoon``, 429)."""
+    once per HUB_RETRY_NOW_INTERVAL_SECONDS per transaction (``RetryTooSoon``, 429; checked last: failed writes
+    start no interval, a refusal rolls the writes back)."""
     from django.core.cache import cache
 
     from tenants.services import audit_record
@@ -566,13 +567,12 @@ def delivery_retry_now(*, tx: Transaction, actor: Actor) -> None:
         row = Transaction.objects.select_for_update().filter(pk=tx.pk, status=TxStatus.PENDING).first()
         if row is None:
             return
-        if row.lease_until is not None and row.lease_until > now:
-            # A worker holds it: sending it again now could send the same payout twice at once.
+        if row.lease_until is not None and row.lease_until > now:  # a worker holds it: no second send at once
             raise Conflict("This delivery is being sent right now: wait for its outcome.", code="delivery_in_flight")
-        if interval > 0 and not cache.add(f"hub:retry-now:{tx.pk}", 1, timeout=interval):
-            raise RetryTooSoon(f"This delivery was retried less than {interval} s ago.", retry_after=interval)
         Transaction.objects.filter(pk=tx.pk, status=TxStatus.PENDING).update(next_attempt_at=now, lease_until=None)
         audit_record(actor=actor, action="delivery.retry_now", obj=tx, partner=tx.partner, changes={})
+        if interval > 0 and not cache.add(f"hub:retry-now:{tx.pk}", 1, timeout=interval):
+            raise RetryTooSoon(f"This delivery was retried less than {interval} s ago.", retry_after=interval)
         transaction.on_commit(lambda: enqueue(tx))
 
 

@@ -327,6 +327,22 @@ def test_retry_now_leaves_a_held_lease_alone_and_is_rate_limited_per_delivery(
     assert AuditLog.objects.filter(action="delivery.retry_now").count() == 1
 
 
+def test_a_retry_now_that_fails_does_not_count_against_the_interval(two_ledgers, django_capture_on_commit_callbacks):
+    """Nothing was retried when the retry's transaction rolled back: the next "Retry now" is not refused as too soon."""
+    from wallet import services
+
+    win = two_ledgers["a"]["win"]
+    with (
+        mock.patch("tenants.services.audit_record", side_effect=RuntimeError("audit down")),
+        pytest.raises(RuntimeError),
+    ):
+        services.delivery_retry_now(tx=win, actor="test")
+    with mock.patch("wallet.tasks.deliver_partner.delay") as schedule, django_capture_on_commit_callbacks(execute=True):
+        services.delivery_retry_now(tx=win, actor="test")
+    schedule.assert_called_once()
+    assert AuditLog.objects.filter(action="delivery.retry_now").count() == 1
+
+
 def test_retry_now_from_the_transaction_page(client, manager_a, two_ledgers, django_capture_on_commit_callbacks):
     client.force_login(manager_a)
     win = two_ledgers["a"]["win"]
